@@ -1,0 +1,2 @@
+// Every shipped driver registers itself here (one import each).
+import './fake/register.js';
