@@ -1,0 +1,83 @@
+// Opens Flint's database: SQLite by default (one file under ./var), PostgreSQL when the
+// URL says so; runs the migrations; exposes the dialect for the few places that differ.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
+import type { Database } from './schema.js';
+import { migrations } from './migrations/index.js';
+import { ConfigError } from '../errors/errors.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** `sqlite:PATH`, a plain path, `:memory:`, or `postgres://…` */
+  url: string;
+  /** PostgreSQL schema to use (created if missing); isolates test runs. */
+  schema?: string;
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<Db> {
+  const { url } = opts;
+  let db: Db;
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const schema = opts.schema;
+    if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new ConfigError(`Invalid PostgreSQL schema name '${schema}'.`);
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    if (schema) {
+      const c = await pool.connect();
+      try {
+        await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      } finally {
+        c.release();
+      }
+    }
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+    db = { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+  } else {
+    const path = url.replace(/^sqlite:(\/\/)?/, '');
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const sqlite = new SqliteDatabase(path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 5000');
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
+    db = { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+  }
+  await migrate(db);
+  return db;
+}
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrate(db: Db): Promise<void> {
+  const migrator = new Migrator({ db: db.kysely, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new ConfigError(`Database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/** Drops a PostgreSQL test schema. */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await pool.end();
+  }
+}
+
+export { sql };

@@ -1,0 +1,228 @@
+// The database schema as Kysely types. Columns are snake_case in SQL and camelCase here
+// (CamelCasePlugin). Times are ISO-8601 text, booleans 0/1 and JSON text, so one
+// schema serves SQLite and PostgreSQL alike.
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+export type Bool = 0 | 1;
+
+export interface VolumesTable {
+  id: string;
+  projectId: string;
+  userId: string;
+  displayName: string | null;
+  displayDescription: string | null;
+  size: number;
+  status: string;
+  attachStatus: string;
+  availabilityZone: string;
+  volumeTypeId: string | null;
+  /** `host@backend#pool` once placed. */
+  host: string | null;
+  providerLocation: string | null;
+  providerAuth: string | null;
+  providerId: string | null;
+  snapshotId: string | null;
+  sourceVolid: string | null;
+  bootable: Bool;
+  multiattach: Bool;
+  migrationStatus: string | null;
+  replicationStatus: string | null;
+  groupId: string | null;
+  /** Set when the volume was exported and must be re-exported at start (ensure_export). */
+  exported: Bool;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MetadataTable {
+  resourceId: string;
+  key: string;
+  value: string;
+}
+
+export interface SnapshotsTable {
+  id: string;
+  projectId: string;
+  userId: string;
+  volumeId: string;
+  displayName: string | null;
+  displayDescription: string | null;
+  status: string;
+  progress: string;
+  volumeSize: number;
+  providerLocation: string | null;
+  providerId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface VolumeTypesTable {
+  id: string;
+  name: string;
+  description: string | null;
+  isPublic: Bool;
+  qosSpecsId: string | null;
+  createdAt: string;
+}
+
+export interface ExtraSpecsTable {
+  volumeTypeId: string;
+  key: string;
+  value: string;
+}
+
+export interface TypeAccessTable {
+  volumeTypeId: string;
+  projectId: string;
+}
+
+export interface QosSpecsTable {
+  id: string;
+  name: string;
+  consumer: string;
+  createdAt: string;
+}
+
+export interface QosSpecValuesTable {
+  qosSpecsId: string;
+  key: string;
+  value: string;
+}
+
+export interface AttachmentsTable {
+  id: string;
+  volumeId: string;
+  projectId: string;
+  instanceUuid: string | null;
+  attachedHost: string | null;
+  mountpoint: string | null;
+  attachStatus: string;
+  attachMode: string;
+  /** JSON of the connector the host sent. */
+  connector: string | null;
+  /** JSON of the connection info returned (contains CHAP secrets: never logged). */
+  connectionInfo: string | null;
+  attachTime: string | null;
+  detachTime: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface QuotasTable {
+  projectId: string;
+  resource: string;
+  hardLimit: number;
+}
+
+export interface QuotaUsagesTable {
+  projectId: string;
+  resource: string;
+  inUse: number;
+  reserved: number;
+}
+
+export interface ReservationsTable {
+  id: string;
+  /** The reservations of one operation share a group id. */
+  groupId: string;
+  projectId: string;
+  resource: string;
+  delta: number;
+  createdAt: string;
+}
+
+export interface ServicesTable {
+  id: string;
+  binary: string;
+  host: string;
+  availabilityZone: string;
+  disabled: Bool;
+  disabledReason: string | null;
+  frozen: Bool;
+  replicationStatus: string;
+  activeBackendId: string | null;
+  lastHeartbeat: string;
+  createdAt: string;
+}
+
+export interface BackendStatsTable {
+  /** `host@backend` */
+  backendHost: string;
+  backendName: string;
+  availabilityZone: string;
+  /** JSON BackendStats. */
+  stats: string;
+  /** Problems the manager reports (bad filter_function…), JSON list of strings. */
+  problems: string;
+  updatedAt: string;
+}
+
+export interface TasksTable {
+  id: string;
+  kind: string;
+  /** Who may claim it: `scheduler` or `volume@<backend host>`. */
+  queue: string;
+  resourceType: string;
+  resourceId: string;
+  /** At most one unfinished task per key (one operation at a time per resource). */
+  dedupeKey: string | null;
+  /** JSON payload of the operation. */
+  payload: string;
+  status: string;
+  /** JSON: names of the flow steps completed, for resume or revert. */
+  progress: string;
+  attempts: number;
+  maxAttempts: number;
+  runAt: string;
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+  lastError: string | null;
+  /** JSON result for callers that wait (initialize_connection). */
+  result: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MessagesTable {
+  id: string;
+  projectId: string;
+  resourceType: string;
+  resourceUuid: string | null;
+  eventId: string;
+  messageLevel: string;
+  userMessage: string;
+  requestId: string | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface Database {
+  volumes: VolumesTable;
+  volumeMetadata: MetadataTable;
+  snapshots: SnapshotsTable;
+  snapshotMetadata: MetadataTable;
+  volumeTypes: VolumeTypesTable;
+  volumeTypeExtraSpecs: ExtraSpecsTable;
+  volumeTypeProjects: TypeAccessTable;
+  qosSpecs: QosSpecsTable;
+  qosSpecValues: QosSpecValuesTable;
+  attachments: AttachmentsTable;
+  quotas: QuotasTable;
+  quotaUsages: QuotaUsagesTable;
+  reservations: ReservationsTable;
+  services: ServicesTable;
+  backendStats: BackendStatsTable;
+  tasks: TasksTable;
+  messages: MessagesTable;
+}
+
+export type VolumeRow = Selectable<VolumesTable>;
+export type NewVolume = Insertable<VolumesTable>;
+export type VolumeUpdate = Updateable<VolumesTable>;
+export type SnapshotRow = Selectable<SnapshotsTable>;
+export type VolumeTypeRow = Selectable<VolumeTypesTable>;
+export type AttachmentRow = Selectable<AttachmentsTable>;
+export type TaskRow = Selectable<TasksTable>;
+export type ServiceRow = Selectable<ServicesTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type QosSpecsRow = Selectable<QosSpecsTable>;
