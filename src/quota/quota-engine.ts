@@ -1,0 +1,136 @@
+// Per-project quotas with reservations: an operation reserves its deltas in the same
+// transaction that changes the resource, and commits or rolls them back when it ends.
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Db } from '../db/database.js';
+import { InvalidInput, QuotaExceeded } from '../errors/errors.js';
+import { newId } from '../util/ids.js';
+import { clock } from '../util/clock.js';
+
+export const QUOTA_RESOURCES = [
+  'volumes', 'gigabytes', 'snapshots', 'backups', 'backup_gigabytes', 'groups', 'per_volume_gigabytes',
+] as const;
+export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
+
+export type QuotaDefaults = Record<QuotaResource, number>;
+
+/** Cinder's defaults; -1 means unlimited. */
+export const CINDER_QUOTA_DEFAULTS: QuotaDefaults = {
+  volumes: 10, gigabytes: 1000, snapshots: 10, backups: 10, backup_gigabytes: 1000, groups: 10, per_volume_gigabytes: -1,
+};
+
+type Tx = Kysely<Database> | Transaction<Database>;
+
+export interface QuotaDetail {
+  limit: number;
+  in_use: number;
+  reserved: number;
+}
+
+export class QuotaEngine {
+  constructor(private readonly db: Db, private readonly defaults: QuotaDefaults = CINDER_QUOTA_DEFAULTS) {}
+
+  /** Resources a request names, including the per-volume-type ones (`volumes_gold`). */
+  static isKnownResource(name: string): boolean {
+    return (QUOTA_RESOURCES as readonly string[]).includes(name) || /^(volumes|gigabytes|snapshots)_.+$/.test(name);
+  }
+
+  defaultLimit(resource: string): number {
+    return (this.defaults as Record<string, number>)[resource] ?? -1;
+  }
+
+  async limits(projectId: string, tx: Tx = this.db.kysely): Promise<Record<string, number>> {
+    const rows = await tx.selectFrom('quotas').select(['resource', 'hardLimit']).where('projectId', '=', projectId).execute();
+    const out: Record<string, number> = { ...this.defaults };
+    for (const r of rows) out[r.resource] = r.hardLimit;
+    return out;
+  }
+
+  async details(projectId: string): Promise<Record<string, QuotaDetail>> {
+    const limits = await this.limits(projectId);
+    const usages = await this.db.kysely.selectFrom('quotaUsages').selectAll().where('projectId', '=', projectId).execute();
+    const out: Record<string, QuotaDetail> = {};
+    for (const [res, limit] of Object.entries(limits)) out[res] = { limit, in_use: 0, reserved: 0 };
+    for (const u of usages) {
+      out[u.resource] = { limit: limits[u.resource] ?? this.defaultLimit(u.resource), in_use: u.inUse, reserved: u.reserved };
+    }
+    return out;
+  }
+
+  async setLimits(projectId: string, values: Record<string, number>): Promise<void> {
+    for (const [resource, v] of Object.entries(values)) {
+      if (!QuotaEngine.isKnownResource(resource)) throw new InvalidInput(`Unknown quota resource '${resource}'.`);
+      if (!Number.isInteger(v) || v < -1) throw new InvalidInput(`Quota ${resource} must be an integer >= -1, got ${v}.`);
+    }
+    await this.db.kysely.transaction().execute(async (tx) => {
+      for (const [resource, hardLimit] of Object.entries(values)) {
+        await tx.deleteFrom('quotas').where('projectId', '=', projectId).where('resource', '=', resource).execute();
+        await tx.insertInto('quotas').values({ projectId, resource, hardLimit }).execute();
+      }
+    });
+  }
+
+  async resetLimits(projectId: string): Promise<void> {
+    await this.db.kysely.deleteFrom('quotas').where('projectId', '=', projectId).execute();
+  }
+
+  /**
+   * Reserve positive deltas inside `tx`; throws QuotaExceeded naming the resource.
+   * Returns the reservation group id to commit or roll back later.
+   */
+  async reserve(tx: Transaction<Database>, projectId: string, deltas: Record<string, number>): Promise<string> {
+    const groupId = newId();
+    const limits = await this.limits(projectId, tx);
+    const perVolume = limits.per_volume_gigabytes ?? -1;
+    if (perVolume >= 0 && (deltas.gigabytes ?? 0) > perVolume) {
+      throw new QuotaExceeded(`Requested volume size ${deltas.gigabytes} GiB is larger than the maximum allowed per volume, ${perVolume} GiB.`);
+    }
+    const now = clock().now().toISOString();
+    for (const [resource, delta] of Object.entries(deltas)) {
+      if (delta === 0) continue;
+      const usage = await this.lockUsage(tx, projectId, resource);
+      const limit = limits[resource] ?? this.defaultLimit(resource);
+      if (delta > 0 && limit >= 0 && usage.inUse + usage.reserved + delta > limit) {
+        throw new QuotaExceeded(
+          `Quota exceeded for ${resource}: requested ${delta}, ${usage.inUse} in use and ${usage.reserved} reserved of a limit of ${limit}.`,
+        );
+      }
+      if (delta > 0) {
+        await tx.updateTable('quotaUsages').set({ reserved: usage.reserved + delta })
+          .where('projectId', '=', projectId).where('resource', '=', resource).execute();
+      }
+      await tx.insertInto('reservations').values({ id: newId(), groupId, projectId, resource, delta, createdAt: now }).execute();
+    }
+    return groupId;
+  }
+
+  /** Make the group's deltas usage. Idempotent: a group already settled does nothing. */
+  async commit(tx: Transaction<Database>, groupId: string): Promise<void> {
+    await this.settle(tx, groupId, true);
+  }
+
+  /** Give the group's reserved deltas back. Idempotent. */
+  async rollback(tx: Transaction<Database>, groupId: string): Promise<void> {
+    await this.settle(tx, groupId, false);
+  }
+
+  private async settle(tx: Transaction<Database>, groupId: string, commit: boolean): Promise<void> {
+    const rows = await tx.selectFrom('reservations').selectAll().where('groupId', '=', groupId).execute();
+    for (const r of rows) {
+      const usage = await this.lockUsage(tx, r.projectId, r.resource);
+      const reserved = r.delta > 0 ? Math.max(0, usage.reserved - r.delta) : usage.reserved;
+      const inUse = commit ? Math.max(0, usage.inUse + r.delta) : usage.inUse;
+      await tx.updateTable('quotaUsages').set({ reserved, inUse })
+        .where('projectId', '=', r.projectId).where('resource', '=', r.resource).execute();
+    }
+    await tx.deleteFrom('reservations').where('groupId', '=', groupId).execute();
+  }
+
+  private async lockUsage(tx: Transaction<Database>, projectId: string, resource: string) {
+    await tx.insertInto('quotaUsages').values({ projectId, resource, inUse: 0, reserved: 0 })
+      .onConflict((oc) => oc.columns(['projectId', 'resource']).doNothing()).execute();
+    let q = tx.selectFrom('quotaUsages').selectAll().where('projectId', '=', projectId).where('resource', '=', resource);
+    if (this.db.dialect === 'postgres') q = q.forUpdate();
+    return (await q.executeTakeFirstOrThrow());
+  }
+}
