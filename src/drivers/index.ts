@@ -1,2 +1,3 @@
 // Every shipped driver registers itself here (one import each).
 import './fake/register.js';
+import './local/register.js';

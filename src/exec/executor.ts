@@ -20,6 +20,8 @@ export interface RunOptions {
   cwd?: string;
   /** Do not log at info level (hot paths, polling). */
   quiet?: boolean;
+  /** Called with each stdout chunk as it arrives (progress output of long commands). */
+  onStdout?: (chunk: string) => void;
 }
 
 export interface RunResult {
@@ -107,7 +109,10 @@ export class ShellExecutor implements Executor {
         timedOut = true;
         child.kill('SIGKILL');
       }, opts.timeoutMs ?? this.timeoutMs);
-      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stdout.on('data', (b: Buffer) => {
+        out.push(b);
+        opts.onStdout?.(b.toString());
+      });
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => {
         clearTimeout(timer);

@@ -1,0 +1,336 @@
+// The `local` volume driver: sparse raw files in a pool directory (a loop-mounted XFS image
+// with reflink by default), exported over iSCSI by a target helper (tgtd by default) —
+// Cinder's LVM driver with the tgtadm helper, without device-mapper.
+import { EventEmitter } from 'node:events';
+import { readdir, rename } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { DriverContext, VolumeDriverCore } from '../interface/core.js';
+import type {
+  BackendVolumeObject, ConnectionInfo, Connector, DriverSnapshot, DriverVolume, ModelUpdate,
+} from '../interface/objects.js';
+import { POOL_DEFAULTS, type BackendStats } from '../interface/stats.js';
+import { supportedOperations } from '../interface/capabilities.js';
+import { Options } from '../../config/options.js';
+import { BackendError, BackendObjectNotFound, Conflict, InvalidInput } from '../../errors/errors.js';
+import { randomSecret } from '../../util/ids.js';
+import {
+  formatChapAuth, formatIscsiLocation, iscsiConnectionInfo, parseChapAuth, validateIscsiConnector, type ChapAuth,
+} from '../protocols/iscsi.js';
+import type { TargetHelper } from '../../targets/target-helper.js';
+import { makeTargetHelper } from '../../targets/target-factory.js';
+import { TgtadmTarget } from '../../targets/tgt/tgtadm-target.js';
+import { TgtdSupervisor } from '../../targets/tgt/tgtd-supervisor.js';
+import { copyImageToVolume, copyVolumeToImage } from '../../connector/volume-transfer.js';
+import { LocalPool } from './local-pool.js';
+import { LocalExports } from './local-exports.js';
+import { wipeFile, type VolumeClear } from './volume-wipe.js';
+
+const GiB = 1024 ** 3;
+export const LOCAL_DRIVER_VERSION = '1.0.0';
+
+export class LocalDriver implements VolumeDriverCore {
+  readonly backendName: string;
+  /** `target-restarted` after exports were replayed onto a restarted target; `target-down`. */
+  readonly events = new EventEmitter();
+  readonly pool: LocalPool;
+  readonly target: TargetHelper;
+  supervisor: TgtdSupervisor | null = null;
+  private readonly opt: Options;
+  private readonly exports: LocalExports;
+  private readonly protocol: 'iscsi' | 'iser';
+
+  constructor(private readonly ctx: DriverContext) {
+    this.backendName = ctx.backendName;
+    this.opt = new Options(ctx.options, ctx.backendName);
+    this.protocol = this.opt.str('target_protocol') === 'iser' ? 'iser' : 'iscsi';
+    this.pool = new LocalPool({
+      dir: this.opt.optStr('local_pool_dir') ?? join(ctx.stateDir, 'pool'),
+      image: this.opt.optStr('local_pool_image'),
+      imageSizeGiB: this.opt.int('local_pool_image_size_gib'),
+      executor: ctx.executor,
+      logger: ctx.logger,
+    });
+    this.target = makeTargetHelper({
+      helper: this.opt.str('target_helper'), executor: ctx.executor, ip: this.opt.str('target_ip_address'),
+      port: this.opt.int('target_port'), protocol: this.protocol, controlPort: this.controlPort(),
+    });
+    this.exports = new LocalExports(ctx.stateDir);
+  }
+
+  private controlPort(): number {
+    const v = this.ctx.options['tgtd_control_port'];
+    return v === null || v === undefined ? this.opt.int('target_port') : Number(v);
+  }
+
+  async doSetup(): Promise<void> {
+    await this.pool.setup();
+    await this.exports.load();
+    if (this.target instanceof TgtadmTarget) {
+      this.supervisor = new TgtdSupervisor({
+        executor: this.ctx.executor, logger: this.ctx.logger, controlPort: this.controlPort(),
+        portal: this.target.portal, managed: this.opt.bool('tgtd_managed'),
+        healthIntervalMs: this.opt.int('tgtd_health_interval_ms'),
+      });
+      this.supervisor.on('restarted', () => void this.handleTargetRestart());
+      this.supervisor.on('down', () => this.events.emit('target-down'));
+      await this.supervisor.start();
+    }
+  }
+
+  async checkForSetupError(): Promise<void> {
+    await this.pool.capacity().catch((e: Error) => { throw new BackendError(`Pool ${this.pool.dir} is not usable: ${e.message}`); });
+    await this.target.listExports().catch((e: Error) => {
+      throw new BackendError(`Target helper ${this.target.name} on ${this.target.portal} does not answer: ${e.message}`);
+    });
+  }
+
+  /**
+   * Replays every export this process knows onto a target that lost them (tgtd restarted).
+   * The supervisor calls it; the manager may too, after it ensureExport()s what it knows.
+   */
+  async handleTargetRestart(): Promise<void> {
+    for (const volume of this.exports.replayable()) {
+      try {
+        await this.ensureExport(volume);
+      } catch (e) {
+        this.ctx.logger.error({ volume: volume.id, err: (e as Error).message }, 'could not re-export volume after target restart');
+      }
+    }
+    this.events.emit('target-restarted');
+  }
+
+  async getVolumeStats(): Promise<BackendStats> {
+    const cap = await this.pool.capacity();
+    const files = await this.volumeFiles();
+    let provisioned = 0;
+    for (const f of files) provisioned += Math.ceil((await this.pool.size(f)) / GiB);
+    return {
+      volumeBackendName: this.opt.optStr('volume_backend_name') ?? this.backendName,
+      vendorName: 'Open Source',
+      driverVersion: LOCAL_DRIVER_VERSION,
+      storageProtocol: this.protocol === 'iser' ? 'iSER' : 'iSCSI',
+      operations: supportedOperations(this),
+      pools: [{
+        ...POOL_DEFAULTS,
+        poolName: basename(this.pool.dir),
+        capacity: { known: true, totalGiB: round2(cap.totalGiB), freeGiB: round2(cap.freeGiB) },
+        provisionedCapacityGiB: provisioned,
+        allocatedCapacityGiB: provisioned,
+        thinProvisioningSupport: true,
+        thickProvisioningSupport: false,
+        maxOverSubscriptionRatio: this.opt.num('max_over_subscription_ratio'),
+        reservedPercentage: this.opt.int('reserved_percentage'),
+        // tgtd accepts several initiators on one target; extend re-adds the LUN live.
+        multiattach: true,
+        onlineExtendSupport: this.target.name !== 'ietadm',
+        totalVolumes: files.length,
+        capabilities: { reflink: this.pool.reflink, pool_filesystem: this.pool.fsType, target_helper: this.target.name },
+      }],
+    };
+  }
+
+  /** Pool files that are volumes (not snapshots, not our probes). */
+  private async volumeFiles(): Promise<string[]> {
+    const snapPrefix = this.opt.str('snapshot_name_template').split('%s')[0]!;
+    return (await readdir(this.pool.dir, { withFileTypes: true }))
+      .filter((d) => d.isFile() && !d.name.startsWith('.') && !(snapPrefix && d.name.startsWith(snapPrefix)))
+      .map((d) => d.name);
+  }
+
+  async createVolume(volume: DriverVolume): Promise<void> {
+    await this.pool.createFile(volume.name, volume.size);
+  }
+
+  async deleteVolume(volume: DriverVolume): Promise<void> {
+    if (!(await this.pool.exists(volume.name))) return;
+    // Cinder's manager removes the export first too; never leave a target on a deleted file.
+    await this.removeExport(volume);
+    await this.wipeAndRemove(volume.name);
+  }
+
+  private async wipeAndRemove(name: string): Promise<void> {
+    await wipeFile(this.ctx.executor, this.pool.path(name), this.opt.str('volume_clear') as VolumeClear, this.opt.int('volume_clear_size'));
+    await this.pool.remove(name);
+  }
+
+  private iqn(volume: DriverVolume): string {
+    return `${this.opt.str('iscsi_target_prefix')}${volume.name}`;
+  }
+
+  /** Reuses the volume's recorded credentials so a repeated create/ensure keeps them. */
+  private chapFor(volume: DriverVolume): ChapAuth | null {
+    if (!this.opt.bool('use_chap_auth')) return null;
+    const recorded = parseChapAuth(volume.providerAuth);
+    if (recorded) return recorded;
+    return {
+      method: 'CHAP',
+      username: this.opt.optStr('chap_username') ?? `flint${randomSecret(15)}`,
+      secret: this.opt.optStr('chap_password') ?? randomSecret(20),
+    };
+  }
+
+  async createExport(volume: DriverVolume): Promise<ModelUpdate> {
+    if (!(await this.pool.exists(volume.name))) throw new BackendObjectNotFound(`Volume file ${volume.name} does not exist on backend ${this.backendName}.`);
+    const chap = this.chapFor(volume);
+    const loc = await this.target.createExport({ iqn: this.iqn(volume), path: this.pool.path(volume.name), chap });
+    const update: ModelUpdate = {
+      providerLocation: formatIscsiLocation({ portal: loc.portal, tpgt: loc.tpgt, iqn: loc.iqn, lun: loc.lun }),
+      providerAuth: chap ? formatChapAuth(chap) : null,
+    };
+    await this.exports.remember({ ...volume, ...update } as DriverVolume);
+    return update;
+  }
+
+  async ensureExport(volume: DriverVolume): Promise<ModelUpdate | void> {
+    if (!volume.providerLocation) return;
+    const update = await this.createExport(volume);
+    for (const initiator of this.exports.initiators(volume.name)) await this.target.allowInitiator(this.iqn(volume), initiator);
+    return update;
+  }
+
+  async removeExport(volume: DriverVolume): Promise<void> {
+    await this.target.removeExport(this.iqn(volume));
+    await this.exports.forget(volume.name);
+  }
+
+  validateConnector(connector: Connector): void {
+    validateIscsiConnector(connector);
+  }
+
+  async initializeConnection(volume: DriverVolume, connector: Connector): Promise<ConnectionInfo> {
+    validateIscsiConnector(connector);
+    let v = volume;
+    if (!v.providerLocation || !this.exports.has(v.name)) v = { ...v, ...(await this.createExport(v)) } as DriverVolume;
+    await this.target.allowInitiator(this.iqn(v), connector.initiator!);
+    await this.exports.allow(v.name, connector.initiator!);
+    return iscsiConnectionInfo(v.id, v.providerLocation!, v.providerAuth, {
+      protocol: this.protocol, discard: this.opt.bool('report_discard_supported'),
+    });
+  }
+
+  async terminateConnection(volume: DriverVolume, connector: Connector | null): Promise<void> {
+    const initiator = connector?.initiator ?? null;
+    await this.target.denyInitiator(this.iqn(volume), initiator);
+    await this.exports.deny(volume.name, initiator);
+  }
+
+  async createSnapshot(snapshot: DriverSnapshot): Promise<void> {
+    await this.requireFile(snapshot.volume.name);
+    await this.pool.copy(snapshot.volume.name, snapshot.name);
+  }
+
+  async deleteSnapshot(snapshot: DriverSnapshot): Promise<void> {
+    if (await this.pool.exists(snapshot.name)) await this.wipeAndRemove(snapshot.name);
+  }
+
+  async createVolumeFromSnapshot(volume: DriverVolume, snapshot: DriverSnapshot): Promise<void> {
+    if (volume.size < snapshot.volumeSize) throw new InvalidInput(`Volume size ${volume.size} GiB is smaller than the snapshot's ${snapshot.volumeSize} GiB.`);
+    await this.requireFile(snapshot.name);
+    await this.pool.copy(snapshot.name, volume.name, volume.size);
+  }
+
+  async createClonedVolume(volume: DriverVolume, source: DriverVolume): Promise<void> {
+    if (volume.size < source.size) throw new InvalidInput(`Volume size ${volume.size} GiB is smaller than the source's ${source.size} GiB.`);
+    await this.requireFile(source.name);
+    await this.pool.copy(source.name, volume.name, volume.size);
+  }
+
+  async extendVolume(volume: DriverVolume, newSizeGiB: number): Promise<void> {
+    await this.requireFile(volume.name);
+    if (newSizeGiB * GiB < (await this.pool.size(volume.name))) throw new InvalidInput(`New size ${newSizeGiB} GiB is smaller than the volume.`);
+    await this.pool.resize(volume.name, newSizeGiB);
+    // An exported LUN keeps its old size until tgtd re-reads it.
+    if ((await this.target.listExports()).includes(this.iqn(volume))) {
+      await this.target.refreshLunSize(this.iqn(volume), this.pool.path(volume.name));
+    }
+  }
+
+  async revertToSnapshot(volume: DriverVolume, snapshot: DriverSnapshot): Promise<void> {
+    await this.requireFile(snapshot.name);
+    // In place, so an export holding the file open serves the reverted bytes; size stays the volume's.
+    await this.pool.copy(snapshot.name, volume.name, volume.size);
+  }
+
+  async manageExistingGetSize(_volume: DriverVolume, ref: Record<string, string>): Promise<number> {
+    const name = this.refName(ref);
+    await this.requireFile(name);
+    return Math.ceil((await this.pool.size(name)) / GiB);
+  }
+
+  async manageExisting(volume: DriverVolume, ref: Record<string, string>): Promise<ModelUpdate> {
+    const name = this.refName(ref);
+    if (name !== volume.name) {
+      if (await this.pool.exists(volume.name)) throw new Conflict(`Backend file ${volume.name} already exists on backend ${this.backendName}.`);
+      await this.requireFile(name);
+      if ((await this.target.listExports()).some((iqn) => iqn.endsWith(`:${name}`))) throw new Conflict(`Backend file ${name} is exported; unexport it first.`);
+      await rename(this.pool.path(name), this.pool.path(volume.name));
+    }
+    // The LUN must show the whole GiB the volume is accounted as.
+    const size = Math.max(1, Math.ceil((await this.pool.size(volume.name)) / GiB));
+    await this.pool.resize(volume.name, size);
+    return { size };
+  }
+
+  async unmanage(volume: DriverVolume): Promise<void> {
+    await this.exports.forget(volume.name);
+  }
+
+  async listBackendVolumes(): Promise<BackendVolumeObject[]> {
+    const [prefix, suffix] = this.opt.str('volume_name_template').split('%s') as [string, string | undefined];
+    const exported = new Set(await this.target.listExports());
+    const out: BackendVolumeObject[] = [];
+    for (const name of await this.volumeFiles()) {
+      const id = name.startsWith(prefix) && name.endsWith(suffix ?? '') ? name.slice(prefix.length, name.length - (suffix ?? '').length) : null;
+      const flintId = id && /^[0-9a-f-]{36}$/i.test(id) ? id : null;
+      const isExported = exported.has(`${this.opt.str('iscsi_target_prefix')}${name}`);
+      out.push({
+        reference: { 'source-name': name },
+        sizeGiB: Math.ceil((await this.pool.size(name)) / GiB),
+        flintId,
+        safeToManage: !flintId && !isExported,
+        reasonNotSafe: flintId ? 'already managed' : isExported ? 'volume is exported' : null,
+      });
+    }
+    return out;
+  }
+
+  async localPath(volume: DriverVolume): Promise<string> {
+    return this.pool.path(volume.name);
+  }
+
+  async copyVolumeData(source: DriverVolume, dest: DriverVolume): Promise<void> {
+    await this.requireFile(source.name);
+    await this.pool.copy(source.name, dest.name, dest.size);
+  }
+
+  async copyImageToVolume(volume: DriverVolume, imagePath: string, imageFormat: string): Promise<void> {
+    await this.requireFile(volume.name);
+    await copyImageToVolume(this.ctx.executor, imagePath, imageFormat, { kind: 'file', path: this.pool.path(volume.name), format: 'raw' });
+  }
+
+  async copyVolumeToImage(volume: DriverVolume, imagePath: string, imageFormat: string): Promise<void> {
+    await this.requireFile(volume.name);
+    await copyVolumeToImage(this.ctx.executor, { kind: 'file', path: this.pool.path(volume.name), format: 'raw' }, imagePath, imageFormat);
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.opt.bool('tgtd_stop_on_shutdown')) { await this.supervisor?.stop(); return; }
+    const tgt = this.target;
+    await this.supervisor?.stop(tgt instanceof TgtadmTarget && this.opt.bool('tgtd_managed') ? () => tgt.shutdownDaemon() : undefined);
+    await this.pool.unmount();
+  }
+
+  private refName(ref: Record<string, string>): string {
+    const name = ref['source-name'];
+    if (!name) throw new InvalidInput('The manage reference must name the file: {"source-name": "<file in the pool>"}.');
+    return name;
+  }
+
+  private async requireFile(name: string): Promise<void> {
+    if (!(await this.pool.exists(name))) throw new BackendObjectNotFound(`Backend file ${name} does not exist on backend ${this.backendName}.`);
+  }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,153 @@
+// The local driver's pool: a directory (by default a loop-mounted XFS image with reflink)
+// holding sparse raw files; clones by reflink where the filesystem can, sparse copy otherwise.
+import { constants, createReadStream } from 'node:fs';
+import { copyFile, mkdir, open, readFile, rm, stat, statfs, truncate, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Executor } from '../../exec/executor.js';
+import type { Logger } from '../../util/logger.js';
+import { BackendError, InvalidInput } from '../../errors/errors.js';
+
+const GiB = 1024 ** 3;
+
+export interface LocalPoolOptions {
+  dir: string;
+  image: string | null;
+  imageSizeGiB: number;
+  executor: Executor;
+  logger: Logger;
+}
+
+export class LocalPool {
+  readonly dir: string;
+  reflink = false;
+  /** Did doSetup mount the image (so shutdown unmounts it)? */
+  mountedByUs = false;
+  fsType = 'unknown';
+
+  constructor(private readonly o: LocalPoolOptions) {
+    this.dir = resolve(o.dir);
+  }
+
+  path(name: string): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new InvalidInput(`Invalid backend file name '${name}'.`);
+    return join(this.dir, name);
+  }
+
+  async setup(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    if (this.o.image) await this.mountImage(this.o.image);
+    this.reflink = await this.probeReflink();
+    this.o.logger.info({ dir: this.dir, fs: this.fsType, reflink: this.reflink }, 'local pool ready');
+  }
+
+  private async isMountPoint(): Promise<boolean> {
+    const info = await readFile('/proc/self/mountinfo', 'utf8');
+    return info.split('\n').some((l) => l.split(' ')[4] === this.dir);
+  }
+
+  private async mountImage(image: string): Promise<void> {
+    if (await this.isMountPoint()) { this.fsType = await this.detectFs(); return; }
+    const exists = await stat(image).then(() => true, () => false);
+    if (!exists) {
+      await mkdir(resolve(image, '..'), { recursive: true });
+      await writeFile(image, '');
+      await truncate(image, this.o.imageSizeGiB * GiB);
+      await this.o.executor.run(['mkfs.xfs', '-q', '-m', 'reflink=1', image], { tries: 1 });
+    }
+    try {
+      await this.o.executor.run(['mount', '-o', 'loop', image, this.dir], { tries: 1, nonRetryable: [/.*/] });
+      this.mountedByUs = true;
+    } catch (e) {
+      // Containers without CAP_SYS_ADMIN or loop devices still get a working (plain) pool.
+      this.o.logger.warn({ image, dir: this.dir, err: (e as Error).message },
+        'cannot loop-mount the pool image; falling back to the plain directory (no reflink unless its filesystem has it)');
+    }
+    this.fsType = await this.detectFs();
+  }
+
+  private async detectFs(): Promise<string> {
+    const s = await statfs(this.dir);
+    const types: Record<number, string> = { 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0xef53: 'ext4', 0x01021994: 'tmpfs' };
+    return types[s.type] ?? `0x${s.type.toString(16)}`;
+  }
+
+  /** FICLONE where it works; ENOTSUP (ext4, tmpfs) or EXDEV means sparse copies. */
+  private async probeReflink(): Promise<boolean> {
+    const a = join(this.dir, '.reflink-probe-a');
+    const b = join(this.dir, '.reflink-probe-b');
+    try {
+      await writeFile(a, 'probe');
+      await copyFile(a, b, constants.COPYFILE_FICLONE_FORCE);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV' || code === 'EINVAL') return false;
+      throw new BackendError(`Pool ${this.dir} is not usable: ${(e as Error).message}`, { cause: e });
+    } finally {
+      await rm(a, { force: true });
+      await rm(b, { force: true });
+    }
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return stat(this.path(name)).then((s) => s.isFile(), () => false);
+  }
+
+  async size(name: string): Promise<number> {
+    return (await stat(this.path(name))).size;
+  }
+
+  /** A new sparse file of `sizeGiB`; an existing one of the same size is kept (idempotent). */
+  async createFile(name: string, sizeGiB: number): Promise<void> {
+    const fh = await open(this.path(name), 'a');
+    try {
+      if ((await fh.stat()).size < sizeGiB * GiB) await fh.truncate(sizeGiB * GiB);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /**
+   * Copies `src` to `dst` (overwriting it in place, so a tgtd holding `dst` open sees the new
+   * bytes), then sets dst's size to at least `minGiB`.
+   */
+  async copy(src: string, dst: string, minGiB = 0): Promise<void> {
+    const from = this.path(src);
+    const to = this.path(dst);
+    if (this.reflink) {
+      await copyFile(from, to, constants.COPYFILE_FICLONE_FORCE);
+    } else {
+      await this.o.executor.run(['cp', '--sparse=always', '--reflink=never', from, to], { tries: 1 });
+    }
+    const size = (await stat(to)).size;
+    if (size < minGiB * GiB) await truncate(to, minGiB * GiB);
+  }
+
+  async resize(name: string, sizeGiB: number): Promise<void> {
+    await truncate(this.path(name), sizeGiB * GiB);
+  }
+
+  async remove(name: string): Promise<void> {
+    await rm(this.path(name), { force: true });
+  }
+
+  /** Real capacity of the pool filesystem. */
+  async capacity(): Promise<{ totalGiB: number; freeGiB: number }> {
+    const s = await statfs(this.dir);
+    return { totalGiB: (s.blocks * s.bsize) / GiB, freeGiB: (s.bavail * s.bsize) / GiB };
+  }
+
+  /** Whether every byte of a file is zero (used by tests and wipe verification). */
+  static async isAllZero(path: string): Promise<boolean> {
+    for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 })) {
+      if ((chunk as Buffer).some((b) => b !== 0)) return false;
+    }
+    return true;
+  }
+
+  async unmount(): Promise<void> {
+    if (!this.mountedByUs) return;
+    await this.o.executor.run(['umount', this.dir], { tries: 3 });
+    this.mountedByUs = false;
+  }
+}

@@ -1,0 +1,176 @@
+// Target helper for tgtd (userspace, the one that runs here), driven by `tgtadm -C N`.
+// One target per volume, LUN 1, thin provisioning on, IQN ACLs (tgt denies by default), CHAP.
+import type { Executor, RunOptions } from '../../exec/executor.js';
+import { BackendError, CommandError } from '../../errors/errors.js';
+import type { ExportLocation, ExportSpec, TargetHelper } from '../target-helper.js';
+import { parseTgtShow, type TgtTarget } from './tgt-show-parser.js';
+
+export interface TgtadmTargetOptions {
+  executor: Executor;
+  /** tgtd control port (`-C N`, socket /var/run/tgtd/socket.N). */
+  controlPort: number;
+  /** `ip:port` the tgtd instance listens on. */
+  portal: string;
+  /** `iser` when target_protocol = iser. */
+  lld?: 'iscsi' | 'iser';
+}
+
+const LUN = 1;
+// tgtadm answers rc 22 with these texts when the object is already there / already gone.
+const EXISTS = /already exists/;
+const GONE = /can't find|does not exist/;
+const ACTIVE = /still active/;
+
+export class TgtadmTarget implements TargetHelper {
+  readonly name = 'tgtadm';
+  readonly portal: string;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly o: TgtadmTargetOptions) {
+    this.portal = o.portal;
+  }
+
+  /** tgtd allocates nothing itself: tids are ours, so concurrent creates must not race. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private tgtadm(args: string[], opts: RunOptions = {}) {
+    return this.o.executor.run(
+      ['tgtadm', '-C', String(this.o.controlPort), '--lld', this.o.lld ?? 'iscsi', ...args],
+      { tries: 1, quiet: true, ...opts },
+    );
+  }
+
+  /** Runs a tgtadm call, treating the listed "already so" answers as success. */
+  private async idempotent(args: string[], tolerate: RegExp, opts: RunOptions = {}): Promise<void> {
+    try {
+      await this.tgtadm(args, opts);
+    } catch (e) {
+      if (e instanceof CommandError && tolerate.test(e.stderr)) return;
+      throw e;
+    }
+  }
+
+  async show(): Promise<TgtTarget[]> {
+    const r = await this.tgtadm(['--mode', 'target', '--op', 'show']);
+    return parseTgtShow(r.stdout);
+  }
+
+  private async find(iqn: string): Promise<TgtTarget | undefined> {
+    return (await this.show()).find((t) => t.iqn === iqn);
+  }
+
+  createExport(spec: ExportSpec): Promise<ExportLocation> {
+    return this.serial(async () => {
+      const all = await this.show();
+      let t = all.find((x) => x.iqn === spec.iqn);
+      if (!t) {
+        const tid = all.reduce((m, x) => Math.max(m, x.tid), 0) + 1;
+        await this.tgtadm(['--mode', 'target', '--op', 'new', '--tid', String(tid), '--targetname', spec.iqn]);
+        t = { tid, iqn: spec.iqn, luns: [], acls: [], accounts: [], sessions: [] };
+      }
+      if (!t.luns.includes(LUN)) await this.addLun(t.tid, spec.path);
+      if (spec.chap) {
+        const { username, secret } = spec.chap;
+        await this.idempotent(['--mode', 'account', '--op', 'new', '--user', username, '--password', secret], EXISTS, { secrets: [secret] });
+        if (!t.accounts.includes(username)) {
+          await this.tgtadm(['--mode', 'account', '--op', 'bind', '--tid', String(t.tid), '--user', username]);
+        }
+      }
+      return { iqn: spec.iqn, lun: LUN, portal: this.portal, tpgt: 1 };
+    });
+  }
+
+  private async addLun(tid: number, path: string): Promise<void> {
+    await this.tgtadm(['--mode', 'logicalunit', '--op', 'new', '--tid', String(tid), '--lun', String(LUN), '--backing-store', path]);
+    // UNMAP from the initiator punches holes in the file: the volume stays thin.
+    await this.tgtadm(['--mode', 'logicalunit', '--op', 'update', '--tid', String(tid), '--lun', String(LUN), '--params', 'thin_provisioning=1']);
+  }
+
+  removeExport(iqn: string): Promise<void> {
+    return this.serial(async () => {
+      const t = await this.find(iqn);
+      if (!t) return;
+      // Order from notes/dataplane.md 2.5: revoke access, close sessions, then LUN and target.
+      await this.revoke(t, null);
+      if (t.luns.includes(LUN)) {
+        await this.idempotent(['--mode', 'logicalunit', '--op', 'delete', '--tid', String(t.tid), '--lun', String(LUN)], GONE);
+      }
+      await this.idempotent(['--mode', 'target', '--op', 'delete', '--force', '--tid', String(t.tid)], GONE);
+      for (const user of t.accounts) {
+        await this.idempotent(['--mode', 'account', '--op', 'delete', '--user', user], GONE);
+      }
+    });
+  }
+
+  allowInitiator(iqn: string, initiator: string): Promise<void> {
+    return this.serial(async () => {
+      const t = await this.find(iqn);
+      if (!t) throw new BackendError(`iSCSI target ${iqn} is not exported by tgtd on ${this.portal}.`);
+      if (t.acls.includes(initiator)) return;
+      await this.idempotent(['--mode', 'target', '--op', 'bind', '--tid', String(t.tid), '--initiator-name', initiator], EXISTS);
+    });
+  }
+
+  denyInitiator(iqn: string, initiator: string | null): Promise<void> {
+    return this.serial(async () => {
+      const t = await this.find(iqn);
+      if (t) await this.revoke(t, initiator);
+    });
+  }
+
+  /** Unbind first so a libiscsi initiator cannot log straight back in, then drop its sessions. */
+  private async revoke(t: TgtTarget, initiator: string | null): Promise<void> {
+    for (const acl of t.acls) {
+      if (initiator !== null && acl !== initiator) continue;
+      const flag = /^(iqn\.|eui\.|naa\.)/.test(acl) ? '--initiator-name' : '--initiator-address';
+      await this.idempotent(['--mode', 'target', '--op', 'unbind', '--tid', String(t.tid), flag, acl], GONE);
+    }
+    for (const s of t.sessions) {
+      if (initiator !== null && s.initiator !== initiator) continue;
+      for (const cid of s.cids.length ? s.cids : [0]) {
+        await this.idempotent(['--mode', 'conn', '--op', 'delete', '--tid', String(t.tid), '--sid', String(s.sid), '--cid', String(cid)], GONE);
+      }
+    }
+  }
+
+  /**
+   * tgtd reads a backing file's size only when the LUN is added, so the LUN is deleted and
+   * re-added (same tid/LUN, hence the same SCSI id). An idle session does not block this;
+   * if I/O keeps the LUN busy, the sessions are closed (ACLs kept) and the initiator reconnects.
+   */
+  refreshLunSize(iqn: string, path: string): Promise<void> {
+    return this.serial(async () => {
+      const t = await this.find(iqn);
+      if (!t) return;
+      const del = ['--mode', 'logicalunit', '--op', 'delete', '--tid', String(t.tid), '--lun', String(LUN)];
+      try {
+        await this.idempotent(del, GONE);
+      } catch (e) {
+        if (!(e instanceof CommandError && ACTIVE.test(e.stderr))) throw e;
+        for (const s of t.sessions) {
+          for (const cid of s.cids.length ? s.cids : [0]) {
+            await this.idempotent(['--mode', 'conn', '--op', 'delete', '--tid', String(t.tid), '--sid', String(s.sid), '--cid', String(cid)], GONE);
+          }
+        }
+        await this.o.executor.run(['tgtadm', '-C', String(this.o.controlPort), '--lld', this.o.lld ?? 'iscsi', ...del], { tries: 5, quiet: true });
+      }
+      await this.addLun(t.tid, path);
+    });
+  }
+
+  async listExports(): Promise<string[]> {
+    return (await this.show()).map((t) => t.iqn);
+  }
+
+  /** Force-delete every target and ask tgtd to exit (SIGTERM is ignored while targets exist). */
+  async shutdownDaemon(): Promise<void> {
+    for (const t of await this.show().catch(() => [])) {
+      await this.idempotent(['--mode', 'target', '--op', 'delete', '--force', '--tid', String(t.tid)], GONE).catch(() => undefined);
+    }
+    await this.o.executor.run(['tgtadm', '-C', String(this.o.controlPort), '--op', 'delete', '--mode', 'system'], { tries: 1, quiet: true }).catch(() => undefined);
+  }
+}
