@@ -1,0 +1,36 @@
+// What an attach needs that rarely changes, kept between calls to save round trips:
+// the iSCSI target name, the portals, and which igroup serves each initiator.
+// Correctness: portals and target name are re-read at every stats refresh; an igroup
+// entry is dropped when ONTAP says the igroup is gone (9003 / EOBJECTNOTFOUND) and the
+// lookup is redone; a map error always falls back to reading the LUN's real maps.
+import type { IscsiPortal, OntapSanClient } from './client/san-client.js';
+
+export class AttachCache {
+  private targetName: string | null = null;
+  private portals: IscsiPortal[] | null = null;
+  private readonly igroups = new Map<string, string>();
+
+  constructor(private readonly client: OntapSanClient) {}
+
+  async target(): Promise<{ iqn: string; portals: IscsiPortal[] }> {
+    if (this.targetName === null) this.targetName = await this.client.getIscsiTargetName();
+    if (this.portals === null) this.portals = await this.client.getIscsiPortals();
+    return { iqn: this.targetName, portals: this.portals };
+  }
+
+  /** Re-reads target name and portals (called when stats refresh). */
+  async refreshTarget(): Promise<void> {
+    this.targetName = await this.client.getIscsiTargetName();
+    this.portals = await this.client.getIscsiPortals();
+  }
+
+  igroupFor(initiator: string): string | undefined {
+    return this.igroups.get(initiator);
+  }
+  rememberIgroup(initiator: string, igroup: string): void {
+    this.igroups.set(initiator, igroup);
+  }
+  forgetIgroup(initiator: string): void {
+    this.igroups.delete(initiator);
+  }
+}

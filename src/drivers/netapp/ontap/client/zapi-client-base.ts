@@ -1,0 +1,98 @@
+// The ZAPI calls 7-mode and cluster mode share (lun-create-by-size, lun-destroy, lun-map…);
+// the subclasses add the family-specific listing, cloning and iSCSI calls.
+import { NaElement } from '../zapi/na-element.js';
+import type { NaServer } from '../zapi/na-server.js';
+import { EAPINOTFOUND, NaApiError } from '../zapi/na-errors.js';
+import type { CreateLunRequest, FlexVolInfo, IgroupInfo, IscsiPortal, LunInfo, LunMapInfo, OntapSanClient } from './san-client.js';
+
+export abstract class ZapiClientBase implements OntapSanClient {
+  abstract readonly family: 'ontap_cluster' | 'ontap_7mode';
+  readonly api = 'zapi' as const;
+  private calls = 0;
+
+  constructor(protected readonly server: NaServer) {
+    server.onCall = () => {
+      this.calls++;
+    };
+  }
+
+  get callCount(): number {
+    return this.calls;
+  }
+
+  protected invoke(api: string, inputs?: Record<string, unknown>, tunnel = true): Promise<NaElement> {
+    return this.server.invokeSuccessfully(NaElement.create(api, inputs as never), tunnel);
+  }
+
+  async connect(): Promise<string> {
+    const v = await this.server.negotiateVersion();
+    const minimum = this.family === 'ontap_cluster' ? 15 : 7;
+    if (v.major === 1 && v.minor < minimum) {
+      throw new NaApiError(EAPINOTFOUND, `ONTAPI ${v.major}.${v.minor} is older than the 1.${minimum} this driver needs`, 'system-get-ontapi-version');
+    }
+    return `${v.major}.${v.minor}`;
+  }
+
+  async createLun(req: CreateLunRequest): Promise<void> {
+    const inputs: Record<string, unknown> = {
+      path: req.path,
+      size: req.sizeBytes,
+      ostype: req.osType,
+      'space-reservation-enabled': req.spaceReserved,
+    };
+    if (req.qosPolicyGroup) inputs['qos-policy-group'] = req.qosPolicyGroup;
+    await this.invoke('lun-create-by-size', inputs);
+  }
+
+  async destroyLun(path: string): Promise<void> {
+    await this.invoke('lun-destroy', { path, force: true });
+  }
+
+  async resizeLun(path: string, sizeBytes: number): Promise<void> {
+    await this.invoke('lun-resize', { path, size: sizeBytes, force: true });
+  }
+
+  async moveLun(path: string, newPath: string): Promise<void> {
+    await this.invoke('lun-move', { path, 'new-path': newPath });
+  }
+
+  async mapLun(path: string, igroup: string): Promise<number> {
+    const res = await this.invoke('lun-map', { path, 'initiator-group': igroup });
+    return Number(res.getChildContent('lun-id-assigned'));
+  }
+
+  async unmapLun(path: string, igroup: string): Promise<void> {
+    await this.invoke('lun-unmap', { path, 'initiator-group': igroup });
+  }
+
+  async createIgroup(name: string, type: string, osType: string, initiators: string[]): Promise<void> {
+    await this.invoke('igroup-create', { 'initiator-group-name': name, 'initiator-group-type': type, 'os-type': osType });
+    for (const initiator of initiators) await this.invoke('igroup-add', { 'initiator-group-name': name, initiator });
+  }
+
+  abstract listFlexVols(): Promise<FlexVolInfo[]>;
+  abstract listLuns(volume?: string): Promise<LunInfo[]>;
+  abstract getLun(path: string): Promise<LunInfo | null>;
+  abstract cloneLun(volume: string, sourcePath: string, destPath: string, spaceReserved: boolean): Promise<void>;
+  abstract listLunMaps(path: string): Promise<LunMapInfo[]>;
+  abstract findIgroupsForInitiator(initiator: string): Promise<IgroupInfo[]>;
+  abstract getIscsiTargetName(): Promise<string>;
+  abstract getIscsiPortals(): Promise<IscsiPortal[]>;
+  abstract setChap(initiator: string, username: string, secret: string): Promise<void>;
+
+  close(): void {
+    this.server.close();
+  }
+}
+
+/** Reads the igroup fields both families return in `initiator-group-info`. */
+export function igroupFrom(el: NaElement): IgroupInfo {
+  return {
+    name: el.getChildContent('initiator-group-name') ?? '',
+    type: el.getChildContent('initiator-group-type') ?? '',
+    osType: el.getChildContent('initiator-group-os-type') ?? '',
+    initiators: (el.getChildByName('initiators')?.getChildren() ?? []).map((i) => i.getChildContent('initiator-name') ?? ''),
+  };
+}
+
+export const bool = (s: string | null): boolean => s === 'true';

@@ -1,0 +1,105 @@
+// ZAPI cluster mode: *-get-iter listing with paging, SVM tunnelling, clone-create.
+import type { NaElement } from '../zapi/na-element.js';
+import { EDUPLICATEENTRY, isNaApiError } from '../zapi/na-errors.js';
+import { ZapiClientBase, bool, igroupFrom } from './zapi-client-base.js';
+import { splitLunPath, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo } from './san-client.js';
+
+export class ZapiCmodeClient extends ZapiClientBase {
+  readonly family = 'ontap_cluster' as const;
+
+  async listFlexVols(): Promise<FlexVolInfo[]> {
+    const vols = await this.server.iterate('volume-get-iter', {
+      query: { 'volume-attributes': { 'volume-id-attributes': { 'owning-vserver-name': this.server.getVserver() ?? '*' } } },
+    });
+    return vols.map((v) => {
+      const id = v.getChildByName('volume-id-attributes');
+      const space = v.getChildByName('volume-space-attributes');
+      return {
+        name: id?.getChildContent('name') ?? '',
+        aggregate: id?.getChildContent('containing-aggregate-name') ?? null,
+        totalBytes: Number(space?.getChildContent('size-total') ?? 0),
+        availableBytes: Number(space?.getChildContent('size-available') ?? 0),
+        thin: space?.getChildContent('space-guarantee') === 'none',
+        online: v.path('volume-state-attributes')?.getChildContent('state') === 'online',
+      };
+    });
+  }
+
+  async listLuns(volume?: string): Promise<LunInfo[]> {
+    const query = volume ? { query: { 'lun-info': { volume } } } : {};
+    return (await this.server.iterate('lun-get-iter', query)).map(lunFrom);
+  }
+
+  async getLun(path: string): Promise<LunInfo | null> {
+    const found = await this.server.iterate('lun-get-iter', { query: { 'lun-info': { path } } });
+    return found.length > 0 ? lunFrom(found[0]!) : null;
+  }
+
+  async cloneLun(volume: string, sourcePath: string, destPath: string, spaceReserved: boolean): Promise<void> {
+    // Cluster-mode clone-create names source and destination relative to the FlexVol.
+    await this.invoke('clone-create', {
+      volume,
+      'source-path': splitLunPath(sourcePath).name,
+      'destination-path': splitLunPath(destPath).name,
+      'space-reserve': spaceReserved,
+    });
+  }
+
+  async listLunMaps(path: string): Promise<LunMapInfo[]> {
+    const maps = await this.server.iterate('lun-map-get-iter', { query: { 'lun-map-info': { path } } });
+    return maps.map((m) => ({ igroup: m.getChildContent('initiator-group') ?? '', lunId: Number(m.getChildContent('lun-id')) }));
+  }
+
+  async findIgroupsForInitiator(initiator: string): Promise<IgroupInfo[]> {
+    const found = await this.server.iterate('igroup-get-iter', {
+      query: { 'initiator-group-info': { initiators: [{ 'initiator-info': { 'initiator-name': initiator } }] } },
+    });
+    return found.map(igroupFrom);
+  }
+
+  async getIscsiTargetName(): Promise<string> {
+    const svcs = await this.server.iterate('iscsi-service-get-iter');
+    const svc = svcs.find((s) => s.getChildContent('is-available') !== 'false') ?? svcs[0];
+    return svc?.getChildContent('node-name') ?? '';
+  }
+
+  async getIscsiPortals(): Promise<IscsiPortal[]> {
+    const ifs = await this.server.iterate('iscsi-interface-get-iter');
+    return ifs.map((i) => ({
+      address: i.getChildContent('ip-address') ?? '',
+      port: Number(i.getChildContent('ip-port') ?? 3260),
+      tpgt: Number(i.getChildContent('tpgroup-tag') ?? 1),
+      enabled: i.getChildContent('is-interface-enabled') !== 'false',
+    }));
+  }
+
+  async setChap(initiator: string, username: string, secret: string): Promise<void> {
+    const inputs = { initiator, 'auth-type': 'CHAP', 'user-name': username, password: secret };
+    try {
+      await this.invoke('iscsi-initiator-add-auth', inputs);
+    } catch (e) {
+      if (!isNaApiError(e, EDUPLICATEENTRY)) throw e;
+      await this.invoke('iscsi-initiator-modify-auth', inputs);
+    }
+  }
+}
+
+function lunFrom(el: NaElement): LunInfo {
+  const path = el.getChildContent('path') ?? '';
+  const parts = splitLunPath(path);
+  return {
+    path,
+    name: parts.name,
+    volume: el.getChildContent('volume') ?? parts.volume,
+    qtree: el.getChildContent('qtree') ?? parts.qtree,
+    sizeBytes: Number(el.getChildContent('size') ?? 0),
+    osType: el.getChildContent('multiprotocol-type') ?? '',
+    spaceReserved: bool(el.getChildContent('is-space-reservation-enabled')),
+    uuid: el.getChildContent('uuid'),
+    serial: el.getChildContent('serial-number'),
+    online: bool(el.getChildContent('online')),
+    mapped: bool(el.getChildContent('mapped')),
+  };
+}
+
+

@@ -1,0 +1,297 @@
+// The storage logic of the ONTAP block driver (Cinder's block_base library): pools,
+// LUN life cycle, snapshots and clones by LUN clone, manage/unmanage. It talks to an
+// OntapSanClient, so ZAPI 7-mode, ZAPI cluster mode and REST behave the same.
+import { BackendCapacityError, BackendError, BackendObjectNotFound, Conflict, InvalidInput } from '../../../errors/errors.js';
+import type { Logger } from '../../../util/logger.js';
+import type { BackendVolumeObject, DriverSnapshot, DriverVolume, ModelUpdate } from '../../interface/objects.js';
+import { lunPath, splitLunPath, type FlexVolInfo, type LunInfo, type OntapSanClient } from './client/san-client.js';
+import { LunTable, handleFromInfo, type LunHandle } from './lun-table.js';
+import { isNaApiError } from './zapi/na-errors.js';
+import * as Z from './zapi/na-errors.js';
+
+export const GiB = 1024 ** 3;
+
+export interface LibraryConfig {
+  sizeMultiplier: number;
+  volumeList: string[];
+  poolPattern: RegExp;
+  lunOsType: string;
+  spaceReserved: boolean;
+}
+
+/** Errors meaning "that LUN is not there" in either family or REST. */
+const LUN_GONE = [Z.EVDISK_ERROR_NO_SUCH_VDISK, Z.EOBJECTNOTFOUND, Z.EVOLUMEDOESNOTEXIST, Z.EVDISK_ERROR_NO_SUCH_VOLUME];
+/** Errors after which another FlexVol may still take the LUN. */
+const TRY_NEXT_POOL = [Z.ENOSPACE, Z.EVOLUMEDOESNOTEXIST, Z.EVDISK_ERROR_NO_SUCH_VOLUME, Z.EVDISK_ERROR_SIZE_TOO_LARGE];
+
+export class OntapBlockLibrary {
+  readonly luns = new LunTable();
+  /** FlexVols by name, as of the last refresh, with available space debited for our creates. */
+  private pools = new Map<string, FlexVolInfo>();
+
+  constructor(
+    readonly client: OntapSanClient,
+    private readonly cfg: LibraryConfig,
+    private readonly log: Logger,
+  ) {}
+
+  isPool(v: FlexVolInfo): boolean {
+    if (this.cfg.volumeList.length > 0 && !this.cfg.volumeList.includes(v.name)) return false;
+    const m = this.cfg.poolPattern.exec(v.name);
+    return m !== null && m[0] === v.name && v.online;
+  }
+
+  async refreshPools(): Promise<FlexVolInfo[]> {
+    const vols = (await this.client.listFlexVols()).filter((v) => this.isPool(v));
+    this.pools = new Map(vols.map((v) => [v.name, v]));
+    return vols;
+  }
+
+  async poolList(): Promise<FlexVolInfo[]> {
+    if (this.pools.size === 0) await this.refreshPools();
+    return [...this.pools.values()];
+  }
+
+  /** Discovers the LUNs already on the pools into the LUN table. */
+  async discoverLuns(): Promise<number> {
+    const pools = new Set((await this.poolList()).map((p) => p.name));
+    const luns = (await this.client.listLuns()).filter((l) => pools.has(l.volume));
+    this.luns.load(luns);
+    return luns.length;
+  }
+
+  /** The LUN path of a volume or snapshot: provider_location, else the table, else a search. */
+  async pathOf(name: string, providerLocation: string | null): Promise<string | null> {
+    if (providerLocation?.startsWith('/vol/')) return providerLocation;
+    const known = this.luns.get(name);
+    if (known) return known.metadata.Path;
+    const found = (await this.client.listLuns()).find((l) => l.name === name);
+    return found?.path ?? null;
+  }
+
+  private async requirePath(kind: string, obj: { id: string; name: string; providerLocation: string | null }): Promise<string> {
+    const path = await this.pathOf(obj.name, obj.providerLocation);
+    if (!path) throw new BackendObjectNotFound(`${kind} ${obj.id} has no LUN (${obj.name}) on the backend.`);
+    return path;
+  }
+
+  private record(path: string, sizeBytes: number, spaceReserved: boolean, uuid: string | null = null): LunHandle {
+    const p = splitLunPath(path);
+    const handle: LunHandle = {
+      name: p.name,
+      sizeBytes,
+      uuid,
+      metadata: { Path: path, Volume: p.volume, Qtree: p.qtree, OsType: this.cfg.lunOsType, SpaceReserved: spaceReserved ? 'true' : 'false' },
+    };
+    this.luns.set(handle);
+    return handle;
+  }
+
+  private debit(pool: string, bytes: number): void {
+    const p = this.pools.get(pool);
+    if (p && this.cfg.spaceReserved) p.availableBytes = Math.max(0, p.availableBytes - bytes);
+  }
+
+  /** Pool named by `host@backend#pool`, else FlexVols with room, most available first. */
+  private async candidates(volume: DriverVolume, bytes: number): Promise<FlexVolInfo[]> {
+    const wanted = volume.host?.split('#')[1];
+    const need = bytes * this.cfg.sizeMultiplier;
+    const pools = await this.poolList();
+    if (wanted) {
+      const p = pools.find((x) => x.name === wanted);
+      if (!p) throw new InvalidInput(`Pool ${wanted} of volume ${volume.id} is not a pool of this backend.`);
+      return [p];
+    }
+    return pools.filter((p) => p.availableBytes >= need).sort((a, b) => b.availableBytes - a.availableBytes);
+  }
+
+  async createVolume(volume: DriverVolume): Promise<ModelUpdate> {
+    const bytes = volume.size * GiB;
+    const existing = this.luns.get(volume.name);
+    if (existing) return this.sameSizeOrConflict(volume, existing.metadata.Path, existing.sizeBytes);
+    let pools = await this.candidates(volume, bytes);
+    if (pools.length === 0) {
+      // Cached capacity may be stale (space freed elsewhere); look once more.
+      await this.refreshPools();
+      pools = await this.candidates(volume, bytes);
+    }
+    if (pools.length === 0) {
+      throw new BackendCapacityError(`No FlexVol has ${volume.size} GiB × ${this.cfg.sizeMultiplier} available for volume ${volume.id}.`);
+    }
+    let lastError: unknown = null;
+    for (const pool of pools) {
+      const path = lunPath(pool.name, volume.name);
+      try {
+        await this.client.createLun({ path, volume: pool.name, sizeBytes: bytes, osType: this.cfg.lunOsType, spaceReserved: this.cfg.spaceReserved });
+      } catch (e) {
+        if (isNaApiError(e, Z.EVDISK_ERROR_VDISK_EXISTS, Z.EDUPLICATEENTRY)) {
+          // A retried create whose first reply was lost, or a LUN left by a crash.
+          const lun = await this.client.getLun(path);
+          if (lun) return this.sameSizeOrConflict(volume, path, lun.sizeBytes, lun);
+        }
+        if (isNaApiError(e, ...TRY_NEXT_POOL)) {
+          this.log.warn({ pool: pool.name, volume: volume.id, err: (e as Error).message }, 'FlexVol refused LUN; trying the next');
+          lastError = e;
+          await this.refreshPools();
+          continue;
+        }
+        throw e;
+      }
+      this.debit(pool.name, bytes);
+      this.record(path, bytes, this.cfg.spaceReserved);
+      return { providerLocation: path };
+    }
+    throw new BackendCapacityError(`No FlexVol could hold ${volume.size} GiB for volume ${volume.id}: ${(lastError as Error).message}`, { cause: lastError });
+  }
+
+  private sameSizeOrConflict(volume: DriverVolume, path: string, sizeBytes: number, info?: LunInfo): ModelUpdate {
+    if (sizeBytes !== volume.size * GiB) {
+      throw new Conflict(`LUN ${path} already exists with ${sizeBytes / GiB} GiB; volume ${volume.id} asks for ${volume.size} GiB.`);
+    }
+    if (info) this.luns.set(handleFromInfo(info));
+    return { providerLocation: path };
+  }
+
+  /** Destroys a LUN; one that is already gone counts as destroyed. */
+  async destroy(name: string, providerLocation: string | null): Promise<void> {
+    const path = await this.pathOf(name, providerLocation);
+    if (path) {
+      try {
+        await this.client.destroyLun(path);
+        const h = this.luns.get(name);
+        const pool = this.pools.get(splitLunPath(path).volume);
+        if (pool && h && h.metadata.SpaceReserved === 'true') pool.availableBytes += h.sizeBytes;
+      } catch (e) {
+        if (!isNaApiError(e, ...LUN_GONE)) throw e;
+        this.log.info({ path }, 'LUN already gone');
+      }
+    }
+    this.luns.delete(name);
+  }
+
+  /** Clones `sourcePath` inside its FlexVol as `destName`; a clone already there of the right size is kept. */
+  async cloneLun(sourcePath: string, destName: string, spaceReserved: boolean, expectBytes: number): Promise<string> {
+    const src = splitLunPath(sourcePath);
+    const dest = lunPath(src.volume, destName, src.qtree);
+    try {
+      await this.client.cloneLun(src.volume, sourcePath, dest, spaceReserved);
+    } catch (e) {
+      if (isNaApiError(e, ...LUN_GONE)) throw new BackendObjectNotFound(`Clone source LUN ${sourcePath} does not exist.`, { cause: e });
+      if (!isNaApiError(e, Z.EVDISK_ERROR_VDISK_EXISTS, Z.EDUPLICATEENTRY, '14952')) throw e;
+      const lun = await this.client.getLun(dest);
+      if (!lun || lun.sizeBytes !== expectBytes) throw new Conflict(`LUN ${dest} already exists and is not a clone of ${sourcePath}.`);
+    }
+    this.record(dest, expectBytes, spaceReserved);
+    return dest;
+  }
+
+  async createSnapshot(snapshot: DriverSnapshot): Promise<ModelUpdate> {
+    const src = await this.requirePath('Volume', snapshot.volume);
+    const path = await this.cloneLun(src, snapshot.name, false, snapshot.volumeSize * GiB);
+    return { providerLocation: path };
+  }
+
+  /** A new volume cloned from a LUN, grown when asked for more than the source. */
+  async createFrom(volume: DriverVolume, sourcePath: string, sourceGiB: number): Promise<ModelUpdate> {
+    if (volume.size < sourceGiB) {
+      throw new InvalidInput(`Volume ${volume.id} size ${volume.size} GiB is smaller than its source's ${sourceGiB} GiB.`);
+    }
+    const path = await this.cloneLun(sourcePath, volume.name, this.cfg.spaceReserved, sourceGiB * GiB);
+    if (volume.size > sourceGiB) {
+      try {
+        await this.resize(volume.name, path, volume.size);
+      } catch (e) {
+        // Do not leave a half-made volume behind.
+        await this.destroy(volume.name, path).catch(() => undefined);
+        throw e;
+      }
+    }
+    return { providerLocation: path };
+  }
+
+  async createVolumeFromSnapshot(volume: DriverVolume, snapshot: DriverSnapshot): Promise<ModelUpdate> {
+    const src = await this.requirePath('Snapshot', snapshot);
+    return this.createFrom(volume, src, snapshot.volumeSize);
+  }
+
+  async createClonedVolume(volume: DriverVolume, source: DriverVolume): Promise<ModelUpdate> {
+    const src = await this.requirePath('Volume', source);
+    return this.createFrom(volume, src, source.size);
+  }
+
+  async resize(name: string, path: string, newGiB: number): Promise<void> {
+    try {
+      await this.client.resizeLun(path, newGiB * GiB);
+    } catch (e) {
+      if (!isNaApiError(e, Z.EVDISK_ERROR_SIZE_UNCHANGED)) throw e;
+    }
+    const h = this.luns.get(name);
+    if (h) h.sizeBytes = newGiB * GiB;
+  }
+
+  async extendVolume(volume: DriverVolume, newGiB: number): Promise<void> {
+    if (newGiB < volume.size) throw new InvalidInput(`Cannot shrink volume ${volume.id} from ${volume.size} to ${newGiB} GiB.`);
+    const path = await this.requirePath('Volume', volume);
+    await this.resize(volume.name, path, newGiB);
+  }
+
+  /** Finds a LUN by {source-name: path or LUN name} or {source-id: LUN uuid}. */
+  async findByRef(ref: Record<string, string>): Promise<LunInfo> {
+    const name = ref['source-name'];
+    const id = ref['source-id'];
+    if (!name && !id) throw new InvalidInput('Manage reference must give source-name (LUN path or name) or source-id (LUN UUID).');
+    let lun: LunInfo | null | undefined;
+    if (name?.startsWith('/vol/')) lun = await this.client.getLun(name);
+    else {
+      const pools = new Set((await this.poolList()).map((p) => p.name));
+      lun = (await this.client.listLuns()).find((l) => pools.has(l.volume) && (id ? l.uuid === id : l.name === name));
+    }
+    if (!lun) throw new BackendObjectNotFound(`No LUN matches manage reference ${JSON.stringify(ref)} on this backend's pools.`);
+    return lun;
+  }
+
+  async manageExistingGetSize(ref: Record<string, string>): Promise<number> {
+    return Math.ceil((await this.findByRef(ref)).sizeBytes / GiB);
+  }
+
+  async manageExisting(volume: DriverVolume, ref: Record<string, string>): Promise<ModelUpdate> {
+    const lun = await this.findByRef(ref);
+    let path = lun.path;
+    if (lun.name !== volume.name) {
+      path = lunPath(lun.volume, volume.name, lun.qtree);
+      await this.client.moveLun(lun.path, path);
+      this.luns.delete(lun.name);
+    }
+    this.luns.set(handleFromInfo({ ...lun, path, name: volume.name }));
+    return { providerLocation: path, size: Math.ceil(lun.sizeBytes / GiB) };
+  }
+
+  unmanage(volume: DriverVolume): void {
+    this.luns.delete(volume.name);
+  }
+
+  async listBackendVolumes(): Promise<BackendVolumeObject[]> {
+    const pools = new Set((await this.poolList()).map((p) => p.name));
+    const uuidRe = /^volume-([0-9a-f-]{36})$/i;
+    return (await this.client.listLuns())
+      .filter((l) => pools.has(l.volume))
+      .map((l) => {
+        const flintId = uuidRe.exec(l.name)?.[1] ?? null;
+        const reason = l.mapped ? 'LUN is mapped' : flintId ? 'LUN belongs to a Flint volume' : null;
+        return {
+          reference: { 'source-name': l.path },
+          sizeGiB: Math.ceil(l.sizeBytes / GiB),
+          flintId,
+          safeToManage: reason === null,
+          reasonNotSafe: reason,
+          extraInfo: l.uuid ? `uuid ${l.uuid}` : null,
+        };
+      });
+  }
+
+  assertHasPools(pools: FlexVolInfo[]): void {
+    if (pools.length === 0) {
+      throw new BackendError(`No FlexVol matches netapp_volume_list / netapp_pool_name_search_pattern (${this.cfg.poolPattern.source}).`);
+    }
+  }
+}

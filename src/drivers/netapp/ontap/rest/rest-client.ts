@@ -1,0 +1,259 @@
+// ONTAP REST as a second transport for cluster mode: the same SanClient calls over
+// /api/storage/*, /api/protocols/san/* and /api/network/ip/interfaces. REST error codes
+// are translated into the ZAPI errnos the library already understands.
+import { HttpTransport, type HttpTransportOptions } from '../http-transport.js';
+import { NaApiError, NaHttpError, NaTransportError } from '../zapi/na-errors.js';
+import * as Z from '../zapi/na-errors.js';
+import { splitLunPath, type CreateLunRequest, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo, type OntapSanClient } from '../client/san-client.js';
+import { sleep } from '../../../../util/clock.js';
+import type { Logger } from '../../../../util/logger.js';
+
+/** ONTAP REST error codes (error.code) the driver reacts to, with their ZAPI meaning. */
+export const REST_ERRORS = {
+  ENTRY_NOT_FOUND: '4',
+  DUPLICATE_ENTRY: '1',
+  LUN_NOT_FOUND: '5374852',
+  LUN_EXISTS: '5374863',
+  IGROUP_NOT_FOUND: '5374738',
+  IGROUP_EXISTS: '5374737',
+  LUN_ALREADY_MAPPED: '5374914',
+  NO_SUCH_LUN_MAP: '5374922',
+  NO_SPACE: '5374868',
+  VOLUME_NOT_FOUND: '917927',
+  SIZE_TOO_SMALL: '5374861',
+} as const;
+
+const TO_ZAPI: Record<string, string> = {
+  [REST_ERRORS.ENTRY_NOT_FOUND]: Z.EOBJECTNOTFOUND,
+  [REST_ERRORS.DUPLICATE_ENTRY]: Z.EDUPLICATEENTRY,
+  [REST_ERRORS.LUN_NOT_FOUND]: Z.EVDISK_ERROR_NO_SUCH_VDISK,
+  [REST_ERRORS.LUN_EXISTS]: Z.EVDISK_ERROR_VDISK_EXISTS,
+  [REST_ERRORS.IGROUP_NOT_FOUND]: Z.EVDISK_ERROR_NO_SUCH_INITGROUP,
+  [REST_ERRORS.IGROUP_EXISTS]: Z.EVDISK_ERROR_INITGROUP_EXISTS,
+  [REST_ERRORS.LUN_ALREADY_MAPPED]: Z.EVDISK_ERROR_INITGROUP_HAS_NODE,
+  [REST_ERRORS.NO_SUCH_LUN_MAP]: Z.EVDISK_ERROR_NO_SUCH_LUNMAP,
+  [REST_ERRORS.NO_SPACE]: Z.ENOSPACE,
+  [REST_ERRORS.VOLUME_NOT_FOUND]: Z.EVOLUMEDOESNOTEXIST,
+  [REST_ERRORS.SIZE_TOO_SMALL]: Z.EVDISK_ERROR_SIZE_TOO_SMALL,
+};
+
+export interface RestClientOptions extends HttpTransportOptions {
+  vserver: string;
+  tries?: number;
+  backoffMs?: number;
+  logger?: Logger;
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export class OntapRestClient implements OntapSanClient {
+  readonly family = 'ontap_cluster' as const;
+  readonly api = 'rest' as const;
+  private readonly http: HttpTransport;
+  private calls = 0;
+
+  constructor(private readonly opts: RestClientOptions) {
+    this.http = new HttpTransport(opts);
+  }
+
+  get callCount(): number {
+    return this.calls;
+  }
+
+  /** One REST call with retries for transport faults, 5xx and busy answers; errors become NaApiError. */
+  async send(method: string, path: string, body?: Json): Promise<Json> {
+    const tries = Math.max(1, this.opts.tries ?? 3);
+    const svmPath = path;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.calls++;
+        const reply = await this.http.request(method, svmPath, body ? JSON.stringify(body) : null, {
+          Accept: 'application/json',
+          'Content-Type': 'application/json',
+        });
+        const json: Json = reply.body ? JSON.parse(reply.body) : {};
+        if (reply.status >= 400) {
+          const code = String(json.error?.code ?? reply.status);
+          const message = String(json.error?.message ?? `HTTP ${reply.status}`);
+          throw new NaApiError(TO_ZAPI[code] ?? code, `${message} (REST code ${code})`, `${method} ${path.split('?')[0]}`);
+        }
+        return json;
+      } catch (e) {
+        const retryable = (e instanceof NaTransportError || e instanceof NaHttpError) && e.retryable;
+        if (!retryable || attempt >= tries) {
+          if (e instanceof NaTransportError || e instanceof NaHttpError) {
+            (e as { message: string }).message = `${e.message} (${attempt} attempt${attempt > 1 ? 's' : ''})`;
+          }
+          throw e;
+        }
+        this.opts.logger?.warn({ method, path: path.split('?')[0], attempt, err: (e as Error).message }, 'ONTAP REST call failed; retrying');
+        await sleep((this.opts.backoffMs ?? 250) * attempt);
+      }
+    }
+  }
+
+  /** GETs a collection to the end, following _links.next. */
+  async collect(path: string): Promise<Json[]> {
+    const out: Json[] = [];
+    let next: string | null = path;
+    while (next) {
+      const page = await this.send('GET', next);
+      out.push(...((page.records as Json[]) ?? []));
+      next = page._links?.next?.href ?? null;
+    }
+    return out;
+  }
+
+  private q(params: Record<string, string | number | boolean>): string {
+    const all = { 'svm.name': this.opts.vserver, ...params };
+    return new URLSearchParams(Object.entries(all).map(([k, v]) => [k, String(v)])).toString();
+  }
+
+  async connect(): Promise<string> {
+    const c = await this.send('GET', '/api/cluster?fields=version');
+    const v = c.version ?? {};
+    return `${v.generation}.${v.major}.${v.minor}`;
+  }
+
+  async listFlexVols(): Promise<FlexVolInfo[]> {
+    const recs = await this.collect(`/api/storage/volumes?${this.q({ fields: 'name,space.size,space.available,state,aggregates.name,guarantee.type' })}`);
+    return recs.map((r) => ({
+      name: r.name,
+      aggregate: r.aggregates?.[0]?.name ?? null,
+      totalBytes: Number(r.space?.size ?? 0),
+      availableBytes: Number(r.space?.available ?? 0),
+      thin: r.guarantee?.type === 'none',
+      online: r.state === 'online',
+    }));
+  }
+
+  private static readonly LUN_FIELDS = 'name,uuid,space.size,space.guarantee.requested,os_type,serial_number,status.state,status.mapped,location.volume.name,location.qtree.name';
+
+  async listLuns(volume?: string): Promise<LunInfo[]> {
+    const params: Record<string, string> = { fields: OntapRestClient.LUN_FIELDS };
+    if (volume) params['location.volume.name'] = volume;
+    return (await this.collect(`/api/storage/luns?${this.q(params)}`)).map(lunFrom);
+  }
+
+  async getLun(path: string): Promise<LunInfo | null> {
+    const recs = await this.collect(`/api/storage/luns?${this.q({ name: path, fields: OntapRestClient.LUN_FIELDS })}`);
+    return recs.length > 0 ? lunFrom(recs[0]!) : null;
+  }
+
+  async createLun(req: CreateLunRequest): Promise<void> {
+    const body: Json = {
+      name: req.path,
+      svm: { name: this.opts.vserver },
+      os_type: req.osType,
+      space: { size: req.sizeBytes, guarantee: { requested: req.spaceReserved } },
+    };
+    if (req.qosPolicyGroup) body.qos_policy = { name: req.qosPolicyGroup };
+    await this.send('POST', '/api/storage/luns', body);
+  }
+
+  async destroyLun(path: string): Promise<void> {
+    const r = await this.send('DELETE', `/api/storage/luns?${this.q({ name: path, allow_delete_while_mapped: true })}`);
+    if (r.num_records === 0) throw new NaApiError(Z.EVDISK_ERROR_NO_SUCH_VDISK, `LUN ${path} does not exist`, 'DELETE /api/storage/luns');
+  }
+
+  async resizeLun(path: string, sizeBytes: number): Promise<void> {
+    const r = await this.send('PATCH', `/api/storage/luns?${this.q({ name: path })}`, { space: { size: sizeBytes } });
+    if (r.num_records === 0) throw new NaApiError(Z.EVDISK_ERROR_NO_SUCH_VDISK, `LUN ${path} does not exist`, 'PATCH /api/storage/luns');
+  }
+
+  async cloneLun(_volume: string, sourcePath: string, destPath: string, spaceReserved: boolean): Promise<void> {
+    await this.send('POST', '/api/storage/luns', {
+      name: destPath,
+      svm: { name: this.opts.vserver },
+      clone: { source: { name: sourcePath } },
+      space: { guarantee: { requested: spaceReserved } },
+    });
+  }
+
+  async moveLun(path: string, newPath: string): Promise<void> {
+    const r = await this.send('PATCH', `/api/storage/luns?${this.q({ name: path })}`, { name: newPath });
+    if (r.num_records === 0) throw new NaApiError(Z.EVDISK_ERROR_NO_SUCH_VDISK, `LUN ${path} does not exist`, 'PATCH /api/storage/luns');
+  }
+
+  async listLunMaps(path: string): Promise<LunMapInfo[]> {
+    const recs = await this.collect(`/api/protocols/san/lun-maps?${this.q({ 'lun.name': path, fields: 'igroup.name,logical_unit_number' })}`);
+    return recs.map((r) => ({ igroup: r.igroup?.name, lunId: Number(r.logical_unit_number) }));
+  }
+
+  async mapLun(path: string, igroup: string): Promise<number> {
+    const r = await this.send('POST', '/api/protocols/san/lun-maps?return_records=true', {
+      svm: { name: this.opts.vserver },
+      lun: { name: path },
+      igroup: { name: igroup },
+    });
+    return Number(r.records?.[0]?.logical_unit_number);
+  }
+
+  async unmapLun(path: string, igroup: string): Promise<void> {
+    const recs = await this.collect(`/api/protocols/san/lun-maps?${this.q({ 'lun.name': path, 'igroup.name': igroup, fields: 'lun.uuid,igroup.uuid' })}`);
+    const map = recs[0];
+    if (!map) throw new NaApiError(Z.EVDISK_ERROR_NO_SUCH_LUNMAP, `LUN ${path} is not mapped to ${igroup} (REST code ${REST_ERRORS.NO_SUCH_LUN_MAP})`, 'DELETE /api/protocols/san/lun-maps');
+    await this.send('DELETE', `/api/protocols/san/lun-maps/${map.lun.uuid}/${map.igroup.uuid}`);
+  }
+
+  async findIgroupsForInitiator(initiator: string): Promise<IgroupInfo[]> {
+    const recs = await this.collect(`/api/protocols/san/igroups?${this.q({ 'initiators.name': initiator, fields: 'name,protocol,os_type,initiators.name' })}`);
+    return recs.map((r) => ({
+      name: r.name,
+      type: r.protocol,
+      osType: r.os_type,
+      initiators: ((r.initiators as Json[]) ?? []).map((i) => i.name),
+    }));
+  }
+
+  async createIgroup(name: string, type: string, osType: string, initiators: string[]): Promise<void> {
+    await this.send('POST', '/api/protocols/san/igroups', {
+      svm: { name: this.opts.vserver },
+      name,
+      protocol: type,
+      os_type: osType,
+      initiators: initiators.map((i) => ({ name: i })),
+    });
+  }
+
+  async getIscsiTargetName(): Promise<string> {
+    const recs = await this.collect(`/api/protocols/san/iscsi/services?${this.q({ fields: 'target.name,enabled' })}`);
+    return recs[0]?.target?.name ?? '';
+  }
+
+  async getIscsiPortals(): Promise<IscsiPortal[]> {
+    const recs = await this.collect(`/api/network/ip/interfaces?${this.q({ services: 'data_iscsi', fields: 'ip.address,enabled' })}`);
+    return recs.map((r, i) => ({ address: r.ip?.address ?? '', port: 3260, tpgt: i + 1, enabled: r.enabled !== false }));
+  }
+
+  async setChap(initiator: string, username: string, secret: string): Promise<void> {
+    const chap = { inbound: { user: username, password: secret } };
+    try {
+      await this.send('POST', '/api/protocols/san/iscsi/credentials', { svm: { name: this.opts.vserver }, initiator, authentication_type: 'chap', chap });
+    } catch (e) {
+      if (!Z.isNaApiError(e, Z.EDUPLICATEENTRY)) throw e;
+      await this.send('PATCH', `/api/protocols/san/iscsi/credentials?${this.q({ initiator })}`, { authentication_type: 'chap', chap });
+    }
+  }
+
+  close(): void {
+    this.http.close();
+  }
+}
+
+function lunFrom(r: Json): LunInfo {
+  const parts = splitLunPath(r.name);
+  return {
+    path: r.name,
+    name: parts.name,
+    volume: r.location?.volume?.name ?? parts.volume,
+    qtree: r.location?.qtree?.name ?? parts.qtree,
+    sizeBytes: Number(r.space?.size ?? 0),
+    osType: r.os_type ?? '',
+    spaceReserved: r.space?.guarantee?.requested === true,
+    uuid: r.uuid ?? null,
+    serial: r.serial_number ?? null,
+    online: r.status?.state === 'online',
+    mapped: r.status?.mapped === true,
+  };
+}
