@@ -46,7 +46,8 @@ export interface ShellExecutorOptions {
 
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join('***');
+  // Longest first, so a secret that contains another is not left half-shown.
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s) out = out.split(s).join('***');
   return out;
 }
 
@@ -101,13 +102,20 @@ export class ShellExecutor implements Executor {
         env: opts.env ? { ...process.env, ...opts.env } : process.env,
         cwd: opts.cwd,
         stdio: ['pipe', 'pipe', 'pipe'],
+        // Own process group, so a timeout kills the command's children too: a grandchild
+        // holding stdout open would otherwise keep 'close' (and the caller) waiting.
+        detached: true,
       });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
-        child.kill('SIGKILL');
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
       }, opts.timeoutMs ?? this.timeoutMs);
       child.stdout.on('data', (b: Buffer) => {
         out.push(b);
