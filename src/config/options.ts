@@ -43,8 +43,10 @@ export function parseOption(spec: OptionSpec, raw: string | boolean | number, se
     }
     case 'int':
     case 'float': {
+      // Decimal only: Number() alone would also take '0x10', '0b11' or '1e3' as an int.
+      const syntax = spec.type === 'int' ? /^[+-]?\d+$/ : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
       const n = Number(text);
-      if (text === '' || !Number.isFinite(n) || (spec.type === 'int' && !Number.isInteger(n))) {
+      if (!syntax.test(text) || !Number.isFinite(n)) {
         throw new ConfigError(`Invalid ${where}: '${text}' is not ${spec.type === 'int' ? 'an integer' : 'a number'}.`);
       }
       if (spec.min !== undefined && n < spec.min) throw new ConfigError(`Invalid ${where}: ${n} is below the minimum ${spec.min}.`);
@@ -77,7 +79,8 @@ export function resolveOptions(
     for (const d of s.deprecatedNames ?? []) byName.set(d, s);
   }
   const out: Record<string, OptionValue> = {};
-  for (const s of specs) out[s.name] = s.default === undefined ? null : s.default;
+  // Copy list defaults so a caller mutating its values cannot change the spec's default.
+  for (const s of specs) out[s.name] = s.default === undefined ? null : Array.isArray(s.default) ? [...s.default] : s.default;
   for (const [key, value] of Object.entries(raw)) {
     if (ignore.includes(key)) continue;
     const spec = byName.get(key);
