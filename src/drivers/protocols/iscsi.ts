@@ -31,8 +31,11 @@ export function parseIscsiLocation(location: string): IscsiLocation {
   const [portalsText, tpgtText] = portalPart.split(',');
   const portals = (portalsText ?? '').split(';').filter(Boolean);
   const lun = lunText === undefined ? 0 : Number(lunText);
-  if (portals.length === 0 || !Number.isInteger(lun)) throw new InvalidInput(`Malformed iSCSI provider_location '${location}'.`);
-  return { portal: portals[0]!, portals: portals.length > 1 ? portals : undefined, tpgt: Number(tpgtText ?? 1), iqn, lun };
+  const tpgt = tpgtText === undefined ? 1 : Number(tpgtText);
+  if (portals.length === 0 || !Number.isInteger(lun) || lun < 0 || !Number.isInteger(tpgt)) {
+    throw new InvalidInput(`Malformed iSCSI provider_location '${location}'.`);
+  }
+  return { portal: portals[0]!, portals: portals.length > 1 ? portals : undefined, tpgt, iqn, lun };
 }
 
 /** `CHAP user secret` */
@@ -51,7 +54,7 @@ export function validateIscsiConnector(connector: Connector): void {
   if (typeof connector.initiator !== 'string' || connector.initiator.length === 0) {
     throw new InvalidInput('The connector must carry an iSCSI initiator name (connector.initiator).');
   }
-  if (!/^(iqn\.\d{4}-\d{2}\.[^\s]+|eui\.[0-9A-Fa-f]{16}|naa\.[0-9A-Fa-f]{16,32})$/.test(connector.initiator)) {
+  if (!/^(iqn\.\d{4}-\d{2}\.[^\s]+|eui\.[0-9A-Fa-f]{16}|naa\.([0-9A-Fa-f]{16}|[0-9A-Fa-f]{32}))$/.test(connector.initiator)) {
     throw new InvalidInput(`connector.initiator '${connector.initiator}' is not a valid iSCSI name (iqn., eui. or naa.).`);
   }
 }
