@@ -1,3 +1,4 @@
 // Every shipped driver registers itself here (one import each).
 import './fake/register.js';
 import './local/register.js';
+import './netapp/ontap/register.js';

@@ -179,7 +179,8 @@ export class OntapBlockLibrary {
       if (isNaApiError(e, ...LUN_GONE)) throw new BackendObjectNotFound(`Clone source LUN ${sourcePath} does not exist.`, { cause: e });
       if (!isNaApiError(e, Z.EVDISK_ERROR_VDISK_EXISTS, Z.EDUPLICATEENTRY, '14952')) throw e;
       const lun = await this.client.getLun(dest);
-      if (!lun || lun.sizeBytes !== expectBytes) throw new Conflict(`LUN ${dest} already exists and is not a clone of ${sourcePath}.`);
+      // A repeat of this clone may already have been grown to the volume's size.
+      if (!lun || lun.sizeBytes < expectBytes) throw new Conflict(`LUN ${dest} already exists and is not a clone of ${sourcePath}.`);
     }
     this.record(dest, expectBytes, spaceReserved);
     return dest;
@@ -277,7 +278,8 @@ export class OntapBlockLibrary {
       .filter((l) => pools.has(l.volume))
       .map((l) => {
         const flintId = uuidRe.exec(l.name)?.[1] ?? null;
-        const reason = l.mapped ? 'LUN is mapped' : flintId ? 'LUN belongs to a Flint volume' : null;
+        // A LUN named for a Flint volume and still in our table is Flint's; unmanage drops it from the table.
+        const reason = l.mapped ? 'LUN is mapped' : flintId && this.luns.get(l.name) ? 'LUN belongs to a Flint volume' : null;
         return {
           reference: { 'source-name': l.path },
           sizeGiB: Math.ceil(l.sizeBytes / GiB),

@@ -21,6 +21,7 @@ export const REST_ERRORS = {
   NO_SPACE: '5374868',
   VOLUME_NOT_FOUND: '917927',
   SIZE_TOO_SMALL: '5374861',
+  SIZE_UNCHANGED: '5374862',
 } as const;
 
 const TO_ZAPI: Record<string, string> = {
@@ -35,6 +36,7 @@ const TO_ZAPI: Record<string, string> = {
   [REST_ERRORS.NO_SPACE]: Z.ENOSPACE,
   [REST_ERRORS.VOLUME_NOT_FOUND]: Z.EVOLUMEDOESNOTEXIST,
   [REST_ERRORS.SIZE_TOO_SMALL]: Z.EVDISK_ERROR_SIZE_TOO_SMALL,
+  [REST_ERRORS.SIZE_UNCHANGED]: Z.EVDISK_ERROR_SIZE_UNCHANGED,
 };
 
 export interface RestClientOptions extends HttpTransportOptions {
@@ -79,7 +81,8 @@ export class OntapRestClient implements OntapSanClient {
         }
         return json;
       } catch (e) {
-        const retryable = (e instanceof NaTransportError || e instanceof NaHttpError) && e.retryable;
+        // EAPIERROR is ONTAP's transient internal error; ZAPI and REST both retry it.
+        const retryable = ((e instanceof NaTransportError || e instanceof NaHttpError) && e.retryable) || Z.isNaApiError(e, Z.EAPIERROR);
         if (!retryable || attempt >= tries) {
           if (e instanceof NaTransportError || e instanceof NaHttpError) {
             (e as { message: string }).message = `${e.message} (${attempt} attempt${attempt > 1 ? 's' : ''})`;

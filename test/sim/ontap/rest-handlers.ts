@@ -1,0 +1,217 @@
+// The simulator's ONTAP REST side (cluster mode): /api/storage/{volumes,luns},
+// /api/protocols/san/{igroups,lun-maps,iscsi/services,iscsi/credentials},
+// /api/network/ip/interfaces and /api/cluster, over the same state as ZAPI, with
+// paging by _links.next and errors as {"error":{"code","message"}}.
+import { OntapState, SimError } from './ontap-state.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface RestReply { status: number; body: Json }
+
+export interface RestContext {
+  state: OntapState;
+  /** Records per page when the caller gives no max_records (0: all). */
+  pageSize: number;
+}
+
+const UUID = '[0-9a-f-]{36}';
+
+/** The route template a request hits, for per-API call counting. */
+export function restApiName(method: string, pathname: string): string {
+  return `${method} ${pathname.replace(new RegExp(UUID, 'g'), '{uuid}')}`;
+}
+
+export function handleRest(ctx: RestContext, method: string, url: URL, body: Json | null): RestReply {
+  try {
+    return route(ctx, method, url, body ?? {});
+  } catch (e) {
+    if (e instanceof SimError) return { status: e.httpStatus, body: { error: { code: e.restCode, message: e.reason } } };
+    return { status: 500, body: { error: { code: '13114', message: `Internal error: ${(e as Error).message}` } } };
+  }
+}
+
+function checkSvm(s: OntapState, name: string | null | undefined): void {
+  if (name && name !== s.vserver) throw new SimError('15698', `SVM "${name}" not found.`, 404, '2621462');
+}
+
+function collection(ctx: RestContext, url: URL, all: Json[]): RestReply {
+  const max = Number(url.searchParams.get('max_records') ?? ctx.pageSize) || all.length || 1;
+  const start = Number(url.searchParams.get('start') ?? 0);
+  const records = all.slice(start, start + max);
+  const body: Json = { records, num_records: records.length, _links: { self: { href: url.pathname + url.search } } };
+  if (start + max < all.length) {
+    const next = new URLSearchParams(url.searchParams);
+    next.set('start', String(start + max));
+    body._links.next = { href: `${url.pathname}?${next.toString()}` };
+  }
+  return { status: 200, body };
+}
+
+function lunRecord(s: OntapState, path: string): Json {
+  const l = s.lun(path);
+  return {
+    uuid: l.uuid, name: l.path, svm: { name: l.vserver }, os_type: l.ostype, serial_number: l.serial,
+    location: { volume: { name: l.volume }, qtree: { name: l.qtree }, logical_unit: l.name },
+    space: { size: l.sizeBytes, guarantee: { requested: l.spaceReserved, reserved: l.spaceReserved } },
+    status: { state: l.online ? 'online' : 'offline', mapped: s.isMapped(l.path) },
+  };
+}
+
+function igroupRecord(s: OntapState, name: string): Json {
+  const g = s.igroup(name);
+  return { uuid: g.uuid, name: g.name, svm: { name: g.vserver }, protocol: g.type, os_type: g.ostype, initiators: g.initiators.map((i) => ({ name: i })) };
+}
+
+function mapRecord(s: OntapState, m: { path: string; igroup: string; lunId: number }): Json {
+  return {
+    svm: { name: s.vserver },
+    lun: { name: m.path, uuid: s.lun(m.path).uuid },
+    igroup: { name: m.igroup, uuid: s.igroup(m.igroup).uuid },
+    logical_unit_number: m.lunId,
+  };
+}
+
+/** LUNs a query-style request (PATCH/DELETE /api/storage/luns?name=…) or a /{uuid} path selects. */
+function selectLuns(s: OntapState, url: URL, uuid: string | undefined): string[] {
+  if (uuid) {
+    const l = [...s.luns.values()].find((x) => x.uuid === uuid);
+    if (!l) throw new SimError('9017', `LUN ${uuid} not found.`, 404, '4');
+    return [l.path];
+  }
+  const name = url.searchParams.get('name');
+  if (!name) throw new SimError('13115', 'A query is required for a collection PATCH or DELETE.', 400, '262179');
+  return s.luns.has(name) ? [name] : [];
+}
+
+function route(ctx: RestContext, method: string, url: URL, body: Json): RestReply {
+  const s = ctx.state;
+  const p = url.pathname.replace(/\/+$/, '');
+  const q = url.searchParams;
+  checkSvm(s, q.get('svm.name'));
+  let m: RegExpMatchArray | null;
+
+  if (method === 'GET' && p === '/api/cluster') {
+    const v = s.version;
+    return { status: 200, body: { name: 'sim-cluster', version: { generation: v.generation, major: v.restMajor, minor: v.restMinor, full: `NetApp Release ${v.generation}.${v.restMajor}.${v.restMinor}` } } };
+  }
+  if (method === 'GET' && p === '/api/storage/volumes') {
+    return collection(ctx, url, [...s.volumes.values()].map((v) => ({
+      uuid: v.uuid, name: v.name, svm: { name: v.vserver }, state: v.state, aggregates: [{ name: v.aggregate }],
+      guarantee: { type: v.guarantee }, space: { size: v.totalBytes, available: s.availableBytes(v.name) },
+    })));
+  }
+  if ((m = p.match(/^\/api\/storage\/luns(?:\/([^/]+))?$/))) {
+    const uuid = m[1];
+    if (method === 'GET') {
+      const name = q.get('name');
+      const vol = q.get('location.volume.name');
+      const recs = [...s.luns.values()].filter((l) => (!name || l.path === name) && (!vol || l.volume === vol) && (!uuid || l.uuid === uuid));
+      if (uuid) {
+        if (recs.length === 0) throw new SimError('9017', `LUN ${uuid} not found.`, 404, '4');
+        return { status: 200, body: lunRecord(s, recs[0]!.path) };
+      }
+      return collection(ctx, url, recs.map((l) => lunRecord(s, l.path)));
+    }
+    if (method === 'POST' && !uuid) {
+      checkSvm(s, body.svm?.name);
+      if (typeof body.name !== 'string') throw new SimError('13115', 'Field "name" is required.', 400, '262179');
+      const reserved = body.space?.guarantee?.requested === true;
+      if (body.clone?.source?.name) {
+        if (body.os_type !== undefined || body.space?.size !== undefined) throw new SimError('13115', 'Fields "os_type" and "space.size" are not allowed with "clone".', 400, '262179');
+        s.cloneLun(body.clone.source.name, body.name, reserved);
+      } else {
+        if (!body.os_type || body.space?.size === undefined) throw new SimError('13115', 'Fields "os_type" and "space.size" are required.', 400, '262179');
+        s.createLun(body.name, Number(body.space.size), body.os_type, reserved);
+      }
+      return { status: 201, body: { num_records: 1, records: [lunRecord(s, body.name)] } };
+    }
+    if (method === 'DELETE') {
+      const paths = selectLuns(s, url, uuid);
+      for (const path of paths) s.destroyLun(path, q.get('allow_delete_while_mapped') === 'true');
+      return { status: 200, body: { num_records: paths.length } };
+    }
+    if (method === 'PATCH') {
+      const paths = selectLuns(s, url, uuid);
+      for (const path of paths) {
+        if (body.space?.size !== undefined) s.resizeLun(path, Number(body.space.size));
+        if (typeof body.name === 'string' && body.name !== path) s.moveLun(path, body.name);
+      }
+      return { status: 200, body: { num_records: paths.length } };
+    }
+  }
+  if ((m = p.match(/^\/api\/protocols\/san\/lun-maps(?:\/([^/]+)\/([^/]+))?$/))) {
+    if (method === 'GET' && !m[1]) {
+      const lun = q.get('lun.name');
+      const ig = q.get('igroup.name');
+      return collection(ctx, url, s.maps.filter((x) => (!lun || x.path === lun) && (!ig || x.igroup === ig)).map((x) => mapRecord(s, x)));
+    }
+    if (method === 'POST' && !m[1]) {
+      checkSvm(s, body.svm?.name);
+      const lun = body.lun?.name;
+      const ig = body.igroup?.name;
+      if (!lun || !ig) throw new SimError('13115', 'Fields "lun.name" and "igroup.name" are required.', 400, '262179');
+      const id = s.mapLun(lun, ig, body.logical_unit_number);
+      const rec = mapRecord(s, { path: lun, igroup: ig, lunId: id });
+      return { status: 201, body: q.get('return_records') === 'true' ? { num_records: 1, records: [rec] } : {} };
+    }
+    if (method === 'DELETE' && m[1]) {
+      const lun = [...s.luns.values()].find((x) => x.uuid === m![1]);
+      const ig = [...s.igroups.values()].find((x) => x.uuid === m![2]);
+      if (!lun || !ig) throw new SimError('9016', 'LUN map not found.', 404, '5374922');
+      s.unmapLun(lun.path, ig.name);
+      return { status: 200, body: {} };
+    }
+  }
+  if ((m = p.match(/^\/api\/protocols\/san\/igroups(?:\/([^/]+)(\/initiators)?)?$/))) {
+    if (method === 'GET' && !m[1]) {
+      const ini = q.get('initiators.name');
+      const name = q.get('name');
+      return collection(ctx, url, [...s.igroups.values()].filter((g) => (!ini || g.initiators.includes(ini)) && (!name || g.name === name)).map((g) => igroupRecord(s, g.name)));
+    }
+    if (method === 'POST' && !m[1]) {
+      checkSvm(s, body.svm?.name);
+      if (!body.name) throw new SimError('13115', 'Field "name" is required.', 400, '262179');
+      s.createIgroup(body.name, body.protocol ?? 'mixed', body.os_type ?? 'linux');
+      try {
+        for (const i of (body.initiators ?? []) as Json[]) s.addInitiator(body.name, i.name);
+      } catch (e) {
+        s.igroups.delete(body.name); // ONTAP creates the igroup with its initiators atomically
+        throw e;
+      }
+      return { status: 201, body: { num_records: 1, records: [igroupRecord(s, body.name)] } };
+    }
+    if (method === 'POST' && m[1] && m[2]) {
+      const g = [...s.igroups.values()].find((x) => x.uuid === m![1]);
+      if (!g) throw new SimError('9003', `igroup ${m[1]} not found.`, 404, '5374738');
+      for (const i of (body.records ?? [body]) as Json[]) s.addInitiator(g.name, i.name);
+      return { status: 201, body: {} };
+    }
+    if (method === 'DELETE' && m[1] && !m[2]) {
+      const g = [...s.igroups.values()].find((x) => x.uuid === m![1]);
+      if (!g) throw new SimError('9003', `igroup ${m[1]} not found.`, 404, '5374738');
+      s.destroyIgroup(g.name);
+      return { status: 200, body: {} };
+    }
+  }
+  if (method === 'GET' && p === '/api/protocols/san/iscsi/services') {
+    return collection(ctx, url, [{ svm: { name: s.vserver }, enabled: true, target: { name: s.nodeName, alias: s.vserver } }]);
+  }
+  if (p === '/api/protocols/san/iscsi/credentials') {
+    if (method === 'POST') {
+      checkSvm(s, body.svm?.name);
+      s.setChap(body.initiator, body.chap?.inbound?.user, body.chap?.inbound?.password, true);
+      return { status: 201, body: {} };
+    }
+    if (method === 'PATCH') {
+      const ini = q.get('initiator') ?? '';
+      s.setChap(ini, body.chap?.inbound?.user, body.chap?.inbound?.password, false);
+      return { status: 200, body: { num_records: 1 } };
+    }
+  }
+  if (method === 'GET' && p === '/api/network/ip/interfaces') {
+    const svc = q.get('services');
+    const recs = svc && svc !== 'data_iscsi' ? [] : s.portals.map((x) => ({ name: x.interfaceName, svm: { name: s.vserver }, ip: { address: x.address }, enabled: x.enabled, services: ['data_iscsi'] }));
+    return collection(ctx, url, recs);
+  }
+  throw new SimError('13005', `API not found: ${method} ${p}`, 404, '3');
+}
