@@ -13,6 +13,8 @@ export interface PoolState {
   backend: Omit<BackendStats, 'pools'>;
   /** When the manager last reported; stale backends are skipped. */
   updatedAt: Date;
+  /** Why this pool's filter_function/goodness_function cannot be used (the pool is filtered out). */
+  expressionErrors?: string[];
 }
 
 export interface PlacementRequest {
@@ -41,11 +43,26 @@ export interface FilterVerdict {
   reason: string;
 }
 
+/** One weigher's contribution to a pool's total weight. */
+export interface WeightDetail {
+  weigher: string;
+  /** The weigher's own measure (GiB free, goodness rating, volume count…). */
+  raw: number;
+  /** raw scaled to 0..1 across the pools that passed every filter. */
+  normalized: number;
+  multiplier: number;
+  /** normalized × multiplier; the pool's totalWeight is the sum. */
+  score: number;
+  reason: string;
+}
+
 export interface PoolExplanation {
   poolHost: string;
   verdicts: FilterVerdict[];
+  /** Weigher name → score (normalized × multiplier). */
   weights?: Record<string, number>;
   totalWeight?: number;
+  weightDetails?: WeightDetail[];
 }
 
 export interface Explanation {

@@ -1,0 +1,162 @@
+// Per-pool state built from a stats report: capabilities by Cinder's names, compiled expressions, usage.
+import type { BackendStats, Capacity, PoolStats } from '../drivers/interface/stats.js';
+import { capabilityCell, type CapabilityCell } from './extra-specs-ops.js';
+import { toVariables, type CompiledExpression, type Value, type Variables } from './expression/index.js';
+
+/** A filter_function or goodness_function as configured: compiled, or the reason it would not compile. */
+export type ExpressionSlot =
+  | { source: string; compiled: CompiledExpression; error?: undefined }
+  | { source: string; compiled?: undefined; error: string };
+
+/**
+ * Capacity consumed on a pool. Immutable: a placement replaces the pool's usage object, so
+ * an explanation can keep the usage it saw and be rebuilt exactly later.
+ */
+export interface PoolUsage {
+  /** Free GiB; NaN when the backend reports capacity as infinite or unknown. */
+  readonly freeGiB: number;
+  readonly allocatedGiB: number;
+  readonly provisionedGiB: number;
+  readonly volumes: number;
+  /** The same numbers by Cinder's names, read by expressions before capabilities.* and stats.*. */
+  readonly vars: Variables;
+}
+
+/** One pool, immutable until its backend's next stats report. */
+export interface PoolEntry {
+  readonly backendHost: string;
+  readonly backendName: string;
+  readonly poolName: string;
+  readonly poolHost: string;
+  readonly availabilityZone: string;
+  readonly stats: PoolStats;
+  readonly backend: Omit<BackendStats, 'pools'>;
+  readonly updatedAt: Date;
+  readonly updatedAtMs: number;
+  readonly capacity: Capacity;
+  /** Total GiB, NaN when infinite or unknown. */
+  readonly totalGiB: number;
+  readonly volumeBackendName: string;
+  /** Capabilities for extra-spec matching: PoolStats fields by Cinder's names plus stats.capabilities. */
+  readonly capabilities: Readonly<Record<string, CapabilityCell>>;
+  readonly exprCapabilities: Variables;
+  readonly exprStats: Variables;
+  readonly filterFunction: ExpressionSlot | null;
+  readonly goodnessFunction: ExpressionSlot | null;
+  /** Why this pool's expressions cannot be used, for the backend's status. */
+  readonly expressionErrors: readonly string[];
+}
+
+/** Capability names whose values change as volumes are placed; looked up in PoolUsage. */
+export const LIVE_CAPABILITIES = new Set(['free_capacity_gb', 'allocated_capacity_gb', 'provisioned_capacity_gb', 'total_volumes']);
+
+function capacityValue(c: Capacity, pick: 'totalGiB' | 'freeGiB'): Value {
+  return c.known ? c[pick] : c.reason;
+}
+
+/** Build the entries for every pool of one backend's report. */
+export function buildPoolEntries(
+  backendHost: string,
+  backendName: string,
+  availabilityZone: string,
+  report: BackendStats,
+  at: Date,
+  compile: (source: string) => ExpressionSlot,
+): PoolEntry[] {
+  const { pools, ...backend } = report;
+  return pools.map((p) => {
+    // Cinder's names for the typed fields; driver capabilities come first so typed fields win.
+    const named: Record<string, Value> = {
+      ...p.capabilities,
+      pool_name: p.poolName,
+      volume_backend_name: report.volumeBackendName,
+      vendor_name: report.vendorName,
+      driver_version: report.driverVersion,
+      storage_protocol: report.storageProtocol,
+      total_capacity_gb: capacityValue(p.capacity, 'totalGiB'),
+      free_capacity_gb: capacityValue(p.capacity, 'freeGiB'),
+      allocated_capacity_gb: p.allocatedCapacityGiB,
+      provisioned_capacity_gb: p.provisionedCapacityGiB,
+      thin_provisioning_support: p.thinProvisioningSupport,
+      thick_provisioning_support: p.thickProvisioningSupport,
+      max_over_subscription_ratio: p.maxOverSubscriptionRatio,
+      reserved_percentage: p.reservedPercentage,
+      multiattach: p.multiattach,
+      online_extend_support: p.onlineExtendSupport,
+      QoS_support: p.qosSupport,
+      total_volumes: p.totalVolumes ?? 0,
+    };
+    if (p.filterFunction !== undefined) named.filter_function = p.filterFunction;
+    if (p.goodnessFunction !== undefined) named.goodness_function = p.goodnessFunction;
+    const capabilities: Record<string, CapabilityCell> = Object.create(null);
+    for (const k of Object.keys(named)) capabilities[k] = capabilityCell(named[k]);
+    const hostStats = toVariables({
+      host: backendHost,
+      volume_backend_name: report.volumeBackendName,
+      vendor_name: report.vendorName,
+      driver_version: report.driverVersion,
+      storage_protocol: report.storageProtocol,
+      QoS_support: p.qosSupport,
+      total_capacity_gb: capacityValue(p.capacity, 'totalGiB'),
+      free_capacity_gb: capacityValue(p.capacity, 'freeGiB'),
+      allocated_capacity_gb: p.allocatedCapacityGiB,
+      reserved_percentage: p.reservedPercentage,
+    });
+    const filterFunction = p.filterFunction?.trim() ? compile(p.filterFunction) : null;
+    const goodnessFunction = p.goodnessFunction?.trim() ? compile(p.goodnessFunction) : null;
+    const expressionErrors: string[] = [];
+    if (filterFunction?.error) expressionErrors.push(`filter_function '${filterFunction.source}' is invalid: ${filterFunction.error}`);
+    if (goodnessFunction?.error) expressionErrors.push(`goodness_function '${goodnessFunction.source}' is invalid: ${goodnessFunction.error}`);
+    return {
+      backendHost,
+      backendName,
+      poolName: p.poolName,
+      poolHost: `${backendHost}#${p.poolName}`,
+      availabilityZone,
+      stats: p,
+      backend,
+      updatedAt: at,
+      updatedAtMs: at.getTime(),
+      capacity: p.capacity,
+      totalGiB: p.capacity.known ? p.capacity.totalGiB : NaN,
+      volumeBackendName: report.volumeBackendName,
+      capabilities,
+      exprCapabilities: toVariables(named),
+      exprStats: hostStats,
+      filterFunction,
+      goodnessFunction,
+      expressionErrors,
+    };
+  });
+}
+
+function usage(capacity: Capacity, freeGiB: number, allocatedGiB: number, provisionedGiB: number, volumes: number): PoolUsage {
+  const vars: Record<string, Value> = Object.create(null);
+  vars.free_capacity_gb = capacity.known ? freeGiB : capacity.reason;
+  vars.allocated_capacity_gb = allocatedGiB;
+  vars.provisioned_capacity_gb = provisionedGiB;
+  vars.total_volumes = volumes;
+  return { freeGiB, allocatedGiB, provisionedGiB, volumes, vars };
+}
+
+export function initialUsage(e: PoolEntry): PoolUsage {
+  const s = e.stats;
+  return usage(e.capacity, e.capacity.known ? e.capacity.freeGiB : NaN, s.allocatedCapacityGiB, s.provisionedCapacityGiB, s.totalVolumes ?? 0);
+}
+
+/** Usage after placing a volume of `sizeGiB` (Cinder's consume_from_volume: free shrinks for thin pools too). */
+export function consume(e: PoolEntry, u: PoolUsage, sizeGiB: number): PoolUsage {
+  return usage(e.capacity, u.freeGiB - sizeGiB, u.allocatedGiB + sizeGiB, u.provisionedGiB + sizeGiB, u.volumes + 1);
+}
+
+/** Usage after giving a volume's capacity back; never above the reported total or below zero. */
+export function giveBack(e: PoolEntry, u: PoolUsage, sizeGiB: number): PoolUsage {
+  const free = Math.min(u.freeGiB + sizeGiB, e.totalGiB);
+  return usage(e.capacity, free, Math.max(0, u.allocatedGiB - sizeGiB), Math.max(0, u.provisionedGiB - sizeGiB), Math.max(0, u.volumes - 1));
+}
+
+/** A capability by Cinder's name, live values included; undefined if the pool does not report it. */
+export function lookupCapability(e: PoolEntry, u: PoolUsage, key: string): CapabilityCell | undefined {
+  if (LIVE_CAPABILITIES.has(key)) return capabilityCell(u.vars[key]);
+  return Object.hasOwn(e.capabilities, key) ? e.capabilities[key] : undefined;
+}

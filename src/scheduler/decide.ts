@@ -1,0 +1,133 @@
+// One pass of filtering and weighing over a snapshot of pool state; the hot loop of placement.
+import type { PoolEntry, PoolUsage } from './backend-state.js';
+import type { PoolFilter } from './filters/pool-filter.js';
+import type { RequestContext } from './request-context.js';
+import type { PoolWeigher } from './weighers/pool-weigher.js';
+
+/** Pools and their usage at one moment. Both arrays are replaced, never mutated, so a snapshot stays valid. */
+export interface Snapshot {
+  readonly pools: readonly PoolEntry[];
+  readonly usage: readonly PoolUsage[];
+}
+
+/** How many example pools per filter the summary names. */
+export const SUMMARY_EXAMPLES = 2;
+
+export interface Decision {
+  /** Index of the chosen pool, or -1. */
+  chosen: number;
+  chosenWeight: number;
+  candidates: number;
+  /** Per filter: how many pools it rejected, and the first few it rejected. */
+  rejected: number[];
+  examples: number[][];
+}
+
+/** Filled only when an explanation is being built: per pool, the rejecting filter and the weights. */
+export interface DecisionRecord {
+  /** Index of the filter that rejected the pool, or -1 if it passed every filter. */
+  rejectedBy: Int16Array;
+  raw: Float64Array[];
+  normalized: Float64Array[];
+  total: Float64Array;
+}
+
+// Scratch buffers reused across placements (placement is synchronous, never re-entered).
+let candidateBuf = new Int32Array(1024);
+let totalBuf = new Float64Array(1024);
+let rawBuf = new Float64Array(1024);
+
+function ensure(n: number): void {
+  if (candidateBuf.length >= n) return;
+  const size = Math.max(n, candidateBuf.length * 2);
+  candidateBuf = new Int32Array(size);
+  totalBuf = new Float64Array(size);
+  rawBuf = new Float64Array(size);
+}
+
+export function newRecord(n: number, weighers: number): DecisionRecord {
+  return {
+    rejectedBy: new Int16Array(n).fill(-1),
+    raw: Array.from({ length: weighers }, () => new Float64Array(n)),
+    normalized: Array.from({ length: weighers }, () => new Float64Array(n)),
+    total: new Float64Array(n),
+  };
+}
+
+export function decide(
+  snap: Snapshot,
+  ctx: RequestContext,
+  filters: readonly PoolFilter[],
+  weighers: readonly PoolWeigher[],
+  record?: DecisionRecord,
+): Decision {
+  const { pools, usage } = snap;
+  const n = pools.length;
+  ensure(n);
+  const cand = candidateBuf;
+  const nf = filters.length;
+  const rejected = new Array<number>(nf).fill(0);
+  const examples: number[][] = Array.from({ length: nf }, () => []);
+  let c = 0;
+  outer: for (let i = 0; i < n; i++) {
+    const p = pools[i];
+    const u = usage[i];
+    for (let f = 0; f < nf; f++) {
+      if (!filters[f].passes(p, u, ctx)) {
+        rejected[f]++;
+        if (examples[f].length < SUMMARY_EXAMPLES) examples[f].push(i);
+        if (record) record.rejectedBy[i] = f;
+        continue outer;
+      }
+    }
+    cand[c++] = i;
+  }
+
+  const total = totalBuf;
+  total.fill(0, 0, c);
+  const raw = rawBuf;
+  for (let w = 0; w < weighers.length; w++) {
+    const weigher = weighers[w];
+    let min = Infinity;
+    let max = -Infinity;
+    let maxFinite = -Infinity;
+    for (let k = 0; k < c; k++) {
+      const i = cand[k];
+      const r = weigher.weigh(pools[i], usage[i], ctx);
+      raw[k] = r;
+      if (record) record.raw[w][i] = r;
+      if (r < min) min = r;
+      if (r > max) max = r;
+      if (r !== Infinity && r > maxFinite) maxFinite = r;
+    }
+    // Cinder's handling of infinite capacity: infinite pools weigh a little above the best finite one.
+    if (max === Infinity) {
+      if (maxFinite === -Infinity) max = min; // all infinite: all weigh the same
+      else {
+        const offset = (maxFinite - min) * 0.5;
+        max = maxFinite + (offset === 0 ? 1 : offset);
+        for (let k = 0; k < c; k++) if (raw[k] === Infinity) raw[k] = max;
+      }
+    }
+    // Min-max normalisation (cinder.scheduler.weights.normalize): equal scores all become 0.
+    const range = max - min;
+    const m = weigher.multiplier;
+    for (let k = 0; k < c; k++) {
+      const norm = range > 0 ? (raw[k] - min) / range : 0;
+      total[k] += m * norm;
+      if (record) record.normalized[w][cand[k]] = norm;
+    }
+  }
+
+  // Highest total weight wins; ties go to the first pool reported, so placement is deterministic.
+  let best = -1;
+  let bestWeight = -Infinity;
+  for (let k = 0; k < c; k++) {
+    if (record) record.total[cand[k]] = total[k];
+    if (total[k] > bestWeight) {
+      bestWeight = total[k];
+      best = cand[k];
+    }
+  }
+  return { chosen: best, chosenWeight: best < 0 ? 0 : bestWeight, candidates: c, rejected, examples };
+}

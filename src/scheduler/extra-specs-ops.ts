@@ -1,0 +1,93 @@
+// Cinder's extra-spec operators (cinder/scheduler/filters/extra_specs_ops.py), parsed once per request.
+
+/** A capability value prepared once per stats report: lower-cased text and numeric form. */
+export interface CapabilityCell {
+  raw: string | number | boolean;
+  /** Lower-cased text, as Cinder lower-cases both sides before matching. */
+  text: string;
+  /** The value as a number, NaN if it is not one. */
+  num: number;
+  /** The value as a boolean (oslo's bool_from_string), undefined if it is not one. */
+  bool: boolean | undefined;
+}
+
+const TRUE_WORDS = new Set(['1', 't', 'true', 'on', 'y', 'yes']);
+const FALSE_WORDS = new Set(['0', 'f', 'false', 'off', 'n', 'no']);
+
+export function toBool(text: string): boolean | undefined {
+  return TRUE_WORDS.has(text) ? true : FALSE_WORDS.has(text) ? false : undefined;
+}
+
+export function capabilityCell(raw: string | number | boolean): CapabilityCell {
+  const text = String(raw).toLowerCase();
+  const trimmed = text.trim();
+  const num = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? (raw ? 1 : 0) : trimmed === '' ? NaN : Number(trimmed);
+  return { raw, text, num, bool: typeof raw === 'boolean' ? raw : toBool(trimmed) };
+}
+
+type Op = '=' | '==' | '!=' | '>=' | '<=' | '<in>' | '<all-in>' | '<is>' | '<or>' | 's==' | 's!=' | 's<' | 's<=' | 's>' | 's>=';
+const OPS = new Set<string>(['=', '==', '!=', '>=', '<=', '<in>', '<all-in>', '<is>', '<or>', 's==', 's!=', 's<', 's<=', 's>', 's>=']);
+const NUMERIC_OPS = new Set<string>(['=', '==', '!=', '>=', '<=']);
+
+/** One extra-spec requirement such as `>= 10`, `<in> ssd`, `<or> a <or> b`, or a plain value. */
+export class SpecMatcher {
+  readonly op: Op | 'plain';
+  private readonly words: string[];
+  private readonly target: number;
+  private readonly wantBool: boolean | undefined;
+
+  constructor(readonly requirement: string) {
+    const req = requirement.toLowerCase();
+    const words = req.split(/\s+/).filter((w) => w !== '');
+    const op = words[0];
+    if (op !== undefined && OPS.has(op)) {
+      this.op = op as Op;
+      words.shift();
+      // `<or> a <or> b`: keep the alternatives only.
+      this.words = this.op === '<or>' ? words.filter((w, i) => i % 2 === 0) : words;
+    } else {
+      this.op = 'plain';
+      this.words = [req];
+    }
+    this.target = this.words.length > 0 ? Number(this.words[0]) : NaN;
+    this.wantBool = this.words.length > 0 ? toBool(this.words[0]) : undefined;
+  }
+
+  /** True if the capability satisfies the requirement (Cinder's match()). */
+  matches(c: CapabilityCell): boolean {
+    const w = this.words;
+    if (this.op === 'plain') return c.text === w[0];
+    if (w.length === 0) return false;
+    if (NUMERIC_OPS.has(this.op)) {
+      // Cinder's float(x) raises on non-numbers; here such a capability simply does not match.
+      const x = c.num;
+      const y = this.target;
+      if (Number.isNaN(x) || Number.isNaN(y)) return false;
+      switch (this.op) {
+        case '=': return x >= y; // Cinder's '=' means "at least".
+        case '==': return x === y;
+        case '!=': return x !== y;
+        case '>=': return x >= y;
+        case '<=': return x <= y;
+      }
+    }
+    switch (this.op) {
+      case '<in>': return c.text.includes(w[0]);
+      case '<all-in>': return w.every((v) => c.text.includes(v));
+      case '<is>': return this.wantBool !== undefined && c.bool === this.wantBool;
+      case '<or>': return w.includes(c.text);
+      case 's==': return c.text === w[0];
+      case 's!=': return c.text !== w[0];
+      case 's<': return c.text < w[0];
+      case 's<=': return c.text <= w[0];
+      case 's>': return c.text > w[0];
+      case 's>=': return c.text >= w[0];
+    }
+    return false;
+  }
+
+  /** Whether a numeric operator was given a value that is not a number (explains a mismatch). */
+  numericMismatch(c: CapabilityCell): boolean {
+    return NUMERIC_OPS.has(this.op) && Number.isNaN(c.num);
+  }
+}

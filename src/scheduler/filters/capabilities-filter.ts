@@ -1,0 +1,59 @@
+// Cinder's CapabilitiesFilter: volume-type extra specs (with their operators) against pool capabilities.
+import { lookupCapability, type PoolEntry, type PoolUsage } from '../backend-state.js';
+import type { RequestContext } from '../request-context.js';
+import type { PoolFilter } from './pool-filter.js';
+
+/** Index of the first unmet requirement, or -1. Negative codes below -1 are the special keys. */
+const OK = -1;
+const NO_MULTIATTACH = -2;
+const WRONG_BACKEND = -3;
+const NO_PROVISIONING = -4;
+
+function firstMismatch(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): number {
+  if (ctx.req.volume.multiattach && !pool.stats.multiattach) return NO_MULTIATTACH;
+  if (ctx.volumeBackendName !== null && !ctx.volumeBackendName.matches(pool.capabilities.volume_backend_name)) return WRONG_BACKEND;
+  const pt = ctx.provisioningType;
+  if (pt !== null) {
+    const ok = pt === 'thin' ? pool.stats.thinProvisioningSupport : pt === 'thick' ? pool.stats.thickProvisioningSupport : false;
+    if (!ok) return NO_PROVISIONING;
+  }
+  const specs = ctx.capabilitySpecs;
+  for (let i = 0; i < specs.length; i++) {
+    const cell = lookupCapability(pool, u, specs[i].capability);
+    if (cell === undefined || !specs[i].matcher.matches(cell)) return i;
+  }
+  return OK;
+}
+
+export class CapabilitiesFilter implements PoolFilter {
+  readonly name = 'CapabilitiesFilter';
+
+  passes(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): boolean {
+    return firstMismatch(pool, u, ctx) === OK;
+  }
+
+  describe(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): string {
+    const i = firstMismatch(pool, u, ctx);
+    switch (i) {
+      case OK: {
+        const n = ctx.capabilitySpecs.length + (ctx.volumeBackendName ? 1 : 0) + (ctx.provisioningType ? 1 : 0);
+        return n === 0 ? 'no capability requirements' : `meets all ${n} extra spec requirement(s)`;
+      }
+      case NO_MULTIATTACH:
+        return 'multiattach volume needs a pool that supports multiattach';
+      case WRONG_BACKEND:
+        return `volume_backend_name '${pool.volumeBackendName}' does not match '${ctx.volumeBackendName!.requirement}'`;
+      case NO_PROVISIONING: {
+        const pt = ctx.provisioningType!;
+        return pt === 'thin' || pt === 'thick'
+          ? `provisioning:type ${pt} is not supported (${pt}_provisioning_support is false)`
+          : `provisioning:type must be thin or thick, got '${pt}'`;
+      }
+    }
+    const spec = ctx.capabilitySpecs[i];
+    const cell = lookupCapability(pool, u, spec.capability);
+    if (cell === undefined) return `does not report capability '${spec.capability}' (extra spec ${spec.specKey}='${spec.matcher.requirement}')`;
+    const why = spec.matcher.numericMismatch(cell) ? ' (not a number)' : '';
+    return `capability ${spec.capability}='${cell.raw}'${why} does not satisfy ${spec.specKey}='${spec.matcher.requirement}'`;
+  }
+}

@@ -1,0 +1,24 @@
+// Rejects pools whose backend has not reported stats within service_down_time (Cinder's is_up check).
+import type { PoolEntry, PoolUsage } from '../backend-state.js';
+import type { RequestContext } from '../request-context.js';
+import type { PoolFilter } from './pool-filter.js';
+
+export class StaleBackendFilter implements PoolFilter {
+  readonly name = 'StaleBackendFilter';
+  private readonly downMs: number;
+
+  constructor(readonly serviceDownTimeS: number) {
+    this.downMs = serviceDownTimeS * 1000;
+  }
+
+  passes(pool: PoolEntry, _u: PoolUsage, ctx: RequestContext): boolean {
+    return ctx.nowMs - pool.updatedAtMs <= this.downMs;
+  }
+
+  describe(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): string {
+    const age = Math.round((ctx.nowMs - pool.updatedAtMs) / 1000);
+    return this.passes(pool, u, ctx)
+      ? `last stats report ${age} s ago`
+      : `backend ${pool.backendHost} is down: last stats report ${age} s ago, service_down_time is ${this.serviceDownTimeS} s`;
+  }
+}

@@ -1,0 +1,96 @@
+// A placement request prepared once (extra specs parsed, variables built) and shared by every filter and weigher.
+import type { PlacementRequest } from './scheduler.js';
+import { SpecMatcher } from './extra-specs-ops.js';
+import { toVariables, type ExpressionScope, type Value } from './expression/index.js';
+
+/** One `capabilities:`-scoped or unscoped extra spec to check against pool capabilities. */
+export interface CapabilitySpec {
+  /** The extra spec key as the volume type has it. */
+  specKey: string;
+  /** The capability name it is matched against (scope stripped). */
+  capability: string;
+  matcher: SpecMatcher;
+}
+
+export interface RequestContext {
+  readonly req: PlacementRequest;
+  readonly sizeGiB: number;
+  /** `provisioning:type` from the extra specs, or null. */
+  readonly provisioningType: string | null;
+  readonly volumeBackendName: SpecMatcher | null;
+  readonly capabilitySpecs: readonly CapabilitySpec[];
+  /** Backends (`host@backend`) or pools that already failed this request. */
+  readonly excluded: ReadonlySet<string>;
+  /** Backends of the volumes named in same_host / different_host; null when no hint. */
+  readonly sameBackends: ReadonlyMap<string, string> | null;
+  readonly differentBackends: ReadonlyMap<string, string> | null;
+  readonly nowMs: number;
+  /** Reused for every pool: capabilities/stats/live are set per pool before an expression runs. */
+  readonly scope: ExpressionScope;
+}
+
+/** `host@backend` from `host@backend#pool`. */
+export function backendOf(poolHost: string): string {
+  const i = poolHost.indexOf('#');
+  return i < 0 ? poolHost : poolHost.slice(0, i);
+}
+
+function hintBackends(ids: string[] | undefined, hosts: Record<string, string> | undefined): Map<string, string> | null {
+  if (!ids || ids.length === 0) return null;
+  const out = new Map<string, string>();
+  // A volume with no known host maps to '' so the affinity filters can name it.
+  for (const id of ids) out.set(id, hosts && Object.hasOwn(hosts, id) ? backendOf(hosts[id]) : '');
+  return out;
+}
+
+export function prepareRequest(req: PlacementRequest, nowMs: number): RequestContext {
+  const specs = req.extraSpecs ?? {};
+  const capabilitySpecs: CapabilitySpec[] = [];
+  let volumeBackendName: SpecMatcher | null = null;
+  let provisioningType: string | null = null;
+  for (const key of Object.keys(specs)) {
+    const value = String(specs[key]);
+    if (key === 'volume_backend_name') {
+      volumeBackendName = new SpecMatcher(value);
+      continue;
+    }
+    if (key === 'provisioning:type') {
+      provisioningType = value.trim().toLowerCase();
+      continue;
+    }
+    const colon = key.indexOf(':');
+    // Scoped keys other than capabilities: (qos:, hw:, vendor scopes…) are not for this filter.
+    if (colon >= 0 && key.slice(0, colon) !== 'capabilities') continue;
+    const capability = colon >= 0 ? key.slice(colon + 1) : key;
+    if (capability === '') continue;
+    capabilitySpecs.push({ specKey: key, capability, matcher: new SpecMatcher(value) });
+  }
+  const v = req.volume;
+  const volume: Record<string, Value> = toVariables({
+    id: v.id,
+    size: v.size,
+    volume_type_id: v.volumeTypeId ?? '',
+    availability_zone: v.availabilityZone ?? '',
+    multiattach: v.multiattach,
+  });
+  for (const k of Object.keys(v.metadata ?? {})) volume[`metadata.${k}`] = toVariables({ x: v.metadata[k] }).x ?? '';
+  return {
+    req,
+    sizeGiB: v.size,
+    provisioningType,
+    volumeBackendName,
+    capabilitySpecs,
+    excluded: new Set(req.excludeHosts ?? []),
+    sameBackends: hintBackends(req.hints?.sameHost, req.hintHosts),
+    differentBackends: hintBackends(req.hints?.differentHost, req.hintHosts),
+    nowMs,
+    scope: {
+      capabilities: Object.create(null),
+      stats: Object.create(null),
+      volume,
+      qos: toVariables(req.qosSpecs),
+      extra: toVariables(specs),
+      live: null,
+    },
+  };
+}

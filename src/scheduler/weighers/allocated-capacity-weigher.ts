@@ -1,0 +1,18 @@
+// Cinder's AllocatedCapacityWeigher: with the default multiplier -1, the least-allocated pool wins.
+import type { PoolEntry, PoolUsage } from '../backend-state.js';
+import type { RequestContext } from '../request-context.js';
+import { gib } from '../filters/pool-filter.js';
+import type { PoolWeigher } from './pool-weigher.js';
+
+export class AllocatedCapacityWeigher implements PoolWeigher {
+  readonly name = 'AllocatedCapacityWeigher';
+  constructor(readonly multiplier = -1.0) {}
+
+  weigh(_p: PoolEntry, u: PoolUsage): number {
+    return u.allocatedGiB;
+  }
+
+  describe(_p: PoolEntry, u: PoolUsage): string {
+    return `${gib(u.allocatedGiB)} allocated`;
+  }
+}

@@ -1,0 +1,37 @@
+// Cinder's GoodnessWeigher: the backend's goodness_function rates each pool 0..100; no function, an error or
+// a rating outside 0..100 counts as 0.
+import type { PoolEntry, PoolUsage } from '../backend-state.js';
+import type { RequestContext } from '../request-context.js';
+import { runPoolExpression } from '../filters/driver-filter.js';
+import { EvalFailure } from '../expression/index.js';
+import type { PoolWeigher } from './pool-weigher.js';
+
+function rating(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): number | EvalFailure | string {
+  const slot = pool.goodnessFunction;
+  if (slot === null) return 0;
+  const r = runPoolExpression(slot, pool, u, ctx);
+  if (r instanceof EvalFailure) return r;
+  const n = typeof r === 'boolean' ? (r ? 1 : 0) : r;
+  if (typeof n !== 'number') return n;
+  return n;
+}
+
+export class GoodnessWeigher implements PoolWeigher {
+  readonly name = 'GoodnessWeigher';
+  constructor(readonly multiplier = 1.0) {}
+
+  weigh(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): number {
+    const r = rating(pool, u, ctx);
+    return typeof r === 'number' && r >= 0 && r <= 100 ? r : 0;
+  }
+
+  describe(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): string {
+    const slot = pool.goodnessFunction;
+    if (slot === null) return 'no goodness_function: rated 0';
+    const r = rating(pool, u, ctx);
+    if (r instanceof EvalFailure) return `goodness_function '${slot.source}' failed: ${r.message}; rated 0`;
+    if (typeof r !== 'number') return `goodness_function '${slot.source}' gave '${r}', not a number; rated 0`;
+    if (r < 0 || r > 100) return `goodness_function '${slot.source}' gave ${r}, outside 0..100; rated 0`;
+    return `goodness_function '${slot.source}' = ${r}`;
+  }
+}
