@@ -99,6 +99,20 @@ export function runDriverConformance(subject: ConformanceSubject): void {
         }
       });
 
+      test('two concurrent createVolume calls for one id (a task run twice) leave exactly one backend object', async () => {
+        const v = h.remember(makeVolume({ size: 1 }));
+        const results = await Promise.allSettled([driver.createVolume(v), driver.createVolume(v)]);
+        assert.ok(results.some((r) => r.status === 'fulfilled'), 'at least one of the two creates succeeds');
+        for (const r of results) {
+          if (r.status === 'rejected') assert.ok(r.reason instanceof FlintError, `a losing create fails with a FlintError, got ${String(r.reason)}`);
+        }
+        assertModelUpdate(await driver.createVolume(v));
+        if (ListBackendVolumes.is(driver)) {
+          assert.equal((await driver.listBackendVolumes()).filter((o) => o.flintId === v.id).length, 1);
+        }
+        await h.destroy(v);
+      });
+
       test('deleteVolume of a volume that was never created succeeds', async () => {
         await driver.deleteVolume(makeVolume({ size: 1 }));
       });

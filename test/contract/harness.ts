@@ -12,6 +12,8 @@ import { assertModelUpdate } from './assertions.js';
 export class Harness {
   private readonly volumes = new Map<string, DriverVolume>();
   private readonly snapshots = new Map<string, DriverSnapshot>();
+  /** Every volume id the suite created, to check at the end that none is left on the backend. */
+  private readonly everCreated = new Set<string>();
   private scratch: string | null = null;
 
   constructor(readonly driver: VolumeDriverCore) {}
@@ -19,7 +21,7 @@ export class Harness {
   /** Creates a volume of `size` GiB, records it for cleanup, returns it with the update applied. */
   async volume(size = 1, overrides: Partial<DriverVolume> = {}): Promise<DriverVolume> {
     const v = makeVolume({ size, ...overrides });
-    this.volumes.set(v.id, v);
+    this.remember(v);
     const update = await this.driver.createVolume(v);
     assertModelUpdate(update);
     return this.remember(applyUpdate(v, update));
@@ -28,6 +30,7 @@ export class Harness {
   /** Records a volume created by other means (clone, from snapshot, manage) for cleanup. */
   remember(v: DriverVolume): DriverVolume {
     this.volumes.set(v.id, v);
+    this.everCreated.add(v.id);
     return v;
   }
 
@@ -71,6 +74,11 @@ export class Harness {
       await this.destroy(v).catch((e: Error) => failures.push(`volume ${v.id}: ${e.message}`));
     }
     this.volumes.clear();
+    if (ListBackendVolumes.is(this.driver)) {
+      for (const o of await this.driver.listBackendVolumes()) {
+        if (o.flintId !== null && this.everCreated.has(o.flintId)) failures.push(`volume ${o.flintId} is still on the backend (${JSON.stringify(o.reference)})`);
+      }
+    }
     if (this.scratch) await rm(this.scratch, { recursive: true, force: true });
     if (failures.length > 0) throw new Error(`conformance cleanup left objects behind:\n${failures.join('\n')}`);
   }
