@@ -1,0 +1,97 @@
+// Builds the Block Storage v3 API as a Fastify app: JSON parsing, microversions, auth,
+// the one error handler, and every resource's routes.
+import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { Forbidden } from '../errors/errors.js';
+import type { ApiDeps } from './deps.js';
+import './request-state.js';
+import { faultBody, makeErrorHandler, malformedBody } from './error-handler.js';
+import { atLeast, fmt, MIN, negotiate, VersionNotFoundForMethod } from './microversion.js';
+import { createAuthenticator } from './auth/create-authenticator.js';
+import { versionRoutes } from './routes/versions.js';
+import { volumeRoutes } from './routes/volumes.js';
+import { volumeActionRoutes } from './routes/volume-actions.js';
+import { metadataRoutes } from './routes/metadata.js';
+import { snapshotRoutes } from './routes/snapshots.js';
+import { typeRoutes } from './routes/types.js';
+import { qosSpecsRoutes } from './routes/qos-specs.js';
+import { attachmentRoutes } from './routes/attachments.js';
+import { quotaRoutes } from './routes/quotas.js';
+import { limitsRoutes } from './routes/limits.js';
+import { serviceRoutes } from './routes/services.js';
+import { availabilityZoneRoutes } from './routes/availability-zones.js';
+import { poolRoutes } from './routes/pools.js';
+import { messageRoutes } from './routes/messages.js';
+import { manageRoutes } from './routes/manage.js';
+import { flintRoutes } from './routes/flint.js';
+
+/** Bodies larger than this are refused (413) before parsing. */
+const BODY_LIMIT = 1024 * 1024;
+
+export function buildApiApp(deps: ApiDeps): FastifyInstance {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => `req-${randomUUID()}`,
+    // Bodies are validated as sent: a string is not silently a number, unknown keys are not stripped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+  }) as unknown as FastifyInstance;
+
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      // Own-property __proto__/constructor keys are dropped so no body can reach a prototype.
+      done(null, JSON.parse(text, (k, v) => (k === '__proto__' || k === 'constructor' ? undefined : v)));
+    } catch (e) {
+      done(malformedBody(e) as Error, undefined);
+    }
+  });
+
+  app.decorateRequest('ctx', null as never);
+  app.decorateRequest('apiVersion', null as never);
+  app.setErrorHandler(makeErrorHandler(deps.logger));
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).header('x-openstack-request-id', req.id).send(faultBody(404, `The resource could not be found: ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}.`));
+  });
+
+  const auth = createAuthenticator(deps.auth);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-openstack-request-id', req.id);
+    req.apiVersion = MIN;
+    const config = req.routeOptions.config ?? {};
+    if (config.public || req.routeOptions.url === undefined) return;
+    req.apiVersion = negotiate(req.headers);
+    reply.header('OpenStack-API-Version', `volume ${fmt(req.apiVersion)}`);
+    reply.header('OpenStack-Volume-microversion', fmt(req.apiVersion));
+    reply.header('Vary', 'OpenStack-API-Version, OpenStack-Volume-microversion');
+    let identity;
+    try {
+      identity = await auth.authenticate(req.headers);
+    } catch (e) {
+      reply.header('www-authenticate', auth.wwwAuthenticate());
+      throw e;
+    }
+    const urlProject = (req.params as { projectId?: string }).projectId ?? identity.projectId ?? '';
+    if (identity.projectId !== null && identity.projectId !== urlProject && !identity.isAdmin) {
+      throw new Forbidden(`Policy doesn't allow access to project ${urlProject.slice(0, 64)}: the token is scoped to another project.`);
+    }
+    req.ctx = { projectId: urlProject, userId: identity.userId, isAdmin: identity.isAdmin, roles: identity.roles, requestId: req.id };
+    if (config.minVersion && !atLeast(req.apiVersion, config.minVersion)) {
+      throw new VersionNotFoundForMethod(`API version ${fmt(req.apiVersion)} does not support ${req.method} ${req.routeOptions.url}; it needs ${config.minVersion} or later.`);
+    }
+    if (config.adminOnly && !identity.isAdmin) {
+      throw new Forbidden(`Policy doesn't allow ${req.method} ${req.routeOptions.url} to be performed: admin role required.`);
+    }
+  });
+
+  versionRoutes(app);
+  for (const register of [
+    volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
+    quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes,
+  ]) {
+    register(app, deps);
+  }
+  return app;
+}

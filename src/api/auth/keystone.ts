@@ -1,0 +1,131 @@
+// Keystone v3 token validation, as keystonemiddleware does it: the service validates each
+// user token with its own token (GET /v3/auth/tokens) and caches the answer until
+// shortly before the token expires.
+import { Unauthorized } from '../../errors/errors.js';
+import { clock } from '../../util/clock.js';
+import { AuthServiceUnavailable, header, type Authenticator, type Identity } from './authenticator.js';
+import type { AuthConfig } from '../deps.js';
+
+type KeystoneConfig = Extract<AuthConfig, { strategy: 'keystone' }>;
+
+interface CachedIdentity {
+  identity: Identity;
+  /** ms since epoch after which the entry is not used. */
+  validUntil: number;
+}
+
+/** Bounded so a flood of distinct bad tokens cannot grow memory without limit. */
+const MAX_CACHE_ENTRIES = 10_000;
+
+export class KeystoneAuth implements Authenticator {
+  private readonly base: string;
+  private readonly cache = new Map<string, CachedIdentity>();
+  private serviceToken: { token: string; validUntil: number } | null = null;
+  private readonly adminRoles: string[];
+  private readonly marginMs: number;
+
+  constructor(private readonly config: KeystoneConfig, private readonly fetchImpl: typeof fetch = fetch) {
+    this.base = config.keystoneUrl.replace(/\/+$/, '').replace(/\/v3$/, '');
+    this.adminRoles = config.adminRoles ?? ['admin'];
+    this.marginMs = (config.cacheMarginSeconds ?? 30) * 1000;
+    if (!config.serviceToken && !config.serviceCredentials) {
+      throw new Unauthorized('Keystone auth needs serviceToken or serviceCredentials.');
+    }
+  }
+
+  wwwAuthenticate(): string {
+    return `Keystone uri="${this.base}"`;
+  }
+
+  async authenticate(headers: Record<string, string | string[] | undefined>): Promise<Identity> {
+    const token = header(headers, 'x-auth-token');
+    if (!token) throw new Unauthorized('Authentication required: send a Keystone token in X-Auth-Token.');
+    const now = clock().now().getTime();
+    const hit = this.cache.get(token);
+    if (hit && hit.validUntil > now) return hit.identity;
+    if (hit) this.cache.delete(token);
+
+    let res = await this.validate(token, await this.getServiceToken(false));
+    if (res.status === 401 || res.status === 403) res = await this.validate(token, await this.getServiceToken(true));
+    if (res.status === 404 || res.status === 401) throw new Unauthorized('The request you have made requires authentication: token invalid or expired.');
+    if (res.status !== 200) throw new AuthServiceUnavailable(`Keystone answered ${res.status} when validating a token.`);
+    const body = (await res.json()) as { token?: KeystoneToken };
+    const t = body.token;
+    if (!t?.user?.id) throw new AuthServiceUnavailable('Keystone returned a token without a user.');
+    const roles = (t.roles ?? []).map((r) => r.name);
+    const identity: Identity = {
+      userId: t.user.id,
+      projectId: t.project?.id ?? null,
+      roles,
+      isAdmin: roles.some((r) => this.adminRoles.includes(r)),
+    };
+    const expires = t.expires_at ? Date.parse(t.expires_at) : now;
+    const validUntil = expires - this.marginMs;
+    if (validUntil > now) {
+      if (this.cache.size >= MAX_CACHE_ENTRIES) this.evictExpired(now);
+      if (this.cache.size < MAX_CACHE_ENTRIES) this.cache.set(token, { identity, validUntil });
+    } else {
+      throw new Unauthorized('The request you have made requires authentication: token expired.');
+    }
+    return identity;
+  }
+
+  private evictExpired(now: number) {
+    for (const [k, v] of this.cache) if (v.validUntil <= now) this.cache.delete(k);
+    // Still full of live entries: drop the oldest insertion half rather than refusing to cache.
+    if (this.cache.size >= MAX_CACHE_ENTRIES) {
+      let n = MAX_CACHE_ENTRIES / 2;
+      for (const k of this.cache.keys()) {
+        if (n-- <= 0) break;
+        this.cache.delete(k);
+      }
+    }
+  }
+
+  private async validate(userToken: string, serviceToken: string): Promise<Response> {
+    try {
+      return await this.fetchImpl(`${this.base}/v3/auth/tokens?nocatalog`, {
+        headers: { 'X-Auth-Token': serviceToken, 'X-Subject-Token': userToken, Accept: 'application/json' },
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (e) {
+      throw new AuthServiceUnavailable('Keystone could not be reached to validate the token.', { cause: e });
+    }
+  }
+
+  private async getServiceToken(refresh: boolean): Promise<string> {
+    if (this.config.serviceToken) return this.config.serviceToken;
+    const now = clock().now().getTime();
+    if (!refresh && this.serviceToken && this.serviceToken.validUntil > now) return this.serviceToken.token;
+    const c = this.config.serviceCredentials!;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.base}/v3/auth/tokens?nocatalog`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          auth: {
+            identity: { methods: ['password'], password: { user: { name: c.username, password: c.password, domain: { name: c.userDomainName ?? 'Default' } } } },
+            scope: { project: { name: c.projectName, domain: { name: c.projectDomainName ?? 'Default' } } },
+          },
+        }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (e) {
+      throw new AuthServiceUnavailable('Keystone could not be reached to get the service token.', { cause: e });
+    }
+    const token = res.headers.get('x-subject-token');
+    if (res.status !== 201 || !token) throw new AuthServiceUnavailable(`Keystone refused the service credentials (status ${res.status}).`);
+    const body = (await res.json().catch(() => ({}))) as { token?: KeystoneToken };
+    const expires = body.token?.expires_at ? Date.parse(body.token.expires_at) : now + 3_600_000;
+    this.serviceToken = { token, validUntil: expires - this.marginMs };
+    return token;
+  }
+}
+
+interface KeystoneToken {
+  user?: { id: string; name?: string };
+  project?: { id: string; name?: string };
+  roles?: { id: string; name: string }[];
+  expires_at?: string;
+}

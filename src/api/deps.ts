@@ -1,0 +1,36 @@
+// What the API layer needs from the rest of Flint, given to buildApiApp by the service.
+import type { Db } from '../db/database.js';
+import type { VolumeOperations, RequestContext } from '../volume/operations.js';
+import type { QuotaEngine } from '../quota/quota-engine.js';
+import type { BackendVolumeObject } from '../drivers/interface/objects.js';
+import type { Logger } from '../util/logger.js';
+
+export type AuthConfig =
+  | { strategy: 'noauth' }
+  | {
+      strategy: 'keystone';
+      /** Keystone's base URL, e.g. http://127.0.0.1:5000 (the /v3 part is added). */
+      keystoneUrl: string;
+      /** The service's own credentials, used to get the token that validates user tokens. */
+      serviceCredentials?: { username: string; password: string; projectName: string; userDomainName?: string; projectDomainName?: string };
+      /** A fixed service token instead of credentials (tests, admin_token style setups). */
+      serviceToken?: string;
+      /** Role names that make a caller admin. Default ['admin']. */
+      adminRoles?: string[];
+      /** Seconds before a token's expires_at at which a cached validation is dropped. Default 30. */
+      cacheMarginSeconds?: number;
+    };
+
+export interface ApiDeps {
+  db: Db;
+  volumes: VolumeOperations;
+  quotas: QuotaEngine;
+  auth: AuthConfig;
+  defaultAvailabilityZone: string;
+  logger?: Logger;
+  /** Lists backend objects that could be managed (GET /manageable_volumes); absent when no manager answers it. */
+  listManageableVolumes?: (ctx: RequestContext, host: string) => Promise<BackendVolumeObject[]>;
+  /** Seconds without a heartbeat after which a service is reported down. Default 60. */
+  serviceDownTime?: number;
+}
+

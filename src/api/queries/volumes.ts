@@ -1,0 +1,120 @@
+// Read-side queries for volumes: one page of rows, and the page's metadata and
+// attachments fetched in one query each (never one query per volume).
+import { sql } from 'kysely';
+import type { Db } from '../../db/database.js';
+import type { AttachmentRow, VolumeRow } from '../../db/schema.js';
+import { InvalidInput, NotFound } from '../../errors/errors.js';
+import { afterMarker, type SortExpr } from './keyset.js';
+import type { PageParams } from './list-params.js';
+
+export type VolumeRecord = VolumeRow & { volumeTypeName: string | null };
+
+export const VOLUME_SORT_KEYS = [
+  'id', 'name', 'status', 'size', 'created_at', 'updated_at', 'availability_zone', 'bootable', 'volume_type_id', 'project_id',
+] as const;
+
+const SORT_COLUMNS: Record<string, ReturnType<typeof sql>> = {
+  id: sql`volumes.id`,
+  name: sql`coalesce(volumes.display_name, '')`,
+  status: sql`volumes.status`,
+  size: sql`volumes.size`,
+  created_at: sql`volumes.created_at`,
+  updated_at: sql`volumes.updated_at`,
+  availability_zone: sql`volumes.availability_zone`,
+  bootable: sql`volumes.bootable`,
+  volume_type_id: sql`coalesce(volumes.volume_type_id, '')`,
+  project_id: sql`volumes.project_id`,
+};
+
+export interface VolumeFilters {
+  /** null: every project (admin all_tenants). */
+  projectId: string | null;
+  name?: string;
+  nameLike?: string;
+  status?: string;
+  availabilityZone?: string;
+  bootable?: boolean;
+  multiattach?: boolean;
+  size?: number;
+  volumeTypeId?: string;
+  userId?: string;
+  groupId?: string;
+  host?: string;
+  migrationStatus?: string;
+  metadata?: Record<string, string>;
+}
+
+function baseQuery(db: Db) {
+  return db.kysely
+    .selectFrom('volumes')
+    .leftJoin('volumeTypes', 'volumeTypes.id', 'volumes.volumeTypeId')
+    .selectAll('volumes')
+    .select('volumeTypes.name as volumeTypeName');
+}
+
+export async function getVolume(db: Db, id: string, projectId: string | null): Promise<VolumeRecord> {
+  let qb = baseQuery(db).where('volumes.id', '=', id);
+  if (projectId !== null) qb = qb.where('volumes.projectId', '=', projectId);
+  const row = await qb.executeTakeFirst();
+  if (!row) throw new NotFound('Volume', id);
+  return row;
+}
+
+export async function listVolumes(db: Db, f: VolumeFilters, page: PageParams): Promise<VolumeRecord[]> {
+  let qb = baseQuery(db);
+  if (f.projectId !== null) qb = qb.where('volumes.projectId', '=', f.projectId);
+  if (f.name !== undefined) qb = qb.where('volumes.displayName', '=', f.name);
+  if (f.nameLike !== undefined) qb = qb.where('volumes.displayName', 'like', `%${f.nameLike.replace(/[%_]/g, '')}%`);
+  if (f.status !== undefined) qb = qb.where('volumes.status', '=', f.status);
+  if (f.availabilityZone !== undefined) qb = qb.where('volumes.availabilityZone', '=', f.availabilityZone);
+  if (f.bootable !== undefined) qb = qb.where('volumes.bootable', '=', f.bootable ? 1 : 0);
+  if (f.multiattach !== undefined) qb = qb.where('volumes.multiattach', '=', f.multiattach ? 1 : 0);
+  if (f.size !== undefined) qb = qb.where('volumes.size', '=', f.size);
+  if (f.volumeTypeId !== undefined) qb = qb.where('volumes.volumeTypeId', '=', f.volumeTypeId);
+  if (f.userId !== undefined) qb = qb.where('volumes.userId', '=', f.userId);
+  if (f.groupId !== undefined) qb = qb.where('volumes.groupId', '=', f.groupId);
+  if (f.host !== undefined) qb = qb.where('volumes.host', 'like', `${f.host.replace(/[%_]/g, '')}%`);
+  if (f.migrationStatus !== undefined) qb = qb.where('volumes.migrationStatus', '=', f.migrationStatus);
+  for (const [k, v] of Object.entries(f.metadata ?? {})) {
+    qb = qb.where((eb) =>
+      eb.exists(
+        eb.selectFrom('volumeMetadata').select('volumeMetadata.key')
+          .whereRef('volumeMetadata.resourceId', '=', 'volumes.id')
+          .where('volumeMetadata.key', '=', k).where('volumeMetadata.value', '=', v),
+      ),
+    );
+  }
+  const keys: SortExpr[] = page.sort.map((s) => ({ expr: SORT_COLUMNS[s.key]!, dir: s.dir }));
+  if (!page.sort.some((s) => s.key === 'id')) keys.push({ expr: SORT_COLUMNS.id!, dir: page.sort[0]?.dir ?? 'desc' });
+  if (page.marker !== null) {
+    let mq = db.kysely.selectFrom('volumes').where('volumes.id', '=', page.marker);
+    if (f.projectId !== null) mq = mq.where('volumes.projectId', '=', f.projectId);
+    const marker = await mq.select(keys.map((k, i) => sql`${k.expr}`.as(`k${i}`))).executeTakeFirst();
+    if (!marker) throw new InvalidInput(`Marker volume ${page.marker.slice(0, 64)} could not be found.`);
+    const values = keys.map((_, i) => (marker as Record<string, unknown>)[`k${i}`]);
+    qb = qb.where((eb) => afterMarker(eb, keys, values));
+  }
+  for (const k of keys) qb = qb.orderBy(k.expr as never, k.dir);
+  return qb.limit(page.limit).offset(page.offset).execute();
+}
+
+export async function metadataFor(db: Db, table: 'volumeMetadata' | 'snapshotMetadata', ids: string[]): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const id of ids) out.set(id, {});
+  if (ids.length === 0) return out;
+  const rows = await db.kysely.selectFrom(table).selectAll().where('resourceId', 'in', ids).execute();
+  for (const r of rows) out.get(r.resourceId)![r.key] = r.value;
+  return out;
+}
+
+/** Attachments that are (being) attached; detached ones are history. */
+export async function attachmentsFor(db: Db, ids: string[]): Promise<Map<string, AttachmentRow[]>> {
+  const out = new Map<string, AttachmentRow[]>();
+  for (const id of ids) out.set(id, []);
+  if (ids.length === 0) return out;
+  const rows = await db.kysely.selectFrom('attachments').selectAll()
+    .where('volumeId', 'in', ids).where('attachStatus', '!=', 'detached')
+    .orderBy('createdAt').execute();
+  for (const r of rows) out.get(r.volumeId)!.push(r);
+  return out;
+}

@@ -1,0 +1,50 @@
+// Schema pieces several resources share: names, descriptions, metadata, sizes, connectors.
+import { Type } from '@sinclair/typebox';
+import { InvalidInput } from '../../errors/errors.js';
+
+/** Largest size accepted in GiB; anything larger is refused by the schema, not the database. */
+export const MAX_SIZE_GIB = 2_147_483_647;
+
+export const NullableName = Type.Union([Type.String({ maxLength: 255 }), Type.Null()]);
+export const NullableDescription = Type.Union([Type.String({ maxLength: 65535 }), Type.Null()]);
+export const NullableId = Type.Union([Type.String({ minLength: 1, maxLength: 255 }), Type.Null()]);
+
+/** A size in GiB: an integer, or a string of digits as older clients send. */
+export const Size = Type.Union([
+  Type.Integer({ minimum: 1, maximum: MAX_SIZE_GIB }),
+  Type.String({ pattern: '^[0-9]{1,10}$' }),
+]);
+
+export const Metadata = Type.Object({}, {
+  additionalProperties: Type.String({ maxLength: 255 }),
+  propertyNames: { minLength: 1, maxLength: 255 },
+  maxProperties: 128,
+});
+
+/** Cinder's boolean fields accept booleans and the usual strings. */
+export const Bool = Type.Union([
+  Type.Boolean(),
+  Type.String({ pattern: '^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[TtFfYyNn]|[Yy][Ee][Ss]|[Nn][Oo]|1|0|[Oo][Nn]|[Oo][Ff][Ff])$' }),
+]);
+
+export const Connector = Type.Object({
+  initiator: Type.Optional(Type.String({ maxLength: 255 })),
+  host: Type.Optional(Type.String({ maxLength: 255 })),
+  ip: Type.Optional(Type.String({ maxLength: 255 })),
+  wwpns: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 })),
+  wwnns: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 })),
+  multipath: Type.Optional(Type.Boolean()),
+  platform: Type.Optional(Type.String({ maxLength: 64 })),
+  os_type: Type.Optional(Type.String({ maxLength: 64 })),
+}, { additionalProperties: true, maxProperties: 64 });
+
+export const ProjectParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }) });
+export const IdParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), id: Type.String({ minLength: 1, maxLength: 255 }) });
+
+export function toSize(v: number | string, field: string): number {
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SIZE_GIB) {
+    throw new InvalidInput(`Invalid input for field/attribute ${field}: must be an integer between 1 and ${MAX_SIZE_GIB}, got '${String(v).slice(0, 20)}'.`);
+  }
+  return n;
+}

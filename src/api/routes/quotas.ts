@@ -1,0 +1,59 @@
+// /v3/{project_id}/os-quota-sets: show (with usage), update, reset, defaults.
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../deps.js';
+import { QUOTA_RESOURCES } from '../../quota/quota-engine.js';
+import { checkQueryKeys, parseBoolean, q, requireAdmin, type Query } from '../http.js';
+
+const TargetParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), target: Type.String({ minLength: 1, maxLength: 255 }) });
+const UpdateQuotaBody = Type.Object({
+  quota_set: Type.Object({}, {
+    additionalProperties: Type.Integer({ minimum: -1, maximum: 2_147_483_647 }),
+    propertyNames: { minLength: 1, maxLength: 255 },
+    minProperties: 1,
+    maxProperties: 64,
+  }),
+}, { additionalProperties: false });
+
+function checkTarget(req: FastifyRequest, target: string) {
+  if (target !== req.ctx.projectId) requireAdmin(req, `showing the quotas of project ${target.slice(0, 64)}`);
+}
+
+export function quotaRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const P = '/v3/:projectId/os-quota-sets';
+
+  const defaults = () => Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, deps.quotas.defaultLimit(r)]));
+
+  app.get(`${P}/:target/defaults`, { schema: { params: TargetParams } }, async (req) => ({
+    quota_set: { id: (req.params as { target: string }).target, ...defaults() },
+  }));
+
+  app.get(`${P}/:target`, { schema: { params: TargetParams } }, async (req) => {
+    const { target } = req.params as { target: string };
+    const query = req.query as Query;
+    checkQueryKeys(query, ['usage']);
+    // GET /os-quota-sets/defaults: the defaults, as some clients ask for them.
+    if (target === 'defaults') return { quota_set: { id: req.ctx.projectId, ...defaults() } };
+    checkTarget(req, target);
+    const usage = q(query, 'usage') !== undefined && parseBoolean(q(query, 'usage'), 'usage');
+    if (usage) {
+      const details = await deps.quotas.details(target);
+      const out: Record<string, unknown> = { id: target };
+      for (const [k, d] of Object.entries(details)) out[k] = { limit: d.limit, in_use: d.in_use, reserved: d.reserved, allocated: 0 };
+      return { quota_set: out };
+    }
+    return { quota_set: { id: target, ...(await deps.quotas.limits(target)) } };
+  });
+
+  app.put(`${P}/:target`, { config: { adminOnly: true }, schema: { params: TargetParams, body: UpdateQuotaBody } }, async (req) => {
+    const { target } = req.params as { target: string };
+    const values = (req.body as Static<typeof UpdateQuotaBody>).quota_set as Record<string, number>;
+    await deps.quotas.setLimits(target, values);
+    return { quota_set: await deps.quotas.limits(target) };
+  });
+
+  app.delete(`${P}/:target`, { config: { adminOnly: true }, schema: { params: TargetParams } }, async (req, reply) => {
+    await deps.quotas.resetLimits((req.params as { target: string }).target);
+    reply.code(200).send();
+  });
+}

@@ -1,0 +1,56 @@
+// /v3/{project_id}/os-services: list services with their up/down state; enable/disable (admin).
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../deps.js';
+import type { ServiceRow } from '../../db/schema.js';
+import { InvalidInput, NotFound } from '../../errors/errors.js';
+import { clock } from '../../util/clock.js';
+import { checkQueryKeys, q, ts, type Query } from '../http.js';
+import { atLeast } from '../microversion.js';
+import { ProjectParams } from './common.schema.js';
+
+const ActionParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), action: Type.String({ maxLength: 64 }) });
+const ServiceBody = Type.Object({
+  host: Type.String({ minLength: 1, maxLength: 255 }),
+  binary: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  disabled_reason: Type.Optional(Type.String({ maxLength: 255 })),
+}, { additionalProperties: false });
+
+export function serviceRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const P = '/v3/:projectId/os-services';
+  const config = { adminOnly: true };
+  const downAfterMs = (deps.serviceDownTime ?? 60) * 1000;
+
+  const view = (s: ServiceRow, v: { minor: number; major: number }) => {
+    const up = clock().now().getTime() - Date.parse(s.lastHeartbeat) <= downAfterMs;
+    return {
+      binary: s.binary, host: s.host, zone: s.availabilityZone, status: s.disabled ? 'disabled' : 'enabled', state: up ? 'up' : 'down',
+      updated_at: ts(s.lastHeartbeat), disabled_reason: s.disabledReason, frozen: s.frozen === 1,
+      replication_status: s.replicationStatus, active_backend_id: s.activeBackendId,
+      ...(atLeast(v, '3.7') ? { cluster: null } : {}),
+    };
+  };
+
+  app.get(P, { config, schema: { params: ProjectParams } }, async (req) => {
+    const query = req.query as Query;
+    checkQueryKeys(query, ['host', 'binary']);
+    let qb = deps.db.kysely.selectFrom('services').selectAll().orderBy('binary').orderBy('host');
+    if (q(query, 'host')) qb = qb.where('host', '=', q(query, 'host')!);
+    if (q(query, 'binary')) qb = qb.where('binary', '=', q(query, 'binary')!);
+    return { services: (await qb.execute()).map((s) => view(s, req.apiVersion)) };
+  });
+
+  app.put(`${P}/:action`, { config, schema: { params: ActionParams, body: ServiceBody } }, async (req) => {
+    const { action } = req.params as { action: string };
+    const b = req.body as Static<typeof ServiceBody>;
+    if (!['enable', 'disable', 'disable-log-reason'].includes(action)) throw new InvalidInput(`Unknown os-services action '${action}': use enable, disable or disable-log-reason.`);
+    const binary = b.binary ?? 'cinder-volume';
+    const disabled = action !== 'enable';
+    const reason = action === 'disable-log-reason' ? (b.disabled_reason ?? null) : null;
+    if (action === 'disable-log-reason' && !reason) throw new InvalidInput('Invalid input for field/attribute disabled_reason: it is required.');
+    const r = await deps.db.kysely.updateTable('services').set({ disabled: disabled ? 1 : 0, disabledReason: reason })
+      .where('host', '=', b.host).where('binary', '=', binary).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw new NotFound('Service', `${binary} on host ${b.host}`);
+    return { host: b.host, binary, status: disabled ? 'disabled' : 'enabled', disabled, ...(reason ? { disabled_reason: reason } : {}) };
+  });
+}

@@ -1,0 +1,28 @@
+// Version discovery: GET / lists the API versions, GET /v3/ describes v3.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { baseUrl } from '../http.js';
+import { MAX_VERSION, MIN_VERSION } from '../microversion.js';
+
+const UPDATED = '2026-01-01T00:00:00Z';
+
+function v3Document(req: FastifyRequest) {
+  return {
+    id: 'v3.0',
+    status: 'CURRENT',
+    version: MAX_VERSION,
+    min_version: MIN_VERSION,
+    updated: UPDATED,
+    links: [{ rel: 'self', href: `${baseUrl(req)}/v3/` }],
+    'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.volume+json;version=3' }],
+  };
+}
+
+export function versionRoutes(app: FastifyInstance): void {
+  const config = { public: true };
+  app.get('/', { config }, async (req, reply) => {
+    reply.code(300);
+    return { versions: [v3Document(req)] };
+  });
+  app.get('/v3', { config }, async (req) => ({ version: v3Document(req) }));
+  app.get('/v3/', { config }, async (req) => ({ version: v3Document(req) }));
+}

@@ -1,0 +1,112 @@
+// POST /volumes/{id}/action: every status-changing volume action, each handed to VolumeOperations.
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../deps.js';
+import { InvalidInput } from '../../errors/errors.js';
+import type { Connector } from '../../drivers/interface/objects.js';
+import { parseBoolean, requireAdmin } from '../http.js';
+import { atLeast, fmt, VersionNotFoundForMethod } from '../microversion.js';
+import { getVolume } from '../queries/volumes.js';
+import { IdParams, toSize } from './common.schema.js';
+import { VolumeActionBody } from './volume-actions.schema.js';
+
+const ADMIN_ACTIONS = new Set(['os-reset_status', 'os-force_delete', 'os-force_detach', 'os-unmanage']);
+
+export function volumeActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.post('/v3/:projectId/volumes/:id/action', { schema: { params: IdParams, body: VolumeActionBody } }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const body = req.body as VolumeActionBody;
+    const action = Object.keys(body)[0]!;
+    if (ADMIN_ACTIONS.has(action)) requireAdmin(req, `volume action ${action}`);
+    const vol = await getVolume(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
+    const ops = deps.volumes;
+    const ctx = req.ctx;
+    reply.code(202);
+    switch (action) {
+      case 'os-extend': {
+        const newSize = toSize(body['os-extend']!.new_size, 'os-extend.new_size');
+        if (newSize <= vol.size) throw new InvalidInput(`Invalid input for field/attribute os-extend.new_size: new size ${newSize} must be greater than the current size ${vol.size}.`);
+        await ops.extendVolume(ctx, id, newSize);
+        return reply.send();
+      }
+      case 'os-reset_status': {
+        const r = body['os-reset_status']!;
+        await ops.resetVolumeStatus(ctx, id, {
+          ...(r.status ? { status: r.status } : {}),
+          ...(r.attach_status ? { attachStatus: r.attach_status } : {}),
+          ...(r.migration_status ? { migrationStatus: r.migration_status } : {}),
+        });
+        return reply.send();
+      }
+      case 'os-force_delete':
+        await ops.deleteVolume(ctx, id, { force: true });
+        return reply.send();
+      case 'os-reserve':
+        await ops.reserve(ctx, id);
+        return reply.send();
+      case 'os-unreserve':
+        await ops.unreserve(ctx, id);
+        return reply.send();
+      case 'os-begin_detaching':
+        await ops.beginDetaching(ctx, id);
+        return reply.send();
+      case 'os-roll_detaching':
+        await ops.rollDetaching(ctx, id);
+        return reply.send();
+      case 'os-unmanage':
+        await ops.unmanageVolume(ctx, id);
+        return reply.send();
+      case 'os-initialize_connection': {
+        const info = await ops.initializeConnection(ctx, id, body['os-initialize_connection']!.connector as Connector);
+        reply.code(200);
+        return { connection_info: info };
+      }
+      case 'os-terminate_connection':
+        await ops.terminateConnection(ctx, id, body['os-terminate_connection']!.connector as Connector);
+        return reply.send();
+      case 'os-attach': {
+        const a = body['os-attach']!;
+        if (!a.instance_uuid && !a.host_name) throw new InvalidInput('Invalid input for field/attribute os-attach: instance_uuid or host_name is required.');
+        await ops.attach(ctx, id, { instanceUuid: a.instance_uuid ?? null, hostName: a.host_name ?? null, mountpoint: a.mountpoint, mode: a.mode ?? 'rw' });
+        return reply.send();
+      }
+      case 'os-detach':
+        await ops.detach(ctx, id, body['os-detach']?.attachment_id ?? null);
+        return reply.send();
+      case 'os-force_detach': {
+        const f = body['os-force_detach'];
+        await ops.forceDetach(ctx, id, f?.attachment_id ?? null, (f?.connector as Connector | null | undefined) ?? null);
+        return reply.send();
+      }
+      case 'os-set_bootable':
+        await ops.setBootable(ctx, id, parseBoolean(body['os-set_bootable']!.bootable, 'os-set_bootable.bootable'));
+        reply.code(200);
+        return reply.send();
+      case 'os-update_readonly_flag':
+        await ops.setReadonly(ctx, id, parseBoolean(body['os-update_readonly_flag']!.readonly, 'os-update_readonly_flag.readonly'));
+        return reply.send();
+      case 'revert': {
+        if (!atLeast(req.apiVersion, '3.40')) {
+          throw new VersionNotFoundForMethod(`API version ${fmt(req.apiVersion)} does not support the revert action; it needs 3.40 or later.`);
+        }
+        await ops.revertToSnapshot(ctx, id, body.revert!.snapshot_id);
+        return reply.send();
+      }
+      case 'os-volume_upload_image': {
+        const u = body['os-volume_upload_image']!;
+        if (!u.image_name.startsWith('/')) {
+          throw new InvalidInput('Invalid input for field/attribute os-volume_upload_image.image_name: Flint has no image service; give an absolute file path on the Flint host.');
+        }
+        const diskFormat = u.disk_format ?? 'raw';
+        await ops.uploadToImage(ctx, id, u.image_name, diskFormat);
+        return {
+          'os-volume_upload_image': {
+            id, updated_at: vol.updatedAt, status: 'uploading', display_description: vol.displayDescription, size: vol.size,
+            volume_type: vol.volumeTypeName, image_id: u.image_name, container_format: 'bare', disk_format: diskFormat, image_name: u.image_name,
+          },
+        };
+      }
+      default:
+        throw new InvalidInput(`Unknown volume action '${action.slice(0, 64)}'.`);
+    }
+  });
+}

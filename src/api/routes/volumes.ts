@@ -1,0 +1,157 @@
+// /v3/{project_id}/volumes: create, list (summary and detail, filtered, sorted, paged), show, update, delete.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../deps.js';
+import { InvalidInput, NotSupported } from '../../errors/errors.js';
+import { clock } from '../../util/clock.js';
+import { baseUrl, checkQueryKeys, parseBoolean, parseDictParam, q, type Query } from '../http.js';
+import { PAGE_QUERY_KEYS, parsePageParams } from '../queries/list-params.js';
+import { attachmentsFor, getVolume, listVolumes, metadataFor, VOLUME_SORT_KEYS, type VolumeFilters, type VolumeRecord } from '../queries/volumes.js';
+import { replaceMetadata } from '../queries/metadata.js';
+import { volumeDetail, volumeSummary } from '../views/volume-view.js';
+import { IdParams, ProjectParams, toSize } from './common.schema.js';
+import { CreateVolumeBody, UpdateVolumeBody } from './volumes.schema.js';
+import type { Db } from '../../db/database.js';
+import { findVolumeType } from '../queries/types.js';
+
+const FILTER_KEYS = [
+  'all_tenants', 'project_id', 'name', 'display_name', 'name~', 'status', 'metadata', 'availability_zone', 'bootable',
+  'multiattach', 'size', 'volume_type', 'volume_type_id', 'user_id', 'group_id', 'host', 'migration_status',
+] as const;
+
+/** One volume as the detail view renders it (3 queries: row, metadata, attachments). */
+export async function renderVolume(db: Db, req: FastifyRequest, id: string): Promise<Record<string, unknown>> {
+  const v = await getVolume(db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
+  const [md, att] = await Promise.all([metadataFor(db, 'volumeMetadata', [id]), attachmentsFor(db, [id])]);
+  return volumeDetail(req, v, md.get(id)!, att.get(id)!);
+}
+
+async function parseFilters(deps: ApiDeps, req: FastifyRequest, query: Query): Promise<VolumeFilters> {
+  checkQueryKeys(query, [...FILTER_KEYS, ...PAGE_QUERY_KEYS.filter((k) => k !== 'with_count')]);
+  const allTenants = q(query, 'all_tenants') !== undefined && parseBoolean(q(query, 'all_tenants'), 'all_tenants');
+  if (allTenants && !req.ctx.isAdmin) throw new InvalidInput('all_tenants is only allowed for admins.');
+  const f: VolumeFilters = { projectId: allTenants ? (q(query, 'project_id') ?? null) : req.ctx.projectId };
+  const name = q(query, 'name') ?? q(query, 'display_name');
+  if (name !== undefined) f.name = name;
+  if (q(query, 'name~') !== undefined) f.nameLike = q(query, 'name~')!;
+  if (q(query, 'status') !== undefined) f.status = q(query, 'status')!;
+  if (q(query, 'availability_zone') !== undefined) f.availabilityZone = q(query, 'availability_zone')!;
+  if (q(query, 'bootable') !== undefined) f.bootable = parseBoolean(q(query, 'bootable'), 'bootable');
+  if (q(query, 'multiattach') !== undefined) f.multiattach = parseBoolean(q(query, 'multiattach'), 'multiattach');
+  if (q(query, 'size') !== undefined) f.size = toSize(q(query, 'size')!, 'size');
+  if (q(query, 'user_id') !== undefined) f.userId = q(query, 'user_id')!;
+  if (q(query, 'group_id') !== undefined) f.groupId = q(query, 'group_id')!;
+  if (q(query, 'migration_status') !== undefined) f.migrationStatus = q(query, 'migration_status')!;
+  if (q(query, 'host') !== undefined) {
+    if (!req.ctx.isAdmin) throw new InvalidInput('Filtering by host is only allowed for admins.');
+    f.host = q(query, 'host')!;
+  }
+  const type = q(query, 'volume_type') ?? q(query, 'volume_type_id');
+  if (type !== undefined) f.volumeTypeId = (await findVolumeType(deps.db, type))?.id ?? type;
+  if (q(query, 'metadata') !== undefined) f.metadata = parseDictParam(q(query, 'metadata')!, 'metadata');
+  return f;
+}
+
+function nextLink(req: FastifyRequest, collection: string, query: Query, lastId: string): { href: string; rel: string }[] {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (k !== 'marker' && typeof v === 'string') params.set(k, v);
+  params.set('marker', lastId);
+  return [{ href: `${baseUrl(req)}/v3/${req.ctx.projectId}/${collection}?${params.toString()}`, rel: 'next' }];
+}
+
+async function list(deps: ApiDeps, req: FastifyRequest, detail: boolean) {
+  const query = req.query as Query;
+  const filters = await parseFilters(deps, req, query);
+  const page = parsePageParams(query, VOLUME_SORT_KEYS, [{ key: 'created_at', dir: 'desc' }]);
+  const rows: VolumeRecord[] = await listVolumes(deps.db, filters, page);
+  let volumes: Record<string, unknown>[];
+  if (detail) {
+    const ids = rows.map((r) => r.id);
+    const [md, att] = await Promise.all([metadataFor(deps.db, 'volumeMetadata', ids), attachmentsFor(deps.db, ids)]);
+    volumes = rows.map((r) => volumeDetail(req, r, md.get(r.id)!, att.get(r.id)!));
+  } else {
+    volumes = rows.map((r) => volumeSummary(req, r));
+  }
+  const out: Record<string, unknown> = { volumes };
+  if (rows.length > 0 && rows.length === page.limit) out.volumes_links = nextLink(req, detail ? 'volumes/detail' : 'volumes', query, rows[rows.length - 1]!.id);
+  return out;
+}
+
+function hintList(v: string | string[] | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? v : [v];
+}
+
+export function volumeRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const P = '/v3/:projectId/volumes';
+
+  app.post(P, { schema: { params: ProjectParams, body: CreateVolumeBody } }, async (req, reply) => {
+    const body = req.body as CreateVolumeBody;
+    const v = body.volume;
+    if (v.backup_id) throw new NotSupported('flint', 'create volume from backup');
+    if (v.consistencygroup_id) throw new NotSupported('flint', 'consistency groups');
+    if (v.group_id) throw new NotSupported('flint', 'create volume in group');
+    let imagePath = v.image_path ?? null;
+    if (v.imageRef) {
+      if (!v.imageRef.startsWith('/')) throw new InvalidInput('Invalid input for field/attribute volume.imageRef: Flint has no image service; give an absolute path of an image file on the Flint host.');
+      imagePath = v.imageRef;
+    }
+    if ((v.size === undefined || v.size === null) && !v.snapshot_id && !v.source_volid) {
+      throw new InvalidInput('Invalid input for field/attribute volume.size: it is required unless snapshot_id or source_volid is given.');
+    }
+    const hints = body['OS-SCH-HNT:scheduler_hints'] ?? undefined;
+    const sameHost = hintList(hints?.same_host);
+    const differentHost = hintList(hints?.different_host);
+    const created = await deps.volumes.createVolume(req.ctx, {
+      ...(v.size !== undefined && v.size !== null ? { size: toSize(v.size, 'volume.size') } : {}),
+      name: v.name ?? v.display_name ?? null,
+      description: v.description ?? v.display_description ?? null,
+      volumeType: v.volume_type ?? null,
+      availabilityZone: v.availability_zone ?? null,
+      snapshotId: v.snapshot_id ?? null,
+      sourceVolid: v.source_volid ?? null,
+      metadata: v.metadata ?? {},
+      ...(v.multiattach !== undefined ? { multiattach: parseBoolean(v.multiattach, 'volume.multiattach') } : {}),
+      ...(v.bootable !== undefined ? { bootable: parseBoolean(v.bootable, 'volume.bootable') } : {}),
+      ...(sameHost || differentHost ? { schedulerHints: { ...(sameHost ? { sameHost } : {}), ...(differentHost ? { differentHost } : {}) } } : {}),
+      imagePath,
+    });
+    reply.code(202);
+    return { volume: await renderVolume(deps.db, req, created.id) };
+  });
+
+  app.get(P, { schema: { params: ProjectParams } }, async (req) => list(deps, req, false));
+  app.get(`${P}/detail`, { schema: { params: ProjectParams } }, async (req) => list(deps, req, true));
+
+  app.get(`${P}/:id`, { schema: { params: IdParams } }, async (req) => {
+    const { id } = req.params as { id: string };
+    return { volume: await renderVolume(deps.db, req, id) };
+  });
+
+  app.put(`${P}/:id`, { schema: { params: IdParams, body: UpdateVolumeBody } }, async (req) => {
+    const { id } = req.params as { id: string };
+    const v = (req.body as UpdateVolumeBody).volume;
+    await getVolume(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
+    const set: { displayName?: string | null; displayDescription?: string | null; updatedAt: string } = { updatedAt: clock().now().toISOString() };
+    const name = v.name !== undefined ? v.name : v.display_name;
+    if (name !== undefined) set.displayName = name;
+    const description = v.description !== undefined ? v.description : v.display_description;
+    if (description !== undefined) set.displayDescription = description;
+    await deps.db.kysely.transaction().execute(async (tx) => {
+      await tx.updateTable('volumes').set(set).where('id', '=', id).execute();
+      if (v.metadata) await replaceMetadata(tx, 'volumeMetadata', id, v.metadata);
+    });
+    return { volume: await renderVolume(deps.db, req, id) };
+  });
+
+  app.delete(`${P}/:id`, { schema: { params: IdParams } }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const query = req.query as Query;
+    checkQueryKeys(query, ['cascade', 'force']);
+    const cascade = q(query, 'cascade') !== undefined && parseBoolean(q(query, 'cascade'), 'cascade');
+    const force = q(query, 'force') !== undefined && parseBoolean(q(query, 'force'), 'force');
+    if (force && !req.ctx.isAdmin) throw new InvalidInput('force delete is only allowed for admins.');
+    await getVolume(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
+    await deps.volumes.deleteVolume(req.ctx, id, { cascade, force });
+    reply.code(202).send();
+  });
+}

@@ -1,0 +1,27 @@
+// Builds the API over an in-memory database and the stub (or real) volume operations, for route tests.
+import type { FastifyInstance } from 'fastify';
+import { buildApiApp } from '../../src/api/app.js';
+import type { ApiDeps, AuthConfig } from '../../src/api/deps.js';
+import { openDatabase, type Db } from '../../src/db/database.js';
+import { QuotaEngine } from '../../src/quota/quota-engine.js';
+import type { VolumeOperations } from '../../src/volume/operations.js';
+import { StubVolumes } from './stub-volumes.js';
+
+export interface Harness {
+  app: FastifyInstance;
+  db: Db;
+  volumes: VolumeOperations;
+  quotas: QuotaEngine;
+  close(): Promise<void>;
+}
+
+export async function makeHarness(opts: { auth?: AuthConfig; extra?: Partial<ApiDeps> } = {}): Promise<Harness> {
+  const db = await openDatabase({ url: ':memory:' });
+  const quotas = new QuotaEngine(db);
+  const volumes = new StubVolumes(db, quotas);
+  const app = buildApiApp({ db, volumes, quotas, auth: opts.auth ?? { strategy: 'noauth' }, defaultAvailabilityZone: 'nova', ...opts.extra });
+  await app.ready();
+  return { app, db, volumes, quotas, close: async () => { await app.close(); await db.close(); } };
+}
+
+export const MV = (v: string) => ({ 'openstack-api-version': `volume ${v}` });
