@@ -25,6 +25,8 @@ const NOT_MAPPED = [Z.EINVALIDINPUTERROR, Z.EVDISK_ERROR_NO_SUCH_LUNMAP];
 
 export class IscsiAttacher {
   readonly cache: AttachCache;
+  /** One igroup lookup/create per initiator at a time, so racing attaches share one igroup. */
+  private readonly pending = new Map<string, Promise<string>>();
 
   constructor(
     private readonly client: OntapSanClient,
@@ -38,6 +40,15 @@ export class IscsiAttacher {
   async igroupFor(initiator: string): Promise<string> {
     const cached = this.cache.igroupFor(initiator);
     if (cached) return cached;
+    let p = this.pending.get(initiator);
+    if (!p) {
+      p = this.lookupOrCreateIgroup(initiator).finally(() => this.pending.delete(initiator));
+      this.pending.set(initiator, p);
+    }
+    return p;
+  }
+
+  private async lookupOrCreateIgroup(initiator: string): Promise<string> {
     const groups = await this.client.findIgroupsForInitiator(initiator);
     const usable = groups.find(
       (g) => g.name.startsWith(IGROUP_PREFIX) && g.osType === this.cfg.hostOsType && (g.type === 'iscsi' || g.type === 'mixed'),
@@ -45,7 +56,14 @@ export class IscsiAttacher {
     let name = usable?.name;
     if (!name) {
       name = `${IGROUP_PREFIX}${newId()}`;
-      await this.client.createIgroup(name, 'iscsi', this.cfg.hostOsType, [initiator]);
+      try {
+        await this.client.createIgroup(name, 'iscsi', this.cfg.hostOsType, [initiator]);
+      } catch (e) {
+        // Another Flint process may have made one for this initiator meanwhile.
+        const again = (await this.client.findIgroupsForInitiator(initiator)).find((g) => g.name.startsWith(IGROUP_PREFIX));
+        if (!again) throw e;
+        name = again.name;
+      }
     }
     this.cache.rememberIgroup(initiator, name);
     return name;

@@ -2,7 +2,7 @@
 // the subclasses add the family-specific listing, cloning and iSCSI calls.
 import { NaElement } from '../zapi/na-element.js';
 import type { NaServer } from '../zapi/na-server.js';
-import { EAPINOTFOUND, NaApiError } from '../zapi/na-errors.js';
+import { EAPINOTFOUND, EVDISK_ERROR_INITGROUP_EXISTS, EVDISK_ERROR_INITGROUP_HAS_NODE, NaApiError, isNaApiError } from '../zapi/na-errors.js';
 import type { CreateLunRequest, FlexVolInfo, IgroupInfo, IscsiPortal, LunInfo, LunMapInfo, OntapSanClient } from './san-client.js';
 
 export abstract class ZapiClientBase implements OntapSanClient {
@@ -66,8 +66,20 @@ export abstract class ZapiClientBase implements OntapSanClient {
   }
 
   async createIgroup(name: string, type: string, osType: string, initiators: string[]): Promise<void> {
-    await this.invoke('igroup-create', { 'initiator-group-name': name, 'initiator-group-type': type, 'os-type': osType });
-    for (const initiator of initiators) await this.invoke('igroup-add', { 'initiator-group-name': name, initiator });
+    // Names are unique per attempt, so "exists" / "already has initiator" mean our own
+    // earlier attempt got through before its reply was lost.
+    try {
+      await this.invoke('igroup-create', { 'initiator-group-name': name, 'initiator-group-type': type, 'os-type': osType });
+    } catch (e) {
+      if (!isNaApiError(e, EVDISK_ERROR_INITGROUP_EXISTS)) throw e;
+    }
+    for (const initiator of initiators) {
+      try {
+        await this.invoke('igroup-add', { 'initiator-group-name': name, initiator });
+      } catch (e) {
+        if (!isNaApiError(e, EVDISK_ERROR_INITGROUP_HAS_NODE)) throw e;
+      }
+    }
   }
 
   abstract listFlexVols(): Promise<FlexVolInfo[]>;

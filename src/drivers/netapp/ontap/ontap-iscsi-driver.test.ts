@@ -1,0 +1,247 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { ConfigError, BackendCapacityError } from '../../../errors/errors.js';
+import { resolveOptions } from '../../../config/options.js';
+import { COMMON_BACKEND_OPTIONS } from '../../../config/driver-options.js';
+import { ONTAP_OPTIONS } from './ontap-options.js';
+import { OntapIscsiDriver } from './ontap-iscsi-driver.js';
+import { NaAuthError, NaHttpError } from './zapi/na-errors.js';
+import type { DriverVolume, Connector, IscsiConnectionData } from '../../interface/objects.js';
+import { OntapSimulator } from '../../../../test/sim/ontap/ontap-simulator.js';
+import { driverContext, makeOntapDriver, simOptions, type OntapFlavour } from '../../../../test/sim/ontap/ontap-driver-fixture.js';
+
+function volume(size = 1): DriverVolume {
+  const id = randomUUID();
+  return { id, name: `volume-${id}`, size, host: null, providerLocation: null, providerAuth: null, providerId: null, volumeTypeId: null, extraSpecs: {}, metadata: {}, multiattach: false };
+}
+function connector(): Connector {
+  return { initiator: `iqn.1993-08.org.debian:01:${randomUUID().slice(0, 8)}`, host: 'h1', ip: '127.0.0.1' };
+}
+const withLoc = (v: DriverVolume, u: { providerLocation?: string | null } | void): DriverVolume => ({ ...v, providerLocation: u?.providerLocation ?? null });
+
+/** The route names a fault must match for each flavour's LUN create and map. */
+const CREATE_API: Record<OntapFlavour, string> = { 'cmode-zapi': 'lun-create-by-size', '7mode-zapi': 'lun-create-by-size', 'cmode-rest': 'POST /api/storage/luns' };
+const MAP_API: Record<OntapFlavour, string> = { 'cmode-zapi': 'lun-map', '7mode-zapi': 'lun-map', 'cmode-rest': 'POST /api/protocols/san/lun-maps' };
+
+describe('netapp_ontap set-up', () => {
+  let sim: OntapSimulator;
+  before(async () => {
+    sim = await OntapSimulator.start();
+  });
+  after(() => sim.stop());
+
+  for (const name of ['netapp_transport_type', 'netapp_login', 'netapp_password', 'netapp_server_hostname', 'netapp_server_port']) {
+    test(`a missing ${name} fails set-up naming it`, async () => {
+      const raw = simOptions(sim, 'cmode-zapi');
+      delete raw[name];
+      assert.throws(() => resolveOptions('ontap-a', raw, [...COMMON_BACKEND_OPTIONS, ...ONTAP_OPTIONS]), (e: unknown) => e instanceof ConfigError && e.message.includes(name) && e.message.includes('[ontap-a]'));
+      // A driver handed unvalidated values checks too.
+      const values = { ...resolveOptions('ontap-a', simOptions(sim, 'cmode-zapi'), [...COMMON_BACKEND_OPTIONS, ...ONTAP_OPTIONS]), [name]: null };
+      const d = new OntapIscsiDriver(driverContext('ontap-a', values));
+      await assert.rejects(d.doSetup(), (e: unknown) => e instanceof ConfigError && e.message.includes(`Missing required option ${name}`));
+    });
+  }
+
+  test('cluster mode without netapp_vserver fails naming it; REST with 7-mode is refused', async () => {
+    const d = makeOntapDriver(sim, 'cmode-zapi', { netapp_vserver: '' });
+    await assert.rejects(d.doSetup(), /netapp_vserver/);
+    const r = makeOntapDriver(sim, '7mode-zapi', { netapp_api: 'rest' });
+    await assert.rejects(r.doSetup(), /netapp_api.*only available with netapp_family = ontap_cluster/);
+  });
+
+  test('a wrong password fails set-up with an authentication error that does not show it', async () => {
+    const d = makeOntapDriver(sim, 'cmode-zapi', { netapp_password: 'wrong-Pa55' });
+    await assert.rejects(d.doSetup(), (e: unknown) => e instanceof NaAuthError && /HTTP 401/.test(e.message) && !e.message.includes('wrong-Pa55'));
+  });
+
+  test('a pool pattern matching no FlexVol fails checkForSetupError naming the option', async () => {
+    const d = makeOntapDriver(sim, 'cmode-zapi', { netapp_pool_name_search_pattern: 'nothing-.*' });
+    await d.doSetup();
+    await assert.rejects(d.checkForSetupError(), /netapp_pool_name_search_pattern/);
+    await d.shutdown();
+  });
+
+  test('checkForSetupError discovers existing LUNs into the LUN table', async () => {
+    sim.state.createLun('/vol/vol1/legacy-lun', 2 * 1024 ** 3, 'linux', true);
+    const d = makeOntapDriver(sim, 'cmode-zapi');
+    await d.doSetup();
+    await d.checkForSetupError();
+    const objs = await d.listBackendVolumes();
+    const legacy = objs.find((o) => o.reference['source-name'] === '/vol/vol1/legacy-lun');
+    assert.ok(legacy);
+    assert.equal(legacy.sizeGiB, 2);
+    assert.equal(legacy.safeToManage, true);
+    await d.shutdown();
+    sim.state.destroyLun('/vol/vol1/legacy-lun', true);
+  });
+});
+
+for (const flavour of ['cmode-zapi', '7mode-zapi', 'cmode-rest'] as OntapFlavour[]) {
+  describe(`netapp_ontap ${flavour}: faults and races`, () => {
+    let sim: OntapSimulator;
+    let d: OntapIscsiDriver;
+    before(async () => {
+      sim = await OntapSimulator.start({ mode: flavour === '7mode-zapi' ? '7mode' : 'cmode' });
+      d = makeOntapDriver(sim, flavour);
+      await d.doSetup();
+      await d.checkForSetupError();
+    });
+    after(async () => {
+      sim.clearFaults();
+      await d.shutdown();
+      await sim.stop();
+    });
+
+    test('createVolume survives a dropped connection and EAPIERROR by retrying', async () => {
+      sim.inject({ match: CREATE_API[flavour], kind: 'drop', times: 1 });
+      sim.inject({ match: CREATE_API[flavour], kind: 'eapierror', times: 1 });
+      const v = volume();
+      const u = await d.createVolume(v);
+      sim.clearFaults();
+      assert.ok(sim.state.luns.has(u.providerLocation!));
+      await d.deleteVolume(withLoc(v, u));
+    });
+
+    test('createVolume whose reply was lost finds its LUN on retry instead of failing as a duplicate', async () => {
+      sim.inject({ match: CREATE_API[flavour], kind: 'drop-after', times: 1 });
+      const v = volume(2);
+      const u = await d.createVolume(v);
+      sim.clearFaults();
+      const lun = sim.state.luns.get(u.providerLocation!);
+      assert.equal(lun?.sizeBytes, 2 * 1024 ** 3);
+      assert.equal([...sim.state.luns.values()].filter((l) => l.name === v.name).length, 1);
+      await d.deleteVolume(withLoc(v, u));
+    });
+
+    test('a slow reply past netapp_api_timeout is retried', async () => {
+      sim.inject({ match: CREATE_API[flavour], kind: 'delay', delayMs: 1300, times: 1 });
+      const v = volume();
+      const u = await d.createVolume(v);
+      sim.clearFaults();
+      assert.ok(sim.state.luns.has(u.providerLocation!));
+      await d.deleteVolume(withLoc(v, u));
+    });
+
+    test('a persistent 503 fails with a message naming the call and the attempts', async () => {
+      sim.inject({ match: CREATE_API[flavour], kind: 'http503' });
+      await assert.rejects(d.createVolume(volume()), (e: unknown) => e instanceof NaHttpError && e.status === 503 && /3 attempts/.test(e.message) && e.retryable);
+      sim.clearFaults();
+    });
+
+    test('a volume no FlexVol can hold is a capacity error; a stale pool cache falls over to the next FlexVol', async () => {
+      await assert.rejects(d.createVolume(volume(500)), BackendCapacityError);
+      // Fill vol1 behind the driver's back: its cached free space is now wrong.
+      const filler = sim.state.createLun('/vol/vol1/filler', sim.state.availableBytes('vol1') - 1024 ** 3, 'linux', true);
+      const v = volume(5);
+      const u = await d.createVolume(v);
+      assert.match(u.providerLocation!, /^\/vol\/vol2\//);
+      await d.deleteVolume(withLoc(v, u));
+      sim.state.destroyLun(filler.path, true);
+    });
+
+    test('deleteVolume of a LUN already gone succeeds', async () => {
+      const v = volume();
+      const u = await d.createVolume(v);
+      sim.state.destroyLun(u.providerLocation!, true);
+      await d.deleteVolume(withLoc(v, u));
+      await d.deleteVolume(withLoc(v, u));
+    });
+
+    test('a lun-map racing a second map of the same LUN returns the existing LUN id', async () => {
+      const v = withLoc(volume(), await d.createVolume(volume()));
+      const vol = { ...v, name: v.providerLocation!.split('/').pop()! };
+      const c = connector();
+      const [a, b] = await Promise.all([d.initializeConnection(vol, c), d.initializeConnection(vol, c)]);
+      assert.equal((a.data as IscsiConnectionData).target_lun, (b.data as IscsiConnectionData).target_lun);
+      const maps = sim.state.maps.filter((m) => m.path === vol.providerLocation);
+      assert.equal(maps.length, 1, 'one map, one igroup');
+      assert.equal([...sim.state.igroups.values()].filter((g) => g.initiators.includes(c.initiator as string)).length, 1);
+      // A map made by someone else first (another Flint process) is found, not an error.
+      const w = withLoc(volume(), await d.createVolume(volume()));
+      sim.state.mapLun(w.providerLocation!, maps[0]!.igroup, 7);
+      const info = await d.initializeConnection({ ...w, name: w.providerLocation!.split('/').pop()! }, c);
+      assert.equal((info.data as IscsiConnectionData).target_lun, 7);
+      await d.terminateConnection(vol, c);
+      await d.terminateConnection(w, c);
+      await d.deleteVolume(vol);
+      await d.deleteVolume(w);
+    });
+
+    test('unmap of a LUN already unmapped succeeds; terminate with no connector unmaps everything', async () => {
+      const v = withLoc(volume(), await d.createVolume(volume()));
+      const c = connector();
+      await d.initializeConnection(v, c);
+      await d.terminateConnection(v, c);
+      await d.terminateConnection(v, c);
+      await d.initializeConnection(v, c);
+      await d.initializeConnection(v, connector());
+      assert.equal(sim.state.maps.filter((m) => m.path === v.providerLocation).length, 2);
+      await d.terminateConnection(v, null);
+      assert.equal(sim.state.maps.filter((m) => m.path === v.providerLocation).length, 0);
+      await d.deleteVolume(v);
+    });
+
+    test('attach returns the target IQN and the first enabled portal; a deleted igroup is recreated', async () => {
+      const v = withLoc(volume(), await d.createVolume(volume()));
+      const c = connector();
+      const info = await d.initializeConnection(v, c);
+      assert.equal(info.driver_volume_type, 'iscsi');
+      const data = info.data as IscsiConnectionData;
+      assert.equal(data.target_iqn, sim.state.nodeName);
+      assert.equal(data.target_portal, '127.0.0.1:3260', 'the disabled portal listed first is skipped');
+      const igroup = sim.state.maps.find((m) => m.path === v.providerLocation)!.igroup;
+      assert.match(igroup, /^openstack-/);
+      // Someone deletes the igroup: the cached name is stale and must be replaced.
+      sim.state.maps = sim.state.maps.filter((m) => m.igroup !== igroup);
+      sim.state.destroyIgroup(igroup);
+      await d.initializeConnection(v, c);
+      const now = sim.state.maps.find((m) => m.path === v.providerLocation)!.igroup;
+      assert.notEqual(now, igroup);
+      assert.ok(sim.state.igroups.get(now)!.initiators.includes(c.initiator as string));
+      await d.terminateConnection(v, c);
+      await d.deleteVolume(v);
+    });
+
+    test('a warm attach costs one round trip (the map); target details come from the cache', async () => {
+      const v = withLoc(volume(), await d.createVolume(volume()));
+      const w = withLoc(volume(), await d.createVolume(volume()));
+      const c = connector();
+      await d.initializeConnection(v, c);
+      sim.resetCalls();
+      await d.initializeConnection(w, c);
+      assert.equal(sim.callCount(), 1);
+      assert.equal(sim.callCount(MAP_API[flavour]), 1);
+      sim.resetCalls();
+      await d.createVolume(volume());
+      assert.equal(sim.callCount(), 1, 'create is one call: the pool choice uses cached capacity');
+      for (const x of [v, w]) {
+        await d.terminateConnection(x, c);
+        await d.deleteVolume(x);
+      }
+    });
+  });
+}
+
+describe('netapp_ontap CHAP', () => {
+  test('with use_chap_auth the initiator gets CHAP on the system and in the connection info', async () => {
+    const sim = await OntapSimulator.start();
+    const d = makeOntapDriver(sim, 'cmode-zapi', { use_chap_auth: 'true', chap_username: 'flintchap' });
+    try {
+      await d.doSetup();
+      await d.checkForSetupError();
+      const v = withLoc(volume(), await d.createVolume(volume()));
+      const c = connector();
+      const data = (await d.initializeConnection(v, c)).data as IscsiConnectionData;
+      assert.equal(data.auth_method, 'CHAP');
+      assert.equal(data.auth_username, 'flintchap');
+      assert.equal(sim.state.chap.get(c.initiator as string)?.password, data.auth_password);
+      // A second attach modifies the existing CHAP entry instead of failing on the duplicate.
+      const again = (await d.initializeConnection(v, c)).data as IscsiConnectionData;
+      assert.equal(sim.state.chap.get(c.initiator as string)?.password, again.auth_password);
+    } finally {
+      await d.shutdown();
+      await sim.stop();
+    }
+  });
+});
