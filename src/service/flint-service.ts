@@ -1,0 +1,201 @@
+// Composes Flint's roles in one process: the API, the scheduler, and one volume manager
+// per enabled backend (all of them by default, or those `--role` names).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { openDatabase, type Db } from '../db/database.js';
+import { loadConfig, type BackendConfig, type FlintConfig } from '../config/flint-config.js';
+import { driverRegistration } from '../drivers/registry.js';
+import '../drivers/index.js';
+import { ShellExecutor } from '../exec/executor.js';
+import { ConfigError } from '../errors/errors.js';
+import { QuotaEngine, type QuotaDefaults } from '../quota/quota-engine.js';
+import { TaskQueue } from '../tasks/task-queue.js';
+import { logger as rootLogger, type Logger } from '../util/logger.js';
+import { VolumeApi } from '../volume/volume-api.js';
+import { VolumeManager } from '../volume/volume-manager.js';
+import { SchedulerRole } from './scheduler-role.js';
+import { createScheduler } from './create-scheduler.js';
+import { buildApiApp } from '../api/app.js';
+import { ListBackendVolumes } from '../drivers/interface/capabilities.js';
+import { NotFound, NotSupported } from '../errors/errors.js';
+import type { AuthConfig } from '../api/deps.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { heartbeat } from './heartbeat.js';
+
+export type Role = 'api' | 'scheduler' | `volume@${string}`;
+
+export interface ServiceOptions {
+  configFile?: string | null;
+  /** Preloaded configuration (tests); wins over configFile. */
+  config?: FlintConfig;
+  roles?: Role[];
+  /** `addr:port` for the API; overrides the config. Port 0 picks a free one. */
+  listen?: string;
+  allowInsecureNoauth?: boolean;
+  /** PostgreSQL schema (test isolation). */
+  databaseSchema?: string;
+  logger?: Logger;
+}
+
+export interface RunningService {
+  config: FlintConfig;
+  db: Db;
+  tasks: TaskQueue;
+  api: VolumeApi;
+  quotas: QuotaEngine;
+  app: FastifyInstance | null;
+  url: string | null;
+  managers: Map<string, VolumeManager>;
+  scheduler: Scheduler | null;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+function quotaDefaults(cfg: FlintConfig): QuotaDefaults {
+  const d = cfg.defaults;
+  return {
+    volumes: d.quota_volumes as number, gigabytes: d.quota_gigabytes as number, snapshots: d.quota_snapshots as number,
+    backups: d.quota_backups as number, backup_gigabytes: d.quota_backup_gigabytes as number, groups: d.quota_groups as number,
+    per_volume_gigabytes: d.per_volume_size_limit as number,
+  };
+}
+
+function authConfig(cfg: FlintConfig): AuthConfig {
+  const d = cfg.defaults;
+  if (d.auth_strategy === 'noauth') return { strategy: 'noauth' };
+  if (!d.keystone_url) throw new ConfigError('Option keystone_url in section [DEFAULT] is required when auth_strategy = keystone.');
+  return {
+    strategy: 'keystone',
+    keystoneUrl: String(d.keystone_url),
+    serviceToken: (d.keystone_service_token as string | null) ?? undefined,
+    serviceCredentials: d.keystone_username
+      ? { username: String(d.keystone_username), password: String(d.keystone_password ?? ''), projectName: String(d.keystone_project) }
+      : undefined,
+  };
+}
+
+async function buildManager(
+  cfg: FlintConfig, b: BackendConfig, db: Db, tasks: TaskQueue, quotas: QuotaEngine, log: Logger, schedulerRole: SchedulerRole | null,
+): Promise<VolumeManager> {
+  const reg = driverRegistration(b.driver, b.section);
+  const factory = await reg.load();
+  const backendHost = `${cfg.host}@${b.section}`;
+  const stateDir = join(cfg.statePath, 'backends', b.section);
+  mkdirSync(stateDir, { recursive: true });
+  const driverLog = log.child({ backend: backendHost });
+  const driver = factory({
+    backendName: b.section, host: backendHost, options: b.options, logger: driverLog, stateDir,
+    executor: new ShellExecutor({ tries: b.options.num_shell_tries as number, logger: driverLog }),
+  });
+  const az = (b.options.backend_availability_zone as string | null) ?? String(cfg.defaults.storage_availability_zone);
+  const name = (b.options.volume_backend_name as string | null) ?? b.section;
+  return new VolumeManager({
+    db, tasks, quotas, driver, backendHost, backendName: name, availabilityZone: az, logger: driverLog,
+    templates: { volume: String(b.options.volume_name_template), snapshot: String(b.options.snapshot_name_template) },
+    statsIntervalMs: (cfg.defaults.report_interval as number) * 1000,
+    concurrency: cfg.defaults.manager_concurrency as number,
+    leaseMs: (cfg.defaults.task_lease_seconds as number) * 1000,
+    onStats: schedulerRole ? (stats) => {
+      // Filter/goodness functions come from the backend's config when the driver has none.
+      for (const p of stats.pools) {
+        p.filterFunction ??= (b.options.filter_function as string | null) ?? undefined;
+        p.goodnessFunction ??= (b.options.goodness_function as string | null) ?? undefined;
+      }
+      schedulerRole.onStats(backendHost, name, az, stats, new Date());
+    } : undefined,
+  });
+}
+
+export async function startService(opts: ServiceOptions = {}): Promise<RunningService> {
+  const cfg = opts.config ?? loadConfig(opts.configFile ?? null);
+  const log = opts.logger ?? rootLogger;
+  const allRoles: Role[] = ['api', 'scheduler', ...cfg.backends.map((b) => `volume@${b.section}` as Role)];
+  const roles = opts.roles ?? allRoles;
+  for (const r of roles) {
+    if (!allRoles.includes(r)) throw new ConfigError(`Unknown role '${r}'. Roles here: ${allRoles.join(', ')}.`);
+  }
+  const listen = opts.listen ?? `${cfg.defaults.osapi_volume_listen}:${cfg.defaults.osapi_volume_listen_port}`;
+  const sep = listen.lastIndexOf(':');
+  const [addr, port] = [listen.slice(0, sep).replace(/^\[|\]$/g, ''), Number(listen.slice(sep + 1))];
+  if (roles.includes('api') && cfg.defaults.auth_strategy === 'noauth' && !LOOPBACK.test(addr) && !opts.allowInsecureNoauth) {
+    throw new ConfigError(
+      `Refusing to serve noauth on ${addr}: every caller would be admin. Listen on 127.0.0.1, set auth_strategy = keystone, or pass --allow-insecure-noauth.`,
+    );
+  }
+  mkdirSync(cfg.statePath, { recursive: true });
+  const db = await openDatabase({ url: cfg.databaseUrl, schema: opts.databaseSchema });
+  const tasks = new TaskQueue(db);
+  const quotas = new QuotaEngine(db, quotaDefaults(cfg));
+  const scheduler = roles.includes('scheduler') ? createScheduler(cfg) : null;
+  const owner = `${hostname()}:${process.pid}:scheduler:${Date.now()}`;
+  const schedulerRole = scheduler
+    ? new SchedulerRole({ db, tasks, quotas, scheduler, owner, logger: log, statsPollMs: 2000, leaseMs: (cfg.defaults.task_lease_seconds as number) * 1000 })
+    : null;
+
+  const managers = new Map<string, VolumeManager>();
+  const started: Array<{ stop(): Promise<void> }> = [];
+  const closeAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    await db.close();
+  };
+  try {
+    for (const b of cfg.backends) {
+      if (!roles.includes(`volume@${b.section}`)) continue;
+      const m = await buildManager(cfg, b, db, tasks, quotas, log, schedulerRole);
+      await m.start();
+      started.push(m);
+      managers.set(b.section, m);
+    }
+    if (schedulerRole) {
+      await schedulerRole.start();
+      started.push(schedulerRole);
+      await heartbeat(db, 'flint-scheduler', cfg.host, String(cfg.defaults.storage_availability_zone));
+    }
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+
+  const defaultAz = (cfg.defaults.default_availability_zone as string | null) ?? String(cfg.defaults.storage_availability_zone);
+  const api = new VolumeApi(db, tasks, quotas, () => scheduler, {
+    defaultAvailabilityZone: defaultAz,
+    defaultVolumeType: cfg.defaults.default_volume_type as string | null,
+    rpcTimeoutMs: (cfg.defaults.rpc_response_timeout as number) * 1000,
+    maxVolumeSizeGiB: cfg.defaults.max_volume_size_gib as number,
+  });
+
+  let app: FastifyInstance | null = null;
+  let url: string | null = null;
+  if (roles.includes('api')) {
+    app = buildApiApp({
+      db, volumes: api, quotas, auth: authConfig(cfg), defaultAvailabilityZone: defaultAz, logger: log,
+      serviceDownTime: cfg.defaults.service_down_time as number,
+      listManageableVolumes: async (_ctx, host) => {
+        const section = host.split('@')[1]?.split('#')[0] ?? '';
+        const m = managers.get(section);
+        if (!m) throw new NotFound('Backend', host);
+        if (!ListBackendVolumes.is(m.driver)) throw new NotSupported(host, 'list manageable volumes');
+        return m.driver.listBackendVolumes();
+      },
+    });
+    try {
+      url = await app.listen({ host: addr, port });
+    } catch (e) {
+      await closeAll();
+      throw e;
+    }
+    await heartbeat(db, 'flint-api', cfg.host, defaultAz);
+    log.info({ url, source: cfg.source, backends: cfg.backends.map((b) => b.section) }, 'Flint API listening');
+  }
+
+  return {
+    config: cfg, db, tasks, api, quotas, app, url, managers, scheduler,
+    async close() {
+      if (app) await app.close();
+      await closeAll();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// A flow is a list of steps, each with a revert (Cinder's taskflow idea). The task row
+// records which steps completed, so a restarted worker resumes after them, and a
+// failure reverts the completed steps in reverse order.
+import { logger } from '../util/logger.js';
+
+export interface FlowStep<C> {
+  name: string;
+  run(ctx: C): Promise<void>;
+  /** Undo `run`; must be idempotent and tolerate a partial or absent `run`. */
+  revert?(ctx: C): Promise<void>;
+}
+
+export interface FlowHooks {
+  /** Persist the completed step names (called after each step). */
+  onProgress(completed: string[]): Promise<void>;
+}
+
+export class FlowFailed extends Error {
+  constructor(readonly step: string, readonly original: unknown, readonly revertErrors: unknown[]) {
+    super(`step ${step} failed: ${original instanceof Error ? original.message : String(original)}`);
+  }
+}
+
+export async function runFlow<C>(
+  steps: readonly FlowStep<C>[],
+  ctx: C,
+  alreadyCompleted: readonly string[],
+  hooks: FlowHooks,
+): Promise<void> {
+  const done = steps.filter((s) => alreadyCompleted.includes(s.name)).map((s) => s.name);
+  for (const step of steps) {
+    if (done.includes(step.name)) continue;
+    try {
+      await step.run(ctx);
+    } catch (err) {
+      const revertErrors: unknown[] = [];
+      // Revert the failed step too: it may have half-done its work.
+      for (const s of [step, ...steps.filter((x) => done.includes(x.name)).reverse()]) {
+        if (!s.revert) continue;
+        try {
+          await s.revert(ctx);
+        } catch (e) {
+          revertErrors.push(e);
+          logger.error({ step: s.name, err: e instanceof Error ? e.message : String(e) }, 'flow revert failed');
+        }
+      }
+      throw new FlowFailed(step.name, err, revertErrors);
+    }
+    done.push(step.name);
+    await hooks.onProgress([...done]);
+  }
+}

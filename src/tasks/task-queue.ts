@@ -1,0 +1,158 @@
+// The durable work queue: a task is a row with attempts, run-at, lease owner, last error
+// and a dedupe key per resource. Claims take a lease (SQLite: one writer; PostgreSQL:
+// FOR UPDATE SKIP LOCKED); an expired lease makes the task claimable again.
+import { EventEmitter } from 'node:events';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, TaskRow } from '../db/schema.js';
+import type { Db } from '../db/database.js';
+import { Conflict } from '../errors/errors.js';
+import { newId } from '../util/ids.js';
+import { clock } from '../util/clock.js';
+
+export type TaskStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export interface NewTask {
+  kind: string;
+  queue: string;
+  resourceType: string;
+  resourceId: string;
+  payload: unknown;
+  /** One unfinished task per key; enqueue of a second one is a Conflict. */
+  dedupeKey?: string | null;
+  maxAttempts?: number;
+  runAt?: Date;
+}
+
+type Tx = Kysely<Database> | Transaction<Database>;
+
+const iso = (d: Date) => d.toISOString();
+
+export class TaskQueue {
+  /** Wakes workers and waiters in this process; other processes poll. */
+  readonly events = new EventEmitter();
+
+  constructor(private readonly db: Db) {
+    this.events.setMaxListeners(0);
+  }
+
+  get kysely(): Kysely<Database> {
+    return this.db.kysely;
+  }
+
+  /** Record a task inside the caller's transaction (with the status change it belongs to). */
+  async enqueue(tx: Tx, t: NewTask): Promise<string> {
+    if (t.dedupeKey) {
+      const busy = await tx.selectFrom('tasks').select(['id', 'kind'])
+        .where('dedupeKey', '=', t.dedupeKey).where('status', 'in', ['pending', 'running']).executeTakeFirst();
+      if (busy) throw new Conflict(`Another operation (${busy.kind}) is in progress on ${t.resourceType} ${t.resourceId}.`);
+    }
+    const id = newId();
+    const now = iso(clock().now());
+    await tx.insertInto('tasks').values({
+      id, kind: t.kind, queue: t.queue, resourceType: t.resourceType, resourceId: t.resourceId,
+      dedupeKey: t.dedupeKey ?? null, payload: JSON.stringify(t.payload ?? {}), status: 'pending', progress: '[]',
+      attempts: 0, maxAttempts: t.maxAttempts ?? 5, runAt: iso(t.runAt ?? clock().now()), leaseOwner: null,
+      leaseExpiresAt: null, lastError: null, result: null, createdAt: now, updatedAt: now,
+    }).execute();
+    return id;
+  }
+
+  /** Tell local workers that `queue` has work (call after the enqueuing transaction commits). */
+  notify(queue: string): void {
+    this.events.emit(`queue:${queue}`);
+  }
+
+  /** Claim one runnable task from `queues` with a lease, or null. */
+  async claim(queues: string[], owner: string, leaseMs: number): Promise<TaskRow | null> {
+    const now = clock().now();
+    const nowIso = iso(now);
+    const expires = iso(new Date(now.getTime() + leaseMs));
+    return this.db.kysely.transaction().execute(async (tx) => {
+      let q = tx.selectFrom('tasks').selectAll()
+        .where('queue', 'in', queues)
+        .where((eb) => eb.or([
+          eb.and([eb('status', '=', 'pending'), eb('runAt', '<=', nowIso)]),
+          eb.and([eb('status', '=', 'running'), eb('leaseExpiresAt', '<', nowIso)]),
+        ]))
+        .orderBy('runAt').orderBy('createdAt').limit(1);
+      if (this.db.dialect === 'postgres') q = q.forUpdate().skipLocked();
+      const row = await q.executeTakeFirst();
+      if (!row) return null;
+      const claimed = await tx.updateTable('tasks')
+        .set({ status: 'running', leaseOwner: owner, leaseExpiresAt: expires, attempts: row.attempts + 1, updatedAt: nowIso })
+        .where('id', '=', row.id).where('updatedAt', '=', row.updatedAt)
+        .returningAll().executeTakeFirst();
+      return claimed ?? null;
+    });
+  }
+
+  /** Extend the lease; false when the lease was lost (another owner took the task). */
+  async heartbeat(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const now = clock().now();
+    const r = await this.db.kysely.updateTable('tasks')
+      .set({ leaseExpiresAt: iso(new Date(now.getTime() + leaseMs)) })
+      .where('id', '=', id).where('leaseOwner', '=', owner).where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async recordProgress(id: string, owner: string, completedSteps: string[]): Promise<void> {
+    await this.db.kysely.updateTable('tasks').set({ progress: JSON.stringify(completedSteps), updatedAt: iso(clock().now()) })
+      .where('id', '=', id).where('leaseOwner', '=', owner).execute();
+  }
+
+  /** Mark done inside `tx` (with the final status change of the resource). */
+  async complete(tx: Tx, id: string, result?: unknown): Promise<void> {
+    await tx.updateTable('tasks').set({
+      status: 'done', leaseOwner: null, leaseExpiresAt: null, updatedAt: iso(clock().now()),
+      result: result === undefined ? null : JSON.stringify(result),
+    }).where('id', '=', id).execute();
+  }
+
+  async fail(tx: Tx, id: string, error: string): Promise<void> {
+    await tx.updateTable('tasks').set({
+      status: 'failed', leaseOwner: null, leaseExpiresAt: null, lastError: error.slice(0, 2000), updatedAt: iso(clock().now()),
+    }).where('id', '=', id).execute();
+  }
+
+  /** Put the task back for a later attempt with exponential backoff. */
+  async retryLater(id: string, attempts: number, error: string, baseMs = 500): Promise<void> {
+    const delay = Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 60_000);
+    await this.db.kysely.updateTable('tasks').set({
+      status: 'pending', leaseOwner: null, leaseExpiresAt: null, lastError: error.slice(0, 2000),
+      runAt: iso(new Date(clock().now().getTime() + delay)), updatedAt: iso(clock().now()),
+    }).where('id', '=', id).execute();
+  }
+
+  async get(id: string): Promise<TaskRow | undefined> {
+    return this.db.kysely.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Wait until the task ends; returns the row. Local completions wake it at once. */
+  async waitFor(id: string, timeoutMs: number, pollMs = 100): Promise<TaskRow> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const row = await this.get(id);
+      if (!row) throw new Conflict(`Task ${id} disappeared.`);
+      if (row.status === 'done' || row.status === 'failed') return row;
+      if (Date.now() > deadline) return row;
+      await new Promise<void>((resolve) => {
+        const onDone = () => { clearTimeout(timer); resolve(); };
+        const timer = setTimeout(() => { this.events.off(`done:${id}`, onDone); resolve(); }, pollMs);
+        this.events.once(`done:${id}`, onDone);
+      });
+    }
+  }
+
+  /** Tell local waiters that a task ended. */
+  notifyDone(id: string): void {
+    this.events.emit(`done:${id}`);
+  }
+
+  /** Remove finished tasks older than `olderThanMs`. */
+  async purge(olderThanMs: number): Promise<number> {
+    const cutoff = iso(new Date(clock().now().getTime() - olderThanMs));
+    const r = await this.db.kysely.deleteFrom('tasks').where('status', 'in', ['done', 'failed']).where('updatedAt', '<', cutoff).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}

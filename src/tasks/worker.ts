@@ -1,0 +1,108 @@
+// Claims tasks from some queues and runs their handlers, keeping the lease alive while
+// they run; a retryable failure goes back on the queue with backoff, any other failure
+// (or the last attempt) goes to the handler's giveUp, which records the error state.
+import type { TaskRow } from '../db/schema.js';
+import { toFlintError } from '../errors/errors.js';
+import { logger as rootLogger, type Logger } from '../util/logger.js';
+import type { TaskQueue } from './task-queue.js';
+
+export interface TaskHandler {
+  /** Does the work and marks the task done (queue.complete) in its final transaction. */
+  run(task: TaskRow, owner: string): Promise<void>;
+  /** Records the failure on the resource and marks the task failed. */
+  giveUp(task: TaskRow, error: unknown): Promise<void>;
+}
+
+export interface WorkerOptions {
+  queues: string[];
+  owner: string;
+  handlers: Record<string, TaskHandler>;
+  concurrency?: number;
+  leaseMs?: number;
+  pollMs?: number;
+  logger?: Logger;
+}
+
+export class Worker {
+  private running = 0;
+  private stopped = true;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly wake = () => void this.pump();
+  private pumping = false;
+  private readonly log: Logger;
+
+  constructor(private readonly queue: TaskQueue, private readonly opts: WorkerOptions) {
+    this.log = opts.logger ?? rootLogger;
+  }
+
+  get leaseMs(): number {
+    return this.opts.leaseMs ?? 30_000;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    for (const q of this.opts.queues) this.queue.events.on(`queue:${q}`, this.wake);
+    this.timer = setInterval(this.wake, this.opts.pollMs ?? 250);
+    void this.pump();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const q of this.opts.queues) this.queue.events.off(`queue:${q}`, this.wake);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping || this.stopped) return;
+    this.pumping = true;
+    try {
+      while (!this.stopped && this.running < (this.opts.concurrency ?? 8)) {
+        const task = await this.queue.claim(this.opts.queues, this.opts.owner, this.leaseMs);
+        if (!task) break;
+        this.running++;
+        const p = this.execute(task).finally(() => {
+          this.running--;
+          this.inFlight.delete(p);
+          void this.pump();
+        });
+        this.inFlight.add(p);
+      }
+    } catch (e) {
+      this.log.error({ err: toFlintError(e).message }, 'task claim failed');
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async execute(task: TaskRow): Promise<void> {
+    const handler = this.opts.handlers[task.kind];
+    const beat = setInterval(() => {
+      void this.queue.heartbeat(task.id, this.opts.owner, this.leaseMs).catch(() => undefined);
+    }, Math.max(1000, this.leaseMs / 3));
+    try {
+      if (!handler) throw new Error(`no handler for task kind ${task.kind}`);
+      await handler.run(task, this.opts.owner);
+    } catch (err) {
+      const fe = toFlintError(err);
+      this.log.warn({ task: task.id, kind: task.kind, attempt: task.attempts, err: fe.message }, 'task failed');
+      try {
+        if (fe.retryable && task.attempts < task.maxAttempts) {
+          await this.queue.retryLater(task.id, task.attempts, fe.message);
+        } else if (handler) {
+          await handler.giveUp(task, err);
+        } else {
+          await this.queue.fail(this.queue.kysely, task.id, fe.message);
+        }
+      } catch (e2) {
+        // The lease will expire and another claim will retry; nothing is lost.
+        this.log.error({ task: task.id, err: toFlintError(e2).message }, 'recording task failure failed');
+      }
+    } finally {
+      clearInterval(beat);
+      this.queue.notifyDone(task.id);
+    }
+  }
+}

@@ -1,0 +1,252 @@
+// Attaching and detaching: the legacy volume actions (os-reserve … os-detach) and the
+// attachments API (3.27+). Status bookkeeping happens here in one transaction each;
+// initialize/terminate connection are tasks on the backend's queue that the caller awaits.
+import type { Db } from '../db/database.js';
+import type { AttachmentRow, VolumeRow } from '../db/schema.js';
+import type { Connector, ConnectionInfo } from '../drivers/interface/objects.js';
+import { BackendError, Conflict, FlintError, InvalidInput, NotFound } from '../errors/errors.js';
+import type { TaskQueue } from '../tasks/task-queue.js';
+import { isUuid, newId } from '../util/ids.js';
+import type { AttachRequest, AttachmentWithConnection, CreateAttachmentRequest, RequestContext } from './operations.js';
+import { ALLOWED_FROM } from './status.js';
+import type { TaskKind, TaskPayloads } from './task-kinds.js';
+import { backendHostOf, casVolume, getVolume, nowIso, volumeQueue, type Tx } from './volume-repository.js';
+
+type Enqueue = <K extends TaskKind>(tx: Tx, kind: K, v: VolumeRow, payload: TaskPayloads[K]) => Promise<string>;
+
+function checkConnector(connector: unknown): asserts connector is Connector {
+  if (typeof connector !== 'object' || connector === null || Array.isArray(connector)) {
+    throw new InvalidInput('connector must be an object (e.g. {"initiator": "iqn…", "host": "…"}).');
+  }
+}
+
+export class AttachFlows {
+  constructor(
+    private readonly db: Db,
+    private readonly tasks: TaskQueue,
+    private readonly rpcTimeoutMs: number,
+    private readonly enqueue: Enqueue,
+  ) {}
+
+  private async liveAttachments(tx: Tx, volumeId: string, exceptId?: string): Promise<AttachmentRow[]> {
+    let q = tx.selectFrom('attachments').selectAll().where('volumeId', '=', volumeId).where('attachStatus', '!=', 'detached');
+    if (exceptId) q = q.where('id', '!=', exceptId);
+    return q.execute();
+  }
+
+  private async getAttachment(tx: Tx, ctx: RequestContext, id: string): Promise<AttachmentRow> {
+    const a = isUuid(id) ? await tx.selectFrom('attachments').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+    if (!a || (!ctx.isAdmin && a.projectId !== ctx.projectId)) throw new NotFound('Attachment', id);
+    return a;
+  }
+
+  /** Run a connection task on the volume's backend and wait for its result. */
+  private async connectionTask<K extends 'initialize_connection' | 'terminate_connection'>(
+    v: VolumeRow, kind: K, payload: TaskPayloads[K],
+  ): Promise<unknown> {
+    if (!v.host) throw new Conflict(`Volume ${v.id} is not on a backend yet.`);
+    const taskId = await this.db.kysely.transaction().execute(async (tx) => {
+      // Connection tasks do not take the volume's dedupe key: they run beside status work.
+      return this.tasks.enqueue(tx, { kind, queue: volumeQueue(backendHostOf(v.host!)), resourceType: 'volume', resourceId: v.id, payload, maxAttempts: 1 });
+    });
+    this.tasks.notify(volumeQueue(backendHostOf(v.host)));
+    const row = await this.tasks.waitFor(taskId, this.rpcTimeoutMs);
+    if (row.status === 'done') {
+      const result = row.result ? JSON.parse(row.result) : null;
+      // The result may carry CHAP secrets; it has been delivered, so it is not kept.
+      await this.db.kysely.updateTable('tasks').set({ result: null }).where('id', '=', taskId).execute();
+      return result;
+    }
+    if (row.status === 'failed') {
+      const err = row.lastError ?? 'unknown error';
+      if (err.startsWith('invalid_input: ')) throw new InvalidInput(err.slice('invalid_input: '.length));
+      if (err.startsWith('not_supported: ')) throw new FlintError(err.slice('not_supported: '.length));
+      throw new BackendError(`${kind.replace('_', ' ')} failed on backend ${backendHostOf(v.host)}: ${err}`, { safe: true });
+    }
+    await this.db.kysely.updateTable('tasks').set({ status: 'failed', lastError: 'caller timed out' }).where('id', '=', taskId).where('status', '=', 'pending').execute();
+    throw new BackendError(`Backend ${backendHostOf(v.host)} did not answer ${kind} within ${this.rpcTimeoutMs} ms.`, { safe: true, retryable: true });
+  }
+
+  async reserve(ctx: RequestContext, id: string): Promise<void> {
+    const v = await getVolume(this.db.kysely, ctx, id);
+    const allowed = v.multiattach ? ALLOWED_FROM.reserveMulti : ALLOWED_FROM.reserve;
+    await casVolume(this.db.kysely, id, allowed, { status: 'attaching' }, 'reserve');
+  }
+
+  async unreserve(ctx: RequestContext, id: string): Promise<void> {
+    await this.db.kysely.transaction().execute(async (tx) => {
+      await getVolume(tx, ctx, id);
+      const live = await tx.selectFrom('attachments').select('id').where('volumeId', '=', id).where('attachStatus', '=', 'attached').executeTakeFirst();
+      await casVolume(tx, id, [...ALLOWED_FROM.unreserve, 'in-use'], { status: live ? 'in-use' : 'available' }, 'unreserve');
+    });
+  }
+
+  async beginDetaching(ctx: RequestContext, id: string): Promise<void> {
+    await getVolume(this.db.kysely, ctx, id);
+    await casVolume(this.db.kysely, id, ALLOWED_FROM.beginDetaching, { status: 'detaching' }, 'begin detaching');
+  }
+
+  async rollDetaching(ctx: RequestContext, id: string): Promise<void> {
+    await getVolume(this.db.kysely, ctx, id);
+    await casVolume(this.db.kysely, id, ALLOWED_FROM.rollDetaching, { status: 'in-use' }, 'roll back detaching');
+  }
+
+  async initializeConnection(ctx: RequestContext, id: string, connector: Connector, attachmentId: string | null): Promise<ConnectionInfo> {
+    checkConnector(connector);
+    const v = await getVolume(this.db.kysely, ctx, id);
+    const ok = ['available', 'attaching', 'reserved', 'in-use', 'detaching', 'uploading', 'downloading', 'maintenance'];
+    if (!ok.includes(v.status)) throw new Conflict(`Cannot initialize a connection to volume ${id} in status ${v.status}.`);
+    const info = (await this.connectionTask(v, 'initialize_connection', { connector, attachmentId })) as ConnectionInfo;
+    return info;
+  }
+
+  async terminateConnection(ctx: RequestContext, id: string, connector: Connector | null, attachmentId: string | null): Promise<void> {
+    if (connector !== null) checkConnector(connector);
+    const v = await getVolume(this.db.kysely, ctx, id);
+    await this.connectionTask(v, 'terminate_connection', { connector, attachmentId });
+  }
+
+  async attach(ctx: RequestContext, id: string, req: AttachRequest): Promise<AttachmentRow> {
+    if (!req.instanceUuid && !req.hostName) throw new InvalidInput('os-attach needs instance_uuid or host_name.');
+    if (req.instanceUuid && !isUuid(req.instanceUuid)) throw new InvalidInput(`instance_uuid '${req.instanceUuid}' is not a UUID.`);
+    const mode = req.mode ?? 'rw';
+    return this.db.kysely.transaction().execute(async (tx) => {
+      const v = await getVolume(tx, ctx, id);
+      const allowed = v.multiattach ? ['attaching', 'available', 'in-use', 'reserved'] : ['attaching', 'available', 'reserved'];
+      const now = nowIso();
+      await casVolume(tx, id, allowed, { status: 'in-use', attachStatus: 'attached' }, 'attach');
+      const reserved = await tx.selectFrom('attachments').selectAll().where('volumeId', '=', id)
+        .where('attachStatus', 'in', ['reserved', 'attaching']).orderBy('createdAt').executeTakeFirst();
+      if (reserved) {
+        return tx.updateTable('attachments').set({
+          attachStatus: 'attached', instanceUuid: req.instanceUuid ?? reserved.instanceUuid, attachedHost: req.hostName ?? reserved.attachedHost,
+          mountpoint: req.mountpoint, attachMode: mode, attachTime: now, updatedAt: now,
+        }).where('id', '=', reserved.id).returningAll().executeTakeFirstOrThrow();
+      }
+      return tx.insertInto('attachments').values({
+        id: newId(), volumeId: id, projectId: v.projectId, instanceUuid: req.instanceUuid ?? null, attachedHost: req.hostName ?? null,
+        mountpoint: req.mountpoint, attachStatus: 'attached', attachMode: mode, connector: null, connectionInfo: null,
+        attachTime: now, detachTime: null, createdAt: now, updatedAt: now,
+      }).returningAll().executeTakeFirstOrThrow();
+    });
+  }
+
+  async detach(ctx: RequestContext, id: string, attachmentId: string | null): Promise<void> {
+    await this.db.kysely.transaction().execute(async (tx) => {
+      const v = await getVolume(tx, ctx, id);
+      const live = await this.liveAttachments(tx, id);
+      if (live.length === 0) throw new Conflict(`Volume ${id} is not attached.`);
+      if (!attachmentId && live.length > 1) throw new InvalidInput(`Volume ${id} has ${live.length} attachments; name attachment_id.`);
+      const target = attachmentId ? live.find((a) => a.id === attachmentId) : live[0];
+      if (!target) throw new NotFound('Attachment', attachmentId ?? '');
+      const now = nowIso();
+      await tx.updateTable('attachments').set({ attachStatus: 'detached', detachTime: now, updatedAt: now }).where('id', '=', target.id).execute();
+      const remaining = live.length - 1;
+      await casVolume(tx, id, ['in-use', 'detaching', 'attaching', 'reserved', 'error_detaching'], remaining > 0
+        ? { status: 'in-use' } : { status: 'available', attachStatus: 'detached' }, 'detach');
+      void v;
+    });
+  }
+
+  async forceDetach(ctx: RequestContext, id: string, attachmentId: string | null, connector: Connector | null): Promise<void> {
+    if (!ctx.isAdmin) throw new FlintError('os-force_detach is an admin action.');
+    const v = await getVolume(this.db.kysely, ctx, id);
+    await this.connectionTask(v, 'terminate_connection', { connector, attachmentId });
+    await this.db.kysely.transaction().execute(async (tx) => {
+      const now = nowIso();
+      let q = tx.updateTable('attachments').set({ attachStatus: 'detached', detachTime: now, updatedAt: now }).where('volumeId', '=', id);
+      if (attachmentId) q = q.where('id', '=', attachmentId);
+      await q.execute();
+      const live = await this.liveAttachments(tx, id);
+      await tx.updateTable('volumes').set(live.length > 0 ? { status: 'in-use', updatedAt: now } : { status: 'available', attachStatus: 'detached', updatedAt: now })
+        .where('id', '=', id).execute();
+    });
+  }
+
+  async createAttachment(ctx: RequestContext, req: CreateAttachmentRequest): Promise<AttachmentWithConnection> {
+    if (req.instanceUuid && !isUuid(req.instanceUuid)) throw new InvalidInput(`instance_uuid '${req.instanceUuid}' is not a UUID.`);
+    if (req.connector !== undefined && req.connector !== null) checkConnector(req.connector);
+    const mode = req.mode ?? 'rw';
+    const attachment = await this.db.kysely.transaction().execute(async (tx) => {
+      const v = await getVolume(tx, ctx, req.volumeId);
+      const live = await this.liveAttachments(tx, v.id);
+      if (live.length > 0 && !v.multiattach) {
+        throw new Conflict(`Volume ${v.id} is already attached and is not multiattach.`);
+      }
+      const allowed = v.multiattach ? ['available', 'in-use', 'reserved', 'attaching'] : ['available'];
+      await casVolume(tx, v.id, allowed, { status: live.length > 0 ? v.status : 'reserved' }, 'attach');
+      const now = nowIso();
+      return tx.insertInto('attachments').values({
+        id: newId(), volumeId: v.id, projectId: v.projectId, instanceUuid: req.instanceUuid ?? null,
+        attachedHost: (req.connector?.host as string | undefined) ?? null, mountpoint: null, attachStatus: 'reserved', attachMode: mode,
+        connector: req.connector ? JSON.stringify(req.connector) : null, connectionInfo: null, attachTime: null, detachTime: null,
+        createdAt: now, updatedAt: now,
+      }).returningAll().executeTakeFirstOrThrow();
+    });
+    if (!req.connector) return { attachment, connectionInfo: null };
+    try {
+      return await this.connect(ctx, attachment, req.connector);
+    } catch (e) {
+      // Nothing half-created: the reservation goes away with the failed connect.
+      await this.dropAttachment(attachment);
+      throw e;
+    }
+  }
+
+  async updateAttachment(ctx: RequestContext, attachmentId: string, connector: Connector): Promise<AttachmentWithConnection> {
+    checkConnector(connector);
+    const a = await this.getAttachment(this.db.kysely, ctx, attachmentId);
+    if (a.attachStatus !== 'reserved') throw new Conflict(`Attachment ${attachmentId} is ${a.attachStatus}; only a reserved attachment can be updated.`);
+    return this.connect(ctx, a, connector);
+  }
+
+  private async connect(ctx: RequestContext, a: AttachmentRow, connector: Connector): Promise<AttachmentWithConnection> {
+    const info = await this.initializeConnection(ctx, a.volumeId, connector, a.id);
+    const infoWithMode = { ...info, data: { ...info.data, access_mode: a.attachMode } } as ConnectionInfo;
+    const attachment = await this.db.kysely.transaction().execute(async (tx) => {
+      const now = nowIso();
+      const row = await tx.updateTable('attachments').set({
+        attachStatus: 'attaching', connector: JSON.stringify(connector), connectionInfo: JSON.stringify(infoWithMode),
+        attachedHost: (connector.host as string | undefined) ?? a.attachedHost, updatedAt: now,
+      }).where('id', '=', a.id).returningAll().executeTakeFirstOrThrow();
+      await tx.updateTable('volumes').set({ status: 'attaching', updatedAt: now }).where('id', '=', a.volumeId)
+        .where('status', 'in', ['reserved', 'available']).execute();
+      return row;
+    });
+    return { attachment, connectionInfo: infoWithMode };
+  }
+
+  async completeAttachment(ctx: RequestContext, attachmentId: string): Promise<void> {
+    await this.db.kysely.transaction().execute(async (tx) => {
+      const a = await this.getAttachment(tx, ctx, attachmentId);
+      if (a.attachStatus !== 'attaching' && a.attachStatus !== 'attached') {
+        throw new Conflict(`Attachment ${attachmentId} is ${a.attachStatus}; it must have a connection (attaching) to complete.`);
+      }
+      const now = nowIso();
+      await tx.updateTable('attachments').set({ attachStatus: 'attached', attachTime: a.attachTime ?? now, updatedAt: now }).where('id', '=', a.id).execute();
+      await tx.updateTable('volumes').set({ status: 'in-use', attachStatus: 'attached', updatedAt: now }).where('id', '=', a.volumeId).execute();
+    });
+  }
+
+  async deleteAttachment(ctx: RequestContext, attachmentId: string): Promise<void> {
+    const a = await this.getAttachment(this.db.kysely, ctx, attachmentId);
+    if (a.connector) {
+      const v = await getVolume(this.db.kysely, null, a.volumeId);
+      await this.connectionTask(v, 'terminate_connection', { connector: JSON.parse(a.connector) as Connector, attachmentId: a.id });
+    }
+    await this.dropAttachment(a);
+  }
+
+  private async dropAttachment(a: AttachmentRow): Promise<void> {
+    await this.db.kysely.transaction().execute(async (tx) => {
+      await tx.deleteFrom('attachments').where('id', '=', a.id).execute();
+      const live = await this.liveAttachments(tx, a.volumeId);
+      const attached = live.some((x) => x.attachStatus === 'attached');
+      const now = nowIso();
+      await tx.updateTable('volumes').set(live.length === 0
+        ? { status: 'available', attachStatus: 'detached', updatedAt: now }
+        : { status: attached ? 'in-use' : 'reserved', updatedAt: now })
+        .where('id', '=', a.volumeId).where('status', 'in', ['reserved', 'attaching', 'in-use', 'detaching']).execute();
+    });
+  }
+}

@@ -1,0 +1,89 @@
+// Export and connection flows: create the export when the first host connects, return
+// the driver's connection info, and remove the export when the last host leaves.
+import type { VolumeRow } from '../../db/schema.js';
+import { ValidateConnector } from '../../drivers/interface/capabilities.js';
+import type { ConnectionInfo, Connector, DriverVolume } from '../../drivers/interface/objects.js';
+import { nowIso, toDriverVolume } from '../volume-repository.js';
+import type { FlowDefinition, ManagerDeps } from './flow-handler.js';
+
+interface ConnCtx {
+  deps: ManagerDeps;
+  row: VolumeRow;
+  dv: DriverVolume;
+  connector: Connector | null;
+  attachmentId: string | null;
+  info: ConnectionInfo | null;
+}
+
+async function load(deps: ManagerDeps, id: string, connector: Connector | null, attachmentId: string | null): Promise<ConnCtx | null> {
+  const row = await deps.db.kysely.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return null;
+  return { deps, row, dv: await toDriverVolume(deps.db.kysely, row, deps.templates), connector, attachmentId, info: null };
+}
+
+export const initializeConnectionFlow: FlowDefinition<'initialize_connection', ConnCtx> = {
+  kind: 'initialize_connection',
+  load: (d, task, p) => load(d, task.resourceId, p.connector, p.attachmentId),
+  steps: [
+    {
+      name: 'validate_connector',
+      async run(ctx) {
+        if (ValidateConnector.is(ctx.deps.driver)) ctx.deps.driver.validateConnector(ctx.connector!);
+      },
+    },
+    {
+      name: 'create_export',
+      async run(ctx) {
+        const u = await ctx.deps.driver.createExport(ctx.dv, ctx.connector);
+        const set: Partial<VolumeRow> = { exported: 1 };
+        if (u?.providerLocation !== undefined) set.providerLocation = u.providerLocation;
+        if (u?.providerAuth !== undefined) set.providerAuth = u.providerAuth;
+        if (u?.providerId !== undefined) set.providerId = u.providerId;
+        Object.assign(ctx.dv, set);
+        await ctx.deps.db.kysely.updateTable('volumes').set({ ...set, updatedAt: nowIso() }).where('id', '=', ctx.row.id).execute();
+      },
+    },
+    {
+      name: 'initialize_connection',
+      async run(ctx) {
+        ctx.info = await ctx.deps.driver.initializeConnection(ctx.dv, ctx.connector!);
+      },
+    },
+  ],
+  async finish(_tx, _d, ctx) {
+    return ctx.info;
+  },
+  async giveUp() {
+    // Nothing changed status: the caller gets the error.
+  },
+};
+
+export const terminateConnectionFlow: FlowDefinition<'terminate_connection', ConnCtx> = {
+  kind: 'terminate_connection',
+  load: (d, task, p) => load(d, task.resourceId, p.connector, p.attachmentId),
+  steps: [
+    {
+      name: 'terminate_connection',
+      async run(ctx) {
+        await ctx.deps.driver.terminateConnection(ctx.dv, ctx.connector);
+      },
+    },
+    {
+      name: 'remove_export_if_unused',
+      async run(ctx) {
+        const others = await ctx.deps.db.kysely.selectFrom('attachments').select('id').where('volumeId', '=', ctx.row.id)
+          .where('attachStatus', 'in', ['attaching', 'attached']).$if(ctx.attachmentId !== null, (q) => q.where('id', '!=', ctx.attachmentId!))
+          .executeTakeFirst();
+        if (others && ctx.connector !== null) return;
+        await ctx.deps.driver.removeExport(ctx.dv);
+        await ctx.deps.db.kysely.updateTable('volumes').set({ exported: 0, updatedAt: nowIso() }).where('id', '=', ctx.row.id).execute();
+      },
+    },
+  ],
+  async finish() {
+    return null;
+  },
+  async giveUp() {
+    // The caller gets the error; the attachment keeps its state for a retry.
+  },
+};

@@ -1,0 +1,86 @@
+// Turns a flow definition into a task handler: load the task's context, run the steps
+// (resuming after those already done), finish in one transaction, or give up cleanly.
+import type { Transaction } from 'kysely';
+import type { Db } from '../../db/database.js';
+import type { Database, TaskRow } from '../../db/schema.js';
+import type { VolumeDriverCore } from '../../drivers/interface/core.js';
+import { toFlintError } from '../../errors/errors.js';
+import type { QuotaEngine } from '../../quota/quota-engine.js';
+import type { TaskQueue } from '../../tasks/task-queue.js';
+import { runFlow, FlowFailed, type FlowStep } from '../../tasks/flow.js';
+import type { TaskHandler } from '../../tasks/worker.js';
+import type { Logger } from '../../util/logger.js';
+import type { NameTemplates } from '../volume-repository.js';
+import type { TaskKind, TaskPayloads } from '../task-kinds.js';
+
+/** What every flow of one backend's manager shares. */
+export interface ManagerDeps {
+  db: Db;
+  tasks: TaskQueue;
+  quotas: QuotaEngine;
+  driver: VolumeDriverCore;
+  backendHost: string;
+  backendName: string;
+  templates: NameTemplates;
+  logger: Logger;
+  /** Tell the scheduler (when in this process) that capacity changed. */
+  onCapacityChange(poolHost: string | null, deltaGiB: number): void;
+  /** Ask the scheduler to place a volume again, excluding a failed backend. */
+  reschedule(tx: Transaction<Database>, volumeId: string, payload: TaskPayloads['schedule_volume']): Promise<void>;
+}
+
+export interface FlowDefinition<K extends TaskKind, C> {
+  kind: K;
+  /** Build the flow context; return null when the task no longer applies (finish it as done). */
+  load(deps: ManagerDeps, task: TaskRow, payload: TaskPayloads[K]): Promise<C | null>;
+  steps: readonly FlowStep<C>[];
+  /** Final status change, in the same transaction that marks the task done. Returns the task result. */
+  finish(tx: Transaction<Database>, deps: ManagerDeps, ctx: C): Promise<unknown>;
+  /** Record the failure on the resource, in the transaction that marks the task failed. */
+  giveUp(tx: Transaction<Database>, deps: ManagerDeps, task: TaskRow, payload: TaskPayloads[K], error: string): Promise<void>;
+}
+
+/** `code: message`, never an unsafe internal message. */
+export function describeError(e: unknown): string {
+  const original = e instanceof FlowFailed ? e.original : e;
+  const fe = toFlintError(original);
+  return `${fe.code}: ${fe.safe ? fe.message : 'internal error in the backend (see the service log)'}`;
+}
+
+export function flowHandler<K extends TaskKind, C>(deps: ManagerDeps, def: FlowDefinition<K, C>): TaskHandler {
+  return {
+    async run(task: TaskRow, owner: string) {
+      const payload = JSON.parse(task.payload) as TaskPayloads[K];
+      const ctx = await def.load(deps, task, payload);
+      if (ctx === null) {
+        await deps.db.kysely.transaction().execute((tx) => deps.tasks.complete(tx, task.id));
+        return;
+      }
+      const done = JSON.parse(task.progress) as string[];
+      try {
+        await runFlow(def.steps, ctx, done, { onProgress: (steps) => deps.tasks.recordProgress(task.id, owner, steps) });
+      } catch (e) {
+        // Retryable failures keep their reverted state and run again from the start.
+        if (e instanceof FlowFailed) {
+          const fe = toFlintError(e.original);
+          if (fe.retryable) await deps.tasks.recordProgress(task.id, owner, []);
+          throw fe;
+        }
+        throw e;
+      }
+      await deps.db.kysely.transaction().execute(async (tx) => {
+        const result = await def.finish(tx, deps, ctx);
+        await deps.tasks.complete(tx, task.id, result);
+      });
+    },
+    async giveUp(task: TaskRow, error: unknown) {
+      const payload = JSON.parse(task.payload) as TaskPayloads[K];
+      const text = describeError(error);
+      deps.logger.error({ task: task.id, kind: task.kind, resource: task.resourceId, error: text }, 'operation failed');
+      await deps.db.kysely.transaction().execute(async (tx) => {
+        await def.giveUp(tx, deps, task, payload, text);
+        await deps.tasks.fail(tx, task.id, text);
+      });
+    },
+  };
+}

@@ -1,0 +1,347 @@
+// Flows of volume lifecycle operations on one backend: create, delete, extend, revert,
+// manage, unmanage and upload.
+import type { SnapshotRow, VolumeRow } from '../../db/schema.js';
+import {
+  Clone, CreateFromSnapshot, Extend, ImageTransfer, Manage, RevertToSnapshot, Snapshots,
+} from '../../drivers/interface/capabilities.js';
+import type { DriverSnapshot, DriverVolume, ModelUpdate } from '../../drivers/interface/objects.js';
+import { NotSupported } from '../../errors/errors.js';
+import {
+  casSnapshot, casVolume, getSnapshot, nowIso, recordUserMessage, toDriverSnapshot, toDriverVolume,
+} from '../volume-repository.js';
+import type { FlowDefinition, ManagerDeps } from './flow-handler.js';
+
+function providerFields(u: ModelUpdate | void | undefined): Partial<VolumeRow> {
+  if (!u) return {};
+  const out: Partial<VolumeRow> = {};
+  if (u.providerLocation !== undefined) out.providerLocation = u.providerLocation;
+  if (u.providerAuth !== undefined) out.providerAuth = u.providerAuth;
+  if (u.providerId !== undefined) out.providerId = u.providerId;
+  return out;
+}
+
+/** Every flow context carries its manager and the quota reservation it settles. */
+interface BaseCtx {
+  deps: ManagerDeps;
+  reservation: string;
+  row: VolumeRow;
+  dv: DriverVolume;
+}
+
+async function loadVolume(deps: ManagerDeps, id: string, status: string, reservation = ''): Promise<BaseCtx | null> {
+  const row = await deps.db.kysely.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || row.status !== status) return null;
+  return { deps, reservation, row, dv: await toDriverVolume(deps.db.kysely, row, deps.templates) };
+}
+
+interface CreateCtx extends BaseCtx {
+  snapshot: DriverSnapshot | null;
+  source: DriverVolume | null;
+  imagePath: string | null;
+  update: Partial<VolumeRow>;
+}
+
+export const createVolumeFlow: FlowDefinition<'create_volume', CreateCtx> = {
+  kind: 'create_volume',
+  async load(deps, task, payload) {
+    const v = await loadVolume(deps, task.resourceId, 'creating', payload.reservation);
+    if (!v) return null;
+    const db = deps.db.kysely;
+    const snapshot = v.row.snapshotId ? await toDriverSnapshot(db, await getSnapshot(db, null, v.row.snapshotId), deps.templates) : null;
+    const srcRow = v.row.sourceVolid ? await db.selectFrom('volumes').selectAll().where('id', '=', v.row.sourceVolid).executeTakeFirst() : undefined;
+    const source = srcRow ? await toDriverVolume(db, srcRow, deps.templates) : null;
+    return { ...v, snapshot, source, imagePath: payload.imagePath, update: {} };
+  },
+  steps: [
+    {
+      name: 'create_on_backend',
+      async run(ctx) {
+        const d = ctx.deps;
+        let u: ModelUpdate | void;
+        if (ctx.snapshot) {
+          if (!CreateFromSnapshot.is(d.driver)) throw new NotSupported(d.backendName, 'create volume from snapshot');
+          u = await d.driver.createVolumeFromSnapshot(ctx.dv, ctx.snapshot);
+        } else if (ctx.source) {
+          if (!Clone.is(d.driver)) throw new NotSupported(d.backendName, 'clone volume');
+          u = await d.driver.createClonedVolume(ctx.dv, ctx.source);
+        } else {
+          u = await d.driver.createVolume(ctx.dv);
+        }
+        ctx.update = providerFields(u);
+        Object.assign(ctx.dv, ctx.update);
+        // Recorded at once so a crash before `finish` still knows what the backend made.
+        await d.db.kysely.updateTable('volumes').set({ ...ctx.update, updatedAt: nowIso() }).where('id', '=', ctx.row.id).execute();
+      },
+      async revert(ctx) {
+        await ctx.deps.driver.deleteVolume(ctx.dv);
+      },
+    },
+    {
+      name: 'copy_image',
+      async run(ctx) {
+        if (!ctx.imagePath) return;
+        const d = ctx.deps;
+        if (!ImageTransfer.is(d.driver)) throw new NotSupported(d.backendName, 'create volume from image');
+        await d.driver.copyImageToVolume(ctx.dv, ctx.imagePath, 'auto');
+      },
+    },
+  ],
+  async finish(tx, deps, ctx) {
+    await casVolume(tx, ctx.row.id, ['creating'], { status: 'available', ...ctx.update, bootable: ctx.imagePath ? 1 : ctx.row.bootable }, 'finish creating');
+    await deps.quotas.commit(tx, ctx.reservation);
+    return null;
+  },
+  async giveUp(tx, deps, task, payload, error) {
+    const v = await tx.selectFrom('volumes').selectAll().where('id', '=', task.resourceId).executeTakeFirst();
+    if (!v || v.status !== 'creating') return;
+    const fromNothing = !v.snapshotId && !v.sourceVolid;
+    const tried = [...payload.excludeHosts, deps.backendHost];
+    if (fromNothing && tried.length < 3) {
+      // Cinder's retry: another backend may take it.
+      await tx.updateTable('volumes').set({ host: null, updatedAt: nowIso() }).where('id', '=', v.id).execute();
+      deps.onCapacityChange(v.host, -v.size);
+      await deps.reschedule(tx, v.id, { reservation: payload.reservation, excludeHosts: tried, hints: {}, imagePath: payload.imagePath });
+      return;
+    }
+    await tx.updateTable('volumes').set({ status: 'error', updatedAt: nowIso() }).where('id', '=', v.id).execute();
+    // The volume exists (in error) and counts against quota until deleted.
+    await deps.quotas.commit(tx, payload.reservation);
+    await recordUserMessage(tx, { projectId: v.projectId, resourceType: 'VOLUME', resourceUuid: v.id, eventId: 'VOLUME_VOLUME_001_003', userMessage: `Create volume failed: ${error}` });
+  },
+};
+
+interface DeleteCtx extends BaseCtx {
+  snapshots: SnapshotRow[];
+}
+
+export const deleteVolumeFlow: FlowDefinition<'delete_volume', DeleteCtx> = {
+  kind: 'delete_volume',
+  async load(d, task, payload) {
+    const v = await loadVolume(d, task.resourceId, 'deleting', payload.reservation);
+    if (!v) return null;
+    const snapshots = await d.db.kysely.selectFrom('snapshots').selectAll().where('volumeId', '=', v.row.id).execute();
+    return { ...v, snapshots };
+  },
+  steps: [
+    {
+      name: 'delete_snapshots',
+      async run(ctx) {
+        const d = ctx.deps;
+        if (ctx.snapshots.length === 0) return;
+        if (!Snapshots.is(d.driver)) throw new NotSupported(d.backendName, 'delete snapshot');
+        for (const s of ctx.snapshots) {
+          await d.driver.deleteSnapshot(await toDriverSnapshot(d.db.kysely, s, d.templates));
+          await d.db.kysely.deleteFrom('snapshotMetadata').where('resourceId', '=', s.id).execute();
+          await d.db.kysely.deleteFrom('snapshots').where('id', '=', s.id).execute();
+        }
+      },
+    },
+    {
+      name: 'remove_export',
+      async run(ctx) {
+        const d = ctx.deps;
+        await d.driver.terminateConnection(ctx.dv, null);
+        await d.driver.removeExport(ctx.dv);
+      },
+    },
+    {
+      name: 'delete_on_backend',
+      async run(ctx) {
+        await ctx.deps.driver.deleteVolume(ctx.dv);
+      },
+    },
+  ],
+  async finish(tx, d, ctx) {
+    await tx.deleteFrom('volumeMetadata').where('resourceId', '=', ctx.row.id).execute();
+    await tx.deleteFrom('attachments').where('volumeId', '=', ctx.row.id).execute();
+    await tx.deleteFrom('volumes').where('id', '=', ctx.row.id).execute();
+    await d.quotas.commit(tx, ctx.reservation);
+    d.onCapacityChange(ctx.row.host, -ctx.row.size);
+    return null;
+  },
+  async giveUp(tx, d, task, payload, error) {
+    await tx.updateTable('volumes').set({ status: 'error_deleting', updatedAt: nowIso() }).where('id', '=', task.resourceId).where('status', '=', 'deleting').execute();
+    await tx.updateTable('snapshots').set({ status: 'error_deleting', updatedAt: nowIso() }).where('volumeId', '=', task.resourceId).where('status', '=', 'deleting').execute();
+    await d.quotas.rollback(tx, payload.reservation);
+    const v = await tx.selectFrom('volumes').select('projectId').where('id', '=', task.resourceId).executeTakeFirst();
+    if (v) await recordUserMessage(tx, { projectId: v.projectId, resourceType: 'VOLUME', resourceUuid: task.resourceId, eventId: 'VOLUME_VOLUME_001_009', userMessage: `Delete volume failed: ${error}` });
+  },
+};
+
+interface ExtendCtx extends BaseCtx {
+  newSize: number;
+  previousStatus: string;
+  update: Partial<VolumeRow>;
+}
+
+export const extendVolumeFlow: FlowDefinition<'extend_volume', ExtendCtx> = {
+  kind: 'extend_volume',
+  async load(d, task, payload) {
+    const v = await loadVolume(d, task.resourceId, 'extending', payload.reservation);
+    if (!v) return null;
+    return { ...v, newSize: payload.newSize, previousStatus: payload.previousStatus, update: {} };
+  },
+  steps: [
+    {
+      name: 'extend_on_backend',
+      async run(ctx) {
+        const d = ctx.deps;
+        if (!Extend.is(d.driver)) throw new NotSupported(d.backendName, 'extend volume');
+        if (ctx.previousStatus === 'in-use') {
+          const stats = await d.driver.getVolumeStats(false);
+          const pool = stats.pools.find((p) => ctx.row.host?.endsWith(`#${p.poolName}`)) ?? stats.pools[0];
+          if (!pool?.onlineExtendSupport) throw new NotSupported(d.backendName, 'online extend of an attached volume');
+        }
+        ctx.update = providerFields(await d.driver.extendVolume(ctx.dv, ctx.newSize));
+      },
+    },
+  ],
+  async finish(tx, d, ctx) {
+    await casVolume(tx, ctx.row.id, ['extending'], { status: ctx.previousStatus, size: ctx.newSize, ...ctx.update }, 'finish extending');
+    await d.quotas.commit(tx, ctx.reservation);
+    d.onCapacityChange(ctx.row.host, ctx.newSize - ctx.row.size);
+    return null;
+  },
+  async giveUp(tx, d, task, payload, error) {
+    const v = await tx.selectFrom('volumes').select(['projectId']).where('id', '=', task.resourceId).executeTakeFirst();
+    // Cinder's error_extending: the size did not change; quota goes back.
+    await tx.updateTable('volumes').set({ status: 'error_extending', updatedAt: nowIso() }).where('id', '=', task.resourceId).where('status', '=', 'extending').execute();
+    await d.quotas.rollback(tx, payload.reservation);
+    if (v) await recordUserMessage(tx, { projectId: v.projectId, resourceType: 'VOLUME', resourceUuid: task.resourceId, eventId: 'VOLUME_VOLUME_001_007', userMessage: `Extend volume failed: ${error}` });
+  },
+};
+
+interface RevertCtx extends BaseCtx {
+  snapshot: DriverSnapshot;
+}
+
+export const revertToSnapshotFlow: FlowDefinition<'revert_to_snapshot', RevertCtx> = {
+  kind: 'revert_to_snapshot',
+  async load(d, task, payload) {
+    const v = await loadVolume(d, task.resourceId, 'reverting');
+    if (!v) return null;
+    const s = await getSnapshot(d.db.kysely, null, payload.snapshotId);
+    return { ...v, snapshot: await toDriverSnapshot(d.db.kysely, s, d.templates) };
+  },
+  steps: [
+    {
+      name: 'revert_on_backend',
+      async run(ctx) {
+        const d = ctx.deps;
+        if (!RevertToSnapshot.is(d.driver)) throw new NotSupported(d.backendName, 'revert to snapshot');
+        await d.driver.revertToSnapshot(ctx.dv, ctx.snapshot);
+      },
+    },
+  ],
+  async finish(tx, _d, ctx) {
+    await casVolume(tx, ctx.row.id, ['reverting'], { status: 'available' }, 'finish reverting');
+    await casSnapshot(tx, ctx.snapshot.id, ['restoring'], { status: 'available' }, 'finish reverting');
+    return null;
+  },
+  async giveUp(tx, _d, task, payload, error) {
+    await tx.updateTable('volumes').set({ status: 'error', updatedAt: nowIso() }).where('id', '=', task.resourceId).where('status', '=', 'reverting').execute();
+    await tx.updateTable('snapshots').set({ status: 'available', updatedAt: nowIso() }).where('id', '=', payload.snapshotId).where('status', '=', 'restoring').execute();
+    const v = await tx.selectFrom('volumes').select('projectId').where('id', '=', task.resourceId).executeTakeFirst();
+    if (v) await recordUserMessage(tx, { projectId: v.projectId, resourceType: 'VOLUME', resourceUuid: task.resourceId, eventId: 'VOLUME_VOLUME_001_010', userMessage: `Revert to snapshot failed: ${error}` });
+  },
+};
+
+interface ManageCtx extends BaseCtx {
+  ref: Record<string, string>;
+  size: number;
+  update: Partial<VolumeRow>;
+}
+
+export const manageVolumeFlow: FlowDefinition<'manage_volume', ManageCtx> = {
+  kind: 'manage_volume',
+  async load(d, task, payload) {
+    const v = await loadVolume(d, task.resourceId, 'managing', payload.reservation);
+    if (!v) return null;
+    return { ...v, ref: payload.ref, size: 0, update: {} };
+  },
+  steps: [
+    {
+      name: 'manage_on_backend',
+      async run(ctx) {
+        const d = ctx.deps;
+        if (!Manage.is(d.driver)) throw new NotSupported(d.backendName, 'manage existing volume');
+        ctx.size = await d.driver.manageExistingGetSize(ctx.dv, ctx.ref);
+        ctx.dv.size = ctx.size;
+        ctx.update = providerFields(await d.driver.manageExisting(ctx.dv, ctx.ref));
+      },
+    },
+  ],
+  async finish(tx, d, ctx) {
+    const type = ctx.row.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', ctx.row.volumeTypeId).executeTakeFirst() : undefined;
+    // Gigabytes are known only now; they are counted without a limit check (the data exists already).
+    const gb = await d.quotas.reserve(tx, ctx.row.projectId, {});
+    await d.quotas.commit(tx, gb);
+    await tx.updateTable('quotaUsages').set((eb) => ({ inUse: eb('inUse', '+', ctx.size) }))
+      .where('projectId', '=', ctx.row.projectId).where('resource', 'in', ['gigabytes', ...(type ? [`gigabytes_${type.name}`] : [])]).execute();
+    await casVolume(tx, ctx.row.id, ['managing'], { status: 'available', size: ctx.size, ...ctx.update }, 'finish managing');
+    await d.quotas.commit(tx, ctx.reservation);
+    d.onCapacityChange(ctx.row.host, ctx.size);
+    return null;
+  },
+  async giveUp(tx, d, task, payload, error) {
+    await tx.updateTable('volumes').set({ status: 'error_managing', updatedAt: nowIso() }).where('id', '=', task.resourceId).where('status', '=', 'managing').execute();
+    await d.quotas.commit(tx, payload.reservation);
+    const v = await tx.selectFrom('volumes').select('projectId').where('id', '=', task.resourceId).executeTakeFirst();
+    if (v) await recordUserMessage(tx, { projectId: v.projectId, resourceType: 'VOLUME', resourceUuid: task.resourceId, eventId: 'VOLUME_VOLUME_001_011', userMessage: `Manage existing volume failed: ${error}` });
+  },
+};
+
+export const unmanageVolumeFlow: FlowDefinition<'unmanage_volume', BaseCtx> = {
+  kind: 'unmanage_volume',
+  load: (d, task, payload) => loadVolume(d, task.resourceId, 'deleting', payload.reservation),
+  steps: [
+    {
+      name: 'unmanage_on_backend',
+      async run(ctx) {
+        const d = ctx.deps;
+        if (!Manage.is(d.driver)) throw new NotSupported(d.backendName, 'unmanage volume');
+        await d.driver.removeExport(ctx.dv);
+        await d.driver.unmanage(ctx.dv);
+      },
+    },
+  ],
+  async finish(tx, d, ctx) {
+    await tx.deleteFrom('volumeMetadata').where('resourceId', '=', ctx.row.id).execute();
+    await tx.deleteFrom('attachments').where('volumeId', '=', ctx.row.id).execute();
+    await tx.deleteFrom('volumes').where('id', '=', ctx.row.id).execute();
+    await d.quotas.commit(tx, ctx.reservation);
+    d.onCapacityChange(ctx.row.host, -ctx.row.size);
+    return null;
+  },
+  async giveUp(tx, d, task, payload) {
+    await tx.updateTable('volumes').set({ status: 'error', updatedAt: nowIso() }).where('id', '=', task.resourceId).where('status', '=', 'deleting').execute();
+    await d.quotas.rollback(tx, payload.reservation);
+  },
+};
+
+export const uploadImageFlow: FlowDefinition<'upload_image', BaseCtx & { imagePath: string; diskFormat: string; previousStatus: string }> = {
+  kind: 'upload_image',
+  async load(d, task, payload) {
+    const v = await loadVolume(d, task.resourceId, 'uploading');
+    return v ? { ...v, imagePath: payload.imagePath, diskFormat: payload.diskFormat, previousStatus: payload.previousStatus } : null;
+  },
+  steps: [
+    {
+      name: 'copy_volume_to_image',
+      async run(ctx) {
+        const d = ctx.deps;
+        if (!ImageTransfer.is(d.driver)) throw new NotSupported(d.backendName, 'upload volume to image');
+        await d.driver.copyVolumeToImage(ctx.dv, ctx.imagePath, ctx.diskFormat);
+      },
+    },
+  ],
+  async finish(tx, _d, ctx) {
+    await casVolume(tx, ctx.row.id, ['uploading'], { status: ctx.previousStatus }, 'finish uploading');
+    return null;
+  },
+  async giveUp(tx, _d, task, payload, error) {
+    await tx.updateTable('volumes').set({ status: payload.previousStatus, updatedAt: nowIso() }).where('id', '=', task.resourceId).where('status', '=', 'uploading').execute();
+    const v = await tx.selectFrom('volumes').select('projectId').where('id', '=', task.resourceId).executeTakeFirst();
+    if (v) await recordUserMessage(tx, { projectId: v.projectId, resourceType: 'VOLUME', resourceUuid: task.resourceId, eventId: 'VOLUME_VOLUME_002_004', userMessage: `Upload to image failed: ${error}` });
+  },
+};

@@ -1,0 +1,20 @@
+// The durable operations of the block service and their payloads.
+import type { Connector } from '../drivers/interface/objects.js';
+
+export interface TaskPayloads {
+  /** Scheduler: place a new volume, then hand it to its backend's manager. */
+  schedule_volume: { reservation: string; excludeHosts: string[]; hints: { sameHost?: string[]; differentHost?: string[] }; imagePath: string | null };
+  create_volume: { reservation: string; excludeHosts: string[]; imagePath: string | null };
+  delete_volume: { cascade: boolean; reservation: string };
+  extend_volume: { newSize: number; oldSize: number; reservation: string; previousStatus: string };
+  create_snapshot: { reservation: string };
+  delete_snapshot: { reservation: string };
+  revert_to_snapshot: { snapshotId: string };
+  initialize_connection: { connector: Connector; attachmentId: string | null };
+  terminate_connection: { connector: Connector | null; attachmentId: string | null };
+  manage_volume: { ref: Record<string, string>; reservation: string };
+  unmanage_volume: { reservation: string };
+  upload_image: { imagePath: string; diskFormat: string; previousStatus: string };
+}
+
+export type TaskKind = keyof TaskPayloads;

@@ -1,0 +1,390 @@
+// The API side of the block service: validates a request, changes the status by
+// compare-and-set, reserves quota and records the durable task, all in one transaction.
+import type { Db } from '../db/database.js';
+import type { AttachmentRow, SnapshotRow, VolumeRow } from '../db/schema.js';
+import type { Connector, ConnectionInfo } from '../drivers/interface/objects.js';
+import { Conflict, Forbidden, InvalidInput, NoValidBackend } from '../errors/errors.js';
+import type { QuotaEngine } from '../quota/quota-engine.js';
+import type { Explanation, Scheduler } from '../scheduler/scheduler.js';
+import type { TaskQueue } from '../tasks/task-queue.js';
+import { newId } from '../util/ids.js';
+import type {
+  AttachRequest, AttachmentWithConnection, CreateAttachmentRequest, CreateSnapshotRequest, CreateVolumeRequest,
+  ManageVolumeRequest, RequestContext, ResetStatusRequest, VolumeOperations,
+} from './operations.js';
+import { ALLOWED_FROM, ATTACH_STATUSES, SNAPSHOT_STATUSES, VOLUME_STATUSES } from './status.js';
+import type { TaskKind, TaskPayloads } from './task-kinds.js';
+import {
+  SCHEDULER_QUEUE, backendHostOf, casSnapshot, casVolume, defaultVolumeType, extraSpecsOf, findVolumeType, getSnapshot,
+  getVolume, nowIso, qosSpecsOfType, setMetadata, volumeQueue, type Tx,
+} from './volume-repository.js';
+import { AttachFlows } from './attach-flows.js';
+
+export interface VolumeApiConfig {
+  defaultAvailabilityZone: string;
+  defaultVolumeType: string | null;
+  /** How long synchronous actions (initialize_connection) wait for their backend. */
+  rpcTimeoutMs: number;
+  maxVolumeSizeGiB: number;
+}
+
+const MAX_NAME = 255;
+
+function checkName(field: string, v: string | null | undefined): void {
+  if (v !== undefined && v !== null && v.length > MAX_NAME) throw new InvalidInput(`${field} must be at most ${MAX_NAME} characters.`);
+}
+
+function checkMetadata(md: Record<string, string> | undefined): void {
+  for (const [k, v] of Object.entries(md ?? {})) {
+    if (k.length === 0 || k.length > 255) throw new InvalidInput(`Metadata key '${k.slice(0, 40)}' must be 1 to 255 characters.`);
+    if (typeof v !== 'string' || v.length > 255) throw new InvalidInput(`Metadata value for key '${k}' must be a string of at most 255 characters.`);
+  }
+}
+
+export class VolumeApi implements VolumeOperations {
+  private readonly attachFlows: AttachFlows;
+
+  constructor(
+    private readonly db: Db,
+    private readonly tasks: TaskQueue,
+    private readonly quotas: QuotaEngine,
+    private readonly scheduler: () => Scheduler | null,
+    private readonly cfg: VolumeApiConfig,
+  ) {
+    this.attachFlows = new AttachFlows(db, tasks, cfg.rpcTimeoutMs, (tx, kind, v, payload) => this.enqueue(tx, kind, v, payload));
+  }
+
+  /** Enqueue a task for the volume's backend, deduplicated per volume. */
+  private async enqueue<K extends TaskKind>(tx: Tx, kind: K, v: VolumeRow, payload: TaskPayloads[K], resourceType = 'volume', resourceId = v.id): Promise<string> {
+    if (!v.host) throw new Conflict(`Volume ${v.id} has no backend yet; it cannot be ${kind.replace(/_/g, ' ')}d now.`);
+    const queue = volumeQueue(backendHostOf(v.host));
+    const id = await this.tasks.enqueue(tx, { kind, queue, resourceType, resourceId, payload, dedupeKey: `${resourceType}:${resourceId}` });
+    return id;
+  }
+
+  private typeQuotaDeltas(typeName: string | null, volumes: number, gigabytes: number): Record<string, number> {
+    const d: Record<string, number> = { volumes, gigabytes };
+    if (typeName) {
+      d[`volumes_${typeName}`] = volumes;
+      d[`gigabytes_${typeName}`] = gigabytes;
+    }
+    return d;
+  }
+
+  async createVolume(ctx: RequestContext, req: CreateVolumeRequest): Promise<VolumeRow> {
+    checkName('name', req.name);
+    checkName('description', req.description);
+    checkMetadata(req.metadata);
+    if (req.snapshotId && req.sourceVolid) throw new InvalidInput('Give at most one of snapshot_id and source_volid.');
+    const id = newId();
+    const now = nowIso();
+    const row = await this.db.kysely.transaction().execute(async (tx) => {
+      let size = req.size;
+      let sourceHost: string | null = null;
+      let typeId: string | null = null;
+      if (req.snapshotId) {
+        const snap = await getSnapshot(tx, ctx, req.snapshotId);
+        if (snap.status !== 'available') throw new Conflict(`Snapshot ${snap.id} must be available to create a volume from it; its status is ${snap.status}.`);
+        size ??= snap.volumeSize;
+        if (size < snap.volumeSize) throw new InvalidInput(`size ${size} must be at least the snapshot's size, ${snap.volumeSize} GiB.`);
+        const src = await getVolume(tx, null, snap.volumeId);
+        sourceHost = src.host;
+        typeId = src.volumeTypeId;
+      }
+      if (req.sourceVolid) {
+        const src = await getVolume(tx, ctx, req.sourceVolid);
+        if (!(ALLOWED_FROM.clone as readonly string[]).includes(src.status)) {
+          throw new Conflict(`Source volume ${src.id} must be available or in-use to clone it; its status is ${src.status}.`);
+        }
+        size ??= src.size;
+        if (size < src.size) throw new InvalidInput(`size ${size} must be at least the source volume's size, ${src.size} GiB.`);
+        sourceHost = src.host;
+        typeId = src.volumeTypeId;
+      }
+      if (size === undefined) throw new InvalidInput('size is required when creating a volume from nothing.');
+      if (!Number.isInteger(size) || size < 1) throw new InvalidInput(`size must be a positive integer number of GiB, got ${size}.`);
+      if (size > this.cfg.maxVolumeSizeGiB) throw new InvalidInput(`size ${size} GiB is larger than the maximum, ${this.cfg.maxVolumeSizeGiB} GiB.`);
+      const type = req.volumeType ? await findVolumeType(tx, ctx, req.volumeType)
+        : typeId ? await findVolumeType(tx, null, typeId) : await defaultVolumeType(tx, this.cfg.defaultVolumeType);
+      const specs = await extraSpecsOf(tx, type.id);
+      const multiattach = req.multiattach ?? specs.multiattach === '<is> True';
+      const az = req.availabilityZone ?? this.cfg.defaultAvailabilityZone;
+      const reservation = await this.quotas.reserve(tx, ctx.projectId, this.typeQuotaDeltas(type.name, 1, size));
+      const v = await tx.insertInto('volumes').values({
+        id, projectId: ctx.projectId, userId: ctx.userId, displayName: req.name ?? null, displayDescription: req.description ?? null,
+        size, status: 'creating', attachStatus: 'detached', availabilityZone: az, volumeTypeId: type.id,
+        host: sourceHost, providerLocation: null, providerAuth: null, providerId: null, snapshotId: req.snapshotId ?? null,
+        sourceVolid: req.sourceVolid ?? null, bootable: req.bootable ? 1 : 0, multiattach: multiattach ? 1 : 0,
+        migrationStatus: null, replicationStatus: null, groupId: null, exported: 0, createdAt: now, updatedAt: now,
+      }).returningAll().executeTakeFirstOrThrow();
+      await setMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
+      if (sourceHost) {
+        // A volume from a snapshot or clone lives where its source lives.
+        await this.enqueue(tx, 'create_volume', v, { reservation, excludeHosts: [], imagePath: req.imagePath ?? null });
+      } else {
+        await this.tasks.enqueue(tx, {
+          kind: 'schedule_volume', queue: SCHEDULER_QUEUE, resourceType: 'volume', resourceId: id, dedupeKey: `volume:${id}`,
+          payload: { reservation, excludeHosts: [], hints: req.schedulerHints ?? {}, imagePath: req.imagePath ?? null } satisfies TaskPayloads['schedule_volume'],
+        });
+      }
+      return v;
+    });
+    this.tasks.notify(row.host ? volumeQueue(backendHostOf(row.host)) : SCHEDULER_QUEUE);
+    return row;
+  }
+
+  async deleteVolume(ctx: RequestContext, id: string, opts: { cascade?: boolean; force?: boolean } = {}): Promise<void> {
+    await getVolume(this.db.kysely, ctx, id);
+    if (opts.force && !ctx.isAdmin) throw new Forbidden('Force delete is an admin action.');
+    const queue = await this.db.kysely.transaction().execute(async (tx) => {
+      const allowed = opts.force ? ALLOWED_FROM.forceDelete : ALLOWED_FROM.delete;
+      const attached = await tx.selectFrom('attachments').select('id').where('volumeId', '=', id)
+        .where('attachStatus', '!=', 'detached').executeTakeFirst();
+      if (attached && !opts.force) throw new Conflict(`Volume ${id} is attached; detach it before deleting it.`);
+      const snaps = await tx.selectFrom('snapshots').select(['id', 'status']).where('volumeId', '=', id).execute();
+      if (snaps.length > 0 && !opts.cascade) {
+        throw new Conflict(`Volume ${id} has ${snaps.length} snapshot(s); delete them first or use cascade.`);
+      }
+      const busy = snaps.find((s) => !['available', 'error', 'error_deleting'].includes(s.status));
+      if (busy) throw new Conflict(`Snapshot ${busy.id} of volume ${id} is ${busy.status}; wait for it before deleting the volume.`);
+      // A forced delete supersedes whatever task was running on the volume.
+      if (opts.force) {
+        await tx.updateTable('tasks').set({ status: 'failed', lastError: 'superseded by force delete', leaseOwner: null })
+          .where('dedupeKey', '=', `volume:${id}`).where('status', 'in', ['pending', 'running']).execute();
+      }
+      const v = await casVolume(tx, id, allowed, { status: 'deleting' }, 'delete');
+      if (snaps.length > 0) {
+        await tx.updateTable('snapshots').set({ status: 'deleting', updatedAt: nowIso() }).where('volumeId', '=', id).execute();
+      }
+      const type = v.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', v.volumeTypeId).executeTakeFirst() : undefined;
+      const deltas = this.typeQuotaDeltas(type?.name ?? null, -1, -v.size);
+      if (snaps.length > 0) deltas.snapshots = -snaps.length;
+      const reservation = await this.quotas.reserve(tx, v.projectId, deltas);
+      if (!v.host) {
+        // Never placed: nothing exists on any backend.
+        await tx.deleteFrom('volumeMetadata').where('resourceId', '=', id).execute();
+        await tx.deleteFrom('tasks').where('resourceId', '=', id).where('status', 'in', ['pending']).execute();
+        await tx.deleteFrom('volumes').where('id', '=', id).execute();
+        await this.quotas.commit(tx, reservation);
+        return null;
+      }
+      await this.enqueue(tx, 'delete_volume', v, { cascade: !!opts.cascade, reservation });
+      return volumeQueue(backendHostOf(v.host));
+    });
+    if (queue) this.tasks.notify(queue);
+  }
+
+  async extendVolume(ctx: RequestContext, id: string, newSize: number): Promise<void> {
+    if (!Number.isInteger(newSize) || newSize < 1) throw new InvalidInput(`new_size must be a positive integer, got ${newSize}.`);
+    const v = await this.db.kysely.transaction().execute(async (tx) => {
+      const cur = await getVolume(tx, ctx, id);
+      if (newSize <= cur.size) throw new InvalidInput(`new_size ${newSize} must be larger than the current size, ${cur.size} GiB.`);
+      if (newSize > this.cfg.maxVolumeSizeGiB) throw new InvalidInput(`new_size ${newSize} GiB is larger than the maximum, ${this.cfg.maxVolumeSizeGiB} GiB.`);
+      const allowed = [...ALLOWED_FROM.extend, ...ALLOWED_FROM.extendOnline];
+      const type = cur.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', cur.volumeTypeId).executeTakeFirst() : undefined;
+      const deltas = this.typeQuotaDeltas(type?.name ?? null, 0, newSize - cur.size);
+      const reservation = await this.quotas.reserve(tx, cur.projectId, deltas);
+      const row = await casVolume(tx, id, allowed, { status: 'extending' }, 'extend');
+      await this.enqueue(tx, 'extend_volume', row, { newSize, oldSize: cur.size, reservation, previousStatus: cur.status });
+      return row;
+    });
+    this.tasks.notify(volumeQueue(backendHostOf(v.host!)));
+  }
+
+  async revertToSnapshot(ctx: RequestContext, volumeId: string, snapshotId: string): Promise<void> {
+    const v = await this.db.kysely.transaction().execute(async (tx) => {
+      const snap = await getSnapshot(tx, ctx, snapshotId);
+      if (snap.volumeId !== volumeId) throw new InvalidInput(`Snapshot ${snapshotId} does not belong to volume ${volumeId}.`);
+      const latest = await tx.selectFrom('snapshots').select(['id']).where('volumeId', '=', volumeId)
+        .orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+      if (latest?.id !== snapshotId) throw new Conflict(`Volume ${volumeId} can only be reverted to its latest snapshot.`);
+      const cur = await getVolume(tx, ctx, volumeId);
+      if (snap.volumeSize !== cur.size) throw new Conflict(`Snapshot ${snapshotId} is ${snap.volumeSize} GiB but the volume is now ${cur.size} GiB; revert is not possible.`);
+      await casSnapshot(tx, snapshotId, ['available'], { status: 'restoring' }, 'revert to');
+      const row = await casVolume(tx, volumeId, ALLOWED_FROM.revert, { status: 'reverting' }, 'revert');
+      await this.enqueue(tx, 'revert_to_snapshot', row, { snapshotId });
+      return row;
+    });
+    this.tasks.notify(volumeQueue(backendHostOf(v.host!)));
+  }
+
+  async resetVolumeStatus(ctx: RequestContext, id: string, req: ResetStatusRequest): Promise<void> {
+    if (req.status !== undefined && !(VOLUME_STATUSES as readonly string[]).includes(req.status)) {
+      throw new InvalidInput(`status '${req.status}' is not a volume status (allowed: ${VOLUME_STATUSES.join(', ')}).`);
+    }
+    if (req.attachStatus !== undefined && !(ATTACH_STATUSES as readonly string[]).includes(req.attachStatus)) {
+      throw new InvalidInput(`attach_status '${req.attachStatus}' is not allowed (allowed: ${ATTACH_STATUSES.join(', ')}).`);
+    }
+    if (req.status === undefined && req.attachStatus === undefined && req.migrationStatus === undefined) {
+      throw new InvalidInput('os-reset_status needs at least one of status, attach_status, migration_status.');
+    }
+    await getVolume(this.db.kysely, ctx, id);
+    await this.db.kysely.transaction().execute(async (tx) => {
+      // A reset ends whatever was in progress: the admin says what the truth is.
+      await tx.updateTable('tasks').set({ status: 'failed', lastError: 'superseded by reset-status', leaseOwner: null })
+        .where('dedupeKey', '=', `volume:${id}`).where('status', 'in', ['pending', 'running']).execute();
+      await tx.updateTable('volumes').set({
+        ...(req.status !== undefined ? { status: req.status } : {}),
+        ...(req.attachStatus !== undefined ? { attachStatus: req.attachStatus } : {}),
+        ...(req.migrationStatus !== undefined ? { migrationStatus: req.migrationStatus === 'none' ? null : req.migrationStatus } : {}),
+        updatedAt: nowIso(),
+      }).where('id', '=', id).execute();
+    });
+  }
+
+  async resetSnapshotStatus(ctx: RequestContext, id: string, status: string): Promise<void> {
+    if (!(SNAPSHOT_STATUSES as readonly string[]).includes(status)) {
+      throw new InvalidInput(`status '${status}' is not a snapshot status (allowed: ${SNAPSHOT_STATUSES.join(', ')}).`);
+    }
+    await getSnapshot(this.db.kysely, ctx, id);
+    await this.db.kysely.transaction().execute(async (tx) => {
+      await tx.updateTable('tasks').set({ status: 'failed', lastError: 'superseded by reset-status', leaseOwner: null })
+        .where('dedupeKey', '=', `snapshot:${id}`).where('status', 'in', ['pending', 'running']).execute();
+      await tx.updateTable('snapshots').set({ status, updatedAt: nowIso() }).where('id', '=', id).execute();
+    });
+  }
+
+  async manageVolume(ctx: RequestContext, req: ManageVolumeRequest): Promise<VolumeRow> {
+    checkName('name', req.name);
+    checkMetadata(req.metadata);
+    if (!/^[^@#\s]+@[^@#\s]+(#[^@#\s]+)?$/.test(req.host)) throw new InvalidInput(`host '${req.host}' must look like host@backend#pool.`);
+    if (Object.keys(req.ref).length === 0) throw new InvalidInput('ref must name the backend object (e.g. source-name).');
+    const id = newId();
+    const now = nowIso();
+    const row = await this.db.kysely.transaction().execute(async (tx) => {
+      const known = await tx.selectFrom('backendStats').select('backendHost').where('backendHost', '=', backendHostOf(req.host)).executeTakeFirst();
+      if (!known) throw new InvalidInput(`host '${req.host}' is not a known backend.`);
+      const type = req.volumeType ? await findVolumeType(tx, ctx, req.volumeType) : await defaultVolumeType(tx, this.cfg.defaultVolumeType);
+      // Size is unknown until the backend measures it; quota for the count is reserved now.
+      const reservation = await this.quotas.reserve(tx, ctx.projectId, { volumes: 1, [`volumes_${type.name}`]: 1 });
+      const v = await tx.insertInto('volumes').values({
+        id, projectId: ctx.projectId, userId: ctx.userId, displayName: req.name ?? null, displayDescription: req.description ?? null,
+        size: 0, status: 'managing', attachStatus: 'detached', availabilityZone: req.availabilityZone ?? this.cfg.defaultAvailabilityZone,
+        volumeTypeId: type.id, host: req.host.includes('#') ? req.host : `${req.host}#pool0`, providerLocation: null, providerAuth: null,
+        providerId: null, snapshotId: null, sourceVolid: null, bootable: req.bootable ? 1 : 0, multiattach: 0, migrationStatus: null,
+        replicationStatus: null, groupId: null, exported: 0, createdAt: now, updatedAt: now,
+      }).returningAll().executeTakeFirstOrThrow();
+      await setMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
+      await this.enqueue(tx, 'manage_volume', v, { ref: req.ref, reservation });
+      return v;
+    });
+    this.tasks.notify(volumeQueue(backendHostOf(row.host!)));
+    return row;
+  }
+
+  async unmanageVolume(ctx: RequestContext, id: string): Promise<void> {
+    const v = await this.db.kysely.transaction().execute(async (tx) => {
+      const cur = await getVolume(tx, ctx, id);
+      const snaps = await tx.selectFrom('snapshots').select('id').where('volumeId', '=', id).executeTakeFirst();
+      if (snaps) throw new Conflict(`Volume ${id} has snapshots; it cannot be unmanaged.`);
+      const type = cur.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', cur.volumeTypeId).executeTakeFirst() : undefined;
+      const reservation = await this.quotas.reserve(tx, cur.projectId, this.typeQuotaDeltas(type?.name ?? null, -1, -cur.size));
+      const row = await casVolume(tx, id, ALLOWED_FROM.unmanage, { status: 'deleting' }, 'unmanage');
+      await this.enqueue(tx, 'unmanage_volume', row, { reservation });
+      return row;
+    });
+    this.tasks.notify(volumeQueue(backendHostOf(v.host!)));
+  }
+
+  async setBootable(ctx: RequestContext, id: string, bootable: boolean): Promise<void> {
+    await getVolume(this.db.kysely, ctx, id);
+    await this.db.kysely.updateTable('volumes').set({ bootable: bootable ? 1 : 0, updatedAt: nowIso() }).where('id', '=', id).execute();
+  }
+
+  async setReadonly(ctx: RequestContext, id: string, readonly: boolean): Promise<void> {
+    await getVolume(this.db.kysely, ctx, id);
+    await this.db.kysely.transaction().execute(async (tx) => {
+      await tx.deleteFrom('volumeMetadata').where('resourceId', '=', id).where('key', '=', 'readonly').execute();
+      if (readonly) await setMetadata(tx, 'volumeMetadata', id, { readonly: 'True' });
+    });
+  }
+
+  async uploadToImage(ctx: RequestContext, id: string, imagePath: string, diskFormat: string): Promise<void> {
+    if (!['raw', 'qcow2'].includes(diskFormat)) throw new InvalidInput(`disk_format '${diskFormat}' is not supported (allowed: raw, qcow2).`);
+    if (!imagePath.startsWith('/')) throw new InvalidInput('image path must be absolute.');
+    const v = await this.db.kysely.transaction().execute(async (tx) => {
+      const cur = await getVolume(tx, ctx, id);
+      const row = await casVolume(tx, id, ALLOWED_FROM.upload, { status: 'uploading' }, 'upload');
+      await this.enqueue(tx, 'upload_image', row, { imagePath, diskFormat, previousStatus: cur.status });
+      return row;
+    });
+    this.tasks.notify(volumeQueue(backendHostOf(v.host!)));
+  }
+
+  async createSnapshot(ctx: RequestContext, req: CreateSnapshotRequest): Promise<SnapshotRow> {
+    checkName('name', req.name);
+    checkName('description', req.description);
+    checkMetadata(req.metadata);
+    const id = newId();
+    const now = nowIso();
+    const { snap, host } = await this.db.kysely.transaction().execute(async (tx) => {
+      const v = await getVolume(tx, ctx, req.volumeId);
+      const allowed: readonly string[] = req.force ? ALLOWED_FROM.snapshotForce : ALLOWED_FROM.snapshot;
+      if (!allowed.includes(v.status)) {
+        throw new Conflict(`Volume ${v.id} must be ${allowed.join(' or ')} to snapshot it${req.force ? '' : ' (use force for in-use)'}; its status is ${v.status}.`);
+      }
+      const reservation = await this.quotas.reserve(tx, ctx.projectId, { snapshots: 1 });
+      const s = await tx.insertInto('snapshots').values({
+        id, projectId: ctx.projectId, userId: ctx.userId, volumeId: v.id, displayName: req.name ?? null,
+        displayDescription: req.description ?? null, status: 'creating', progress: '0%', volumeSize: v.size,
+        providerLocation: null, providerId: null, createdAt: now, updatedAt: now,
+      }).returningAll().executeTakeFirstOrThrow();
+      await setMetadata(tx, 'snapshotMetadata', id, req.metadata ?? {});
+      await this.enqueue(tx, 'create_snapshot', v, { reservation }, 'snapshot', id);
+      return { snap: s, host: v.host! };
+    });
+    this.tasks.notify(volumeQueue(backendHostOf(host)));
+    return snap;
+  }
+
+  async deleteSnapshot(ctx: RequestContext, id: string, opts: { force?: boolean } = {}): Promise<void> {
+    const host = await this.db.kysely.transaction().execute(async (tx) => {
+      const s = await getSnapshot(tx, ctx, id);
+      const allowed = opts.force ? [...SNAPSHOT_STATUSES].filter((x) => x !== 'deleting') : ALLOWED_FROM.snapshotDelete;
+      const dependents = await tx.selectFrom('volumes').select('id').where('snapshotId', '=', id).where('status', '=', 'creating').executeTakeFirst();
+      if (dependents) throw new Conflict(`Snapshot ${id} is the source of volume ${dependents.id}, which is still being created.`);
+      await casSnapshot(tx, id, allowed, { status: 'deleting' }, 'delete');
+      const reservation = await this.quotas.reserve(tx, s.projectId, { snapshots: -1 });
+      const v = await getVolume(tx, null, s.volumeId);
+      await this.enqueue(tx, 'delete_snapshot', v, { reservation }, 'snapshot', id);
+      return v.host!;
+    });
+    this.tasks.notify(volumeQueue(backendHostOf(host)));
+  }
+
+  // --- attachments: see attach-flows.ts ---
+  reserve(ctx: RequestContext, id: string) { return this.attachFlows.reserve(ctx, id); }
+  unreserve(ctx: RequestContext, id: string) { return this.attachFlows.unreserve(ctx, id); }
+  beginDetaching(ctx: RequestContext, id: string) { return this.attachFlows.beginDetaching(ctx, id); }
+  rollDetaching(ctx: RequestContext, id: string) { return this.attachFlows.rollDetaching(ctx, id); }
+  initializeConnection(ctx: RequestContext, id: string, connector: Connector): Promise<ConnectionInfo> {
+    return this.attachFlows.initializeConnection(ctx, id, connector, null);
+  }
+  terminateConnection(ctx: RequestContext, id: string, connector: Connector) { return this.attachFlows.terminateConnection(ctx, id, connector, null); }
+  attach(ctx: RequestContext, id: string, req: AttachRequest): Promise<AttachmentRow> { return this.attachFlows.attach(ctx, id, req); }
+  detach(ctx: RequestContext, id: string, attachmentId?: string | null) { return this.attachFlows.detach(ctx, id, attachmentId ?? null); }
+  forceDetach(ctx: RequestContext, id: string, attachmentId?: string | null, connector?: Connector | null) {
+    return this.attachFlows.forceDetach(ctx, id, attachmentId ?? null, connector ?? null);
+  }
+  createAttachment(ctx: RequestContext, req: CreateAttachmentRequest): Promise<AttachmentWithConnection> { return this.attachFlows.createAttachment(ctx, req); }
+  updateAttachment(ctx: RequestContext, attachmentId: string, connector: Connector): Promise<AttachmentWithConnection> {
+    return this.attachFlows.updateAttachment(ctx, attachmentId, connector);
+  }
+  completeAttachment(ctx: RequestContext, attachmentId: string) { return this.attachFlows.completeAttachment(ctx, attachmentId); }
+  deleteAttachment(ctx: RequestContext, attachmentId: string) { return this.attachFlows.deleteAttachment(ctx, attachmentId); }
+
+  async explainPlacement(ctx: RequestContext, req: { size: number; volumeType?: string | null; availabilityZone?: string | null }): Promise<Explanation> {
+    if (!Number.isInteger(req.size) || req.size < 1) throw new InvalidInput(`size must be a positive integer, got ${req.size}.`);
+    const scheduler = this.scheduler();
+    if (!scheduler) throw new NoValidBackend('No scheduler runs in this process; ask an API process that runs the scheduler role.');
+    const type = req.volumeType ? await findVolumeType(this.db.kysely, ctx, req.volumeType) : await defaultVolumeType(this.db.kysely, this.cfg.defaultVolumeType);
+    return scheduler.explain({
+      volume: { id: 'explain', size: req.size, volumeTypeId: type.id, availabilityZone: req.availabilityZone ?? null, multiattach: false, metadata: {} },
+      extraSpecs: await extraSpecsOf(this.db.kysely, type.id),
+      qosSpecs: await qosSpecsOfType(this.db.kysely, type.id),
+      hints: {},
+      excludeHosts: [],
+    });
+  }
+}
+

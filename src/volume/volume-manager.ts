@@ -1,0 +1,198 @@
+// One backend's manager: sets the driver up, reconciles after a restart (stale leases,
+// exports, orphans), reports stats and heartbeats, and runs the backend's task queue.
+import { hostname } from 'node:os';
+import type { Transaction } from 'kysely';
+import type { Db } from '../db/database.js';
+import type { Database } from '../db/schema.js';
+import { ListBackendVolumes, supportedOperations } from '../drivers/interface/capabilities.js';
+import type { VolumeDriverCore } from '../drivers/interface/core.js';
+import type { BackendStats } from '../drivers/interface/stats.js';
+import { toFlintError } from '../errors/errors.js';
+import type { QuotaEngine } from '../quota/quota-engine.js';
+import type { TaskQueue } from '../tasks/task-queue.js';
+import { Worker, type TaskHandler } from '../tasks/worker.js';
+import { clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { flowHandler, type ManagerDeps } from './flows/flow-handler.js';
+import { initializeConnectionFlow, terminateConnectionFlow } from './flows/connection.flows.js';
+import { createSnapshotFlow, deleteSnapshotFlow } from './flows/snapshot.flows.js';
+import {
+  createVolumeFlow, deleteVolumeFlow, extendVolumeFlow, manageVolumeFlow, revertToSnapshotFlow, unmanageVolumeFlow, uploadImageFlow,
+} from './flows/volume.flows.js';
+import type { TaskPayloads } from './task-kinds.js';
+import { SCHEDULER_QUEUE, nowIso, toDriverVolume, volumeQueue, type NameTemplates } from './volume-repository.js';
+import { heartbeat } from '../service/heartbeat.js';
+
+export interface VolumeManagerOptions {
+  db: Db;
+  tasks: TaskQueue;
+  quotas: QuotaEngine;
+  driver: VolumeDriverCore;
+  /** `host@backend` */
+  backendHost: string;
+  backendName: string;
+  availabilityZone: string;
+  templates: NameTemplates;
+  logger: Logger;
+  statsIntervalMs: number;
+  concurrency: number;
+  leaseMs: number;
+  /** In-process scheduler hooks (absent when the scheduler runs elsewhere). */
+  onStats?(stats: BackendStats, problems: string[]): void;
+  onCapacityChange?(poolHost: string | null, deltaGiB: number): void;
+}
+
+/** Objects found on the backend with no database row: reported, never deleted. */
+export interface Orphan {
+  reference: Record<string, string>;
+  sizeGiB: number;
+  flintId: string | null;
+}
+
+export class VolumeManager {
+  readonly queue: string;
+  readonly owner: string;
+  private worker: Worker | null = null;
+  private statsTimer: NodeJS.Timeout | null = null;
+  orphans: Orphan[] = [];
+  private readonly deps: ManagerDeps;
+
+  constructor(private readonly o: VolumeManagerOptions) {
+    this.queue = volumeQueue(o.backendHost);
+    this.owner = `${hostname()}:${process.pid}:${o.backendHost}:${Date.now()}`;
+    this.deps = {
+      db: o.db, tasks: o.tasks, quotas: o.quotas, driver: o.driver, backendHost: o.backendHost, backendName: o.backendName,
+      templates: o.templates, logger: o.logger,
+      onCapacityChange: (pool, delta) => o.onCapacityChange?.(pool, delta),
+      reschedule: (tx, volumeId, payload) => this.reschedule(tx, volumeId, payload),
+    };
+  }
+
+  get driver(): VolumeDriverCore {
+    return this.o.driver;
+  }
+
+  private handlers(): Record<string, TaskHandler> {
+    const d = this.deps;
+    return {
+      create_volume: flowHandler(d, createVolumeFlow),
+      delete_volume: flowHandler(d, deleteVolumeFlow),
+      extend_volume: flowHandler(d, extendVolumeFlow),
+      revert_to_snapshot: flowHandler(d, revertToSnapshotFlow),
+      manage_volume: flowHandler(d, manageVolumeFlow),
+      unmanage_volume: flowHandler(d, unmanageVolumeFlow),
+      upload_image: flowHandler(d, uploadImageFlow),
+      create_snapshot: flowHandler(d, createSnapshotFlow),
+      delete_snapshot: flowHandler(d, deleteSnapshotFlow),
+      initialize_connection: flowHandler(d, initializeConnectionFlow),
+      terminate_connection: flowHandler(d, terminateConnectionFlow),
+    };
+  }
+
+  private async reschedule(tx: Transaction<Database>, volumeId: string, payload: TaskPayloads['schedule_volume']): Promise<void> {
+    await this.o.tasks.enqueue(tx, {
+      kind: 'schedule_volume', queue: SCHEDULER_QUEUE, resourceType: 'volume', resourceId: volumeId, payload,
+      // The failing create task still holds the volume's key until this transaction ends.
+      dedupeKey: null,
+    });
+    setImmediate(() => this.o.tasks.notify(SCHEDULER_QUEUE));
+  }
+
+  async start(): Promise<void> {
+    const { driver, logger } = this.o;
+    await driver.doSetup();
+    await driver.checkForSetupError();
+    await this.reclaimStaleLeases();
+    await this.reexport();
+    await this.findOrphans();
+    await this.reportStats();
+    await heartbeat(this.o.db, 'flint-volume', this.o.backendHost, this.o.availabilityZone);
+    this.worker = new Worker(this.o.tasks, {
+      queues: [this.queue], owner: this.owner, handlers: this.handlers(), concurrency: this.o.concurrency, leaseMs: this.o.leaseMs, logger,
+    });
+    this.worker.start();
+    this.statsTimer = setInterval(() => {
+      void this.reportStats().catch((e) => logger.warn({ backend: this.o.backendHost, err: toFlintError(e).message }, 'stats report failed'));
+      void heartbeat(this.o.db, 'flint-volume', this.o.backendHost, this.o.availabilityZone).catch(() => undefined);
+    }, this.o.statsIntervalMs);
+    logger.info({ backend: this.o.backendHost }, 'volume manager started');
+  }
+
+  async stop(): Promise<void> {
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    await this.worker?.stop();
+    await this.o.driver.shutdown?.();
+  }
+
+  /**
+   * Tasks left running by a dead process of this host on this queue are claimable at
+   * once instead of after their lease: their owner cannot be alive.
+   */
+  private async reclaimStaleLeases(): Promise<void> {
+    const rows = await this.o.db.kysely.selectFrom('tasks').select(['id', 'leaseOwner'])
+      .where('queue', '=', this.queue).where('status', '=', 'running').execute();
+    const mine = `${hostname()}:`;
+    const dead = rows.filter((r) => {
+      if (!r.leaseOwner?.startsWith(mine)) return false;
+      const pid = Number(r.leaseOwner.split(':')[1]);
+      if (pid === process.pid) return !r.leaseOwner.endsWith(this.owner.split(':').pop()!);
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    if (dead.length === 0) return;
+    await this.o.db.kysely.updateTable('tasks').set({ leaseExpiresAt: new Date(0).toISOString() })
+      .where('id', 'in', dead.map((r) => r.id)).execute();
+    this.o.logger.info({ backend: this.o.backendHost, tasks: dead.length }, 'resuming tasks of a dead process');
+  }
+
+  /** ensure_export for every volume that should be exported. */
+  async reexport(): Promise<void> {
+    const rows = await this.o.db.kysely.selectFrom('volumes').selectAll()
+      .where('host', 'like', `${this.o.backendHost}#%`).where('exported', '=', 1).execute();
+    for (const row of rows) {
+      try {
+        const dv = await toDriverVolume(this.o.db.kysely, row, this.o.templates);
+        const u = await this.o.driver.ensureExport(dv);
+        if (u && (u.providerLocation !== undefined || u.providerAuth !== undefined)) {
+          await this.o.db.kysely.updateTable('volumes').set({
+            ...(u.providerLocation !== undefined ? { providerLocation: u.providerLocation } : {}),
+            ...(u.providerAuth !== undefined ? { providerAuth: u.providerAuth } : {}),
+            updatedAt: nowIso(),
+          }).where('id', '=', row.id).execute();
+        }
+      } catch (e) {
+        this.o.logger.error({ volume: row.id, err: toFlintError(e).message }, 'ensure_export failed');
+      }
+    }
+  }
+
+  private async findOrphans(): Promise<void> {
+    const driver = this.o.driver;
+    if (!ListBackendVolumes.is(driver)) return;
+    const objects = await driver.listBackendVolumes();
+    const known = new Set((await this.o.db.kysely.selectFrom('volumes').select('id').where('host', 'like', `${this.o.backendHost}#%`).execute()).map((r) => r.id));
+    this.orphans = objects.filter((o) => !o.flintId || !known.has(o.flintId)).map((o) => ({ reference: o.reference, sizeGiB: o.sizeGiB, flintId: o.flintId }));
+    for (const o of this.orphans) {
+      this.o.logger.warn({ backend: this.o.backendHost, reference: o.reference, flintId: o.flintId }, 'backend object has no database row (not deleted)');
+    }
+  }
+
+  async reportStats(): Promise<BackendStats> {
+    const stats = await this.o.driver.getVolumeStats(true);
+    stats.operations = supportedOperations(this.o.driver);
+    const problems = this.orphans.length > 0 ? [`${this.orphans.length} backend object(s) without a database row`] : [];
+    const row = {
+      backendHost: this.o.backendHost, backendName: this.o.backendName, availabilityZone: this.o.availabilityZone,
+      stats: JSON.stringify(stats), problems: JSON.stringify(problems), updatedAt: clock().now().toISOString(),
+    };
+    await this.o.db.kysely.insertInto('backendStats').values(row)
+      .onConflict((oc) => oc.column('backendHost').doUpdateSet({ stats: row.stats, problems: row.problems, updatedAt: row.updatedAt, availabilityZone: row.availabilityZone }))
+      .execute();
+    this.o.onStats?.(stats, problems);
+    return stats;
+  }
+}
