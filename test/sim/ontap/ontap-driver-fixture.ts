@@ -4,7 +4,7 @@ import { COMMON_BACKEND_OPTIONS } from '../../../src/config/driver-options.js';
 import { resolveOptions, type OptionValue } from '../../../src/config/options.js';
 import { ONTAP_OPTIONS } from '../../../src/drivers/netapp/ontap/ontap-options.js';
 import { OntapIscsiDriver } from '../../../src/drivers/netapp/ontap/ontap-iscsi-driver.js';
-import { logger } from '../../../src/util/logger.js';
+import { logger as rootLogger, type Logger } from '../../../src/util/logger.js';
 import type { Executor } from '../../../src/exec/executor.js';
 import type { OntapSimulator } from './ontap-simulator.js';
 
@@ -32,11 +32,13 @@ export function simOptions(sim: OntapSimulator, flavour: OntapFlavour, extra: Re
   };
 }
 
-export function driverContext(section: string, values: Record<string, OptionValue>): DriverContext {
+export function driverContext(section: string, values: Record<string, OptionValue>, logger: Logger = rootLogger): DriverContext {
   return { backendName: section, host: `test@${section}`, options: values, executor: noExec, logger, stateDir: '/tmp' };
 }
 
-export function makeOntapDriver(sim: OntapSimulator, flavour: OntapFlavour, extra: Record<string, string> = {}, section = 'ontap'): OntapIscsiDriver {
+export function makeOntapDriver(
+  sim: OntapSimulator, flavour: OntapFlavour, extra: Record<string, string> = {}, section = 'ontap', logger: Logger = rootLogger,
+): OntapIscsiDriver {
   const values = resolveOptions(section, simOptions(sim, flavour, extra), [...COMMON_BACKEND_OPTIONS, ...ONTAP_OPTIONS]);
-  return new OntapIscsiDriver(driverContext(section, values));
+  return new OntapIscsiDriver(driverContext(section, values, logger));
 }
