@@ -96,7 +96,8 @@ export class StubVolumes implements VolumeOperations {
     const v = await this.vol(id);
     await this.db.kysely.transaction().execute(async (tx) => {
       const group = await this.quotas.reserve(tx, v.projectId, { gigabytes: newSize - v.size });
-      await this.cas(id, ['available'], { size: newSize }, 'extend');
+      const r = await tx.updateTable('volumes').set({ size: newSize, updatedAt: now() }).where('id', '=', id).where('status', '=', 'available').executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw new InvalidStatus('volume', id, v.status, ['available'], 'extend');
       await this.quotas.commit(tx, group);
     });
   }

@@ -1,0 +1,111 @@
+// Keystone v3 token validation against a fake Keystone on loopback; noauth's token format.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { makeHarness, type Harness } from './harness.js';
+
+interface FakeToken { project: string; roles: string[]; expiresInMs: number }
+
+describe('auth', () => {
+  let keystone: Server;
+  let url: string;
+  let validations = 0;
+  let serviceLogins = 0;
+  const tokens = new Map<string, FakeToken>([
+    ['member-p1', { project: 'p1', roles: ['member', 'reader'], expiresInMs: 3600_000 }],
+    ['admin-ops', { project: 'ops', roles: ['admin'], expiresInMs: 3600_000 }],
+    ['soon-expired', { project: 'p1', roles: ['member'], expiresInMs: 5_000 }],
+  ]);
+  let h: Harness;
+
+  before(async () => {
+    keystone = createServer((req, res) => {
+      if (req.method === 'POST' && req.url?.startsWith('/v3/auth/tokens')) {
+        serviceLogins++;
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          const ok = JSON.parse(body).auth.identity.password.user.password === 'svc-secret';
+          res.writeHead(ok ? 201 : 401, { 'content-type': 'application/json', ...(ok ? { 'x-subject-token': 'svc-token' } : {}) });
+          res.end(JSON.stringify({ token: { expires_at: new Date(Date.now() + 3600_000).toISOString() } }));
+        });
+        return;
+      }
+      if (req.method === 'GET' && req.url?.startsWith('/v3/auth/tokens')) {
+        validations++;
+        if (req.headers['x-auth-token'] !== 'svc-token') { res.writeHead(401).end(); return; }
+        const t = tokens.get(String(req.headers['x-subject-token']));
+        if (!t) { res.writeHead(404, { 'content-type': 'application/json' }).end('{"error": {"code": 404}}'); return; }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ token: {
+          user: { id: `user-of-${req.headers['x-subject-token']}`, name: 'u', domain: { id: 'default' } },
+          project: { id: t.project, name: t.project, domain: { id: 'default' } },
+          roles: t.roles.map((r) => ({ id: r, name: r })),
+          expires_at: new Date(Date.now() + t.expiresInMs).toISOString(), issued_at: new Date().toISOString(),
+        } }));
+        return;
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => keystone.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(keystone.address() as AddressInfo).port}`;
+    h = await makeHarness({ auth: { strategy: 'keystone', keystoneUrl: url, serviceCredentials: { username: 'cinder', password: 'svc-secret', projectName: 'service' } } });
+  });
+  after(async () => {
+    await h.close();
+    await new Promise((r) => keystone.close(r));
+  });
+
+  const get = (path: string, token?: string) => h.app.inject({ method: 'GET', url: path, headers: token ? { 'x-auth-token': token } : {} });
+
+  test('no token: 401 with WWW-Authenticate naming Keystone', async () => {
+    const r = await get('/v3/p1/volumes');
+    assert.equal(r.statusCode, 401);
+    assert.equal(r.headers['www-authenticate'], `Keystone uri="${url}"`);
+    assert.ok(r.json().unauthorized);
+  });
+
+  test('an invalid token is 401; version documents need no token', async () => {
+    assert.equal((await get('/v3/p1/volumes', 'forged')).statusCode, 401);
+    assert.equal((await get('/')).statusCode, 300);
+  });
+
+  test('a member token works in its own project and is cached', async () => {
+    const before = validations;
+    assert.equal((await get('/v3/p1/volumes', 'member-p1')).statusCode, 200);
+    assert.equal((await get('/v3/p1/volumes', 'member-p1')).statusCode, 200);
+    assert.equal(validations - before, 1, 'second request served from the cache');
+    assert.equal(serviceLogins, 1);
+    const created = await h.app.inject({ method: 'POST', url: '/v3/p1/volumes', headers: { 'x-auth-token': 'member-p1' }, payload: { volume: { size: 1 } } });
+    assert.equal(created.json().volume.user_id, 'user-of-member-p1');
+    assert.ok(!('os-vol-host-attr:host' in created.json().volume), 'host attribute is for admins');
+  });
+
+  test('a token that expires within the margin is not cached', async () => {
+    const before = validations;
+    assert.equal((await get('/v3/p1/volumes', 'soon-expired')).statusCode, 401);
+    assert.equal(validations - before, 1);
+  });
+
+  test('a member cannot reach another project nor admin routes; an admin can', async () => {
+    const other = await get('/v3/p2/volumes', 'member-p1');
+    assert.equal(other.statusCode, 403);
+    assert.ok(other.json().forbidden);
+    const adminOnly = await get('/v3/p1/os-services', 'member-p1');
+    assert.equal(adminOnly.statusCode, 403);
+    const reset = await h.app.inject({ method: 'POST', url: '/v3/p1/volumes/x/action', headers: { 'x-auth-token': 'member-p1' }, payload: { 'os-reset_status': { status: 'available' } } });
+    assert.equal(reset.statusCode, 403);
+    assert.equal((await get('/v3/p2/volumes', 'admin-ops')).statusCode, 200);
+    assert.equal((await get('/v3/p2/os-services', 'admin-ops')).statusCode, 200);
+  });
+
+  test('noauth takes the user from user:project tokens and the project from the URL', async () => {
+    const n = await makeHarness();
+    const r = await n.app.inject({ method: 'POST', url: '/v3/projX/volumes', headers: { 'x-auth-token': 'alice:projY' }, payload: { volume: { size: 1 } } });
+    assert.equal(r.statusCode, 202);
+    assert.equal(r.json().volume.user_id, 'alice');
+    assert.equal(r.json().volume['os-vol-tenant-attr:tenant_id'], 'projX');
+    await n.close();
+  });
+});

@@ -1,0 +1,167 @@
+// Route tests for /volumes: create, show, list with filters/sort/pagination, update, delete, metadata, actions.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeHarness, MV, type Harness } from './harness.js';
+
+describe('volumes API', () => {
+  let h: Harness;
+  before(async () => { h = await makeHarness(); });
+  after(async () => { await h.close(); });
+
+  const create = async (volume: Record<string, unknown>, project = 'p1') => {
+    const r = await h.app.inject({ method: 'POST', url: `/v3/${project}/volumes`, payload: { volume } });
+    assert.equal(r.statusCode, 202, r.body);
+    return r.json().volume as Record<string, any>;
+  };
+
+  test('create renders Cinder\'s volume shape and show returns the same volume', async () => {
+    await h.app.inject({ method: 'POST', url: '/v3/p1/types', payload: { volume_type: { name: 'gold' } } });
+    const v = await create({ size: 2, name: 'vol-a', description: 'd', volume_type: 'gold', metadata: { a: '1' } });
+    assert.equal(v.size, 2);
+    assert.equal(v.name, 'vol-a');
+    assert.equal(v.volume_type, 'gold');
+    assert.equal(v.bootable, 'false');
+    assert.equal(v.encrypted, false);
+    assert.deepEqual(v.metadata, { a: '1' });
+    assert.equal(v['os-vol-tenant-attr:tenant_id'], 'p1');
+    assert.match(v.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
+    assert.equal(v.links[0].rel, 'self');
+    assert.ok(!('volume_type_id' in v), 'volume_type_id only from 3.63');
+    const s = await h.app.inject({ method: 'GET', url: `/v3/p1/volumes/${v.id}`, headers: MV('3.63') });
+    assert.equal(s.statusCode, 200);
+    assert.equal(s.headers['openstack-api-version'], 'volume 3.63');
+    assert.ok(s.json().volume.volume_type_id);
+    assert.equal(s.json().volume.group_id, null);
+  });
+
+  test('a volume of another project is not found for a non-admin token', async () => {
+    const v = await create({ size: 1 }, 'p2');
+    const r = await h.app.inject({ method: 'GET', url: `/v3/p2/volumes/${v.id}` });
+    assert.equal(r.statusCode, 200);
+    const missing = await h.app.inject({ method: 'GET', url: '/v3/p1/volumes/00000000-0000-0000-0000-000000000000' });
+    assert.equal(missing.statusCode, 404);
+    assert.match(missing.json().itemNotFound.message, /Volume 00000000-0000-0000-0000-000000000000 could not be found/);
+  });
+
+  test('list filters by name, status, metadata and bootable; sorts; paginates with a next link', async () => {
+    for (let i = 0; i < 5; i++) await create({ size: i + 1, name: `page-${i}`, metadata: { group: i % 2 ? 'odd' : 'even' } }, 'p3');
+    const byName = await h.app.inject({ method: 'GET', url: '/v3/p3/volumes?name=page-3' });
+    assert.deepEqual(byName.json().volumes.map((v: any) => v.name), ['page-3']);
+    const byMd = await h.app.inject({ method: 'GET', url: `/v3/p3/volumes/detail?metadata=${encodeURIComponent("{'group': 'odd'}")}` });
+    assert.deepEqual(byMd.json().volumes.map((v: any) => v.name).sort(), ['page-1', 'page-3']);
+    const sorted = await h.app.inject({ method: 'GET', url: '/v3/p3/volumes/detail?sort=size:asc' });
+    assert.deepEqual(sorted.json().volumes.map((v: any) => v.size), [1, 2, 3, 4, 5]);
+    const legacy = await h.app.inject({ method: 'GET', url: '/v3/p3/volumes/detail?sort_key=size&sort_dir=desc' });
+    assert.deepEqual(legacy.json().volumes.map((v: any) => v.size), [5, 4, 3, 2, 1]);
+    assert.equal((await h.app.inject({ method: 'GET', url: '/v3/p3/volumes?bootable=true' })).json().volumes.length, 0);
+    assert.equal((await h.app.inject({ method: 'GET', url: '/v3/p3/volumes?status=available' })).json().volumes.length, 5);
+
+    const seen: number[] = [];
+    let url: string | null = '/v3/p3/volumes/detail?sort=size:asc&limit=2';
+    while (url) {
+      const r = await h.app.inject({ method: 'GET', url });
+      const body = r.json();
+      seen.push(...body.volumes.map((v: any) => v.size));
+      url = body.volumes_links ? new URL(body.volumes_links[0].href).pathname + new URL(body.volumes_links[0].href).search : null;
+    }
+    assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+  });
+
+  test('list refuses unknown filters, bad sort keys and bad markers, naming them', async () => {
+    const f = await h.app.inject({ method: 'GET', url: '/v3/p3/volumes?colour=red' });
+    assert.equal(f.statusCode, 400);
+    assert.match(f.json().badRequest.message, /colour/);
+    const s = await h.app.inject({ method: 'GET', url: '/v3/p3/volumes?sort=shoe:asc' });
+    assert.match(s.json().badRequest.message, /sort key 'shoe'/);
+    const m = await h.app.inject({ method: 'GET', url: '/v3/p3/volumes?marker=nope' });
+    assert.equal(m.statusCode, 400);
+    assert.match(m.json().badRequest.message, /Marker volume nope/);
+    const l = await h.app.inject({ method: 'GET', url: '/v3/p3/volumes?limit=-3' });
+    assert.match(l.json().badRequest.message, /limit/);
+  });
+
+  test('all_tenants lists every project for an admin', async () => {
+    const all = await h.app.inject({ method: 'GET', url: '/v3/p1/volumes?all_tenants=1' });
+    const projects = new Set(all.json().volumes.map((v: any) => v.links[0].href.split('/')[4]));
+    assert.ok(projects.has('p1') && projects.has('p3'));
+  });
+
+  test('update changes name, description and metadata', async () => {
+    const v = await create({ size: 1, name: 'before' });
+    const r = await h.app.inject({ method: 'PUT', url: `/v3/p1/volumes/${v.id}`, payload: { volume: { name: 'after', description: 'x', metadata: { m: 'n' } } } });
+    assert.equal(r.statusCode, 200);
+    assert.equal(r.json().volume.name, 'after');
+    assert.deepEqual(r.json().volume.metadata, { m: 'n' });
+    const empty = await h.app.inject({ method: 'PUT', url: `/v3/p1/volumes/${v.id}`, payload: { volume: {} } });
+    assert.equal(empty.statusCode, 400);
+  });
+
+  test('metadata CRUD', async () => {
+    const v = await create({ size: 1, metadata: { a: '1' } });
+    const base = `/v3/p1/volumes/${v.id}/metadata`;
+    assert.deepEqual((await h.app.inject({ method: 'POST', url: base, payload: { metadata: { b: '2' } } })).json().metadata, { a: '1', b: '2' });
+    assert.deepEqual((await h.app.inject({ method: 'PUT', url: base, payload: { metadata: { c: '3' } } })).json().metadata, { c: '3' });
+    assert.deepEqual((await h.app.inject({ method: 'PUT', url: `${base}/c`, payload: { meta: { c: '4' } } })).json().meta, { c: '4' });
+    assert.deepEqual((await h.app.inject({ method: 'GET', url: `${base}/c` })).json().meta, { c: '4' });
+    const mismatch = await h.app.inject({ method: 'PUT', url: `${base}/c`, payload: { meta: { d: '4' } } });
+    assert.equal(mismatch.statusCode, 400);
+    assert.equal((await h.app.inject({ method: 'DELETE', url: `${base}/c` })).statusCode, 200);
+    assert.equal((await h.app.inject({ method: 'GET', url: `${base}/c` })).statusCode, 404);
+    assert.deepEqual((await h.app.inject({ method: 'GET', url: base })).json().metadata, {});
+  });
+
+  test('actions reach VolumeOperations with the right arguments and statuses', async () => {
+    const v = await create({ size: 1 });
+    const act = (body: unknown, headers = {}) => h.app.inject({ method: 'POST', url: `/v3/p1/volumes/${v.id}/action`, payload: body as object, headers });
+    assert.equal((await act({ 'os-extend': { new_size: 3 } })).statusCode, 202);
+    assert.equal((await h.app.inject({ method: 'GET', url: `/v3/p1/volumes/${v.id}` })).json().volume.size, 3);
+    const smaller = await act({ 'os-extend': { new_size: 2 } });
+    assert.equal(smaller.statusCode, 400);
+    assert.match(smaller.json().badRequest.message, /new_size/);
+    assert.equal((await act({ 'os-reserve': null })).statusCode, 202);
+    const again = await act({ 'os-reserve': null });
+    assert.equal(again.statusCode, 409);
+    assert.match(again.json().conflictingRequest.message, /status is reserved/);
+    assert.equal((await act({ 'os-unreserve': {} })).statusCode, 202);
+    const ic = await act({ 'os-initialize_connection': { connector: { initiator: 'iqn.1994-05.com.redhat:abc', host: 'h1' } } });
+    assert.equal(ic.statusCode, 200);
+    assert.equal(ic.json().connection_info.driver_volume_type, 'iscsi');
+    assert.equal((await act({ 'os-attach': { instance_uuid: '11111111-1111-1111-1111-111111111111', mountpoint: '/dev/vdb' } })).statusCode, 202);
+    const shown = (await h.app.inject({ method: 'GET', url: `/v3/p1/volumes/${v.id}` })).json().volume;
+    assert.equal(shown.status, 'in-use');
+    assert.equal(shown.attachments.length, 1);
+    assert.equal(shown.attachments[0].server_id, '11111111-1111-1111-1111-111111111111');
+    assert.equal(shown.attachments[0].device, '/dev/vdb');
+    assert.equal((await act({ 'os-detach': { attachment_id: shown.attachments[0].attachment_id } })).statusCode, 202);
+    assert.equal((await act({ 'os-set_bootable': { bootable: 'true' } })).statusCode, 200);
+    assert.equal((await h.app.inject({ method: 'GET', url: `/v3/p1/volumes/${v.id}` })).json().volume.bootable, 'true');
+    assert.equal((await act({ 'os-reset_status': { status: 'error' } })).statusCode, 202);
+    assert.equal((await act({ 'os-reset_status': { status: 'available' } })).statusCode, 202);
+    const rv = await act({ revert: { snapshot_id: 'x' } });
+    assert.equal(rv.statusCode, 404, 'revert needs 3.40');
+    const up = await act({ 'os-volume_upload_image': { image_name: 'relative' } });
+    assert.equal(up.statusCode, 400);
+    assert.match(up.json().badRequest.message, /image_name/);
+    const two = await act({ 'os-reserve': null, 'os-unreserve': null });
+    assert.equal(two.statusCode, 400);
+  });
+
+  test('delete honours cascade and refuses in-use volumes', async () => {
+    const v = await create({ size: 1 });
+    await h.app.inject({ method: 'POST', url: '/v3/p1/snapshots', payload: { snapshot: { volume_id: v.id } } });
+    const plain = await h.app.inject({ method: 'DELETE', url: `/v3/p1/volumes/${v.id}` });
+    assert.equal(plain.statusCode, 400);
+    assert.equal((await h.app.inject({ method: 'DELETE', url: `/v3/p1/volumes/${v.id}?cascade=true` })).statusCode, 202);
+    assert.equal((await h.app.inject({ method: 'GET', url: `/v3/p1/volumes/${v.id}` })).statusCode, 404);
+    const bad = await h.app.inject({ method: 'DELETE', url: `/v3/p1/volumes/${v.id}?cascade=maybe` });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.json().badRequest.message, /cascade/);
+  });
+
+  test('over quota is a 413 overLimit naming the resource', async () => {
+    await h.app.inject({ method: 'PUT', url: '/v3/p1/os-quota-sets/p9', payload: { quota_set: { gigabytes: 5 } } });
+    const r = await h.app.inject({ method: 'POST', url: '/v3/p9/volumes', payload: { volume: { size: 6 } } });
+    assert.equal(r.statusCode, 413);
+    assert.match(r.json().overLimit.message, /gigabytes/);
+  });
+});
