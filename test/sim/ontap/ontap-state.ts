@@ -15,7 +15,7 @@ export class SimError extends Error {
 const notFound = (errno: string, what: string, restCode = '4') => new SimError(errno, what, 404, restCode);
 
 export interface SimVolume { name: string; uuid: string; vserver: string; aggregate: string; totalBytes: number; guarantee: 'volume' | 'none'; state: 'online' | 'offline' }
-export interface SimLun { path: string; uuid: string; serial: string; vserver: string; volume: string; qtree: string; name: string; sizeBytes: number; ostype: string; spaceReserved: boolean; online: boolean }
+export interface SimLun { path: string; uuid: string; serial: string; vserver: string; volume: string; qtree: string; name: string; sizeBytes: number; ostype: string; spaceReserved: boolean; online: boolean; qosPolicy?: string }
 export interface SimIgroup { name: string; uuid: string; vserver: string; type: string; ostype: string; initiators: string[] }
 export interface SimMap { path: string; igroup: string; lunId: number }
 export interface SimPortal { address: string; port: number; tpgt: number; enabled: boolean; interfaceName: string }
@@ -29,6 +29,7 @@ export class OntapState {
   readonly igroups = new Map<string, SimIgroup>();
   maps: SimMap[] = [];
   readonly chap = new Map<string, { user: string; password: string }>();
+  readonly qosPolicies = new Set(['gold', 'silver']);
   nodeName: string;
   portals: SimPortal[];
   version = { major: 1, minor: 21, generation: 9, restMajor: 8, restMinor: 0 };
@@ -89,15 +90,16 @@ export class OntapState {
     }
   }
 
-  createLun(path: string, sizeBytes: number, ostype: string, spaceReserved: boolean): SimLun {
+  createLun(path: string, sizeBytes: number, ostype: string, spaceReserved: boolean, qosPolicy?: string): SimLun {
     const p = OntapState.splitPath(path);
     this.onlineVolume(p.volume);
+    if (qosPolicy && !this.qosPolicies.has(qosPolicy)) throw notFound('15661', `QoS policy group ${qosPolicy} does not exist`, '8454147');
     if (this.luns.has(path)) throw new SimError('9012', `LUN already exists: ${path}`, 409, '5374863');
     if (!Number.isFinite(sizeBytes) || sizeBytes < MIN_LUN) throw new SimError('9041', `Size ${sizeBytes} is too small; minimum is ${MIN_LUN}.`, 400, '5374861');
     if (spaceReserved) this.needSpace(p.volume, sizeBytes);
     const lun: SimLun = {
       path, uuid: randomUUID(), serial: `80CgL?${(this.serial++).toString(36)}`, vserver: this.vserver,
-      volume: p.volume, qtree: p.qtree, name: p.name, sizeBytes, ostype, spaceReserved, online: true,
+      volume: p.volume, qtree: p.qtree, name: p.name, sizeBytes, ostype, spaceReserved, online: true, qosPolicy,
     };
     this.luns.set(path, lun);
     return lun;

@@ -54,6 +54,7 @@ function lunRecord(s: OntapState, path: string): Json {
     location: { volume: { name: l.volume }, qtree: { name: l.qtree }, logical_unit: l.name },
     space: { size: l.sizeBytes, guarantee: { requested: l.spaceReserved, reserved: l.spaceReserved } },
     status: { state: l.online ? 'online' : 'offline', mapped: s.isMapped(l.path) },
+    ...(l.qosPolicy ? { qos_policy: { name: l.qosPolicy } } : {}),
   };
 }
 
@@ -121,7 +122,7 @@ function route(ctx: RestContext, method: string, url: URL, body: Json): RestRepl
         s.cloneLun(body.clone.source.name, body.name, reserved);
       } else {
         if (!body.os_type || body.space?.size === undefined) throw new SimError('13115', 'Fields "os_type" and "space.size" are required.', 400, '262179');
-        s.createLun(body.name, Number(body.space.size), body.os_type, reserved);
+        s.createLun(body.name, Number(body.space.size), body.os_type, reserved, body.qos_policy?.name);
       }
       return { status: 201, body: { num_records: 1, records: [lunRecord(s, body.name)] } };
     }

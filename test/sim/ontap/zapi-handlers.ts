@@ -96,7 +96,7 @@ function commonHandlers(ctx: ZapiContext): Record<string, Handler> {
       out.addNewChild('major-version', s.version.major).addNewChild('minor-version', ctx.mode === '7mode' ? Math.min(s.version.minor, 19) : s.version.minor);
     },
     'lun-create-by-size': (r, out) => {
-      const l = s.createLun(req(r, 'path'), Number(req(r, 'size')), r.getChildContent('ostype') ?? 'linux', r.getChildContent('space-reservation-enabled') !== 'false');
+      const l = s.createLun(req(r, 'path'), Number(req(r, 'size')), r.getChildContent('ostype') ?? 'linux', r.getChildContent('space-reservation-enabled') !== 'false', r.getChildContent('qos-policy-group') ?? undefined);
       out.addNewChild('actual-size', l.sizeBytes);
     },
     'lun-destroy': (r) => s.destroyLun(req(r, 'path'), r.getChildContent('force') === 'true'),

@@ -17,7 +17,12 @@ export interface LibraryConfig {
   poolPattern: RegExp;
   lunOsType: string;
   spaceReserved: boolean;
+  /** QoS policy groups exist in cluster mode only. */
+  qosSupported: boolean;
 }
+
+/** The volume-type extra spec naming an ONTAP QoS policy group for the LUN. */
+export const QOS_SPEC = 'netapp:qos_policy_group';
 
 /** Errors meaning "that LUN is not there" in either family or REST. */
 const LUN_GONE = [Z.EVDISK_ERROR_NO_SUCH_VDISK, Z.EOBJECTNOTFOUND, Z.EVOLUMEDOESNOTEXIST, Z.EVDISK_ERROR_NO_SUCH_VOLUME];
@@ -118,11 +123,13 @@ export class OntapBlockLibrary {
     if (pools.length === 0) {
       throw new BackendCapacityError(`No FlexVol has ${volume.size} GiB × ${this.cfg.sizeMultiplier} available for volume ${volume.id}.`);
     }
+    const qos = volume.extraSpecs[QOS_SPEC] ?? null;
+    if (qos && !this.cfg.qosSupported) throw new InvalidInput(`Extra spec ${QOS_SPEC} needs ONTAP cluster mode; this backend is 7-mode.`);
     let lastError: unknown = null;
     for (const pool of pools) {
       const path = lunPath(pool.name, volume.name);
       try {
-        await this.client.createLun({ path, volume: pool.name, sizeBytes: bytes, osType: this.cfg.lunOsType, spaceReserved: this.cfg.spaceReserved });
+        await this.client.createLun({ path, volume: pool.name, sizeBytes: bytes, osType: this.cfg.lunOsType, spaceReserved: this.cfg.spaceReserved, qosPolicyGroup: qos });
       } catch (e) {
         if (isNaApiError(e, Z.EVDISK_ERROR_VDISK_EXISTS, Z.EDUPLICATEENTRY)) {
           // A retried create whose first reply was lost, or a LUN left by a crash.

@@ -245,3 +245,81 @@ describe('netapp_ontap CHAP', () => {
     }
   });
 });
+
+describe('netapp_ontap stats, QoS, pools and tunnelling', () => {
+  test('stats report one pool per matching FlexVol with real capacity, thin/thick, QoS and the filter/goodness functions', async () => {
+    const sim = await OntapSimulator.start();
+    const d = makeOntapDriver(sim, 'cmode-zapi');
+    try {
+      await d.doSetup();
+      await d.checkForSetupError();
+      const v = volume(10);
+      await d.createVolume({ ...v, host: 'test@ontap#vol1' });
+      const stats = await d.getVolumeStats(true);
+      assert.deepEqual(stats.pools.map((p) => p.poolName).sort(), ['vol1', 'vol2'], 'scratch does not match vol[0-9]+');
+      const vol1 = stats.pools.find((p) => p.poolName === 'vol1')!;
+      assert.deepEqual(vol1.capacity, { known: true, totalGiB: 100, freeGiB: 90 });
+      assert.equal(vol1.provisionedCapacityGiB, 10);
+      assert.equal(vol1.thickProvisioningSupport, true);
+      assert.equal(vol1.qosSupport, true);
+      assert.equal(vol1.capabilities.utilization, 10);
+      assert.equal(vol1.filterFunction, 'capabilities.utilization < 70');
+      assert.equal(vol1.goodnessFunction, '100 - capabilities.utilization');
+      const vol2 = stats.pools.find((p) => p.poolName === 'vol2')!;
+      assert.equal(vol2.thinProvisioningSupport, true, 'vol2 has no space guarantee');
+      // Portals are re-read at stats time: a portal change reaches the next attach.
+      sim.state.portals = [{ address: '127.0.0.9', port: 3261, tpgt: 7, enabled: true, interfaceName: 'lif9' }];
+      await d.getVolumeStats(true);
+      const info = await d.initializeConnection({ ...v, providerLocation: `/vol/vol1/${v.name}` }, connector());
+      assert.equal((info.data as IscsiConnectionData).target_portal, '127.0.0.9:3261');
+    } finally {
+      await d.shutdown();
+      await sim.stop();
+    }
+  });
+
+  test('the netapp:qos_policy_group extra spec reaches the LUN in cluster mode and is refused in 7-mode', async () => {
+    for (const flavour of ['cmode-zapi', 'cmode-rest'] as OntapFlavour[]) {
+      const sim = await OntapSimulator.start();
+      const d = makeOntapDriver(sim, flavour);
+      try {
+        await d.doSetup();
+        const u = await d.createVolume({ ...volume(), extraSpecs: { 'netapp:qos_policy_group': 'gold' } });
+        assert.equal(sim.state.luns.get(u.providerLocation!)?.qosPolicy, 'gold', flavour);
+      } finally {
+        await d.shutdown();
+        await sim.stop();
+      }
+    }
+    const sim = await OntapSimulator.start({ mode: '7mode' });
+    const d = makeOntapDriver(sim, '7mode-zapi');
+    try {
+      await d.doSetup();
+      await assert.rejects(d.createVolume({ ...volume(), extraSpecs: { 'netapp:qos_policy_group': 'gold' } }), /needs ONTAP cluster mode/);
+    } finally {
+      await d.shutdown();
+      await sim.stop();
+    }
+  });
+
+  test('7-mode tunnels into netapp_vfiler and honours netapp_volume_list; a wrong vFiler fails set-up', async () => {
+    const sim = await OntapSimulator.start({ mode: '7mode', vfiler: 'vf1' });
+    const d = makeOntapDriver(sim, '7mode-zapi', { netapp_vfiler: 'vf1', netapp_volume_list: 'vol2', netapp_pool_name_search_pattern: '.+' });
+    const bad = makeOntapDriver(sim, '7mode-zapi', { netapp_vfiler: 'nope' });
+    try {
+      await d.doSetup();
+      await d.checkForSetupError();
+      const stats = await d.getVolumeStats(true);
+      assert.deepEqual(stats.pools.map((p) => p.poolName), ['vol2']);
+      assert.equal(stats.pools[0]!.qosSupport, false);
+      const u = await d.createVolume(volume());
+      assert.match(u.providerLocation!, /^\/vol\/vol2\//);
+      await bad.doSetup();
+      await assert.rejects(bad.checkForSetupError(), /vFiler nope does not exist/);
+    } finally {
+      await d.shutdown();
+      await bad.shutdown();
+      await sim.stop();
+    }
+  });
+});

@@ -67,6 +67,7 @@ export class OntapIscsiDriver
         poolPattern: pattern,
         lunOsType,
         spaceReserved: this.opt.str('netapp_lun_space_reservation') === 'enabled',
+        qosSupported: this.client.family === 'ontap_cluster',
       },
       this.log,
     );
