@@ -59,8 +59,8 @@ describe('volumes API', () => {
     const seen: number[] = [];
     let url: string | null = '/v3/p3/volumes/detail?sort=size:asc&limit=2';
     while (url) {
-      const r = await h.app.inject({ method: 'GET', url });
-      const body = r.json();
+      const r: { json(): any } = await h.app.inject({ method: 'GET', url });
+      const body: any = r.json();
       seen.push(...body.volumes.map((v: any) => v.size));
       url = body.volumes_links ? new URL(body.volumes_links[0].href).pathname + new URL(body.volumes_links[0].href).search : null;
     }

@@ -1,0 +1,254 @@
+// More than a thousand generated bad requests against the real service (VolumeApi, fake
+// backend): each gets a 4xx whose message names the problem, none a 5xx, and afterwards
+// the database holds exactly what it held before — nothing half-created, nothing stuck.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { startTestService, waitForVolumeStatus, waitForSnapshotStatus, type TestService } from '../support/test-service.js';
+
+const P = 'badin';
+
+interface Case {
+  what: string;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  body?: unknown;
+  /** Sent as is (malformed JSON). */
+  raw?: string;
+  headers?: Record<string, string>;
+  /** The message must match: it names the field, id, resource or version range at fault. */
+  names: RegExp;
+  status?: number;
+}
+
+const MV = (v: string) => ({ 'openstack-api-version': `volume ${v}` });
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function generate(ids: { volume: string; snapshot: string; type: string; qos: string }): Case[] {
+  const cases: Case[] = [];
+  const V = `/v3/${P}/volumes`;
+  const act = `${V}/${ids.volume}/action`;
+
+  // 1. Malformed JSON on every body-taking route.
+  const malformed = ['{', '{"volume": ', '{"volume": {"size": 1,}}', "{'volume': {}}", '{"a":1}}', 'nul', '[1, 2', '{"volume": {"size": 01}}', '"\\x"', '{"volume": {"size": NaN}}', '{"volume" {"size": 1}}', '{"volume": {"size": 1} // c}'];
+  const bodyRoutes: [Case['method'], string][] = [
+    ['POST', V], ['PUT', `${V}/${ids.volume}`], ['POST', act], ['POST', `/v3/${P}/snapshots`], ['POST', `/v3/${P}/types`],
+    ['POST', `/v3/${P}/qos-specs`], ['PUT', `/v3/${P}/os-quota-sets/${P}`], ['POST', `${V}/${ids.volume}/metadata`],
+    ['POST', `/v3/${P}/types/${ids.type}/extra_specs`], ['POST', `/v3/${P}/flint/schedule-explain`],
+  ];
+  for (const [method, url] of bodyRoutes) for (const raw of malformed) cases.push({ what: `malformed ${raw}`, method, url, raw, names: /Malformed request body/ });
+
+  // 2. Wrong types, signs, fractions and magnitudes for every field of volume create.
+  const badSizes: unknown[] = ['abc', true, false, [], {}, 1.5, 0.1, -1, 0, -100, 2 ** 40, 1e300, '-5', '1e3', '1.5', '', ' 1', 'ten', [1], { gb: 1 }];
+  for (const size of badSizes) cases.push({ what: `size ${JSON.stringify(size)}`, method: 'POST', url: V, body: { volume: { size } }, names: /volume\.size/ });
+  for (const size of badSizes) cases.push({ what: `extend ${JSON.stringify(size)}`, method: 'POST', url: act, body: { 'os-extend': { new_size: size } }, names: /os-extend\.new_size/ });
+  for (const size of badSizes) cases.push({ what: `explain ${JSON.stringify(size)}`, method: 'POST', url: `/v3/${P}/flint/schedule-explain`, body: { size }, names: /size/ });
+  const wrongTyped: unknown[] = [1, 1.5, true, [], ['a'], { a: 1 }];
+  for (const field of ['name', 'description', 'volume_type', 'availability_zone', 'snapshot_id', 'source_volid', 'display_name', 'imageRef']) {
+    for (const value of wrongTyped) cases.push({ what: `${field}=${JSON.stringify(value)}`, method: 'POST', url: V, body: { volume: { size: 1, [field]: value } }, names: new RegExp(`volume\\.${field}`) });
+  }
+  for (const value of ['maybe', 2, [], {}, 'yes please']) {
+    cases.push({ what: `multiattach ${value}`, method: 'POST', url: V, body: { volume: { size: 1, multiattach: value } }, names: /volume\.multiattach/ });
+    cases.push({ what: `bootable ${value}`, method: 'POST', url: act, body: { 'os-set_bootable': { bootable: value } }, names: /os-set_bootable\.bootable/ });
+    cases.push({ what: `readonly ${value}`, method: 'POST', url: act, body: { 'os-update_readonly_flag': { readonly: value } }, names: /os-update_readonly_flag\.readonly/ });
+  }
+  for (const md of ['str', [], 5, { k: 1 }, { k: true }, { k: null }, { k: 'x'.repeat(256) }, { ['k'.repeat(256)]: 'v' }, { '': 'v' }]) {
+    cases.push({ what: `metadata ${JSON.stringify(md).slice(0, 30)}`, method: 'POST', url: V, body: { volume: { size: 1, metadata: md } }, names: /volume\.metadata/ });
+    cases.push({ what: `md route ${JSON.stringify(md).slice(0, 30)}`, method: 'POST', url: `${V}/${ids.volume}/metadata`, body: { metadata: md }, names: /metadata/ });
+    cases.push({ what: `snap md ${JSON.stringify(md).slice(0, 30)}`, method: 'POST', url: `/v3/${P}/snapshots`, body: { snapshot: { volume_id: ids.volume, metadata: md } }, names: /snapshot\.metadata/ });
+  }
+  for (const extra of ['colour', 'size_gb', 'status', 'host', 'id', 'user_id', 'project_id']) {
+    cases.push({ what: `unknown field ${extra}`, method: 'POST', url: V, body: { volume: { size: 1, [extra]: 'x' } }, names: new RegExp(`volume\\.${extra}`) });
+    cases.push({ what: `unknown top ${extra}`, method: 'POST', url: V, body: { volume: { size: 1 }, [extra]: 1 }, names: new RegExp(extra) });
+  }
+  for (const body of [{}, [], 'volume', 1, null, { volumes: { size: 1 } }, { volume: null }, { volume: [] }, { volume: 'x' }]) {
+    cases.push({ what: `shape ${JSON.stringify(body)}`, method: 'POST', url: V, body, names: /volume|body/ });
+  }
+  cases.push({ what: 'no size', method: 'POST', url: V, body: { volume: { name: 'n' } }, names: /volume\.size/ });
+
+  // 3. Oversized strings.
+  for (const n of [256, 300, 1000, 5000]) {
+    cases.push({ what: `long name ${n}`, method: 'POST', url: V, body: { volume: { size: 1, name: 'n'.repeat(n) } }, names: /volume\.name/ });
+    cases.push({ what: `long rename ${n}`, method: 'PUT', url: `${V}/${ids.volume}`, body: { volume: { name: 'n'.repeat(n) } }, names: /volume\.name/ });
+    cases.push({ what: `long type ${n}`, method: 'POST', url: `/v3/${P}/types`, body: { volume_type: { name: 't'.repeat(n) } }, names: /volume_type\.name/ });
+    cases.push({ what: `long snap ${n}`, method: 'POST', url: `/v3/${P}/snapshots`, body: { snapshot: { volume_id: ids.volume, name: 's'.repeat(n) } }, names: /snapshot\.name/ });
+    cases.push({ what: `long qos ${n}`, method: 'POST', url: `/v3/${P}/qos-specs`, body: { qos_specs: { name: 'q'.repeat(n) } }, names: /qos_specs\.name/ });
+    cases.push({ what: `long spec ${n}`, method: 'POST', url: `/v3/${P}/types/${ids.type}/extra_specs`, body: { extra_specs: { k: 'v'.repeat(n) } }, names: /extra_specs\.k/ });
+  }
+  cases.push({ what: 'long description', method: 'POST', url: V, body: { volume: { size: 1, description: 'd'.repeat(70_000) } }, names: /volume\.description/ });
+  cases.push({ what: 'body over 1 MiB', method: 'POST', url: V, raw: JSON.stringify({ volume: { size: 1, description: 'd'.repeat(1_100_000) } }), names: /too large/, status: 413 });
+
+  // 4. Unknown ids.
+  for (let i = 0; i < 30; i++) {
+    const id = randomUUID();
+    const nf = new RegExp(esc(id));
+    cases.push({ what: 'get vol', method: 'GET', url: `${V}/${id}`, names: nf });
+    cases.push({ what: 'put vol', method: 'PUT', url: `${V}/${id}`, body: { volume: { name: 'x' } }, names: nf });
+    cases.push({ what: 'del vol', method: 'DELETE', url: `${V}/${id}`, names: nf });
+    cases.push({ what: 'act vol', method: 'POST', url: `${V}/${id}/action`, body: { 'os-extend': { new_size: 5 } }, names: nf });
+    cases.push({ what: 'md vol', method: 'GET', url: `${V}/${id}/metadata`, names: nf });
+    cases.push({ what: 'get snap', method: 'GET', url: `/v3/${P}/snapshots/${id}`, names: nf });
+    cases.push({ what: 'del snap', method: 'DELETE', url: `/v3/${P}/snapshots/${id}`, names: nf });
+    cases.push({ what: 'snap of unknown vol', method: 'POST', url: `/v3/${P}/snapshots`, body: { snapshot: { volume_id: id } }, names: nf });
+    cases.push({ what: 'from unknown snap', method: 'POST', url: V, body: { volume: { size: 1, snapshot_id: id } }, names: nf });
+    cases.push({ what: 'clone unknown', method: 'POST', url: V, body: { volume: { size: 1, source_volid: id } }, names: nf });
+    cases.push({ what: 'unknown type', method: 'POST', url: V, body: { volume: { size: 1, volume_type: id } }, names: nf });
+    cases.push({ what: 'get type', method: 'GET', url: `/v3/${P}/types/${id}`, names: nf });
+    cases.push({ what: 'get qos', method: 'GET', url: `/v3/${P}/qos-specs/${id}`, names: nf });
+    cases.push({ what: 'get attachment', method: 'GET', url: `/v3/${P}/attachments/${id}`, headers: MV('3.27'), names: nf });
+    cases.push({ what: 'attach unknown vol', method: 'POST', url: `/v3/${P}/attachments`, headers: MV('3.27'), body: { attachment: { volume_uuid: id } }, names: nf });
+    cases.push({ what: 'get message', method: 'GET', url: `/v3/${P}/messages/${id}`, headers: MV('3.3'), names: nf });
+    cases.push({ what: 'revert unknown snap', method: 'POST', url: act, headers: MV('3.40'), body: { revert: { snapshot_id: id } }, names: nf });
+  }
+  for (const name of ['no-such-type', 'GOLD', 'gold ', 'platinum']) {
+    cases.push({ what: `type name ${name}`, method: 'POST', url: V, body: { volume: { size: 1, volume_type: name } }, names: new RegExp(esc(name)) });
+  }
+
+  // 5. Over quota (gigabytes 50, volumes 3 for the project; one volume of 1 GiB exists).
+  for (const size of [50, 51, 60, 100, 1000, 4096, 10_000, 65_536, 1_000_000, 2_147_483_647]) {
+    cases.push({ what: `over quota ${size}`, method: 'POST', url: V, body: { volume: { size } }, names: /gigabytes|maximum/ });
+    // 1 GiB is in use, so extending to 50 would fit exactly; 51 and up do not.
+    cases.push({ what: `extend over quota ${size + 1}`, method: 'POST', url: act, body: { 'os-extend': { new_size: Math.min(size + 1, 2_147_483_647) } }, names: /gigabytes|maximum/ });
+  }
+
+  // 6. Wrong microversions.
+  for (const v of ['3.71', '3.100', '4.0', '2.0', '1.0', '3.999', 'abc', '3.', '.3', '3.0.1', 'latest1', 'v3.1', '3,1', '-3.1', '99']) {
+    for (const [method, url] of [['GET', V], ['GET', `${V}/detail`], ['POST', V], ['GET', `/v3/${P}/snapshots`], ['GET', `/v3/${P}/types`], ['GET', `/v3/${P}/limits`]] as const) {
+      cases.push({ what: `version ${v}`, method, url, headers: MV(v), body: method === 'POST' ? { volume: { size: 1 } } : undefined, names: /3\.0.*3\.70/, status: 406 });
+    }
+    cases.push({ what: `legacy version ${v}`, method: 'GET', url: V, headers: { 'openstack-volume-microversion': v }, names: /3\.0.*3\.70/, status: 406 });
+  }
+  for (const v of ['3.0', '3.26']) cases.push({ what: `attachments at ${v}`, method: 'GET', url: `/v3/${P}/attachments`, headers: MV(v), names: /3\.27/, status: 404 });
+  cases.push({ what: 'messages at 3.2', method: 'GET', url: `/v3/${P}/messages`, headers: MV('3.2'), names: /3\.3/, status: 404 });
+  cases.push({ what: 'revert at 3.39', method: 'POST', url: act, headers: MV('3.39'), body: { revert: { snapshot_id: ids.snapshot } }, names: /3\.40/, status: 404 });
+
+  // 7. Unknown and malformed actions.
+  for (const a of ['os-foo', 'os-extend2', 'extend', 'os-EXTEND', 'os-migrate_volume_x', 'delete', 'os-retype_', 'x'.repeat(300)]) {
+    cases.push({ what: `action ${a.slice(0, 20)}`, method: 'POST', url: act, body: { [a]: {} }, names: new RegExp(esc(a.slice(0, 64))) });
+    cases.push({ what: `snap action ${a.slice(0, 20)}`, method: 'POST', url: `/v3/${P}/snapshots/${ids.snapshot}/action`, body: { [a]: {} }, names: new RegExp(esc(a.slice(0, 64))) });
+  }
+  const badActions: [unknown, RegExp][] = [
+    [{}, /body/], [{ 'os-extend': {} }, /os-extend\.new_size/], [{ 'os-extend': { new_size: 1 } }, /new_size/], [{ 'os-extend': null }, /os-extend/],
+    [{ 'os-reset_status': {} }, /os-reset_status/], [{ 'os-reset_status': { status: 7 } }, /os-reset_status\.status/],
+    [{ 'os-attach': {} }, /os-attach\.mountpoint/], [{ 'os-attach': { mountpoint: '/dev/vdb' } }, /instance_uuid or host_name/],
+    [{ 'os-attach': { mountpoint: '/dev/vdb', instance_uuid: 'i', mode: 'rx' } }, /os-attach\.mode/],
+    [{ 'os-initialize_connection': {} }, /os-initialize_connection\.connector/], [{ 'os-initialize_connection': { connector: 'iqn' } }, /connector/],
+    [{ 'os-terminate_connection': null }, /os-terminate_connection/], [{ 'os-reserve': 5 }, /os-reserve/], [{ 'os-detach': 'x' }, /os-detach/],
+    [{ 'os-volume_upload_image': {} }, /image_name/], [{ 'os-volume_upload_image': { image_name: 'rel/path' } }, /image_name/],
+    [{ 'os-volume_upload_image': { image_name: '/tmp/x', disk_format: 'vmdk' } }, /disk_format/],
+    [{ 'os-reserve': null, 'os-unreserve': null }, /body|more than 1/], [{ 'os-unreserve': null }, /status is available/],
+    [{ 'os-begin_detaching': null }, /status is available/], [{ 'os-roll_detaching': null }, /status is available/],
+  ];
+  for (const [body, names] of badActions) cases.push({ what: `action body ${JSON.stringify(body).slice(0, 40)}`, method: 'POST', url: act, body, names });
+
+  // 8. Query parameters.
+  const badQueries: [string, RegExp][] = [
+    ['colour=red', /colour/], ['sort=shoe:asc', /shoe/], ['sort=size:sideways', /sideways/], ['sort_key=bogus', /bogus/], ['sort_dir=up', /direction 'up'/],
+    ['limit=-1', /limit/], ['limit=abc', /limit/], ['limit=1.5', /limit/], ['offset=-2', /offset/], [`marker=${randomUUID()}`, /Marker volume/],
+    ['all_tenants=perhaps', /all_tenants/], ['bootable=sometimes', /bootable/], ['size=big', /size/], ['size=-1', /size/],
+    ['metadata=notjson', /metadata/], ['metadata=[1]', /metadata/], ['sort=size:asc&sort_key=size', /sort_key/], ['limit=1&limit=2', /limit/],
+  ];
+  for (const [qs, names] of badQueries) for (const path of [V, `${V}/detail`]) cases.push({ what: `query ${qs}`, method: 'GET', url: `${path}?${qs}`, names });
+  for (const qs of ['cascade=maybe', 'force=2', 'colour=1']) cases.push({ what: `delete ${qs}`, method: 'DELETE', url: `${V}/${ids.volume}?${qs}`, names: new RegExp(qs.split('=')[0]!) });
+
+  // 9. Quotas, types, QoS.
+  for (const [k, v] of [['bananas', 1], ['volumes', -2], ['volumes', 'ten'], ['gigabytes', 1.5], ['snapshots', true], ['volumes', null], ['volumes', []]] as const) {
+    cases.push({ what: `quota ${k}=${JSON.stringify(v)}`, method: 'PUT', url: `/v3/${P}/os-quota-sets/${P}`, body: { quota_set: { [k]: v } }, names: new RegExp(k) });
+  }
+  cases.push({ what: 'quota empty', method: 'PUT', url: `/v3/${P}/os-quota-sets/${P}`, body: { quota_set: {} }, names: /quota_set/ });
+  cases.push({ what: 'duplicate type', method: 'POST', url: `/v3/${P}/types`, body: { volume_type: { name: 'gold' } }, names: /gold already exists/, status: 409 });
+  cases.push({ what: 'blank type', method: 'POST', url: `/v3/${P}/types`, body: { volume_type: { name: '   ' } }, names: /volume_type\.name/ });
+  for (const specs of [{ a: 1 }, { a: true }, 'x', [], { '': 'v' }]) {
+    cases.push({ what: `specs ${JSON.stringify(specs)}`, method: 'POST', url: `/v3/${P}/types/${ids.type}/extra_specs`, body: { extra_specs: specs }, names: /extra_specs/ });
+    cases.push({ what: `type specs ${JSON.stringify(specs)}`, method: 'POST', url: `/v3/${P}/types`, body: { volume_type: { name: 'new', extra_specs: specs } }, names: /volume_type\.extra_specs/ });
+  }
+  cases.push({ what: 'qos consumer', method: 'POST', url: `/v3/${P}/qos-specs`, body: { qos_specs: { name: 'q', consumer: 'middle' } }, names: /qos_specs\.consumer/ });
+  cases.push({ what: 'qos dup', method: 'POST', url: `/v3/${P}/qos-specs`, body: { qos_specs: { name: 'qos1' } }, names: /qos1 already exists/, status: 409 });
+  cases.push({ what: 'qos associate without type', method: 'GET', url: `/v3/${P}/qos-specs/${ids.qos}/associate`, names: /vol_type_id/ });
+  cases.push({ what: 'qos associate unknown type', method: 'GET', url: `/v3/${P}/qos-specs/${ids.qos}/associate?vol_type_id=nope`, names: /nope/ });
+  cases.push({ what: 'delete type in use', method: 'DELETE', url: `/v3/${P}/types/${ids.type}`, names: /in use/ });
+  cases.push({ what: 'wrong media type', method: 'POST', url: V, raw: 'size=1', headers: { 'content-type': 'text/plain' }, names: /Content-Type/, status: 415 });
+  cases.push({ what: 'unknown route', method: 'GET', url: `/v3/${P}/widgets`, names: /widgets/, status: 404 });
+  return cases;
+}
+
+describe('bad input', () => {
+  let svc: TestService;
+  let app: FastifyInstance;
+  const ids = { volume: '', snapshot: '', type: '', qos: '' };
+
+  before(async () => {
+    svc = await startTestService({ backends: { fake: { volume_driver: 'fake', fake_capacity_gib: 100000 } }, defaults: { report_interval: 1 } });
+    app = svc.app!;
+    const j = async (method: Case['method'], url: string, body?: unknown) => {
+      const r = await app.inject({ method, url, ...(body !== undefined ? { payload: body as object } : {}) });
+      assert.ok(r.statusCode < 300, `${method} ${url}: ${r.statusCode} ${r.body}`);
+      return r.json();
+    };
+    ids.type = (await j('POST', `/v3/${P}/types`, { volume_type: { name: 'gold' } })).volume_type.id;
+    ids.qos = (await j('POST', `/v3/${P}/qos-specs`, { qos_specs: { name: 'qos1' } })).qos_specs.id;
+    await j('PUT', `/v3/${P}/os-quota-sets/${P}`, { quota_set: { gigabytes: 50, volumes: 3 } });
+    ids.volume = (await j('POST', `/v3/${P}/volumes`, { volume: { size: 1, name: 'keeper', volume_type: 'gold' } })).volume.id;
+    await waitForVolumeStatus(svc, ids.volume, ['available']);
+    ids.snapshot = (await j('POST', `/v3/${P}/snapshots`, { snapshot: { volume_id: ids.volume } })).snapshot.id;
+    await waitForSnapshotStatus(svc, ids.snapshot, ['available']);
+  });
+  after(async () => { await svc?.cleanup(); });
+
+  async function counts() {
+    const k = svc.db.kysely;
+    const n = async (t: 'volumes' | 'snapshots' | 'volumeTypes' | 'qosSpecs' | 'attachments' | 'volumeMetadata' | 'snapshotMetadata' | 'volumeTypeExtraSpecs' | 'reservations' | 'messages') =>
+      Number((await k.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const usage = await k.selectFrom('quotaUsages').select(['resource', 'inUse', 'reserved']).where('projectId', '=', P).orderBy('resource').execute();
+    const tasks = Number((await k.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n')).where('status', 'not in', ['done', 'succeeded', 'completed']).executeTakeFirstOrThrow()).n);
+    return {
+      volumes: await n('volumes'), snapshots: await n('snapshots'), types: await n('volumeTypes'), qos: await n('qosSpecs'),
+      attachments: await n('attachments'), volumeMetadata: await n('volumeMetadata'), snapshotMetadata: await n('snapshotMetadata'),
+      extraSpecs: await n('volumeTypeExtraSpecs'), reservations: await n('reservations'), usage, openTasks: tasks,
+    };
+  }
+
+  test('every generated bad request gets a 4xx that names the problem, and nothing changes', async () => {
+    const cases = generate(ids);
+    assert.ok(cases.length >= 1000, `only ${cases.length} cases generated`);
+    const before = await counts();
+    const keeper = await svc.db.kysely.selectFrom('volumes').selectAll().where('id', '=', ids.volume).executeTakeFirstOrThrow();
+    const failures: string[] = [];
+    let fiveHundreds = 0;
+    for (const c of cases) {
+      const headers: Record<string, string> = { ...(c.headers ?? {}) };
+      let payload: string | undefined;
+      if (c.raw !== undefined) {
+        payload = c.raw;
+        headers['content-type'] ??= 'application/json';
+      } else if (c.body !== undefined) {
+        payload = JSON.stringify(c.body);
+        headers['content-type'] = 'application/json';
+      }
+      const r = await app.inject({ method: c.method, url: c.url, headers, ...(payload !== undefined ? { payload } : {}) });
+      if (r.statusCode >= 500) fiveHundreds++;
+      let message = '';
+      try {
+        const body = r.json() as Record<string, { code: number; message: string }>;
+        const fault = Object.values(body)[0]!;
+        message = fault.message;
+        if (fault.code !== r.statusCode) failures.push(`${c.what}: fault code ${fault.code} != ${r.statusCode}`);
+      } catch {
+        message = `<not a fault body: ${r.body.slice(0, 80)}>`;
+      }
+      const statusOk = c.status ? r.statusCode === c.status : r.statusCode >= 400 && r.statusCode < 500;
+      if (!statusOk || !c.names.test(message)) failures.push(`${c.what} (${c.method} ${c.url.slice(0, 80)}): ${r.statusCode} ${message.slice(0, 160)}`);
+    }
+    assert.equal(fiveHundreds, 0, 'no 5xx');
+    assert.deepEqual(failures, [], `${failures.length} of ${cases.length} cases failed`);
+
+    const afterCounts = await counts();
+    assert.deepEqual(afterCounts, before);
+    const keeperAfter = await svc.db.kysely.selectFrom('volumes').selectAll().where('id', '=', ids.volume).executeTakeFirstOrThrow();
+    assert.equal(keeperAfter.status, keeper.status);
+    assert.equal(keeperAfter.size, keeper.size);
+    const stuck = await svc.db.kysely.selectFrom('volumes').select('id').where('status', 'in', ['creating', 'extending', 'deleting', 'error']).execute();
+    assert.deepEqual(stuck, []);
+  });
+});
