@@ -35,7 +35,7 @@ export interface OntapSimulatorOptions {
   password?: string;
   vserver?: string;
   vfiler?: string | null;
-  tls?: { key: string; cert: string };
+  tls?: { key: string; cert: string; /** PEM CA whose client certificates authenticate (certificate style). */ clientCa?: string };
   /** FlexVols to create (default vol1 100 GiB thick, vol2 50 GiB thin, scratch 10 GiB). */
   volumes?: { name: string; sizeGiB: number; guarantee?: 'volume' | 'none' }[];
   restPageSize?: number;
@@ -65,7 +65,12 @@ export class OntapSimulator {
     }
     this.zapi = { state: this.state, mode: this.mode, vfiler: opts.vfiler ?? null, clones: new Map() };
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
-    this.server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler);
+    this.server = opts.tls
+      ? https.createServer(
+          { key: opts.tls.key, cert: opts.tls.cert, ...(opts.tls.clientCa ? { ca: opts.tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}) },
+          handler,
+        )
+      : http.createServer(handler);
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -119,6 +124,8 @@ export class OntapSimulator {
   }
 
   private authorized(req: http.IncomingMessage): boolean {
+    // Certificate style: a client certificate signed by the configured CA is enough.
+    if (this.opts.tls?.clientCa && (req.socket as import('node:tls').TLSSocket).authorized) return true;
     const h = req.headers.authorization ?? '';
     if (!h.startsWith('Basic ')) return false;
     return Buffer.from(h.slice(6), 'base64').toString('utf8') === `${this.username}:${this.password}`;

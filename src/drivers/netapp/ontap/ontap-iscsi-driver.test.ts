@@ -1,6 +1,10 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, BackendCapacityError } from '../../../errors/errors.js';
 import { resolveOptions } from '../../../config/options.js';
 import { COMMON_BACKEND_OPTIONS } from '../../../config/driver-options.js';
@@ -320,6 +324,60 @@ describe('netapp_ontap stats, QoS, pools and tunnelling', () => {
       await d.shutdown();
       await bad.shutdown();
       await sim.stop();
+    }
+  });
+});
+
+describe('netapp_ontap manage and HTTPS', () => {
+  for (const flavour of ['cmode-zapi', '7mode-zapi', 'cmode-rest'] as OntapFlavour[]) {
+    test(`${flavour}: manage by source-id (LUN UUID) and by bare LUN name renames the LUN to the volume's name`, async () => {
+      const sim = await OntapSimulator.start({ mode: flavour === '7mode-zapi' ? '7mode' : 'cmode' });
+      const d = makeOntapDriver(sim, flavour);
+      try {
+        await d.doSetup();
+        await d.checkForSetupError();
+        const a = sim.state.createLun('/vol/vol1/app-data', 3 * 1024 ** 3 + 1, 'linux', true);
+        sim.state.createLun('/vol/vol2/other', 1024 ** 3, 'linux', false);
+        const v = volume();
+        assert.equal(await d.manageExistingGetSize(v, { 'source-id': a.uuid }), 4, 'sizes round up to whole GiB');
+        const u = await d.manageExisting(v, { 'source-id': a.uuid });
+        assert.equal(u.providerLocation, `/vol/vol1/${v.name}`);
+        assert.equal(u.size, 4);
+        assert.ok(sim.state.luns.has(`/vol/vol1/${v.name}`) && !sim.state.luns.has('/vol/vol1/app-data'));
+        const w = volume();
+        const u2 = await d.manageExisting(w, { 'source-name': 'other' });
+        assert.equal(u2.providerLocation, `/vol/vol2/${w.name}`);
+        await assert.rejects(d.manageExisting(volume(), {}), /source-name .* or source-id/);
+        await assert.rejects(d.manageExistingGetSize(volume(), { 'source-id': randomUUID() }), /No LUN matches/);
+        await d.unmanage(withLoc(v, u));
+        assert.ok(sim.state.luns.has(`/vol/vol1/${v.name}`), 'unmanage leaves the LUN');
+      } finally {
+        await d.shutdown();
+        await sim.stop();
+      }
+    });
+  }
+
+  test('HTTPS: an untrusted filer certificate fails set-up; netapp_ca_cert makes it work', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ontap-drv-tls-'));
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    const sim = await OntapSimulator.start({ tls: { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') } });
+    const untrusted = makeOntapDriver(sim, 'cmode-rest', { netapp_transport_type: 'https' });
+    const trusted = makeOntapDriver(sim, 'cmode-zapi', { netapp_transport_type: 'https', netapp_ca_cert: join(dir, 'cert.pem') });
+    const missing = makeOntapDriver(sim, 'cmode-zapi', { netapp_transport_type: 'https', netapp_ca_cert: join(dir, 'absent.pem') });
+    try {
+      await assert.rejects(untrusted.doSetup(), /TLS verification failed/);
+      await trusted.doSetup();
+      await trusted.checkForSetupError();
+      await assert.rejects(missing.doSetup(), (e: unknown) => e instanceof ConfigError && /netapp_ca_cert/.test(e.message));
+    } finally {
+      await untrusted.shutdown();
+      await trusted.shutdown();
+      await sim.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

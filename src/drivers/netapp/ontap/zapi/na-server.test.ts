@@ -143,6 +143,26 @@ describe('NaServer over HTTPS', () => {
     s.close();
   });
 
+  test('certificate style authenticates with a client certificate and sends no password', async () => {
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=flint-client',
+      '-keyout', join(dir, 'ckey.pem'), '-out', join(dir, 'ccert.pem'),
+    ], { stdio: 'ignore' });
+    const clientCert = readFileSync(join(dir, 'ccert.pem'), 'utf8');
+    const csim = await OntapSimulator.start({ mode: 'cmode', tls: { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert, clientCa: clientCert } });
+    try {
+      const s = new NaServer({ host: '127.0.0.1', port: csim.port, transportType: 'https', caCert: cert, certificate: { cert: clientCert, key: readFileSync(join(dir, 'ckey.pem'), 'utf8') } });
+      assert.equal(s.style, 'CERTIFICATE');
+      assert.equal((await s.negotiateVersion()).major, 1);
+      s.close();
+      const anon = new NaServer({ host: '127.0.0.1', port: csim.port, transportType: 'https', caCert: cert, username: 'admin', password: 'wrong' });
+      await assert.rejects(anon.negotiateVersion(), NaAuthError);
+      anon.close();
+    } finally {
+      await csim.stop();
+    }
+  });
+
   test('trusts the certificate when given as CA', async () => {
     const s = new NaServer({ host: '127.0.0.1', port: sim.port, transportType: 'https', username: sim.username, password: sim.password, caCert: cert });
     assert.equal((await s.negotiateVersion()).major, 1);
