@@ -381,3 +381,34 @@ describe('netapp_ontap manage and HTTPS', () => {
     }
   });
 });
+
+describe('netapp_ontap igroup reuse', () => {
+  for (const flavour of ['cmode-zapi', '7mode-zapi', 'cmode-rest'] as OntapFlavour[]) {
+    test(`${flavour}: an existing openstack- igroup of the right OS type (iscsi or mixed) is reused; others are not`, async () => {
+      const sim = await OntapSimulator.start({ mode: flavour === '7mode-zapi' ? '7mode' : 'cmode' });
+      const d = makeOntapDriver(sim, flavour);
+      try {
+        await d.doSetup();
+        const v = withLoc(volume(), await d.createVolume(volume()));
+        const c1 = connector();
+        sim.state.createIgroup('openstack-legacy', 'mixed', 'linux');
+        sim.state.addInitiator('openstack-legacy', c1.initiator as string);
+        await d.initializeConnection(v, c1);
+        assert.deepEqual(sim.state.maps.map((m) => m.igroup), ['openstack-legacy']);
+        const c2 = connector();
+        sim.state.createIgroup('openstack-windows', 'iscsi', 'windows');
+        sim.state.addInitiator('openstack-windows', c2.initiator as string);
+        sim.state.createIgroup('hand-made', 'iscsi', 'linux');
+        sim.state.addInitiator('hand-made', c2.initiator as string);
+        await d.initializeConnection(v, c2);
+        const made = sim.state.maps.map((m) => m.igroup).find((g) => g !== 'openstack-legacy')!;
+        assert.match(made, /^openstack-[0-9a-f-]{36}$/);
+        assert.equal(sim.state.igroups.get(made)!.ostype, 'linux');
+        assert.equal(sim.state.igroups.get(made)!.type, 'iscsi');
+      } finally {
+        await d.shutdown();
+        await sim.stop();
+      }
+    });
+  }
+});

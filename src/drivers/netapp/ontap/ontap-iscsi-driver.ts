@@ -1,7 +1,7 @@
 // The netapp_ontap volume driver for iSCSI: a thin shell that wires options to the
 // client, the block library and the iSCSI attacher, and reports typed stats.
 import { Options } from '../../../config/options.js';
-import { InvalidInput } from '../../../errors/errors.js';
+import { BackendError, InvalidInput } from '../../../errors/errors.js';
 import type { Logger } from '../../../util/logger.js';
 import type { DriverContext, VolumeDriverCore } from '../../interface/core.js';
 import { supportedOperations, type Clone, type CreateFromSnapshot, type Extend, type ListBackendVolumes, type Manage, type Snapshots, type ValidateConnector } from '../../interface/capabilities.js';
@@ -12,7 +12,6 @@ import type { OntapSanClient } from './client/san-client.js';
 import { checkRequiredOptions, createSanClient } from './client-factory.js';
 import { GiB, OntapBlockLibrary } from './ontap-block-library.js';
 import { IscsiAttacher } from './iscsi-attacher.js';
-import { BackendError } from '../../../errors/errors.js';
 
 export const DRIVER_VERSION = '1.0.0';
 const DEFAULT_FILTER = 'capabilities.utilization < 70';

@@ -4,7 +4,7 @@ import type { NaElement } from '../zapi/na-element.js';
 import { EDUPLICATEENTRY, ESTATUSFAILED, NaApiError, isNaApiError } from '../zapi/na-errors.js';
 import { ZapiClientBase, bool, igroupFrom } from './zapi-client-base.js';
 import { splitLunPath, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo } from './san-client.js';
-import { sleep } from '../../../../util/clock.js';
+import { clock, sleep } from '../../../../util/clock.js';
 
 export class Zapi7modeClient extends ZapiClientBase {
   readonly family = 'ontap_7mode' as const;
@@ -39,12 +39,12 @@ export class Zapi7modeClient extends ZapiClientBase {
     }
   }
 
-  async cloneLun(volume: string, sourcePath: string, destPath: string, spaceReserved: boolean): Promise<void> {
+  async cloneLun(_volume: string, sourcePath: string, destPath: string, spaceReserved: boolean): Promise<void> {
     const res = await this.invoke('clone-start', { 'source-path': sourcePath, 'destination-path': destPath, 'no-snap': true });
     const info = res.path('clone-id', 'clone-id-info');
     const opId = info?.getChildContent('clone-op-id');
     const volUuid = info?.getChildContent('volume-uuid');
-    const deadline = Date.now() + this.cloneTimeoutMs;
+    const deadline = clock().now().getTime() + this.cloneTimeoutMs;
     for (let delay = 10; ; delay = Math.min(delay * 2, 1000)) {
       const status = await this.invoke('clone-list-status', { 'clone-id': { 'clone-id-info': { 'clone-op-id': opId, 'volume-uuid': volUuid } } });
       const op = status.path('status', 'ops-info');
@@ -53,10 +53,9 @@ export class Zapi7modeClient extends ZapiClientBase {
       if (state === 'failed') {
         throw new NaApiError(ESTATUSFAILED, `clone of ${sourcePath} failed: ${op?.getChildContent('reason') ?? 'no reason given'}`, 'clone-list-status');
       }
-      if (Date.now() > deadline) throw new NaApiError(ESTATUSFAILED, `clone of ${sourcePath} still running after ${this.cloneTimeoutMs} ms`, 'clone-list-status');
+      if (clock().now().getTime() > deadline) throw new NaApiError(ESTATUSFAILED, `clone of ${sourcePath} still running after ${this.cloneTimeoutMs} ms`, 'clone-list-status');
       await sleep(delay);
     }
-    void volume;
     if (!spaceReserved) await this.invoke('lun-set-space-reservation-info', { path: destPath, enable: false });
   }
 

@@ -1,6 +1,6 @@
 // The ZAPI calls 7-mode and cluster mode share (lun-create-by-size, lun-destroy, lun-map…);
 // the subclasses add the family-specific listing, cloning and iSCSI calls.
-import { NaElement } from '../zapi/na-element.js';
+import { NaElement, type NaStructMap } from '../zapi/na-element.js';
 import type { NaServer } from '../zapi/na-server.js';
 import { EAPINOTFOUND, EVDISK_ERROR_INITGROUP_EXISTS, EVDISK_ERROR_INITGROUP_HAS_NODE, NaApiError, isNaApiError } from '../zapi/na-errors.js';
 import type { CreateLunRequest, FlexVolInfo, IgroupInfo, IscsiPortal, LunInfo, LunMapInfo, OntapSanClient } from './san-client.js';
@@ -20,8 +20,8 @@ export abstract class ZapiClientBase implements OntapSanClient {
     return this.calls;
   }
 
-  protected invoke(api: string, inputs?: Record<string, unknown>, tunnel = true): Promise<NaElement> {
-    return this.server.invokeSuccessfully(NaElement.create(api, inputs as never), tunnel);
+  protected invoke(api: string, inputs?: NaStructMap, tunnel = true): Promise<NaElement> {
+    return this.server.invokeSuccessfully(NaElement.create(api, inputs), tunnel);
   }
 
   async connect(): Promise<string> {
@@ -34,7 +34,7 @@ export abstract class ZapiClientBase implements OntapSanClient {
   }
 
   async createLun(req: CreateLunRequest): Promise<void> {
-    const inputs: Record<string, unknown> = {
+    const inputs: NaStructMap = {
       path: req.path,
       size: req.sizeBytes,
       ostype: req.osType,

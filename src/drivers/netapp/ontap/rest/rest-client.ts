@@ -65,11 +65,10 @@ export class OntapRestClient implements OntapSanClient {
   /** One REST call with retries for transport faults, 5xx and busy answers; errors become NaApiError. */
   async send(method: string, path: string, body?: Json): Promise<Json> {
     const tries = Math.max(1, this.opts.tries ?? 3);
-    const svmPath = path;
     for (let attempt = 1; ; attempt++) {
       try {
         this.calls++;
-        const reply = await this.http.request(method, svmPath, body ? JSON.stringify(body) : null, {
+        const reply = await this.http.request(method, path, body ? JSON.stringify(body) : null, {
           Accept: 'application/json',
           'Content-Type': 'application/json',
         });

@@ -2,7 +2,7 @@
 // to a filer or DFM servlet, retries what is safe to retry, and turns status="failed"
 // into NaApiError. The password only ever goes into the Authorization header.
 import { HttpTransport, type HttpTransportOptions } from '../http-transport.js';
-import { NaElement } from './na-element.js';
+import { NaElement, type NaStructMap } from './na-element.js';
 import { EAPIERROR, ESTATUSFAILED, NaApiError, NaHttpError, NaTransportError } from './na-errors.js';
 import { sleep } from '../../../../util/clock.js';
 import type { Logger } from '../../../../util/logger.js';
@@ -171,13 +171,13 @@ export class NaServer {
 
   /**
    * Runs a `*-get-iter` call to the end, following next-tag, and returns every record
-   * under attributes-list. `build` makes a fresh request element for each page.
+   * under attributes-list (`inputs` holds query / desired-attributes).
    */
-  async iterate(api: string, inputs: Record<string, unknown> = {}, maxRecords = 100): Promise<NaElement[]> {
+  async iterate(api: string, inputs: NaStructMap = {}, maxRecords = 100): Promise<NaElement[]> {
     const out: NaElement[] = [];
     let tag: string | null = null;
     do {
-      const req = NaElement.create(api, inputs as never).addNewChild('max-records', maxRecords);
+      const req = NaElement.create(api, inputs).addNewChild('max-records', maxRecords);
       if (tag) req.addNewChild('tag', tag);
       const res = await this.invokeSuccessfully(req);
       const list = res.getChildByName('attributes-list');
