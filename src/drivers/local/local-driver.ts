@@ -59,7 +59,8 @@ export class LocalDriver implements VolumeDriverCore {
 
   private controlPort(): number {
     const v = this.ctx.options['tgtd_control_port'];
-    return v === null || v === undefined ? this.opt.int('target_port') : Number(v);
+    // tgtd accepts -C up to 32767; distinct portal ports still give distinct sockets.
+    return v === null || v === undefined ? this.opt.int('target_port') % 32768 : Number(v);
   }
 
   async doSetup(): Promise<void> {
@@ -146,6 +147,7 @@ export class LocalDriver implements VolumeDriverCore {
     // Cinder's manager removes the export first too; never leave a target on a deleted file.
     await this.removeExport(volume);
     await this.wipeAndRemove(volume.name);
+    await this.pool.setUnmanaged(volume.name, false);
   }
 
   private async wipeAndRemove(name: string): Promise<void> {
@@ -265,6 +267,7 @@ export class LocalDriver implements VolumeDriverCore {
       if ((await this.target.listExports()).some((iqn) => iqn.endsWith(`:${name}`))) throw new Conflict(`Backend file ${name} is exported; unexport it first.`);
       await rename(this.pool.path(name), this.pool.path(volume.name));
     }
+    await this.pool.setUnmanaged(name, false);
     // The LUN must show the whole GiB the volume is accounted as.
     const size = Math.max(1, Math.ceil((await this.pool.size(volume.name)) / GiB));
     await this.pool.resize(volume.name, size);
@@ -273,6 +276,7 @@ export class LocalDriver implements VolumeDriverCore {
 
   async unmanage(volume: DriverVolume): Promise<void> {
     await this.exports.forget(volume.name);
+    if (await this.pool.exists(volume.name)) await this.pool.setUnmanaged(volume.name, true);
   }
 
   async listBackendVolumes(): Promise<BackendVolumeObject[]> {
@@ -283,12 +287,13 @@ export class LocalDriver implements VolumeDriverCore {
       const id = name.startsWith(prefix) && name.endsWith(suffix ?? '') ? name.slice(prefix.length, name.length - (suffix ?? '').length) : null;
       const flintId = id && /^[0-9a-f-]{36}$/i.test(id) ? id : null;
       const isExported = exported.has(`${this.opt.str('iscsi_target_prefix')}${name}`);
+      const managed = flintId !== null && !(await this.pool.isUnmanaged(name));
       out.push({
         reference: { 'source-name': name },
         sizeGiB: Math.ceil((await this.pool.size(name)) / GiB),
         flintId,
-        safeToManage: !flintId && !isExported,
-        reasonNotSafe: flintId ? 'already managed' : isExported ? 'volume is exported' : null,
+        safeToManage: !managed && !isExported,
+        reasonNotSafe: managed ? 'already managed' : isExported ? 'volume is exported' : null,
       });
     }
     return out;

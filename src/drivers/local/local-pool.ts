@@ -5,7 +5,7 @@ import { copyFile, mkdir, open, readFile, rm, stat, statfs, truncate, writeFile 
 import { join, resolve } from 'node:path';
 import type { Executor } from '../../exec/executor.js';
 import type { Logger } from '../../util/logger.js';
-import { BackendError, InvalidInput } from '../../errors/errors.js';
+import { BackendError, Conflict, InvalidInput } from '../../errors/errors.js';
 
 const GiB = 1024 ** 3;
 
@@ -97,14 +97,30 @@ export class LocalPool {
     return (await stat(this.path(name))).size;
   }
 
-  /** A new sparse file of `sizeGiB`; an existing one of the same size is kept (idempotent). */
+  /** A new sparse file of `sizeGiB`; an existing one of the same size is kept (idempotent), another size conflicts. */
   async createFile(name: string, sizeGiB: number): Promise<void> {
     const fh = await open(this.path(name), 'a');
     try {
-      if ((await fh.stat()).size < sizeGiB * GiB) await fh.truncate(sizeGiB * GiB);
+      const size = (await fh.stat()).size;
+      if (size === 0) await fh.truncate(sizeGiB * GiB);
+      else if (size !== sizeGiB * GiB) throw new Conflict(`Backend file ${name} already exists with ${size} bytes, not ${sizeGiB} GiB.`);
     } finally {
       await fh.close();
     }
+  }
+
+  /**
+   * Unmanaged files keep their names (the manage reference stays valid); a hidden marker
+   * says Flint let go of them, so listings call them safe to manage.
+   */
+  async setUnmanaged(name: string, unmanaged: boolean): Promise<void> {
+    const marker = join(this.dir, `.unmanaged-${name}`);
+    if (unmanaged) await writeFile(marker, '');
+    else await rm(marker, { force: true });
+  }
+
+  async isUnmanaged(name: string): Promise<boolean> {
+    return stat(join(this.dir, `.unmanaged-${name}`)).then(() => true, () => false);
   }
 
   /**
