@@ -1,0 +1,70 @@
+// The `flint` command line: every resource's commands, plus `serve`.
+import { Command, CommanderError } from 'commander';
+import { ApiError } from './client.js';
+import { OperationFailed } from './wait.js';
+import * as volumeCreate from './commands/volume/create.js';
+import * as volumeList from './commands/volume/list.js';
+import * as volumeShow from './commands/volume/show.js';
+import * as volumeDelete from './commands/volume/delete.js';
+import * as volumeExtend from './commands/volume/extend.js';
+import * as volumeAttach from './commands/volume/attach.js';
+import * as volumeDetach from './commands/volume/detach.js';
+import * as snapshotCreate from './commands/snapshot/create.js';
+import * as snapshotList from './commands/snapshot/list.js';
+import * as snapshotDelete from './commands/snapshot/delete.js';
+import * as typeCreate from './commands/type/create.js';
+import * as typeList from './commands/type/list.js';
+import * as typeSet from './commands/type/set.js';
+import * as backendList from './commands/backend/list.js';
+import * as scheduleExplain from './commands/schedule/explain.js';
+
+export function buildProgram(): Command {
+  const program = new Command('flint')
+    .description('Flint: block storage control plane (OpenStack Block Storage v3 API)')
+    .option('--url <url>', 'API URL (env FLINT_URL, default http://127.0.0.1:8776)')
+    .option('--project <id>', 'project id (env FLINT_PROJECT, default admin)')
+    .option('--token <token>', 'Keystone token (env FLINT_TOKEN or OS_TOKEN)')
+    .showHelpAfterError();
+
+  const groups: [string, string, { register(c: Command): void }[]][] = [
+    ['volume', 'Volumes', [volumeCreate, volumeList, volumeShow, volumeDelete, volumeExtend, volumeAttach, volumeDetach]],
+    ['snapshot', 'Snapshots', [snapshotCreate, snapshotList, snapshotDelete]],
+    ['type', 'Volume types', [typeCreate, typeList, typeSet]],
+    ['backend', 'Backends and pools', [backendList]],
+    ['schedule', 'Placement', [scheduleExplain]],
+  ];
+  for (const [name, description, commands] of groups) {
+    const group = program.command(name).description(description);
+    for (const c of commands) c.register(group);
+  }
+
+  program.command('serve')
+    .description('Run Flint: API, scheduler and volume managers (all roles by default)')
+    .option('--role <roles>', 'run only these roles, comma separated: api, scheduler, volume@BACKEND')
+    .option('--config <file>', 'configuration file (INI)')
+    .option('--listen <addr:port>', 'API listen address')
+    .option('--allow-insecure-noauth', 'allow noauth on a non-loopback address')
+    // serve.ts is the lead's; imported lazily so the CLI builds without it.
+    .action(async (o) => (await import('./commands/serve.js')).serve(o));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof ApiError || e instanceof OperationFailed || e instanceof Error) {
+      process.stderr.write(`flint: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`flint: ${String(e)}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv).then((code) => { process.exitCode = code; });
+}
