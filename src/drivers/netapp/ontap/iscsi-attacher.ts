@@ -111,7 +111,9 @@ export class IscsiAttacher {
       await this.client.setChap(initiator, username, secret);
       auth = formatChapAuth({ method: 'CHAP', username, secret });
     }
-    const location = formatIscsiLocation({ portal: `${portal.address}:${portal.port}`, tpgt: portal.tpgt, iqn, lun });
+    // With multipath the host gets every enabled portal (target_portals); otherwise the first.
+    const all = connector.multipath ? portals.filter((p) => p.enabled).map((p) => `${p.address}:${p.port}`) : [];
+    const location = formatIscsiLocation({ portal: `${portal.address}:${portal.port}`, portals: all.length > 1 ? all : undefined, tpgt: portal.tpgt, iqn, lun });
     return iscsiConnectionInfo(volumeId, location, auth);
   }
 

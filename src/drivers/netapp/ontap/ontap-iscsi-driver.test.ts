@@ -194,6 +194,15 @@ for (const flavour of ['cmode-zapi', '7mode-zapi', 'cmode-rest'] as OntapFlavour
       const data = info.data as IscsiConnectionData;
       assert.equal(data.target_iqn, sim.state.nodeName);
       assert.equal(data.target_portal, '127.0.0.1:3260', 'the disabled portal listed first is skipped');
+      assert.equal(data.target_portals, undefined);
+      // Cached portals are refreshed at stats time; then a multipath host sees both enabled ones.
+      sim.state.portals.push({ address: '127.0.0.3', port: 3260, tpgt: 1002, enabled: true, interfaceName: 'lif3' });
+      await d.getVolumeStats(true);
+      const mp = (await d.initializeConnection(v, { ...c, multipath: true })).data as IscsiConnectionData;
+      assert.deepEqual(mp.target_portals, ['127.0.0.1:3260', '127.0.0.3:3260']);
+      assert.deepEqual(mp.target_luns, [mp.target_lun, mp.target_lun]);
+      sim.state.portals.pop();
+      await d.getVolumeStats(true);
       const igroup = sim.state.maps.find((m) => m.path === v.providerLocation)!.igroup;
       assert.match(igroup, /^openstack-/);
       // Someone deletes the igroup: the cached name is stale and must be replaced.
