@@ -23,6 +23,7 @@ import { NotFound, NotSupported } from '../errors/errors.js';
 import type { AuthConfig } from '../api/deps.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { heartbeat } from './heartbeat.js';
+import { ImageStore } from '../volume/image-store.js';
 
 export type Role = 'api' | 'scheduler' | `volume@${string}`;
 
@@ -165,6 +166,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     defaultVolumeType: cfg.defaults.default_volume_type as string | null,
     rpcTimeoutMs: (cfg.defaults.rpc_response_timeout as number) * 1000,
     maxVolumeSizeGiB: cfg.defaults.max_volume_size_gib as number,
+    images: new ImageStore((cfg.defaults.image_dir as string | null) ?? join(cfg.statePath, 'images')),
   });
 
   let app: FastifyInstance | null = null;

@@ -26,7 +26,7 @@ export interface CreateVolumeRequest {
   multiattach?: boolean;
   bootable?: boolean;
   schedulerHints?: { sameHost?: string[]; differentHost?: string[] };
-  /** Flint extension: a qcow2/raw file on the Flint host to copy onto the new volume. */
+  /** Flint extension: the name of a qcow2/raw file in Flint's image directory to copy onto the new volume. */
   imagePath?: string | null;
 }
 
@@ -85,8 +85,8 @@ export interface VolumeOperations {
   unmanageVolume(ctx: RequestContext, id: string): Promise<void>;
   setBootable(ctx: RequestContext, id: string, bootable: boolean): Promise<void>;
   setReadonly(ctx: RequestContext, id: string, readonly: boolean): Promise<void>;
-  /** Flint extension: copy the volume to an image file on the Flint host. */
-  uploadToImage(ctx: RequestContext, id: string, imagePath: string, diskFormat: string): Promise<void>;
+  /** Copy the volume to a new image file named `imageName` in Flint's image directory. */
+  uploadToImage(ctx: RequestContext, id: string, imageName: string, diskFormat: string): Promise<void>;
 
   createSnapshot(ctx: RequestContext, req: CreateSnapshotRequest): Promise<SnapshotRow>;
   deleteSnapshot(ctx: RequestContext, id: string, opts?: { force?: boolean }): Promise<void>;

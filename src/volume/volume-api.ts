@@ -19,6 +19,7 @@ import {
   getVolume, nowIso, qosSpecsOfType, setMetadata, volumeQueue, type Tx,
 } from './volume-repository.js';
 import { AttachFlows } from './attach-flows.js';
+import type { ImageStore } from './image-store.js';
 
 export interface VolumeApiConfig {
   defaultAvailabilityZone: string;
@@ -26,6 +27,8 @@ export interface VolumeApiConfig {
   /** How long synchronous actions (initialize_connection) wait for their backend. */
   rpcTimeoutMs: number;
   maxVolumeSizeGiB: number;
+  /** Image files are named relative to this store. */
+  images: ImageStore;
 }
 
 const MAX_NAME = 255;
@@ -75,7 +78,10 @@ export class VolumeApi implements VolumeOperations {
     checkName('name', req.name);
     checkName('description', req.description);
     checkMetadata(req.metadata);
-    if (req.snapshotId && req.sourceVolid) throw new InvalidInput('Give at most one of snapshot_id and source_volid.');
+    if ([req.snapshotId, req.sourceVolid, req.imagePath].filter(Boolean).length > 1) {
+      throw new InvalidInput('Give at most one source: snapshot_id, source_volid or an image.');
+    }
+    const imagePath = req.imagePath ? this.cfg.images.existing('image', req.imagePath) : null;
     const id = newId();
     const now = nowIso();
     const row = await this.db.kysely.transaction().execute(async (tx) => {
@@ -120,11 +126,11 @@ export class VolumeApi implements VolumeOperations {
       await setMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
       if (sourceHost) {
         // A volume from a snapshot or clone lives where its source lives.
-        await this.enqueue(tx, 'create_volume', v, { reservation, excludeHosts: [], imagePath: req.imagePath ?? null });
+        await this.enqueue(tx, 'create_volume', v, { reservation, excludeHosts: [], imagePath });
       } else {
         await this.tasks.enqueue(tx, {
           kind: 'schedule_volume', queue: SCHEDULER_QUEUE, resourceType: 'volume', resourceId: id, dedupeKey: `volume:${id}`,
-          payload: { reservation, excludeHosts: [], hints: req.schedulerHints ?? {}, imagePath: req.imagePath ?? null } satisfies TaskPayloads['schedule_volume'],
+          payload: { reservation, excludeHosts: [], hints: req.schedulerHints ?? {}, imagePath } satisfies TaskPayloads['schedule_volume'],
         });
       }
       return v;
@@ -299,13 +305,13 @@ export class VolumeApi implements VolumeOperations {
     });
   }
 
-  async uploadToImage(ctx: RequestContext, id: string, imagePath: string, diskFormat: string): Promise<void> {
+  async uploadToImage(ctx: RequestContext, id: string, imageName: string, diskFormat: string): Promise<void> {
     if (!['raw', 'qcow2'].includes(diskFormat)) throw new InvalidInput(`disk_format '${diskFormat}' is not supported (allowed: raw, qcow2).`);
-    if (!imagePath.startsWith('/')) throw new InvalidInput('image path must be absolute.');
+    const path = this.cfg.images.fresh('image_name', imageName);
     const v = await this.db.kysely.transaction().execute(async (tx) => {
       const cur = await getVolume(tx, ctx, id);
       const row = await casVolume(tx, id, ALLOWED_FROM.upload, { status: 'uploading' }, 'upload');
-      await this.enqueue(tx, 'upload_image', row, { imagePath, diskFormat, previousStatus: cur.status });
+      await this.enqueue(tx, 'upload_image', row, { imagePath: path, diskFormat, previousStatus: cur.status });
       return row;
     });
     this.tasks.notify(volumeQueue(backendHostOf(v.host!)));

@@ -23,6 +23,8 @@ import type { TaskPayloads } from './task-kinds.js';
 import { SCHEDULER_QUEUE, nowIso, toDriverVolume, volumeQueue, type NameTemplates } from './volume-repository.js';
 import { heartbeat } from '../service/heartbeat.js';
 
+const FINISHED_TASK_RETENTION_MS = 24 * 3600_000;
+
 export interface VolumeManagerOptions {
   db: Db;
   tasks: TaskQueue;
@@ -114,6 +116,8 @@ export class VolumeManager {
     this.statsTimer = setInterval(() => {
       void this.reportStats().catch((e) => logger.warn({ backend: this.o.backendHost, err: toFlintError(e).message }, 'stats report failed'));
       void heartbeat(this.o.db, 'flint-volume', this.o.backendHost, this.o.availabilityZone).catch(() => undefined);
+      // Finished tasks are history; a day of them is enough to debug with.
+      void this.o.tasks.purge(FINISHED_TASK_RETENTION_MS).catch(() => undefined);
     }, this.o.statsIntervalMs);
     logger.info({ backend: this.o.backendHost }, 'volume manager started');
   }
