@@ -1,12 +1,25 @@
 // Per-pool state built from a stats report: capabilities by Cinder's names, compiled expressions, usage.
 import type { BackendStats, Capacity, PoolStats } from '../drivers/interface/stats.js';
 import { capabilityCell, type CapabilityCell } from './extra-specs-ops.js';
-import { toVariables, type CompiledExpression, type Value, type Variables } from './expression/index.js';
+import { toVariables, type CompiledExpression, type Slot, type Value, type Variables } from './expression/index.js';
 
 /** A filter_function or goodness_function as configured: compiled, or the reason it would not compile. */
 export type ExpressionSlot =
-  | { source: string; compiled: CompiledExpression; error?: undefined }
-  | { source: string; compiled?: undefined; error: string };
+  | { source: string; compiled: CompiledExpression; error?: undefined; request?: RequestBinding }
+  | { source: string; compiled?: undefined; error: string; request?: undefined };
+
+/** The request variables bound for the placement in progress, cached on the shared slot. */
+export interface RequestBinding {
+  owner: object;
+  frame: Slot[];
+}
+
+/** A pool expression with its pool variables resolved (once per stats report). */
+export interface PoolExpression {
+  slot: ExpressionSlot;
+  /** capabilities.* / stats.* values in the compiled expression's order; empty if it did not compile. */
+  poolFrame: Slot[];
+}
 
 /**
  * Capacity consumed on a pool. Immutable: a placement replaces the pool's usage object, so
@@ -18,8 +31,8 @@ export interface PoolUsage {
   readonly allocatedGiB: number;
   readonly provisionedGiB: number;
   readonly volumes: number;
-  /** The same numbers by Cinder's names, read by expressions before capabilities.* and stats.*. */
-  readonly vars: Variables;
+  /** The same numbers by Cinder's names, in LIVE_CAPABILITIES order, for expressions and extra specs. */
+  readonly live: readonly Slot[];
 }
 
 /** One pool, immutable until its backend's next stats report. */
@@ -38,17 +51,17 @@ export interface PoolEntry {
   readonly totalGiB: number;
   readonly volumeBackendName: string;
   /** Capabilities for extra-spec matching: PoolStats fields by Cinder's names plus stats.capabilities. */
-  readonly capabilities: Readonly<Record<string, CapabilityCell>>;
+  readonly capabilities: ReadonlyMap<string, CapabilityCell>;
   readonly exprCapabilities: Variables;
   readonly exprStats: Variables;
-  readonly filterFunction: ExpressionSlot | null;
-  readonly goodnessFunction: ExpressionSlot | null;
+  readonly filterFunction: PoolExpression | null;
+  readonly goodnessFunction: PoolExpression | null;
   /** Why this pool's expressions cannot be used, for the backend's status. */
   readonly expressionErrors: readonly string[];
 }
 
-/** Capability names whose values change as volumes are placed; looked up in PoolUsage. */
-export const LIVE_CAPABILITIES = new Set(['free_capacity_gb', 'allocated_capacity_gb', 'provisioned_capacity_gb', 'total_volumes']);
+/** Capability names whose values change as volumes are placed; read from PoolUsage.live in this order. */
+export const LIVE_CAPABILITIES: readonly string[] = ['free_capacity_gb', 'allocated_capacity_gb', 'provisioned_capacity_gb', 'total_volumes'];
 
 function capacityValue(c: Capacity, pick: 'totalGiB' | 'freeGiB'): Value {
   return c.known ? c[pick] : c.reason;
@@ -88,8 +101,9 @@ export function buildPoolEntries(
     };
     if (p.filterFunction !== undefined) named.filter_function = p.filterFunction;
     if (p.goodnessFunction !== undefined) named.goodness_function = p.goodnessFunction;
-    const capabilities: Record<string, CapabilityCell> = Object.create(null);
-    for (const k of Object.keys(named)) capabilities[k] = capabilityCell(named[k]);
+    const capabilities = new Map<string, CapabilityCell>();
+    for (const k of Object.keys(named)) capabilities.set(k, capabilityCell(named[k]));
+    const exprCapabilities = toVariables(named);
     const hostStats = toVariables({
       host: backendHost,
       volume_backend_name: report.volumeBackendName,
@@ -102,11 +116,16 @@ export function buildPoolEntries(
       allocated_capacity_gb: p.allocatedCapacityGiB,
       reserved_percentage: p.reservedPercentage,
     });
-    const filterFunction = p.filterFunction?.trim() ? compile(p.filterFunction) : null;
-    const goodnessFunction = p.goodnessFunction?.trim() ? compile(p.goodnessFunction) : null;
+    const bind = (source: string | undefined): PoolExpression | null => {
+      if (!source?.trim()) return null;
+      const slot = compile(source);
+      return { slot, poolFrame: slot.compiled ? slot.compiled.bindPool(exprCapabilities, hostStats) : [] };
+    };
+    const filterFunction = bind(p.filterFunction);
+    const goodnessFunction = bind(p.goodnessFunction);
     const expressionErrors: string[] = [];
-    if (filterFunction?.error) expressionErrors.push(`filter_function '${filterFunction.source}' is invalid: ${filterFunction.error}`);
-    if (goodnessFunction?.error) expressionErrors.push(`goodness_function '${goodnessFunction.source}' is invalid: ${goodnessFunction.error}`);
+    if (filterFunction?.slot.error) expressionErrors.push(`filter_function '${filterFunction.slot.source}' is invalid: ${filterFunction.slot.error}`);
+    if (goodnessFunction?.slot.error) expressionErrors.push(`goodness_function '${goodnessFunction.slot.source}' is invalid: ${goodnessFunction.slot.error}`);
     return {
       backendHost,
       backendName,
@@ -121,7 +140,7 @@ export function buildPoolEntries(
       totalGiB: p.capacity.known ? p.capacity.totalGiB : NaN,
       volumeBackendName: report.volumeBackendName,
       capabilities,
-      exprCapabilities: toVariables(named),
+      exprCapabilities,
       exprStats: hostStats,
       filterFunction,
       goodnessFunction,
@@ -131,12 +150,8 @@ export function buildPoolEntries(
 }
 
 function usage(capacity: Capacity, freeGiB: number, allocatedGiB: number, provisionedGiB: number, volumes: number): PoolUsage {
-  const vars: Record<string, Value> = Object.create(null);
-  vars.free_capacity_gb = capacity.known ? freeGiB : capacity.reason;
-  vars.allocated_capacity_gb = allocatedGiB;
-  vars.provisioned_capacity_gb = provisionedGiB;
-  vars.total_volumes = volumes;
-  return { freeGiB, allocatedGiB, provisionedGiB, volumes, vars };
+  const live: Slot[] = [capacity.known ? freeGiB : capacity.reason, allocatedGiB, provisionedGiB, volumes];
+  return { freeGiB, allocatedGiB, provisionedGiB, volumes, live };
 }
 
 export function initialUsage(e: PoolEntry): PoolUsage {
@@ -157,6 +172,21 @@ export function giveBack(e: PoolEntry, u: PoolUsage, sizeGiB: number): PoolUsage
 
 /** A capability by Cinder's name, live values included; undefined if the pool does not report it. */
 export function lookupCapability(e: PoolEntry, u: PoolUsage, key: string): CapabilityCell | undefined {
-  if (LIVE_CAPABILITIES.has(key)) return capabilityCell(u.vars[key]);
-  return Object.hasOwn(e.capabilities, key) ? e.capabilities[key] : undefined;
+  const live = LIVE_CAPABILITIES.indexOf(key);
+  if (live >= 0) return capabilityCell(u.live[live] as Value);
+  return e.capabilities.get(key);
+}
+
+const columns = new WeakMap<readonly PoolEntry[], Map<string, (CapabilityCell | undefined)[]>>();
+
+/** One capability across every pool of a pool list, built once per list (pool lists never change in place). */
+export function capabilityColumn(pools: readonly PoolEntry[], key: string): readonly (CapabilityCell | undefined)[] {
+  let byKey = columns.get(pools);
+  if (byKey === undefined) columns.set(pools, (byKey = new Map()));
+  let col = byKey.get(key);
+  if (col === undefined) {
+    col = pools.map((p) => p.capabilities.get(key));
+    byKey.set(key, col);
+  }
+  return col;
 }

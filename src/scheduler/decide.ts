@@ -1,5 +1,5 @@
 // One pass of filtering and weighing over a snapshot of pool state; the hot loop of placement.
-import type { PoolEntry, PoolUsage } from './backend-state.js';
+import { capabilityColumn, type PoolEntry, type PoolUsage } from './backend-state.js';
 import type { PoolFilter } from './filters/pool-filter.js';
 import type { RequestContext } from './request-context.js';
 import type { PoolWeigher } from './weighers/pool-weigher.js';
@@ -33,14 +33,16 @@ export interface DecisionRecord {
 }
 
 // Scratch buffers reused across placements (placement is synchronous, never re-entered).
-let candidateBuf = new Int32Array(1024);
+let bufA = new Int32Array(1024);
+let bufB = new Int32Array(1024);
 let totalBuf = new Float64Array(1024);
 let rawBuf = new Float64Array(1024);
 
 function ensure(n: number): void {
-  if (candidateBuf.length >= n) return;
-  const size = Math.max(n, candidateBuf.length * 2);
-  candidateBuf = new Int32Array(size);
+  if (bufA.length >= n) return;
+  const size = Math.max(n, bufA.length * 2);
+  bufA = new Int32Array(size);
+  bufB = new Int32Array(size);
   totalBuf = new Float64Array(size);
   rawBuf = new Float64Array(size);
 }
@@ -54,6 +56,10 @@ export function newRecord(n: number, weighers: number): DecisionRecord {
   };
 }
 
+/**
+ * Filters run one after another over the surviving pools (as Cinder's filter_all chain does),
+ * so a pool's verdict is the first filter that rejects it; then every weigher scores the survivors.
+ */
 export function decide(
   snap: Snapshot,
   ctx: RequestContext,
@@ -64,38 +70,52 @@ export function decide(
   const { pools, usage } = snap;
   const n = pools.length;
   ensure(n);
-  const cand = candidateBuf;
+  ctx.specColumns = ctx.capabilitySpecs.map((s) => capabilityColumn(pools, s.capability));
+  let from = bufA;
+  let to = bufB;
+  for (let i = 0; i < n; i++) from[i] = i;
+  let count = n;
   const nf = filters.length;
   const rejected = new Array<number>(nf).fill(0);
   const examples: number[][] = Array.from({ length: nf }, () => []);
-  let c = 0;
-  outer: for (let i = 0; i < n; i++) {
-    const p = pools[i];
-    const u = usage[i];
-    for (let f = 0; f < nf; f++) {
-      if (!filters[f].passes(p, u, ctx)) {
-        rejected[f]++;
-        if (examples[f].length < SUMMARY_EXAMPLES) examples[f].push(i);
-        if (record) record.rejectedBy[i] = f;
-        continue outer;
+  for (let f = 0; f < nf && count > 0; f++) {
+    const filter = filters[f];
+    if (filter.active !== undefined && !filter.active(ctx)) continue;
+    const kept = filter.filterAll(pools, usage, ctx, from, count, to);
+    if (kept < count) {
+      rejected[f] = count - kept;
+      // Both lists are in pool order: walk them together to find who was dropped.
+      const ex = examples[f];
+      for (let k = 0, j = 0; k < count; k++) {
+        const i = from[k];
+        if (j < kept && to[j] === i) j++;
+        else {
+          if (ex.length < SUMMARY_EXAMPLES) ex.push(i);
+          if (record) record.rejectedBy[i] = f;
+          else if (ex.length >= SUMMARY_EXAMPLES) break;
+        }
       }
     }
-    cand[c++] = i;
+    const t = from;
+    from = to;
+    to = t;
+    count = kept;
   }
+  const cand = from;
+  const c = count;
 
   const total = totalBuf;
   total.fill(0, 0, c);
   const raw = rawBuf;
   for (let w = 0; w < weighers.length; w++) {
     const weigher = weighers[w];
+    weigher.weighAll(pools, usage, ctx, cand, c, raw);
     let min = Infinity;
     let max = -Infinity;
     let maxFinite = -Infinity;
     for (let k = 0; k < c; k++) {
-      const i = cand[k];
-      const r = weigher.weigh(pools[i], usage[i], ctx);
-      raw[k] = r;
-      if (record) record.raw[w][i] = r;
+      const r = raw[k];
+      if (record) record.raw[w][cand[k]] = r;
       if (r < min) min = r;
       if (r > max) max = r;
       if (r !== Infinity && r > maxFinite) maxFinite = r;

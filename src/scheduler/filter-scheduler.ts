@@ -4,7 +4,7 @@ import type { BackendStats } from '../drivers/interface/stats.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { logger as rootLogger, type Logger } from '../util/logger.js';
 import type { Explanation, Placement, PlacementRequest, PoolState, Scheduler } from './scheduler.js';
-import { buildPoolEntries, consume, giveBack, initialUsage, type ExpressionSlot, type PoolEntry, type PoolUsage } from './backend-state.js';
+import { LIVE_CAPABILITIES, buildPoolEntries, consume, giveBack, initialUsage, type ExpressionSlot, type PoolEntry, type PoolUsage } from './backend-state.js';
 import { decide, type Snapshot } from './decide.js';
 import { explainPools, lazyExplanation, summarize } from './explanation.js';
 import { compileExpression } from './expression/index.js';
@@ -199,7 +199,7 @@ export class FilterScheduler implements Scheduler {
     if (slot === undefined) {
       this.compilations++;
       try {
-        slot = { source, compiled: compileExpression(source) };
+        slot = { source, compiled: compileExpression(source, { live: LIVE_CAPABILITIES }) };
       } catch (e) {
         slot = { source, error: e instanceof Error ? e.message : String(e) };
       }
@@ -231,8 +231,8 @@ export class FilterScheduler implements Scheduler {
     const used = new Set<string>();
     for (const entries of this.backends.values()) {
       for (const e of entries) {
-        if (e.filterFunction) used.add(e.filterFunction.source);
-        if (e.goodnessFunction) used.add(e.goodnessFunction.source);
+        if (e.filterFunction) used.add(e.filterFunction.slot.source);
+        if (e.goodnessFunction) used.add(e.goodnessFunction.slot.source);
       }
     }
     for (const k of this.compiled.keys()) if (!used.has(k)) this.compiled.delete(k);

@@ -6,18 +6,46 @@ import { MAX_NODES } from './parser.js';
 /** Plain data looked up by key; build it with Object.create(null) when keys come from users. */
 export type Variables = Readonly<Record<string, Value>>;
 
-/** What an expression may read. Only own properties of these objects are visible. */
+/** What an expression may read, as namespaces of plain data. Only own properties are visible. */
 export interface ExpressionScope {
   capabilities: Variables;
   stats: Variables;
   volume: Variables;
   qos: Variables;
   extra: Variables;
-  /** Values that change between stats reports (free capacity, volume count); read before capabilities.* and stats.*. */
+  /** Values that change between stats reports, for the expression's `live` names (see CompileOptions). */
   live: Variables | null;
 }
 
-type Compiled = (s: ExpressionScope) => Value;
+/** Marks a variable the data does not have; reading it is an "unknown variable" error. */
+export const MISSING: unique symbol = Symbol('missing');
+export type Slot = Value | typeof MISSING;
+
+/**
+ * The variables of one evaluation, resolved ahead of time into arrays so that the hot path
+ * does no lookups by name: `pool` is bound once per stats report (capabilities.*, stats.*),
+ * `request` once per placement (volume.*, qos.*, extra.*), `live` per pool usage.
+ */
+export interface Frame {
+  pool: readonly Slot[];
+  live: readonly Slot[];
+  request: readonly Slot[];
+}
+
+export interface CompileOptions {
+  /**
+   * Names under capabilities.* and stats.* whose values change between stats reports
+   * (free_capacity_gb…): read from Frame.live at the same index as in this list.
+   */
+  live?: readonly string[];
+}
+
+export interface VariableRef {
+  namespace: Namespace;
+  key: string;
+}
+
+type Compiled = (f: Frame) => Value;
 
 /** Evaluation steps allowed per call. The tree has at most MAX_NODES nodes and no loops, so this is a backstop. */
 export const MAX_STEPS = MAX_NODES * 2;
@@ -61,33 +89,33 @@ function tick(): void {
   if (++steps > MAX_STEPS) fail(`expression took more than ${MAX_STEPS} steps`);
 }
 
-function compileNode(n: Node): Compiled {
+function compileNode(n: Node, L: Layout): Compiled {
   switch (n.type) {
     case 'literal': {
       const v = n.value;
       return () => v;
     }
     case 'variable':
-      return compileVariable(n.namespace, n.key);
+      return L.variable(n.namespace, n.key);
     case 'unary': {
-      const a = compileNode(n.arg);
+      const a = compileNode(n.arg, L);
       if (n.op === 'not') return (s) => (tick(), !truthy(a(s)));
       if (n.op === '-') return (s) => (tick(), -num(a(s), "unary '-'"));
       return (s) => (tick(), num(a(s), "unary '+'"));
     }
     case 'logical': {
-      const l = compileNode(n.left);
-      const r = compileNode(n.right);
+      const l = compileNode(n.left, L);
+      const r = compileNode(n.right, L);
       return n.op === 'and' ? (s) => (tick(), truthy(l(s)) && truthy(r(s))) : (s) => (tick(), truthy(l(s)) || truthy(r(s)));
     }
     case 'ternary': {
-      const t = compileNode(n.test);
-      const a = compileNode(n.then);
-      const b = compileNode(n.otherwise);
+      const t = compileNode(n.test, L);
+      const a = compileNode(n.then, L);
+      const b = compileNode(n.otherwise, L);
       return (s) => (tick(), truthy(t(s)) ? a(s) : b(s));
     }
     case 'call': {
-      const args = n.args.map(compileNode);
+      const args = n.args.map((a) => compileNode(a, L));
       if (n.fn === 'abs') {
         const a = args[0];
         return (s) => (tick(), Math.abs(num(a(s), 'abs()')));
@@ -102,7 +130,7 @@ function compileNode(n: Node): Compiled {
       };
     }
     case 'binary':
-      return compileBinary(n.op, compileNode(n.left), compileNode(n.right));
+      return compileBinary(n.op, compileNode(n.left, L), compileNode(n.right, L));
   }
 }
 
@@ -136,45 +164,100 @@ function compileBinary(op: string, l: Compiled, r: Compiled): Compiled {
   throw new Error(`unreachable operator ${op}`);
 }
 
-function compileVariable(ns: Namespace, key: string): Compiled {
-  const name = `${ns}.${key}`;
-  const missing = () => fail(`unknown variable '${name}'`);
-  if (ns === 'capabilities' || ns === 'stats') {
-    return (s) => {
+/** Collects the variables an expression reads and assigns each its frame index. */
+class Layout {
+  readonly pool: VariableRef[] = [];
+  readonly request: VariableRef[] = [];
+  constructor(readonly live: readonly string[]) {}
+
+  variable(ns: Namespace, key: string): Compiled {
+    const name = `${ns}.${key}`;
+    const missing = () => fail(`unknown variable '${name}'`);
+    const li = ns === 'capabilities' || ns === 'stats' ? this.live.indexOf(key) : -1;
+    if (li >= 0) {
+      return (f) => {
+        tick();
+        const v = f.live[li];
+        return v === MISSING ? missing() : v;
+      };
+    }
+    const list = ns === 'capabilities' || ns === 'stats' ? this.pool : this.request;
+    let i = list.findIndex((r) => r.namespace === ns && r.key === key);
+    if (i < 0) i = list.push({ namespace: ns, key }) - 1;
+    if (list === this.pool) {
+      return (f) => {
+        tick();
+        const v = f.pool[i];
+        return v === MISSING ? missing() : v;
+      };
+    }
+    return (f) => {
       tick();
-      const live = s.live;
-      if (live !== null && Object.hasOwn(live, key)) return live[key];
-      const vars = s[ns];
-      return Object.hasOwn(vars, key) ? vars[key] : missing();
+      const v = f.request[i];
+      return v === MISSING ? missing() : v;
     };
   }
-  return (s) => {
-    tick();
-    const vars = s[ns];
-    return Object.hasOwn(vars, key) ? vars[key] : missing();
-  };
+}
+
+function lookup(vars: Variables | null, key: string): Slot {
+  return vars !== null && Object.hasOwn(vars, key) ? vars[key] : MISSING;
 }
 
 /** A parsed expression ready to run many times. */
 export class CompiledExpression {
   private readonly run: Compiled;
+  private readonly layout: Layout;
 
   constructor(
     readonly source: string,
     tree: Node,
+    options: CompileOptions = {},
   ) {
-    this.run = compileNode(tree);
+    this.layout = new Layout(options.live ?? []);
+    this.run = compileNode(tree, this.layout);
+  }
+
+  /** capabilities.* and stats.* variables (other than live ones), in Frame.pool order. */
+  get poolVariables(): readonly VariableRef[] {
+    return this.layout.pool;
+  }
+
+  /** volume.*, qos.* and extra.* variables, in Frame.request order. */
+  get requestVariables(): readonly VariableRef[] {
+    return this.layout.request;
+  }
+
+  /** Resolve the pool's variables once (per stats report). */
+  bindPool(capabilities: Variables, stats: Variables): Slot[] {
+    return this.layout.pool.map((r) => lookup(r.namespace === 'capabilities' ? capabilities : stats, r.key));
+  }
+
+  /** Resolve the request's variables once (per placement). */
+  bindRequest(volume: Variables, qos: Variables, extra: Variables): Slot[] {
+    return this.layout.request.map((r) => lookup(r.namespace === 'volume' ? volume : r.namespace === 'qos' ? qos : extra, r.key));
   }
 
   /** Hot path: returns the value, or an EvalFailure (never throws for a bad value or unknown variable). */
-  tryEvaluate(scope: ExpressionScope): Value | EvalFailure {
+  tryRun(frame: Frame): Value | EvalFailure {
     steps = 0;
     try {
-      return this.run(scope);
+      return this.run(frame);
     } catch (e) {
       if (e instanceof EvalFailure) return e;
       throw e;
     }
+  }
+
+  /** Convenience: evaluate against namespaces of plain data; live names come from scope.live, else capabilities. */
+  tryEvaluate(scope: ExpressionScope): Value | EvalFailure {
+    return this.tryRun({
+      pool: this.bindPool(scope.capabilities, scope.stats),
+      live: this.layout.live.map((k) => {
+        const v = lookup(scope.live, k);
+        return v === MISSING ? lookup(scope.capabilities, k) : v;
+      }),
+      request: this.bindRequest(scope.volume, scope.qos, scope.extra),
+    });
   }
 
   /** Returns the value or throws ExpressionEvaluationError naming the expression and the problem. */

@@ -69,8 +69,11 @@ describe('expression language', () => {
 
   test('live values override capabilities and stats', () => {
     const s = scope({ live: toVariables({ free_capacity_gb: 7 }) });
-    assert.equal(ev('capabilities.free_capacity_gb', s), 7);
-    assert.equal(ev('stats.free_capacity_gb', s), 7);
+    const live = { live: ['free_capacity_gb'] };
+    assert.equal(compileExpression('capabilities.free_capacity_gb', live).evaluate(s), 7);
+    assert.equal(compileExpression('stats.free_capacity_gb', live).evaluate(s), 7);
+    assert.equal(compileExpression('capabilities.free_capacity_gb').evaluate(s), 40, 'not live unless named so');
+    assert.deepEqual(compileExpression('capabilities.a + volume.b * capabilities.a', live).poolVariables, [{ namespace: 'capabilities', key: 'a' }]);
   });
 
   test('unknown variables are a clear error at evaluation; the hot path returns a failure, not a throw', () => {

@@ -16,4 +16,19 @@ export class AvailabilityZoneFilter implements PoolFilter {
     if (!az) return `no zone requested (pool is in ${pool.availabilityZone})`;
     return this.passes(pool, u, ctx) ? `in zone ${az}` : `in zone ${pool.availabilityZone}, volume wants zone ${az}`;
   }
+
+  active(ctx: RequestContext): boolean {
+    return !!ctx.req.volume.availabilityZone;
+  }
+
+  // Each filter carries its own copy of this loop so the `this.passes` call is monomorphic and
+  // inlined; one shared loop calling eight filter classes would be a megamorphic call per pool.
+  filterAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
+    let kept = 0;
+    for (let k = 0; k < count; k++) {
+      const i = from[k];
+      if (this.passes(pools[i], usage[i], ctx)) to[kept++] = i;
+    }
+    return kept;
+  }
 }

@@ -9,9 +9,9 @@ const NO_MULTIATTACH = -2;
 const WRONG_BACKEND = -3;
 const NO_PROVISIONING = -4;
 
-function firstMismatch(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): number {
+function firstMismatch(pool: PoolEntry, u: PoolUsage, ctx: RequestContext, pi: number): number {
   if (ctx.req.volume.multiattach && !pool.stats.multiattach) return NO_MULTIATTACH;
-  if (ctx.volumeBackendName !== null && !ctx.volumeBackendName.matches(pool.capabilities.volume_backend_name)) return WRONG_BACKEND;
+  if (ctx.volumeBackendName !== null && !ctx.volumeBackendName.matches(pool.capabilities.get('volume_backend_name')!)) return WRONG_BACKEND;
   const pt = ctx.provisioningType;
   if (pt !== null) {
     const ok = pt === 'thin' ? pool.stats.thinProvisioningSupport : pt === 'thick' ? pool.stats.thickProvisioningSupport : false;
@@ -19,8 +19,9 @@ function firstMismatch(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): numb
   }
   const specs = ctx.capabilitySpecs;
   for (let i = 0; i < specs.length; i++) {
-    const cell = lookupCapability(pool, u, specs[i].capability);
-    if (cell === undefined || !specs[i].matcher.matches(cell)) return i;
+    const spec = specs[i];
+    const cell = spec.live < 0 ? ctx.specColumns[i][pi] : lookupCapability(pool, u, spec.capability);
+    if (cell === undefined || !spec.matcher.matches(cell)) return i;
   }
   return OK;
 }
@@ -28,12 +29,12 @@ function firstMismatch(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): numb
 export class CapabilitiesFilter implements PoolFilter {
   readonly name = 'CapabilitiesFilter';
 
-  passes(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): boolean {
-    return firstMismatch(pool, u, ctx) === OK;
+  passes(pool: PoolEntry, u: PoolUsage, ctx: RequestContext, pi: number): boolean {
+    return firstMismatch(pool, u, ctx, pi) === OK;
   }
 
-  describe(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): string {
-    const i = firstMismatch(pool, u, ctx);
+  describe(pool: PoolEntry, u: PoolUsage, ctx: RequestContext, pi: number): string {
+    const i = firstMismatch(pool, u, ctx, pi);
     switch (i) {
       case OK: {
         const n = ctx.capabilitySpecs.length + (ctx.volumeBackendName ? 1 : 0) + (ctx.provisioningType ? 1 : 0);
@@ -55,5 +56,20 @@ export class CapabilitiesFilter implements PoolFilter {
     if (cell === undefined) return `does not report capability '${spec.capability}' (extra spec ${spec.specKey}='${spec.matcher.requirement}')`;
     const why = spec.matcher.numericMismatch(cell) ? ' (not a number)' : '';
     return `capability ${spec.capability}='${cell.raw}'${why} does not satisfy ${spec.specKey}='${spec.matcher.requirement}'`;
+  }
+
+  active(ctx: RequestContext): boolean {
+    return ctx.req.volume.multiattach || ctx.volumeBackendName !== null || ctx.provisioningType !== null || ctx.capabilitySpecs.length > 0;
+  }
+
+  // Each filter carries its own copy of this loop so the `this.passes` call is monomorphic and
+  // inlined; one shared loop calling eight filter classes would be a megamorphic call per pool.
+  filterAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
+    let kept = 0;
+    for (let k = 0; k < count; k++) {
+      const i = from[k];
+      if (this.passes(pools[i], usage[i], ctx, i)) to[kept++] = i;
+    }
+    return kept;
   }
 }

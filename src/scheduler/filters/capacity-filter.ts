@@ -73,4 +73,15 @@ export class CapacityFilter implements PoolFilter {
           : `fits ${gib(size)}, ${gib(free)} free ${reserved}`;
     }
   }
+
+  // Each filter carries its own copy of this loop so the `this.passes` call is monomorphic and
+  // inlined; one shared loop calling eight filter classes would be a megamorphic call per pool.
+  filterAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
+    let kept = 0;
+    for (let k = 0; k < count; k++) {
+      const i = from[k];
+      if (this.passes(pools[i], usage[i], ctx)) to[kept++] = i;
+    }
+    return kept;
+  }
 }

@@ -26,4 +26,12 @@ export class CapacityWeigher implements PoolWeigher {
     if (!pool.capacity.known) return `capacity ${pool.capacity.reason}`;
     return `${gib(virtualFree(pool, u, ctx))} ${checksThin(pool, ctx) ? 'virtual ' : ''}free after reserve`;
   }
+
+  // Own copy of the loop per weigher, so `this.weigh` is monomorphic (see PoolFilter.filterAll).
+  weighAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
+    for (let k = 0; k < count; k++) {
+      const i = cand[k];
+      out[k] = this.weigh(pools[i], usage[i], ctx);
+    }
+  }
 }

@@ -7,9 +7,9 @@ import { EvalFailure } from '../expression/index.js';
 import type { PoolWeigher } from './pool-weigher.js';
 
 function rating(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): number | EvalFailure | string {
-  const slot = pool.goodnessFunction;
-  if (slot === null) return 0;
-  const r = runPoolExpression(slot, pool, u, ctx);
+  const expr = pool.goodnessFunction;
+  if (expr === null) return 0;
+  const r = runPoolExpression(expr, u, ctx);
   if (r instanceof EvalFailure) return r;
   const n = typeof r === 'boolean' ? (r ? 1 : 0) : r;
   if (typeof n !== 'number') return n;
@@ -26,12 +26,20 @@ export class GoodnessWeigher implements PoolWeigher {
   }
 
   describe(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): string {
-    const slot = pool.goodnessFunction;
+    const slot = pool.goodnessFunction?.slot ?? null;
     if (slot === null) return 'no goodness_function: rated 0';
     const r = rating(pool, u, ctx);
     if (r instanceof EvalFailure) return `goodness_function '${slot.source}' failed: ${r.message}; rated 0`;
     if (typeof r !== 'number') return `goodness_function '${slot.source}' gave '${r}', not a number; rated 0`;
     if (r < 0 || r > 100) return `goodness_function '${slot.source}' gave ${r}, outside 0..100; rated 0`;
     return `goodness_function '${slot.source}' = ${r}`;
+  }
+
+  // Own copy of the loop per weigher, so `this.weigh` is monomorphic (see PoolFilter.filterAll).
+  weighAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
+    for (let k = 0; k < count; k++) {
+      const i = cand[k];
+      out[k] = this.weigh(pools[i], usage[i], ctx);
+    }
   }
 }

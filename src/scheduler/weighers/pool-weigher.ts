@@ -9,6 +9,8 @@ export interface PoolWeigher {
   readonly multiplier: number;
   /** Hot path: the raw score (may be +Infinity for infinite capacity). */
   weigh(pool: PoolEntry, usage: PoolUsage, ctx: RequestContext): number;
+  /** Batch form of weigh() over cand[0..count), raw scores into out[0..count). Cinder's weigh_objects. */
+  weighAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void;
   /** What the raw score means, built only when an explanation is read. */
   describe(pool: PoolEntry, usage: PoolUsage, ctx: RequestContext): string;
 }
