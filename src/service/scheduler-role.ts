@@ -41,6 +41,7 @@ export class SchedulerRole {
   }
 
   async start(): Promise<void> {
+    await this.o.tasks.releaseDeadLocalLeases(SCHEDULER_QUEUE, this.o.owner, this.o.logger);
     await this.loadStats();
     this.poll = setInterval(() => void this.loadStats().catch(() => undefined), this.o.statsPollMs);
     this.worker = new Worker(this.o.tasks, {

@@ -8,6 +8,8 @@ import type { Db } from '../db/database.js';
 import { Conflict } from '../errors/errors.js';
 import { newId } from '../util/ids.js';
 import { clock } from '../util/clock.js';
+import { hostname } from 'node:os';
+import type { Logger } from '../util/logger.js';
 
 export type TaskStatus = 'pending' | 'running' | 'done' | 'failed';
 
@@ -147,6 +149,32 @@ export class TaskQueue {
   /** Tell local waiters that a task ended. */
   notifyDone(id: string): void {
     this.events.emit(`done:${id}`);
+  }
+
+  /**
+   * Tasks left running on `queue` by a dead process of this host are claimable at once
+   * instead of after their lease: their owner (`host:pid:…`) cannot be alive.
+   */
+  async releaseDeadLocalLeases(queue: string, currentOwner: string, log?: Logger): Promise<number> {
+    const rows = await this.db.kysely.selectFrom('tasks').select(['id', 'leaseOwner'])
+      .where('queue', '=', queue).where('status', '=', 'running').execute();
+    const prefix = `${hostname()}:`;
+    const dead = rows.filter((r) => {
+      if (!r.leaseOwner?.startsWith(prefix) || r.leaseOwner === currentOwner) return false;
+      const pid = Number(r.leaseOwner.split(':')[1]);
+      if (pid === process.pid) return false;
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    if (dead.length === 0) return 0;
+    await this.db.kysely.updateTable('tasks').set({ leaseExpiresAt: new Date(0).toISOString() })
+      .where('id', 'in', dead.map((r) => r.id)).execute();
+    log?.info({ queue, tasks: dead.length }, 'resuming tasks of a dead process');
+    return dead.length;
   }
 
   /** Remove finished tasks older than `olderThanMs`. */

@@ -104,7 +104,7 @@ export class VolumeManager {
     const { driver, logger } = this.o;
     await driver.doSetup();
     await driver.checkForSetupError();
-    await this.reclaimStaleLeases();
+    await this.o.tasks.releaseDeadLocalLeases(this.queue, this.owner, this.o.logger);
     await this.reexport();
     await this.findOrphans();
     await this.reportStats();
@@ -126,31 +126,6 @@ export class VolumeManager {
     if (this.statsTimer) clearInterval(this.statsTimer);
     await this.worker?.stop();
     await this.o.driver.shutdown?.();
-  }
-
-  /**
-   * Tasks left running by a dead process of this host on this queue are claimable at
-   * once instead of after their lease: their owner cannot be alive.
-   */
-  private async reclaimStaleLeases(): Promise<void> {
-    const rows = await this.o.db.kysely.selectFrom('tasks').select(['id', 'leaseOwner'])
-      .where('queue', '=', this.queue).where('status', '=', 'running').execute();
-    const mine = `${hostname()}:`;
-    const dead = rows.filter((r) => {
-      if (!r.leaseOwner?.startsWith(mine)) return false;
-      const pid = Number(r.leaseOwner.split(':')[1]);
-      if (pid === process.pid) return !r.leaseOwner.endsWith(this.owner.split(':').pop()!);
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    });
-    if (dead.length === 0) return;
-    await this.o.db.kysely.updateTable('tasks').set({ leaseExpiresAt: new Date(0).toISOString() })
-      .where('id', 'in', dead.map((r) => r.id)).execute();
-    this.o.logger.info({ backend: this.o.backendHost, tasks: dead.length }, 'resuming tasks of a dead process');
   }
 
   /** ensure_export for every volume that should be exported. */
