@@ -39,6 +39,8 @@ export interface OntapSimulatorOptions {
   /** FlexVols to create (default vol1 100 GiB thick, vol2 50 GiB thin, scratch 10 GiB). */
   volumes?: { name: string; sizeGiB: number; guarantee?: 'volume' | 'none' }[];
   restPageSize?: number;
+  /** REST LUN creates and clones answer 202 with a job to poll (ONTAP 9.16 style). */
+  restAsyncJobs?: boolean;
 }
 
 export class OntapSimulator {
@@ -51,6 +53,7 @@ export class OntapSimulator {
   private readonly server: http.Server;
   private readonly zapi: ZapiContext;
   private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly jobs = new Map<string, { state: 'running' | 'success' | 'failure'; code?: string; message?: string; polls: number }>();
   port = 0;
 
   private constructor(private readonly opts: OntapSimulatorOptions) {
@@ -181,7 +184,7 @@ export class OntapSimulator {
     const reply =
       fault?.kind === 'eapierror'
         ? { status: 500, body: { error: { code: '13001', message: 'Unable to process request: internal API error' } } }
-        : handleRest({ state: this.state, pageSize: this.opts.restPageSize ?? 0 }, req.method ?? 'GET', url, json);
+        : handleRest({ state: this.state, pageSize: this.opts.restPageSize ?? 0, jobs: this.opts.restAsyncJobs ? this.jobs : undefined }, req.method ?? 'GET', url, json);
     if (fault?.kind === 'drop-after') return void req.socket.destroy();
     res.writeHead(reply.status, { 'Content-Type': 'application/hal+json' });
     res.end(JSON.stringify(reply.body));

@@ -2,6 +2,7 @@
 // /api/protocols/san/{igroups,lun-maps,iscsi/services,iscsi/credentials},
 // /api/network/ip/interfaces and /api/cluster, over the same state as ZAPI, with
 // paging by _links.next and errors as {"error":{"code","message"}}.
+import { randomUUID } from 'node:crypto';
 import { OntapState, SimError } from './ontap-state.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -12,6 +13,22 @@ export interface RestContext {
   state: OntapState;
   /** Records per page when the caller gives no max_records (0: all). */
   pageSize: number;
+  /** When set, LUN writes answer 202 with a job (ONTAP 9.16's async LUN calls). */
+  jobs?: Map<string, { state: 'running' | 'success' | 'failure'; code?: string; message?: string; polls: number }>;
+}
+
+/** Runs a LUN write as an async job when the simulator is set to: 202 + job link, result on poll. */
+function asJob(ctx: RestContext, work: () => RestReply): RestReply {
+  if (!ctx.jobs) return work();
+  const uuid = randomUUID();
+  try {
+    work();
+    ctx.jobs.set(uuid, { state: 'success', polls: 0 });
+  } catch (e) {
+    if (!(e instanceof SimError)) throw e;
+    ctx.jobs.set(uuid, { state: 'failure', code: e.restCode, message: e.reason, polls: 0 });
+  }
+  return { status: 202, body: { job: { uuid, _links: { self: { href: `/api/cluster/jobs/${uuid}` } } } } };
 }
 
 const UUID = '[0-9a-f-]{36}';
@@ -95,6 +112,13 @@ function route(ctx: RestContext, method: string, url: URL, body: Json): RestRepl
     const v = s.version;
     return { status: 200, body: { name: 'sim-cluster', version: { generation: v.generation, major: v.restMajor, minor: v.restMinor, full: `NetApp Release ${v.generation}.${v.restMajor}.${v.restMinor}` } } };
   }
+  if (method === 'GET' && (m = p.match(/^\/api\/cluster\/jobs\/([^/]+)$/))) {
+    const job = ctx.jobs?.get(m[1]!);
+    if (!job) throw new SimError('15661', `Job ${m[1]} not found.`, 404, '4');
+    // A job reports running on its first poll, so clients must really poll.
+    const state = job.polls++ === 0 ? 'running' : job.state;
+    return { status: 200, body: { uuid: m[1], state, ...(state === 'failure' ? { code: job.code, message: job.message } : {}) } };
+  }
   if (method === 'GET' && p === '/api/storage/volumes') {
     return collection(ctx, url, [...s.volumes.values()].map((v) => ({
       uuid: v.uuid, name: v.name, svm: { name: v.vserver }, state: v.state, aggregates: [{ name: v.aggregate }],
@@ -113,7 +137,7 @@ function route(ctx: RestContext, method: string, url: URL, body: Json): RestRepl
       }
       return collection(ctx, url, recs.map((l) => lunRecord(s, l.path)));
     }
-    if (method === 'POST' && !uuid) {
+    if (method === 'POST' && !uuid) return asJob(ctx, () => {
       checkSvm(s, body.svm?.name);
       if (typeof body.name !== 'string') throw new SimError('13115', 'Field "name" is required.', 400, '262179');
       const reserved = body.space?.guarantee?.requested === true;
@@ -125,7 +149,7 @@ function route(ctx: RestContext, method: string, url: URL, body: Json): RestRepl
         s.createLun(body.name, Number(body.space.size), body.os_type, reserved, body.qos_policy?.name);
       }
       return { status: 201, body: { num_records: 1, records: [lunRecord(s, body.name)] } };
-    }
+    });
     if (method === 'DELETE') {
       const paths = selectLuns(s, url, uuid);
       for (const path of paths) s.destroyLun(path, q.get('allow_delete_while_mapped') === 'true');

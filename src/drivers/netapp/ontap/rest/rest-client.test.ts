@@ -65,3 +65,20 @@ describe('OntapRestClient against the simulator', () => {
     other.close();
   });
 });
+
+describe('OntapRestClient with async LUN jobs', () => {
+  test('a 202 job is polled to success; a failed job raises the translated error', async () => {
+    const sim = await OntapSimulator.start({ mode: 'cmode', restAsyncJobs: true });
+    const c = new OntapRestClient({ host: '127.0.0.1', port: sim.port, transportType: 'http', username: sim.username, password: sim.password, vserver: 'svm1' });
+    try {
+      const lun = { path: '/vol/vol1/j1', volume: 'vol1', sizeBytes: 64 * 1024 * 1024, osType: 'linux', spaceReserved: true };
+      await c.createLun(lun);
+      assert.ok(sim.state.luns.has('/vol/vol1/j1'));
+      assert.ok(sim.callCount('GET /api/cluster/jobs/{uuid}') >= 2, 'the job reported running first, so it was polled again');
+      await assert.rejects(c.createLun(lun), (e: unknown) => e instanceof NaApiError && e.errno === Z.EVDISK_ERROR_VDISK_EXISTS && /job /.test(e.message));
+    } finally {
+      c.close();
+      await sim.stop();
+    }
+  });
+});

@@ -5,7 +5,7 @@ import { HttpTransport, type HttpTransportOptions } from '../http-transport.js';
 import { NaApiError, NaHttpError, NaTransportError } from '../zapi/na-errors.js';
 import * as Z from '../zapi/na-errors.js';
 import { splitLunPath, type CreateLunRequest, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo, type OntapSanClient } from '../client/san-client.js';
-import { sleep } from '../../../../util/clock.js';
+import { clock, sleep } from '../../../../util/clock.js';
 import type { Logger } from '../../../../util/logger.js';
 
 /** ONTAP REST error codes (error.code) the driver reacts to, with their ZAPI meaning. */
@@ -78,6 +78,7 @@ export class OntapRestClient implements OntapSanClient {
           const message = String(json.error?.message ?? `HTTP ${reply.status}`);
           throw new NaApiError(TO_ZAPI[code] ?? code, `${message} (REST code ${code})`, `${method} ${path.split('?')[0]}`);
         }
+        if (reply.status === 202 && json.job?.uuid) return await this.waitForJob(String(json.job.uuid), `${method} ${path.split('?')[0]}`);
         return json;
       } catch (e) {
         // EAPIERROR is ONTAP's transient internal error; ZAPI and REST both retry it.
@@ -91,6 +92,24 @@ export class OntapRestClient implements OntapSanClient {
         this.opts.logger?.warn({ method, path: path.split('?')[0], attempt, err: (e as Error).message }, 'ONTAP REST call failed; retrying');
         await sleep((this.opts.backoffMs ?? 250) * attempt);
       }
+    }
+  }
+
+  /**
+   * Long operations answer 202 with a job; poll /api/cluster/jobs/{uuid} until it ends.
+   * A failed job raises NaApiError with the job's code, translated like any REST error.
+   */
+  private async waitForJob(uuid: string, api: string): Promise<Json> {
+    const deadline = clock().now().getTime() + (this.opts.timeoutMs ?? 60_000);
+    for (let delay = 5; ; delay = Math.min(delay * 2, 1000)) {
+      const job = await this.send('GET', `/api/cluster/jobs/${uuid}?fields=state,message,code`);
+      if (job.state === 'success') return job;
+      if (job.state === 'failure') {
+        const code = String(job.code ?? 'job_failed');
+        throw new NaApiError(TO_ZAPI[code] ?? code, `${job.message ?? 'job failed'} (REST code ${code}, job ${uuid})`, api);
+      }
+      if (clock().now().getTime() > deadline) throw new NaApiError(Z.ESTATUSFAILED, `job ${uuid} still ${job.state} after ${this.opts.timeoutMs ?? 60_000} ms`, api);
+      await sleep(delay);
     }
   }
 
