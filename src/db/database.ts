@@ -62,7 +62,13 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function migrate(db: Db): Promise<void> {
-  const migrator = new Migrator({ db: db.kysely, provider });
+  // Kysely's migrator, given no schema, takes a kysely_migration table in ANY schema of the
+  // database for its own, skips creating it, then fails ("relation kysely_migration_lock does
+  // not exist") whenever another Flint schema (a parallel test, a second deployment) exists.
+  const migrationTableSchema = db.dialect === 'postgres'
+    ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely)).rows[0]?.schema
+    : undefined;
+  const migrator = new Migrator({ db: db.kysely, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
