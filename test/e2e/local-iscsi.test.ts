@@ -34,7 +34,8 @@ describe('local backend over real tgtd', () => {
     v = applyUpdate(v, await b.driver.createExport(v, connector));
     return v;
   }
-  async function attach(v: DriverVolume, c: Connector = connector): Promise<VolumeEndpoint> {
+  type IscsiEndpoint = Extract<VolumeEndpoint, { kind: 'iscsi' }>;
+  async function attach(v: DriverVolume, c: Connector = connector): Promise<IscsiEndpoint> {
     const info = await b.driver.initializeConnection(v, c);
     return { kind: 'iscsi', info, initiator: c.initiator as string };
   }
@@ -59,8 +60,8 @@ describe('local backend over real tgtd', () => {
     const original = randomBytes(64 * MiB);
     const vol = await newVolume(1);
     const ep = await attach(vol);
-    const data = ep.kind === 'iscsi' ? (ep.info.data as IscsiConnectionData) : null;
-    assert.equal(ep.kind === 'iscsi' && ep.info.driver_volume_type, 'iscsi');
+    const data = ep.info.data as IscsiConnectionData;
+    assert.equal(ep.info.driver_volume_type, 'iscsi');
     assert.equal(data?.auth_method, 'CHAP');
     assert.equal(data?.target_iqn, `iqn.2010-10.org.openstack:${vol.name}`);
 
@@ -88,7 +89,7 @@ describe('local backend over real tgtd', () => {
     assert.equal(await readCapacity(b.executor, ep), 3 * GiB);
 
     // A wrong CHAP secret and another initiator are refused; the right ones work.
-    const wrong: VolumeEndpoint = { ...ep, info: { ...ep.info, data: { ...data!, auth_password: 'not-the-secret' } } as typeof ep.info };
+    const wrong: IscsiEndpoint = { ...ep, info: { driver_volume_type: 'iscsi', data: { ...data, auth_password: 'not-the-secret' } } };
     await assert.rejects(readCapacity(b.executor, wrong), /Authentication failure/);
     const stranger = makeIscsiConnector().initiator as string;
     await assert.rejects(readCapacity(b.executor, { ...ep, initiator: stranger }), /Target not found/);

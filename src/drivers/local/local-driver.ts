@@ -171,7 +171,7 @@ export class LocalDriver implements VolumeDriverCore {
     };
   }
 
-  async createExport(volume: DriverVolume): Promise<ModelUpdate> {
+  async createExport(volume: DriverVolume, _connector: Connector | null = null): Promise<ModelUpdate> {
     if (!(await this.pool.exists(volume.name))) throw new BackendObjectNotFound(`Volume file ${volume.name} does not exist on backend ${this.backendName}.`);
     const chap = this.chapFor(volume);
     const loc = await this.target.createExport({ iqn: this.iqn(volume), path: this.pool.path(volume.name), chap });
