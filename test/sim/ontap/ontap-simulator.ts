@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { OntapState } from './ontap-state.js';
 import { handleZapi, envelope, failed, type SimMode, type ZapiContext } from './zapi-handlers.js';
 import { handleRest, restApiName } from './rest-handlers.js';
+import { TgtBacking } from './tgt-backing.js';
 
 const ZAPI_PATHS = new Set(['/servlets/netapp.servlets.admin.XMLrequest_filer', '/apis/XMLrequest']);
 
@@ -41,6 +42,8 @@ export interface OntapSimulatorOptions {
   restPageSize?: number;
   /** REST LUN creates and clones answer 202 with a job to poll (ONTAP 9.16 style). */
   restAsyncJobs?: boolean;
+  /** Serve mapped LUNs from a real tgtd, backed by sparse files in this directory. */
+  tgtDir?: string;
 }
 
 export class OntapSimulator {
@@ -55,6 +58,11 @@ export class OntapSimulator {
   private readonly sockets = new Set<import('node:net').Socket>();
   private readonly jobs = new Map<string, { state: 'running' | 'success' | 'failure'; code?: string; message?: string; polls: number }>();
   port = 0;
+  backing: TgtBacking | null = null;
+  /** Failures of the data-plane backing (tests assert there are none). */
+  readonly backingErrors: Error[] = [];
+  /** Requests are applied one at a time when a backing follows the state (its changes are ordered). */
+  private serial: Promise<void> = Promise.resolve();
 
   private constructor(private readonly opts: OntapSimulatorOptions) {
     this.mode = opts.mode ?? 'cmode';
@@ -67,7 +75,10 @@ export class OntapSimulator {
       this.state.addVolume(v.name, v.sizeGiB, v.guarantee ?? 'volume');
     }
     this.zapi = { state: this.state, mode: this.mode, vfiler: opts.vfiler ?? null, clones: new Map() };
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (!this.backing) return void this.handle(req, res);
+      this.serial = this.serial.then(() => this.handle(req, res)).catch(() => undefined);
+    };
     this.server = opts.tls
       ? https.createServer(
           { key: opts.tls.key, cert: opts.tls.cert, ...(opts.tls.clientCa ? { ca: opts.tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}) },
@@ -82,6 +93,10 @@ export class OntapSimulator {
 
   static async start(opts: OntapSimulatorOptions = {}): Promise<OntapSimulator> {
     const sim = new OntapSimulator(opts);
+    if (opts.tgtDir) {
+      sim.backing = new TgtBacking(sim.state, opts.tgtDir);
+      await sim.backing.start();
+    }
     await new Promise<void>((resolve) => sim.server.listen(0, '127.0.0.1', resolve));
     sim.port = (sim.server.address() as AddressInfo).port;
     return sim;
@@ -163,6 +178,7 @@ export class OntapSimulator {
       }
       const version = `${this.state.version.major}.${this.state.version.minor}`;
       const xml = fault?.kind === 'eapierror' ? envelope(version, failed('13001', 'Unable to process request: internal API error')) : handleZapi(this.zapi, body).xml;
+      await this.drainBacking();
       if (fault?.kind === 'drop-after') return void req.socket.destroy();
       res.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8' });
       res.end(xml);
@@ -185,13 +201,19 @@ export class OntapSimulator {
       fault?.kind === 'eapierror'
         ? { status: 500, body: { error: { code: '13001', message: 'Unable to process request: internal API error' } } }
         : handleRest({ state: this.state, pageSize: this.opts.restPageSize ?? 0, jobs: this.opts.restAsyncJobs ? this.jobs : undefined }, req.method ?? 'GET', url, json);
+    await this.drainBacking();
     if (fault?.kind === 'drop-after') return void req.socket.destroy();
     res.writeHead(reply.status, { 'Content-Type': 'application/hal+json' });
     res.end(JSON.stringify(reply.body));
   }
 
+  private async drainBacking(): Promise<void> {
+    await this.backing?.drain().catch((e: Error) => this.backingErrors.push(e));
+  }
+
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.backing?.stop();
   }
 }

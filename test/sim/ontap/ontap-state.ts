@@ -21,6 +21,12 @@ export interface SimMap { path: string; igroup: string; lunId: number }
 export interface SimPortal { address: string; port: number; tpgt: number; enabled: boolean; interfaceName: string }
 
 const MIN_LUN = 4 * 1024 * 1024;
+
+/** What changed, for a data-plane backing (tgtd) that follows the state. */
+export type StateEvent =
+  | { kind: 'create' | 'resize' | 'destroy'; lun: SimLun }
+  | { kind: 'clone'; source: SimLun; lun: SimLun }
+  | { kind: 'map' | 'unmap'; lun: SimLun; lunId: number; initiators: string[] };
 const IQN_RE = /^(iqn\.\d{4}-\d{2}\.[^\s]+|eui\.[0-9A-Fa-f]{16}|naa\.[0-9A-Fa-f]{16,32})$/;
 
 export class OntapState {
@@ -34,6 +40,14 @@ export class OntapState {
   portals: SimPortal[];
   version = { major: 1, minor: 21, generation: 9, restMajor: 8, restMinor: 0 };
   private serial = 1000;
+  /** Changes since the last drain, when a backing is attached. */
+  events: StateEvent[] | null = null;
+  /** LUN ids unique across igroups and starting at 1 (needed when one tgtd target serves them all). */
+  globalLunIds = false;
+
+  private emit(e: StateEvent): void {
+    this.events?.push(e);
+  }
 
   constructor(readonly vserver: string) {
     this.nodeName = `iqn.1992-08.com.netapp:sn.${randomUUID().replace(/-/g, '').slice(0, 16)}:vs.3`;
@@ -102,14 +116,18 @@ export class OntapState {
       volume: p.volume, qtree: p.qtree, name: p.name, sizeBytes, ostype, spaceReserved, online: true, qosPolicy,
     };
     this.luns.set(path, lun);
+    this.emit({ kind: 'create', lun });
     return lun;
   }
 
   destroyLun(path: string, force: boolean): void {
     this.lun(path);
     if (!force && this.maps.some((m) => m.path === path)) throw new SimError('9013', `LUN ${path} is mapped; unmap it or use force.`, 409, '5374864');
+    const lun = this.luns.get(path)!;
+    for (const m of this.maps.filter((x) => x.path === path)) this.emit({ kind: 'unmap', lun, lunId: m.lunId, initiators: this.igroup(m.igroup).initiators });
     this.luns.delete(path);
     this.maps = this.maps.filter((m) => m.path !== path);
+    this.emit({ kind: 'destroy', lun });
   }
 
   resizeLun(path: string, sizeBytes: number): void {
@@ -118,6 +136,7 @@ export class OntapState {
     if (sizeBytes < MIN_LUN) throw new SimError('9041', `Size ${sizeBytes} is too small.`, 400, '5374861');
     if (l.spaceReserved && sizeBytes > l.sizeBytes) this.needSpace(l.volume, sizeBytes - l.sizeBytes);
     l.sizeBytes = sizeBytes;
+    this.emit({ kind: 'resize', lun: l });
   }
 
   cloneLun(source: string, dest: string, spaceReserved: boolean, existsErrno = '9012'): SimLun {
@@ -128,6 +147,7 @@ export class OntapState {
     if (spaceReserved) this.needSpace(d.volume, src.sizeBytes);
     const lun: SimLun = { ...src, path: dest, name: d.name, qtree: d.qtree, uuid: randomUUID(), serial: `80CgL?${(this.serial++).toString(36)}`, spaceReserved };
     this.luns.set(dest, lun);
+    this.emit({ kind: 'clone', source: src, lun });
     return lun;
   }
 
@@ -169,20 +189,22 @@ export class OntapState {
     if (this.maps.some((m) => m.path === path && m.igroup === igroup)) {
       throw new SimError('9023', `LUN ${path} is already mapped to initiator group ${igroup}`, 409, '5374914');
     }
-    const used = new Set(this.maps.filter((m) => m.igroup === igroup).map((m) => m.lunId));
+    const used = new Set(this.maps.filter((m) => this.globalLunIds || m.igroup === igroup).map((m) => m.lunId));
     if (lunId !== undefined && used.has(lunId)) throw new SimError('9025', `LUN id ${lunId} is in use in ${igroup}`, 409, '5374915');
-    let id = lunId ?? 0;
+    let id = lunId ?? (this.globalLunIds ? 1 : 0);
     while (lunId === undefined && used.has(id)) id++;
     this.maps.push({ path, igroup, lunId: id });
+    this.emit({ kind: 'map', lun: this.lun(path), lunId: id, initiators: this.igroup(igroup).initiators });
     return id;
   }
 
   unmapLun(path: string, igroup: string): void {
     this.lun(path);
     this.igroup(igroup);
-    const before = this.maps.length;
-    this.maps = this.maps.filter((m) => !(m.path === path && m.igroup === igroup));
-    if (this.maps.length === before) throw new SimError('9016', `LUN ${path} is not mapped to initiator group ${igroup}`, 404, '5374922');
+    const gone = this.maps.find((m) => m.path === path && m.igroup === igroup);
+    if (!gone) throw new SimError('9016', `LUN ${path} is not mapped to initiator group ${igroup}`, 404, '5374922');
+    this.maps = this.maps.filter((m) => m !== gone);
+    this.emit({ kind: 'unmap', lun: this.lun(path), lunId: gone.lunId, initiators: this.igroup(igroup).initiators });
   }
 
   isMapped(path: string): boolean {
