@@ -13,9 +13,10 @@ export class AttachCache {
   constructor(private readonly client: OntapSanClient) {}
 
   async target(): Promise<{ iqn: string; portals: IscsiPortal[] }> {
-    if (this.targetName === null) this.targetName = await this.client.getIscsiTargetName();
-    if (this.portals === null) this.portals = await this.client.getIscsiPortals();
-    return { iqn: this.targetName, portals: this.portals };
+    // Empty answers (service down, no LIFs yet) are not cached: the next attach asks again.
+    if (!this.targetName) this.targetName = (await this.client.getIscsiTargetName()) || null;
+    if (!this.portals?.length) this.portals = await this.client.getIscsiPortals();
+    return { iqn: this.targetName ?? '', portals: this.portals };
   }
 
   /** Re-reads target name and portals (called when stats refresh). */

@@ -66,6 +66,21 @@ describe('netapp_ontap set-up', () => {
     await d.shutdown();
   });
 
+  test('checkForSetupError fails while the iSCSI service has no target name, and passes once it has one', async () => {
+    const name = sim.state.nodeName;
+    sim.state.nodeName = '';
+    const d = makeOntapDriver(sim, 'cmode-zapi');
+    try {
+      await d.doSetup();
+      await assert.rejects(d.checkForSetupError(), /iSCSI service is not running/);
+      sim.state.nodeName = name;
+      await d.checkForSetupError();
+    } finally {
+      sim.state.nodeName = name;
+      await d.shutdown();
+    }
+  });
+
   test('checkForSetupError discovers existing LUNs into the LUN table', async () => {
     sim.state.createLun('/vol/vol1/legacy-lun', 2 * 1024 ** 3, 'linux', true);
     const d = makeOntapDriver(sim, 'cmode-zapi');
