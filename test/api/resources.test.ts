@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { makeHarness, MV, type Harness } from './harness.js';
 import type { BackendStats } from '../../src/drivers/interface/stats.js';
 
-describe('resource routes', () => {
+for (const kind of ['sqlite', 'postgres'] as const) describe(`resource routes (${kind})`, () => {
   let h: Harness;
   before(async () => {
     h = await makeHarness({
+      db: kind,
       extra: {
         listManageableVolumes: async (_ctx, host) => [{ reference: { 'source-name': `lv-on-${host}` }, sizeGiB: 4, flintId: null, safeToManage: true, reasonNotSafe: null }],
       },

@@ -3,9 +3,9 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeHarness, MV, type Harness } from './harness.js';
 
-describe('volumes API', () => {
+for (const kind of ['sqlite', 'postgres'] as const) describe(`volumes API (${kind})`, () => {
   let h: Harness;
-  before(async () => { h = await makeHarness(); });
+  before(async () => { h = await makeHarness({ db: kind }); });
   after(async () => { await h.close(); });
 
   const create = async (volume: Record<string, unknown>, project = 'p1') => {
@@ -55,6 +55,10 @@ describe('volumes API', () => {
     assert.deepEqual(legacy.json().volumes.map((v: any) => v.size), [5, 4, 3, 2, 1]);
     assert.equal((await h.app.inject({ method: 'GET', url: '/v3/p3/volumes?bootable=true' })).json().volumes.length, 0);
     assert.equal((await h.app.inject({ method: 'GET', url: '/v3/p3/volumes?status=available' })).json().volumes.length, 5);
+    const counted = await h.app.inject({ method: 'GET', url: '/v3/p3/volumes?limit=2&with_count=true', headers: MV('3.45') });
+    assert.equal(counted.json().count, 5);
+    assert.equal(counted.json().volumes.length, 2);
+    assert.equal((await h.app.inject({ method: 'GET', url: '/v3/p3/volumes?with_count=true' })).statusCode, 400, 'with_count needs 3.45');
 
     const seen: number[] = [];
     let url: string | null = '/v3/p3/volumes/detail?sort=size:asc&limit=2';

@@ -60,7 +60,7 @@ export async function getVolume(db: Db, id: string, projectId: string | null): P
   return row;
 }
 
-export async function listVolumes(db: Db, f: VolumeFilters, page: PageParams): Promise<VolumeRecord[]> {
+function filtered(db: Db, f: VolumeFilters) {
   let qb = baseQuery(db);
   if (f.projectId !== null) qb = qb.where('volumes.projectId', '=', f.projectId);
   if (f.name !== undefined) qb = qb.where('volumes.displayName', '=', f.name);
@@ -84,6 +84,17 @@ export async function listVolumes(db: Db, f: VolumeFilters, page: PageParams): P
       ),
     );
   }
+  return qb;
+}
+
+/** How many volumes match the filters (with_count, 3.45). */
+export async function countVolumes(db: Db, f: VolumeFilters): Promise<number> {
+  const r = await filtered(db, f).clearSelect().select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function listVolumes(db: Db, f: VolumeFilters, page: PageParams): Promise<VolumeRecord[]> {
+  let qb = filtered(db, f);
   const keys: SortExpr[] = page.sort.map((s) => ({ expr: SORT_COLUMNS[s.key]!, dir: s.dir }));
   if (!page.sort.some((s) => s.key === 'id')) keys.push({ expr: SORT_COLUMNS.id!, dir: page.sort[0]?.dir ?? 'desc' });
   if (page.marker !== null) {

@@ -1,11 +1,12 @@
 // /v3/{project_id}/volumes: create, list (summary and detail, filtered, sorted, paged), show, update, delete.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
+import { atLeast } from '../microversion.js';
 import { InvalidInput, NotSupported } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { baseUrl, checkQueryKeys, parseBoolean, parseDictParam, q, type Query } from '../http.js';
 import { PAGE_QUERY_KEYS, parsePageParams } from '../queries/list-params.js';
-import { attachmentsFor, getVolume, listVolumes, metadataFor, VOLUME_SORT_KEYS, type VolumeFilters, type VolumeRecord } from '../queries/volumes.js';
+import { attachmentsFor, countVolumes, getVolume, listVolumes, metadataFor, VOLUME_SORT_KEYS, type VolumeFilters, type VolumeRecord } from '../queries/volumes.js';
 import { replaceMetadata } from '../queries/metadata.js';
 import { volumeDetail, volumeSummary } from '../views/volume-view.js';
 import { IdParams, ProjectParams, toSize } from './common.schema.js';
@@ -26,7 +27,7 @@ export async function renderVolume(db: Db, req: FastifyRequest, id: string): Pro
 }
 
 async function parseFilters(deps: ApiDeps, req: FastifyRequest, query: Query): Promise<VolumeFilters> {
-  checkQueryKeys(query, [...FILTER_KEYS, ...PAGE_QUERY_KEYS.filter((k) => k !== 'with_count')]);
+  checkQueryKeys(query, [...FILTER_KEYS, ...PAGE_QUERY_KEYS]);
   const allTenants = q(query, 'all_tenants') !== undefined && parseBoolean(q(query, 'all_tenants'), 'all_tenants');
   if (allTenants && !req.ctx.isAdmin) throw new InvalidInput('all_tenants is only allowed for admins.');
   const f: VolumeFilters = { projectId: allTenants ? (q(query, 'project_id') ?? null) : req.ctx.projectId };
@@ -72,6 +73,11 @@ async function list(deps: ApiDeps, req: FastifyRequest, detail: boolean) {
     volumes = rows.map((r) => volumeSummary(req, r));
   }
   const out: Record<string, unknown> = { volumes };
+  const withCount = q(query, 'with_count');
+  if (withCount !== undefined && parseBoolean(withCount, 'with_count')) {
+    if (!atLeast(req.apiVersion, '3.45')) throw new InvalidInput('with_count needs microversion 3.45 or later.');
+    out.count = await countVolumes(deps.db, filters);
+  }
   if (rows.length > 0 && rows.length === page.limit) out.volumes_links = nextLink(req, detail ? 'volumes/detail' : 'volumes', query, rows[rows.length - 1]!.id);
   return out;
 }
