@@ -6,7 +6,7 @@ import { newId, randomSecret } from '../../../util/ids.js';
 import type { Logger } from '../../../util/logger.js';
 import type { ConnectionInfo, Connector } from '../../interface/objects.js';
 import { formatChapAuth, formatIscsiLocation, iscsiConnectionInfo, validateIscsiConnector } from '../../protocols/iscsi.js';
-import type { OntapSanClient } from './client/san-client.js';
+import type { IgroupInfo, OntapSanClient } from './client/san-client.js';
 import { AttachCache } from './attach-cache.js';
 import { isNaApiError, NaApiError } from './zapi/na-errors.js';
 import * as Z from './zapi/na-errors.js';
@@ -36,6 +36,20 @@ export class IscsiAttacher {
     this.cache = new AttachCache(client);
   }
 
+  private usable(g: IgroupInfo): boolean {
+    return g.name.startsWith(IGROUP_PREFIX) && g.osType === this.cfg.hostOsType && (g.type === 'iscsi' || g.type === 'mixed');
+  }
+
+  /** One igroup listing fills the cache, so hosts known before a restart attach with one call. */
+  async warmIgroups(): Promise<number> {
+    let n = 0;
+    for (const g of await this.client.listIgroups()) {
+      if (!this.usable(g)) continue;
+      for (const i of g.initiators) if (!this.cache.igroupFor(i)) (this.cache.rememberIgroup(i, g.name), n++);
+    }
+    return n;
+  }
+
   /** The igroup for `initiator`, from the cache, an existing `openstack-` igroup, or a new one. */
   async igroupFor(initiator: string): Promise<string> {
     const cached = this.cache.igroupFor(initiator);
@@ -50,9 +64,7 @@ export class IscsiAttacher {
 
   private async lookupOrCreateIgroup(initiator: string): Promise<string> {
     const groups = await this.client.findIgroupsForInitiator(initiator);
-    const usable = groups.find(
-      (g) => g.name.startsWith(IGROUP_PREFIX) && g.osType === this.cfg.hostOsType && (g.type === 'iscsi' || g.type === 'mixed'),
-    );
+    const usable = groups.find((g) => this.usable(g));
     let name = usable?.name;
     if (!name) {
       name = `${IGROUP_PREFIX}${newId()}`;

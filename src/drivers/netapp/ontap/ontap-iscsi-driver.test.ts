@@ -251,6 +251,34 @@ for (const flavour of ['cmode-zapi', '7mode-zapi', 'cmode-rest'] as OntapFlavour
   });
 }
 
+describe('netapp_ontap restart', () => {
+  for (const flavour of ['cmode-zapi', '7mode-zapi', 'cmode-rest'] as OntapFlavour[]) {
+    test(`${flavour}: after a restart a known host attaches with one call (igroups warmed at set-up)`, async () => {
+      const sim = await OntapSimulator.start({ mode: flavour === '7mode-zapi' ? '7mode' : 'cmode' });
+      const first = makeOntapDriver(sim, flavour);
+      const second = makeOntapDriver(sim, flavour);
+      try {
+        await first.doSetup();
+        await first.checkForSetupError();
+        const c = connector();
+        const v = withLoc(volume(), await first.createVolume(volume()));
+        await first.initializeConnection(v, c);
+        await first.shutdown();
+        await second.doSetup();
+        await second.checkForSetupError();
+        const w = withLoc(volume(), await second.createVolume(volume()));
+        sim.resetCalls();
+        const info = await second.initializeConnection(w, c);
+        assert.equal(sim.callCount(), 1, 'only the map');
+        assert.equal((info.data as IscsiConnectionData).target_lun, 1, 'same igroup as before the restart: the next LUN id');
+      } finally {
+        await second.shutdown();
+        await sim.stop();
+      }
+    });
+  }
+});
+
 describe('netapp_ontap CHAP', () => {
   test('with use_chap_auth the initiator gets CHAP on the system and in the connection info', async () => {
     const sim = await OntapSimulator.start();

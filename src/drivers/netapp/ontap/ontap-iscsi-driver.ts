@@ -88,7 +88,8 @@ export class OntapIscsiDriver
     const count = await this.library.discoverLuns();
     const { iqn } = await this.iscsi.cache.target();
     if (!iqn) throw new BackendError(`Backend ${this.backendName}: the iSCSI service is not running on the storage system.`);
-    this.log.info({ pools: pools.length, luns: count }, 'ONTAP backend ready');
+    const hosts = await this.iscsi.warmIgroups();
+    this.log.info({ pools: pools.length, luns: count, hosts }, 'ONTAP backend ready');
   }
 
   async getVolumeStats(refresh: boolean): Promise<BackendStats> {

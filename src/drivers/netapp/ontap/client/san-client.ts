@@ -77,6 +77,8 @@ export interface OntapSanClient {
   mapLun(path: string, igroup: string): Promise<number>;
   unmapLun(path: string, igroup: string): Promise<void>;
   findIgroupsForInitiator(initiator: string): Promise<IgroupInfo[]>;
+  /** Every igroup (one listing at set-up warms the attach cache). */
+  listIgroups(): Promise<IgroupInfo[]>;
   /** Creates the igroup holding `initiators` (one call over REST, create + add over ZAPI). */
   createIgroup(name: string, type: string, osType: string, initiators: string[]): Promise<void>;
   getIscsiTargetName(): Promise<string>;

@@ -69,8 +69,12 @@ export class Zapi7modeClient extends ZapiClientBase {
 
   async findIgroupsForInitiator(initiator: string): Promise<IgroupInfo[]> {
     // 7-mode cannot filter igroup-list-info by initiator; filter here.
+    return (await this.listIgroups()).filter((g) => g.initiators.includes(initiator));
+  }
+
+  async listIgroups(): Promise<IgroupInfo[]> {
     const res = await this.invoke('igroup-list-info');
-    return (res.getChildByName('initiator-groups')?.getChildren() ?? []).map(igroupFrom).filter((g) => g.initiators.includes(initiator));
+    return (res.getChildByName('initiator-groups')?.getChildren() ?? []).map(igroupFrom);
   }
 
   async getIscsiTargetName(): Promise<string> {

@@ -88,6 +88,7 @@ export abstract class ZapiClientBase implements OntapSanClient {
   abstract cloneLun(volume: string, sourcePath: string, destPath: string, spaceReserved: boolean): Promise<void>;
   abstract listLunMaps(path: string): Promise<LunMapInfo[]>;
   abstract findIgroupsForInitiator(initiator: string): Promise<IgroupInfo[]>;
+  abstract listIgroups(): Promise<IgroupInfo[]>;
   abstract getIscsiTargetName(): Promise<string>;
   abstract getIscsiPortals(): Promise<IscsiPortal[]>;
   abstract setChap(initiator: string, username: string, secret: string): Promise<void>;

@@ -57,6 +57,10 @@ export class ZapiCmodeClient extends ZapiClientBase {
     return found.map(igroupFrom);
   }
 
+  async listIgroups(): Promise<IgroupInfo[]> {
+    return (await this.server.iterate('igroup-get-iter')).map(igroupFrom);
+  }
+
   async getIscsiTargetName(): Promise<string> {
     const svcs = await this.server.iterate('iscsi-service-get-iter');
     const svc = svcs.find((s) => s.getChildContent('is-available') !== 'false') ?? svcs[0];

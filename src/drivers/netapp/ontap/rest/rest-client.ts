@@ -217,8 +217,16 @@ export class OntapRestClient implements OntapSanClient {
     await this.send('DELETE', `/api/protocols/san/lun-maps/${map.lun.uuid}/${map.igroup.uuid}`);
   }
 
-  async findIgroupsForInitiator(initiator: string): Promise<IgroupInfo[]> {
-    const recs = await this.collect(`/api/protocols/san/igroups?${this.q({ 'initiators.name': initiator, fields: 'name,protocol,os_type,initiators.name' })}`);
+  findIgroupsForInitiator(initiator: string): Promise<IgroupInfo[]> {
+    return this.igroups({ 'initiators.name': initiator });
+  }
+
+  listIgroups(): Promise<IgroupInfo[]> {
+    return this.igroups({});
+  }
+
+  private async igroups(filter: Record<string, string>): Promise<IgroupInfo[]> {
+    const recs = await this.collect(`/api/protocols/san/igroups?${this.q({ ...filter, fields: 'name,protocol,os_type,initiators.name' })}`);
     return recs.map((r) => ({
       name: r.name,
       type: r.protocol,
