@@ -1,5 +1,6 @@
-// API benchmarks, in-process through Fastify's inject against the whole service (VolumeApi,
-// scheduler and a fake backend running): creating a volume, and listing 1,000 volumes with detail.
+// API benchmarks, in-process through Fastify's inject against the service's API role (the real
+// VolumeApi, SQLite, no scheduler or manager competing for the database, so the figures are the
+// API's own): creating a volume, and listing 1,000 volumes with detail.
 import { randomUUID } from 'node:crypto';
 import { startTestService } from '../test/support/test-service.js';
 
@@ -9,7 +10,7 @@ function p50(samples: number[]): number {
 }
 
 export async function run(report: (name: string, value: number) => void): Promise<void> {
-  const svc = await startTestService({ backends: { fake: { volume_driver: 'fake', fake_capacity_gib: 10_000_000 } } });
+  const svc = await startTestService({ backends: { fake: { volume_driver: 'fake', fake_capacity_gib: 10_000_000 } }, roles: ['api'] });
   try {
     const app = svc.app!;
     // Warm up routes, schemas and prepared statements.

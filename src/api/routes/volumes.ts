@@ -21,9 +21,20 @@ const FILTER_KEYS = [
 
 /** One volume as the detail view renders it (3 queries: row, metadata, attachments). */
 export async function renderVolume(db: Db, req: FastifyRequest, id: string): Promise<Record<string, unknown>> {
-  const v = await getVolume(db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
-  const [md, att] = await Promise.all([metadataFor(db, 'volumeMetadata', [id]), attachmentsFor(db, [id])]);
-  return volumeDetail(req, v, md.get(id)!, att.get(id)!);
+  return onOneConnection(db, async (c) => {
+    const v = await getVolume(c, id, req.ctx.isAdmin ? null : req.ctx.projectId);
+    const md = await metadataFor(c, 'volumeMetadata', [id]);
+    const att = await attachmentsFor(c, [id]);
+    return volumeDetail(req, v, md.get(id)!, att.get(id)!);
+  });
+}
+
+/**
+ * Runs a request's reads on one reserved connection. On SQLite (one connection) this keeps
+ * background work from slipping in between the reads of one response and stretching it.
+ */
+export function onOneConnection<T>(db: Db, fn: (c: Db) => Promise<T>): Promise<T> {
+  return db.kysely.connection().execute((kysely) => fn({ ...db, kysely }));
 }
 
 async function parseFilters(deps: ApiDeps, req: FastifyRequest, query: Query): Promise<VolumeFilters> {
@@ -63,21 +74,22 @@ async function list(deps: ApiDeps, req: FastifyRequest, detail: boolean) {
   const query = req.query as Query;
   const filters = await parseFilters(deps, req, query);
   const page = parsePageParams(query, VOLUME_SORT_KEYS, [{ key: 'created_at', dir: 'desc' }]);
-  const rows: VolumeRecord[] = await listVolumes(deps.db, filters, page);
-  let volumes: Record<string, unknown>[];
-  if (detail) {
-    const ids = rows.map((r) => r.id);
-    const [md, att] = await Promise.all([metadataFor(deps.db, 'volumeMetadata', ids), attachmentsFor(deps.db, ids)]);
-    volumes = rows.map((r) => volumeDetail(req, r, md.get(r.id)!, att.get(r.id)!));
-  } else {
-    volumes = rows.map((r) => volumeSummary(req, r));
-  }
-  const out: Record<string, unknown> = { volumes };
-  const withCount = q(query, 'with_count');
-  if (withCount !== undefined && parseBoolean(withCount, 'with_count')) {
-    if (!atLeast(req.apiVersion, '3.45')) throw new InvalidInput('with_count needs microversion 3.45 or later.');
-    out.count = await countVolumes(deps.db, filters);
-  }
+  const withCount = q(query, 'with_count') !== undefined && parseBoolean(q(query, 'with_count'), 'with_count');
+  if (withCount && !atLeast(req.apiVersion, '3.45')) throw new InvalidInput('with_count needs microversion 3.45 or later.');
+  const out: Record<string, unknown> = {};
+  const rows: VolumeRecord[] = await onOneConnection(deps.db, async (c) => {
+    const found = await listVolumes(c, filters, page);
+    if (detail) {
+      const ids = found.map((r) => r.id);
+      const md = await metadataFor(c, 'volumeMetadata', ids);
+      const att = await attachmentsFor(c, ids);
+      out.volumes = found.map((r) => volumeDetail(req, r, md.get(r.id)!, att.get(r.id)!));
+    } else {
+      out.volumes = found.map((r) => volumeSummary(req, r));
+    }
+    if (withCount) out.count = await countVolumes(c, filters);
+    return found;
+  });
   if (rows.length > 0 && rows.length === page.limit) out.volumes_links = nextLink(req, detail ? 'volumes/detail' : 'volumes', query, rows[rows.length - 1]!.id);
   return out;
 }
