@@ -42,8 +42,11 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
     try {
-      // Own-property __proto__/constructor keys are dropped so no body can reach a prototype.
-      done(null, JSON.parse(text, (k, v) => (k === '__proto__' || k === 'constructor' ? undefined : v)));
+      // A `__proto__` key is refused outright: no body may reach a prototype through a later merge.
+      done(null, JSON.parse(text, (k, v) => {
+        if (k === '__proto__') throw new SyntaxError('the key __proto__ is not allowed');
+        return v;
+      }));
     } catch (e) {
       done(malformedBody(e) as Error, undefined);
     }

@@ -49,6 +49,9 @@ describe('versions, microversions and errors', () => {
     const bad = await h.app.inject({ method: 'POST', url: '/v3/p1/volumes', payload: '{"volume": ', headers: { 'content-type': 'application/json' } });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json().badRequest.message, /Malformed request body/);
+    const proto = await h.app.inject({ method: 'POST', url: '/v3/p1/volumes', payload: '{"volume": {"size": 1, "metadata": {"__proto__": {"x": "1"}}}}', headers: { 'content-type': 'application/json' } });
+    assert.equal(proto.statusCode, 400);
+    assert.match(proto.json().badRequest.message, /__proto__/);
     const media = await h.app.inject({ method: 'POST', url: '/v3/p1/volumes', payload: 'size=1', headers: { 'content-type': 'text/plain' } });
     assert.equal(media.statusCode, 415);
     assert.ok(media.json().badMediaType);
