@@ -49,6 +49,13 @@ export interface PoolEntry {
   readonly capacity: Capacity;
   /** Total GiB, NaN when infinite or unknown. */
   readonly totalGiB: number;
+  // Hot PoolStats fields copied flat, so a filter over 10,000 pools touches one object per pool.
+  readonly capacityKnown: boolean;
+  readonly reservedPercentage: number;
+  readonly maxOverSubscriptionRatio: number;
+  readonly thin: boolean;
+  readonly thick: boolean;
+  readonly multiattach: boolean;
   readonly volumeBackendName: string;
   /** Capabilities for extra-spec matching: PoolStats fields by Cinder's names plus stats.capabilities. */
   readonly capabilities: ReadonlyMap<string, CapabilityCell>;
@@ -138,6 +145,12 @@ export function buildPoolEntries(
       updatedAtMs: at.getTime(),
       capacity: p.capacity,
       totalGiB: p.capacity.known ? p.capacity.totalGiB : NaN,
+      capacityKnown: p.capacity.known,
+      reservedPercentage: p.reservedPercentage,
+      maxOverSubscriptionRatio: p.maxOverSubscriptionRatio,
+      thin: p.thinProvisioningSupport,
+      thick: p.thickProvisioningSupport,
+      multiattach: p.multiattach,
       volumeBackendName: report.volumeBackendName,
       capabilities,
       exprCapabilities,

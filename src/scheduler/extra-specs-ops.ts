@@ -41,10 +41,15 @@ function makeCell(raw: string | number | boolean): CapabilityCell {
 type Op = '=' | '==' | '!=' | '>=' | '<=' | '<in>' | '<all-in>' | '<is>' | '<or>' | 's==' | 's!=' | 's<' | 's<=' | 's>' | 's>=';
 const OPS = new Set<string>(['=', '==', '!=', '>=', '<=', '<in>', '<all-in>', '<is>', '<or>', 's==', 's!=', 's<', 's<=', 's>', 's>=']);
 const NUMERIC_OPS = new Set<string>(['=', '==', '!=', '>=', '<=']);
+// Index = operator code used by SpecMatcher.matches.
+const CODES = ['plain', '=', '==', '!=', '>=', '<=', '<in>', '<all-in>', '<is>', '<or>', 's==', 's!=', 's<', 's<=', 's>', 's>='];
 
 /** One extra-spec requirement such as `>= 10`, `<in> ssd`, `<or> a <or> b`, or a plain value. */
 export class SpecMatcher {
   readonly op: Op | 'plain';
+  /** The operator as a small integer, so matches() is a switch, not a set lookup. */
+  private readonly code: number;
+  private readonly numeric: boolean;
   private readonly words: string[];
   private readonly target: number;
   private readonly wantBool: boolean | undefined;
@@ -62,6 +67,8 @@ export class SpecMatcher {
       this.op = 'plain';
       this.words = [req];
     }
+    this.code = CODES.indexOf(this.op);
+    this.numeric = NUMERIC_OPS.has(this.op);
     this.target = this.words.length > 0 ? Number(this.words[0]) : NaN;
     this.wantBool = this.words.length > 0 ? toBool(this.words[0]) : undefined;
   }
@@ -69,38 +76,39 @@ export class SpecMatcher {
   /** True if the capability satisfies the requirement (Cinder's match()). */
   matches(c: CapabilityCell): boolean {
     const w = this.words;
-    if (this.op === 'plain') return c.text === w[0];
+    if (this.code === 0) return c.text === w[0];
     if (w.length === 0) return false;
-    if (NUMERIC_OPS.has(this.op)) {
+    if (this.numeric) {
       // Cinder's float(x) raises on non-numbers; here such a capability simply does not match.
       const x = c.num;
       const y = this.target;
-      if (Number.isNaN(x) || Number.isNaN(y)) return false;
-      switch (this.op) {
-        case '=': return x >= y; // Cinder's '=' means "at least".
-        case '==': return x === y;
-        case '!=': return x !== y;
-        case '>=': return x >= y;
-        case '<=': return x <= y;
+      if (x !== x || y !== y) return false; // NaN
+      switch (this.code) {
+        case 1: return x >= y; // Cinder's '=' means "at least".
+        case 2: return x === y;
+        case 3: return x !== y;
+        case 4: return x >= y;
+        case 5: return x <= y;
       }
+      return false;
     }
-    switch (this.op) {
-      case '<in>': return c.text.includes(w[0]);
-      case '<all-in>': return w.every((v) => c.text.includes(v));
-      case '<is>': return this.wantBool !== undefined && c.bool === this.wantBool;
-      case '<or>': return w.includes(c.text);
-      case 's==': return c.text === w[0];
-      case 's!=': return c.text !== w[0];
-      case 's<': return c.text < w[0];
-      case 's<=': return c.text <= w[0];
-      case 's>': return c.text > w[0];
-      case 's>=': return c.text >= w[0];
+    switch (this.code) {
+      case 6: return c.text.includes(w[0]);
+      case 7: return w.every((v) => c.text.includes(v));
+      case 8: return this.wantBool !== undefined && c.bool === this.wantBool;
+      case 9: return w.includes(c.text);
+      case 10: return c.text === w[0];
+      case 11: return c.text !== w[0];
+      case 12: return c.text < w[0];
+      case 13: return c.text <= w[0];
+      case 14: return c.text > w[0];
+      case 15: return c.text >= w[0];
     }
     return false;
   }
 
   /** Whether a numeric operator was given a value that is not a number (explains a mismatch). */
   numericMismatch(c: CapabilityCell): boolean {
-    return NUMERIC_OPS.has(this.op) && Number.isNaN(c.num);
+    return this.numeric && Number.isNaN(c.num);
   }
 }

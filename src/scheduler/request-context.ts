@@ -18,6 +18,7 @@ export interface CapabilitySpec {
 export interface RequestContext {
   readonly req: PlacementRequest;
   readonly sizeGiB: number;
+  readonly multiattach: boolean;
   /** `provisioning:type` from the extra specs, or null. */
   readonly provisioningType: string | null;
   readonly volumeBackendName: SpecMatcher | null;
@@ -88,6 +89,7 @@ export function prepareRequest(req: PlacementRequest, nowMs: number): RequestCon
   return {
     req,
     sizeGiB: v.size,
+    multiattach: v.multiattach === true,
     provisioningType,
     volumeBackendName,
     capabilitySpecs,

@@ -129,9 +129,32 @@ function compileNode(n: Node, L: Layout): Compiled {
         return r;
       };
     }
-    case 'binary':
-      return compileBinary(n.op, compileNode(n.left, L), compileNode(n.right, L));
+    case 'binary': {
+      const l = compileNode(n.left, L);
+      const k = n.right.type === 'literal' && typeof n.right.value === 'number' ? n.right.value : undefined;
+      return (k !== undefined && withConstant(n.op, l, k)) || compileBinary(n.op, l, compileNode(n.right, L));
+    }
   }
+}
+
+const numeric = (v: Value, op: string): number => (typeof v === 'number' ? v : num(v, op));
+
+/**
+ * `x * 2`, `x < 1000`: a number on the right is the common shape of filter and goodness
+ * functions, so it gets a closure that does not call back for the constant.
+ */
+function withConstant(op: string, l: Compiled, k: number): Compiled | null {
+  switch (op) {
+    case '+': return (s) => (tick(), finite(numeric(l(s), '+') + k, '+'));
+    case '-': return (s) => (tick(), finite(numeric(l(s), '-') - k, '-'));
+    case '*': return (s) => (tick(), finite(numeric(l(s), '*') * k, '*'));
+    case '/': return k === 0 ? null : (s) => (tick(), finite(numeric(l(s), '/') / k, '/'));
+    case '<': return (s) => { tick(); const a = l(s); return typeof a === 'number' ? a < k : order(a, k, '<') < 0; };
+    case '>': return (s) => { tick(); const a = l(s); return typeof a === 'number' ? a > k : order(a, k, '>') > 0; };
+    case '<=': return (s) => { tick(); const a = l(s); return typeof a === 'number' ? a <= k : order(a, k, '<=') <= 0; };
+    case '>=': return (s) => { tick(); const a = l(s); return typeof a === 'number' ? a >= k : order(a, k, '>=') >= 0; };
+  }
+  return null;
 }
 
 function compileBinary(op: string, l: Compiled, r: Compiled): Compiled {

@@ -10,11 +10,11 @@ const WRONG_BACKEND = -3;
 const NO_PROVISIONING = -4;
 
 function firstMismatch(pool: PoolEntry, u: PoolUsage, ctx: RequestContext, pi: number): number {
-  if (ctx.req.volume.multiattach && !pool.stats.multiattach) return NO_MULTIATTACH;
+  if (ctx.multiattach && !pool.multiattach) return NO_MULTIATTACH;
   if (ctx.volumeBackendName !== null && !ctx.volumeBackendName.matches(pool.capabilities.get('volume_backend_name')!)) return WRONG_BACKEND;
   const pt = ctx.provisioningType;
   if (pt !== null) {
-    const ok = pt === 'thin' ? pool.stats.thinProvisioningSupport : pt === 'thick' ? pool.stats.thickProvisioningSupport : false;
+    const ok = pt === 'thin' ? pool.thin : pt === 'thick' ? pool.thick : false;
     if (!ok) return NO_PROVISIONING;
   }
   const specs = ctx.capabilitySpecs;
@@ -59,7 +59,7 @@ export class CapabilitiesFilter implements PoolFilter {
   }
 
   active(ctx: RequestContext): boolean {
-    return ctx.req.volume.multiattach || ctx.volumeBackendName !== null || ctx.provisioningType !== null || ctx.capabilitySpecs.length > 0;
+    return ctx.multiattach || ctx.volumeBackendName !== null || ctx.provisioningType !== null || ctx.capabilitySpecs.length > 0;
   }
 
   // Each filter carries its own copy of this loop so the `this.passes` call is monomorphic and

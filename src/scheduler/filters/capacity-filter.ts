@@ -15,22 +15,22 @@ const enum Verdict {
 
 /** Free GiB after the reserved percentage is set aside (Cinder floors the reserve). */
 export function freeAfterReserve(pool: PoolEntry, u: PoolUsage): number {
-  return u.freeGiB - Math.floor((pool.totalGiB * pool.stats.reservedPercentage) / 100);
+  return u.freeGiB - Math.floor((pool.totalGiB * pool.reservedPercentage) / 100);
 }
 
 /** Whether the request is checked as thin against this pool (Cinder: thin unless provisioning:type is thick). */
 export function checksThin(pool: PoolEntry, ctx: RequestContext): boolean {
-  return ctx.provisioningType !== 'thick' && pool.stats.thinProvisioningSupport;
+  return pool.thin && ctx.provisioningType !== 'thick';
 }
 
 function judge(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): Verdict {
   // Infinite or unknown capacity: assume it fits; if not, the retry sends the volume elsewhere.
-  if (!pool.capacity.known) return Verdict.CapacityNotReported;
+  if (!pool.capacityKnown) return Verdict.CapacityNotReported;
   const total = pool.totalGiB;
   if (!(total > 0)) return Verdict.NoTotal;
   const size = ctx.sizeGiB;
   const free = freeAfterReserve(pool, u);
-  const ratio = pool.stats.maxOverSubscriptionRatio;
+  const ratio = pool.maxOverSubscriptionRatio;
   if (checksThin(pool, ctx)) {
     if (!(ratio >= 1)) return Verdict.BadRatio;
     // Exactly at the ratio is allowed; only above it is refused.

@@ -9,8 +9,8 @@ import type { PoolWeigher } from './pool-weigher.js';
 export function virtualFree(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): number {
   if (!pool.capacity.known) return pool.capacity.reason === 'infinite' ? Infinity : 0;
   const total = pool.totalGiB;
-  const reserve = Math.floor((total * pool.stats.reservedPercentage) / 100);
-  if (checksThin(pool, ctx)) return total * pool.stats.maxOverSubscriptionRatio - u.provisionedGiB - reserve;
+  const reserve = Math.floor((total * pool.reservedPercentage) / 100);
+  if (checksThin(pool, ctx)) return total * pool.maxOverSubscriptionRatio - u.provisionedGiB - reserve;
   return u.freeGiB - reserve;
 }
 
