@@ -1,0 +1,76 @@
+// Local backend figures: reflink snapshot/clone time against volume size, wipe-on-delete,
+// export+attach latency, and iSCSI write throughput beside the pool disk's own ceiling.
+import { randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeTestLocalBackend } from '../src/drivers/local/local-test-backend.js';
+import { copyData } from '../src/connector/volume-io.js';
+import { applyUpdate, makeIscsiConnector, makeSnapshot, makeVolume } from '../test/contract/fixtures.js';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** Writes `bytes` of incompressible data fast: one random 64 MiB block repeated, then fsync. */
+async function fill(path: string, bytes: number, block: Buffer): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    for (let off = 0; off < bytes; off += block.length) await fh.write(block, 0, Math.min(block.length, bytes - off), off);
+    await fh.sync();
+  } finally { await fh.close(); }
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+export async function run(report: (name: string, value: number) => void): Promise<void> {
+  const b = await makeTestLocalBackend({ local_pool_image_size_gib: '24', volume_clear: 'zero' });
+  try {
+    const d = b.driver;
+    await d.doSetup();
+    const block = randomBytes(64 * MiB);
+
+    // The disk's ceiling: 1 GiB into a pool file, fsynced.
+    const src = makeVolume({ size: 1 });
+    await d.createVolume(src);
+    const fileMs = await timed(() => fill(join(d.pool.dir, src.name), GiB, block));
+    report('local.file_write_1gib.mb_s', Math.round(GiB / MiB / (fileMs / 1000)));
+
+    // The same 1 GiB through tgtd (qemu-img convert flushes at the end).
+    const connector = makeIscsiConnector();
+    let vol = makeVolume({ size: 1 });
+    const attachMs = await timed(async () => {
+      await d.createVolume(vol);
+      vol = applyUpdate(vol, await d.createExport(vol, connector));
+      await d.initializeConnection(vol, connector);
+    });
+    report('local.create_export_attach.ms', Math.round(attachMs * 10) / 10);
+    const info = await d.initializeConnection(vol, connector);
+    const iscsiMs = await timed(() => copyData(b.executor, { kind: 'file', path: join(d.pool.dir, src.name), format: 'raw' },
+      { kind: 'iscsi', info, initiator: connector.initiator as string }));
+    report('local.iscsi_write_1gib.mb_s', Math.round(GiB / MiB / (iscsiMs / 1000)));
+
+    const snap1 = makeSnapshot(src);
+    report('local.snapshot_1gib.ms', Math.round((await timed(() => d.createSnapshot(snap1))) * 100) / 100);
+
+    const big = makeVolume({ size: 8 });
+    await d.createVolume(big);
+    await fill(join(d.pool.dir, big.name), 8 * GiB, block);
+    const snap8 = makeSnapshot(big);
+    report('local.snapshot_8gib.ms', Math.round((await timed(() => d.createSnapshot(snap8))) * 100) / 100);
+    const clone = makeVolume({ size: 8 });
+    report('local.clone_8gib.ms', Math.round((await timed(() => d.createClonedVolume(clone, big))) * 100) / 100);
+
+    // Delete with volume_clear = zero once the extents are no longer shared.
+    await d.deleteSnapshot(snap8);
+    await d.deleteVolume(clone);
+    report('local.delete_zero_8gib.ms', Math.round((await timed(() => d.deleteVolume(big))) * 10) / 10);
+
+    await d.deleteSnapshot(snap1);
+    for (const v of [vol, src]) await d.deleteVolume(v);
+  } finally {
+    await b.cleanup();
+  }
+}
