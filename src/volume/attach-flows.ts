@@ -9,10 +9,8 @@ import type { TaskQueue } from '../tasks/task-queue.js';
 import { isUuid, newId } from '../util/ids.js';
 import type { AttachRequest, AttachmentWithConnection, CreateAttachmentRequest, RequestContext } from './operations.js';
 import { ALLOWED_FROM } from './status.js';
-import type { TaskKind, TaskPayloads } from './task-kinds.js';
+import type { TaskPayloads } from './task-kinds.js';
 import { backendHostOf, casVolume, getVolume, nowIso, volumeQueue, type Tx } from './volume-repository.js';
-
-type Enqueue = <K extends TaskKind>(tx: Tx, kind: K, v: VolumeRow, payload: TaskPayloads[K]) => Promise<string>;
 
 function checkConnector(connector: unknown): asserts connector is Connector {
   if (typeof connector !== 'object' || connector === null || Array.isArray(connector)) {
@@ -25,7 +23,6 @@ export class AttachFlows {
     private readonly db: Db,
     private readonly tasks: TaskQueue,
     private readonly rpcTimeoutMs: number,
-    private readonly enqueue: Enqueue,
   ) {}
 
   private async liveAttachments(tx: Tx, volumeId: string, exceptId?: string): Promise<AttachmentRow[]> {

@@ -12,13 +12,15 @@ import type {
   AttachRequest, AttachmentWithConnection, CreateAttachmentRequest, CreateSnapshotRequest, CreateVolumeRequest,
   ManageVolumeRequest, RequestContext, ResetStatusRequest, VolumeOperations,
 } from './operations.js';
-import { ALLOWED_FROM, ATTACH_STATUSES, SNAPSHOT_STATUSES, VOLUME_STATUSES } from './status.js';
+import { ALLOWED_FROM, ATTACH_STATUSES, VOLUME_STATUSES } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
 import {
   SCHEDULER_QUEUE, backendHostOf, casSnapshot, casVolume, defaultVolumeType, extraSpecsOf, findVolumeType, getSnapshot,
   getVolume, nowIso, qosSpecsOfType, setMetadata, volumeQueue, type Tx,
 } from './volume-repository.js';
 import { AttachFlows } from './attach-flows.js';
+import { SnapshotApi } from './snapshot-api.js';
+import { checkMetadata, checkName } from './validation.js';
 import type { ImageStore } from './image-store.js';
 
 export interface VolumeApiConfig {
@@ -31,21 +33,9 @@ export interface VolumeApiConfig {
   images: ImageStore;
 }
 
-const MAX_NAME = 255;
-
-function checkName(field: string, v: string | null | undefined): void {
-  if (v !== undefined && v !== null && v.length > MAX_NAME) throw new InvalidInput(`${field} must be at most ${MAX_NAME} characters.`);
-}
-
-function checkMetadata(md: Record<string, string> | undefined): void {
-  for (const [k, v] of Object.entries(md ?? {})) {
-    if (k.length === 0 || k.length > 255) throw new InvalidInput(`Metadata key '${k.slice(0, 40)}' must be 1 to 255 characters.`);
-    if (typeof v !== 'string' || v.length > 255) throw new InvalidInput(`Metadata value for key '${k}' must be a string of at most 255 characters.`);
-  }
-}
-
 export class VolumeApi implements VolumeOperations {
   private readonly attachFlows: AttachFlows;
+  private readonly snapshots: SnapshotApi;
 
   constructor(
     private readonly db: Db,
@@ -54,7 +44,8 @@ export class VolumeApi implements VolumeOperations {
     private readonly scheduler: () => Scheduler | null,
     private readonly cfg: VolumeApiConfig,
   ) {
-    this.attachFlows = new AttachFlows(db, tasks, cfg.rpcTimeoutMs, (tx, kind, v, payload) => this.enqueue(tx, kind, v, payload));
+    this.attachFlows = new AttachFlows(db, tasks, cfg.rpcTimeoutMs);
+    this.snapshots = new SnapshotApi(db, tasks, quotas, (tx, kind, v, payload, type, id) => this.enqueue(tx, kind, v, payload, type, id));
   }
 
   /** Enqueue a task for the volume's backend, deduplicated per volume. */
@@ -238,18 +229,6 @@ export class VolumeApi implements VolumeOperations {
     });
   }
 
-  async resetSnapshotStatus(ctx: RequestContext, id: string, status: string): Promise<void> {
-    if (!(SNAPSHOT_STATUSES as readonly string[]).includes(status)) {
-      throw new InvalidInput(`status '${status}' is not a snapshot status (allowed: ${SNAPSHOT_STATUSES.join(', ')}).`);
-    }
-    await getSnapshot(this.db.kysely, ctx, id);
-    await this.db.kysely.transaction().execute(async (tx) => {
-      await tx.updateTable('tasks').set({ status: 'failed', lastError: 'superseded by reset-status', leaseOwner: null })
-        .where('dedupeKey', '=', `snapshot:${id}`).where('status', 'in', ['pending', 'running']).execute();
-      await tx.updateTable('snapshots').set({ status, updatedAt: nowIso() }).where('id', '=', id).execute();
-    });
-  }
-
   async manageVolume(ctx: RequestContext, req: ManageVolumeRequest): Promise<VolumeRow> {
     checkName('name', req.name);
     checkMetadata(req.metadata);
@@ -317,46 +296,10 @@ export class VolumeApi implements VolumeOperations {
     this.tasks.notify(volumeQueue(backendHostOf(v.host!)));
   }
 
-  async createSnapshot(ctx: RequestContext, req: CreateSnapshotRequest): Promise<SnapshotRow> {
-    checkName('name', req.name);
-    checkName('description', req.description);
-    checkMetadata(req.metadata);
-    const id = newId();
-    const now = nowIso();
-    const { snap, host } = await this.db.kysely.transaction().execute(async (tx) => {
-      const v = await getVolume(tx, ctx, req.volumeId);
-      const allowed: readonly string[] = req.force ? ALLOWED_FROM.snapshotForce : ALLOWED_FROM.snapshot;
-      if (!allowed.includes(v.status)) {
-        throw new Conflict(`Volume ${v.id} must be ${allowed.join(' or ')} to snapshot it${req.force ? '' : ' (use force for in-use)'}; its status is ${v.status}.`);
-      }
-      const reservation = await this.quotas.reserve(tx, ctx.projectId, { snapshots: 1 });
-      const s = await tx.insertInto('snapshots').values({
-        id, projectId: ctx.projectId, userId: ctx.userId, volumeId: v.id, displayName: req.name ?? null,
-        displayDescription: req.description ?? null, status: 'creating', progress: '0%', volumeSize: v.size,
-        providerLocation: null, providerId: null, createdAt: now, updatedAt: now,
-      }).returningAll().executeTakeFirstOrThrow();
-      await setMetadata(tx, 'snapshotMetadata', id, req.metadata ?? {});
-      await this.enqueue(tx, 'create_snapshot', v, { reservation }, 'snapshot', id);
-      return { snap: s, host: v.host! };
-    });
-    this.tasks.notify(volumeQueue(backendHostOf(host)));
-    return snap;
-  }
-
-  async deleteSnapshot(ctx: RequestContext, id: string, opts: { force?: boolean } = {}): Promise<void> {
-    const host = await this.db.kysely.transaction().execute(async (tx) => {
-      const s = await getSnapshot(tx, ctx, id);
-      const allowed = opts.force ? [...SNAPSHOT_STATUSES].filter((x) => x !== 'deleting') : ALLOWED_FROM.snapshotDelete;
-      const dependents = await tx.selectFrom('volumes').select('id').where('snapshotId', '=', id).where('status', '=', 'creating').executeTakeFirst();
-      if (dependents) throw new Conflict(`Snapshot ${id} is the source of volume ${dependents.id}, which is still being created.`);
-      await casSnapshot(tx, id, allowed, { status: 'deleting' }, 'delete');
-      const reservation = await this.quotas.reserve(tx, s.projectId, { snapshots: -1 });
-      const v = await getVolume(tx, null, s.volumeId);
-      await this.enqueue(tx, 'delete_snapshot', v, { reservation }, 'snapshot', id);
-      return v.host!;
-    });
-    this.tasks.notify(volumeQueue(backendHostOf(host)));
-  }
+  // --- snapshots: see snapshot-api.ts ---
+  createSnapshot(ctx: RequestContext, req: CreateSnapshotRequest): Promise<SnapshotRow> { return this.snapshots.create(ctx, req); }
+  deleteSnapshot(ctx: RequestContext, id: string, opts?: { force?: boolean }) { return this.snapshots.delete(ctx, id, opts); }
+  resetSnapshotStatus(ctx: RequestContext, id: string, status: string) { return this.snapshots.resetStatus(ctx, id, status); }
 
   // --- attachments: see attach-flows.ts ---
   reserve(ctx: RequestContext, id: string) { return this.attachFlows.reserve(ctx, id); }

@@ -16,9 +16,9 @@ import type { Logger } from '../util/logger.js';
 import { flowHandler, type ManagerDeps } from './flows/flow-handler.js';
 import { initializeConnectionFlow, terminateConnectionFlow } from './flows/connection.flows.js';
 import { createSnapshotFlow, deleteSnapshotFlow } from './flows/snapshot.flows.js';
-import {
-  createVolumeFlow, deleteVolumeFlow, extendVolumeFlow, manageVolumeFlow, revertToSnapshotFlow, unmanageVolumeFlow, uploadImageFlow,
-} from './flows/volume.flows.js';
+import { createVolumeFlow, deleteVolumeFlow, extendVolumeFlow, revertToSnapshotFlow } from './flows/volume.flows.js';
+import { manageVolumeFlow, unmanageVolumeFlow } from './flows/manage.flows.js';
+import { uploadImageFlow } from './flows/image.flows.js';
 import type { TaskPayloads } from './task-kinds.js';
 import { SCHEDULER_QUEUE, nowIso, toDriverVolume, volumeQueue, type NameTemplates } from './volume-repository.js';
 import { heartbeat } from '../service/heartbeat.js';

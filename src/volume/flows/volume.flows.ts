@@ -2,37 +2,15 @@
 // manage, unmanage and upload.
 import type { SnapshotRow, VolumeRow } from '../../db/schema.js';
 import {
-  Clone, CreateFromSnapshot, Extend, ImageTransfer, Manage, RevertToSnapshot, Snapshots,
+  Clone, CreateFromSnapshot, Extend, ImageTransfer, RevertToSnapshot, Snapshots,
 } from '../../drivers/interface/capabilities.js';
 import type { DriverSnapshot, DriverVolume, ModelUpdate } from '../../drivers/interface/objects.js';
 import { NotSupported } from '../../errors/errors.js';
 import {
   casSnapshot, casVolume, getSnapshot, nowIso, recordUserMessage, toDriverSnapshot, toDriverVolume,
 } from '../volume-repository.js';
-import type { FlowDefinition, ManagerDeps } from './flow-handler.js';
-
-function providerFields(u: ModelUpdate | void | undefined): Partial<VolumeRow> {
-  if (!u) return {};
-  const out: Partial<VolumeRow> = {};
-  if (u.providerLocation !== undefined) out.providerLocation = u.providerLocation;
-  if (u.providerAuth !== undefined) out.providerAuth = u.providerAuth;
-  if (u.providerId !== undefined) out.providerId = u.providerId;
-  return out;
-}
-
-/** Every flow context carries its manager and the quota reservation it settles. */
-interface BaseCtx {
-  deps: ManagerDeps;
-  reservation: string;
-  row: VolumeRow;
-  dv: DriverVolume;
-}
-
-async function loadVolume(deps: ManagerDeps, id: string, status: string, reservation = ''): Promise<BaseCtx | null> {
-  const row = await deps.db.kysely.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row || row.status !== status) return null;
-  return { deps, reservation, row, dv: await toDriverVolume(deps.db.kysely, row, deps.templates) };
-}
+import type { FlowDefinition } from './flow-handler.js';
+import { loadVolume, providerFields, type BaseCtx } from './volume-context.js';
 
 interface CreateCtx extends BaseCtx {
   snapshot: DriverSnapshot | null;
@@ -243,105 +221,5 @@ export const revertToSnapshotFlow: FlowDefinition<'revert_to_snapshot', RevertCt
     await tx.updateTable('snapshots').set({ status: 'available', updatedAt: nowIso() }).where('id', '=', payload.snapshotId).where('status', '=', 'restoring').execute();
     const v = await tx.selectFrom('volumes').select('projectId').where('id', '=', task.resourceId).executeTakeFirst();
     if (v) await recordUserMessage(tx, { projectId: v.projectId, resourceType: 'VOLUME', resourceUuid: task.resourceId, eventId: 'VOLUME_VOLUME_001_010', userMessage: `Revert to snapshot failed: ${error}` });
-  },
-};
-
-interface ManageCtx extends BaseCtx {
-  ref: Record<string, string>;
-  size: number;
-  update: Partial<VolumeRow>;
-}
-
-export const manageVolumeFlow: FlowDefinition<'manage_volume', ManageCtx> = {
-  kind: 'manage_volume',
-  async load(d, task, payload) {
-    const v = await loadVolume(d, task.resourceId, 'managing', payload.reservation);
-    if (!v) return null;
-    return { ...v, ref: payload.ref, size: 0, update: {} };
-  },
-  steps: [
-    {
-      name: 'manage_on_backend',
-      async run(ctx) {
-        const d = ctx.deps;
-        if (!Manage.is(d.driver)) throw new NotSupported(d.backendName, 'manage existing volume');
-        ctx.size = await d.driver.manageExistingGetSize(ctx.dv, ctx.ref);
-        ctx.dv.size = ctx.size;
-        ctx.update = providerFields(await d.driver.manageExisting(ctx.dv, ctx.ref));
-      },
-    },
-  ],
-  async finish(tx, d, ctx) {
-    const type = ctx.row.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', ctx.row.volumeTypeId).executeTakeFirst() : undefined;
-    // Gigabytes are known only now; they are counted without a limit check (the data exists already).
-    const gb = await d.quotas.reserve(tx, ctx.row.projectId, {});
-    await d.quotas.commit(tx, gb);
-    await tx.updateTable('quotaUsages').set((eb) => ({ inUse: eb('inUse', '+', ctx.size) }))
-      .where('projectId', '=', ctx.row.projectId).where('resource', 'in', ['gigabytes', ...(type ? [`gigabytes_${type.name}`] : [])]).execute();
-    await casVolume(tx, ctx.row.id, ['managing'], { status: 'available', size: ctx.size, ...ctx.update }, 'finish managing');
-    await d.quotas.commit(tx, ctx.reservation);
-    d.onCapacityChange(ctx.row.host, ctx.size);
-    return null;
-  },
-  async giveUp(tx, d, task, payload, error) {
-    await tx.updateTable('volumes').set({ status: 'error_managing', updatedAt: nowIso() }).where('id', '=', task.resourceId).where('status', '=', 'managing').execute();
-    await d.quotas.commit(tx, payload.reservation);
-    const v = await tx.selectFrom('volumes').select('projectId').where('id', '=', task.resourceId).executeTakeFirst();
-    if (v) await recordUserMessage(tx, { projectId: v.projectId, resourceType: 'VOLUME', resourceUuid: task.resourceId, eventId: 'VOLUME_VOLUME_001_011', userMessage: `Manage existing volume failed: ${error}` });
-  },
-};
-
-export const unmanageVolumeFlow: FlowDefinition<'unmanage_volume', BaseCtx> = {
-  kind: 'unmanage_volume',
-  load: (d, task, payload) => loadVolume(d, task.resourceId, 'deleting', payload.reservation),
-  steps: [
-    {
-      name: 'unmanage_on_backend',
-      async run(ctx) {
-        const d = ctx.deps;
-        if (!Manage.is(d.driver)) throw new NotSupported(d.backendName, 'unmanage volume');
-        await d.driver.removeExport(ctx.dv);
-        await d.driver.unmanage(ctx.dv);
-      },
-    },
-  ],
-  async finish(tx, d, ctx) {
-    await tx.deleteFrom('volumeMetadata').where('resourceId', '=', ctx.row.id).execute();
-    await tx.deleteFrom('attachments').where('volumeId', '=', ctx.row.id).execute();
-    await tx.deleteFrom('volumes').where('id', '=', ctx.row.id).execute();
-    await d.quotas.commit(tx, ctx.reservation);
-    d.onCapacityChange(ctx.row.host, -ctx.row.size);
-    return null;
-  },
-  async giveUp(tx, d, task, payload) {
-    await tx.updateTable('volumes').set({ status: 'error', updatedAt: nowIso() }).where('id', '=', task.resourceId).where('status', '=', 'deleting').execute();
-    await d.quotas.rollback(tx, payload.reservation);
-  },
-};
-
-export const uploadImageFlow: FlowDefinition<'upload_image', BaseCtx & { imagePath: string; diskFormat: string; previousStatus: string }> = {
-  kind: 'upload_image',
-  async load(d, task, payload) {
-    const v = await loadVolume(d, task.resourceId, 'uploading');
-    return v ? { ...v, imagePath: payload.imagePath, diskFormat: payload.diskFormat, previousStatus: payload.previousStatus } : null;
-  },
-  steps: [
-    {
-      name: 'copy_volume_to_image',
-      async run(ctx) {
-        const d = ctx.deps;
-        if (!ImageTransfer.is(d.driver)) throw new NotSupported(d.backendName, 'upload volume to image');
-        await d.driver.copyVolumeToImage(ctx.dv, ctx.imagePath, ctx.diskFormat);
-      },
-    },
-  ],
-  async finish(tx, _d, ctx) {
-    await casVolume(tx, ctx.row.id, ['uploading'], { status: ctx.previousStatus }, 'finish uploading');
-    return null;
-  },
-  async giveUp(tx, _d, task, payload, error) {
-    await tx.updateTable('volumes').set({ status: payload.previousStatus, updatedAt: nowIso() }).where('id', '=', task.resourceId).where('status', '=', 'uploading').execute();
-    const v = await tx.selectFrom('volumes').select('projectId').where('id', '=', task.resourceId).executeTakeFirst();
-    if (v) await recordUserMessage(tx, { projectId: v.projectId, resourceType: 'VOLUME', resourceUuid: task.resourceId, eventId: 'VOLUME_VOLUME_002_004', userMessage: `Upload to image failed: ${error}` });
   },
 };
