@@ -1,0 +1,107 @@
+// The durable queue on SQLite and PostgreSQL: dedupe, leases, expiry, retry with
+// backoff, and flows that resume after completed steps or revert in reverse.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openDatabase, dropSchema, type Db } from '../../src/db/database.js';
+import { TaskQueue } from '../../src/tasks/task-queue.js';
+import { runFlow, FlowFailed, type FlowStep } from '../../src/tasks/flow.js';
+import { Worker } from '../../src/tasks/worker.js';
+import { BackendError } from '../../src/errors/errors.js';
+import { DB_KINDS, PG_URL, waitUntil } from '../support/test-service.js';
+
+for (const kind of DB_KINDS) {
+  describe(`task queue (${kind})`, () => {
+    let db: Db;
+    let q: TaskQueue;
+    const schema = `flint_tq_${process.pid}`;
+    before(async () => {
+      db = kind === 'postgres' ? await openDatabase({ url: PG_URL, schema }) : await openDatabase({ url: ':memory:' });
+      q = new TaskQueue(db);
+    });
+    after(async () => {
+      await db.close();
+      if (kind === 'postgres') await dropSchema(PG_URL, schema);
+    });
+
+    test('one unfinished task per dedupe key', async () => {
+      await db.kysely.transaction().execute((tx) => q.enqueue(tx, { kind: 'k', queue: 'dq', resourceType: 'volume', resourceId: 'r1', payload: {}, dedupeKey: 'volume:r1' }));
+      await assert.rejects(
+        db.kysely.transaction().execute((tx) => q.enqueue(tx, { kind: 'k2', queue: 'dq', resourceType: 'volume', resourceId: 'r1', payload: {}, dedupeKey: 'volume:r1' })),
+        /Another operation \(k\) is in progress on volume r1/,
+      );
+    });
+
+    test('a claimed task is not claimed twice until its lease expires', async () => {
+      const id = await db.kysely.transaction().execute((tx) => q.enqueue(tx, { kind: 'k', queue: 'lq', resourceType: 'volume', resourceId: 'r2', payload: { a: 1 } }));
+      const first = await q.claim(['lq'], 'owner-a', 60_000);
+      assert.equal(first?.id, id);
+      assert.equal(first?.attempts, 1);
+      assert.equal(await q.claim(['lq'], 'owner-b', 60_000), null);
+      // The owner dies: its lease runs out and another claimant takes the task over.
+      await db.kysely.updateTable('tasks').set({ leaseExpiresAt: new Date(Date.now() - 1000).toISOString() }).where('id', '=', id).execute();
+      const second = await q.claim(['lq'], 'owner-b', 60_000);
+      assert.equal(second?.id, id);
+      assert.equal(second?.attempts, 2);
+      assert.equal(await q.heartbeat(id, 'owner-a', 1000), false, 'the old owner lost its lease');
+      assert.equal(await q.heartbeat(id, 'owner-b', 1000), true);
+    });
+
+    test('concurrent claimers each get a different task', async () => {
+      await db.kysely.transaction().execute(async (tx) => {
+        for (let i = 0; i < 20; i++) await q.enqueue(tx, { kind: 'k', queue: 'cq', resourceType: 'volume', resourceId: `c${i}`, payload: {} });
+      });
+      const claims = await Promise.all(Array.from({ length: 30 }, (_, i) => q.claim(['cq'], `w${i}`, 60_000)));
+      const ids = claims.filter((c) => c !== null).map((c) => c!.id);
+      assert.equal(ids.length, 20);
+      assert.equal(new Set(ids).size, 20);
+    });
+
+    test('a retryable failure goes back with backoff; the last attempt gives up', async () => {
+      const id = await db.kysely.transaction().execute((tx) => q.enqueue(tx, { kind: 'flaky', queue: 'rq', resourceType: 'volume', resourceId: 'r3', payload: {}, maxAttempts: 2 }));
+      let runs = 0;
+      let gaveUp = '';
+      const w = new Worker(q, {
+        queues: ['rq'], owner: 'w', pollMs: 20,
+        handlers: {
+          flaky: {
+            run: async () => { runs++; throw new BackendError('array busy', { retryable: true }); },
+            giveUp: async (t, e) => { gaveUp = (e as Error).message; await q.fail(db.kysely, t.id, 'gave up'); },
+          },
+        },
+      });
+      w.start();
+      // The retry waits for its backoff (500 ms after the first attempt).
+      await waitUntil(async () => (gaveUp ? true : undefined), 10_000);
+      await w.stop();
+      assert.equal(runs, 2);
+      assert.equal(gaveUp, 'array busy');
+      const row = await q.get(id);
+      assert.equal(row?.status, 'failed');
+      assert.match(row?.lastError ?? '', /gave up/);
+    });
+  });
+}
+
+describe('flows', () => {
+  const log: string[] = [];
+  const step = (name: string, fail = false): FlowStep<object> => ({
+    name,
+    run: async () => { log.push(`run ${name}`); if (fail) throw new BackendError(`${name} broke`); },
+    revert: async () => { log.push(`revert ${name}`); },
+  });
+
+  test('a failure reverts the failed step and the completed ones in reverse', async () => {
+    log.length = 0;
+    const progress: string[][] = [];
+    await assert.rejects(runFlow([step('a'), step('b'), step('c', true), step('d')], {}, [], { onProgress: async (p) => { progress.push(p); } }),
+      (e: unknown) => e instanceof FlowFailed && e.step === 'c' && /c broke/.test(e.message));
+    assert.deepEqual(log, ['run a', 'run b', 'run c', 'revert c', 'revert b', 'revert a']);
+    assert.deepEqual(progress, [['a'], ['a', 'b']]);
+  });
+
+  test('a resumed flow skips the steps already done', async () => {
+    log.length = 0;
+    await runFlow([step('a'), step('b'), step('c')], {}, ['a', 'b'], { onProgress: async () => undefined });
+    assert.deepEqual(log, ['run c']);
+  });
+});
