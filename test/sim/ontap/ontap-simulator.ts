@@ -25,6 +25,8 @@ export interface FaultRule {
   kind: FaultKind;
   /** How many matching calls it hits (default: every one). */
   times?: number;
+  /** Matching calls to let through before the fault starts (default 0). */
+  after?: number;
   delayMs?: number;
   /** 0..1: chance per matching call (seeded, so runs repeat). Default 1. */
   probability?: number;
@@ -51,7 +53,7 @@ export class OntapSimulator {
   readonly mode: SimMode;
   /** Calls received per API (ZAPI name or REST route), faults included. */
   readonly calls = new Map<string, number>();
-  private faults: (FaultRule & { hits: number })[] = [];
+  private faults: (FaultRule & { hits: number; seen: number })[] = [];
   private seed = 42;
   private readonly server: http.Server;
   private readonly zapi: ZapiContext;
@@ -110,7 +112,7 @@ export class OntapSimulator {
   }
 
   inject(rule: FaultRule): void {
-    this.faults.push({ ...rule, hits: 0 });
+    this.faults.push({ ...rule, hits: 0, seen: 0 });
   }
   clearFaults(): void {
     this.faults = [];
@@ -134,6 +136,7 @@ export class OntapSimulator {
     for (const f of this.faults) {
       const matches = f.match === undefined || (typeof f.match === 'string' ? f.match === api : f.match.test(api));
       if (!matches || (f.times !== undefined && f.hits >= f.times)) continue;
+      if (f.seen++ < (f.after ?? 0)) continue;
       if (f.probability !== undefined && this.random() >= f.probability) continue;
       f.hits++;
       return f;

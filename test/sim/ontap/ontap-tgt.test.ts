@@ -41,7 +41,7 @@ describe('ONTAP simulator with tgtd: real bytes over iSCSI', () => {
     await sim?.stop();
   });
 
-  test('data written to a volume is in its snapshot and in a larger volume created from it', async () => {
+  test('data written to a volume is in its snapshot, in a larger volume created from it, and back after a revert', async () => {
     const initiator = `iqn.1993-08.org.debian:01:${randomUUID().slice(0, 8)}`;
     const src = volume();
     const srcLoc = { ...src, providerLocation: (await d.createVolume(src)).providerLocation ?? null };
@@ -67,6 +67,14 @@ describe('ONTAP simulator with tgtd: real bytes over iSCSI', () => {
     // After terminate, the initiator no longer reaches the LUN.
     await d.terminateConnection(cloneLoc, { initiator });
     await assert.rejects(qemuIo(b, initiator, 'read 0 4k'));
+    await d.terminateConnection(srcLoc, { initiator });
+
+    // Revert the source (detached, as the API requires) and read the snapshot's bytes through it.
+    await d.revertToSnapshot(srcLoc, snapLoc);
+    const c = (await d.initializeConnection(srcLoc, { initiator })).data as IscsiConnectionData;
+    const reverted = await qemuIo(c, initiator, 'read -P 0x5a 0 1M');
+    assert.match(reverted, /read 1048576\/1048576 bytes/);
+    assert.doesNotMatch(reverted, /Pattern verification failed/);
     await d.terminateConnection(srcLoc, { initiator });
     for (const v of [cloneLoc, srcLoc]) await d.deleteVolume(v);
     await d.deleteSnapshot(snapLoc);

@@ -227,6 +227,44 @@ export class OntapBlockLibrary {
     return this.createFrom(volume, src, source.size);
   }
 
+  /**
+   * Reverts by clone and swap: the snapshot is cloned beside the volume's LUN, the LUN is
+   * renamed aside, the clone takes its name, and the old LUN is destroyed. Each step is
+   * undone if a later one fails, so the volume keeps its data or gets the snapshot's.
+   */
+  async revertToSnapshot(volume: DriverVolume, snapshot: DriverSnapshot): Promise<void> {
+    const volPath = await this.requirePath('Volume', volume);
+    const snapPath = await this.requirePath('Snapshot', snapshot);
+    const p = splitLunPath(volPath);
+    const fresh = lunPath(p.volume, `${p.name}-revert-new`, p.qtree);
+    const aside = lunPath(p.volume, `${p.name}-revert-old`, p.qtree);
+    // An interrupted revert may have left the volume renamed aside (put it back) and
+    // leftovers under the temporary names (removed, so this revert can run).
+    if (!(await this.client.getLun(volPath)) && (await this.client.getLun(aside))) await this.client.moveLun(aside, volPath);
+    for (const stale of [fresh, aside]) {
+      await this.client.destroyLun(stale).catch((e) => {
+        if (!isNaApiError(e, ...LUN_GONE)) throw e;
+      });
+    }
+    await this.cloneLun(snapPath, splitLunPath(fresh).name, this.cfg.spaceReserved, snapshot.volumeSize * GiB);
+    try {
+      if (volume.size > snapshot.volumeSize) await this.client.resizeLun(fresh, volume.size * GiB);
+      await this.client.moveLun(volPath, aside);
+      try {
+        await this.client.moveLun(fresh, volPath);
+      } catch (e) {
+        await this.client.moveLun(aside, volPath);
+        throw e;
+      }
+    } catch (e) {
+      await this.destroy(splitLunPath(fresh).name, fresh).catch(() => undefined);
+      throw e;
+    }
+    this.luns.delete(splitLunPath(fresh).name);
+    await this.client.destroyLun(aside);
+    this.record(volPath, volume.size * GiB, this.cfg.spaceReserved);
+  }
+
   async resize(name: string, path: string, newGiB: number): Promise<void> {
     try {
       await this.client.resizeLun(path, newGiB * GiB);

@@ -159,6 +159,31 @@ for (const flavour of ['cmode-zapi', '7mode-zapi', 'cmode-rest'] as OntapFlavour
       sim.state.destroyLun(filler.path, true);
     });
 
+    test('a revert that fails mid-swap leaves the volume with its own data and no temporary LUNs', async () => {
+      const v = withLoc(volume(), await d.createVolume(volume()));
+      const snap = { id: randomUUID(), name: `snapshot-${randomUUID()}`, volumeSize: 1, volume: v, providerLocation: null, providerId: null };
+      const s = { ...snap, providerLocation: (await d.createSnapshot(snap)).providerLocation ?? null };
+      const before = sim.state.luns.get(v.providerLocation!)!.uuid;
+      const move = flavour === 'cmode-rest' ? 'PATCH /api/storage/luns' : 'lun-move';
+      // The second rename (clone into the volume's name) fails on all three tries; the undo runs.
+      sim.inject({ match: move, kind: 'http503', after: 1, times: 3 });
+      await assert.rejects(d.revertToSnapshot(v, s), /HTTP 503/);
+      sim.clearFaults();
+      assert.equal(sim.state.luns.get(v.providerLocation!)?.uuid, before, 'the original LUN is back under its name');
+      assert.deepEqual([...sim.state.luns.keys()].filter((p) => p.includes('-revert-')), []);
+      // The system fails for good mid-swap (the undo fails too): the next revert repairs it first.
+      sim.inject({ match: move, kind: 'http503', after: 1 });
+      await assert.rejects(d.revertToSnapshot(v, s), /HTTP 503/);
+      sim.clearFaults();
+      assert.equal(sim.state.luns.get(v.providerLocation!), undefined, 'the volume was left renamed aside');
+      // And a clean revert swaps in the snapshot's clone.
+      await d.revertToSnapshot(v, s);
+      assert.notEqual(sim.state.luns.get(v.providerLocation!)?.uuid, before);
+      assert.deepEqual([...sim.state.luns.keys()].filter((p) => p.includes('-revert-')), []);
+      await d.deleteSnapshot(s);
+      await d.deleteVolume(v);
+    });
+
     test('deleteVolume of a LUN already gone succeeds', async () => {
       const v = volume();
       const u = await d.createVolume(v);

@@ -4,7 +4,9 @@ import { Options } from '../../../config/options.js';
 import { BackendError, InvalidInput } from '../../../errors/errors.js';
 import type { Logger } from '../../../util/logger.js';
 import type { DriverContext, VolumeDriverCore } from '../../interface/core.js';
-import { supportedOperations, type Clone, type CreateFromSnapshot, type Extend, type ListBackendVolumes, type Manage, type Snapshots, type ValidateConnector } from '../../interface/capabilities.js';
+import {
+  supportedOperations, type Clone, type CreateFromSnapshot, type Extend, type ListBackendVolumes, type Manage, type RevertToSnapshot, type Snapshots, type ValidateConnector,
+} from '../../interface/capabilities.js';
 import type { BackendVolumeObject, ConnectionInfo, Connector, DriverSnapshot, DriverVolume, ModelUpdate } from '../../interface/objects.js';
 import { POOL_DEFAULTS, type BackendStats, type PoolStats } from '../../interface/stats.js';
 import { validateIscsiConnector } from '../../protocols/iscsi.js';
@@ -18,7 +20,7 @@ const DEFAULT_FILTER = 'capabilities.utilization < 70';
 const DEFAULT_GOODNESS = '100 - capabilities.utilization';
 
 export class OntapIscsiDriver
-  implements VolumeDriverCore, Snapshots, CreateFromSnapshot, Clone, Extend, Manage, ListBackendVolumes, ValidateConnector
+  implements VolumeDriverCore, Snapshots, CreateFromSnapshot, Clone, Extend, RevertToSnapshot, Manage, ListBackendVolumes, ValidateConnector
 {
   readonly backendName: string;
   private readonly opt: Options;
@@ -178,6 +180,9 @@ export class OntapIscsiDriver
   }
   createClonedVolume(volume: DriverVolume, source: DriverVolume): Promise<ModelUpdate> {
     return this.library.createClonedVolume(volume, source);
+  }
+  revertToSnapshot(volume: DriverVolume, snapshot: DriverSnapshot): Promise<void> {
+    return this.library.revertToSnapshot(volume, snapshot);
   }
   extendVolume(volume: DriverVolume, newSizeGiB: number): Promise<void> {
     return this.library.extendVolume(volume, newSizeGiB);
