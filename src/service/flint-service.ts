@@ -107,6 +107,7 @@ async function buildManager(
       }
       schedulerRole.onStats(backendHost, name, az, stats, new Date());
     } : undefined,
+    onCapacityChange: schedulerRole ? (poolHost, delta) => schedulerRole.onCapacityChange(poolHost, delta) : undefined,
   });
 }
 

@@ -40,6 +40,16 @@ export class SchedulerRole {
     this.seen.set(backendHost, at.toISOString());
   }
 
+  /**
+   * A manager in this process freed (negative delta) or took capacity outside a placement.
+   * Freed space is given back at once, so a delete, or a create that failed and is being
+   * rescheduled, does not leave the pool looking full until the next stats report. Growth
+   * (extend, manage) waits for the report: the interface has no way to consume outside place().
+   */
+  onCapacityChange(poolHost: string | null, deltaGiB: number): void {
+    if (poolHost && deltaGiB < 0) this.o.scheduler.release(poolHost, -deltaGiB);
+  }
+
   async start(): Promise<void> {
     await this.o.tasks.releaseDeadLocalLeases(SCHEDULER_QUEUE, this.o.owner, this.o.logger);
     await this.loadStats();
