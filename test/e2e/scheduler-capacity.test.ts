@@ -1,0 +1,56 @@
+// The scheduler's view of capacity between stats reports: space a delete frees is usable at
+// once, not only after the backend's next report (report_interval is 60 s here).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeBackendStore } from '../../src/drivers/fake/fake-backend-store.js';
+import { startTestService, waitUntil, type TestService } from '../support/test-service.js';
+
+const PROJECT = 'capacity';
+
+describe('scheduler capacity between stats reports (sqlite)', () => {
+  let svc: TestService;
+  const backend = 'capfull';
+
+  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> => {
+    const r = await fetch(`${svc.url}/v3/${PROJECT}${path}`, {
+      method, headers: { 'content-type': 'application/json', 'OpenStack-API-Version': 'volume 3.3' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, json: text ? JSON.parse(text) : null };
+  };
+  const settle = (id: string, statuses: string[]) => waitUntil(async () => {
+    const g = await call('GET', `/volumes/${id}`);
+    const s = g.status === 404 ? 'deleted' : g.json.volume.status;
+    return statuses.includes(s) ? s : undefined;
+  }, 15_000, 50);
+
+  before(async () => {
+    FakeBackendStore.reset(backend);
+    svc = await startTestService({
+      defaults: { report_interval: 60 },
+      backends: { [backend]: { volume_driver: 'fake', fake_thin_provisioning: false, fake_capacity_gib: 4 } },
+    });
+  });
+  after(async () => svc?.cleanup());
+
+  test('delete, then create in the freed space', async () => {
+    for (let round = 0; round < 3; round++) {
+      const c = await call('POST', '/volumes', { volume: { size: 4, name: `fill-${round}` } });
+      assert.equal(c.status, 202);
+      const status = await settle(c.json.volume.id, ['available', 'error']);
+      if (status === 'error') {
+        const m = await call('GET', `/messages?resource_uuid=${c.json.volume.id}`);
+        assert.fail(`round ${round}: ${m.json.messages[0]?.user_message}`);
+      }
+      // Full now: the next one has no room, and the scheduler knows it without a report.
+      const over = await call('POST', '/volumes', { volume: { size: 1 } });
+      assert.equal(await settle(over.json.volume.id, ['available', 'error']), 'error');
+      assert.equal(await call('DELETE', `/volumes/${over.json.volume.id}`).then((r) => r.status), 202);
+      assert.equal(await call('DELETE', `/volumes/${c.json.volume.id}`).then((r) => r.status), 202);
+      await settle(c.json.volume.id, ['deleted']);
+      await settle(over.json.volume.id, ['deleted']);
+      assert.equal(FakeBackendStore.get(backend).volumes().size, 0);
+    }
+  });
+});
