@@ -59,6 +59,9 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`volumes API (${kin
     assert.equal(counted.json().count, 5);
     assert.equal(counted.json().volumes.length, 2);
     assert.equal((await h.app.inject({ method: 'GET', url: '/v3/p3/volumes?with_count=true' })).statusCode, 400, 'with_count needs 3.45');
+    const summary = await h.app.inject({ method: 'GET', url: '/v3/p3/volumes/summary', headers: MV('3.36') });
+    assert.deepEqual(summary.json()['volume-summary'], { total_size: 15, total_count: 5, metadata: { group: ['even', 'odd'] } });
+    assert.equal((await h.app.inject({ method: 'GET', url: '/v3/p3/volumes/summary' })).statusCode, 404, 'summary needs 3.12');
 
     const seen: number[] = [];
     let url: string | null = '/v3/p3/volumes/detail?sort=size:asc&limit=2';

@@ -87,6 +87,19 @@ function filtered(db: Db, f: VolumeFilters) {
   return qb;
 }
 
+/** Count and total size of the matching volumes, and every metadata value in use (volume summary, 3.12/3.36). */
+export async function summarizeVolumes(db: Db, f: VolumeFilters): Promise<{ count: number; size: number; metadata: Record<string, string[]> }> {
+  const r = await filtered(db, f).clearSelect()
+    .select((eb) => [eb.fn.countAll().as('n'), eb.fn.coalesce(eb.fn.sum('volumes.size'), eb.lit(0)).as('total')])
+    .executeTakeFirstOrThrow();
+  const md = await db.kysely.selectFrom('volumeMetadata').select(['key', 'value']).distinct()
+    .where('resourceId', 'in', filtered(db, f).clearSelect().select('volumes.id'))
+    .orderBy('key').orderBy('value').execute();
+  const metadata: Record<string, string[]> = {};
+  for (const m of md) (metadata[m.key] ??= []).push(m.value);
+  return { count: Number(r.n), size: Number(r.total), metadata };
+}
+
 /** How many volumes match the filters (with_count, 3.45). */
 export async function countVolumes(db: Db, f: VolumeFilters): Promise<number> {
   const r = await filtered(db, f).clearSelect().select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();

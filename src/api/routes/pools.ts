@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import type { BackendStats, PoolStats } from '../../drivers/interface/stats.js';
-import { checkQueryKeys, parseBoolean, q, type Query } from '../http.js';
+import { checkQueryKeys, parseBoolean, q, ts, type Query } from '../http.js';
 import { ProjectParams } from './common.schema.js';
 
 /** Cinder's wire names; typed Capacity becomes its 'infinite'/'unknown' strings only here, at the edge. */
@@ -29,7 +29,7 @@ export function poolCapabilities(backend: BackendStats, pool: PoolStats, updated
     vendor_name: backend.vendorName,
     driver_version: backend.driverVersion,
     storage_protocol: backend.storageProtocol,
-    timestamp: updatedAt,
+    timestamp: ts(updatedAt),
   };
 }
 

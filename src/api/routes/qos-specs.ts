@@ -6,7 +6,7 @@ import type { QosSpecsRow } from '../../db/schema.js';
 import { Conflict, InvalidInput } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { newId } from '../../util/ids.js';
-import { checkQueryKeys, parseBoolean, q, selfLinks, type Query } from '../http.js';
+import { checkQueryKeys, parseBoolean, q, selfLinks, ts, type Query } from '../http.js';
 import { findVolumeType, getQosSpecs, qosValuesFor } from '../queries/types.js';
 import { IdParams, ProjectParams } from './common.schema.js';
 
@@ -29,7 +29,7 @@ const UpdateQosBody = Type.Object({
 const DeleteKeysBody = Type.Object({ keys: Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { minItems: 1, maxItems: 64 }) }, { additionalProperties: false });
 
 function view(req: FastifyRequest, r: QosSpecsRow, specs: Record<string, string>) {
-  return { id: r.id, name: r.name, consumer: r.consumer, specs, created_at: r.createdAt };
+  return { id: r.id, name: r.name, consumer: r.consumer, specs, created_at: ts(r.createdAt) };
 }
 
 function typeIdParam(req: FastifyRequest): string {

@@ -28,6 +28,8 @@ export function serviceRoutes(app: FastifyInstance, deps: ApiDeps): void {
       updated_at: ts(s.lastHeartbeat), disabled_reason: s.disabledReason, frozen: s.frozen === 1,
       replication_status: s.replicationStatus, active_backend_id: s.activeBackendId,
       ...(atLeast(v, '3.7') ? { cluster: null } : {}),
+      // 3.49: volume services say whether their backend answers; a reporting manager is up.
+      ...(atLeast(v, '3.49') && s.binary.endsWith('-volume') ? { backend_state: up ? 'up' : 'down' } : {}),
     };
   };
 

@@ -6,7 +6,7 @@ import { InvalidInput, NotSupported } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { baseUrl, checkQueryKeys, parseBoolean, parseDictParam, q, type Query } from '../http.js';
 import { PAGE_QUERY_KEYS, parsePageParams } from '../queries/list-params.js';
-import { attachmentsFor, countVolumes, getVolume, listVolumes, metadataFor, VOLUME_SORT_KEYS, type VolumeFilters, type VolumeRecord } from '../queries/volumes.js';
+import { attachmentsFor, countVolumes, getVolume, summarizeVolumes, listVolumes, metadataFor, VOLUME_SORT_KEYS, type VolumeFilters, type VolumeRecord } from '../queries/volumes.js';
 import { replaceMetadata } from '../queries/metadata.js';
 import { volumeDetail, volumeSummary } from '../views/volume-view.js';
 import { IdParams, ProjectParams, toSize } from './common.schema.js';
@@ -139,6 +139,15 @@ export function volumeRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get(P, { schema: { params: ProjectParams } }, async (req) => list(deps, req, false));
   app.get(`${P}/detail`, { schema: { params: ProjectParams } }, async (req) => list(deps, req, true));
+
+  app.get(`${P}/summary`, { config: { minVersion: '3.12' }, schema: { params: ProjectParams } }, async (req) => {
+    const query = req.query as Query;
+    const filters = await parseFilters(deps, req, query);
+    const s = await summarizeVolumes(deps.db, filters);
+    return {
+      'volume-summary': { total_size: s.size, total_count: s.count, ...(atLeast(req.apiVersion, '3.36') ? { metadata: s.metadata } : {}) },
+    };
+  });
 
   app.get(`${P}/:id`, { schema: { params: IdParams } }, async (req) => {
     const { id } = req.params as { id: string };
