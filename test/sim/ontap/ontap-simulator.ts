@@ -114,6 +114,12 @@ export class OntapSimulator {
   inject(rule: FaultRule): void {
     this.faults.push({ ...rule, hits: 0, seen: 0 });
   }
+  /** How many calls each injected fault kind has hit so far. */
+  faultHits(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const f of this.faults) out[f.kind] = (out[f.kind] ?? 0) + f.hits;
+    return out;
+  }
   clearFaults(): void {
     this.faults = [];
   }

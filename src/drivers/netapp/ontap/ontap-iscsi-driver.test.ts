@@ -276,6 +276,42 @@ for (const flavour of ['cmode-zapi', '7mode-zapi', 'cmode-rest'] as OntapFlavour
   });
 }
 
+describe('netapp_ontap under random faults', () => {
+  for (const flavour of ['cmode-zapi', '7mode-zapi', 'cmode-rest'] as OntapFlavour[]) {
+    test(`${flavour}: a volume life cycle completes with EAPIERROR on 20%, dropped requests and lost replies on 5% of calls`, async () => {
+      const sim = await OntapSimulator.start({ mode: flavour === '7mode-zapi' ? '7mode' : 'cmode' });
+      const d = makeOntapDriver(sim, flavour, { netapp_api_tries: '6', netapp_api_retry_backoff_ms: '1' });
+      try {
+        await d.doSetup();
+        await d.checkForSetupError();
+        sim.inject({ kind: 'eapierror', probability: 0.2 });
+        sim.inject({ kind: 'drop', probability: 0.05 });
+        sim.inject({ kind: 'drop-after', probability: 0.05 });
+        const c = connector();
+        for (let i = 0; i < 8; i++) {
+          const v = withLoc(volume(), await d.createVolume(volume()));
+          await d.initializeConnection(v, c);
+          const snap = { id: randomUUID(), name: `snapshot-${randomUUID()}`, volumeSize: 1, volume: v, providerLocation: null, providerId: null };
+          const s = { ...snap, providerLocation: (await d.createSnapshot(snap)).providerLocation ?? null };
+          await d.extendVolume(v, 2);
+          await d.terminateConnection(v, c);
+          await d.deleteSnapshot(s);
+          await d.deleteVolume(v);
+        }
+        const hits = sim.faultHits();
+        sim.clearFaults();
+        for (const kind of ['eapierror', 'drop', 'drop-after']) assert.ok((hits[kind] ?? 0) > 0, `${kind} faults were injected`);
+        assert.equal(sim.state.luns.size, 0, 'nothing leaked');
+        assert.equal(sim.state.maps.length, 0);
+        assert.equal([...sim.state.igroups.values()].filter((g) => g.initiators.includes(c.initiator as string)).length, 1);
+      } finally {
+        await d.shutdown();
+        await sim.stop();
+      }
+    });
+  }
+});
+
 describe('netapp_ontap restart', () => {
   for (const flavour of ['cmode-zapi', '7mode-zapi', 'cmode-rest'] as OntapFlavour[]) {
     test(`${flavour}: after a restart a known host attaches with one call (igroups warmed at set-up)`, async () => {

@@ -1,7 +1,7 @@
 // ZAPI 7-mode: *-list-info listing (no paging), vFiler tunnelling, clone-start polled
 // with clone-list-status.
 import type { NaElement } from '../zapi/na-element.js';
-import { EDUPLICATEENTRY, ESTATUSFAILED, NaApiError, isNaApiError } from '../zapi/na-errors.js';
+import { EDUPLICATEENTRY, ESTATUSFAILED, EVDISK_ERROR_VDISK_EXISTS, NaApiError, isNaApiError } from '../zapi/na-errors.js';
 import { ZapiClientBase, bool, igroupFrom } from './zapi-client-base.js';
 import { splitLunPath, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo } from './san-client.js';
 import { clock, sleep } from '../../../../util/clock.js';
@@ -40,7 +40,17 @@ export class Zapi7modeClient extends ZapiClientBase {
   }
 
   async cloneLun(_volume: string, sourcePath: string, destPath: string, spaceReserved: boolean): Promise<void> {
-    const res = await this.invoke('clone-start', { 'source-path': sourcePath, 'destination-path': destPath, 'no-snap': true });
+    let res: NaElement;
+    try {
+      res = await this.invoke('clone-start', { 'source-path': sourcePath, 'destination-path': destPath, 'no-snap': true });
+    } catch (e) {
+      // Our own earlier attempt may have made the clone before its reply was lost: still
+      // apply the reservation, then let the caller decide whether that LUN is ours.
+      if (isNaApiError(e, EVDISK_ERROR_VDISK_EXISTS) && !spaceReserved) {
+        await this.invoke('lun-set-space-reservation-info', { path: destPath, enable: false }).catch(() => undefined);
+      }
+      throw e;
+    }
     const info = res.path('clone-id', 'clone-id-info');
     const opId = info?.getChildContent('clone-op-id');
     const volUuid = info?.getChildContent('volume-uuid');
