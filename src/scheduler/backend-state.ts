@@ -1,7 +1,7 @@
 // Per-pool state built from a stats report: capabilities by Cinder's names, compiled expressions, usage.
 import type { BackendStats, Capacity, PoolStats } from '../drivers/interface/stats.js';
 import { capabilityCell, type CapabilityCell } from './extra-specs-ops.js';
-import { toVariables, type CompiledExpression, type Slot, type Value, type Variables } from './expression/index.js';
+import { toVariables, type CompiledExpression, type EvalFailure, type Slot, type Value, type Variables } from './expression/index.js';
 
 /** A filter_function or goodness_function as configured: compiled, or the reason it would not compile. */
 export type ExpressionSlot =
@@ -11,7 +11,7 @@ export type ExpressionSlot =
 /** The request variables bound for the placement in progress, cached on the shared slot. */
 export interface RequestBinding {
   owner: object;
-  frame: Slot[];
+  frame: readonly Slot[];
 }
 
 /** A pool expression with its pool variables resolved (once per stats report). */
@@ -19,6 +19,14 @@ export interface PoolExpression {
   slot: ExpressionSlot;
   /** capabilities.* / stats.* values in the compiled expression's order; empty if it did not compile. */
   poolFrame: Slot[];
+  /**
+   * The last result and what it was computed from. Evaluation is pure, PoolUsage objects are
+   * never mutated and equal request bindings are shared, so same inputs by identity mean the
+   * same result: a goodness function that reads only pool stats runs once per pool per change.
+   */
+  memoUsage: PoolUsage | null;
+  memoRequest: readonly Slot[] | null;
+  memoValue: Value | EvalFailure | null;
 }
 
 /**
@@ -52,6 +60,8 @@ export interface PoolEntry {
   // Hot PoolStats fields copied flat, so a filter over 10,000 pools touches one object per pool.
   readonly capacityKnown: boolean;
   readonly reservedPercentage: number;
+  /** GiB kept free: floor(total × reserved%), as Cinder computes it; NaN when total is not known. */
+  readonly reserveGiB: number;
   readonly maxOverSubscriptionRatio: number;
   readonly thin: boolean;
   readonly thick: boolean;
@@ -126,7 +136,8 @@ export function buildPoolEntries(
     const bind = (source: string | undefined): PoolExpression | null => {
       if (!source?.trim()) return null;
       const slot = compile(source);
-      return { slot, poolFrame: slot.compiled ? slot.compiled.bindPool(exprCapabilities, hostStats) : [] };
+      const poolFrame = slot.compiled ? slot.compiled.bindPool(exprCapabilities, hostStats) : [];
+      return { slot, poolFrame, memoUsage: null, memoRequest: null, memoValue: null };
     };
     const filterFunction = bind(p.filterFunction);
     const goodnessFunction = bind(p.goodnessFunction);
@@ -147,6 +158,7 @@ export function buildPoolEntries(
       totalGiB: p.capacity.known ? p.capacity.totalGiB : NaN,
       capacityKnown: p.capacity.known,
       reservedPercentage: p.reservedPercentage,
+      reserveGiB: p.capacity.known ? Math.floor((p.capacity.totalGiB * p.reservedPercentage) / 100) : NaN,
       maxOverSubscriptionRatio: p.maxOverSubscriptionRatio,
       thin: p.thinProvisioningSupport,
       thick: p.thickProvisioningSupport,

@@ -1,5 +1,6 @@
 // One pass of filtering and weighing over a snapshot of pool state; the hot loop of placement.
 import { capabilityColumn, type PoolEntry, type PoolUsage } from './backend-state.js';
+import { poolColumns, usageColumns } from './pool-columns.js';
 import type { PoolFilter } from './filters/pool-filter.js';
 import type { RequestContext } from './request-context.js';
 import type { PoolWeigher } from './weighers/pool-weigher.js';
@@ -71,6 +72,8 @@ export function decide(
   const n = pools.length;
   ensure(n);
   ctx.specColumns = ctx.capabilitySpecs.map((s) => capabilityColumn(pools, s.capability));
+  ctx.poolCols = poolColumns(pools);
+  ctx.usageCols = usageColumns(usage);
   let from = bufA;
   let to = bufB;
   for (let i = 0; i < n; i++) from[i] = i;

@@ -6,6 +6,7 @@ import { logger as rootLogger, type Logger } from '../util/logger.js';
 import type { Explanation, Placement, PlacementRequest, PoolState, Scheduler } from './scheduler.js';
 import { LIVE_CAPABILITIES, buildPoolEntries, consume, giveBack, initialUsage, type ExpressionSlot, type PoolEntry, type PoolUsage } from './backend-state.js';
 import { decide, type Snapshot } from './decide.js';
+import { moveUsageColumns } from './pool-columns.js';
 import { explainPools, lazyExplanation, summarize } from './explanation.js';
 import { compileExpression } from './expression/index.js';
 import { prepareRequest, type RequestContext } from './request-context.js';
@@ -131,6 +132,7 @@ export class FilterScheduler implements Scheduler {
     // Consume at once, inside this synchronous call, so the next request sees the capacity gone.
     const usage = snap.usage.slice();
     usage[d.chosen] = consume(chosen, usage[d.chosen], ctx.sizeGiB);
+    moveUsageColumns(snap.usage, usage, d.chosen);
     this.snap = { pools: snap.pools, usage };
     return { poolHost: chosen.poolHost, backendHost: chosen.backendHost, backendName: chosen.backendName, poolName: chosen.poolName, explanation };
   }
@@ -157,6 +159,7 @@ export class FilterScheduler implements Scheduler {
     if (i === undefined) return; // the backend has gone or re-reported; its next report is the truth
     const usage = this.snap.usage.slice();
     usage[i] = giveBack(this.snap.pools[i], usage[i], sizeGiB);
+    moveUsageColumns(this.snap.usage, usage, i);
     this.snap = { pools: this.snap.pools, usage };
   }
 

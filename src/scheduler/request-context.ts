@@ -3,6 +3,7 @@ import type { PlacementRequest } from './scheduler.js';
 import { SpecMatcher, type CapabilityCell } from './extra-specs-ops.js';
 import { toVariables, type Frame, type Value, type Variables } from './expression/index.js';
 import { LIVE_CAPABILITIES } from './backend-state.js';
+import { poolColumns, usageColumns, type PoolColumns, type UsageColumns } from './pool-columns.js';
 
 /** One `capabilities:`-scoped or unscoped extra spec to check against pool capabilities. */
 export interface CapabilitySpec {
@@ -37,6 +38,9 @@ export interface RequestContext {
    * capabilityColumn); set by decide() so the filter reads an array instead of 10,000 maps.
    */
   specColumns: ReadonlyArray<readonly (CapabilityCell | undefined)[]>;
+  /** Column views of the snapshot being decided; set by decide(). */
+  poolCols: PoolColumns;
+  usageCols: UsageColumns;
   /** Reused for every pool: the pool, live and request arrays are set before an expression runs. */
   readonly frame: Frame;
 }
@@ -101,6 +105,8 @@ export function prepareRequest(req: PlacementRequest, nowMs: number): RequestCon
     qosVars: toVariables(req.qosSpecs),
     extraVars: toVariables(specs),
     specColumns: [],
+    poolCols: poolColumns([]),
+    usageCols: usageColumns([]),
     frame: { pool: [], live: [], request: [] },
   };
 }

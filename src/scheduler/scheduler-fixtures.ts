@@ -6,6 +6,7 @@ import type { PlacementRequest } from './scheduler.js';
 import { LIVE_CAPABILITIES, buildPoolEntries, capabilityColumn, initialUsage, type PoolEntry, type PoolUsage } from './backend-state.js';
 import { compileExpression } from './expression/index.js';
 import { prepareRequest } from './request-context.js';
+import { poolColumns, usageColumns } from './pool-columns.js';
 import type { PoolFilter } from './filters/pool-filter.js';
 import type { PoolWeigher } from './weighers/pool-weigher.js';
 
@@ -92,6 +93,8 @@ export function judge(
   const { pool, usage } = entryOf(stats, opts);
   const ctx = prepareRequest(req, (opts.now ?? new Date(Date.UTC(2026, 0, 1))).getTime());
   ctx.specColumns = ctx.capabilitySpecs.map((s) => capabilityColumn([pool], s.capability));
+  ctx.poolCols = poolColumns([pool]);
+  ctx.usageCols = usageColumns([usage]);
   const passed = filter.passes(pool, usage, ctx, 0);
   const from = Int32Array.of(0);
   const to = new Int32Array(1);
@@ -103,5 +106,11 @@ export function judge(
 export function rawWeight(weigher: PoolWeigher, stats: PoolStats, req: PlacementRequest, opts: Parameters<typeof entryOf>[1] = {}): { raw: number; reason: string } {
   const { pool, usage } = entryOf(stats, opts);
   const ctx = prepareRequest(req, Date.UTC(2026, 0, 1));
-  return { raw: weigher.weigh(pool, usage, ctx), reason: weigher.describe(pool, usage, ctx) };
+  ctx.poolCols = poolColumns([pool]);
+  ctx.usageCols = usageColumns([usage]);
+  const raw = weigher.weigh(pool, usage, ctx);
+  const out = new Float64Array(1);
+  weigher.weighAll([pool], [usage], ctx, Int32Array.of(0), 1, out);
+  if (!Object.is(out[0], raw)) throw new Error(`weighAll gave ${out[0]}, weigh gave ${raw}`);
+  return { raw, reason: weigher.describe(pool, usage, ctx) };
 }

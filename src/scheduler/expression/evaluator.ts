@@ -47,7 +47,10 @@ export interface VariableRef {
 
 type Compiled = (f: Frame) => Value;
 
-/** Evaluation steps allowed per call. The tree has at most MAX_NODES nodes and no loops, so this is a backstop. */
+/**
+ * Evaluation steps allowed per call; operators count a step (leaves do not). The tree has at
+ * most MAX_NODES nodes and no loops, so this is a backstop against a future looping construct.
+ */
 export const MAX_STEPS = MAX_NODES * 2;
 // Evaluation is synchronous and never re-entered, so one counter serves every call.
 let steps = 0;
@@ -199,7 +202,6 @@ class Layout {
     const li = ns === 'capabilities' || ns === 'stats' ? this.live.indexOf(key) : -1;
     if (li >= 0) {
       return (f) => {
-        tick();
         const v = f.live[li];
         return v === MISSING ? missing() : v;
       };
@@ -209,13 +211,11 @@ class Layout {
     if (i < 0) i = list.push({ namespace: ns, key }) - 1;
     if (list === this.pool) {
       return (f) => {
-        tick();
         const v = f.pool[i];
         return v === MISSING ? missing() : v;
       };
     }
     return (f) => {
-      tick();
       const v = f.request[i];
       return v === MISSING ? missing() : v;
     };

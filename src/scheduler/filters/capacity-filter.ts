@@ -2,6 +2,7 @@
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 import { fmt, gib, type PoolFilter } from './pool-filter.js';
+import { KNOWN, THIN } from '../pool-columns.js';
 
 const enum Verdict {
   Fits,
@@ -15,7 +16,7 @@ const enum Verdict {
 
 /** Free GiB after the reserved percentage is set aside (Cinder floors the reserve). */
 export function freeAfterReserve(pool: PoolEntry, u: PoolUsage): number {
-  return u.freeGiB - Math.floor((pool.totalGiB * pool.reservedPercentage) / 100);
+  return u.freeGiB - pool.reserveGiB;
 }
 
 /** Whether the request is checked as thin against this pool (Cinder: thin unless provisioning:type is thick). */
@@ -23,29 +24,32 @@ export function checksThin(pool: PoolEntry, ctx: RequestContext): boolean {
   return pool.thin && ctx.provisioningType !== 'thick';
 }
 
-function judge(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): Verdict {
+/** The whole decision on plain numbers, shared by the object path (passes) and the column path (filterAll). */
+function judgeNumbers(known: boolean, total: number, reserve: number, ratio: number, thin: boolean, free: number, provisioned: number, size: number): Verdict {
   // Infinite or unknown capacity: assume it fits; if not, the retry sends the volume elsewhere.
-  if (!pool.capacityKnown) return Verdict.CapacityNotReported;
-  const total = pool.totalGiB;
+  if (!known) return Verdict.CapacityNotReported;
   if (!(total > 0)) return Verdict.NoTotal;
-  const size = ctx.sizeGiB;
-  const free = freeAfterReserve(pool, u);
-  const ratio = pool.maxOverSubscriptionRatio;
-  if (checksThin(pool, ctx)) {
+  const usable = free - reserve;
+  if (thin) {
     if (!(ratio >= 1)) return Verdict.BadRatio;
     // Exactly at the ratio is allowed; only above it is refused.
-    if ((u.provisionedGiB + size) / total > ratio) return Verdict.OverSubscribed;
-    return free * ratio >= size ? Verdict.Fits : Verdict.NoVirtualFree;
+    if ((provisioned + size) / total > ratio) return Verdict.OverSubscribed;
+    return usable * ratio >= size ? Verdict.Fits : Verdict.NoVirtualFree;
   }
-  return free < size ? Verdict.NoFree : Verdict.Fits;
+  return usable < size ? Verdict.NoFree : Verdict.Fits;
 }
+
+function judge(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): Verdict {
+  return judgeNumbers(pool.capacityKnown, pool.totalGiB, pool.reserveGiB, pool.maxOverSubscriptionRatio, checksThin(pool, ctx), u.freeGiB, u.provisionedGiB, ctx.sizeGiB);
+}
+
+const fits = (v: Verdict) => v === Verdict.Fits || v === Verdict.CapacityNotReported;
 
 export class CapacityFilter implements PoolFilter {
   readonly name = 'CapacityFilter';
 
   passes(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): boolean {
-    const v = judge(pool, u, ctx);
-    return v === Verdict.Fits || v === Verdict.CapacityNotReported;
+    return fits(judge(pool, u, ctx));
   }
 
   describe(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): string {
@@ -74,13 +78,18 @@ export class CapacityFilter implements PoolFilter {
     }
   }
 
-  // Each filter carries its own copy of this loop so the `this.passes` call is monomorphic and
-  // inlined; one shared loop calling eight filter classes would be a megamorphic call per pool.
-  filterAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
+  /** Column path: the same judgeNumbers() over typed arrays, touching no pool objects. */
+  filterAll(_pools: readonly PoolEntry[], _usage: readonly PoolUsage[], ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
+    const { totalGiB, reserveGiB, ratio, flags } = ctx.poolCols;
+    const { free, provisioned } = ctx.usageCols;
+    const thickRequest = ctx.provisioningType === 'thick';
+    const size = ctx.sizeGiB;
     let kept = 0;
     for (let k = 0; k < count; k++) {
       const i = from[k];
-      if (this.passes(pools[i], usage[i], ctx)) to[kept++] = i;
+      const f = flags[i];
+      const thin = (f & THIN) !== 0 && !thickRequest;
+      if (fits(judgeNumbers((f & KNOWN) !== 0, totalGiB[i], reserveGiB[i], ratio[i], thin, free[i], provisioned[i], size))) to[kept++] = i;
     }
     return kept;
   }

@@ -1,8 +1,14 @@
 // Cinder's DriverFilter: the backend's filter_function must be true for the volume.
 import type { PoolEntry, PoolExpression, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
-import { EvalFailure, truthy, type Value } from '../expression/index.js';
+import { EvalFailure, truthy, type Slot, type Value } from '../expression/index.js';
 import type { PoolFilter } from './pool-filter.js';
+
+function sameSlots(a: readonly Slot[], b: readonly Slot[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** Run a pool's compiled expression: pool variables bound per report, request variables once per placement. */
 export function runPoolExpression(expr: PoolExpression, u: PoolUsage, ctx: RequestContext): Value | EvalFailure {
@@ -10,14 +16,21 @@ export function runPoolExpression(expr: PoolExpression, u: PoolUsage, ctx: Reque
   if (slot.compiled === undefined) return new EvalFailure(`it is invalid: ${slot.error}`);
   let bound = slot.request;
   if (bound === undefined || bound.owner !== ctx) {
-    bound = { owner: ctx, frame: slot.compiled.bindRequest(ctx.volumeVars, ctx.qosVars, ctx.extraVars) };
+    const frame = slot.compiled.bindRequest(ctx.volumeVars, ctx.qosVars, ctx.extraVars);
+    // Keep the previous binding's identity when the values are the same, so memoised results stay valid.
+    bound = { owner: ctx, frame: bound !== undefined && sameSlots(bound.frame, frame) ? bound.frame : frame };
     slot.request = bound;
   }
+  if (expr.memoUsage === u && expr.memoRequest === bound.frame) return expr.memoValue!;
   const f = ctx.frame;
   f.pool = expr.poolFrame;
   f.live = u.live;
   f.request = bound.frame;
-  return slot.compiled.tryRun(f);
+  const r = slot.compiled.tryRun(f);
+  expr.memoUsage = u;
+  expr.memoRequest = bound.frame;
+  expr.memoValue = r;
+  return r;
 }
 
 export class DriverFilter implements PoolFilter {

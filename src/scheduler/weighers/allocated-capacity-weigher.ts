@@ -16,11 +16,9 @@ export class AllocatedCapacityWeigher implements PoolWeigher {
     return `${gib(u.allocatedGiB)} allocated`;
   }
 
-  // Own copy of the loop per weigher, so `this.weigh` is monomorphic (see PoolFilter.filterAll).
-  weighAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], _ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
-    for (let k = 0; k < count; k++) {
-      const i = cand[k];
-      out[k] = this.weigh(pools[i], usage[i]);
-    }
+  /** Column path over the usage columns. */
+  weighAll(_pools: readonly PoolEntry[], _usage: readonly PoolUsage[], ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
+    const col = ctx.usageCols.allocated;
+    for (let k = 0; k < count; k++) out[k] = col[cand[k]];
   }
 }

@@ -4,14 +4,17 @@ import type { RequestContext } from '../request-context.js';
 import { checksThin } from '../filters/capacity-filter.js';
 import { gib } from '../filters/pool-filter.js';
 import type { PoolWeigher } from './pool-weigher.js';
+import { KNOWN, THIN } from '../pool-columns.js';
 
-/** Cinder's calculate_virtual_free_capacity; infinite capacity weighs +Infinity, unknown weighs 0. */
+/** Cinder's calculate_virtual_free_capacity on plain numbers (thin: total × ratio − provisioned − reserve). */
+function virtualFreeNumbers(total: number, reserve: number, ratio: number, thin: boolean, free: number, provisioned: number): number {
+  return thin ? total * ratio - provisioned - reserve : free - reserve;
+}
+
+/** Virtual free GiB; infinite capacity weighs +Infinity, unknown weighs 0. */
 export function virtualFree(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): number {
   if (!pool.capacity.known) return pool.capacity.reason === 'infinite' ? Infinity : 0;
-  const total = pool.totalGiB;
-  const reserve = Math.floor((total * pool.reservedPercentage) / 100);
-  if (checksThin(pool, ctx)) return total * pool.maxOverSubscriptionRatio - u.provisionedGiB - reserve;
-  return u.freeGiB - reserve;
+  return virtualFreeNumbers(pool.totalGiB, pool.reserveGiB, pool.maxOverSubscriptionRatio, checksThin(pool, ctx), u.freeGiB, u.provisionedGiB);
 }
 
 export class CapacityWeigher implements PoolWeigher {
@@ -27,11 +30,17 @@ export class CapacityWeigher implements PoolWeigher {
     return `${gib(virtualFree(pool, u, ctx))} ${checksThin(pool, ctx) ? 'virtual ' : ''}free after reserve`;
   }
 
-  // Own copy of the loop per weigher, so `this.weigh` is monomorphic (see PoolFilter.filterAll).
+  /** Column path: virtualFreeNumbers() over typed arrays; pools of unknown capacity fall back to the object path. */
   weighAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
+    const { totalGiB, reserveGiB, ratio, flags } = ctx.poolCols;
+    const { free, provisioned } = ctx.usageCols;
+    const thickRequest = ctx.provisioningType === 'thick';
     for (let k = 0; k < count; k++) {
       const i = cand[k];
-      out[k] = this.weigh(pools[i], usage[i], ctx);
+      const f = flags[i];
+      out[k] = (f & KNOWN) === 0
+        ? this.weigh(pools[i], usage[i], ctx)
+        : virtualFreeNumbers(totalGiB[i], reserveGiB[i], ratio[i], (f & THIN) !== 0 && !thickRequest, free[i], provisioned[i]);
     }
   }
 }

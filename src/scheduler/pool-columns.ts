@@ -1,0 +1,79 @@
+// Struct-of-arrays views of pool state: hot filters and weighers scan typed arrays, not 10,000 objects.
+import type { PoolEntry, PoolUsage } from './backend-state.js';
+
+export const KNOWN = 1;
+export const THIN = 2;
+export const THICK = 4;
+export const MULTIATTACH = 8;
+
+/** Fields fixed until the next stats report, one column per field, indexed like the pool list. */
+export interface PoolColumns {
+  readonly updatedAtMs: Float64Array;
+  readonly totalGiB: Float64Array;
+  readonly reserveGiB: Float64Array;
+  readonly ratio: Float64Array;
+  /** KNOWN | THIN | THICK | MULTIATTACH bits. */
+  readonly flags: Uint8Array;
+}
+
+/** Usage numbers, one column per field. */
+export interface UsageColumns {
+  readonly free: Float64Array;
+  readonly provisioned: Float64Array;
+  readonly allocated: Float64Array;
+  readonly volumes: Float64Array;
+}
+
+const poolCache = new WeakMap<readonly PoolEntry[], PoolColumns>();
+const usageCache = new WeakMap<readonly PoolUsage[], UsageColumns>();
+
+export function poolColumns(pools: readonly PoolEntry[]): PoolColumns {
+  let c = poolCache.get(pools);
+  if (c !== undefined) return c;
+  const n = pools.length;
+  c = { updatedAtMs: new Float64Array(n), totalGiB: new Float64Array(n), reserveGiB: new Float64Array(n), ratio: new Float64Array(n), flags: new Uint8Array(n) };
+  for (let i = 0; i < n; i++) {
+    const p = pools[i];
+    c.updatedAtMs[i] = p.updatedAtMs;
+    c.totalGiB[i] = p.totalGiB;
+    c.reserveGiB[i] = p.reserveGiB;
+    c.ratio[i] = p.maxOverSubscriptionRatio;
+    c.flags[i] = (p.capacityKnown ? KNOWN : 0) | (p.thin ? THIN : 0) | (p.thick ? THICK : 0) | (p.multiattach ? MULTIATTACH : 0);
+  }
+  poolCache.set(pools, c);
+  return c;
+}
+
+/** Columns for a usage list: the live ones if the scheduler handed them over, else rebuilt (explaining an old placement). */
+export function usageColumns(usage: readonly PoolUsage[]): UsageColumns {
+  let c = usageCache.get(usage);
+  if (c !== undefined) return c;
+  const n = usage.length;
+  c = { free: new Float64Array(n), provisioned: new Float64Array(n), allocated: new Float64Array(n), volumes: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const u = usage[i];
+    c.free[i] = u.freeGiB;
+    c.provisioned[i] = u.provisionedGiB;
+    c.allocated[i] = u.allocatedGiB;
+    c.volumes[i] = u.volumes;
+  }
+  usageCache.set(usage, c);
+  return c;
+}
+
+/**
+ * Hand the columns of `from` to its successor `to`, which differs at index i only: updated in
+ * place instead of copied, so a placement costs O(1) here. `from` loses them and would rebuild
+ * them if an old explanation is ever read.
+ */
+export function moveUsageColumns(from: readonly PoolUsage[], to: readonly PoolUsage[], i: number): void {
+  const c = usageCache.get(from);
+  if (c === undefined) return;
+  usageCache.delete(from);
+  const u = to[i];
+  c.free[i] = u.freeGiB;
+  c.provisioned[i] = u.provisionedGiB;
+  c.allocated[i] = u.allocatedGiB;
+  c.volumes[i] = u.volumes;
+  usageCache.set(to, c);
+}
