@@ -395,6 +395,24 @@ describe('netapp_ontap stats, QoS, pools and tunnelling', () => {
     }
   });
 
+  test('netapp_size_multiplier decides which FlexVol has room', async () => {
+    const sim = await OntapSimulator.start();
+    const strict = makeOntapDriver(sim, 'cmode-zapi');
+    const loose = makeOntapDriver(sim, 'cmode-zapi', { netapp_size_multiplier: '1.0' });
+    try {
+      await strict.doSetup();
+      await loose.doSetup();
+      // 90 GiB × 1.2 = 108 GiB: more than vol1's 100 GiB, so no pool qualifies.
+      await assert.rejects(strict.createVolume(volume(90)), (e: unknown) => e instanceof BackendCapacityError && /90 GiB × 1.2/.test(e.message));
+      const u = await loose.createVolume(volume(90));
+      assert.match(u.providerLocation!, /^\/vol\/vol1\//);
+    } finally {
+      await strict.shutdown();
+      await loose.shutdown();
+      await sim.stop();
+    }
+  });
+
   test('the netapp:qos_policy_group extra spec reaches the LUN in cluster mode and is refused in 7-mode', async () => {
     for (const flavour of ['cmode-zapi', 'cmode-rest'] as OntapFlavour[]) {
       const sim = await OntapSimulator.start();
