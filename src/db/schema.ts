@@ -1,7 +1,7 @@
 // The database schema as Kysely types. Columns are snake_case in SQL and camelCase here
 // (CamelCasePlugin). Times are ISO-8601 text, booleans 0/1 and JSON text, so one
 // schema serves SQLite and PostgreSQL alike.
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type Bool = 0 | 1;
 
@@ -179,6 +179,8 @@ export interface TasksTable {
   lastError: string | null;
   /** JSON result for callers that wait (initialize_connection). */
   result: string | null;
+  /** 0..100 for long copies; null when the operation does not report progress. */
+  percent: Generated<number | null>;
   createdAt: string;
   updatedAt: string;
 }

@@ -123,7 +123,8 @@ export class SchedulerRole {
 
   private async giveUp(task: TaskRow, error: unknown): Promise<void> {
     const payload = JSON.parse(task.payload) as TaskPayloads['schedule_volume'];
-    const text = error instanceof NoValidBackend ? error.message : describeError(error);
+    const reason = error instanceof NoValidBackend ? error.message : describeError(error);
+    const text = payload.lastError ? `${reason} The last backend tried failed with ${payload.lastError}` : reason;
     await this.o.db.kysely.transaction().execute(async (tx) => {
       const v = await tx.selectFrom('volumes').select(['projectId', 'status']).where('id', '=', task.resourceId).executeTakeFirst();
       if (v?.status === 'creating') {

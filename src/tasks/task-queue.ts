@@ -103,6 +103,11 @@ export class TaskQueue {
       .where('id', '=', id).where('leaseOwner', '=', owner).execute();
   }
 
+  /** How far a long copy got (0..100); callers throttle. */
+  async recordPercent(id: string, percent: number): Promise<void> {
+    await this.db.kysely.updateTable('tasks').set({ percent: Math.max(0, Math.min(100, Math.round(percent))) }).where('id', '=', id).execute();
+  }
+
   /** Mark done inside `tx` (with the final status change of the resource). */
   async complete(tx: Tx, id: string, result?: unknown): Promise<void> {
     await tx.updateTable('tasks').set({

@@ -3,7 +3,11 @@ import type { Connector } from '../drivers/interface/objects.js';
 
 export interface TaskPayloads {
   /** Scheduler: place a new volume, then hand it to its backend's manager. */
-  schedule_volume: { reservation: string; excludeHosts: string[]; hints: { sameHost?: string[]; differentHost?: string[] }; imagePath: string | null };
+  schedule_volume: {
+    reservation: string; excludeHosts: string[]; hints: { sameHost?: string[]; differentHost?: string[] }; imagePath: string | null;
+    /** Why the previous backend failed, when this is a retry. */
+    lastError?: string;
+  };
   create_volume: { reservation: string; excludeHosts: string[]; imagePath: string | null };
   delete_volume: { cascade: boolean; reservation: string };
   extend_volume: { newSize: number; oldSize: number; reservation: string; previousStatus: string };

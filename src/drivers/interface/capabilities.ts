@@ -71,11 +71,14 @@ export interface CopyVolumeData {
 }
 export const CopyVolumeData = guard<CopyVolumeData>('copy_volume_data', 'copyVolumeData');
 
+/** Percent done, 0..100, reported as a long copy goes. */
+export type ProgressReporter = (percent: number) => void;
+
 export interface ImageTransfer {
-  /** Write an image file (qcow2/raw) onto the volume. */
-  copyImageToVolume(volume: DriverVolume, imagePath: string, imageFormat: string): Promise<void>;
-  /** Read the volume into an image file of the given format. */
-  copyVolumeToImage(volume: DriverVolume, imagePath: string, imageFormat: string): Promise<void>;
+  /** Write an image file (`raw` or `qcow2`) onto the volume. */
+  copyImageToVolume(volume: DriverVolume, imagePath: string, imageFormat: string, onProgress?: ProgressReporter): Promise<void>;
+  /** Read the volume into a new image file of the given format. */
+  copyVolumeToImage(volume: DriverVolume, imagePath: string, imageFormat: string, onProgress?: ProgressReporter): Promise<void>;
 }
 export const ImageTransfer = guard<ImageTransfer>('image_transfer', 'copyImageToVolume', 'copyVolumeToImage');
 

@@ -9,7 +9,7 @@ import type {
   BackendVolumeObject, ConnectionInfo, Connector, DriverSnapshot, DriverVolume, ModelUpdate,
 } from '../interface/objects.js';
 import { POOL_DEFAULTS, type BackendStats } from '../interface/stats.js';
-import { supportedOperations } from '../interface/capabilities.js';
+import { supportedOperations, type ProgressReporter } from '../interface/capabilities.js';
 import { Options } from '../../config/options.js';
 import { BackendError, BackendObjectNotFound, Conflict, InvalidInput } from '../../errors/errors.js';
 import { randomSecret } from '../../util/ids.js';
@@ -308,14 +308,14 @@ export class LocalDriver implements VolumeDriverCore {
     await this.pool.copy(source.name, dest.name, dest.size);
   }
 
-  async copyImageToVolume(volume: DriverVolume, imagePath: string, imageFormat: string): Promise<void> {
+  async copyImageToVolume(volume: DriverVolume, imagePath: string, imageFormat: string, onProgress?: ProgressReporter): Promise<void> {
     await this.requireFile(volume.name);
-    await copyImageToVolume(this.ctx.executor, imagePath, imageFormat, { kind: 'file', path: this.pool.path(volume.name), format: 'raw' });
+    await copyImageToVolume(this.ctx.executor, imagePath, imageFormat, { kind: 'file', path: this.pool.path(volume.name), format: 'raw' }, { onProgress });
   }
 
-  async copyVolumeToImage(volume: DriverVolume, imagePath: string, imageFormat: string): Promise<void> {
+  async copyVolumeToImage(volume: DriverVolume, imagePath: string, imageFormat: string, onProgress?: ProgressReporter): Promise<void> {
     await this.requireFile(volume.name);
-    await copyVolumeToImage(this.ctx.executor, { kind: 'file', path: this.pool.path(volume.name), format: 'raw' }, imagePath, imageFormat);
+    await copyVolumeToImage(this.ctx.executor, { kind: 'file', path: this.pool.path(volume.name), format: 'raw' }, imagePath, imageFormat, { onProgress });
   }
 
   async shutdown(): Promise<void> {

@@ -4,12 +4,13 @@ import { NotSupported } from '../../errors/errors.js';
 import { casVolume, nowIso, recordUserMessage } from '../volume-repository.js';
 import type { FlowDefinition } from './flow-handler.js';
 import { loadVolume, type BaseCtx } from './volume-context.js';
+import { throttledProgress } from '../image-format.js';
 
-export const uploadImageFlow: FlowDefinition<'upload_image', BaseCtx & { imagePath: string; diskFormat: string; previousStatus: string }> = {
+export const uploadImageFlow: FlowDefinition<'upload_image', BaseCtx & { imagePath: string; diskFormat: string; previousStatus: string; onProgress: (percent: number) => void }> = {
   kind: 'upload_image',
   async load(d, task, payload) {
     const v = await loadVolume(d, task.resourceId, 'uploading');
-    return v ? { ...v, imagePath: payload.imagePath, diskFormat: payload.diskFormat, previousStatus: payload.previousStatus } : null;
+    return v ? { ...v, imagePath: payload.imagePath, diskFormat: payload.diskFormat, previousStatus: payload.previousStatus, onProgress: throttledProgress((p) => d.tasks.recordPercent(task.id, p)) } : null;
   },
   steps: [
     {

@@ -10,6 +10,7 @@ import {
   casSnapshot, casVolume, getSnapshot, nowIso, recordUserMessage, toDriverSnapshot, toDriverVolume,
 } from '../volume-repository.js';
 import type { FlowDefinition } from './flow-handler.js';
+import { detectImageFormat, throttledProgress } from '../image-format.js';
 import { loadVolume, providerFields, type BaseCtx } from './volume-context.js';
 
 interface CreateCtx extends BaseCtx {
@@ -17,6 +18,7 @@ interface CreateCtx extends BaseCtx {
   source: DriverVolume | null;
   imagePath: string | null;
   update: Partial<VolumeRow>;
+  onProgress: (percent: number) => void;
 }
 
 export const createVolumeFlow: FlowDefinition<'create_volume', CreateCtx> = {
@@ -28,7 +30,7 @@ export const createVolumeFlow: FlowDefinition<'create_volume', CreateCtx> = {
     const snapshot = v.row.snapshotId ? await toDriverSnapshot(db, await getSnapshot(db, null, v.row.snapshotId), deps.templates) : null;
     const srcRow = v.row.sourceVolid ? await db.selectFrom('volumes').selectAll().where('id', '=', v.row.sourceVolid).executeTakeFirst() : undefined;
     const source = srcRow ? await toDriverVolume(db, srcRow, deps.templates) : null;
-    return { ...v, snapshot, source, imagePath: payload.imagePath, update: {} };
+    return { ...v, snapshot, source, imagePath: payload.imagePath, update: {}, onProgress: throttledProgress((p) => deps.tasks.recordPercent(task.id, p)) };
   },
   steps: [
     {
@@ -60,7 +62,7 @@ export const createVolumeFlow: FlowDefinition<'create_volume', CreateCtx> = {
         if (!ctx.imagePath) return;
         const d = ctx.deps;
         if (!ImageTransfer.is(d.driver)) throw new NotSupported(d.backendName, 'create volume from image');
-        await d.driver.copyImageToVolume(ctx.dv, ctx.imagePath, 'auto');
+        await d.driver.copyImageToVolume(ctx.dv, ctx.imagePath, await detectImageFormat(ctx.imagePath), ctx.onProgress);
       },
     },
   ],
@@ -78,7 +80,7 @@ export const createVolumeFlow: FlowDefinition<'create_volume', CreateCtx> = {
       // Cinder's retry: another backend may take it.
       await tx.updateTable('volumes').set({ host: null, updatedAt: nowIso() }).where('id', '=', v.id).execute();
       deps.onCapacityChange(v.host, -v.size);
-      await deps.reschedule(tx, v.id, { reservation: payload.reservation, excludeHosts: tried, hints: {}, imagePath: payload.imagePath });
+      await deps.reschedule(tx, v.id, { reservation: payload.reservation, excludeHosts: tried, hints: {}, imagePath: payload.imagePath, lastError: `${deps.backendHost}: ${error}` });
       return;
     }
     await tx.updateTable('volumes').set({ status: 'error', updatedAt: nowIso() }).where('id', '=', v.id).execute();
