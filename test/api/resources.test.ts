@@ -57,6 +57,9 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`resource routes ($
     assert.equal((await inject('GET', `/v3/p1/types/${t.id}/extra_specs/tier`)).statusCode, 404);
     assert.equal((await inject('PUT', `/v3/p1/types/${t.id}`, { volume_type: { description: 'quick' } })).json().volume_type.description, 'quick');
     assert.equal((await inject('GET', '/v3/p1/types/fast')).json().volume_type.id, t.id, 'types are found by name too');
+    assert.deepEqual((await inject('GET', '/v3/p1/types?name=fast')).json().volume_types.map((x: any) => x.id), [t.id]);
+    const bySpec = await inject('GET', `/v3/p1/types?extra_specs=${encodeURIComponent("{'volume_backend_name': 'a'}")}`);
+    assert.deepEqual(bySpec.json().volume_types.map((x: any) => x.name), ['fast']);
 
     const priv = (await inject('POST', '/v3/p1/types', { volume_type: { name: 'secret', 'os-volume-type-access:is_public': false } })).json().volume_type;
     assert.equal((await inject('POST', `/v3/p1/types/${priv.id}/action`, { addProjectAccess: { project: 'p7' } })).statusCode, 202);

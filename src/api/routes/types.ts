@@ -6,7 +6,7 @@ import type { VolumeTypeRow } from '../../db/schema.js';
 import { Conflict, InvalidInput, NotFound } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { newId } from '../../util/ids.js';
-import { checkQueryKeys, parseBoolean, q, type Query } from '../http.js';
+import { checkQueryKeys, parseBoolean, parseDictParam, q, type Query } from '../http.js';
 import { extraSpecsFor, findVolumeType, getVisibleType } from '../queries/types.js';
 import { Bool, IdParams, NullableDescription, ProjectParams } from './common.schema.js';
 
@@ -73,8 +73,18 @@ export function typeRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get(P, { schema: { params: ProjectParams } }, async (req) => {
     const query = req.query as Query;
-    checkQueryKeys(query, ['is_public', 'limit', 'marker', 'sort', 'sort_key', 'sort_dir']);
+    checkQueryKeys(query, ['is_public', 'name', 'extra_specs', 'limit', 'marker', 'sort', 'sort_key', 'sort_dir']);
     let qb = deps.db.kysely.selectFrom('volumeTypes').selectAll().orderBy('name');
+    // cinderclient finds a type by name through this list.
+    if (q(query, 'name') !== undefined) qb = qb.where('name', '=', q(query, 'name')!);
+    // 3.52: types whose extra specs include all of these.
+    if (q(query, 'extra_specs') !== undefined) {
+      for (const [k, v] of Object.entries(parseDictParam(q(query, 'extra_specs')!, 'extra_specs'))) {
+        qb = qb.where((eb) => eb.exists(eb.selectFrom('volumeTypeExtraSpecs').select('volumeTypeExtraSpecs.key')
+          .whereRef('volumeTypeExtraSpecs.volumeTypeId', '=', 'volumeTypes.id')
+          .where('volumeTypeExtraSpecs.key', '=', k).where('volumeTypeExtraSpecs.value', '=', v)));
+      }
+    }
     const isPublic = q(query, 'is_public');
     if (!req.ctx.isAdmin) {
       const pid = req.ctx.projectId;
