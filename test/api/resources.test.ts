@@ -161,6 +161,10 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`resource routes ($
     assert.equal(pools[0].capabilities.compression, true);
     assert.equal(pools[0].capabilities.volume_backend_name, 'fake');
     assert.equal(pools[1].capabilities.free_capacity_gb, 'infinite');
+    const caps = (await inject('GET', '/v3/p1/capabilities/node1@fake')).json();
+    assert.equal(caps.volume_backend_name, 'fake');
+    assert.equal(caps.properties.compression.type, 'boolean');
+    assert.equal((await inject('GET', '/v3/p1/capabilities/elsewhere@x')).statusCode, 404);
   });
 
   test('messages need 3.3 and are scoped to the project', async () => {

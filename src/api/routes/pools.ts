@@ -1,5 +1,7 @@
 // /v3/{project_id}/scheduler-stats/get_pools: every pool of every backend, in Cinder's capability names.
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { NotFound } from '../../errors/errors.js';
 import type { ApiDeps } from '../deps.js';
 import type { BackendStats, PoolStats } from '../../drivers/interface/stats.js';
 import { checkQueryKeys, parseBoolean, q, ts, type Query } from '../http.js';
@@ -33,7 +35,39 @@ export function poolCapabilities(backend: BackendStats, pool: PoolStats, updated
   };
 }
 
+function capabilityType(v: unknown): string {
+  return typeof v === 'boolean' ? 'boolean' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'float') : 'string';
+}
+
 export function poolRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  // GET /capabilities/{host}: what a backend can do, as volume-type authors read it.
+  app.get('/v3/:projectId/capabilities/:host', {
+    config: { adminOnly: true },
+    schema: { params: Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), host: Type.String({ minLength: 1, maxLength: 255 }) }) },
+  }, async (req) => {
+    const { host } = req.params as { host: string };
+    const row = await deps.db.kysely.selectFrom('backendStats').selectAll().where('backendHost', '=', host.split('#')[0]!).executeTakeFirst();
+    if (!row) throw new NotFound('Backend', host);
+    let stats: BackendStats;
+    try {
+      stats = JSON.parse(row.stats) as BackendStats;
+    } catch {
+      throw new NotFound('Capabilities of backend', host);
+    }
+    const properties: Record<string, { title: string; description: string; type: string }> = {};
+    for (const p of stats.pools ?? []) {
+      for (const [k, v] of Object.entries({ thin_provisioning: p.thinProvisioningSupport, multiattach: p.multiattach, QoS_support: p.qosSupport, ...p.capabilities })) {
+        properties[k] ??= { title: k, description: `Capability ${k} of backend ${row.backendName}`, type: capabilityType(v) };
+      }
+    }
+    return {
+      namespace: `OS::Storage::Capabilities::${row.backendHost}`,
+      vendor_name: stats.vendorName, volume_backend_name: stats.volumeBackendName, pool_name: null,
+      driver_version: stats.driverVersion, storage_protocol: stats.storageProtocol,
+      display_name: null, description: null, visibility: null, replication_targets: [], properties,
+    };
+  });
+
   app.get('/v3/:projectId/scheduler-stats/get_pools', { config: { adminOnly: true }, schema: { params: ProjectParams } }, async (req) => {
     const query = req.query as Query;
     checkQueryKeys(query, ['detail', 'name', 'volume_type', 'backend_name']);
