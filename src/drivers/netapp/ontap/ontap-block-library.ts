@@ -1,9 +1,9 @@
 // The storage logic of the ONTAP block driver (Cinder's block_base library): pools,
-// LUN life cycle, snapshots and clones by LUN clone, manage/unmanage. It talks to an
+// LUN life cycle, snapshots and clones by LUN clone, extend and revert. It talks to an
 // OntapSanClient, so ZAPI 7-mode, ZAPI cluster mode and REST behave the same.
 import { BackendCapacityError, BackendError, BackendObjectNotFound, Conflict, InvalidInput } from '../../../errors/errors.js';
 import type { Logger } from '../../../util/logger.js';
-import type { BackendVolumeObject, DriverSnapshot, DriverVolume, ModelUpdate } from '../../interface/objects.js';
+import type { DriverSnapshot, DriverVolume, ModelUpdate } from '../../interface/objects.js';
 import { lunPath, splitLunPath, type FlexVolInfo, type LunInfo, type OntapSanClient } from './client/san-client.js';
 import { LunTable, handleFromInfo, type LunHandle } from './lun-table.js';
 import { isNaApiError } from './zapi/na-errors.js';
@@ -279,61 +279,6 @@ export class OntapBlockLibrary {
     if (newGiB < volume.size) throw new InvalidInput(`Cannot shrink volume ${volume.id} from ${volume.size} to ${newGiB} GiB.`);
     const path = await this.requirePath('Volume', volume);
     await this.resize(volume.name, path, newGiB);
-  }
-
-  /** Finds a LUN by {source-name: path or LUN name} or {source-id: LUN uuid}. */
-  async findByRef(ref: Record<string, string>): Promise<LunInfo> {
-    const name = ref['source-name'];
-    const id = ref['source-id'];
-    if (!name && !id) throw new InvalidInput('Manage reference must give source-name (LUN path or name) or source-id (LUN UUID).');
-    let lun: LunInfo | null | undefined;
-    if (name?.startsWith('/vol/')) lun = await this.client.getLun(name);
-    else {
-      const pools = new Set((await this.poolList()).map((p) => p.name));
-      lun = (await this.client.listLuns()).find((l) => pools.has(l.volume) && (id ? l.uuid === id : l.name === name));
-    }
-    if (!lun) throw new BackendObjectNotFound(`No LUN matches manage reference ${JSON.stringify(ref)} on this backend's pools.`);
-    return lun;
-  }
-
-  async manageExistingGetSize(ref: Record<string, string>): Promise<number> {
-    return Math.ceil((await this.findByRef(ref)).sizeBytes / GiB);
-  }
-
-  async manageExisting(volume: DriverVolume, ref: Record<string, string>): Promise<ModelUpdate> {
-    const lun = await this.findByRef(ref);
-    let path = lun.path;
-    if (lun.name !== volume.name) {
-      path = lunPath(lun.volume, volume.name, lun.qtree);
-      await this.client.moveLun(lun.path, path);
-      this.luns.delete(lun.name);
-    }
-    this.luns.set(handleFromInfo({ ...lun, path, name: volume.name }));
-    return { providerLocation: path, size: Math.ceil(lun.sizeBytes / GiB) };
-  }
-
-  unmanage(volume: DriverVolume): void {
-    this.luns.delete(volume.name);
-  }
-
-  async listBackendVolumes(): Promise<BackendVolumeObject[]> {
-    const pools = new Set((await this.poolList()).map((p) => p.name));
-    const uuidRe = /^volume-([0-9a-f-]{36})$/i;
-    return (await this.client.listLuns())
-      .filter((l) => pools.has(l.volume))
-      .map((l) => {
-        const flintId = uuidRe.exec(l.name)?.[1] ?? null;
-        // A LUN named for a Flint volume and still in our table is Flint's; unmanage drops it from the table.
-        const reason = l.mapped ? 'LUN is mapped' : flintId && this.luns.get(l.name) ? 'LUN belongs to a Flint volume' : null;
-        return {
-          reference: { 'source-name': l.path },
-          sizeGiB: Math.ceil(l.sizeBytes / GiB),
-          flintId,
-          safeToManage: reason === null,
-          reasonNotSafe: reason,
-          extraInfo: l.uuid ? `uuid ${l.uuid}` : null,
-        };
-      });
   }
 
   assertHasPools(pools: FlexVolInfo[]): void {

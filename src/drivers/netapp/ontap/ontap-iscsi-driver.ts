@@ -14,6 +14,7 @@ import type { OntapSanClient } from './client/san-client.js';
 import { checkRequiredOptions, createSanClient } from './client-factory.js';
 import { GiB, OntapBlockLibrary } from './ontap-block-library.js';
 import { IscsiAttacher } from './iscsi-attacher.js';
+import { ManageExisting } from './manage-existing.js';
 
 export const DRIVER_VERSION = '1.0.0';
 const DEFAULT_FILTER = 'capabilities.utilization < 70';
@@ -28,10 +29,11 @@ export class OntapIscsiDriver
   private client: OntapSanClient | null = null;
   private lib: OntapBlockLibrary | null = null;
   private attacher: IscsiAttacher | null = null;
+  private manager: ManageExisting | null = null;
   apiVersion = '';
 
   /** `clientFactory` lets tests hand in a client; production builds it from options. */
-  constructor(private readonly ctx: DriverContext, private readonly clientFactory = createSanClient) {
+  constructor(ctx: DriverContext, private readonly clientFactory = createSanClient) {
     this.backendName = ctx.backendName;
     this.opt = new Options(ctx.options, ctx.backendName);
     this.log = ctx.logger.child({ backend: ctx.backendName, driver: 'netapp_ontap' });
@@ -44,6 +46,10 @@ export class OntapIscsiDriver
   private get library(): OntapBlockLibrary {
     if (!this.lib) throw new BackendError(`Backend ${this.backendName} is not set up (doSetup was not called or failed).`);
     return this.lib;
+  }
+  private get manage(): ManageExisting {
+    if (!this.manager) throw new BackendError(`Backend ${this.backendName} is not set up (doSetup was not called or failed).`);
+    return this.manager;
   }
   private get iscsi(): IscsiAttacher {
     if (!this.attacher) throw new BackendError(`Backend ${this.backendName} is not set up (doSetup was not called or failed).`);
@@ -72,6 +78,7 @@ export class OntapIscsiDriver
       },
       this.log,
     );
+    this.manager = new ManageExisting(this.lib);
     this.attacher = new IscsiAttacher(
       this.client,
       {
@@ -188,16 +195,16 @@ export class OntapIscsiDriver
     return this.library.extendVolume(volume, newSizeGiB);
   }
   manageExistingGetSize(_volume: DriverVolume, ref: Record<string, string>): Promise<number> {
-    return this.library.manageExistingGetSize(ref);
+    return this.manage.manageExistingGetSize(ref);
   }
   manageExisting(volume: DriverVolume, ref: Record<string, string>): Promise<ModelUpdate> {
-    return this.library.manageExisting(volume, ref);
+    return this.manage.manageExisting(volume, ref);
   }
   async unmanage(volume: DriverVolume): Promise<void> {
-    this.library.unmanage(volume);
+    this.manage.unmanage(volume);
   }
   listBackendVolumes(): Promise<BackendVolumeObject[]> {
-    return this.library.listBackendVolumes();
+    return this.manage.listBackendVolumes();
   }
 
   async shutdown(): Promise<void> {
