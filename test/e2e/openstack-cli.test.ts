@@ -130,6 +130,49 @@ describe('openstack CLI against Flint', () => {
     assert.equal((await osc(['volume', 'type', 'delete', 'osc-gold'])).code, 0);
   });
 
+  /** `cinder` (python3-cinderclient) with its noauth plugin at the newest microversion Flint claims. */
+  function cinder(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const env: NodeJS.ProcessEnv = { PATH: '/usr/bin:/bin', HOME: svc.dir, LANG: 'C.UTF-8' };
+    const base = ['--os-auth-type', 'noauth', '--os-user-id', 'cli-user', '--os-project-id', PROJECT, '--os-endpoint', `${svc.url}/v3/${PROJECT}`, '--os-volume-api-version', '3.70'];
+    return new Promise((resolve) => {
+      execFile('/usr/bin/cinder', [...base, ...args], { env, cwd: svc.dir, timeout: 90_000 }, (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      });
+    });
+  }
+  /** The Property/Value table cinder prints for one resource, as an object. */
+  function table(out: string): Record<string, string> {
+    const rec: Record<string, string> = {};
+    for (const line of out.split('\n')) {
+      const m = /^\|\s*(\S[^|]*?)\s*\|\s*(.*?)\s*\|$/.exec(line);
+      if (m) rec[m[1]!] = m[2]!;
+    }
+    return rec;
+  }
+
+  test('cinder client: attachments (3.27/3.44) and volume summary (3.12)', async () => {
+    const c = await cinder(['create', '1', '--name', 'cinder-vol', '--metadata', 'k=v']);
+    assert.equal(c.code, 0, c.stderr);
+    const id = table(c.stdout).id!;
+    await untilVolume('cinder-vol', (v) => v.status === 'available');
+    const summary = table((await cinder(['summary'])).stdout);
+    assert.equal(summary.total_count, '1');
+    assert.equal(summary.total_size, '1');
+
+    const a = await cinder(['attachment-create', id, '11111111-2222-3333-4444-555555555555', '--connect', 'True', '--initiator', 'iqn.1993-08.org.debian:01:e2e', '--ip', '127.0.0.1', '--host', 'e2e-host']);
+    assert.equal(a.code, 0, a.stderr);
+    const attachmentId = table(a.stdout).id!;
+    assert.match(a.stdout, /driver_volume_type/);
+    assert.equal((await cinder(['attachment-complete', attachmentId])).code, 0);
+    await untilVolume('cinder-vol', (v) => v.status === 'in-use');
+    const list = await cinder(['attachment-list']);
+    assert.match(list.stdout, new RegExp(attachmentId));
+    assert.equal((await cinder(['attachment-delete', attachmentId])).code, 0);
+    await untilVolume('cinder-vol', (v) => v.status === 'available');
+    assert.equal((await cinder(['delete', id])).code, 0);
+    await waitUntil(async () => ((await oscJson(['volume', 'list'])).length === 0 ? true : undefined), 60_000, 300);
+  });
+
   test('an error from Flint reaches the user through the client', async () => {
     const r = await osc(['volume', 'create', '--size', '1', '--type', 'no-such-type', 'bad']);
     assert.notEqual(r.code, 0);
