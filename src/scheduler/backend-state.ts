@@ -1,7 +1,7 @@
 // Per-pool state built from a stats report: capabilities by Cinder's names, compiled expressions, usage.
 import type { BackendStats, Capacity, PoolStats } from '../drivers/interface/stats.js';
 import { capabilityCell, type CapabilityCell } from './extra-specs-ops.js';
-import { toVariables, type CompiledExpression, type EvalFailure, type Slot, type Value, type Variables } from './expression/index.js';
+import { toVariables, type CompiledExpression, type Slot, type Value, type Variables } from './expression/index.js';
 
 /** A filter_function or goodness_function as configured: compiled, or the reason it would not compile. */
 export type ExpressionSlot =
@@ -12,6 +12,8 @@ export type ExpressionSlot =
 export interface RequestBinding {
   owner: object;
   frame: readonly Slot[];
+  /** Unique per distinct frame (kept when a new request binds equal values), for memoised results. */
+  id: number;
 }
 
 /** A pool expression with its pool variables resolved (once per stats report). */
@@ -19,14 +21,6 @@ export interface PoolExpression {
   slot: ExpressionSlot;
   /** capabilities.* / stats.* values in the compiled expression's order; empty if it did not compile. */
   poolFrame: Slot[];
-  /**
-   * The last result and what it was computed from. Evaluation is pure, PoolUsage objects are
-   * never mutated and equal request bindings are shared, so same inputs by identity mean the
-   * same result: a goodness function that reads only pool stats runs once per pool per change.
-   */
-  memoUsage: PoolUsage | null;
-  memoRequest: readonly Slot[] | null;
-  memoValue: Value | EvalFailure | null;
 }
 
 /**
@@ -39,6 +33,8 @@ export interface PoolUsage {
   readonly allocatedGiB: number;
   readonly provisionedGiB: number;
   readonly volumes: number;
+  /** Unique per usage object (usage is never mutated), so results computed from it can be memoised. */
+  readonly version: number;
   /** The same numbers by Cinder's names, in LIVE_CAPABILITIES order, for expressions and extra specs. */
   readonly live: readonly Slot[];
 }
@@ -137,7 +133,7 @@ export function buildPoolEntries(
       if (!source?.trim()) return null;
       const slot = compile(source);
       const poolFrame = slot.compiled ? slot.compiled.bindPool(exprCapabilities, hostStats) : [];
-      return { slot, poolFrame, memoUsage: null, memoRequest: null, memoValue: null };
+      return { slot, poolFrame };
     };
     const filterFunction = bind(p.filterFunction);
     const goodnessFunction = bind(p.goodnessFunction);
@@ -174,9 +170,11 @@ export function buildPoolEntries(
   });
 }
 
+let usageVersions = 0;
+
 function usage(capacity: Capacity, freeGiB: number, allocatedGiB: number, provisionedGiB: number, volumes: number): PoolUsage {
   const live: Slot[] = [capacity.known ? freeGiB : capacity.reason, allocatedGiB, provisionedGiB, volumes];
-  return { freeGiB, allocatedGiB, provisionedGiB, volumes, live };
+  return { freeGiB, allocatedGiB, provisionedGiB, volumes, version: ++usageVersions, live };
 }
 
 export function initialUsage(e: PoolEntry): PoolUsage {

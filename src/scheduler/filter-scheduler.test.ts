@@ -187,6 +187,24 @@ describe('FilterScheduler', () => {
     assert.equal(s.pools().length, 3);
   });
 
+  test('remembered expression results follow usage and request changes', () => {
+    const clock = new ManualClock();
+    const s = new FilterScheduler({ clock, weighers: ['GoodnessWeigher'] });
+    const ff = 'capabilities.free_capacity_gb - volume.size >= 10';
+    const gf = 'min(100, capabilities.free_capacity_gb)';
+    s.updateBackend('h@b', 'b', 'nova', report('b', [pool('a', { total: 30, free: 30, filterFunction: ff, goodnessFunction: gf }), pool('b', { total: 28, free: 28, filterFunction: ff, goodnessFunction: gf })]), clock.now());
+    // Goodness follows free space as it shrinks: a (30) → b (28 vs 25) → a (25 vs 23)…
+    assert.deepEqual([5, 5, 5, 5].map(() => s.place(request(5)).poolName), ['a', 'b', 'a', 'b']);
+    // Now a and b have 20 and 18 free: size 9 fits a only, size 8 both, size 9 again a only.
+    assert.equal(s.place(request(9)).poolName, 'a'); // a: 11 free
+    const e = noValid(() => s.place(request(9)));
+    assert.match(e.message, /DriverFilter rejected 2 pools/);
+    assert.equal(s.place(request(8)).poolName, 'b'); // b: 10 free
+    noValid(() => s.place(request(2)));
+    s.release('h@b#a', 9);
+    assert.equal(s.place(request(2)).poolName, 'a', 'released capacity is seen by the filter function');
+  });
+
   test('no backends at all, bad sizes and bad configuration are clear errors', () => {
     const s = new FilterScheduler({ clock: new ManualClock() });
     assert.match(noValid(() => s.place(request(1))).message, /no backend has reported any pools/);

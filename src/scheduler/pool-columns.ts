@@ -22,6 +22,8 @@ export interface UsageColumns {
   readonly provisioned: Float64Array;
   readonly allocated: Float64Array;
   readonly volumes: Float64Array;
+  /** PoolUsage.version of each pool. */
+  readonly version: Float64Array;
 }
 
 const poolCache = new WeakMap<readonly PoolEntry[], PoolColumns>();
@@ -49,13 +51,14 @@ export function usageColumns(usage: readonly PoolUsage[]): UsageColumns {
   let c = usageCache.get(usage);
   if (c !== undefined) return c;
   const n = usage.length;
-  c = { free: new Float64Array(n), provisioned: new Float64Array(n), allocated: new Float64Array(n), volumes: new Float64Array(n) };
+  c = { free: new Float64Array(n), provisioned: new Float64Array(n), allocated: new Float64Array(n), volumes: new Float64Array(n), version: new Float64Array(n) };
   for (let i = 0; i < n; i++) {
     const u = usage[i];
     c.free[i] = u.freeGiB;
     c.provisioned[i] = u.provisionedGiB;
     c.allocated[i] = u.allocatedGiB;
     c.volumes[i] = u.volumes;
+    c.version[i] = u.version;
   }
   usageCache.set(usage, c);
   return c;
@@ -75,5 +78,6 @@ export function moveUsageColumns(from: readonly PoolUsage[], to: readonly PoolUs
   c.provisioned[i] = u.provisionedGiB;
   c.allocated[i] = u.allocatedGiB;
   c.volumes[i] = u.volumes;
+  c.version[i] = u.version;
   usageCache.set(to, c);
 }

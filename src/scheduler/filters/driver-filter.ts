@@ -1,37 +1,9 @@
 // Cinder's DriverFilter: the backend's filter_function must be true for the volume.
-import type { PoolEntry, PoolExpression, PoolUsage } from '../backend-state.js';
+import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
-import { EvalFailure, truthy, type Slot, type Value } from '../expression/index.js';
+import { EvalFailure, truthy } from '../expression/index.js';
+import { expressionColumn, runPoolExpression } from '../pool-expression.js';
 import type { PoolFilter } from './pool-filter.js';
-
-function sameSlots(a: readonly Slot[], b: readonly Slot[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Run a pool's compiled expression: pool variables bound per report, request variables once per placement. */
-export function runPoolExpression(expr: PoolExpression, u: PoolUsage, ctx: RequestContext): Value | EvalFailure {
-  const slot = expr.slot;
-  if (slot.compiled === undefined) return new EvalFailure(`it is invalid: ${slot.error}`);
-  let bound = slot.request;
-  if (bound === undefined || bound.owner !== ctx) {
-    const frame = slot.compiled.bindRequest(ctx.volumeVars, ctx.qosVars, ctx.extraVars);
-    // Keep the previous binding's identity when the values are the same, so memoised results stay valid.
-    bound = { owner: ctx, frame: bound !== undefined && sameSlots(bound.frame, frame) ? bound.frame : frame };
-    slot.request = bound;
-  }
-  if (expr.memoUsage === u && expr.memoRequest === bound.frame) return expr.memoValue!;
-  const f = ctx.frame;
-  f.pool = expr.poolFrame;
-  f.live = u.live;
-  f.request = bound.frame;
-  const r = slot.compiled.tryRun(f);
-  expr.memoUsage = u;
-  expr.memoRequest = bound.frame;
-  expr.memoValue = r;
-  return r;
-}
 
 export class DriverFilter implements PoolFilter {
   readonly name = 'DriverFilter';
@@ -51,13 +23,36 @@ export class DriverFilter implements PoolFilter {
     return `filter_function '${expr.slot.source}' is ${truthy(r) ? 'true' : 'false'} (${JSON.stringify(r)})`;
   }
 
-  // Each filter carries its own copy of this loop so the `this.passes` call is monomorphic and
-  // inlined; one shared loop calling eight filter classes would be a megamorphic call per pool.
+  /** Batch path: pools whose usage and request binding are unchanged reuse their last verdict. */
   filterAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
+    const col = expressionColumn(pools, 'filter');
+    const ids = col.bindingIds(ctx);
+    const { slotIndex, memoVersion, memoBinding, memoValue, slots, poolFrames, requestFrames } = col;
+    const version = ctx.usageCols.version;
+    const frame = ctx.frame;
     let kept = 0;
     for (let k = 0; k < count; k++) {
       const i = from[k];
-      if (this.passes(pools[i], usage[i], ctx)) to[kept++] = i;
+      const s = slotIndex[i];
+      let pass: boolean;
+      if (s < 0) pass = true;
+      else if (memoVersion[i] === version[i] && memoBinding[i] === ids[s]) pass = memoValue[i] === 1;
+      else {
+        const compiled = slots[s].compiled;
+        if (compiled === undefined) pass = false;
+        else {
+          // Same evaluation as passes(), with the frames taken from columns instead of the pool object.
+          frame.pool = poolFrames[i];
+          frame.live = usage[i].live;
+          frame.request = requestFrames[s];
+          const r = compiled.tryRun(frame);
+          pass = !(r instanceof EvalFailure) && truthy(r);
+        }
+        memoVersion[i] = version[i];
+        memoBinding[i] = ids[s];
+        memoValue[i] = pass ? 1 : 0;
+      }
+      if (pass) to[kept++] = i;
     }
     return kept;
   }

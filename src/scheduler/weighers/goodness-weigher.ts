@@ -2,7 +2,7 @@
 // a rating outside 0..100 counts as 0.
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
-import { runPoolExpression } from '../filters/driver-filter.js';
+import { expressionColumn, runPoolExpression } from '../pool-expression.js';
 import { EvalFailure } from '../expression/index.js';
 import type { PoolWeigher } from './pool-weigher.js';
 
@@ -35,11 +35,24 @@ export class GoodnessWeigher implements PoolWeigher {
     return `goodness_function '${slot.source}' = ${r}`;
   }
 
-  // Own copy of the loop per weigher, so `this.weigh` is monomorphic (see PoolFilter.filterAll).
+  /** Batch path: pools whose usage and request binding are unchanged reuse their last rating. */
   weighAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
+    const col = expressionColumn(pools, 'goodness');
+    const ids = col.bindingIds(ctx);
+    const { slotIndex, memoVersion, memoBinding, memoValue } = col;
+    const version = ctx.usageCols.version;
     for (let k = 0; k < count; k++) {
       const i = cand[k];
-      out[k] = this.weigh(pools[i], usage[i], ctx);
+      const s = slotIndex[i];
+      if (s < 0) out[k] = 0;
+      else if (memoVersion[i] === version[i] && memoBinding[i] === ids[s]) out[k] = memoValue[i];
+      else {
+        const w = this.weigh(pools[i], usage[i], ctx);
+        memoVersion[i] = version[i];
+        memoBinding[i] = ids[s];
+        memoValue[i] = w;
+        out[k] = w;
+      }
     }
   }
 }
