@@ -12,6 +12,8 @@ describe('auth', () => {
   let url: string;
   let validations = 0;
   let serviceLogins = 0;
+  /** The one service token Keystone accepts now; rotating it makes Flint log in again. */
+  let currentServiceToken = '';
   const tokens = new Map<string, FakeToken>([
     ['member-p1', { project: 'p1', roles: ['member', 'reader'], expiresInMs: 3600_000 }],
     ['admin-ops', { project: 'ops', roles: ['admin'], expiresInMs: 3600_000 }],
@@ -27,14 +29,15 @@ describe('auth', () => {
         req.on('data', (c) => (body += c));
         req.on('end', () => {
           const ok = JSON.parse(body).auth.identity.password.user.password === 'svc-secret';
-          res.writeHead(ok ? 201 : 401, { 'content-type': 'application/json', ...(ok ? { 'x-subject-token': 'svc-token' } : {}) });
+          if (ok) currentServiceToken = `svc-token-${serviceLogins}`;
+          res.writeHead(ok ? 201 : 401, { 'content-type': 'application/json', ...(ok ? { 'x-subject-token': currentServiceToken } : {}) });
           res.end(JSON.stringify({ token: { expires_at: new Date(Date.now() + 3600_000).toISOString() } }));
         });
         return;
       }
       if (req.method === 'GET' && req.url?.startsWith('/v3/auth/tokens')) {
         validations++;
-        if (req.headers['x-auth-token'] !== 'svc-token') { res.writeHead(401).end(); return; }
+        if (req.headers['x-auth-token'] !== currentServiceToken) { res.writeHead(401).end(); return; }
         const t = tokens.get(String(req.headers['x-subject-token']));
         if (!t) { res.writeHead(404, { 'content-type': 'application/json' }).end('{"error": {"code": 404}}'); return; }
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -80,6 +83,13 @@ describe('auth', () => {
     const created = await h.app.inject({ method: 'POST', url: '/v3/p1/volumes', headers: { 'x-auth-token': 'member-p1' }, payload: { volume: { size: 1 } } });
     assert.equal(created.json().volume.user_id, 'user-of-member-p1');
     assert.ok(!('os-vol-host-attr:host' in created.json().volume), 'host attribute is for admins');
+  });
+
+  test('a revoked service token is replaced by logging in again', async () => {
+    const logins = serviceLogins;
+    currentServiceToken = 'revoked';
+    assert.equal((await get('/v3/p2/volumes', 'admin-ops')).statusCode, 200);
+    assert.equal(serviceLogins, logins + 1);
   });
 
   test('a token that expires within the margin is not cached', async () => {

@@ -31,6 +31,7 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`resource routes ($
     assert.deepEqual(s.metadata, { k: 'v' });
     assert.equal((await inject('GET', '/v3/p1/snapshots')).json().snapshots.length, 1);
     assert.equal((await inject('GET', `/v3/p1/snapshots/detail?volume_id=${v.id}`)).json().snapshots[0].id, s.id);
+    assert.equal((await inject('GET', '/v3/p1/snapshots?with_count=1', undefined, MV('3.45'))).json().count, 1);
     assert.equal((await inject('PUT', `/v3/p1/snapshots/${s.id}`, { snapshot: { name: 's2' } })).json().snapshot.name, 's2');
     assert.deepEqual((await inject('POST', `/v3/p1/snapshots/${s.id}/metadata`, { metadata: { x: 'y' } })).json().metadata, { k: 'v', x: 'y' });
     assert.equal((await inject('POST', `/v3/p1/snapshots/${s.id}/action`, { 'os-reset_status': { status: 'error' } })).statusCode, 202);

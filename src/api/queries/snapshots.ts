@@ -34,7 +34,7 @@ export async function getSnapshot(db: Db, id: string, projectId: string | null):
   return row;
 }
 
-export async function listSnapshots(db: Db, f: SnapshotFilters, page: PageParams): Promise<SnapshotRow[]> {
+function filtered(db: Db, f: SnapshotFilters) {
   let qb = db.kysely.selectFrom('snapshots').selectAll();
   if (f.projectId !== null) qb = qb.where('snapshots.projectId', '=', f.projectId);
   if (f.name !== undefined) qb = qb.where('snapshots.displayName', '=', f.name);
@@ -45,6 +45,17 @@ export async function listSnapshots(db: Db, f: SnapshotFilters, page: PageParams
       .whereRef('snapshotMetadata.resourceId', '=', 'snapshots.id')
       .where('snapshotMetadata.key', '=', k).where('snapshotMetadata.value', '=', v)));
   }
+  return qb;
+}
+
+/** How many snapshots match the filters (with_count, 3.45). */
+export async function countSnapshots(db: Db, f: SnapshotFilters): Promise<number> {
+  const r = await filtered(db, f).clearSelect().select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function listSnapshots(db: Db, f: SnapshotFilters, page: PageParams): Promise<SnapshotRow[]> {
+  let qb = filtered(db, f);
   const keys: SortExpr[] = page.sort.map((s) => ({ expr: SORT_COLUMNS[s.key]!, dir: s.dir }));
   if (!page.sort.some((s) => s.key === 'id')) keys.push({ expr: SORT_COLUMNS.id!, dir: page.sort[0]?.dir ?? 'desc' });
   if (page.marker !== null) {

@@ -6,7 +6,8 @@ import { InvalidInput } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { baseUrl, checkQueryKeys, parseBoolean, parseDictParam, q, requireAdmin, type Query } from '../http.js';
 import { PAGE_QUERY_KEYS, parsePageParams } from '../queries/list-params.js';
-import { getSnapshot, listSnapshots, SNAPSHOT_SORT_KEYS, type SnapshotFilters } from '../queries/snapshots.js';
+import { atLeast } from '../microversion.js';
+import { countSnapshots, getSnapshot, listSnapshots, SNAPSHOT_SORT_KEYS, type SnapshotFilters } from '../queries/snapshots.js';
 import { metadataFor } from '../queries/volumes.js';
 import { snapshotDetail, snapshotSummary } from '../views/snapshot-view.js';
 import { Bool, IdParams, Metadata, NullableDescription, NullableName, ProjectParams } from './common.schema.js';
@@ -43,7 +44,7 @@ async function render(deps: ApiDeps, req: FastifyRequest, id: string) {
 
 async function list(deps: ApiDeps, req: FastifyRequest, detail: boolean) {
   const query = req.query as Query;
-  checkQueryKeys(query, [...FILTER_KEYS, ...PAGE_QUERY_KEYS.filter((k) => k !== 'with_count')]);
+  checkQueryKeys(query, [...FILTER_KEYS, ...PAGE_QUERY_KEYS]);
   const allTenants = q(query, 'all_tenants') !== undefined && parseBoolean(q(query, 'all_tenants'), 'all_tenants');
   if (allTenants && !req.ctx.isAdmin) throw new InvalidInput('all_tenants is only allowed for admins.');
   const f: SnapshotFilters = { projectId: allTenants ? (q(query, 'project_id') ?? null) : req.ctx.projectId };
@@ -57,6 +58,10 @@ async function list(deps: ApiDeps, req: FastifyRequest, detail: boolean) {
   const md = await metadataFor(deps.db, 'snapshotMetadata', rows.map((r) => r.id));
   const snapshots = rows.map((r) => (detail ? snapshotDetail(req, r, md.get(r.id)!) : snapshotSummary(req, r, md.get(r.id)!)));
   const out: Record<string, unknown> = { snapshots };
+  if (q(query, 'with_count') !== undefined && parseBoolean(q(query, 'with_count'), 'with_count')) {
+    if (!atLeast(req.apiVersion, '3.45')) throw new InvalidInput('with_count needs microversion 3.45 or later.');
+    out.count = await countSnapshots(deps.db, f);
+  }
   if (rows.length > 0 && rows.length === page.limit) {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (k !== 'marker' && typeof v === 'string') params.set(k, v);
