@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { startTestService, waitForVolumeStatus, waitForSnapshotStatus, type TestService } from '../support/test-service.js';
+import { DB_KINDS, startTestService, waitForVolumeStatus, waitForSnapshotStatus, type TestService } from '../support/test-service.js';
 
 const P = 'badin';
 
@@ -156,6 +156,9 @@ function generate(ids: { volume: string; snapshot: string; type: string; qos: st
   for (const [k, v] of [['bananas', 1], ['volumes', -2], ['volumes', 'ten'], ['gigabytes', 1.5], ['snapshots', true], ['volumes', null], ['volumes', []]] as const) {
     cases.push({ what: `quota ${k}=${JSON.stringify(v)}`, method: 'PUT', url: `/v3/${P}/os-quota-sets/${P}`, body: { quota_set: { [k]: v } }, names: new RegExp(k) });
   }
+  cases.push({ what: 'quota key too long', method: 'PUT', url: `/v3/${P}/os-quota-sets/${P}`, body: { quota_set: { [`volumes_${'x'.repeat(80)}`]: 1 } }, names: /quota_set/ });
+  cases.push({ what: 'instance id too long', method: 'POST', url: act, body: { 'os-attach': { instance_uuid: 'i'.repeat(37), mountpoint: '/dev/vdb' } }, names: /os-attach\.instance_uuid/ });
+  cases.push({ what: 'attachment instance too long', method: 'POST', url: `/v3/${P}/attachments`, headers: MV('3.27'), body: { attachment: { volume_uuid: ids.volume, instance_uuid: 'i'.repeat(37) } }, names: /attachment\.instance_uuid/ });
   cases.push({ what: 'quota empty', method: 'PUT', url: `/v3/${P}/os-quota-sets/${P}`, body: { quota_set: {} }, names: /quota_set/ });
   cases.push({ what: 'duplicate type', method: 'POST', url: `/v3/${P}/types`, body: { volume_type: { name: 'gold' } }, names: /gold already exists/, status: 409 });
   cases.push({ what: 'blank type', method: 'POST', url: `/v3/${P}/types`, body: { volume_type: { name: '   ' } }, names: /volume_type\.name/ });
@@ -173,13 +176,13 @@ function generate(ids: { volume: string; snapshot: string; type: string; qos: st
   return cases;
 }
 
-describe('bad input', () => {
+for (const kind of DB_KINDS) describe(`bad input (${kind})`, () => {
   let svc: TestService;
   let app: FastifyInstance;
   const ids = { volume: '', snapshot: '', type: '', qos: '' };
 
   before(async () => {
-    svc = await startTestService({ backends: { fake: { volume_driver: 'fake', fake_capacity_gib: 100000 } }, defaults: { report_interval: 1 } });
+    svc = await startTestService({ db: kind, backends: { fake: { volume_driver: 'fake', fake_capacity_gib: 100000 } }, defaults: { report_interval: 1 } });
     app = svc.app!;
     const j = async (method: Case['method'], url: string, body?: unknown) => {
       const r = await app.inject({ method, url, ...(body !== undefined ? { payload: body as object } : {}) });

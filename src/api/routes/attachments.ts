@@ -8,13 +8,13 @@ import { NotFound } from '../../errors/errors.js';
 import { checkQueryKeys, parseBoolean, q, ts, type Query } from '../http.js';
 import { atLeast, fmt, VersionNotFoundForMethod } from '../microversion.js';
 import { getVolume } from '../queries/volumes.js';
-import { Connector, IdParams, ProjectParams } from './common.schema.js';
+import { Connector, IdParams, InstanceId, ProjectParams } from './common.schema.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 255 });
 const CreateAttachmentBody = Type.Object({
   attachment: Type.Object({
     volume_uuid: Id,
-    instance_uuid: Type.Optional(Type.Union([Id, Type.Null()])),
+    instance_uuid: Type.Optional(Type.Union([InstanceId, Type.Null()])),
     connector: Type.Optional(Type.Union([Connector, Type.Null()])),
     mode: Type.Optional(Type.Union([Type.Literal('rw'), Type.Literal('ro')])),
   }, { additionalProperties: false }),

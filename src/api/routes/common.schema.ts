@@ -8,6 +8,8 @@ export const MAX_SIZE_GIB = 2_147_483_647;
 export const NullableName = Type.Union([Type.String({ maxLength: 255 }), Type.Null()]);
 export const NullableDescription = Type.Union([Type.String({ maxLength: 65535 }), Type.Null()]);
 export const NullableId = Type.Union([Type.String({ minLength: 1, maxLength: 255 }), Type.Null()]);
+/** Server (instance) ids are stored in 36 characters, as Cinder stores them. */
+export const InstanceId = Type.String({ minLength: 1, maxLength: 36 });
 
 /** A size in GiB: an integer, or a string of digits as older clients send. */
 export const Size = Type.Union([

@@ -9,7 +9,8 @@ const TargetParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLen
 const UpdateQuotaBody = Type.Object({
   quota_set: Type.Object({}, {
     additionalProperties: Type.Integer({ minimum: -1, maximum: 2_147_483_647 }),
-    propertyNames: { minLength: 1, maxLength: 255 },
+    // Quota resources are stored in 64 characters.
+    propertyNames: { minLength: 1, maxLength: 64 },
     minProperties: 1,
     maxProperties: 64,
   }),

@@ -1,6 +1,6 @@
 // The body of POST /volumes/{id}/action: exactly one action, each with its own shape.
 import { Type, type Static } from '@sinclair/typebox';
-import { Bool, Connector, Size } from './common.schema.js';
+import { Bool, Connector, InstanceId, Size } from './common.schema.js';
 
 const NoArgs = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })]);
 const Id = Type.String({ minLength: 1, maxLength: 255 });
@@ -21,7 +21,7 @@ export const VolumeActionBody = Type.Object({
   'os-initialize_connection': Type.Optional(Type.Object({ connector: Connector }, { additionalProperties: false })),
   'os-terminate_connection': Type.Optional(Type.Object({ connector: Connector }, { additionalProperties: false })),
   'os-attach': Type.Optional(Type.Object({
-    instance_uuid: Type.Optional(Type.Union([Id, Type.Null()])),
+    instance_uuid: Type.Optional(Type.Union([InstanceId, Type.Null()])),
     host_name: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
     mountpoint: Type.String({ minLength: 1, maxLength: 255 }),
     mode: Type.Optional(Type.Union([Type.Literal('rw'), Type.Literal('ro')])),
