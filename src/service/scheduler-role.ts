@@ -6,6 +6,7 @@ import type { BackendStats } from '../drivers/interface/stats.js';
 import { NoValidBackend, toFlintError } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import { PendingPlacements } from './pending-placements.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
 import { Worker } from '../tasks/worker.js';
 import type { Logger } from '../util/logger.js';
@@ -31,22 +32,28 @@ export class SchedulerRole {
   private worker: Worker | null = null;
   private poll: NodeJS.Timeout | null = null;
   private readonly seen = new Map<string, string>();
+  private readonly pending = new PendingPlacements();
 
   constructor(private readonly o: SchedulerRoleOptions) {}
 
-  /** A stats report from a manager in this process. */
-  onStats(backendHost: string, backendName: string, az: string, stats: BackendStats, at: Date): void {
-    this.o.scheduler.updateBackend(backendHost, backendName, az, stats, at);
-    this.seen.set(backendHost, at.toISOString());
+  /**
+   * A stats report from a manager in this process. `landed` names the creates it already
+   * counts; placements not yet landed are applied on top, so the report cannot hand out
+   * their room a second time.
+   */
+  onStats(backendHost: string, backendName: string, az: string, stats: BackendStats, sampledAt: string, landed: string[]): void {
+    const view = this.pending.applyTo(backendHost, stats, landed);
+    this.o.scheduler.updateBackend(backendHost, backendName, az, view, new Date(sampledAt));
+    this.seen.set(backendHost, sampledAt);
   }
 
   /**
-   * A manager in this process freed (negative delta) or took capacity outside a placement.
-   * Freed space is given back at once, so a delete, or a create that failed and is being
-   * rescheduled, does not leave the pool looking full until the next stats report. Growth
-   * (extend, manage) waits for the report: the interface has no way to consume outside place().
+   * A manager in this process freed (negative delta) room: a delete, or a create that
+   * failed. The room is given back at once and the volume's placement, if pending, ends.
+   * Growth (extend, manage) waits for the next report: it is not a placement.
    */
-  onCapacityChange(poolHost: string | null, deltaGiB: number): void {
+  onCapacityChange(poolHost: string | null, deltaGiB: number, volumeId?: string): void {
+    if (volumeId) this.pending.remove(volumeId);
     if (poolHost && deltaGiB < 0) this.o.scheduler.release(poolHost, -deltaGiB);
   }
 
@@ -72,7 +79,13 @@ export class SchedulerRole {
       if (this.seen.get(r.backendHost) === r.updatedAt) continue;
       this.seen.set(r.backendHost, r.updatedAt);
       try {
-        this.o.scheduler.updateBackend(r.backendHost, r.backendName, r.availabilityZone, JSON.parse(r.stats) as BackendStats, new Date(r.updatedAt));
+        // A manager in another process: a pending volume that finished creating before
+        // the sample began is counted by it (conservative: never double-frees room).
+        const ids = this.pending.idsOn(r.backendHost);
+        const landed = ids.length === 0 ? [] : (await this.o.db.kysely.selectFrom('volumes').select('id')
+          .where('id', 'in', ids).where('status', '!=', 'creating').where('updatedAt', '<=', r.updatedAt).execute()).map((x) => x.id);
+        const view = this.pending.applyTo(r.backendHost, JSON.parse(r.stats) as BackendStats, landed);
+        this.o.scheduler.updateBackend(r.backendHost, r.backendName, r.availabilityZone, view, new Date(r.updatedAt));
       } catch (e) {
         this.o.logger.warn({ backend: r.backendHost, err: toFlintError(e).message }, 'backend stats rejected');
       }
@@ -100,12 +113,17 @@ export class SchedulerRole {
       hintHosts: Object.fromEntries(hintRows.filter((r) => r.host).map((r) => [r.id, r.host!])),
       excludeHosts: payload.excludeHosts,
     });
+    this.pending.add(v.id, placement.backendHost, placement.poolHost, v.size);
+    const undo = () => {
+      this.pending.remove(v.id);
+      scheduler.release(placement.poolHost, v.size);
+    };
     try {
       await db.kysely.transaction().execute(async (tx) => {
         const placed = await tx.updateTable('volumes').set({ host: placement.poolHost, updatedAt: nowIso() })
           .where('id', '=', v.id).where('status', '=', 'creating').where('host', 'is', null).executeTakeFirst();
         if (Number(placed.numUpdatedRows) === 0) {
-          scheduler.release(placement.poolHost, v.size);
+          undo();
         } else {
           await tasks.enqueue(tx, {
             kind: 'create_volume', queue: volumeQueue(placement.backendHost), resourceType: 'volume', resourceId: v.id,
@@ -115,7 +133,7 @@ export class SchedulerRole {
         await tasks.complete(tx, task.id, { poolHost: placement.poolHost });
       });
     } catch (e) {
-      scheduler.release(placement.poolHost, v.size);
+      undo();
       throw e;
     }
     tasks.notify(volumeQueue(placement.backendHost));

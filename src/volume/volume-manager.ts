@@ -22,6 +22,7 @@ import { uploadImageFlow } from './flows/image.flows.js';
 import type { TaskPayloads } from './task-kinds.js';
 import { SCHEDULER_QUEUE, nowIso, toDriverVolume, volumeQueue, type NameTemplates } from './volume-repository.js';
 import { heartbeat } from '../service/heartbeat.js';
+import { StatsGate } from './stats-gate.js';
 
 const FINISHED_TASK_RETENTION_MS = 24 * 3600_000;
 
@@ -40,8 +41,9 @@ export interface VolumeManagerOptions {
   concurrency: number;
   leaseMs: number;
   /** In-process scheduler hooks (absent when the scheduler runs elsewhere). */
-  onStats?(stats: BackendStats, problems: string[]): void;
-  onCapacityChange?(poolHost: string | null, deltaGiB: number): void;
+  /** `landed`: creates this report already counts; `sampledAt`: when the sample began. */
+  onStats?(stats: BackendStats, problems: string[], landed: string[], sampledAt: string): void;
+  onCapacityChange?(poolHost: string | null, deltaGiB: number, volumeId?: string): void;
 }
 
 /** Objects found on the backend with no database row: reported, never deleted. */
@@ -58,6 +60,7 @@ export class VolumeManager {
   private statsTimer: NodeJS.Timeout | null = null;
   orphans: Orphan[] = [];
   private readonly deps: ManagerDeps;
+  private readonly gate = new StatsGate();
 
   constructor(private readonly o: VolumeManagerOptions) {
     this.queue = volumeQueue(o.backendHost);
@@ -65,7 +68,8 @@ export class VolumeManager {
     this.deps = {
       db: o.db, tasks: o.tasks, quotas: o.quotas, driver: o.driver, backendHost: o.backendHost, backendName: o.backendName,
       templates: o.templates, logger: o.logger,
-      onCapacityChange: (pool, delta) => o.onCapacityChange?.(pool, delta),
+      onCapacityChange: (pool, delta, volumeId) => o.onCapacityChange?.(pool, delta, volumeId),
+      trackCreate: (volumeId, fn) => this.gate.create(volumeId, fn),
       reschedule: (tx, volumeId, payload) => this.reschedule(tx, volumeId, payload),
     };
   }
@@ -161,17 +165,18 @@ export class VolumeManager {
   }
 
   async reportStats(): Promise<BackendStats> {
-    const stats = await this.o.driver.getVolumeStats(true);
+    const sampledAt = clock().now().toISOString();
+    const { result: stats, landed } = await this.gate.sample(() => this.o.driver.getVolumeStats(true));
     stats.operations = supportedOperations(this.o.driver);
     const problems = this.orphans.length > 0 ? [`${this.orphans.length} backend object(s) without a database row`] : [];
     const row = {
       backendHost: this.o.backendHost, backendName: this.o.backendName, availabilityZone: this.o.availabilityZone,
-      stats: JSON.stringify(stats), problems: JSON.stringify(problems), updatedAt: clock().now().toISOString(),
+      stats: JSON.stringify(stats), problems: JSON.stringify(problems), updatedAt: sampledAt,
     };
     await this.o.db.kysely.insertInto('backendStats').values(row)
       .onConflict((oc) => oc.column('backendHost').doUpdateSet({ stats: row.stats, problems: row.problems, updatedAt: row.updatedAt, availabilityZone: row.availabilityZone }))
       .execute();
-    this.o.onStats?.(stats, problems);
+    this.o.onStats?.(stats, problems, landed, sampledAt);
     return stats;
   }
 }

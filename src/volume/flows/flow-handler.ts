@@ -23,8 +23,10 @@ export interface ManagerDeps {
   backendName: string;
   templates: NameTemplates;
   logger: Logger;
-  /** Tell the scheduler (when in this process) that capacity changed. */
-  onCapacityChange(poolHost: string | null, deltaGiB: number): void;
+  /** Tell the scheduler (when in this process) that capacity changed; `volumeId` ends its placement. */
+  onCapacityChange(poolHost: string | null, deltaGiB: number, volumeId?: string): void;
+  /** Run a backend create so that stats reports know whether they count it (see StatsGate). */
+  trackCreate<T>(volumeId: string, fn: () => Promise<T>): Promise<T>;
   /** Ask the scheduler to place a volume again, excluding a failed backend. */
   reschedule(tx: Transaction<Database>, volumeId: string, payload: TaskPayloads['schedule_volume']): Promise<void>;
 }

@@ -70,7 +70,7 @@ export const unmanageVolumeFlow: FlowDefinition<'unmanage_volume', BaseCtx> = {
     await tx.deleteFrom('attachments').where('volumeId', '=', ctx.row.id).execute();
     await tx.deleteFrom('volumes').where('id', '=', ctx.row.id).execute();
     await d.quotas.commit(tx, ctx.reservation);
-    d.onCapacityChange(ctx.row.host, -ctx.row.size);
+    d.onCapacityChange(ctx.row.host, -ctx.row.size, ctx.row.id);
     return null;
   },
   async giveUp(tx, d, task, payload) {

@@ -37,16 +37,20 @@ export const createVolumeFlow: FlowDefinition<'create_volume', CreateCtx> = {
       name: 'create_on_backend',
       async run(ctx) {
         const d = ctx.deps;
-        let u: ModelUpdate | void;
+        const driver = d.driver;
+        let create: () => Promise<ModelUpdate | void>;
         if (ctx.snapshot) {
-          if (!CreateFromSnapshot.is(d.driver)) throw new NotSupported(d.backendName, 'create volume from snapshot');
-          u = await d.driver.createVolumeFromSnapshot(ctx.dv, ctx.snapshot);
+          if (!CreateFromSnapshot.is(driver)) throw new NotSupported(d.backendName, 'create volume from snapshot');
+          const snapshot = ctx.snapshot;
+          create = () => driver.createVolumeFromSnapshot(ctx.dv, snapshot);
         } else if (ctx.source) {
-          if (!Clone.is(d.driver)) throw new NotSupported(d.backendName, 'clone volume');
-          u = await d.driver.createClonedVolume(ctx.dv, ctx.source);
+          if (!Clone.is(driver)) throw new NotSupported(d.backendName, 'clone volume');
+          const source = ctx.source;
+          create = () => driver.createClonedVolume(ctx.dv, source);
         } else {
-          u = await d.driver.createVolume(ctx.dv);
+          create = () => driver.createVolume(ctx.dv);
         }
+        const u = await d.trackCreate(ctx.row.id, create);
         ctx.update = providerFields(u);
         Object.assign(ctx.dv, ctx.update);
         // Recorded at once so a crash before `finish` still knows what the backend made.
@@ -79,11 +83,13 @@ export const createVolumeFlow: FlowDefinition<'create_volume', CreateCtx> = {
     if (fromNothing && tried.length < 3) {
       // Cinder's retry: another backend may take it.
       await tx.updateTable('volumes').set({ host: null, updatedAt: nowIso() }).where('id', '=', v.id).execute();
-      deps.onCapacityChange(v.host, -v.size);
+      deps.onCapacityChange(v.host, -v.size, v.id);
       await deps.reschedule(tx, v.id, { reservation: payload.reservation, excludeHosts: tried, hints: {}, imagePath: payload.imagePath, lastError: `${deps.backendHost}: ${error}` });
       return;
     }
     await tx.updateTable('volumes').set({ status: 'error', updatedAt: nowIso() }).where('id', '=', v.id).execute();
+    // Nothing was left on the backend: its room is free again.
+    deps.onCapacityChange(v.host, -v.size, v.id);
     // The volume exists (in error) and counts against quota until deleted.
     await deps.quotas.commit(tx, payload.reservation);
     await recordUserMessage(tx, { projectId: v.projectId, resourceType: 'VOLUME', resourceUuid: v.id, eventId: 'VOLUME_VOLUME_001_003', userMessage: `Create volume failed: ${error}` });
@@ -136,7 +142,7 @@ export const deleteVolumeFlow: FlowDefinition<'delete_volume', DeleteCtx> = {
     await tx.deleteFrom('attachments').where('volumeId', '=', ctx.row.id).execute();
     await tx.deleteFrom('volumes').where('id', '=', ctx.row.id).execute();
     await d.quotas.commit(tx, ctx.reservation);
-    d.onCapacityChange(ctx.row.host, -ctx.row.size);
+    d.onCapacityChange(ctx.row.host, -ctx.row.size, ctx.row.id);
     return null;
   },
   async giveUp(tx, d, task, payload, error) {
