@@ -200,15 +200,40 @@ export function lookupCapability(e: PoolEntry, u: PoolUsage, key: string): Capab
   return e.capabilities.get(key);
 }
 
-const columns = new WeakMap<readonly PoolEntry[], Map<string, (CapabilityCell | undefined)[]>>();
+/** One capability across a pool list: each pool's cell, and the few distinct values as small codes. */
+export interface CapabilityColumn {
+  readonly cells: readonly (CapabilityCell | undefined)[];
+  /** Index into `distinct` per pool, -1 where the pool does not report the capability. */
+  readonly codes: Int32Array;
+  readonly distinct: readonly CapabilityCell[];
+}
 
-/** One capability across every pool of a pool list, built once per list (pool lists never change in place). */
-export function capabilityColumn(pools: readonly PoolEntry[], key: string): readonly (CapabilityCell | undefined)[] {
+const columns = new WeakMap<readonly PoolEntry[], Map<string, CapabilityColumn>>();
+
+/**
+ * One capability across every pool of a pool list, built once per list (pool lists never change
+ * in place). Cells are interned, so 10,000 pools usually hold a handful of distinct values and a
+ * requirement is matched once per value, not once per pool.
+ */
+export function capabilityColumn(pools: readonly PoolEntry[], key: string): CapabilityColumn {
   let byKey = columns.get(pools);
   if (byKey === undefined) columns.set(pools, (byKey = new Map()));
   let col = byKey.get(key);
   if (col === undefined) {
-    col = pools.map((p) => p.capabilities.get(key));
+    const cells = pools.map((p) => p.capabilities.get(key));
+    const codes = new Int32Array(cells.length);
+    const distinct: CapabilityCell[] = [];
+    const index = new Map<CapabilityCell, number>();
+    cells.forEach((c, i) => {
+      if (c === undefined) {
+        codes[i] = -1;
+        return;
+      }
+      let k = index.get(c);
+      if (k === undefined) index.set(c, (k = distinct.push(c) - 1));
+      codes[i] = k;
+    });
+    col = { cells, codes, distinct };
     byKey.set(key, col);
   }
   return col;

@@ -1,8 +1,8 @@
 // A placement request prepared once (extra specs parsed, variables built) and shared by every filter and weigher.
 import type { PlacementRequest } from './scheduler.js';
-import { SpecMatcher, type CapabilityCell } from './extra-specs-ops.js';
+import { SpecMatcher } from './extra-specs-ops.js';
 import { toVariables, type Frame, type Value, type Variables } from './expression/index.js';
-import { LIVE_CAPABILITIES } from './backend-state.js';
+import { LIVE_CAPABILITIES, type CapabilityColumn } from './backend-state.js';
 import { poolColumns, usageColumns, type PoolColumns, type UsageColumns } from './pool-columns.js';
 
 /** One `capabilities:`-scoped or unscoped extra spec to check against pool capabilities. */
@@ -37,7 +37,7 @@ export interface RequestContext {
    * Per capability spec, the capability of every pool in the snapshot being decided (see
    * capabilityColumn); set by decide() so the filter reads an array instead of 10,000 maps.
    */
-  specColumns: ReadonlyArray<readonly (CapabilityCell | undefined)[]>;
+  specColumns: readonly CapabilityColumn[];
   /** Column views of the snapshot being decided; set by decide(). */
   poolCols: PoolColumns;
   usageCols: UsageColumns;

@@ -1,5 +1,7 @@
 // Cinder's CapabilitiesFilter: volume-type extra specs (with their operators) against pool capabilities.
-import { lookupCapability, type PoolEntry, type PoolUsage } from '../backend-state.js';
+import { capabilityColumn, lookupCapability, type CapabilityColumn, type PoolEntry, type PoolUsage } from '../backend-state.js';
+import type { CapabilityCell } from '../extra-specs-ops.js';
+import { MULTIATTACH, THICK, THIN } from '../pool-columns.js';
 import type { RequestContext } from '../request-context.js';
 import type { PoolFilter } from './pool-filter.js';
 
@@ -20,7 +22,7 @@ function firstMismatch(pool: PoolEntry, u: PoolUsage, ctx: RequestContext, pi: n
   const specs = ctx.capabilitySpecs;
   for (let i = 0; i < specs.length; i++) {
     const spec = specs[i];
-    const cell = spec.live < 0 ? ctx.specColumns[i][pi] : lookupCapability(pool, u, spec.capability);
+    const cell = spec.live < 0 ? ctx.specColumns[i].cells[pi] : lookupCapability(pool, u, spec.capability);
     if (cell === undefined || !spec.matcher.matches(cell)) return i;
   }
   return OK;
@@ -62,13 +64,44 @@ export class CapabilitiesFilter implements PoolFilter {
     return ctx.multiattach || ctx.volumeBackendName !== null || ctx.provisioningType !== null || ctx.capabilitySpecs.length > 0;
   }
 
-  // Each filter carries its own copy of this loop so the `this.passes` call is monomorphic and
-  // inlined; one shared loop calling eight filter classes would be a megamorphic call per pool.
+  /**
+   * Column path: each requirement is matched once per distinct capability value, then every
+   * pool is a table lookup. Requirements on live values (free_capacity_gb…) take the object path.
+   */
   filterAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
+    const specs = ctx.capabilitySpecs;
     let kept = 0;
-    for (let k = 0; k < count; k++) {
+    if (specs.some((s) => s.live >= 0)) {
+      for (let k = 0; k < count; k++) {
+        const i = from[k];
+        if (this.passes(pools[i], usage[i], ctx, i)) to[kept++] = i;
+      }
+      return kept;
+    }
+    const columns: Int32Array[] = [];
+    const tables: Uint8Array[] = [];
+    const add = (col: CapabilityColumn, ok: (c: CapabilityCell) => boolean) => {
+      columns.push(col.codes);
+      tables.push(Uint8Array.from(col.distinct, (c) => (ok(c) ? 1 : 0)));
+    };
+    const backendName = ctx.volumeBackendName;
+    if (backendName !== null) add(capabilityColumn(pools, 'volume_backend_name'), (c) => backendName.matches(c));
+    specs.forEach((spec, j) => add(ctx.specColumns[j], (c) => spec.matcher.matches(c)));
+    // Flags every pool must have (multiattach, thin/thick support); an unknown provisioning:type matches none.
+    const pt = ctx.provisioningType;
+    const need = (ctx.multiattach ? MULTIATTACH : 0) | (pt === 'thin' ? THIN : pt === 'thick' ? THICK : 0);
+    const impossible = pt !== null && pt !== 'thin' && pt !== 'thick';
+    const flags = ctx.poolCols.flags;
+    const nt = tables.length;
+    if (impossible) return 0;
+    outer: for (let k = 0; k < count; k++) {
       const i = from[k];
-      if (this.passes(pools[i], usage[i], ctx, i)) to[kept++] = i;
+      if ((flags[i] & need) !== need) continue;
+      for (let t = 0; t < nt; t++) {
+        const code = columns[t][i];
+        if (code < 0 || tables[t][code] === 0) continue outer;
+      }
+      to[kept++] = i;
     }
     return kept;
   }
