@@ -9,7 +9,8 @@ import { renderVolume } from './volumes.js';
 
 const ManageBody = Type.Object({
   volume: Type.Object({
-    host: Type.String({ minLength: 1, maxLength: 255 }),
+    // Stored with a '#pool' suffix in a 255-character column.
+    host: Type.String({ minLength: 1, maxLength: 200 }),
     ref: Type.Object({}, { additionalProperties: Type.String({ maxLength: 1024 }), minProperties: 1, maxProperties: 16 }),
     name: Type.Optional(NullableName),
     description: Type.Optional(NullableDescription),
