@@ -2,7 +2,7 @@
 // backend), overridable by environment variables, validated at start-up.
 import { readFileSync, existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse } from 'ini';
 import { ConfigError } from '../errors/errors.js';
 import { COMMON_BACKEND_OPTIONS } from './driver-options.js';
@@ -10,7 +10,7 @@ import { resolveOptions, type OptionSpec, type OptionValues } from './options.js
 import { driverRegistration } from '../drivers/registry.js';
 
 export const DEFAULT_OPTIONS: readonly OptionSpec[] = [
-  { name: 'enabled_backends', type: 'list', default: ['fake'], help: 'Backend sections to run.' },
+  { name: 'enabled_backends', type: 'list', default: ['local'], help: 'Backend sections to run.' },
   { name: 'host', type: 'string', default: null, help: 'Name of this host in `host@backend#pool`; defaults to the machine name.' },
   { name: 'storage_availability_zone', type: 'string', default: 'nova', help: 'Availability zone of this host.' },
   { name: 'default_availability_zone', type: 'string', default: null, help: 'Zone for volumes created without one; defaults to storage_availability_zone.' },
@@ -75,6 +75,16 @@ function applyEnv(sections: Sections, env: NodeJS.ProcessEnv): void {
   }
 }
 
+/**
+ * Backends the embedded default runs without a file: `local` keeps its pool as a sparse
+ * XFS image under the state path; `fake` needs nothing.
+ */
+function embeddedSection(name: string, statePath: string): Record<string, string> | undefined {
+  if (name === 'local') return { volume_driver: 'local', local_pool_image: join(statePath, 'local-pool.img') };
+  if (name === 'fake') return { volume_driver: 'fake' };
+  return undefined;
+}
+
 export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process.env): FlintConfig {
   let sections: Sections = {};
   let source = 'built-in defaults';
@@ -87,6 +97,7 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
   const rawDefaults = sections.DEFAULT ?? {};
   const defaults = resolveOptions('DEFAULT', rawDefaults, DEFAULT_OPTIONS);
   const enabled = defaults.enabled_backends as string[];
+  const statePath = resolve(String(defaults.state_path));
   if (enabled.length === 0) throw new ConfigError('Option enabled_backends in section [DEFAULT] names no backend.');
   const backends: BackendConfig[] = [];
   for (const name of enabled) {
@@ -94,7 +105,8 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
     let raw = sections[name];
     if (!raw) {
       // The embedded default: a section named after a driver needs no body.
-      if (!file && name === 'fake') raw = { volume_driver: 'fake' };
+      const builtIn = file ? undefined : embeddedSection(name, statePath);
+      if (builtIn) raw = builtIn;
       else throw new ConfigError(`Backend ${name} is in enabled_backends but has no [${name}] section.`);
     }
     const driverName = String(raw.volume_driver ?? '');
@@ -108,7 +120,6 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
       throw new ConfigError(`Option ${s} outside any section; put it under [DEFAULT].`);
     }
   }
-  const statePath = resolve(String(defaults.state_path));
   const databaseUrl = env.FLINT_DATABASE_URL ?? (defaults.database_connection as string | null) ?? `${statePath}/flint.sqlite`;
   return { defaults, backends, host: (defaults.host as string | null) ?? hostname(), databaseUrl, statePath, source };
 }
