@@ -1,4 +1,5 @@
 // One pass of filtering and weighing over a snapshot of pool state; the hot loop of placement.
+import type { UsageList } from './usage-list.js';
 import { capabilityColumn, type PoolEntry, type PoolUsage } from './backend-state.js';
 import { poolColumns, usageColumns } from './pool-columns.js';
 import type { PoolFilter } from './filters/pool-filter.js';
@@ -8,7 +9,7 @@ import type { PoolWeigher } from './weighers/pool-weigher.js';
 /** Pools and their usage at one moment. Both arrays are replaced, never mutated, so a snapshot stays valid. */
 export interface Snapshot {
   readonly pools: readonly PoolEntry[];
-  readonly usage: readonly PoolUsage[];
+  readonly usage: UsageList;
 }
 
 /** How many example pools per filter the summary names. */

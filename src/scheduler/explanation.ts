@@ -20,7 +20,7 @@ export function explainPools(
   const out: PoolExplanation[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const p = snap.pools[i];
-    const u = snap.usage[i];
+    const u = snap.usage.get(i);
     const last = rec.rejectedBy[i] < 0 ? filters.length - 1 : rec.rejectedBy[i];
     const verdicts: FilterVerdict[] = [];
     for (let f = 0; f <= last; f++) {
@@ -50,7 +50,7 @@ export function summarize(snap: Snapshot, ctx: RequestContext, filters: readonly
   for (let f = 0; f < filters.length; f++) {
     const count = d.rejected[f];
     if (count === 0) continue;
-    const shown = d.examples[f].map((i) => `${snap.pools[i].poolHost}: ${filters[f].describe(snap.pools[i], snap.usage[i], ctx, i)}`);
+    const shown = d.examples[f].map((i) => `${snap.pools[i].poolHost}: ${filters[f].describe(snap.pools[i], snap.usage.get(i), ctx, i)}`);
     const more = count > shown.length ? `; and ${count - shown.length} more` : '';
     parts.push(`${filters[f].name} rejected ${count} pool${count === 1 ? '' : 's'} (${shown.join('; ')}${more})`);
   }

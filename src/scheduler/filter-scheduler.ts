@@ -7,6 +7,7 @@ import type { Explanation, Placement, PlacementRequest, PoolState, Scheduler } f
 import { LIVE_CAPABILITIES, buildPoolEntries, consume, giveBack, initialUsage, type ExpressionSlot, type PoolEntry, type PoolUsage } from './backend-state.js';
 import { decide, type Snapshot } from './decide.js';
 import { moveUsageColumns } from './pool-columns.js';
+import { UsageList } from './usage-list.js';
 import { explainPools, lazyExplanation, summarize } from './explanation.js';
 import { compileExpression } from './expression/index.js';
 import { prepareRequest, type RequestContext } from './request-context.js';
@@ -76,7 +77,7 @@ export class FilterScheduler implements Scheduler {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly backends = new Map<string, PoolEntry[]>();
-  private snap: Snapshot = { pools: [], usage: [] };
+  private snap: Snapshot = { pools: [], usage: UsageList.from([]) };
   private index = new Map<string, number>();
   /** Compiled expressions by source text, shared by every pool using the same text. */
   private readonly compiled = new Map<string, ExpressionSlot>();
@@ -130,8 +131,7 @@ export class FilterScheduler implements Scheduler {
     const explanation = lazyExplanation(chosen?.poolHost ?? null, summary, () => explainPools(snap, ctx, this.filters, this.weighers));
     if (chosen === null) throw new NoValidBackendError(explanation);
     // Consume at once, inside this synchronous call, so the next request sees the capacity gone.
-    const usage = snap.usage.slice();
-    usage[d.chosen] = consume(chosen, usage[d.chosen], ctx.sizeGiB);
+    const usage = snap.usage.with(d.chosen, consume(chosen, snap.usage.get(d.chosen), ctx.sizeGiB));
     moveUsageColumns(snap.usage, usage, d.chosen);
     this.snap = { pools: snap.pools, usage };
     return { poolHost: chosen.poolHost, backendHost: chosen.backendHost, backendName: chosen.backendName, poolName: chosen.poolName, explanation };
@@ -157,8 +157,7 @@ export class FilterScheduler implements Scheduler {
   release(poolHost: string, sizeGiB: number): void {
     const i = this.index.get(poolHost);
     if (i === undefined) return; // the backend has gone or re-reported; its next report is the truth
-    const usage = this.snap.usage.slice();
-    usage[i] = giveBack(this.snap.pools[i], usage[i], sizeGiB);
+    const usage = this.snap.usage.with(i, giveBack(this.snap.pools[i], this.snap.usage.get(i), sizeGiB));
     moveUsageColumns(this.snap.usage, usage, i);
     this.snap = { pools: this.snap.pools, usage };
   }
@@ -166,7 +165,7 @@ export class FilterScheduler implements Scheduler {
   pools(): PoolState[] {
     const { pools, usage } = this.snap;
     return pools.map((e, i) => {
-      const u = usage[i];
+      const u = usage.get(i);
       const capacity = e.capacity.known ? { ...e.capacity, freeGiB: u.freeGiB } : e.capacity;
       const stats = { ...e.stats, capacity, allocatedCapacityGiB: u.allocatedGiB, provisionedCapacityGiB: u.provisionedGiB, totalVolumes: u.volumes };
       const s: PoolState = {
@@ -222,10 +221,10 @@ export class FilterScheduler implements Scheduler {
         const prev = reported.has(host) ? undefined : this.index.get(e.poolHost);
         index.set(e.poolHost, pools.length);
         pools.push(e);
-        usage.push(prev === undefined ? initialUsage(e) : old.usage[prev]);
+        usage.push(prev === undefined ? initialUsage(e) : old.usage.get(prev));
       }
     }
-    this.snap = { pools, usage };
+    this.snap = { pools, usage: UsageList.from(usage) };
     this.index = index;
   }
 

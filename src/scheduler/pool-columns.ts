@@ -1,5 +1,6 @@
 // Struct-of-arrays views of pool state: hot filters and weighers scan typed arrays, not 10,000 objects.
-import type { PoolEntry, PoolUsage } from './backend-state.js';
+import type { UsageList } from './usage-list.js';
+import type { PoolEntry } from './backend-state.js';
 
 export const KNOWN = 1;
 export const THIN = 2;
@@ -27,7 +28,7 @@ export interface UsageColumns {
 }
 
 const poolCache = new WeakMap<readonly PoolEntry[], PoolColumns>();
-const usageCache = new WeakMap<readonly PoolUsage[], UsageColumns>();
+const usageCache = new WeakMap<UsageList, UsageColumns>();
 
 export function poolColumns(pools: readonly PoolEntry[]): PoolColumns {
   let c = poolCache.get(pools);
@@ -47,13 +48,13 @@ export function poolColumns(pools: readonly PoolEntry[]): PoolColumns {
 }
 
 /** Columns for a usage list: the live ones if the scheduler handed them over, else rebuilt (explaining an old placement). */
-export function usageColumns(usage: readonly PoolUsage[]): UsageColumns {
+export function usageColumns(usage: UsageList): UsageColumns {
   let c = usageCache.get(usage);
   if (c !== undefined) return c;
   const n = usage.length;
   c = { free: new Float64Array(n), provisioned: new Float64Array(n), allocated: new Float64Array(n), volumes: new Float64Array(n), version: new Float64Array(n) };
   for (let i = 0; i < n; i++) {
-    const u = usage[i];
+    const u = usage.get(i);
     c.free[i] = u.freeGiB;
     c.provisioned[i] = u.provisionedGiB;
     c.allocated[i] = u.allocatedGiB;
@@ -69,11 +70,11 @@ export function usageColumns(usage: readonly PoolUsage[]): UsageColumns {
  * place instead of copied, so a placement costs O(1) here. `from` loses them and would rebuild
  * them if an old explanation is ever read.
  */
-export function moveUsageColumns(from: readonly PoolUsage[], to: readonly PoolUsage[], i: number): void {
+export function moveUsageColumns(from: UsageList, to: UsageList, i: number): void {
   const c = usageCache.get(from);
   if (c === undefined) return;
   usageCache.delete(from);
-  const u = to[i];
+  const u = to.get(i);
   c.free[i] = u.freeGiB;
   c.provisioned[i] = u.provisionedGiB;
   c.allocated[i] = u.allocatedGiB;

@@ -4,6 +4,7 @@ import { SpecMatcher } from './extra-specs-ops.js';
 import { toVariables, type Frame, type Value, type Variables } from './expression/index.js';
 import { LIVE_CAPABILITIES, type CapabilityColumn } from './backend-state.js';
 import { poolColumns, usageColumns, type PoolColumns, type UsageColumns } from './pool-columns.js';
+import { UsageList } from './usage-list.js';
 
 /** One `capabilities:`-scoped or unscoped extra spec to check against pool capabilities. */
 export interface CapabilitySpec {
@@ -106,7 +107,7 @@ export function prepareRequest(req: PlacementRequest, nowMs: number): RequestCon
     extraVars: toVariables(specs),
     specColumns: [],
     poolCols: poolColumns([]),
-    usageCols: usageColumns([]),
+    usageCols: usageColumns(UsageList.from([])),
     frame: { pool: [], live: [], request: [] },
   };
 }

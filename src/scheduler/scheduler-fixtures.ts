@@ -7,6 +7,7 @@ import { LIVE_CAPABILITIES, buildPoolEntries, capabilityColumn, initialUsage, ty
 import { compileExpression } from './expression/index.js';
 import { prepareRequest } from './request-context.js';
 import { poolColumns, usageColumns } from './pool-columns.js';
+import { UsageList } from './usage-list.js';
 import type { PoolFilter } from './filters/pool-filter.js';
 import type { PoolWeigher } from './weighers/pool-weigher.js';
 
@@ -94,11 +95,11 @@ export function judge(
   const ctx = prepareRequest(req, (opts.now ?? new Date(Date.UTC(2026, 0, 1))).getTime());
   ctx.specColumns = ctx.capabilitySpecs.map((s) => capabilityColumn([pool], s.capability));
   ctx.poolCols = poolColumns([pool]);
-  ctx.usageCols = usageColumns([usage]);
+  ctx.usageCols = usageColumns(UsageList.from([usage]));
   const passed = filter.passes(pool, usage, ctx, 0);
   const from = Int32Array.of(0);
   const to = new Int32Array(1);
-  if (filter.filterAll([pool], [usage], ctx, from, 1, to) !== (passed ? 1 : 0)) throw new Error('filterAll disagrees with passes');
+  if (filter.filterAll([pool], UsageList.from([usage]), ctx, from, 1, to) !== (passed ? 1 : 0)) throw new Error('filterAll disagrees with passes');
   return { passed, reason: filter.describe(pool, usage, ctx, 0) };
 }
 
@@ -107,10 +108,10 @@ export function rawWeight(weigher: PoolWeigher, stats: PoolStats, req: Placement
   const { pool, usage } = entryOf(stats, opts);
   const ctx = prepareRequest(req, Date.UTC(2026, 0, 1));
   ctx.poolCols = poolColumns([pool]);
-  ctx.usageCols = usageColumns([usage]);
+  ctx.usageCols = usageColumns(UsageList.from([usage]));
   const raw = weigher.weigh(pool, usage, ctx);
   const out = new Float64Array(1);
-  weigher.weighAll([pool], [usage], ctx, Int32Array.of(0), 1, out);
+  weigher.weighAll([pool], UsageList.from([usage]), ctx, Int32Array.of(0), 1, out);
   if (!Object.is(out[0], raw)) throw new Error(`weighAll gave ${out[0]}, weigh gave ${raw}`);
   return { raw, reason: weigher.describe(pool, usage, ctx) };
 }

@@ -1,4 +1,5 @@
 // Cinder's CapabilitiesFilter: volume-type extra specs (with their operators) against pool capabilities.
+import type { UsageList } from '../usage-list.js';
 import { capabilityColumn, lookupCapability, type CapabilityColumn, type PoolEntry, type PoolUsage } from '../backend-state.js';
 import type { CapabilityCell } from '../extra-specs-ops.js';
 import { MULTIATTACH, THICK, THIN } from '../pool-columns.js';
@@ -68,13 +69,13 @@ export class CapabilitiesFilter implements PoolFilter {
    * Column path: each requirement is matched once per distinct capability value, then every
    * pool is a table lookup. Requirements on live values (free_capacity_gb…) take the object path.
    */
-  filterAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
+  filterAll(pools: readonly PoolEntry[], usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
     const specs = ctx.capabilitySpecs;
     let kept = 0;
     if (specs.some((s) => s.live >= 0)) {
       for (let k = 0; k < count; k++) {
         const i = from[k];
-        if (this.passes(pools[i], usage[i], ctx, i)) to[kept++] = i;
+        if (this.passes(pools[i], usage.get(i), ctx, i)) to[kept++] = i;
       }
       return kept;
     }

@@ -1,4 +1,5 @@
 // Cinder's CapacityFilter: thick pools need free space after reserve; thin pools obey max_over_subscription_ratio.
+import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 import { fmt, gib, type PoolFilter } from './pool-filter.js';
@@ -79,7 +80,7 @@ export class CapacityFilter implements PoolFilter {
   }
 
   /** Column path: the same judgeNumbers() over typed arrays, touching no pool objects. */
-  filterAll(_pools: readonly PoolEntry[], _usage: readonly PoolUsage[], ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
+  filterAll(_pools: readonly PoolEntry[], _usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
     const { totalGiB, reserveGiB, ratio, flags } = ctx.poolCols;
     const { free, provisioned } = ctx.usageCols;
     const thickRequest = ctx.provisioningType === 'thick';

@@ -1,4 +1,5 @@
 // Cinder's DriverFilter: the backend's filter_function must be true for the volume.
+import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 import { EvalFailure, truthy } from '../expression/index.js';
@@ -24,7 +25,7 @@ export class DriverFilter implements PoolFilter {
   }
 
   /** Batch path: pools whose usage and request binding are unchanged reuse their last verdict. */
-  filterAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
+  filterAll(pools: readonly PoolEntry[], usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
     const col = expressionColumn(pools, 'filter');
     const ids = col.bindingIds(ctx);
     const { slotIndex, memoVersion, memoBinding, memoValue, slots, poolFrames, requestFrames } = col;
@@ -43,7 +44,7 @@ export class DriverFilter implements PoolFilter {
         else {
           // Same evaluation as passes(), with the frames taken from columns instead of the pool object.
           frame.pool = poolFrames[i];
-          frame.live = usage[i].live;
+          frame.live = usage.get(i).live;
           frame.request = requestFrames[s];
           const r = compiled.tryRun(frame);
           pass = !(r instanceof EvalFailure) && truthy(r);

@@ -1,4 +1,5 @@
 // The filter contract: a fast yes/no per pool, and a reason with numbers for the same inputs.
+import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 
@@ -11,7 +12,7 @@ export interface PoolFilter {
    * Batch form of passes() over the candidates from[0..count): writes those that pass to `to`
    * (in order) and returns how many. Cinder's filter_all.
    */
-  filterAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number;
+  filterAll(pools: readonly PoolEntry[], usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number;
   /** False when the request gives this filter nothing to check (no hint, no zone…): every pool passes and the loop is skipped. */
   active?(ctx: RequestContext): boolean;
   /** Why the pool passed or failed, for the same inputs; built only when an explanation is read. */

@@ -1,4 +1,5 @@
 // same_host hint: keep only the backend that holds every volume named in the hint.
+import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 import type { PoolFilter } from './pool-filter.js';
@@ -27,11 +28,11 @@ export class SameBackendFilter implements PoolFilter {
 
   // Each filter carries its own copy of this loop so the `this.passes` call is monomorphic and
   // inlined; one shared loop calling eight filter classes would be a megamorphic call per pool.
-  filterAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
+  filterAll(pools: readonly PoolEntry[], usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
     let kept = 0;
     for (let k = 0; k < count; k++) {
       const i = from[k];
-      if (this.passes(pools[i], usage[i], ctx)) to[kept++] = i;
+      if (this.passes(pools[i], usage.get(i), ctx)) to[kept++] = i;
     }
     return kept;
   }

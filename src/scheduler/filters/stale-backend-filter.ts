@@ -1,4 +1,5 @@
 // Rejects pools whose backend has not reported stats within service_down_time (Cinder's is_up check).
+import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 import type { PoolFilter } from './pool-filter.js';
@@ -23,7 +24,7 @@ export class StaleBackendFilter implements PoolFilter {
   }
 
   /** Column path: one comparison per pool over a typed array. */
-  filterAll(_pools: readonly PoolEntry[], _usage: readonly PoolUsage[], ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
+  filterAll(_pools: readonly PoolEntry[], _usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
     const at = ctx.poolCols.updatedAtMs;
     const oldest = ctx.nowMs - this.downMs;
     let kept = 0;

@@ -1,4 +1,5 @@
 // Cinder's AllocatedCapacityWeigher: with the default multiplier -1, the least-allocated pool wins.
+import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 import { gib } from '../filters/pool-filter.js';
@@ -17,7 +18,7 @@ export class AllocatedCapacityWeigher implements PoolWeigher {
   }
 
   /** Column path over the usage columns. */
-  weighAll(_pools: readonly PoolEntry[], _usage: readonly PoolUsage[], ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
+  weighAll(_pools: readonly PoolEntry[], _usage: UsageList, ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
     const col = ctx.usageCols.allocated;
     for (let k = 0; k < count; k++) out[k] = col[cand[k]];
   }

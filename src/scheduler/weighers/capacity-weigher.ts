@@ -1,4 +1,5 @@
 // Cinder's CapacityWeigher: more (virtual) free space scores higher; a negative multiplier stacks instead.
+import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 import { checksThin } from '../filters/capacity-filter.js';
@@ -31,7 +32,7 @@ export class CapacityWeigher implements PoolWeigher {
   }
 
   /** Column path: virtualFreeNumbers() over typed arrays; pools of unknown capacity fall back to the object path. */
-  weighAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
+  weighAll(pools: readonly PoolEntry[], usage: UsageList, ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
     const { totalGiB, reserveGiB, ratio, flags } = ctx.poolCols;
     const { free, provisioned } = ctx.usageCols;
     const thickRequest = ctx.provisioningType === 'thick';
@@ -39,7 +40,7 @@ export class CapacityWeigher implements PoolWeigher {
       const i = cand[k];
       const f = flags[i];
       out[k] = (f & KNOWN) === 0
-        ? this.weigh(pools[i], usage[i], ctx)
+        ? this.weigh(pools[i], usage.get(i), ctx)
         : virtualFreeNumbers(totalGiB[i], reserveGiB[i], ratio[i], (f & THIN) !== 0 && !thickRequest, free[i], provisioned[i]);
     }
   }

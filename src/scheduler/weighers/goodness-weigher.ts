@@ -1,5 +1,6 @@
 // Cinder's GoodnessWeigher: the backend's goodness_function rates each pool 0..100; no function, an error or
 // a rating outside 0..100 counts as 0.
+import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 import { expressionColumn, runPoolExpression } from '../pool-expression.js';
@@ -36,7 +37,7 @@ export class GoodnessWeigher implements PoolWeigher {
   }
 
   /** Batch path: pools whose usage and request binding are unchanged reuse their last rating. */
-  weighAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
+  weighAll(pools: readonly PoolEntry[], usage: UsageList, ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
     const col = expressionColumn(pools, 'goodness');
     const ids = col.bindingIds(ctx);
     const { slotIndex, memoVersion, memoBinding, memoValue } = col;
@@ -47,7 +48,7 @@ export class GoodnessWeigher implements PoolWeigher {
       if (s < 0) out[k] = 0;
       else if (memoVersion[i] === version[i] && memoBinding[i] === ids[s]) out[k] = memoValue[i];
       else {
-        const w = this.weigh(pools[i], usage[i], ctx);
+        const w = this.weigh(pools[i], usage.get(i), ctx);
         memoVersion[i] = version[i];
         memoBinding[i] = ids[s];
         memoValue[i] = w;

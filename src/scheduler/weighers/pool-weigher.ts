@@ -1,4 +1,5 @@
 // The weigher contract: a raw score per pool; the scheduler normalises scores to 0..1 and applies the multiplier.
+import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 
@@ -10,7 +11,7 @@ export interface PoolWeigher {
   /** Hot path: the raw score (may be +Infinity for infinite capacity). */
   weigh(pool: PoolEntry, usage: PoolUsage, ctx: RequestContext): number;
   /** Batch form of weigh() over cand[0..count), raw scores into out[0..count). Cinder's weigh_objects. */
-  weighAll(pools: readonly PoolEntry[], usage: readonly PoolUsage[], ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void;
+  weighAll(pools: readonly PoolEntry[], usage: UsageList, ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void;
   /** What the raw score means, built only when an explanation is read. */
   describe(pool: PoolEntry, usage: PoolUsage, ctx: RequestContext): string;
 }

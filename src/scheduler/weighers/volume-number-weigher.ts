@@ -1,4 +1,5 @@
 // Cinder's VolumeNumberWeigher: with the default multiplier -1, the pool holding fewest volumes wins.
+import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 import type { PoolWeigher } from './pool-weigher.js';
@@ -16,7 +17,7 @@ export class VolumeNumberWeigher implements PoolWeigher {
   }
 
   /** Column path over the usage columns. */
-  weighAll(_pools: readonly PoolEntry[], _usage: readonly PoolUsage[], ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
+  weighAll(_pools: readonly PoolEntry[], _usage: UsageList, ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
     const col = ctx.usageCols.volumes;
     for (let k = 0; k < count; k++) out[k] = col[cand[k]];
   }
