@@ -63,6 +63,15 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`volumes API (${kin
     assert.deepEqual(summary.json()['volume-summary'], { total_size: 15, total_count: 5, metadata: { group: ['even', 'odd'] } });
     assert.equal((await h.app.inject({ method: 'GET', url: '/v3/p3/volumes/summary' })).statusCode, 404, 'summary needs 3.12');
 
+    const namesDesc: string[] = [];
+    let next: string | null = '/v3/p3/volumes?sort=name:desc,size:asc&limit=3';
+    while (next) {
+      const body: any = (await h.app.inject({ method: 'GET', url: next })).json();
+      namesDesc.push(...body.volumes.map((v: any) => v.name));
+      next = body.volumes_links ? new URL(body.volumes_links[0].href).pathname + new URL(body.volumes_links[0].href).search : null;
+    }
+    assert.deepEqual(namesDesc, ['page-4', 'page-3', 'page-2', 'page-1', 'page-0']);
+
     const seen: number[] = [];
     let url: string | null = '/v3/p3/volumes/detail?sort=size:asc&limit=2';
     while (url) {
