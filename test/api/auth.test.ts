@@ -85,6 +85,14 @@ describe('auth', () => {
     assert.ok(!('os-vol-host-attr:host' in created.json().volume), 'host attribute is for admins');
   });
 
+  test('concurrent requests with one new token validate it once', async () => {
+    tokens.set('fresh-p1', { project: 'p1', roles: ['member'], expiresInMs: 3600_000 });
+    const before = validations;
+    const rs = await Promise.all(Array.from({ length: 5 }, () => get('/v3/p1/volumes', 'fresh-p1')));
+    assert.deepEqual(rs.map((r) => r.statusCode), [200, 200, 200, 200, 200]);
+    assert.equal(validations - before, 1);
+  });
+
   test('a revoked service token is replaced by logging in again', async () => {
     const logins = serviceLogins;
     currentServiceToken = 'revoked';

@@ -20,6 +20,8 @@ const MAX_CACHE_ENTRIES = 10_000;
 export class KeystoneAuth implements Authenticator {
   private readonly base: string;
   private readonly cache = new Map<string, CachedIdentity>();
+  /** Validations under way, so concurrent requests with one new token ask Keystone once. */
+  private readonly inFlight = new Map<string, Promise<Identity>>();
   private serviceToken: { token: string; validUntil: number } | null = null;
   private readonly adminRoles: string[];
   private readonly marginMs: number;
@@ -44,7 +46,14 @@ export class KeystoneAuth implements Authenticator {
     const hit = this.cache.get(token);
     if (hit && hit.validUntil > now) return hit.identity;
     if (hit) this.cache.delete(token);
+    const pending = this.inFlight.get(token);
+    if (pending) return pending;
+    const p = this.validateAndCache(token, now).finally(() => this.inFlight.delete(token));
+    this.inFlight.set(token, p);
+    return p;
+  }
 
+  private async validateAndCache(token: string, now: number): Promise<Identity> {
     let res = await this.validate(token, await this.getServiceToken(false));
     if (res.status === 401 || res.status === 403) res = await this.validate(token, await this.getServiceToken(true));
     if (res.status === 404 || res.status === 401) throw new Unauthorized('The request you have made requires authentication: token invalid or expired.');
