@@ -1,6 +1,6 @@
 // One pass of filtering and weighing over a snapshot of pool state; the hot loop of placement.
 import type { UsageList } from './usage-list.js';
-import { capabilityColumn, type PoolEntry, type PoolUsage } from './backend-state.js';
+import { capabilityColumn, type PoolEntry } from './backend-state.js';
 import { poolColumns, usageColumns } from './pool-columns.js';
 import type { PoolFilter } from './filters/pool-filter.js';
 import type { RequestContext } from './request-context.js';

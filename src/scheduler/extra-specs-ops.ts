@@ -62,7 +62,7 @@ export class SpecMatcher {
       this.op = op as Op;
       words.shift();
       // `<or> a <or> b`: keep the alternatives only.
-      this.words = this.op === '<or>' ? words.filter((w, i) => i % 2 === 0) : words;
+      this.words = this.op === '<or>' ? words.filter((_w, i) => i % 2 === 0) : words;
     } else {
       this.op = 'plain';
       this.words = [req];

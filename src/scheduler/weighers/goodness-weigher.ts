@@ -7,14 +7,12 @@ import { expressionColumn, runPoolExpression } from '../pool-expression.js';
 import { EvalFailure } from '../expression/index.js';
 import type { PoolWeigher } from './pool-weigher.js';
 
+/** The function's result: a number (true/false count as 1/0, as in Cinder), a string, or the failure. */
 function rating(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): number | EvalFailure | string {
   const expr = pool.goodnessFunction;
   if (expr === null) return 0;
   const r = runPoolExpression(expr, u, ctx);
-  if (r instanceof EvalFailure) return r;
-  const n = typeof r === 'boolean' ? (r ? 1 : 0) : r;
-  if (typeof n !== 'number') return n;
-  return n;
+  return typeof r === 'boolean' ? (r ? 1 : 0) : r;
 }
 
 export class GoodnessWeigher implements PoolWeigher {
