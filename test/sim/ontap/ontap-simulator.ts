@@ -46,6 +46,12 @@ export interface OntapSimulatorOptions {
   restAsyncJobs?: boolean;
   /** Serve mapped LUNs from a real tgtd, backed by sparse files in this directory. */
   tgtDir?: string;
+  /**
+   * Serve the tgtd data plane on this loopback address at port 3260 instead of 127.0.0.1 on a
+   * free port. ONTAP REST names no iSCSI port (hosts assume 3260), so a REST-driven host can
+   * only reach the data plane this way; a 127.x address of its own keeps 3260 free of clashes.
+   */
+  tgtPortalAddress?: string;
 }
 
 export class OntapSimulator {
@@ -96,7 +102,7 @@ export class OntapSimulator {
   static async start(opts: OntapSimulatorOptions = {}): Promise<OntapSimulator> {
     const sim = new OntapSimulator(opts);
     if (opts.tgtDir) {
-      sim.backing = new TgtBacking(sim.state, opts.tgtDir);
+      sim.backing = new TgtBacking(sim.state, opts.tgtDir, opts.tgtPortalAddress);
       await sim.backing.start();
     }
     await new Promise<void>((resolve) => sim.server.listen(0, '127.0.0.1', resolve));

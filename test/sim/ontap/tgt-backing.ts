@@ -27,7 +27,7 @@ export class TgtBacking {
   readonly controlPort: number;
   portalPort = 0;
 
-  constructor(private readonly state: OntapState, private readonly dir: string) {
+  constructor(private readonly state: OntapState, private readonly dir: string, private readonly portalAddress?: string) {
     // A control id of our own, away from the ones other backends use.
     this.controlPort = 2000 + Math.floor(Math.random() * 6000);
   }
@@ -42,13 +42,14 @@ export class TgtBacking {
 
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
-    this.portalPort = await freePort();
+    this.portalPort = this.portalAddress ? 3260 : await freePort();
+    const address = this.portalAddress ?? '127.0.0.1';
     this.supervisor = new TgtdSupervisor({
-      executor: this.exec, logger: logger.child({}, { level: 'silent' }), controlPort: this.controlPort, portal: `127.0.0.1:${this.portalPort}`, managed: true, healthIntervalMs: 60_000,
+      executor: this.exec, logger: logger.child({}, { level: 'silent' }), controlPort: this.controlPort, portal: `${address}:${this.portalPort}`, managed: true, healthIntervalMs: 60_000,
     });
     await this.supervisor.start();
     await this.tgtadm('--mode', 'target', '--op', 'new', '--tid', TID, '--targetname', this.state.nodeName);
-    this.state.portals = [{ address: '127.0.0.1', port: this.portalPort, tpgt: 1, enabled: true, interfaceName: 'tgtd' }];
+    this.state.portals = [{ address, port: this.portalPort, tpgt: 1, enabled: true, interfaceName: 'tgtd' }];
     this.state.globalLunIds = true;
     this.state.events = [];
     for (const lun of this.state.luns.values()) writeFileSync(this.file(lun), '');
