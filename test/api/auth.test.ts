@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { makeHarness, type Harness } from './harness.js';
 
-interface FakeToken { project: string; roles: string[]; expiresInMs: number }
+interface FakeToken { project: string | null; roles: string[]; expiresInMs: number }
 
 describe('auth', () => {
   let keystone: Server;
@@ -18,6 +18,7 @@ describe('auth', () => {
     ['member-p1', { project: 'p1', roles: ['member', 'reader'], expiresInMs: 3600_000 }],
     ['admin-ops', { project: 'ops', roles: ['admin'], expiresInMs: 3600_000 }],
     ['soon-expired', { project: 'p1', roles: ['member'], expiresInMs: 5_000 }],
+    ['unscoped', { project: null, roles: ['member'], expiresInMs: 3600_000 }],
   ]);
   let h: Harness;
 
@@ -43,7 +44,7 @@ describe('auth', () => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ token: {
           user: { id: `user-of-${req.headers['x-subject-token']}`, name: 'u', domain: { id: 'default' } },
-          project: { id: t.project, name: t.project, domain: { id: 'default' } },
+          ...(t.project ? { project: { id: t.project, name: t.project, domain: { id: 'default' } } } : {}),
           roles: t.roles.map((r) => ({ id: r, name: r })),
           expires_at: new Date(Date.now() + t.expiresInMs).toISOString(), issued_at: new Date().toISOString(),
         } }));
@@ -69,8 +70,9 @@ describe('auth', () => {
     assert.ok(r.json().unauthorized);
   });
 
-  test('an invalid token is 401; version documents need no token', async () => {
+  test('an invalid token is 401, an unscoped member token 403; version documents need no token', async () => {
     assert.equal((await get('/v3/p1/volumes', 'forged')).statusCode, 401);
+    assert.equal((await get('/v3/p1/volumes', 'unscoped')).statusCode, 403);
     assert.equal((await get('/')).statusCode, 300);
   });
 

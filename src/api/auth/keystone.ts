@@ -1,7 +1,7 @@
 // Keystone v3 token validation, as keystonemiddleware does it: the service validates each
 // user token with its own token (GET /v3/auth/tokens) and caches the answer until
 // shortly before the token expires.
-import { Unauthorized } from '../../errors/errors.js';
+import { Forbidden, Unauthorized } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { AuthServiceUnavailable, header, type Authenticator, type Identity } from './authenticator.js';
 import type { AuthConfig } from '../deps.js';
@@ -68,6 +68,8 @@ export class KeystoneAuth implements Authenticator {
       roles,
       isAdmin: roles.some((r) => this.adminRoles.includes(r)),
     };
+    // An unscoped or domain-scoped token would otherwise reach any project named in a URL.
+    if (!identity.projectId && !identity.isAdmin) throw new Forbidden('The token is not scoped to a project; ask Keystone for a project-scoped token.');
     const expires = t.expires_at ? Date.parse(t.expires_at) : now;
     const validUntil = expires - this.marginMs;
     if (validUntil > now) {
