@@ -214,5 +214,9 @@ describe('FilterScheduler', () => {
     assert.throws(() => new FilterScheduler({ filters: ['JsonFilter'] }), ConfigError);
     assert.throws(() => new FilterScheduler({ schedulerMaxAttempts: 0 }), ConfigError);
     assert.throws(() => new FilterScheduler({ multipliers: { CapacityWeigher: Number.NaN } }), ConfigError);
+    // Always-on filters may be listed; an unset multiplier keeps the default.
+    const s2 = new FilterScheduler({ filters: ['RetryFilter', 'CapacityFilter'], weighers: ['VolumeNumberWeigher'], multipliers: { VolumeNumberWeigher: undefined } });
+    assert.deepEqual(s2.filters.map((f) => f.name), ['StaleBackendFilter', 'RetryFilter', 'CapacityFilter']);
+    assert.equal(s2.weighers[0].multiplier, -1);
   });
 });

@@ -93,12 +93,16 @@ export class FilterScheduler implements Scheduler {
     const multipliers = config.multipliers ?? {};
     for (const name of Object.keys(multipliers)) {
       known('weigher', WEIGHERS, name);
-      if (!Number.isFinite(multipliers[name])) throw new ConfigError(`Multiplier for ${name} must be a finite number.`);
+      const m = multipliers[name];
+      if (m !== undefined && !Number.isFinite(m)) throw new ConfigError(`Multiplier for ${name} must be a finite number.`);
     }
     this.filters = [
       new StaleBackendFilter(serviceDownTime),
       new RetryFilter(),
-      ...(config.filters ?? DEFAULT_FILTERS).map((n) => known('filter', FILTERS, n)({ serviceDownTime })),
+      // The two always-on filters may be named in the list too (Cinder configs often list RetryFilter).
+      ...(config.filters ?? DEFAULT_FILTERS)
+        .filter((n) => n !== 'StaleBackendFilter' && n !== 'RetryFilter')
+        .map((n) => known('filter', FILTERS, n)({ serviceDownTime })),
     ];
     this.weighers = (config.weighers ?? DEFAULT_WEIGHERS).map((n) => known('weigher', WEIGHERS, n)(multipliers[n]));
     this.clock = config.clock ?? systemClock;
