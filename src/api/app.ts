@@ -2,7 +2,8 @@
 // the one error handler, and every resource's routes.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { Forbidden } from '../errors/errors.js';
+import { Forbidden, InvalidInput } from '../errors/errors.js';
+import { CALLER_PROJECT, rewriteProjectlessUrl } from './project-less-urls.js';
 import type { ApiDeps } from './deps.js';
 import './request-state.js';
 import { faultBody, makeErrorHandler, malformedBody } from './error-handler.js';
@@ -33,6 +34,7 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
     genReqId: () => `req-${randomUUID()}`,
+    rewriteUrl: rewriteProjectlessUrl,
     // Bodies are validated as sent: a string is not silently a number, unknown keys are not stripped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   }) as unknown as FastifyInstance;
@@ -76,7 +78,12 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
       reply.header('www-authenticate', auth.wwwAuthenticate());
       throw e;
     }
-    const urlProject = (req.params as { projectId?: string }).projectId ?? identity.projectId ?? '';
+    let urlProject = (req.params as { projectId?: string }).projectId ?? identity.projectId ?? '';
+    if (urlProject === CALLER_PROJECT) {
+      const own = identity.projectId ?? identity.tokenProject;
+      if (!own) throw new InvalidInput('This URL has no project id and the credentials name no project; put the project id in the URL.');
+      urlProject = own;
+    }
     if (identity.projectId !== null && identity.projectId !== urlProject && !identity.isAdmin) {
       throw new Forbidden(`Policy doesn't allow access to project ${urlProject.slice(0, 64)}: the token is scoped to another project.`);
     }

@@ -34,6 +34,21 @@ describe('versions, microversions and errors', () => {
     assert.equal(other.headers['openstack-api-version'], 'volume 3.5');
   });
 
+  test('3.67: URLs without a project id act on the caller\'s project', async () => {
+    const headers = { ...MV('3.67'), 'x-auth-token': 'alice:proj67' };
+    const c = await h.app.inject({ method: 'POST', url: '/v3/volumes', headers, payload: { volume: { size: 1, name: 'no-project-url' } } });
+    assert.equal(c.statusCode, 202, c.body);
+    assert.equal(c.json().volume['os-vol-tenant-attr:tenant_id'], 'proj67');
+    const list = await h.app.inject({ method: 'GET', url: '/v3/volumes/detail?name=no-project-url', headers });
+    assert.equal(list.json().volumes.length, 1);
+    assert.equal((await h.app.inject({ method: 'GET', url: '/v3/proj67/volumes?name=no-project-url' })).json().volumes.length, 1);
+    // Before 3.67 the first segment is the project: here a project called "volumes" with no such route.
+    assert.equal((await h.app.inject({ method: 'GET', url: '/v3/volumes/detail', headers: { 'x-auth-token': 'alice:proj67' } })).statusCode, 404);
+    const anonymous = await h.app.inject({ method: 'GET', url: '/v3/volumes', headers: MV('3.67') });
+    assert.equal(anonymous.statusCode, 400);
+    assert.match(anonymous.json().badRequest.message, /no project id/);
+  });
+
   test('out-of-range and malformed versions are 406 naming the range', async () => {
     for (const v of ['3.71', '4.0', '2.9', 'three']) {
       const r = await h.app.inject({ method: 'GET', url: '/v3/p1/volumes', headers: MV(v) });

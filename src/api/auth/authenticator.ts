@@ -7,6 +7,8 @@ export interface Identity {
   projectId: string | null;
   roles: string[];
   isAdmin: boolean;
+  /** noauth: the project a `user:project` token names, used when a URL has none (3.67). */
+  tokenProject?: string;
 }
 
 export interface Authenticator {

@@ -6,11 +6,13 @@ export class NoAuth implements Authenticator {
   async authenticate(headers: Record<string, string | string[] | undefined>): Promise<Identity> {
     const token = header(headers, 'x-auth-token');
     let userId = 'admin';
+    let tokenProject: string | undefined;
     if (token) {
-      const [user] = token.split(':', 2);
+      const [user, project] = token.split(':', 2);
       if (user) userId = user.slice(0, 255);
+      if (project) tokenProject = project.slice(0, 255);
     }
-    return { userId, projectId: null, roles: ['admin', 'member', 'reader'], isAdmin: true };
+    return { userId, projectId: null, roles: ['admin', 'member', 'reader'], isAdmin: true, ...(tokenProject ? { tokenProject } : {}) };
   }
 
   wwwAuthenticate(): string {

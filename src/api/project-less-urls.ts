@@ -1,0 +1,26 @@
+// Microversion 3.67: URLs may leave out the project id (/v3/volumes). Such requests are
+// routed with a placeholder project that the auth hook replaces by the caller's project.
+import type { IncomingMessage } from 'node:http';
+import { atLeast, negotiate } from './microversion.js';
+
+/** Never a project id a client could send: it contains characters Keystone ids do not. */
+export const CALLER_PROJECT = '{caller}';
+
+const COLLECTIONS = new Set([
+  'volumes', 'snapshots', 'types', 'qos-specs', 'attachments', 'os-quota-sets', 'limits', 'os-services',
+  'os-availability-zone', 'scheduler-stats', 'messages', 'manageable_volumes', 'os-volume-manage', 'capabilities', 'flint',
+]);
+
+export function rewriteProjectlessUrl(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const m = /^\/v3\/([^/?]+)(.*)$/.exec(url);
+  if (!m || !COLLECTIONS.has(m[1]!)) return url;
+  // Only clients asking for 3.67 or later may omit it, so older URLs keep their meaning
+  // (a project may be called "volumes").
+  try {
+    if (!atLeast(negotiate(req.headers), '3.67')) return url;
+  } catch {
+    return url; // the version error is reported by the request hook
+  }
+  return `/v3/${encodeURIComponent(CALLER_PROJECT)}/${m[1]}${m[2]}`;
+}
