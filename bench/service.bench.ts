@@ -1,16 +1,15 @@
 // Service benchmark over HTTP against a Flint child process on the fake driver: create and
 // delete 200 volumes with 20 requests in flight, and the service's memory once it holds
 // 10,000 volumes and a detail list of them has been paged through.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import SqliteDatabase from 'better-sqlite3';
 import { writeConfig, type TestServiceOptions } from '../test/support/test-service.js';
+import { apiCall, apiCall as call, freePort } from '../test/support/http.js';
+import { startFlintProcess, stopFlintProcess } from '../test/support/flint-process.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** A Flint process on SQLite in a temp dir; `stop()` ends it and removes the dir. */
 export interface ChildService {
@@ -23,37 +22,14 @@ export interface ChildService {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 export async function startChildService(o: Pick<TestServiceOptions, 'defaults' | 'backends'>): Promise<ChildService> {
   const dir = mkdtempSync(join(tmpdir(), 'flint-bench-'));
   const dbFile = join(dir, 'flint.sqlite');
   const config = writeConfig(dir, { ...o, defaults: { database_connection: dbFile, ...o.defaults } });
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/support/serve-child.ts', config, `127.0.0.1:${port}`], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLINT_LOG_LEVEL: 'fatal' },
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let child: ChildProcess;
   try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      let err = '';
-      child.stdout!.on('data', (b: Buffer) => {
-        out += b.toString();
-        if (out.includes('LISTENING')) resolve();
-      });
-      child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
-      child.once('exit', (code) => reject(new Error(`flint exited early (${code}): ${err.slice(-2000)}`)));
-    });
+    child = await startFlintProcess(config, `127.0.0.1:${port}`, 'fatal');
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -66,23 +42,13 @@ export async function startChildService(o: Pick<TestServiceOptions, 'defaults' |
     writableDb: () => new SqliteDatabase(dbFile),
     async stop() {
       db.close();
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
+      await stopFlintProcess(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-export async function call(base: string, project: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const r = await fetch(`${base}/v3/${project}${path}`, {
-    method, headers: { 'content-type': 'application/json', 'OpenStack-API-Version': 'volume 3.3' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, json: text ? JSON.parse(text) : null };
-}
+export { apiCall as call };
 
 /** Run `n` jobs with at most `inFlight` running at once. */
 export async function pool<T>(n: number, inFlight: number, job: (i: number) => Promise<T>): Promise<T[]> {

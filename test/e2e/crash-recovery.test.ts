@@ -3,43 +3,17 @@
 // the fake backend's objects equal the database's.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, dropSchema, type Db } from '../../src/db/database.js';
 import { TERMINAL_SNAPSHOT_STATUSES, TERMINAL_VOLUME_STATUSES } from '../../src/volume/status.js';
 import { DB_KINDS, PG_URL, waitUntil, writeConfig } from '../support/test-service.js';
+import { freePort } from '../support/http.js';
+import { startFlintProcess } from '../support/flint-process.js';
 
 const PROJECT = 'crash';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-function startFlint(config: string, listen: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/serve-child.ts', config, listen], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLINT_LOG_LEVEL: 'error', NODE_TEST_CONTEXT: '' },
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('LISTENING')) resolve(child);
-    });
-    child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
-    child.on('exit', (code) => reject(new Error(`flint exited early (${code}): ${err.slice(-2000)}`)));
-  });
-}
 
 async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any } | null> {
   try {
@@ -83,7 +57,7 @@ for (const kind of DB_KINDS) {
       } else {
         db = await openDatabase({ url: join(dir, 'flint.sqlite') });
       }
-      child = await startFlint(config, `127.0.0.1:${port}`);
+      child = await startFlintProcess(config, `127.0.0.1:${port}`);
     });
 
     after(async () => {
@@ -116,7 +90,7 @@ for (const kind of DB_KINDS) {
           await new Promise((r2) => setTimeout(r2, rand() * 150));
           child!.kill('SIGKILL');
           await new Promise((r2) => child!.once('exit', r2));
-          child = await startFlint(config, base.replace('http://', ''));
+          child = await startFlintProcess(config, base.replace('http://', ''));
         }
       }
       await Promise.all(ops);

@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeBackendStore } from '../../src/drivers/fake/fake-backend-store.js';
+import { apiCall } from '../support/http.js';
 import { DB_KINDS, waitUntil, startTestService, type DbKind, type TestService } from '../support/test-service.js';
 
 const PROJECT = 'burst';
@@ -16,15 +17,7 @@ const CAPACITY = [200, 240, 160];
 // hold the pool's 10 connections, so no worker claims a task until all are accepted).
 const SCALE: Record<DbKind, number> = { sqlite: 1, postgres: 0.4 };
 
-async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const r = await fetch(`${base}/v3/${PROJECT}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', 'OpenStack-API-Version': 'volume 3.3' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, json: text ? JSON.parse(text) : null };
-}
+const call = (base: string, method: string, path: string, body?: unknown) => apiCall(base, PROJECT, method, path, body);
 
 for (const kind of DB_KINDS) {
   describe(`scheduler burst (${kind})`, () => {

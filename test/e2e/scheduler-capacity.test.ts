@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeBackendStore } from '../../src/drivers/fake/fake-backend-store.js';
 import { startTestService, waitUntil, type TestService } from '../support/test-service.js';
+import { apiCall } from '../support/http.js';
 
 const PROJECT = 'capacity';
 
@@ -11,14 +12,7 @@ describe('scheduler capacity between stats reports (sqlite)', () => {
   let svc: TestService;
   const backend = 'capfull';
 
-  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> => {
-    const r = await fetch(`${svc.url}/v3/${PROJECT}${path}`, {
-      method, headers: { 'content-type': 'application/json', 'OpenStack-API-Version': 'volume 3.3' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, json: text ? JSON.parse(text) : null };
-  };
+  const call = (method: string, path: string, body?: unknown) => apiCall(svc.url!, PROJECT, method, path, body);
   const settle = (id: string, statuses: string[]) => waitUntil(async () => {
     const g = await call('GET', `/volumes/${id}`);
     const s = g.status === 404 ? 'deleted' : g.json.volume.status;

@@ -6,11 +6,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeBackendStore } from '../../src/drivers/fake/fake-backend-store.js';
+import { apiCall, type Reply } from '../support/http.js';
 import { DB_KINDS, startTestService, waitUntil, type TestService } from '../support/test-service.js';
 
 const PROJECT = 'placement';
 
-interface Reply { status: number; json: any }
 
 for (const kind of DB_KINDS) {
   describe(`scheduler placement (${kind})`, () => {
@@ -21,15 +21,7 @@ for (const kind of DB_KINDS) {
     let base = '';
     let host = '';
 
-    const call = async (method: string, path: string, body?: unknown): Promise<Reply> => {
-      const r = await fetch(`${base}/v3/${PROJECT}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', 'OpenStack-API-Version': 'volume 3.3' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await r.text();
-      return { status: r.status, json: text ? JSON.parse(text) : null };
-    };
+    const call = (method: string, path: string, body?: unknown): Promise<Reply> => apiCall(base, PROJECT, method, path, body);
 
     const createType = async (name: string, specs: Record<string, string>): Promise<string> => {
       const t = await call('POST', '/types', { volume_type: { name } });
