@@ -52,6 +52,8 @@ export interface OntapSimulatorOptions {
    * only reach the data plane this way; a 127.x address of its own keeps 3260 free of clashes.
    */
   tgtPortalAddress?: string;
+  /** tgtd requires the CHAP credentials the system holds for mapped initiators (target-wide accounts). */
+  tgtChap?: boolean;
 }
 
 export class OntapSimulator {
@@ -102,7 +104,7 @@ export class OntapSimulator {
   static async start(opts: OntapSimulatorOptions = {}): Promise<OntapSimulator> {
     const sim = new OntapSimulator(opts);
     if (opts.tgtDir) {
-      sim.backing = new TgtBacking(sim.state, opts.tgtDir, opts.tgtPortalAddress);
+      sim.backing = new TgtBacking(sim.state, opts.tgtDir, opts.tgtPortalAddress, opts.tgtChap ?? false);
       await sim.backing.start();
     }
     await new Promise<void>((resolve) => sim.server.listen(0, '127.0.0.1', resolve));

@@ -26,7 +26,8 @@ const MIN_LUN = 4 * 1024 * 1024;
 export type StateEvent =
   | { kind: 'create' | 'resize' | 'destroy'; lun: SimLun }
   | { kind: 'clone'; source: SimLun; lun: SimLun }
-  | { kind: 'map' | 'unmap'; lun: SimLun; lunId: number; initiators: string[] };
+  | { kind: 'map' | 'unmap'; lun: SimLun; lunId: number; initiators: string[] }
+  | { kind: 'chap'; initiator: string };
 const IQN_RE = /^(iqn\.\d{4}-\d{2}\.[^\s]+|eui\.[0-9A-Fa-f]{16}|naa\.[0-9A-Fa-f]{16,32})$/;
 
 export class OntapState {
@@ -215,5 +216,6 @@ export class OntapState {
     if (create && this.chap.has(initiator)) throw new SimError('13130', `Authentication for ${initiator} already exists`, 409, '1');
     if (!create && !this.chap.has(initiator)) throw notFound('15661', `No authentication entry for ${initiator}`);
     this.chap.set(initiator, { user, password });
+    this.emit({ kind: 'chap', initiator });
   }
 }

@@ -24,16 +24,29 @@ export class TgtBacking {
   private readonly exec = new ShellExecutor({ tries: 1, timeoutMs: 20_000, logger: logger.child({}, { level: 'silent' }) });
   private supervisor: TgtdSupervisor | null = null;
   private readonly bound = new Set<string>();
+  /** CHAP accounts tgtd holds (user → password), when it enforces the system's CHAP entries. */
+  private readonly accounts = new Map<string, string>();
   readonly controlPort: number;
   portalPort = 0;
 
-  constructor(private readonly state: OntapState, private readonly dir: string, private readonly portalAddress?: string) {
+  constructor(
+    private readonly state: OntapState,
+    private readonly dir: string,
+    private readonly portalAddress?: string,
+    /** Require at login the CHAP credentials the system holds for the mapped initiators. */
+    private readonly chap = false,
+  ) {
     // A control id of our own, away from the ones other backends use.
     this.controlPort = 2000 + Math.floor(Math.random() * 6000);
   }
 
   private tgtadm(...args: string[]) {
-    return this.exec.run(['tgtadm', '-C', String(this.controlPort), '--lld', 'iscsi', ...args], { quiet: true });
+    return this.exec.run(['tgtadm', '-C', String(this.controlPort), '--lld', 'iscsi', ...args], { quiet: true, secrets: this.secrets(args) });
+  }
+
+  private secrets(args: string[]): string[] {
+    const i = args.indexOf('--password');
+    return i >= 0 ? [args[i + 1]!] : [];
   }
 
   file(lun: SimLun): string {
@@ -86,10 +99,27 @@ export class TgtBacking {
           this.bound.add(i);
         }
         return;
+      case 'chap':
+        if (this.chap) await this.syncChap(e.initiator);
+        return;
       case 'unmap':
         await this.tgtadm('--mode', 'logicalunit', '--op', 'delete', '--tid', TID, '--lun', String(e.lunId));
         return;
     }
+  }
+
+  /**
+   * One tgtd target serves every LUN, so CHAP accounts are target-wide: an initiator's entry
+   * becomes an account bound to it (re-made when ONTAP's password for it changed). Once one
+   * is bound, tgtd refuses logins without valid credentials.
+   */
+  private async syncChap(initiator: string): Promise<void> {
+    const entry = this.state.chap.get(initiator);
+    if (!entry || this.accounts.get(entry.user) === entry.password) return;
+    if (this.accounts.has(entry.user)) await this.tgtadm('--mode', 'account', '--op', 'delete', '--user', entry.user);
+    await this.tgtadm('--mode', 'account', '--op', 'new', '--user', entry.user, '--password', entry.password);
+    await this.tgtadm('--mode', 'account', '--op', 'bind', '--tid', TID, '--user', entry.user);
+    this.accounts.set(entry.user, entry.password);
   }
 
   async stop(): Promise<void> {
