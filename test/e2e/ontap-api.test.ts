@@ -101,8 +101,11 @@ for (const flavour of FLAVOURS) {
       dir = mkdtempSync(join(tmpdir(), 'ontap-api-'));
       // A loopback address of this run's own, port 3260: ONTAP REST reports no iSCSI port.
       portalAddress = `127.${100 + Math.floor(Math.random() * 100)}.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
-      sim = await OntapSimulator.start({ mode: 'cmode', tgtDir: join(dir, 'luns'), tgtPortalAddress: portalAddress });
-      svc = await startTestService({ backends: { ontap: { ...simOptions(sim, flavour), volume_backend_name: 'ontap-e2e' } } });
+      // tgtd asks for the CHAP credentials ONTAP holds for the initiator.
+      sim = await OntapSimulator.start({ mode: 'cmode', tgtDir: join(dir, 'luns'), tgtPortalAddress: portalAddress, tgtChap: true });
+      svc = await startTestService({
+        backends: { ontap: { ...simOptions(sim, flavour), volume_backend_name: 'ontap-e2e', use_chap_auth: true, chap_username: 'flintchap' } },
+      });
       base = svc.url!;
     });
     after(async () => {
@@ -146,10 +149,15 @@ for (const flavour of FLAVOURS) {
       assert.equal(d1.target_portal, `${portalAddress}:3260`);
       assert.equal(d1.target_iqn, sim.state.nodeName);
       assert.deepEqual(sim.state.maps.filter((m) => m.path === lunPath).map((m) => m.lunId), [d1.target_lun]);
+      assert.equal(d1.auth_method, 'CHAP');
+      assert.equal(d1.auth_username, 'flintchap');
+      assert.equal(d1.auth_password, sim.state.chap.get(initiator)?.password, 'the secret ONTAP holds for this initiator');
       const ep1: VolumeEndpoint = { kind: 'iscsi', info: a1.info, initiator };
       await copyData(exec, dataFile, ep1);
       assert.ok((await readHead(ep1, data.length, dir)).equals(data), 'the bytes read back through the attachment');
-      // Another initiator is not in the igroup and is refused.
+      // A wrong CHAP secret is refused; so is another initiator (not in the igroup).
+      const wrong = { ...a1.info, data: { ...d1, auth_password: 'not-the-secret' } };
+      await assert.rejects(readCapacity(exec, { ...ep1, info: wrong }), /Authentication failure/);
       await assert.rejects(readCapacity(exec, { ...ep1, initiator: `iqn.1993-08.org.debian:01:${randomUUID().slice(0, 12)}` }), /Target not found/);
 
       // Snapshot while in use (force), then a larger volume from it and a clone of the volume.
