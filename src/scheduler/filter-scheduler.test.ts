@@ -171,7 +171,7 @@ describe('FilterScheduler', () => {
     assert.deepEqual(status.expressionErrors, ["filter_function 'volume.size < < 100' is invalid: unexpected '<' (at character 15)"]);
     assert.equal(s.place(request(1)).poolHost, 'ok@b#p');
     const e = noValid(() => s.place(request(50)));
-    assert.match(e.message, /DriverFilter rejected 2 pools \(h@b#p0: filter_function 'volume.size < < 100' failed: it is invalid: unexpected '<'/);
+    assert.match(e.message, /ValidExpressionsFilter rejected 2 pools \(h@b#p0: filter_function 'volume.size < < 100' is invalid: unexpected '<'/);
   });
 
   test('multi-backend addressing: host@backend#pool, volume_backend_name and availability zones', () => {
@@ -216,7 +216,7 @@ describe('FilterScheduler', () => {
     assert.throws(() => new FilterScheduler({ multipliers: { CapacityWeigher: Number.NaN } }), ConfigError);
     // Always-on filters may be listed; an unset multiplier keeps the default.
     const s2 = new FilterScheduler({ filters: ['RetryFilter', 'CapacityFilter'], weighers: ['VolumeNumberWeigher'], multipliers: { VolumeNumberWeigher: undefined } });
-    assert.deepEqual(s2.filters.map((f) => f.name), ['StaleBackendFilter', 'RetryFilter', 'CapacityFilter']);
+    assert.deepEqual(s2.filters.map((f) => f.name), ['StaleBackendFilter', 'ValidExpressionsFilter', 'RetryFilter', 'CapacityFilter']);
     assert.equal(s2.weighers[0].multiplier, -1);
   });
 });

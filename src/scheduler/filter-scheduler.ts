@@ -14,6 +14,7 @@ import { prepareRequest, type RequestContext } from './request-context.js';
 import type { PoolFilter } from './filters/pool-filter.js';
 import { StaleBackendFilter } from './filters/stale-backend-filter.js';
 import { RetryFilter } from './filters/retry-filter.js';
+import { ValidExpressionsFilter } from './filters/valid-expressions-filter.js';
 import { AvailabilityZoneFilter } from './filters/availability-zone-filter.js';
 import { CapacityFilter } from './filters/capacity-filter.js';
 import { CapabilitiesFilter } from './filters/capabilities-filter.js';
@@ -27,7 +28,7 @@ import { GoodnessWeigher } from './weighers/goodness-weigher.js';
 import { VolumeNumberWeigher } from './weighers/volume-number-weigher.js';
 
 export interface FilterSchedulerConfig {
-  /** Filters in the order they run (scheduler_default_filters). StaleBackendFilter and RetryFilter always run first. */
+  /** Filters in the order they run (scheduler_default_filters). StaleBackendFilter, ValidExpressionsFilter and RetryFilter always run first. */
   filters?: string[];
   /** Weighers (scheduler_default_weighers); default CapacityWeigher and GoodnessWeigher. */
   weighers?: string[];
@@ -98,10 +99,11 @@ export class FilterScheduler implements Scheduler {
     }
     this.filters = [
       new StaleBackendFilter(serviceDownTime),
+      new ValidExpressionsFilter(),
       new RetryFilter(),
       // The two always-on filters may be named in the list too (Cinder configs often list RetryFilter).
       ...(config.filters ?? DEFAULT_FILTERS)
-        .filter((n) => n !== 'StaleBackendFilter' && n !== 'RetryFilter')
+        .filter((n) => n !== 'StaleBackendFilter' && n !== 'ValidExpressionsFilter' && n !== 'RetryFilter')
         .map((n) => known('filter', FILTERS, n)({ serviceDownTime })),
     ];
     this.weighers = (config.weighers ?? DEFAULT_WEIGHERS).map((n) => known('weigher', WEIGHERS, n)(multipliers[n]));

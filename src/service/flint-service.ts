@@ -99,14 +99,9 @@ async function buildManager(
     statsIntervalMs: (cfg.defaults.report_interval as number) * 1000,
     concurrency: cfg.defaults.manager_concurrency as number,
     leaseMs: (cfg.defaults.task_lease_seconds as number) * 1000,
-    onStats: schedulerRole ? (stats, _problems, landed, sampledAt) => {
-      // Filter/goodness functions come from the backend's config when the driver has none.
-      for (const p of stats.pools) {
-        p.filterFunction ??= (b.options.filter_function as string | null) ?? undefined;
-        p.goodnessFunction ??= (b.options.goodness_function as string | null) ?? undefined;
-      }
-      schedulerRole.onStats(backendHost, name, az, stats, sampledAt, landed);
-    } : undefined,
+    filterFunction: b.options.filter_function as string | null,
+    goodnessFunction: b.options.goodness_function as string | null,
+    onStats: schedulerRole ? (stats, _problems, landed, sampledAt) => schedulerRole.onStats(backendHost, name, az, stats, sampledAt, landed) : undefined,
     onCapacityChange: schedulerRole ? (poolHost, delta, volumeId) => schedulerRole.onCapacityChange(poolHost, delta, volumeId) : undefined,
   });
 }

@@ -23,6 +23,21 @@ import type { TaskPayloads } from './task-kinds.js';
 import { SCHEDULER_QUEUE, nowIso, toDriverVolume, volumeQueue, type NameTemplates } from './volume-repository.js';
 import { heartbeat } from '../service/heartbeat.js';
 import { StatsGate } from './stats-gate.js';
+import { compileExpression } from '../scheduler/expression/index.js';
+
+/** Filter/goodness functions that do not parse: the scheduler skips such pools, and says why. */
+function* expressionProblems(stats: BackendStats): Generator<string> {
+  for (const p of stats.pools) {
+    for (const [name, source] of [['filter_function', p.filterFunction], ['goodness_function', p.goodnessFunction]] as const) {
+      if (!source?.trim()) continue;
+      try {
+        compileExpression(source);
+      } catch (e) {
+        yield `Pool ${p.poolName}: ${name} '${source}' is invalid: ${toFlintError(e).message}`;
+      }
+    }
+  }
+}
 
 const FINISHED_TASK_RETENTION_MS = 24 * 3600_000;
 
@@ -38,6 +53,9 @@ export interface VolumeManagerOptions {
   templates: NameTemplates;
   logger: Logger;
   statsIntervalMs: number;
+  /** The backend's configured filter/goodness functions, used where the driver reports none. */
+  filterFunction: string | null;
+  goodnessFunction: string | null;
   concurrency: number;
   leaseMs: number;
   /** In-process scheduler hooks (absent when the scheduler runs elsewhere). */
@@ -61,6 +79,7 @@ export class VolumeManager {
   orphans: Orphan[] = [];
   private readonly deps: ManagerDeps;
   private readonly gate = new StatsGate();
+  private lastProblems = '';
 
   constructor(private readonly o: VolumeManagerOptions) {
     this.queue = volumeQueue(o.backendHost);
@@ -168,7 +187,16 @@ export class VolumeManager {
     const sampledAt = clock().now().toISOString();
     const { result: stats, landed } = await this.gate.sample(() => this.o.driver.getVolumeStats(true));
     stats.operations = supportedOperations(this.o.driver);
-    const problems = this.orphans.length > 0 ? [`${this.orphans.length} backend object(s) without a database row`] : [];
+    for (const p of stats.pools) {
+      p.filterFunction ??= this.o.filterFunction ?? undefined;
+      p.goodnessFunction ??= this.o.goodnessFunction ?? undefined;
+    }
+    const problems = [...expressionProblems(stats)];
+    if (this.orphans.length > 0) problems.push(`${this.orphans.length} backend object(s) without a database row`);
+    if (problems.join() !== this.lastProblems) {
+      this.lastProblems = problems.join();
+      for (const text of problems) this.o.logger.error({ backend: this.o.backendHost }, text);
+    }
     const row = {
       backendHost: this.o.backendHost, backendName: this.o.backendName, availabilityZone: this.o.availabilityZone,
       stats: JSON.stringify(stats), problems: JSON.stringify(problems), updatedAt: sampledAt,

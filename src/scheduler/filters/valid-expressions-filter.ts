@@ -1,0 +1,26 @@
+// Rejects pools whose filter_function or goodness_function does not parse: a backend
+// that asked for a rule Flint cannot apply gets no volumes until its operator fixes it.
+import type { UsageList } from '../usage-list.js';
+import type { PoolEntry, PoolUsage } from '../backend-state.js';
+import type { PoolFilter } from './pool-filter.js';
+
+export class ValidExpressionsFilter implements PoolFilter {
+  readonly name = 'ValidExpressionsFilter';
+
+  passes(pool: PoolEntry, _u: PoolUsage): boolean {
+    return pool.expressionErrors.length === 0;
+  }
+
+  describe(pool: PoolEntry): string {
+    return pool.expressionErrors.length === 0 ? 'filter and goodness functions are valid' : pool.expressionErrors.join('; ');
+  }
+
+  filterAll(pools: readonly PoolEntry[], _usage: UsageList, _ctx: unknown, from: Int32Array, count: number, to: Int32Array): number {
+    let kept = 0;
+    for (let k = 0; k < count; k++) {
+      const i = from[k];
+      if (pools[i].expressionErrors.length === 0) to[kept++] = i;
+    }
+    return kept;
+  }
+}
