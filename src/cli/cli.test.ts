@@ -60,6 +60,23 @@ describe('flint CLI', () => {
     assert.equal((await flint(url, ['volume', 'show', v.id])).code, 1);
   });
 
+  test('volumes and snapshots are named by id or by name, as in the README\'s first session', async () => {
+    assert.equal((await flint(url, ['volume', 'create', 'first', '--size', '1', '--wait'])).code, 0);
+    const shown = await flint(url, ['volume', 'show', 'first', '--json']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.equal(JSON.parse(shown.stdout).name, 'first');
+    const snap = await flint(url, ['snapshot', 'create', 'first', '--name', 'first-snap', '--wait']);
+    assert.equal(snap.code, 0, snap.stderr);
+    assert.equal((await flint(url, ['snapshot', 'delete', 'first-snap', '--wait'])).code, 0);
+    const missing = await flint(url, ['volume', 'extend', 'nobody', '--size', '9']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /No volume has the id or name 'nobody'/);
+    assert.equal((await flint(url, ['volume', 'create', 'first', '--size', '1', '--wait'])).code, 0);
+    const twice = await flint(url, ['volume', 'delete', 'first']);
+    assert.equal(twice.code, 1);
+    assert.match(twice.stderr, /2 volumes are named 'first'; give the id instead/);
+  });
+
   test('errors: API messages on stderr with exit 1; bad options rejected locally', async () => {
     const r = await flint(url, ['volume', 'create', '--size', '5', '--type', 'nope']);
     assert.equal(r.code, 1);

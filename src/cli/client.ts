@@ -1,4 +1,6 @@
 // The CLI's HTTP client for the Flint API: FLINT_URL / FLINT_PROJECT, OpenStack fault bodies as errors.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export class ApiError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
@@ -23,6 +25,23 @@ export class FlintClient {
     this.project = o.project ?? process.env.FLINT_PROJECT ?? 'admin';
     this.token = o.token ?? process.env.FLINT_TOKEN ?? process.env.OS_TOKEN;
     this.microversion = o.microversion ?? '3.44';
+  }
+
+  /** A volume's id from its id or its name (as the openstack client resolves names). */
+  volumeId(nameOrId: string): Promise<string> {
+    return this.resolve('volume', 'volumes', nameOrId);
+  }
+
+  snapshotId(nameOrId: string): Promise<string> {
+    return this.resolve('snapshot', 'snapshots', nameOrId);
+  }
+
+  private async resolve(kind: string, collection: string, nameOrId: string): Promise<string> {
+    if (UUID.test(nameOrId)) return nameOrId;
+    const found = (await this.call<Record<string, Array<{ id: string }>>>('GET', `/${collection}?name=${encodeURIComponent(nameOrId)}`))[collection] ?? [];
+    if (found.length === 1) return found[0]!.id;
+    if (found.length === 0) throw new ApiError(404, `No ${kind} has the id or name '${nameOrId}'.`);
+    throw new ApiError(409, `${found.length} ${collection} are named '${nameOrId}'; give the id instead.`);
   }
 
   /** A request under /v3/{project}; returns the parsed body (null when empty). */

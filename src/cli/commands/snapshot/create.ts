@@ -9,7 +9,7 @@ type S = { id: string; status: string };
 export function register(parent: Command): void {
   parent.command('create')
     .description('Snapshot a volume')
-    .argument('<volume>', 'volume id')
+    .argument('<volume>', 'volume id or name')
     .option('--name <name>', 'snapshot name')
     .option('--description <text>', 'description')
     .option('--force', 'snapshot an in-use volume')
@@ -17,7 +17,7 @@ export function register(parent: Command): void {
     .option('--json', 'print JSON')
     .action(async (volumeId: string, o, cmd: Command) => {
       const client = clientFor(cmd);
-      let s = (await client.call('POST', '/snapshots', { snapshot: { volume_id: volumeId, name: o.name ?? null, description: o.description ?? null, force: !!o.force } })).snapshot;
+      let s = (await client.call('POST', '/snapshots', { snapshot: { volume_id: await client.volumeId(volumeId), name: o.name ?? null, description: o.description ?? null, force: !!o.force } })).snapshot;
       if (o.wait) {
         await waitFor<S>({
           label: `creating snapshot ${s.id}`,

@@ -5,10 +5,11 @@ import { clientFor } from '../../command-kit.js';
 export function register(parent: Command): void {
   parent.command('detach')
     .description('Detach a volume (all its attachments, or one)')
-    .argument('<volume>', 'volume id')
+    .argument('<volume>', 'volume id or name')
     .option('--attachment <id>', 'only this attachment')
     .action(async (id: string, o, cmd: Command) => {
       const client = clientFor(cmd);
+      id = await client.volumeId(id);
       let ids: string[] = o.attachment ? [o.attachment] : [];
       if (!o.attachment) {
         const list = (await client.call<{ attachments: { id: string; status: string }[] }>('GET', `/attachments?volume_id=${encodeURIComponent(id)}`)).attachments;
