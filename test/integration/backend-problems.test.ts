@@ -28,6 +28,10 @@ describe('backend problems', () => {
       const placed = await svc.db.kysely.selectFrom('volumes').select('host').where('id', '=', v.id).executeTakeFirstOrThrow();
       assert.match(placed.host!, /@good#/);
     }
+    const pools = await (await fetch(`${svc.url}/v3/admin/scheduler-stats/get_pools?detail=true`)).json() as { pools: Array<{ name: string; capabilities: Record<string, unknown> }> };
+    const badPool = pools.pools.find((p) => p.name.includes('@bad#'));
+    assert.deepEqual(badPool?.capabilities.backend_problems, problems);
+    assert.equal(pools.pools.find((p) => p.name.includes('@good#'))?.capabilities.backend_problems, undefined);
     const expl = await svc.api.explainPlacement(adminCtx, { size: 1 });
     const bad = expl.pools.find((p) => p.poolHost.includes('@bad#'));
     assert.ok(bad?.verdicts.some((v) => !v.passed && /goodness_function/.test(v.reason)), JSON.stringify(bad));

@@ -35,6 +35,15 @@ export function poolCapabilities(backend: BackendStats, pool: PoolStats, updated
   };
 }
 
+function parseProblems(text: string): string[] {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return Array.isArray(v) ? v.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
 function capabilityType(v: unknown): string {
   return typeof v === 'boolean' ? 'boolean' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'float') : 'string';
 }
@@ -85,7 +94,9 @@ export function poolRoutes(app: FastifyInstance, deps: ApiDeps): void {
       for (const p of stats.pools ?? []) {
         const name = `${r.backendHost}#${p.poolName}`;
         if (q(query, 'name') && name !== q(query, 'name')) continue;
-        pools.push(detail ? { name, capabilities: poolCapabilities(stats, p, r.updatedAt) } : { name });
+        // Flint extension: what keeps the backend from working well (bad filter/goodness function, orphans).
+        const problems = parseProblems(r.problems);
+        pools.push(detail ? { name, capabilities: { ...poolCapabilities(stats, p, r.updatedAt), ...(problems.length > 0 ? { backend_problems: problems } : {}) } } : { name });
       }
     }
     return { pools };
