@@ -24,11 +24,16 @@ export function progressParser(cb: ProgressCallback): (chunk: string) => void {
 
 const NON_RETRYABLE = [/Authentication failure/, /Target not found/, /Could not open/, /No such file/];
 
-/** Writes `src` onto an existing volume or file `dst` (same or larger size), keeping dst's size. */
+/**
+ * Writes `src` onto an existing volume or file `dst` (same or larger size), keeping dst's size.
+ * `-t writeback`: qemu-img convert's own default for the target is `unsafe`, which never
+ * flushes — the copy would be reported done with its bytes still in a page cache (tgtd never
+ * saw a SYNCHRONIZE CACHE). Writeback flushes once, at the end.
+ */
 export async function copyData(executor: Executor, src: VolumeEndpoint, dst: VolumeEndpoint, opts: CopyOptions = {}): Promise<void> {
   await withEndpoints([src, dst], async ([s, d]) => {
     await executor.run(
-      ['qemu-img', 'convert', '-n', '-p', '-W', '-m', '16', ...s!.objectArgs, ...d!.objectArgs,
+      ['qemu-img', 'convert', '-n', '-p', '-W', '-m', '16', '-t', 'writeback', ...s!.objectArgs, ...d!.objectArgs,
         '--image-opts', s!.imageOpts, '--target-image-opts', d!.imageOpts],
       { onStdout: opts.onProgress ? progressParser(opts.onProgress) : undefined, timeoutMs: opts.timeoutMs ?? 3_600_000, nonRetryable: NON_RETRYABLE },
     );
@@ -41,7 +46,7 @@ export async function copyToNewImage(
 ): Promise<void> {
   await withEndpoints([src], async ([s]) => {
     await executor.run(
-      ['qemu-img', 'convert', '-p', ...s!.objectArgs, '--image-opts', s!.imageOpts, '-O', format, imagePath],
+      ['qemu-img', 'convert', '-p', '-t', 'writeback', ...s!.objectArgs, '--image-opts', s!.imageOpts, '-O', format, imagePath],
       { onStdout: opts.onProgress ? progressParser(opts.onProgress) : undefined, timeoutMs: opts.timeoutMs ?? 3_600_000, nonRetryable: NON_RETRYABLE },
     );
   });

@@ -15,12 +15,14 @@ export interface TargetHelperConfig {
   protocol: 'iscsi' | 'iser';
   /** tgtd control port (tgtadm only). */
   controlPort: number;
+  /** Backing-store open flags, Cinder's target_flags (tgtadm only: `--bsoflags`, e.g. `direct`). */
+  targetFlags?: string | null;
 }
 
 export function makeTargetHelper(c: TargetHelperConfig): TargetHelper {
   const portal = `${c.ip}:${c.port}`;
   switch (c.helper) {
-    case 'tgtadm': return new TgtadmTarget({ executor: c.executor, controlPort: c.controlPort, portal, lld: c.protocol });
+    case 'tgtadm': return new TgtadmTarget({ executor: c.executor, controlPort: c.controlPort, portal, lld: c.protocol, bsoflags: c.targetFlags ?? null });
     case 'lioadm': return new LioadmTarget({ executor: c.executor, ip: c.ip, port: c.port, iser: c.protocol === 'iser' });
     case 'ietadm': return new IetadmTarget({ executor: c.executor, portal });
     case 'fake': return new FakeTarget(portal);

@@ -47,12 +47,14 @@ export class LocalDriver implements VolumeDriverCore {
       dir: this.opt.optStr('local_pool_dir') ?? join(ctx.stateDir, 'pool'),
       image: this.opt.optStr('local_pool_image'),
       imageSizeGiB: this.opt.int('local_pool_image_size_gib'),
+      loopDirectIo: this.opt.bool('local_pool_loop_direct_io'),
       executor: ctx.executor,
       logger: ctx.logger,
     });
     this.target = makeTargetHelper({
       helper: this.opt.str('target_helper'), executor: ctx.executor, ip: this.opt.str('target_ip_address'),
       port: this.opt.int('target_port'), protocol: this.protocol, controlPort: this.controlPort(),
+      targetFlags: this.opt.str('target_flags') === 'none' ? null : this.opt.str('target_flags'),
     });
     this.exports = new LocalExports(ctx.stateDir);
   }

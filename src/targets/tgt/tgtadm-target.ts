@@ -13,6 +13,12 @@ export interface TgtadmTargetOptions {
   portal: string;
   /** `iser` when target_protocol = iser. */
   lld?: 'iscsi' | 'iser';
+  /**
+   * `--bsoflags` for each LUN's backing file (`direct`, `sync`, `direct:sync`). `direct` keeps
+   * tgtd's writes out of the page cache: buffered, a 1 GiB write piles up dirty pages and
+   * stalls in writeback throttling (notes in bench/local.bench.ts).
+   */
+  bsoflags?: string | null;
 }
 
 const LUN = 1;
@@ -85,7 +91,8 @@ export class TgtadmTarget implements TargetHelper {
   }
 
   private async addLun(tid: number, path: string): Promise<void> {
-    await this.tgtadm(['--mode', 'logicalunit', '--op', 'new', '--tid', String(tid), '--lun', String(LUN), '--backing-store', path]);
+    const flags = this.o.bsoflags ? ['--bsoflags', this.o.bsoflags] : [];
+    await this.tgtadm(['--mode', 'logicalunit', '--op', 'new', '--tid', String(tid), '--lun', String(LUN), '--backing-store', path, ...flags]);
     // UNMAP from the initiator punches holes in the file: the volume stays thin.
     await this.tgtadm(['--mode', 'logicalunit', '--op', 'update', '--tid', String(tid), '--lun', String(LUN), '--params', 'thin_provisioning=1']);
   }
