@@ -1,6 +1,6 @@
 // Per-project quotas with reservations: an operation reserves its deltas in the same
 // transaction that changes the resource, and commits or rolls them back when it ends.
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Db } from '../db/database.js';
 import { InvalidInput, QuotaExceeded } from '../errors/errors.js';
@@ -86,21 +86,23 @@ export class QuotaEngine {
       throw new QuotaExceeded(`Requested volume size ${deltas.gigabytes} GiB is larger than the maximum allowed per volume, ${perVolume} GiB.`);
     }
     const now = clock().now().toISOString();
+    const rows: Array<{ id: string; groupId: string; projectId: string; resource: string; delta: number; createdAt: string }> = [];
     for (const [resource, delta] of Object.entries(deltas)) {
       if (delta === 0) continue;
-      const usage = await this.lockUsage(tx, projectId, resource);
+      const add = Math.max(0, delta);
+      // One upsert reserves and locks the usage row; an over-limit answer rolls the transaction back.
+      const usage = await tx.insertInto('quotaUsages').values({ projectId, resource, inUse: 0, reserved: add })
+        .onConflict((oc) => oc.columns(['projectId', 'resource']).doUpdateSet((eb) => ({ reserved: eb('quotaUsages.reserved', '+', add) })))
+        .returningAll().executeTakeFirstOrThrow();
       const limit = limits[resource] ?? this.defaultLimit(resource);
-      if (delta > 0 && limit >= 0 && usage.inUse + usage.reserved + delta > limit) {
+      if (delta > 0 && limit >= 0 && usage.inUse + usage.reserved > limit) {
         throw new QuotaExceeded(
-          `Quota exceeded for ${resource}: requested ${delta}, ${usage.inUse} in use and ${usage.reserved} reserved of a limit of ${limit}.`,
+          `Quota exceeded for ${resource}: requested ${delta}, ${usage.inUse} in use and ${usage.reserved - add} reserved of a limit of ${limit}.`,
         );
       }
-      if (delta > 0) {
-        await tx.updateTable('quotaUsages').set({ reserved: usage.reserved + delta })
-          .where('projectId', '=', projectId).where('resource', '=', resource).execute();
-      }
-      await tx.insertInto('reservations').values({ id: newId(), groupId, projectId, resource, delta, createdAt: now }).execute();
+      rows.push({ id: newId(), groupId, projectId, resource, delta, createdAt: now });
     }
+    if (rows.length > 0) await tx.insertInto('reservations').values(rows).execute();
     return groupId;
   }
 
@@ -117,20 +119,14 @@ export class QuotaEngine {
   private async settle(tx: Transaction<Database>, groupId: string, commit: boolean): Promise<void> {
     const rows = await tx.selectFrom('reservations').selectAll().where('groupId', '=', groupId).execute();
     for (const r of rows) {
-      const usage = await this.lockUsage(tx, r.projectId, r.resource);
-      const reserved = r.delta > 0 ? Math.max(0, usage.reserved - r.delta) : usage.reserved;
-      const inUse = commit ? Math.max(0, usage.inUse + r.delta) : usage.inUse;
-      await tx.updateTable('quotaUsages').set({ reserved, inUse })
-        .where('projectId', '=', r.projectId).where('resource', '=', r.resource).execute();
+      const unreserve = Math.max(0, r.delta);
+      const use = commit ? r.delta : 0;
+      // Usage never goes below zero, even after an admin reset left it short.
+      await tx.updateTable('quotaUsages').set({
+        reserved: sql<number>`case when reserved < ${unreserve} then 0 else reserved - ${unreserve} end`,
+        inUse: sql<number>`case when in_use + ${use} < 0 then 0 else in_use + ${use} end`,
+      }).where('projectId', '=', r.projectId).where('resource', '=', r.resource).execute();
     }
     await tx.deleteFrom('reservations').where('groupId', '=', groupId).execute();
-  }
-
-  private async lockUsage(tx: Transaction<Database>, projectId: string, resource: string) {
-    await tx.insertInto('quotaUsages').values({ projectId, resource, inUse: 0, reserved: 0 })
-      .onConflict((oc) => oc.columns(['projectId', 'resource']).doNothing()).execute();
-    let q = tx.selectFrom('quotaUsages').selectAll().where('projectId', '=', projectId).where('resource', '=', resource);
-    if (this.db.dialect === 'postgres') q = q.forUpdate();
-    return (await q.executeTakeFirstOrThrow());
   }
 }

@@ -47,6 +47,7 @@ export async function runFlow<C>(
       throw new FlowFailed(step.name, err, revertErrors);
     }
     done.push(step.name);
-    await hooks.onProgress([...done]);
+    // After the last step the caller's final transaction ends the task; nothing to resume.
+    if (done.length < steps.length) await hooks.onProgress([...done]);
   }
 }

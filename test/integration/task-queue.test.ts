@@ -99,6 +99,13 @@ describe('flows', () => {
     assert.deepEqual(progress, [['a'], ['a', 'b']]);
   });
 
+  test('progress is recorded after every step but the last', async () => {
+    log.length = 0;
+    const progress: string[][] = [];
+    await runFlow([step('a'), step('b')], {}, [], { onProgress: async (p) => { progress.push(p); } });
+    assert.deepEqual(progress, [['a']]);
+  });
+
   test('a resumed flow skips the steps already done', async () => {
     log.length = 0;
     await runFlow([step('a'), step('b'), step('c')], {}, ['a', 'b'], { onProgress: async () => undefined });

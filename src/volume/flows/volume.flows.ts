@@ -54,7 +54,9 @@ export const createVolumeFlow: FlowDefinition<'create_volume', CreateCtx> = {
         ctx.update = providerFields(u);
         Object.assign(ctx.dv, ctx.update);
         // Recorded at once so a crash before `finish` still knows what the backend made.
-        await d.db.kysely.updateTable('volumes').set({ ...ctx.update, updatedAt: nowIso() }).where('id', '=', ctx.row.id).execute();
+        if (Object.keys(ctx.update).length > 0) {
+          await d.db.kysely.updateTable('volumes').set({ ...ctx.update, updatedAt: nowIso() }).where('id', '=', ctx.row.id).execute();
+        }
       },
       async revert(ctx) {
         await ctx.deps.driver.deleteVolume(ctx.dv);
