@@ -37,7 +37,7 @@ export const VolumeActionBody = Type.Object({
   'os-update_readonly_flag': Type.Optional(Type.Object({ readonly: Bool }, { additionalProperties: false })),
   revert: Type.Optional(Type.Object({ snapshot_id: Id }, { additionalProperties: false })),
   'os-volume_upload_image': Type.Optional(Type.Object({
-    /** Flint: an absolute path on the Flint host (no image service). */
+    /** Flint has no image service: the name of a new file in Flint's image directory. */
     image_name: Type.String({ minLength: 1, maxLength: 4096 }),
     disk_format: Type.Optional(Type.Union([Type.Literal('raw'), Type.Literal('qcow2')])),
     container_format: Type.Optional(Type.Literal('bare')),

@@ -109,10 +109,8 @@ export function volumeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (v.consistencygroup_id) throw new NotSupported('flint', 'consistency groups');
     if (v.group_id) throw new NotSupported('flint', 'create volume in group');
     let imagePath = v.image_path ?? null;
-    if (v.imageRef) {
-      if (!v.imageRef.startsWith('/')) throw new InvalidInput('Invalid input for field/attribute volume.imageRef: Flint has no image service; give an absolute path of an image file on the Flint host.');
-      imagePath = v.imageRef;
-    }
+    // Flint has no image service: imageRef names an image file in Flint's image directory.
+    if (v.imageRef) imagePath = v.imageRef;
     if ((v.size === undefined || v.size === null) && !v.snapshot_id && !v.source_volid) {
       throw new InvalidInput('Invalid input for field/attribute volume.size: it is required unless snapshot_id or source_volid is given.');
     }
