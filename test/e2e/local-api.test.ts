@@ -149,6 +149,10 @@ describe('local backend through the Block Storage API over real tgtd', () => {
     assert.equal(data.target_iqn, `iqn.2010-10.org.openstack:volume-${vol.id}`);
     assert.equal(data.auth_method, 'CHAP');
     assert.ok(data.auth_username && data.auth_password, 'CHAP credentials are given to the attacher');
+    // The throughput settings are really applied: tgtd opens the LUN with O_DIRECT, the pool's loop runs direct I/O.
+    const show = await exec.run(['tgtadm', '-C', String(port % 32768), '--lld', 'iscsi', '--mode', 'target', '--op', 'show'], { quiet: true });
+    assert.match(show.stdout, new RegExp(`Backing store path: ${join(dir, 'pool', `volume-${vol.id}`)}\\s+Backing store flags: direct`));
+    assert.equal((await exec.run(['losetup', '-n', '-O', 'DIO', '-j', join(dir, 'pool.img')])).stdout.trim(), '1');
 
     await copyData(exec, rawFile('original.raw', original), ep);
     assert.ok((await readHead(ep, original.length)).equals(original), 'the bytes read back over iSCSI');

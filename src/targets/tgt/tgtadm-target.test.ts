@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TgtadmTarget } from './tgtadm-target.js';
+import { RecordingExecutor } from '../recording-executor.js';
+
+const IQN = 'iqn.2010-10.org.openstack:volume-1';
+
+test('tgtadm: createExport adds LUN 1 with the configured --bsoflags, then thin provisioning and CHAP', async () => {
+  const ex = new RecordingExecutor();
+  const t = new TgtadmTarget({ executor: ex, controlPort: 7, portal: '127.0.0.1:3260', bsoflags: 'direct' });
+  const loc = await t.createExport({ iqn: IQN, path: '/pool/volume-1', chap: { method: 'CHAP', username: 'u1', secret: 'pw1' } });
+  assert.deepEqual(loc, { iqn: IQN, lun: 1, portal: '127.0.0.1:3260', tpgt: 1 });
+  const A = 'tgtadm -C 7 --lld iscsi';
+  assert.deepEqual(ex.lines(), [
+    `${A} --mode target --op show`,
+    `${A} --mode target --op new --tid 1 --targetname ${IQN}`,
+    `${A} --mode logicalunit --op new --tid 1 --lun 1 --backing-store /pool/volume-1 --bsoflags direct`,
+    `${A} --mode logicalunit --op update --tid 1 --lun 1 --params thin_provisioning=1`,
+    `${A} --mode account --op new --user u1 --password pw1`,
+    `${A} --mode account --op bind --tid 1 --user u1`,
+  ]);
+  assert.deepEqual(ex.calls[4]!.opts.secrets, ['pw1']);
+});
+
+test('tgtadm: without bsoflags the LUN is opened buffered (no --bsoflags argument)', async () => {
+  const ex = new RecordingExecutor();
+  await new TgtadmTarget({ executor: ex, controlPort: 7, portal: '127.0.0.1:3260' }).createExport({ iqn: IQN, path: '/pool/volume-1', chap: null });
+  const lunNew = ex.lines().find((l) => l.includes('--mode logicalunit --op new'))!;
+  assert.ok(!lunNew.includes('--bsoflags'), lunNew);
+});
