@@ -231,7 +231,8 @@ describe('local backend through the Block Storage API over real tgtd', () => {
     await exec.run(['qemu-img', 'convert', '-f', 'qcow2', '-O', 'raw', img, raw]);
     const expected = await readFile(raw);
 
-    const vol = await createVolume({ size: 1, imageRef: img, name: 'from-image' });
+    // imageRef names a file in the image dir; the upload below takes a path inside that dir.
+    const vol = await createVolume({ size: 1, imageRef: 'cirros-like.qcow2', name: 'from-image' });
     const a = await attach(vol.id);
     assert.ok((await readHead(a.ep, expected.length)).equals(expected), 'the volume holds the image bytes');
     assert.equal(await compareData(exec, a.ep, { kind: 'file', path: raw, format: 'raw' }), true, 'and zeroes after them');
