@@ -7,6 +7,8 @@ export interface FlintErrorOptions {
   safe?: boolean;
   /** May the task queue retry the work that failed with this error? */
   retryable?: boolean;
+  /** For an unsafe error: a short summary that may be shown (no vendor text, no secrets). */
+  publicDetail?: string;
 }
 
 export class FlintError extends Error {
@@ -14,12 +16,19 @@ export class FlintError extends Error {
   readonly httpStatus: number = 500;
   readonly safe: boolean;
   readonly retryable: boolean;
+  readonly publicDetail: string | undefined;
 
   constructor(message: string, opts: FlintErrorOptions = {}) {
     super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
     this.name = new.target.name;
     this.safe = opts.safe ?? true;
     this.retryable = opts.retryable ?? false;
+    this.publicDetail = opts.publicDetail;
+  }
+
+  /** What a user may read: the message when safe, else the public detail, else nothing. */
+  get userText(): string | undefined {
+    return this.safe ? this.message : this.publicDetail;
   }
 }
 
@@ -116,7 +125,7 @@ export class CommandError extends BackendError {
     super(
       opts.message ??
         `Command ${argv[0]} failed with exit code ${exitCode}: ${stderr.trim().slice(0, 500) || stdout.trim().slice(0, 500)}`,
-      { safe: false, ...opts },
+      { safe: false, publicDetail: `command ${argv[0]?.split('/').pop()} failed with exit code ${exitCode}`, ...opts },
     );
   }
 }

@@ -63,11 +63,12 @@ for (const { flavour, lunCreate } of FLAVOURS) {
       assert.equal(m.status, 200);
       assert.equal(m.json.messages.length, 1, JSON.stringify(m.json));
       const text = m.json.messages[0].user_message as string;
-      // The message names the backend and the ONTAP API failure by its stable code. ONTAP's own
-      // reason text (errno 13001 and its words) is not `safe` (NaApiError), so it stays in the
-      // service log; the scheduler did not retry the backend it had just failed on.
+      // The message names the backend, the ONTAP call and its errno; ONTAP's own reason text is
+      // not `safe` (NaApiError), so it stays in the service log. The scheduler did not retry
+      // the backend it had just failed on.
       assert.match(text, /^Schedule allocate volume failed: No valid backend for 1 GiB volume /);
-      assert.ok(text.includes(`The last backend tried failed with ${svc.config.host}@ontap: netapp_api_error:`), text);
+      assert.ok(text.includes(`The last backend tried failed with ${svc.config.host}@ontap: netapp_api_error: NetApp API `), text);
+      assert.match(text, /failed with errno 13001/);
       assert.match(text, /RetryFilter rejected 2 pools/);
       assert.deepEqual([...sim.state.luns.keys()], [], 'no LUN left on the system');
       assert.deepEqual(sim.state.maps, []);

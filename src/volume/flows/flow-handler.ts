@@ -46,7 +46,7 @@ export interface FlowDefinition<K extends TaskKind, C> {
 export function describeError(e: unknown): string {
   const original = e instanceof FlowFailed ? e.original : e;
   const fe = toFlintError(original);
-  return `${fe.code}: ${fe.safe ? fe.message : 'internal error in the backend (see the service log)'}`;
+  return `${fe.code}: ${fe.userText ?? 'internal error in the backend (see the service log)'}`;
 }
 
 export function flowHandler<K extends TaskKind, C>(deps: ManagerDeps, def: FlowDefinition<K, C>): TaskHandler {

@@ -35,7 +35,8 @@ export class NaApiError extends BackendError {
     readonly api: string,
     opts: FlintErrorOptions = {},
   ) {
-    super(`NetApp API ${api} failed: errno ${errno}: ${reason}`, { safe: false, ...opts });
+    // The filer's reason text stays in the log; the call and errno are safe to show.
+    super(`NetApp API ${api} failed: errno ${errno}: ${reason}`, { safe: false, publicDetail: `NetApp API ${api} failed with errno ${errno}`, ...opts });
   }
 }
 
