@@ -96,8 +96,8 @@ export class StubVolumes implements VolumeOperations {
     const v = await this.vol(id);
     await this.db.kysely.transaction().execute(async (tx) => {
       const group = await this.quotas.reserve(tx, v.projectId, { gigabytes: newSize - v.size });
-      const r = await tx.updateTable('volumes').set({ size: newSize, updatedAt: now() }).where('id', '=', id).where('status', '=', 'available').executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) throw new InvalidStatus('volume', id, v.status, ['available'], 'extend');
+      const r = await tx.updateTable('volumes').set({ size: newSize, updatedAt: now() }).where('id', '=', id).where('status', 'in', ['available', 'in-use']).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw new InvalidStatus('volume', id, v.status, ['available', 'in-use'], 'extend');
       await this.quotas.commit(tx, group);
     });
   }

@@ -148,6 +148,10 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`volumes API (${kin
     assert.equal(shown.attachments.length, 1);
     assert.equal(shown.attachments[0].server_id, '11111111-1111-1111-1111-111111111111');
     assert.equal(shown.attachments[0].device, '/dev/vdb');
+    const oldExtend = await act({ 'os-extend': { new_size: 4 } });
+    assert.equal(oldExtend.statusCode, 409);
+    assert.match(oldExtend.json().conflictingRequest.message, /in-use; extending an attached volume needs microversion 3.42/);
+    assert.equal((await act({ 'os-extend': { new_size: 4 } }, MV('3.42'))).statusCode, 202);
     assert.equal((await act({ 'os-detach': { attachment_id: shown.attachments[0].attachment_id } })).statusCode, 202);
     assert.equal((await act({ 'os-set_bootable': { bootable: 'true' } })).statusCode, 200);
     assert.equal((await h.app.inject({ method: 'GET', url: `/v3/p1/volumes/${v.id}` })).json().volume.bootable, 'true');
@@ -155,7 +159,7 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`volumes API (${kin
     assert.equal((await act({ 'os-reset_status': { status: 'available' } })).statusCode, 202);
     const rv = await act({ revert: { snapshot_id: 'x' } });
     assert.equal(rv.statusCode, 404, 'revert needs 3.40');
-    const up = await act({ 'os-volume_upload_image': { image_name: 'relative' } });
+    const up = await act({ 'os-volume_upload_image': { image_name: '' } });
     assert.equal(up.statusCode, 400);
     assert.match(up.json().badRequest.message, /image_name/);
     const two = await act({ 'os-reserve': null, 'os-unreserve': null });

@@ -1,7 +1,7 @@
 // POST /volumes/{id}/action: every status-changing volume action, each handed to VolumeOperations.
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
-import { InvalidInput } from '../../errors/errors.js';
+import { Conflict, InvalidInput } from '../../errors/errors.js';
 import type { Connector } from '../../drivers/interface/objects.js';
 import { parseBoolean, requireAdmin } from '../http.js';
 import { atLeast, fmt, VersionNotFoundForMethod } from '../microversion.js';
@@ -25,6 +25,10 @@ export function volumeActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
       case 'os-extend': {
         const newSize = toSize(body['os-extend']!.new_size, 'os-extend.new_size');
         if (newSize <= vol.size) throw new InvalidInput(`Invalid input for field/attribute os-extend.new_size: new size ${newSize} must be greater than the current size ${vol.size}.`);
+        // Extending an attached volume is a 3.42 feature; older clients may only extend available ones.
+        if (vol.status === 'in-use' && !atLeast(req.apiVersion, '3.42')) {
+          throw new Conflict(`Volume ${id} is in-use; extending an attached volume needs microversion 3.42 or later (requested ${fmt(req.apiVersion)}).`);
+        }
         await ops.extendVolume(ctx, id, newSize);
         return reply.send();
       }
@@ -93,9 +97,6 @@ export function volumeActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
       case 'os-volume_upload_image': {
         const u = body['os-volume_upload_image']!;
-        if (!u.image_name.startsWith('/')) {
-          throw new InvalidInput('Invalid input for field/attribute os-volume_upload_image.image_name: Flint has no image service; give an absolute file path on the Flint host.');
-        }
         const diskFormat = u.disk_format ?? 'raw';
         await ops.uploadToImage(ctx, id, u.image_name, diskFormat);
         return {
