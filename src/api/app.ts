@@ -25,6 +25,7 @@ import { poolRoutes } from './routes/pools.js';
 import { messageRoutes } from './routes/messages.js';
 import { manageRoutes } from './routes/manage.js';
 import { flintRoutes } from './routes/flint.js';
+import { imageRoutes } from './routes/images.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
 const BODY_LIMIT = 1024 * 1024;
@@ -99,7 +100,7 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
   versionRoutes(app);
   for (const register of [
     volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
-    quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes,
+    quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes,
   ]) {
     register(app, deps);
   }

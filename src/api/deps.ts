@@ -4,6 +4,7 @@ import type { VolumeOperations, RequestContext } from '../volume/operations.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { BackendVolumeObject } from '../drivers/interface/objects.js';
 import type { Logger } from '../util/logger.js';
+import type { ImageStore } from '../volume/image-store.js';
 
 export type AuthConfig =
   | { strategy: 'noauth' }
@@ -32,5 +33,9 @@ export interface ApiDeps {
   listManageableVolumes?: (ctx: RequestContext, host: string) => Promise<BackendVolumeObject[]>;
   /** Seconds without a heartbeat after which a service is reported down. Default 60. */
   serviceDownTime?: number;
+  /** Flint's image directory, for the /flint/images routes; absent, those routes answer 400. */
+  images?: ImageStore;
+  /** Largest image upload accepted over the API, in bytes; absent means no limit. */
+  maxImageUploadBytes?: number;
 }
 

@@ -157,19 +157,20 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   }
 
   const defaultAz = (cfg.defaults.default_availability_zone as string | null) ?? String(cfg.defaults.storage_availability_zone);
+  const images = new ImageStore((cfg.defaults.image_dir as string | null) ?? join(cfg.statePath, 'images'));
   const api = new VolumeApi(db, tasks, quotas, () => scheduler, {
     defaultAvailabilityZone: defaultAz,
     defaultVolumeType: cfg.defaults.default_volume_type as string | null,
     rpcTimeoutMs: (cfg.defaults.rpc_response_timeout as number) * 1000,
     maxVolumeSizeGiB: cfg.defaults.max_volume_size_gib as number,
-    images: new ImageStore((cfg.defaults.image_dir as string | null) ?? join(cfg.statePath, 'images')),
+    images,
   });
 
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (roles.includes('api')) {
     app = buildApiApp({
-      db, volumes: api, quotas, auth: authConfig(cfg), defaultAvailabilityZone: defaultAz, logger: log,
+      db, volumes: api, quotas, auth: authConfig(cfg), defaultAvailabilityZone: defaultAz, logger: log, images,
       serviceDownTime: cfg.defaults.service_down_time as number,
       listManageableVolumes: async (_ctx, host) => {
         const section = host.split('@')[1]?.split('#')[0] ?? '';

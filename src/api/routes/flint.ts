@@ -1,8 +1,9 @@
-// Flint's own extensions under /v3/{project_id}/flint: placement explanations.
+// Flint's own extensions under /v3/{project_id}/flint: placement explanations, volume operation progress.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
-import { NullableId, ProjectParams, Size, toSize } from './common.schema.js';
+import { getVolume } from '../queries/volumes.js';
+import { IdParams, NullableId, ProjectParams, Size, toSize } from './common.schema.js';
 
 const ExplainBody = Type.Object({
   size: Size,
@@ -17,5 +18,16 @@ export function flintRoutes(app: FastifyInstance, deps: ApiDeps): void {
       size: toSize(b.size, 'size'), volumeType: b.volume_type ?? null, availabilityZone: b.availability_zone ?? null,
     });
     return { explanation };
+  });
+
+  // How far a volume's running operation (create from image, upload to image…) has got:
+  // the unfinished task of the volume, and the percent its copy last reported.
+  app.get('/v3/:projectId/flint/volumes/:id/progress', { schema: { params: IdParams } }, async (req) => {
+    const { id } = req.params as Static<typeof IdParams>;
+    const v = await getVolume(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
+    const task = await deps.db.kysely.selectFrom('tasks').select(['kind', 'percent'])
+      .where('resourceType', '=', 'volume').where('resourceId', '=', id).where('status', 'in', ['pending', 'running'])
+      .orderBy('createdAt', 'desc').executeTakeFirst();
+    return { progress: { operation: task?.kind ?? null, percent: task?.percent ?? null, status: v.status } };
   });
 }

@@ -1,0 +1,142 @@
+// Flint's image routes (PUT/GET/DELETE /flint/images/{name}) and the volume progress route,
+// with Keystone roles from a fake Keystone on loopback (admin for images, members for progress).
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { makeHarness, type Harness } from './harness.js';
+import { ImageStore } from '../../src/volume/image-store.js';
+
+const TOKENS: Record<string, { project: string; roles: string[] }> = {
+  admin: { project: 'ops', roles: ['admin'] },
+  p1: { project: 'p1', roles: ['member'] },
+  p2: { project: 'p2', roles: ['member'] },
+};
+
+/** Validates the tokens above; anything else is unknown (404). */
+function fakeKeystone(): Server {
+  return createServer((req, res) => {
+    if (req.method === 'GET' && req.url?.startsWith('/v3/auth/tokens')) {
+      const t = TOKENS[String(req.headers['x-subject-token'])];
+      if (!t) { res.writeHead(404).end(); return; }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ token: {
+        user: { id: `u-${t.project}`, name: 'u', domain: { id: 'default' } },
+        project: { id: t.project, name: t.project, domain: { id: 'default' } },
+        roles: t.roles.map((r) => ({ id: r, name: r })),
+        expires_at: new Date(Date.now() + 3600_000).toISOString(), issued_at: new Date().toISOString(),
+      } }));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+}
+
+const octets = (token = 'admin') => ({ 'x-auth-token': token, 'content-type': 'application/octet-stream' });
+
+describe('flint image and progress routes', () => {
+  let keystone: Server;
+  let dir: string;
+  let h: Harness;
+  let limited: Harness;
+
+  before(async () => {
+    keystone = fakeKeystone();
+    await new Promise<void>((r) => keystone.listen(0, '127.0.0.1', r));
+    const keystoneUrl = `http://127.0.0.1:${(keystone.address() as AddressInfo).port}`;
+    dir = mkdtempSync(join(tmpdir(), 'flint-images-'));
+    const auth = { strategy: 'keystone' as const, keystoneUrl, serviceToken: 'svc' };
+    h = await makeHarness({ auth, extra: { images: new ImageStore(join(dir, 'a')) } });
+    limited = await makeHarness({ auth, extra: { images: new ImageStore(join(dir, 'b')), maxImageUploadBytes: 1000 } });
+  });
+  after(async () => {
+    await h.close();
+    await limited.close();
+    await new Promise((r) => keystone.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('upload, download the same bytes, refuse a duplicate, delete', async () => {
+    const bytes = randomBytes(300_000);
+    const put = await h.app.inject({ method: 'PUT', url: '/v3/ops/flint/images/disk.qcow2', headers: octets(), payload: bytes });
+    assert.equal(put.statusCode, 201, put.body);
+    assert.deepEqual(put.json(), { image: { name: 'disk.qcow2', size: bytes.length } });
+    assert.deepEqual(readFileSync(join(dir, 'a', 'disk.qcow2')), bytes);
+
+    const get = await h.app.inject({ method: 'GET', url: '/v3/ops/flint/images/disk.qcow2', headers: { 'x-auth-token': 'admin' } });
+    assert.equal(get.statusCode, 200);
+    assert.equal(get.headers['content-type'], 'application/octet-stream');
+    assert.deepEqual(get.rawPayload, bytes);
+
+    const again = await h.app.inject({ method: 'PUT', url: '/v3/ops/flint/images/disk.qcow2', headers: octets(), payload: Buffer.from('other') });
+    assert.equal(again.statusCode, 409);
+    assert.match(again.json().conflictingRequest.message, /disk\.qcow2 already exists/);
+    assert.deepEqual(readFileSync(join(dir, 'a', 'disk.qcow2')), bytes, 'a refused upload leaves the image as it was');
+
+    const del = await h.app.inject({ method: 'DELETE', url: '/v3/ops/flint/images/disk.qcow2', headers: { 'x-auth-token': 'admin' } });
+    assert.equal(del.statusCode, 204);
+    assert.deepEqual(readdirSync(join(dir, 'a')), []);
+    for (const method of ['GET', 'DELETE'] as const) {
+      const gone = await h.app.inject({ method, url: '/v3/ops/flint/images/disk.qcow2', headers: { 'x-auth-token': 'admin' } });
+      assert.equal(gone.statusCode, 404, method);
+      assert.match(gone.json().itemNotFound.message, /Image disk\.qcow2 could not be found/);
+    }
+  });
+
+  test('a bad name is a 400 naming the field; a JSON body is refused; members may not touch images', async () => {
+    for (const name of ['.hidden', '..%2Fescape', 'sp%20ace', 'a%00b']) {
+      const r = await h.app.inject({ method: 'PUT', url: `/v3/ops/flint/images/${name}`, headers: octets(), payload: Buffer.from('x') });
+      assert.equal(r.statusCode, 400, name);
+      assert.match(r.json().badRequest.message, /^name '.*' must be a file name in the image directory/, name);
+    }
+    const json = await h.app.inject({ method: 'PUT', url: '/v3/ops/flint/images/j.raw', headers: { 'x-auth-token': 'admin', 'content-type': 'application/json' }, payload: '{"a":1}' });
+    assert.equal(json.statusCode, 400);
+    assert.match(json.json().badRequest.message, /application\/octet-stream/);
+    const member = await h.app.inject({ method: 'PUT', url: '/v3/p1/flint/images/m.raw', headers: octets('p1'), payload: Buffer.from('x') });
+    assert.equal(member.statusCode, 403);
+    assert.deepEqual(readdirSync(join(dir, 'a')), [], 'refused uploads leave no file, not even a temp file');
+  });
+
+  test('an upload over the maximum is a 413 and leaves no file, whether announced or streamed', async () => {
+    const announced = await limited.app.inject({ method: 'PUT', url: '/v3/ops/flint/images/big.raw', headers: octets(), payload: randomBytes(1001) });
+    assert.equal(announced.statusCode, 413);
+    // No Content-Length: the limit is found while counting the stream.
+    const streamed = await limited.app.inject({
+      method: 'PUT', url: '/v3/ops/flint/images/big.raw', headers: octets(), payload: Readable.from([randomBytes(600), randomBytes(600)]),
+    });
+    assert.equal(streamed.statusCode, 413, streamed.body);
+    assert.match(streamed.json().overLimit.message, /maximum upload of 1000 bytes/);
+    assert.deepEqual(readdirSync(join(dir, 'b')), []);
+    const fits = await limited.app.inject({ method: 'PUT', url: '/v3/ops/flint/images/small.raw', headers: octets(), payload: randomBytes(1000) });
+    assert.equal(fits.statusCode, 201);
+  });
+
+  test('progress: the running task\'s kind and percent, null when idle; another project\'s volume is 404', async () => {
+    const created = await h.app.inject({ method: 'POST', url: '/v3/p1/volumes', headers: { 'x-auth-token': 'p1' }, payload: { volume: { size: 1, name: 'pv' } } });
+    assert.equal(created.statusCode, 202, created.body);
+    const id = created.json().volume.id as string;
+    const url = `/v3/p1/flint/volumes/${id}/progress`;
+    const status = (await h.app.inject({ method: 'GET', url: `/v3/p1/volumes/${id}`, headers: { 'x-auth-token': 'p1' } })).json().volume.status;
+
+    const idle = await h.app.inject({ method: 'GET', url, headers: { 'x-auth-token': 'p1' } });
+    assert.equal(idle.statusCode, 200, idle.body);
+    assert.deepEqual(idle.json(), { progress: { operation: null, percent: null, status } });
+
+    const now = new Date().toISOString();
+    const task = { kind: 'upload_image', queue: 'volume@x', resourceType: 'volume', resourceId: id, payload: '{}', progress: '[]', attempts: 1, maxAttempts: 3, runAt: now, createdAt: now, updatedAt: now };
+    await h.db.kysely.insertInto('tasks').values({ ...task, id: 't-done', kind: 'create_volume', status: 'done', dedupeKey: null, percent: 100 }).execute();
+    await h.db.kysely.insertInto('tasks').values({ ...task, id: 't-run', status: 'running', dedupeKey: `volume:${id}`, percent: 42 }).execute();
+    const running = await h.app.inject({ method: 'GET', url, headers: { 'x-auth-token': 'p1' } });
+    assert.deepEqual(running.json(), { progress: { operation: 'upload_image', percent: 42, status } });
+
+    const other = await h.app.inject({ method: 'GET', url: `/v3/p2/flint/volumes/${id}/progress`, headers: { 'x-auth-token': 'p2' } });
+    assert.equal(other.statusCode, 404);
+    const admin = await h.app.inject({ method: 'GET', url: `/v3/ops/flint/volumes/${id}/progress`, headers: { 'x-auth-token': 'admin' } });
+    assert.equal(admin.statusCode, 200, 'admins read any project\'s volume, as in other volume reads');
+  });
+});
