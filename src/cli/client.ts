@@ -46,30 +46,56 @@ export class FlintClient {
 
   /** A request under /v3/{project}; returns the parsed body (null when empty). */
   async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.fetch(method, path, {
+      ...(body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' }),
+      signal: AbortSignal.timeout(120_000),
+    });
+    const text = await res.text();
+    const parsed = parse(text);
+    if (!res.ok) throw faultOf(res.status, parsed, text);
+    return parsed as T;
+  }
+
+  /**
+   * A request whose body or answer is a byte stream (image transfers): no overall timeout,
+   * since a large image may take long; the response is returned unread when it succeeds.
+   */
+  async stream(method: string, path: string, body?: { stream: ReadableStream<Uint8Array>; length?: number }): Promise<Response> {
+    const res = await this.fetch(method, path, body ? { body: body.stream, contentType: 'application/octet-stream', length: body.length } : {});
+    if (!res.ok) {
+      const text = await res.text();
+      throw faultOf(res.status, parse(text), text);
+    }
+    return res;
+  }
+
+  private async fetch(method: string, path: string, o: { body?: string | ReadableStream<Uint8Array>; contentType?: string; length?: number; signal?: AbortSignal }): Promise<Response> {
     const headers: Record<string, string> = { 'OpenStack-API-Version': `volume ${this.microversion}`, Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (o.contentType) headers['Content-Type'] = o.contentType;
+    if (o.length !== undefined) headers['Content-Length'] = String(o.length);
     if (this.token) headers['X-Auth-Token'] = this.token;
-    let res: Response;
     try {
-      res = await fetch(`${this.base}/v3/${encodeURIComponent(this.project)}${path}`, {
-        method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(120_000),
-      });
+      // duplex 'half' is what fetch requires to send a stream as the body.
+      return await fetch(`${this.base}/v3/${encodeURIComponent(this.project)}${path}`, {
+        method, headers, body: o.body, signal: o.signal, ...(typeof o.body === 'object' ? { duplex: 'half' } : {}),
+      } as RequestInit);
     } catch (e) {
       throw new ApiError(0, `Cannot reach the Flint API at ${this.base}: ${(e as Error).cause ? String((e as Error & { cause: Error }).cause.message) : (e as Error).message}. Is 'flint serve' running? (FLINT_URL)`);
     }
-    const text = await res.text();
-    let parsed: unknown = null;
-    if (text) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = text;
-      }
-    }
-    if (!res.ok) {
-      const fault = parsed && typeof parsed === 'object' ? (Object.values(parsed)[0] as { message?: string } | undefined) : undefined;
-      throw new ApiError(res.status, fault?.message ?? `HTTP ${res.status}: ${String(text).slice(0, 200)}`);
-    }
-    return parsed as T;
   }
+}
+
+function parse(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** An OpenStack fault body (`{"itemNotFound": {"message": …}}`) as an ApiError. */
+function faultOf(status: number, parsed: unknown, text: string): ApiError {
+  const fault = parsed && typeof parsed === 'object' ? (Object.values(parsed)[0] as { message?: string } | undefined) : undefined;
+  return new ApiError(status, fault?.message ?? `HTTP ${status}: ${String(text).slice(0, 200)}`);
 }

@@ -9,6 +9,7 @@ import * as volumeDelete from './commands/volume/delete.js';
 import * as volumeExtend from './commands/volume/extend.js';
 import * as volumeAttach from './commands/volume/attach.js';
 import * as volumeDetach from './commands/volume/detach.js';
+import * as volumeUpload from './commands/volume/upload.js';
 import * as snapshotCreate from './commands/snapshot/create.js';
 import * as snapshotList from './commands/snapshot/list.js';
 import * as snapshotDelete from './commands/snapshot/delete.js';
@@ -27,7 +28,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
 
   const groups: [string, string, { register(c: Command): void }[]][] = [
-    ['volume', 'Volumes', [volumeCreate, volumeList, volumeShow, volumeDelete, volumeExtend, volumeAttach, volumeDetach]],
+    ['volume', 'Volumes', [volumeCreate, volumeList, volumeShow, volumeDelete, volumeExtend, volumeAttach, volumeDetach, volumeUpload]],
     ['snapshot', 'Snapshots', [snapshotCreate, snapshotList, snapshotDelete]],
     ['type', 'Volume types', [typeCreate, typeList, typeSet]],
     ['backend', 'Backends and pools', [backendList]],
