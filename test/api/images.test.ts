@@ -2,9 +2,9 @@
 // with Keystone roles from a fake Keystone on loopback (admin for images, members for progress).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,12 @@ function fakeKeystone(): Server {
     }
     res.writeHead(404).end();
   });
+}
+
+/** Polls `check` every 10 ms for up to 5 s. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(check(), `timed out waiting for ${what}`);
 }
 
 const octets = (token = 'admin') => ({ 'x-auth-token': token, 'content-type': 'application/octet-stream' });
@@ -114,6 +120,18 @@ describe('flint image and progress routes', () => {
     assert.deepEqual(readdirSync(join(dir, 'b')), []);
     const fits = await limited.app.inject({ method: 'PUT', url: '/v3/ops/flint/images/small.raw', headers: octets(), payload: randomBytes(1000) });
     assert.equal(fits.statusCode, 201);
+  });
+
+  test('an upload the client abandons halfway leaves no file', async () => {
+    const url = await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const req = request(`${url}/v3/ops/flint/images/half.raw`, { method: 'PUT', headers: { ...octets(), 'content-length': '1000000' } });
+    req.on('error', () => undefined);
+    req.write(randomBytes(64 * 1024));
+    const files = () => readdirSync(join(dir, 'a'));
+    await until(() => files().some((f) => f.startsWith('.upload-')), 'the upload to begin');
+    req.destroy();
+    await until(() => files().length === 0, 'the partial upload to be removed');
+    assert.equal(existsSync(join(dir, 'a', 'half.raw')), false);
   });
 
   test('progress: the running task\'s kind and percent, null when idle; another project\'s volume is 404', async () => {
