@@ -171,6 +171,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   if (roles.includes('api')) {
     app = buildApiApp({
       db, volumes: api, quotas, auth: authConfig(cfg), defaultAvailabilityZone: defaultAz, logger: log, images,
+      maxImageUploadBytes: (cfg.defaults.image_upload_max_gib as number) > 0 ? (cfg.defaults.image_upload_max_gib as number) * 1024 ** 3 : undefined,
       serviceDownTime: cfg.defaults.service_down_time as number,
       listManageableVolumes: async (_ctx, host) => {
         const section = host.split('@')[1]?.split('#')[0] ?? '';

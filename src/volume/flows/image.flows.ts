@@ -1,10 +1,15 @@
 // Copying a volume out to an image file.
 import { ImageTransfer } from '../../drivers/interface/capabilities.js';
-import { NotSupported } from '../../errors/errors.js';
+import { existsSync } from 'node:fs';
+import { link, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Conflict, NotSupported } from '../../errors/errors.js';
 import { casVolume, nowIso, recordUserMessage } from '../volume-repository.js';
 import type { FlowDefinition } from './flow-handler.js';
 import { loadVolume, type BaseCtx } from './volume-context.js';
 import { throttledProgress } from '../image-format.js';
+
+const partialPath = (imagePath: string) => join(dirname(imagePath), `.${basename(imagePath)}.partial`);
 
 export const uploadImageFlow: FlowDefinition<'upload_image', BaseCtx & { imagePath: string; diskFormat: string; previousStatus: string; onProgress: (percent: number) => void }> = {
   kind: 'upload_image',
@@ -14,11 +19,33 @@ export const uploadImageFlow: FlowDefinition<'upload_image', BaseCtx & { imagePa
   },
   steps: [
     {
+      // Written under a hidden name first, so nobody reads a half-copied image.
       name: 'copy_volume_to_image',
       async run(ctx) {
         const d = ctx.deps;
         if (!ImageTransfer.is(d.driver)) throw new NotSupported(d.backendName, 'upload volume to image');
-        await d.driver.copyVolumeToImage(ctx.dv, ctx.imagePath, ctx.diskFormat);
+        await rm(partialPath(ctx.imagePath), { force: true });
+        await d.driver.copyVolumeToImage(ctx.dv, partialPath(ctx.imagePath), ctx.diskFormat, ctx.onProgress);
+      },
+      async revert(ctx) {
+        await rm(partialPath(ctx.imagePath), { force: true });
+      },
+    },
+    {
+      name: 'publish_image',
+      async run(ctx) {
+        // link() refuses to replace a file that appeared meanwhile; rename() would not.
+        try {
+          await link(partialPath(ctx.imagePath), ctx.imagePath);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Conflict(`Image ${basename(ctx.imagePath)} appeared while the volume was being copied; it was not replaced.`);
+          // A resumed flow may find the image already published.
+          if (!((e as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(ctx.imagePath))) throw e;
+        }
+        await rm(partialPath(ctx.imagePath), { force: true });
+      },
+      async revert(ctx) {
+        await rm(partialPath(ctx.imagePath), { force: true });
       },
     },
   ],
