@@ -6,6 +6,8 @@ export const KNOWN = 1;
 export const THIN = 2;
 export const THICK = 4;
 export const MULTIATTACH = 8;
+/** The pool's filter or goodness function does not parse. */
+export const BAD_EXPRESSION = 16;
 
 /** Fields fixed until the next stats report, one column per field, indexed like the pool list. */
 export interface PoolColumns {
@@ -13,7 +15,7 @@ export interface PoolColumns {
   readonly totalGiB: Float64Array;
   readonly reserveGiB: Float64Array;
   readonly ratio: Float64Array;
-  /** KNOWN | THIN | THICK | MULTIATTACH bits. */
+  /** KNOWN | THIN | THICK | MULTIATTACH | BAD_EXPRESSION bits. */
   readonly flags: Uint8Array;
 }
 
@@ -41,7 +43,7 @@ export function poolColumns(pools: readonly PoolEntry[]): PoolColumns {
     c.totalGiB[i] = p.totalGiB;
     c.reserveGiB[i] = p.reserveGiB;
     c.ratio[i] = p.maxOverSubscriptionRatio;
-    c.flags[i] = (p.capacityKnown ? KNOWN : 0) | (p.thin ? THIN : 0) | (p.thick ? THICK : 0) | (p.multiattach ? MULTIATTACH : 0);
+    c.flags[i] = (p.capacityKnown ? KNOWN : 0) | (p.thin ? THIN : 0) | (p.thick ? THICK : 0) | (p.multiattach ? MULTIATTACH : 0) | (p.expressionErrors.length > 0 ? BAD_EXPRESSION : 0);
   }
   poolCache.set(pools, c);
   return c;

@@ -3,6 +3,8 @@
 import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { PoolFilter } from './pool-filter.js';
+import type { RequestContext } from '../request-context.js';
+import { BAD_EXPRESSION } from '../pool-columns.js';
 
 export class ValidExpressionsFilter implements PoolFilter {
   readonly name = 'ValidExpressionsFilter';
@@ -15,11 +17,13 @@ export class ValidExpressionsFilter implements PoolFilter {
     return pool.expressionErrors.length === 0 ? 'filter and goodness functions are valid' : pool.expressionErrors.join('; ');
   }
 
-  filterAll(pools: readonly PoolEntry[], _usage: UsageList, _ctx: unknown, from: Int32Array, count: number, to: Int32Array): number {
+  /** Column path: one bit test per pool. */
+  filterAll(_pools: readonly PoolEntry[], _usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
+    const flags = ctx.poolCols.flags;
     let kept = 0;
     for (let k = 0; k < count; k++) {
       const i = from[k];
-      if (pools[i].expressionErrors.length === 0) to[kept++] = i;
+      if ((flags[i] & BAD_EXPRESSION) === 0) to[kept++] = i;
     }
     return kept;
   }
