@@ -16,13 +16,13 @@ import { withEndpoints, type VolumeEndpoint } from '../../src/connector/volume-e
 import type { ConnectionInfo, IscsiConnectionData } from '../../src/drivers/interface/objects.js';
 import { freePort } from '../../src/drivers/local/local-test-backend.js';
 import { startTestService, waitUntil, type TestService } from '../support/test-service.js';
+import { apiCall, expectStatus, type Reply } from '../support/http.js';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 const PROJECT = 'local-e2e';
 const exec = new ShellExecutor({ tries: 1, timeoutMs: 60_000 });
 
-interface Reply { status: number; json: any }
 type IscsiEndpoint = Extract<VolumeEndpoint, { kind: 'iscsi' }>;
 
 const newInitiator = (): string => `iqn.1993-08.org.debian:01:${randomUUID().slice(0, 12)}`;
@@ -48,19 +48,8 @@ describe('local backend through the Block Storage API over real tgtd', () => {
   };
   const imagesDir = () => join(dir, 'var', 'images');
 
-  const call = async (method: string, path: string, body?: unknown): Promise<Reply> => {
-    const r = await fetch(`${base}/v3/${PROJECT}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', 'OpenStack-API-Version': 'volume 3.44' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, json: text ? JSON.parse(text) : null };
-  };
-  const ok = (r: Reply, status: number): any => {
-    assert.equal(r.status, status, JSON.stringify(r.json));
-    return r.json;
-  };
+  const call = (method: string, path: string, body?: unknown): Promise<Reply> => apiCall(base, PROJECT, method, path, body, '3.44');
+  const ok = expectStatus;
   const volumeStatus = (id: string, want: string[], timeoutMs = 30_000): Promise<any> =>
     waitUntil(async () => {
       const g = await call('GET', `/volumes/${id}`);

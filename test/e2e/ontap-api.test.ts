@@ -16,13 +16,13 @@ import type { ConnectionInfo, IscsiConnectionData } from '../../src/drivers/inte
 import { OntapSimulator } from '../sim/ontap/ontap-simulator.js';
 import { simOptions, type OntapFlavour } from '../sim/ontap/ontap-driver-fixture.js';
 import { startTestService, waitUntil, type TestService } from '../support/test-service.js';
+import { apiCall, expectStatus, type Reply } from '../support/http.js';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 const PROJECT = 'ontap-e2e';
 const exec = new ShellExecutor({ tries: 1, timeoutMs: 60_000 });
 
-interface Reply { status: number; json: any }
 
 /** The first `length` bytes of a volume, read through its endpoint with qemu-img dd (secrets as qemu objects). */
 async function readHead(ep: VolumeEndpoint, length: number, dir: string): Promise<Buffer> {
@@ -50,19 +50,8 @@ for (const flavour of FLAVOURS) {
     const initiator = `iqn.1993-08.org.debian:01:${randomUUID().slice(0, 12)}`;
     const connector = { initiator, host: 'compute-1', ip: '127.0.0.1', platform: 'x86_64', os_type: 'linux', multipath: false };
 
-    const call = async (method: string, path: string, body?: unknown): Promise<Reply> => {
-      const r = await fetch(`${base}/v3/${PROJECT}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', 'OpenStack-API-Version': 'volume 3.44' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await r.text();
-      return { status: r.status, json: text ? JSON.parse(text) : null };
-    };
-    const ok = (r: Reply, status: number): any => {
-      assert.equal(r.status, status, JSON.stringify(r.json));
-      return r.json;
-    };
+    const call = (method: string, path: string, body?: unknown): Promise<Reply> => apiCall(base, PROJECT, method, path, body, '3.44');
+    const ok = expectStatus;
     const volumeStatus = async (id: string, want: string[], timeoutMs = 20_000): Promise<any> =>
       waitUntil(async () => {
         const g = await call('GET', `/volumes/${id}`);

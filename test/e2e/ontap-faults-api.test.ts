@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { OntapSimulator } from '../sim/ontap/ontap-simulator.js';
 import { simOptions, type OntapFlavour } from '../sim/ontap/ontap-driver-fixture.js';
 import { startTestService, waitUntil, type TestService } from '../support/test-service.js';
+import { apiCall, type Reply } from '../support/http.js';
 
 const PROJECT = 'ontap-faults';
 
-interface Reply { status: number; json: any }
 
 const FLAVOURS: { flavour: OntapFlavour; lunCreate: string }[] = [
   { flavour: 'cmode-zapi', lunCreate: 'lun-create-by-size' },
@@ -22,15 +22,7 @@ for (const { flavour, lunCreate } of FLAVOURS) {
     let svc: TestService;
     let base = '';
 
-    const call = async (method: string, path: string, body?: unknown): Promise<Reply> => {
-      const r = await fetch(`${base}/v3/${PROJECT}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', 'OpenStack-API-Version': 'volume 3.44' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await r.text();
-      return { status: r.status, json: text ? JSON.parse(text) : null };
-    };
+    const call = (method: string, path: string, body?: unknown): Promise<Reply> => apiCall(base, PROJECT, method, path, body, '3.44');
     const createAndWait = async (name: string): Promise<any> => {
       const r = await call('POST', '/volumes', { volume: { size: 1, name } });
       assert.equal(r.status, 202, JSON.stringify(r.json));

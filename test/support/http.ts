@@ -1,4 +1,5 @@
 // Talking to a Flint API from tests and benches: one request helper and a free port.
+import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 
 export interface Reply {
@@ -17,6 +18,12 @@ export async function apiCall(
   });
   const text = await r.text();
   return { status: r.status, json: text ? JSON.parse(text) : null };
+}
+
+/** Asserts the status (showing the body when it differs) and returns the body. */
+export function expectStatus(r: Reply, status: number): any {
+  assert.equal(r.status, status, JSON.stringify(r.json));
+  return r.json;
 }
 
 /** A request helper bound to one API and project. */
