@@ -1,5 +1,8 @@
 // Host-side volume I/O with qemu-img (what os-brick plus Cinder's image_utils do): copy between
 // volumes, files and images; read a volume's capacity; compare two volumes' bytes.
+import { randomUUID } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Executor } from '../exec/executor.js';
 import { CommandError, InvalidInput } from '../errors/errors.js';
 import { openEndpoint, withEndpoints, type VolumeEndpoint } from './volume-endpoint.js';
@@ -87,4 +90,18 @@ export async function compareData(executor: Executor, a: VolumeEndpoint, b: Volu
 export function assertFormat(format: string): 'raw' | 'qcow2' {
   if (format !== 'raw' && format !== 'qcow2') throw new InvalidInput(`Image format '${format}' is not supported (allowed: raw, qcow2).`);
   return format;
+}
+
+/** The first `length` bytes of a volume (qemu-img dd through the endpoint; secrets as qemu objects). */
+export async function readHead(executor: Executor, ep: VolumeEndpoint, length: number, scratchDir: string): Promise<Buffer> {
+  const out = join(scratchDir, `head-${randomUUID()}.raw`);
+  try {
+    await withEndpoints([ep], async ([o]) => {
+      await executor.run(['qemu-img', 'dd', ...o!.objectArgs, '--image-opts', '-O', 'raw', 'bs=1M', `count=${Math.max(1, Math.ceil(length / 2 ** 20))}`,
+        `if=${o!.imageOpts}`, `of=${out}`], { quiet: true, nonRetryable: [/.*/] });
+    });
+    return (await readFile(out)).subarray(0, length);
+  } finally {
+    await rm(out, { force: true });
+  }
 }

@@ -11,8 +11,8 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShellExecutor } from '../../src/exec/executor.js';
-import { compareData, copyData, readCapacity } from '../../src/connector/volume-io.js';
-import { withEndpoints, type VolumeEndpoint } from '../../src/connector/volume-endpoint.js';
+import { compareData, copyData, readCapacity, readHead as readHeadOf } from '../../src/connector/volume-io.js';
+import type { VolumeEndpoint } from '../../src/connector/volume-endpoint.js';
 import type { ConnectionInfo, IscsiConnectionData } from '../../src/drivers/interface/objects.js';
 import { freePort } from '../../src/drivers/local/local-test-backend.js';
 import { startTestService, waitUntil, type TestService } from '../support/test-service.js';
@@ -77,19 +77,7 @@ describe('local backend through the Block Storage API over real tgtd', () => {
     ok(await call('DELETE', `/attachments/${attachmentId}`), 200);
     await volumeStatus(volumeId, ['available']);
   };
-  /** The first `length` bytes of a volume over iSCSI (qemu-img dd; CHAP secret as a qemu object). */
-  const readHead = async (ep: VolumeEndpoint, length: number): Promise<Buffer> => {
-    const out = join(dir, `head-${randomUUID()}.raw`);
-    try {
-      await withEndpoints([ep], async ([o]) => {
-        await exec.run(['qemu-img', 'dd', ...o!.objectArgs, '--image-opts', '-O', 'raw', 'bs=1M', `count=${Math.ceil(length / MiB)}`,
-          `if=${o!.imageOpts}`, `of=${out}`], { quiet: true, nonRetryable: [/.*/] });
-      });
-      return (await readFile(out)).subarray(0, length);
-    } finally {
-      rmSync(out, { force: true });
-    }
-  };
+  const readHead = (ep: VolumeEndpoint, length: number): Promise<Buffer> => readHeadOf(exec, ep, length, dir);
   const rawFile = (name: string, data: Buffer): VolumeEndpoint => {
     const path = join(dir, name);
     writeFileSync(path, data);

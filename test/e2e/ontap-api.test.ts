@@ -6,12 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShellExecutor } from '../../src/exec/executor.js';
-import { copyData, readCapacity } from '../../src/connector/volume-io.js';
-import { withEndpoints, type VolumeEndpoint } from '../../src/connector/volume-endpoint.js';
+import { copyData, readCapacity, readHead as readHeadOf } from '../../src/connector/volume-io.js';
+import type { VolumeEndpoint } from '../../src/connector/volume-endpoint.js';
 import type { ConnectionInfo, IscsiConnectionData } from '../../src/drivers/interface/objects.js';
 import { OntapSimulator } from '../sim/ontap/ontap-simulator.js';
 import { simOptions, type OntapFlavour } from '../sim/ontap/ontap-driver-fixture.js';
@@ -24,19 +23,7 @@ const PROJECT = 'ontap-e2e';
 const exec = new ShellExecutor({ tries: 1, timeoutMs: 60_000 });
 
 
-/** The first `length` bytes of a volume, read through its endpoint with qemu-img dd (secrets as qemu objects). */
-async function readHead(ep: VolumeEndpoint, length: number, dir: string): Promise<Buffer> {
-  const out = join(dir, `head-${randomUUID()}.raw`);
-  try {
-    await withEndpoints([ep], async ([o]) => {
-      await exec.run(['qemu-img', 'dd', ...o!.objectArgs, '--image-opts', '-O', 'raw', 'bs=1M', `count=${Math.ceil(length / MiB)}`,
-        `if=${o!.imageOpts}`, `of=${out}`], { quiet: true, nonRetryable: [/.*/] });
-    });
-    return (await readFile(out)).subarray(0, length);
-  } finally {
-    rmSync(out, { force: true });
-  }
-}
+const readHead = (ep: VolumeEndpoint, length: number, dir: string): Promise<Buffer> => readHeadOf(exec, ep, length, dir);
 
 const FLAVOURS: OntapFlavour[] = ['cmode-zapi', 'cmode-rest'];
 

@@ -1,7 +1,7 @@
 // ZAPI 7-mode: *-list-info listing (no paging), vFiler tunnelling, clone-start polled
 // with clone-list-status.
 import type { NaElement } from '../zapi/na-element.js';
-import { EDUPLICATEENTRY, ESTATUSFAILED, EVDISK_ERROR_VDISK_EXISTS, NaApiError, isNaApiError } from '../zapi/na-errors.js';
+import { ESTATUSFAILED, EVDISK_ERROR_VDISK_EXISTS, NaApiError, isNaApiError } from '../zapi/na-errors.js';
 import { ZapiClientBase, bool, igroupFrom } from './zapi-client-base.js';
 import { splitLunPath, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo } from './san-client.js';
 import { clock, sleep } from '../../../../util/clock.js';
@@ -99,16 +99,6 @@ export class Zapi7modeClient extends ZapiClientBase {
       tpgt: Number(p.getChildContent('tpgroup-tag') ?? 1),
       enabled: true,
     }));
-  }
-
-  async setChap(initiator: string, username: string, secret: string): Promise<void> {
-    const inputs = { initiator, 'auth-type': 'CHAP', 'user-name': username, password: secret };
-    try {
-      await this.invoke('iscsi-initiator-add-auth', inputs);
-    } catch (e) {
-      if (!isNaApiError(e, EDUPLICATEENTRY)) throw e;
-      await this.invoke('iscsi-initiator-modify-auth', inputs);
-    }
   }
 }
 

@@ -2,7 +2,7 @@
 // the subclasses add the family-specific listing, cloning and iSCSI calls.
 import { NaElement, type NaStructMap } from '../zapi/na-element.js';
 import type { NaServer } from '../zapi/na-server.js';
-import { EAPINOTFOUND, EVDISK_ERROR_INITGROUP_EXISTS, EVDISK_ERROR_INITGROUP_HAS_NODE, NaApiError, isNaApiError } from '../zapi/na-errors.js';
+import { EAPINOTFOUND, EDUPLICATEENTRY, EVDISK_ERROR_INITGROUP_EXISTS, EVDISK_ERROR_INITGROUP_HAS_NODE, NaApiError, isNaApiError } from '../zapi/na-errors.js';
 import type { CreateLunRequest, FlexVolInfo, IgroupInfo, IscsiPortal, LunInfo, LunMapInfo, OntapSanClient } from './san-client.js';
 
 export abstract class ZapiClientBase implements OntapSanClient {
@@ -91,7 +91,16 @@ export abstract class ZapiClientBase implements OntapSanClient {
   abstract listIgroups(): Promise<IgroupInfo[]>;
   abstract getIscsiTargetName(): Promise<string>;
   abstract getIscsiPortals(): Promise<IscsiPortal[]>;
-  abstract setChap(initiator: string, username: string, secret: string): Promise<void>;
+  /** The same calls in both families: add the initiator's CHAP entry, or change it if it exists. */
+  async setChap(initiator: string, username: string, secret: string): Promise<void> {
+    const inputs = { initiator, 'auth-type': 'CHAP', 'user-name': username, password: secret };
+    try {
+      await this.invoke('iscsi-initiator-add-auth', inputs);
+    } catch (e) {
+      if (!isNaApiError(e, EDUPLICATEENTRY)) throw e;
+      await this.invoke('iscsi-initiator-modify-auth', inputs);
+    }
+  }
 
   close(): void {
     this.server.close();

@@ -1,6 +1,5 @@
 // ZAPI cluster mode: *-get-iter listing with paging, SVM tunnelling, clone-create.
 import type { NaElement } from '../zapi/na-element.js';
-import { EDUPLICATEENTRY, isNaApiError } from '../zapi/na-errors.js';
 import { ZapiClientBase, bool, igroupFrom } from './zapi-client-base.js';
 import { splitLunPath, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo } from './san-client.js';
 
@@ -75,16 +74,6 @@ export class ZapiCmodeClient extends ZapiClientBase {
       tpgt: Number(i.getChildContent('tpgroup-tag') ?? 1),
       enabled: i.getChildContent('is-interface-enabled') !== 'false',
     }));
-  }
-
-  async setChap(initiator: string, username: string, secret: string): Promise<void> {
-    const inputs = { initiator, 'auth-type': 'CHAP', 'user-name': username, password: secret };
-    try {
-      await this.invoke('iscsi-initiator-add-auth', inputs);
-    } catch (e) {
-      if (!isNaApiError(e, EDUPLICATEENTRY)) throw e;
-      await this.invoke('iscsi-initiator-modify-auth', inputs);
-    }
   }
 }
 
