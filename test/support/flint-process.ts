@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Starts Flint on `listen` with `config`; resolves once it listens. */
-export function startFlintProcess(config: string, listen: string, logLevel = 'error'): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/serve-child.ts', config, listen], {
+/** Starts Flint on `listen` with `config` (all roles, or `roles`); resolves once it is up. */
+export function startFlintProcess(config: string, listen: string, logLevel = 'error', roles?: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/serve-child.ts', config, listen, ...(roles ? [roles.join(',')] : [])], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLINT_LOG_LEVEL: logLevel, NODE_TEST_CONTEXT: '' },
   });
   return new Promise((resolve, reject) => {
