@@ -68,24 +68,42 @@ export class TaskQueue {
   async claim(queues: string[], owner: string, leaseMs: number): Promise<TaskRow | null> {
     const now = clock().now();
     const nowIso = iso(now);
-    const expires = iso(new Date(now.getTime() + leaseMs));
-    return this.db.kysely.transaction().execute(async (tx) => {
-      let q = tx.selectFrom('tasks').selectAll()
-        .where('queue', 'in', queues)
-        .where((eb) => eb.or([
-          eb.and([eb('status', '=', 'pending'), eb('runAt', '<=', nowIso)]),
-          eb.and([eb('status', '=', 'running'), eb('leaseExpiresAt', '<', nowIso)]),
-        ]))
-        .orderBy('runAt').orderBy('createdAt').limit(1);
-      if (this.db.dialect === 'postgres') q = q.forUpdate().skipLocked();
-      const row = await q.executeTakeFirst();
+    const set = { status: 'running', leaseOwner: owner, leaseExpiresAt: iso(new Date(now.getTime() + leaseMs)), updatedAt: nowIso };
+    const take = (tx: Tx, row: TaskRow) => tx.updateTable('tasks').set({ ...set, attempts: row.attempts + 1 })
+      // `attempts` grows with every claim: it is the row's version for this compare-and-set.
+      .where('id', '=', row.id).where('status', '=', row.status).where('attempts', '=', row.attempts)
+      .returningAll().executeTakeFirst();
+    if (this.db.dialect === 'postgres') {
+      return this.db.kysely.transaction().execute(async (tx) => {
+        const row = await this.claimable(tx, queues, nowIso, true);
+        return row ? (await take(tx, row)) ?? null : null;
+      });
+    }
+    // SQLite has one writer, so the compare-and-set alone is atomic: an empty poll costs
+    // one indexed read instead of a transaction. Losing a race means another claimer
+    // took that task; look again for the next one.
+    for (;;) {
+      const row = await this.claimable(this.db.kysely, queues, nowIso, false);
       if (!row) return null;
-      const claimed = await tx.updateTable('tasks')
-        .set({ status: 'running', leaseOwner: owner, leaseExpiresAt: expires, attempts: row.attempts + 1, updatedAt: nowIso })
-        .where('id', '=', row.id).where('updatedAt', '=', row.updatedAt)
-        .returningAll().executeTakeFirst();
-      return claimed ?? null;
-    });
+      const claimed = await take(this.db.kysely, row);
+      if (claimed) return claimed;
+    }
+  }
+
+  /**
+   * The next task to run: one whose lease expired (its worker died) first, then the
+   * oldest pending one due now. Two index range reads; finished tasks are never scanned.
+   */
+  private async claimable(tx: Tx, queues: string[], nowIso: string, lock: boolean): Promise<TaskRow | undefined> {
+    let expired = tx.selectFrom('tasks').selectAll().where('queue', 'in', queues).where('status', '=', 'running')
+      .where('leaseExpiresAt', '<', nowIso).orderBy('leaseExpiresAt').limit(1);
+    if (lock) expired = expired.forUpdate().skipLocked();
+    const dead = await expired.executeTakeFirst();
+    if (dead) return dead;
+    let pending = tx.selectFrom('tasks').selectAll().where('queue', 'in', queues).where('status', '=', 'pending')
+      .where('runAt', '<=', nowIso).orderBy('runAt').orderBy('createdAt').limit(1);
+    if (lock) pending = pending.forUpdate().skipLocked();
+    return pending.executeTakeFirst();
   }
 
   /** Extend the lease; false when the lease was lost (another owner took the task). */
