@@ -187,6 +187,11 @@ export function consume(e: PoolEntry, u: PoolUsage, sizeGiB: number): PoolUsage 
   return usage(e.capacity, u.freeGiB - sizeGiB, u.allocatedGiB + sizeGiB, u.provisionedGiB + sizeGiB, u.volumes + 1);
 }
 
+/** Usage after a placed volume grew by `sizeGiB` (extend): the same pool, no new volume. */
+export function grow(e: PoolEntry, u: PoolUsage, sizeGiB: number): PoolUsage {
+  return usage(e.capacity, u.freeGiB - sizeGiB, u.allocatedGiB + sizeGiB, u.provisionedGiB + sizeGiB, u.volumes);
+}
+
 /** Usage after giving a volume's capacity back; never above the reported total or below zero. */
 export function giveBack(e: PoolEntry, u: PoolUsage, sizeGiB: number): PoolUsage {
   const free = Math.min(u.freeGiB + sizeGiB, e.totalGiB);

@@ -4,7 +4,7 @@ import type { BackendStats } from '../drivers/interface/stats.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { logger as rootLogger, type Logger } from '../util/logger.js';
 import type { Explanation, Placement, PlacementRequest, PoolState, Scheduler } from './scheduler.js';
-import { LIVE_CAPABILITIES, buildPoolEntries, consume, giveBack, initialUsage, type ExpressionSlot, type PoolEntry, type PoolUsage } from './backend-state.js';
+import { LIVE_CAPABILITIES, buildPoolEntries, consume, giveBack, grow, initialUsage, type ExpressionSlot, type PoolEntry, type PoolUsage } from './backend-state.js';
 import { decide, type Snapshot } from './decide.js';
 import { moveUsageColumns } from './pool-columns.js';
 import { UsageList } from './usage-list.js';
@@ -158,6 +158,14 @@ export class FilterScheduler implements Scheduler {
       pools: explainPools(snap, ctx, this.filters, this.weighers),
       summary: summarize(snap, ctx, this.filters, d),
     };
+  }
+
+  grow(poolHost: string, sizeGiB: number): void {
+    const i = this.index.get(poolHost);
+    if (i === undefined) return;
+    const usage = this.snap.usage.with(i, grow(this.snap.pools[i], this.snap.usage.get(i), sizeGiB));
+    moveUsageColumns(this.snap.usage, usage, i);
+    this.snap = { pools: this.snap.pools, usage };
   }
 
   release(poolHost: string, sizeGiB: number): void {

@@ -87,6 +87,8 @@ export interface Scheduler {
   place(req: PlacementRequest): Placement;
   /** What place() would decide, without consuming anything. */
   explain(req: PlacementRequest): Explanation;
+  /** Take capacity a placed volume grew by (extend), until the next stats report says so. */
+  grow(poolHost: string, sizeGiB: number): void;
   /** Give back capacity consumed by a placement that failed or a volume deleted. */
   release(poolHost: string, sizeGiB: number): void;
   pools(): PoolState[];

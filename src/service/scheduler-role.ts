@@ -48,13 +48,15 @@ export class SchedulerRole {
   }
 
   /**
-   * A manager in this process freed (negative delta) room: a delete, or a create that
-   * failed. The room is given back at once and the volume's placement, if pending, ends.
-   * Growth (extend, manage) waits for the next report: it is not a placement.
+   * A manager in this process changed a pool's use outside a placement: a delete or a
+   * failed create frees room (negative delta; the volume's placement, if pending, ends),
+   * an extend or a managed volume takes more. The next stats report confirms either.
    */
   onCapacityChange(poolHost: string | null, deltaGiB: number, volumeId?: string): void {
-    if (volumeId) this.pending.remove(volumeId);
-    if (poolHost && deltaGiB < 0) this.o.scheduler.release(poolHost, -deltaGiB);
+    if (deltaGiB < 0 && volumeId) this.pending.remove(volumeId);
+    if (!poolHost) return;
+    if (deltaGiB < 0) this.o.scheduler.release(poolHost, -deltaGiB);
+    else if (deltaGiB > 0) this.o.scheduler.grow(poolHost, deltaGiB);
   }
 
   async start(): Promise<void> {

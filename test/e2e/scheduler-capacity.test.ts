@@ -1,5 +1,6 @@
 // The scheduler's view of capacity between stats reports: space a delete frees is usable at
-// once, not only after the backend's next report (report_interval is 60 s here).
+// once, and space an extend takes is gone at once, not only after the backend's next report
+// (report_interval is 60 s here).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeBackendStore } from '../../src/drivers/fake/fake-backend-store.js';
@@ -45,6 +46,22 @@ describe('scheduler capacity between stats reports (sqlite)', () => {
       await settle(c.json.volume.id, ['deleted']);
       await settle(over.json.volume.id, ['deleted']);
       assert.equal(FakeBackendStore.get(backend).volumes().size, 0);
+    }
+  });
+
+  test('room an extend takes is gone at once, without a report', async () => {
+    const c = await call('POST', '/volumes', { volume: { size: 1 } });
+    assert.equal(await settle(c.json.volume.id, ['available', 'error']), 'available');
+    assert.equal((await call('POST', `/volumes/${c.json.volume.id}/action`, { 'os-extend': { new_size: 4 } })).status, 202);
+    assert.equal(await settle(c.json.volume.id, ['available', 'error_extending']), 'available');
+    // 4 of 4 GiB are used now; the scheduler must not place another volume on this pool.
+    const over = await call('POST', '/volumes', { volume: { size: 1 } });
+    assert.equal(await settle(over.json.volume.id, ['available', 'error']), 'error');
+    const m = await call('GET', `/messages?resource_uuid=${over.json.volume.id}`);
+    assert.match(m.json.messages[0].user_message, /CapacityFilter/);
+    for (const id of [over.json.volume.id, c.json.volume.id]) {
+      await call('DELETE', `/volumes/${id}`);
+      await settle(id, ['deleted']);
     }
   });
 });
