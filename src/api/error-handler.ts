@@ -69,7 +69,7 @@ export function makeErrorHandler(logger: Logger | undefined) {
 function fastifyClientMessage(fe: FastifyError): string {
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'Unsupported Content-Type: request bodies must be application/json.';
+      return 'Unsupported Content-Type: request bodies must be application/json (image uploads: application/octet-stream).';
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return 'Request body is too large.';
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
