@@ -2,8 +2,8 @@
 // with clone-list-status.
 import type { NaElement } from '../zapi/na-element.js';
 import { ESTATUSFAILED, EVDISK_ERROR_VDISK_EXISTS, NaApiError, isNaApiError } from '../zapi/na-errors.js';
-import { ZapiClientBase, bool, igroupFrom } from './zapi-client-base.js';
-import { splitLunPath, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo } from './san-client.js';
+import { ZapiClientBase, igroupFrom, lunFrom } from './zapi-client-base.js';
+import type { FlexVolInfo, IgroupInfo, IscsiPortal, LunInfo, LunMapInfo } from './san-client.js';
 import { clock, sleep } from '../../../../util/clock.js';
 
 export class Zapi7modeClient extends ZapiClientBase {
@@ -100,22 +100,4 @@ export class Zapi7modeClient extends ZapiClientBase {
       enabled: true,
     }));
   }
-}
-
-function lunFrom(el: NaElement): LunInfo {
-  const path = el.getChildContent('path') ?? '';
-  const parts = splitLunPath(path);
-  return {
-    path,
-    name: parts.name,
-    volume: parts.volume,
-    qtree: parts.qtree,
-    sizeBytes: Number(el.getChildContent('size') ?? 0),
-    osType: el.getChildContent('multiprotocol-type') ?? '',
-    spaceReserved: bool(el.getChildContent('is-space-reservation-enabled')),
-    uuid: el.getChildContent('uuid'),
-    serial: el.getChildContent('serial-number'),
-    online: bool(el.getChildContent('online')),
-    mapped: bool(el.getChildContent('mapped')),
-  };
 }

@@ -3,7 +3,7 @@
 import { NaElement, type NaStructMap } from '../zapi/na-element.js';
 import type { NaServer } from '../zapi/na-server.js';
 import { EAPINOTFOUND, EDUPLICATEENTRY, EVDISK_ERROR_INITGROUP_EXISTS, EVDISK_ERROR_INITGROUP_HAS_NODE, NaApiError, isNaApiError } from '../zapi/na-errors.js';
-import type { CreateLunRequest, FlexVolInfo, IgroupInfo, IscsiPortal, LunInfo, LunMapInfo, OntapSanClient } from './san-client.js';
+import { splitLunPath, type CreateLunRequest, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo, type OntapSanClient } from './san-client.js';
 
 export abstract class ZapiClientBase implements OntapSanClient {
   abstract readonly family: 'ontap_cluster' | 'ontap_7mode';
@@ -118,3 +118,22 @@ export function igroupFrom(el: NaElement): IgroupInfo {
 }
 
 export const bool = (s: string | null): boolean => s === 'true';
+
+/** A LUN from lun-list-info (7-mode) or lun-get-iter (cluster, which also names volume and qtree). */
+export function lunFrom(el: NaElement): LunInfo {
+  const path = el.getChildContent('path') ?? '';
+  const parts = splitLunPath(path);
+  return {
+    path,
+    name: parts.name,
+    volume: el.getChildContent('volume') ?? parts.volume,
+    qtree: el.getChildContent('qtree') ?? parts.qtree,
+    sizeBytes: Number(el.getChildContent('size') ?? 0),
+    osType: el.getChildContent('multiprotocol-type') ?? '',
+    spaceReserved: bool(el.getChildContent('is-space-reservation-enabled')),
+    uuid: el.getChildContent('uuid'),
+    serial: el.getChildContent('serial-number'),
+    online: bool(el.getChildContent('online')),
+    mapped: bool(el.getChildContent('mapped')),
+  };
+}

@@ -1,6 +1,5 @@
 // ZAPI cluster mode: *-get-iter listing with paging, SVM tunnelling, clone-create.
-import type { NaElement } from '../zapi/na-element.js';
-import { ZapiClientBase, bool, igroupFrom } from './zapi-client-base.js';
+import { ZapiClientBase, igroupFrom, lunFrom } from './zapi-client-base.js';
 import { splitLunPath, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo } from './san-client.js';
 
 export class ZapiCmodeClient extends ZapiClientBase {
@@ -76,23 +75,3 @@ export class ZapiCmodeClient extends ZapiClientBase {
     }));
   }
 }
-
-function lunFrom(el: NaElement): LunInfo {
-  const path = el.getChildContent('path') ?? '';
-  const parts = splitLunPath(path);
-  return {
-    path,
-    name: parts.name,
-    volume: el.getChildContent('volume') ?? parts.volume,
-    qtree: el.getChildContent('qtree') ?? parts.qtree,
-    sizeBytes: Number(el.getChildContent('size') ?? 0),
-    osType: el.getChildContent('multiprotocol-type') ?? '',
-    spaceReserved: bool(el.getChildContent('is-space-reservation-enabled')),
-    uuid: el.getChildContent('uuid'),
-    serial: el.getChildContent('serial-number'),
-    online: bool(el.getChildContent('online')),
-    mapped: bool(el.getChildContent('mapped')),
-  };
-}
-
-

@@ -14,18 +14,12 @@ const FILER_URL = '/servlets/netapp.servlets.admin.XMLrequest_filer';
 const DFM_URL = '/apis/XMLrequest';
 const NETAPP_NS = 'http://www.netapp.com/filer/admin';
 
-export interface NaServerOptions {
-  host: string;
+/** The transport's options (credentials, TLS, timeout), with port and scheme defaulted by server type. */
+export interface NaServerOptions extends Omit<HttpTransportOptions, 'port' | 'transportType'> {
   port?: number;
   transportType?: 'http' | 'https';
   serverType?: ServerType;
   style?: ServerStyle;
-  username?: string;
-  password?: string;
-  certificate?: { cert: string; key: string };
-  caCert?: string;
-  verify?: boolean;
-  timeoutMs?: number;
   /** ONTAPI version sent until negotiateVersion() replaces it. */
   apiVersion?: { major: number; minor: number };
   /** 7-mode vFiler to tunnel into. */
