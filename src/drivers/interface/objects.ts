@@ -16,6 +16,19 @@ export interface DriverVolume {
   extraSpecs: Record<string, string>;
   metadata: Record<string, string>;
   multiattach: boolean;
+  /**
+   * The volume's other live attachments (attaching or attached), filled for
+   * terminate_connection only: a driver keeps a host's access while another
+   * attachment on that host still uses it (multi-attach on one host).
+   */
+  otherAttachments?: DriverAttachment[];
+}
+
+/** A live attachment of a volume, as a driver sees it. */
+export interface DriverAttachment {
+  id: string;
+  host: string | null;
+  connector: Connector | null;
 }
 
 export interface DriverSnapshot {

@@ -7,7 +7,8 @@ export interface IscsiLocation {
   /** `ip:port` */
   portal: string;
   portals?: string[];
-  tpgt: number;
+  /** Target portal group tag; omitted when the storage system reports none (ONTAP REST). */
+  tpgt?: number;
   iqn: string;
   lun: number;
 }
@@ -21,7 +22,7 @@ export interface ChapAuth {
 /** `ip:port,tpgt iqn lun` (Cinder's provider_location for iSCSI). Multipath portals are `;`-joined. */
 export function formatIscsiLocation(loc: IscsiLocation): string {
   const portals = loc.portals && loc.portals.length > 0 ? loc.portals.join(';') : loc.portal;
-  return `${portals},${loc.tpgt} ${loc.iqn} ${loc.lun}`;
+  return `${portals}${loc.tpgt === undefined ? '' : `,${loc.tpgt}`} ${loc.iqn} ${loc.lun}`;
 }
 
 export function parseIscsiLocation(location: string): IscsiLocation {

@@ -2,7 +2,7 @@
 // the driver's connection info, and remove the export when the last host leaves.
 import type { VolumeRow } from '../../db/schema.js';
 import { ValidateConnector } from '../../drivers/interface/capabilities.js';
-import type { ConnectionInfo, Connector, DriverVolume } from '../../drivers/interface/objects.js';
+import type { ConnectionInfo, Connector, DriverAttachment, DriverVolume } from '../../drivers/interface/objects.js';
 import { nowIso, toDriverVolume } from '../volume-repository.js';
 import type { FlowDefinition, ManagerDeps } from './flow-handler.js';
 
@@ -58,9 +58,22 @@ export const initializeConnectionFlow: FlowDefinition<'initialize_connection', C
   },
 };
 
+/** The volume's live attachments other than the one being terminated (the legacy call names none: the first with this initiator). */
+async function otherAttachments(deps: ManagerDeps, volumeId: string, connector: Connector | null, attachmentId: string | null): Promise<DriverAttachment[]> {
+  const rows = await deps.db.kysely.selectFrom('attachments').select(['id', 'attachedHost', 'connector']).where('volumeId', '=', volumeId)
+    .where('attachStatus', 'in', ['attaching', 'attached']).orderBy('createdAt').execute();
+  const all = rows.map((r) => ({ id: r.id, host: r.attachedHost, connector: r.connector ? (JSON.parse(r.connector) as Connector) : null }));
+  const self = attachmentId ?? all.find((a) => connector?.initiator !== undefined && a.connector?.initiator === connector.initiator)?.id;
+  return all.filter((a) => a.id !== self);
+}
+
 export const terminateConnectionFlow: FlowDefinition<'terminate_connection', ConnCtx> = {
   kind: 'terminate_connection',
-  load: (d, task, p) => load(d, task.resourceId, p.connector, p.attachmentId),
+  async load(d, task, p) {
+    const ctx = await load(d, task.resourceId, p.connector, p.attachmentId);
+    if (ctx) ctx.dv.otherAttachments = await otherAttachments(d, ctx.row.id, p.connector, p.attachmentId);
+    return ctx;
+  },
   steps: [
     {
       name: 'terminate_connection',

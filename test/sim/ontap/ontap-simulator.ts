@@ -71,6 +71,8 @@ export class OntapSimulator {
   backing: TgtBacking | null = null;
   /** Failures of the data-plane backing (tests assert there are none). */
   readonly backingErrors: Error[] = [];
+  /** REST calls that came without X-Dot-SVM-Name (SVM tunnelling), by route, for tests. */
+  readonly restCallsWithoutSvm = new Map<string, number>();
   /** Requests are applied one at a time when a backing follows the state (its changes are ordered). */
   private serial: Promise<void> = Promise.resolve();
 
@@ -84,7 +86,10 @@ export class OntapSimulator {
     ]) {
       this.state.addVolume(v.name, v.sizeGiB, v.guarantee ?? 'volume');
     }
-    this.zapi = { state: this.state, mode: this.mode, vfiler: opts.vfiler ?? null, clones: new Map() };
+    // Every system has a root volume, which must never become a pool.
+    if (this.mode === '7mode') this.state.addVolume('vol0', 1, 'volume', 'aggr0', { isRoot: true });
+    else this.state.addVolume(`${this.state.vserver}_root`, 1, 'volume', 'aggr0', { isSvmRoot: true });
+    this.zapi = { state: this.state, mode: this.mode, vfiler: opts.vfiler ?? null, clones: new Map(), cloneFailures: [] };
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (!this.backing) return void this.handle(req, res);
       this.serial = this.serial.then(() => this.handle(req, res)).catch(() => undefined);
@@ -127,6 +132,10 @@ export class OntapSimulator {
     const out: Record<string, number> = {};
     for (const f of this.faults) out[f.kind] = (out[f.kind] ?? 0) + f.hits;
     return out;
+  }
+  /** The next 7-mode clone-start starts, then fails with this errno and reason when polled. */
+  failNextClone(errno: string, reason: string): void {
+    this.zapi.cloneFailures!.push({ errno, reason });
   }
   clearFaults(): void {
     this.faults = [];
@@ -206,6 +215,8 @@ export class OntapSimulator {
       res.end('Not Found');
       return;
     }
+    const svmHeader = req.headers['x-dot-svm-name'] as string | undefined;
+    if (!svmHeader) this.restCallsWithoutSvm.set(api, (this.restCallsWithoutSvm.get(api) ?? 0) + 1);
     let json: Record<string, unknown> | null = null;
     try {
       json = body ? (JSON.parse(body) as Record<string, unknown>) : null;
@@ -217,7 +228,10 @@ export class OntapSimulator {
     const reply =
       fault?.kind === 'eapierror'
         ? { status: 500, body: { error: { code: '13001', message: 'Unable to process request: internal API error' } } }
-        : handleRest({ state: this.state, pageSize: this.opts.restPageSize ?? 0, jobs: this.opts.restAsyncJobs ? this.jobs : undefined }, req.method ?? 'GET', url, json);
+        : handleRest(
+            { state: this.state, pageSize: this.opts.restPageSize ?? 0, jobs: this.opts.restAsyncJobs ? this.jobs : undefined, svmHeader: svmHeader ?? null },
+            req.method ?? 'GET', url, json,
+          );
     await this.drainBacking();
     if (fault?.kind === 'drop-after') return void req.socket.destroy();
     res.writeHead(reply.status, { 'Content-Type': 'application/hal+json' });

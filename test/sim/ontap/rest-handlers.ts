@@ -15,6 +15,8 @@ export interface RestContext {
   pageSize: number;
   /** When set, LUN writes answer 202 with a job (ONTAP 9.16's async LUN calls). */
   jobs?: Map<string, { state: 'running' | 'success' | 'failure'; code?: string; message?: string; polls: number }>;
+  /** The X-Dot-SVM-Name header of the request (SVM tunnelling), if any. */
+  svmHeader?: string | null;
 }
 
 /** Runs a LUN write as an async job when the simulator is set to: 202 + job link, result on poll. */
@@ -40,6 +42,8 @@ export function restApiName(method: string, pathname: string): string {
 
 export function handleRest(ctx: RestContext, method: string, url: URL, body: Json | null): RestReply {
   try {
+    // A tunnelled call names the SVM in X-Dot-SVM-Name; an unknown one is refused.
+    checkSvm(ctx.state, ctx.svmHeader);
     return route(ctx, method, url, body ?? {});
   } catch (e) {
     if (e instanceof SimError) return { status: e.httpStatus, body: { error: { code: e.restCode, message: e.reason } } };
@@ -69,7 +73,7 @@ function lunRecord(s: OntapState, path: string): Json {
   return {
     uuid: l.uuid, name: l.path, svm: { name: l.vserver }, os_type: l.ostype, serial_number: l.serial,
     location: { volume: { name: l.volume }, qtree: { name: l.qtree }, logical_unit: l.name },
-    space: { size: l.sizeBytes, guarantee: { requested: l.spaceReserved, reserved: l.spaceReserved } },
+    space: { size: l.sizeBytes, guarantee: { requested: l.spaceReserved, reserved: l.spaceReserved }, scsi_thin_provisioning_support_enabled: l.spaceAllocation ?? false },
     status: { state: l.online ? 'online' : 'offline', mapped: s.isMapped(l.path) },
     ...(l.qosPolicy ? { qos_policy: { name: l.qosPolicy } } : {}),
   };
@@ -90,10 +94,10 @@ function mapRecord(s: OntapState, m: { path: string; igroup: string; lunId: numb
 }
 
 /** LUNs a query-style request (PATCH/DELETE /api/storage/luns?name=…) or a /{uuid} path selects. */
-function selectLuns(s: OntapState, url: URL, uuid: string | undefined): string[] {
+function selectLuns(s: OntapState, url: URL, uuid: string | undefined, notFoundCode: string): string[] {
   if (uuid) {
     const l = [...s.luns.values()].find((x) => x.uuid === uuid);
-    if (!l) throw new SimError('9017', `LUN ${uuid} not found.`, 404, '4');
+    if (!l) throw new SimError('9017', `LUN ${uuid} not found.`, 404, notFoundCode);
     return [l.path];
   }
   const name = url.searchParams.get('name');
@@ -120,9 +124,19 @@ function route(ctx: RestContext, method: string, url: URL, body: Json): RestRepl
     return { status: 200, body: { uuid: m[1], state, ...(state === 'failure' ? { code: job.code, message: job.message } : {}) } };
   }
   if (method === 'GET' && p === '/api/storage/volumes') {
-    return collection(ctx, url, [...s.volumes.values()].map((v) => ({
-      uuid: v.uuid, name: v.name, svm: { name: v.vserver }, state: v.state, aggregates: [{ name: v.aggregate }],
-      guarantee: { type: v.guarantee }, space: { size: v.totalBytes, available: s.availableBytes(v.name) },
+    // Query filters as ONTAP applies them; `style` takes a trailing * (flex* = flexvol and flexgroup).
+    const match = (field: string, actual: string): boolean => {
+      const want = q.get(field);
+      if (want === null) return true;
+      return want.endsWith('*') ? actual.startsWith(want.slice(0, -1)) : want === actual;
+    };
+    const recs = [...s.volumes.values()].filter((v) =>
+      match('name', v.name) && match('type', v.type) && match('style', v.style) && match('is_svm_root', String(v.isSvmRoot)) &&
+      match('error_state.is_inconsistent', String(v.inconsistent)) && match('state', v.state));
+    return collection(ctx, url, recs.map((v) => ({
+      uuid: v.uuid, name: v.name, svm: { name: v.vserver }, state: v.state, type: v.type, style: v.style, is_svm_root: v.isSvmRoot,
+      error_state: { is_inconsistent: v.inconsistent }, aggregates: [{ name: v.aggregate }], guarantee: { type: v.guarantee },
+      space: { size: v.totalBytes, afs_total: s.afsTotal(v.name), available: s.availableBytes(v.name), snapshot: { reserve_percent: v.snapshotReservePercent } },
     })));
   }
   if ((m = p.match(/^\/api\/storage\/luns(?:\/([^/]+))?$/))) {
@@ -141,24 +155,30 @@ function route(ctx: RestContext, method: string, url: URL, body: Json): RestRepl
       checkSvm(s, body.svm?.name);
       if (typeof body.name !== 'string') throw new SimError('13115', 'Field "name" is required.', 400, '262179');
       const reserved = body.space?.guarantee?.requested === true;
+      // qos_policy.name names a fixed or an adaptive policy group alike.
+      const qosName: string | undefined = body.qos_policy?.name;
+      const qos = qosName ? { name: qosName, adaptive: s.adaptiveQosPolicies.has(qosName) } : undefined;
       if (body.clone?.source?.name) {
         if (body.os_type !== undefined || body.space?.size !== undefined) throw new SimError('13115', 'Fields "os_type" and "space.size" are not allowed with "clone".', 400, '262179');
-        s.cloneLun(body.clone.source.name, body.name, reserved);
+        s.cloneLun(body.clone.source.name, body.name, reserved, '9012', qos);
       } else {
         if (!body.os_type || body.space?.size === undefined) throw new SimError('13115', 'Fields "os_type" and "space.size" are required.', 400, '262179');
-        s.createLun(body.name, Number(body.space.size), body.os_type, reserved, body.qos_policy?.name);
+        s.createLun(body.name, Number(body.space.size), body.os_type, reserved, qos?.name, {
+          spaceAllocation: body.space?.scsi_thin_provisioning_support_enabled === true, adaptive: qos?.adaptive ?? false,
+        });
       }
-      return { status: 201, body: { num_records: 1, records: [lunRecord(s, body.name)] } };
+      return { status: 201, body: q.get('return_records') === 'true' ? { num_records: 1, records: [lunRecord(s, body.name)] } : {} };
     });
     if (method === 'DELETE') {
-      const paths = selectLuns(s, url, uuid);
+      const paths = selectLuns(s, url, uuid, '5374875');
       for (const path of paths) s.destroyLun(path, q.get('allow_delete_while_mapped') === 'true');
       return { status: 200, body: { num_records: paths.length } };
     }
     if (method === 'PATCH') {
-      const paths = selectLuns(s, url, uuid);
+      const paths = selectLuns(s, url, uuid, '5374876');
       for (const path of paths) {
-        if (body.space?.size !== undefined) s.resizeLun(path, Number(body.space.size));
+        // REST refuses to shrink a LUN (5374892).
+        if (body.space?.size !== undefined) s.resizeLun(path, Number(body.space.size), false);
         if (typeof body.name === 'string' && body.name !== path) s.moveLun(path, body.name);
       }
       return { status: 200, body: { num_records: paths.length } };
@@ -182,7 +202,8 @@ function route(ctx: RestContext, method: string, url: URL, body: Json): RestRepl
     if (method === 'DELETE' && m[1]) {
       const lun = [...s.luns.values()].find((x) => x.uuid === m![1]);
       const ig = [...s.igroups.values()].find((x) => x.uuid === m![2]);
-      if (!lun || !ig) throw new SimError('9016', 'LUN map not found.', 404, '5374922');
+      if (!ig) throw new SimError('9003', `igroup ${m[2]} not found.`, 404, '5374878');
+      if (!lun) throw new SimError('9016', 'LUN map not found.', 404, '5374922');
       s.unmapLun(lun.path, ig.name);
       return { status: 200, body: {} };
     }
@@ -207,13 +228,13 @@ function route(ctx: RestContext, method: string, url: URL, body: Json): RestRepl
     }
     if (method === 'POST' && m[1] && m[2]) {
       const g = [...s.igroups.values()].find((x) => x.uuid === m![1]);
-      if (!g) throw new SimError('9003', `igroup ${m[1]} not found.`, 404, '5374738');
+      if (!g) throw new SimError('9003', `igroup ${m[1]} not found.`, 404, '5374852');
       for (const i of (body.records ?? [body]) as Json[]) s.addInitiator(g.name, i.name);
       return { status: 201, body: {} };
     }
     if (method === 'DELETE' && m[1] && !m[2]) {
       const g = [...s.igroups.values()].find((x) => x.uuid === m![1]);
-      if (!g) throw new SimError('9003', `igroup ${m[1]} not found.`, 404, '5374738');
+      if (!g) throw new SimError('9003', `igroup ${m[1]} not found.`, 404, '5374852');
       s.destroyIgroup(g.name);
       return { status: 200, body: {} };
     }
@@ -222,6 +243,12 @@ function route(ctx: RestContext, method: string, url: URL, body: Json): RestRepl
     return collection(ctx, url, [{ svm: { name: s.vserver }, enabled: true, target: { name: s.nodeName, alias: s.vserver } }]);
   }
   if (p === '/api/protocols/san/iscsi/credentials') {
+    if (method === 'GET') {
+      const ini = q.get('initiator');
+      const recs = [...s.chap.entries()].filter(([i]) => !ini || i === ini)
+        .map(([i, c]) => ({ svm: { name: s.vserver }, initiator: i, authentication_type: 'chap', chap: { inbound: { user: c.user } } }));
+      return collection(ctx, url, recs);
+    }
     if (method === 'POST') {
       checkSvm(s, body.svm?.name);
       s.setChap(body.initiator, body.chap?.inbound?.user, body.chap?.inbound?.password, true);

@@ -1,7 +1,9 @@
 // Optional data plane for the ONTAP simulator: every simulated LUN is a sparse file, and
 // mapped LUNs are served by a real tgtd under the simulator's target IQN, so hosts can
 // read and write bytes. One tgtd target holds every mapped LUN (ids unique, from 1); its
-// ACL admits the initiators of the igroups with maps. A stand-in, not ONTAP's LUN masking.
+// ACL admits exactly the initiators of the igroups with maps (an initiator is unbound when its
+// last map goes). A stand-in, not ONTAP's LUN masking: an initiator with a map to any LUN can
+// reach every mapped LUN of the target.
 import { mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -104,8 +106,22 @@ export class TgtBacking {
         return;
       case 'unmap':
         await this.tgtadm('--mode', 'logicalunit', '--op', 'delete', '--tid', TID, '--lun', String(e.lunId));
+        // An initiator no igroup with a map holds any more loses access to the target: tgtd
+        // refuses its login, as ONTAP shows it no LUN.
+        for (const i of e.initiators) {
+          if (!this.bound.has(i) || this.mappedInitiators().has(i)) continue;
+          await this.tgtadm('--mode', 'target', '--op', 'unbind', '--tid', TID, '--initiator-name', i);
+          this.bound.delete(i);
+        }
         return;
     }
+  }
+
+  /** Initiators of the igroups that still have at least one LUN map. */
+  private mappedInitiators(): Set<string> {
+    const out = new Set<string>();
+    for (const m of this.state.maps) for (const i of this.state.igroups.get(m.igroup)?.initiators ?? []) out.add(i);
+    return out;
   }
 
   /**

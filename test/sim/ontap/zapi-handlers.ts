@@ -15,7 +15,9 @@ export interface ZapiContext {
   mode: SimMode;
   /** 7-mode: the vFiler name accepted in the envelope (null: no vFilers). */
   vfiler: string | null;
-  clones: Map<string, { state: 'running' | 'completed' | 'failed'; polls: number }>;
+  clones: Map<string, { state: 'running' | 'completed' | 'failed'; polls: number; dest?: string; error?: { errno: string; reason: string } }>;
+  /** 7-mode clones still to start that will fail with these (OntapSimulator.failNextClone). */
+  cloneFailures?: { errno: string; reason: string }[];
 }
 
 /** Calls answered outside any SVM/vFiler (cluster or node scope). */
@@ -74,9 +76,21 @@ function lunInfo(s: OntapState, path: string, cmode: boolean): NaElement {
   const el = NaElement.create('lun-info', {
     path: l.path, size: l.sizeBytes, online: b(l.online), mapped: b(s.isMapped(l.path)), 'serial-number': l.serial,
     uuid: l.uuid, 'multiprotocol-type': l.ostype, 'is-space-reservation-enabled': b(l.spaceReserved),
+    'is-space-alloc-enabled': b(l.spaceAllocation ?? false), 'block-size': l.blockSize ?? 512,
   });
-  if (cmode) el.translateStruct({ volume: l.volume, qtree: l.qtree, vserver: l.vserver });
+  if (cmode) {
+    el.translateStruct({ volume: l.volume, qtree: l.qtree, vserver: l.vserver });
+    if (l.qosPolicy) el.addNewChild(l.qosAdaptive ? 'qos-adaptive-policy-group' : 'qos-policy-group', l.qosPolicy);
+  }
   return el;
+}
+
+/** A true/false input: absent is null; anything else than true/false is refused as ONTAP does. */
+function flag(r: NaElement, name: string): boolean | null {
+  const v = r.getChildContent(name);
+  if (v === null) return null;
+  if (v !== 'true' && v !== 'false') throw new SimError('13115', `Invalid value specified for "${name}": ${v}`);
+  return v === 'true';
 }
 
 function igroupInfo(s: OntapState, name: string): NaElement {
@@ -96,12 +110,21 @@ function commonHandlers(ctx: ZapiContext): Record<string, Handler> {
       out.addNewChild('major-version', s.version.major).addNewChild('minor-version', ctx.mode === '7mode' ? Math.min(s.version.minor, 19) : s.version.minor);
     },
     'lun-create-by-size': (r, out) => {
-      const l = s.createLun(req(r, 'path'), Number(req(r, 'size')), r.getChildContent('ostype') ?? 'linux', r.getChildContent('space-reservation-enabled') !== 'false', r.getChildContent('qos-policy-group') ?? undefined);
+      // use-exact-size came with ONTAPI 1.110; older systems refuse the unknown input.
+      const exact = flag(r, 'use-exact-size');
+      if (exact !== null && (ctx.mode === '7mode' || s.version.minor < 110)) throw new SimError('13115', 'Extra input: use-exact-size');
+      const fixed = r.getChildContent('qos-policy-group');
+      const adaptive = r.getChildContent('qos-adaptive-policy-group');
+      if ((fixed || adaptive) && ctx.mode === '7mode') throw new SimError('13115', 'Extra input: qos-policy-group');
+      if (fixed && adaptive) throw new SimError('13115', 'qos-policy-group and qos-adaptive-policy-group exclude each other');
+      const l = s.createLun(req(r, 'path'), Number(req(r, 'size')), r.getChildContent('ostype') ?? 'linux', flag(r, 'space-reservation-enabled') !== false, fixed ?? adaptive ?? undefined, {
+        exact: exact === true, spaceAllocation: flag(r, 'space-allocation-enabled') ?? false, adaptive: !fixed && !!adaptive,
+      });
       out.addNewChild('actual-size', l.sizeBytes);
     },
     'lun-destroy': (r) => s.destroyLun(req(r, 'path'), r.getChildContent('force') === 'true'),
     'lun-resize': (r, out) => {
-      s.resizeLun(req(r, 'path'), Number(req(r, 'size')));
+      s.resizeLun(req(r, 'path'), Number(req(r, 'size')), r.getChildContent('force') === 'true');
       out.addNewChild('actual-size', s.lun(req(r, 'path')).sizeBytes);
     },
     'lun-move': (r) => s.moveLun(req(r, 'path'), req(r, 'new-path')),
@@ -115,8 +138,15 @@ function commonHandlers(ctx: ZapiContext): Record<string, Handler> {
     },
     'igroup-add': (r) => s.addInitiator(req(r, 'initiator-group-name'), req(r, 'initiator')),
     'igroup-destroy': (r) => s.destroyIgroup(req(r, 'initiator-group-name')),
-    'iscsi-initiator-add-auth': (r) => s.setChap(req(r, 'initiator'), req(r, 'user-name'), req(r, 'password'), true),
-    'iscsi-initiator-modify-auth': (r) => s.setChap(req(r, 'initiator'), req(r, 'user-name'), req(r, 'password'), false),
+    'iscsi-initiator-add-auth': (r) => {
+      if (req(r, 'auth-type').toUpperCase() !== 'CHAP') throw new SimError('13115', 'Only CHAP is simulated');
+      s.setChap(req(r, 'initiator'), req(r, 'user-name'), req(r, 'password'), true);
+    },
+    'iscsi-initiator-get-auth': (r, out) => {
+      const c = s.getChap(req(r, 'initiator'));
+      out.addNewChild('auth-type', 'CHAP').addNewChild('user-name', c.user);
+    },
+    'iscsi-initiator-delete-auth': (r) => s.deleteChap(req(r, 'initiator')),
   };
 }
 
@@ -140,13 +170,24 @@ function cmodeHandlers(ctx: ZapiContext): Record<string, Handler> {
   return {
     ...commonHandlers(ctx),
     'volume-get-iter': (r, out) => {
-      const recs = [...s.volumes.values()].map((v) =>
-        NaElement.create('volume-attributes', {
-          'volume-id-attributes': { name: v.name, 'owning-vserver-name': v.vserver, 'containing-aggregate-name': v.aggregate, uuid: v.uuid },
-          'volume-space-attributes': { 'size-total': v.totalBytes, 'size-available': s.availableBytes(v.name), 'space-guarantee': v.guarantee },
-          'volume-state-attributes': { state: v.state },
-        }),
-      );
+      // The query fields Cinder sends: type, style, owner; root, inconsistent, invalid, state.
+      const idq = r.path('query', 'volume-attributes', 'volume-id-attributes');
+      const stq = r.path('query', 'volume-attributes', 'volume-state-attributes');
+      const want = (q: NaElement | null | undefined, name: string, actual: string): boolean => {
+        const v = q?.getChildContent(name);
+        return v === null || v === undefined || v === '*' || v === actual;
+      };
+      const recs = [...s.volumes.values()]
+        .filter((v) => want(idq, 'type', v.type) && want(idq, 'style', v.style === 'flexvol' ? 'flex' : v.style) && want(idq, 'owning-vserver-name', v.vserver))
+        .filter((v) => want(stq, 'is-vserver-root', b(v.isSvmRoot)) && want(stq, 'is-inconsistent', b(v.inconsistent)) && want(stq, 'is-invalid', b(v.invalid)) && want(stq, 'state', v.state))
+        .map((v) =>
+          NaElement.create('volume-attributes', {
+            'volume-id-attributes': { name: v.name, 'owning-vserver-name': v.vserver, 'containing-aggregate-name': v.aggregate, uuid: v.uuid, type: v.type, style: v.style === 'flexvol' ? 'flex' : v.style },
+            // size-total is the size less the snapshot reserve (what afs_total is over REST).
+            'volume-space-attributes': { size: v.totalBytes, 'size-total': s.afsTotal(v.name), 'size-available': s.availableBytes(v.name), 'space-guarantee': v.guarantee, 'percentage-snapshot-reserve': v.snapshotReservePercent },
+            'volume-state-attributes': { state: v.state, 'is-vserver-root': b(v.isSvmRoot), 'is-inconsistent': b(v.inconsistent), 'is-invalid': b(v.invalid) },
+          }),
+        );
       page(r, out, recs);
     },
     'lun-get-iter': (r, out) => {
@@ -177,8 +218,17 @@ function cmodeHandlers(ctx: ZapiContext): Record<string, Handler> {
       })));
     },
     'clone-create': (r) => {
+      // Paths are relative to the FlexVol and include the qtree.
       const volume = req(r, 'volume');
-      s.cloneLun(`/vol/${volume}/${req(r, 'source-path')}`, `/vol/${volume}/${req(r, 'destination-path')}`, r.getChildContent('space-reserve') === 'true', '14952');
+      const fixed = r.getChildContent('qos-policy-group-name');
+      const adaptive = r.getChildContent('qos-adaptive-policy-group-name');
+      const qos = fixed ? { name: fixed, adaptive: false } : adaptive ? { name: adaptive, adaptive: true } : undefined;
+      s.cloneLun(`/vol/${volume}/${req(r, 'source-path')}`, `/vol/${volume}/${req(r, 'destination-path')}`, flag(r, 'space-reserve') !== false, '14952', qos);
+    },
+    'iscsi-initiator-modify-chap-params': (r) => {
+      if (r.getChildContent('auth-type') !== null) throw new SimError('13115', 'Extra input: auth-type');
+      s.getChap(req(r, 'initiator'));
+      s.setChap(req(r, 'initiator'), req(r, 'user-name'), req(r, 'password'), false);
     },
   };
 }
@@ -191,11 +241,22 @@ function sevenModeHandlers(ctx: ZapiContext): Record<string, Handler> {
       const vols = new NaElement('volumes');
       for (const v of s.volumes.values()) {
         vols.addChild(NaElement.create('volume-info', {
-          name: v.name, uuid: v.uuid, 'containing-aggregate': v.aggregate, 'size-total': v.totalBytes,
+          name: v.name, uuid: v.uuid, 'containing-aggregate': v.aggregate, 'size-total': s.afsTotal(v.name),
           'size-available': s.availableBytes(v.name), 'space-reserve': v.guarantee, state: v.state,
+          'is-inconsistent': b(v.inconsistent), 'is-invalid': b(v.invalid),
         }));
       }
       out.addChild(vols);
+    },
+    'volume-options-list-info': (r, out) => {
+      const name = req(r, 'volume');
+      const v = s.volumes.get(name);
+      if (!v) throw new SimError('13040', `No volume named ${name} exists`);
+      const opts = new NaElement('options');
+      for (const [k, val] of [['root', b(v.isRoot)], ['fractional_reserve', '100'], ['guarantee', v.guarantee]] as const) {
+        opts.addChild(NaElement.create('volume-option-info', { name: k, value: val }));
+      }
+      out.addChild(opts);
     },
     'lun-list-info': (r, out) => {
       const path = r.getChildContent('path');
@@ -235,18 +296,24 @@ function sevenModeHandlers(ctx: ZapiContext): Record<string, Handler> {
       out.addChild(list);
     },
     'clone-start': (r, out) => {
-      s.cloneLun(req(r, 'source-path'), req(r, 'destination-path'), true);
+      // The clone starts with its source's space reservation.
+      s.cloneLun(req(r, 'source-path'), req(r, 'destination-path'), null);
       const opId = String(ctx.clones.size + 1);
-      ctx.clones.set(opId, { state: 'running', polls: 0 });
+      ctx.clones.set(opId, { state: 'running', polls: 0, dest: req(r, 'destination-path'), error: ctx.cloneFailures?.shift() });
       out.addChild(NaElement.create('clone-id', { 'clone-id-info': { 'clone-op-id': opId, 'volume-uuid': s.volumes.get(OntapState.splitPath(req(r, 'source-path')).volume)!.uuid } }));
     },
     'clone-list-status': (r, out) => {
       const opId = r.path('clone-id', 'clone-id-info')?.getChildContent('clone-op-id') ?? '';
       const op = ctx.clones.get(opId);
       if (!op) throw new SimError('13115', `No such clone operation: ${opId}`);
-      // A clone runs for one poll, then completes: the client must really poll.
-      if (op.state === 'running' && ++op.polls > 1) op.state = 'completed';
-      out.addChild(NaElement.create('status', { 'ops-info': { 'clone-state': op.state, 'clone-op-id': opId } }));
+      // A clone runs for one poll, then completes (or fails, leaving no LUN): the client must really poll.
+      if (op.state === 'running' && ++op.polls > 1) {
+        op.state = op.error ? 'failed' : 'completed';
+        if (op.error && op.dest && s.luns.has(op.dest)) s.destroyLun(op.dest, true);
+      }
+      const info: Record<string, string> = { 'clone-state': op.state, 'clone-op-id': opId };
+      if (op.state === 'failed' && op.error) Object.assign(info, { error: op.error.errno, reason: op.error.reason });
+      out.addChild(NaElement.create('status', { 'ops-info': info }));
     },
     'lun-set-space-reservation-info': (r) => {
       const l = s.lun(req(r, 'path'));

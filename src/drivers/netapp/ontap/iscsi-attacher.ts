@@ -1,10 +1,11 @@
-// Attach and detach over iSCSI: the initiator's igroup (reused when an `openstack-`
-// igroup of the right OS type and protocol exists, else created), the LUN map (racing
-// maps resolve to the existing LUN id), and the target name and first enabled portal.
+// Attach and detach over iSCSI: the initiator's igroup (reused only when an `openstack-`
+// igroup of the right OS type and protocol holds exactly this initiator, else created), the
+// LUN map (racing maps resolve to the existing LUN id), the target name and portals; detach
+// unmaps through that one igroup, and not while the host has another attachment of the LUN.
 import { BackendError } from '../../../errors/errors.js';
 import { newId, randomSecret } from '../../../util/ids.js';
 import type { Logger } from '../../../util/logger.js';
-import type { ConnectionInfo, Connector } from '../../interface/objects.js';
+import type { ConnectionInfo, Connector, DriverAttachment } from '../../interface/objects.js';
 import { formatChapAuth, formatIscsiLocation, iscsiConnectionInfo, validateIscsiConnector } from '../../protocols/iscsi.js';
 import type { IgroupInfo, OntapSanClient } from './client/san-client.js';
 import { AttachCache } from './attach-cache.js';
@@ -36,16 +37,26 @@ export class IscsiAttacher {
     this.cache = new AttachCache(client);
   }
 
-  private usable(g: IgroupInfo): boolean {
-    return g.name.startsWith(IGROUP_PREFIX) && g.osType === this.cfg.hostOsType && (g.type === 'iscsi' || g.type === 'mixed');
+  /**
+   * An igroup Flint may map through for `initiator`: ours (`openstack-`), the right OS type and
+   * protocol, and holding exactly this one initiator (Cinder's rule). An igroup that also holds
+   * another host's initiator would show that host every LUN mapped through it.
+   */
+  private usable(g: IgroupInfo, initiator: string): boolean {
+    return (
+      g.name.startsWith(IGROUP_PREFIX) && g.osType === this.cfg.hostOsType && (g.type === 'iscsi' || g.type === 'mixed') &&
+      g.initiators.length > 0 && g.initiators.every((i) => i === initiator)
+    );
   }
 
   /** One igroup listing fills the cache, so hosts known before a restart attach with one call. */
   async warmIgroups(): Promise<number> {
     let n = 0;
     for (const g of await this.client.listIgroups()) {
-      if (!this.usable(g)) continue;
-      for (const i of g.initiators) if (!this.cache.igroupFor(i)) (this.cache.rememberIgroup(i, g.name), n++);
+      const only = g.initiators[0];
+      if (!only || !this.usable(g, only) || this.cache.igroupFor(only)) continue;
+      this.cache.rememberIgroup(only, g.name);
+      n++;
     }
     return n;
   }
@@ -64,15 +75,14 @@ export class IscsiAttacher {
 
   private async lookupOrCreateIgroup(initiator: string): Promise<string> {
     const groups = await this.client.findIgroupsForInitiator(initiator);
-    const usable = groups.find((g) => this.usable(g));
-    let name = usable?.name;
+    let name = groups.find((g) => this.usable(g, initiator))?.name;
     if (!name) {
       name = `${IGROUP_PREFIX}${newId()}`;
       try {
         await this.client.createIgroup(name, 'iscsi', this.cfg.hostOsType, [initiator]);
       } catch (e) {
         // Another Flint process may have made one for this initiator meanwhile.
-        const again = (await this.client.findIgroupsForInitiator(initiator)).find((g) => g.name.startsWith(IGROUP_PREFIX));
+        const again = (await this.client.findIgroupsForInitiator(initiator)).find((g) => this.usable(g, initiator));
         if (!again) throw e;
         name = again.name;
       }
@@ -109,13 +119,15 @@ export class IscsiAttacher {
     throw cause;
   }
 
-  async initialize(volumeId: string, path: string, connector: Connector): Promise<ConnectionInfo> {
+  async initialize(volumeId: string, path: string, connector: Connector, discard = false): Promise<ConnectionInfo> {
     validateIscsiConnector(connector);
     const initiator = connector.initiator as string;
     const lun = await this.map(path, initiator);
-    const { iqn, portals } = await this.cache.target();
-    const portal = portals.find((p) => p.enabled);
-    if (!iqn || !portal) throw new BackendError(`The storage system has no ${iqn ? 'enabled iSCSI portal' : 'iSCSI target name (is the iSCSI service running?)'}.`);
+    const { iqn, portals: all } = await this.cache.target();
+    // Cinder's choice: the enabled portals, or every portal when none says it is enabled.
+    const enabled = all.filter((p) => p.enabled);
+    const portals = enabled.length > 0 ? enabled : all;
+    if (!iqn || portals.length === 0) throw new BackendError(`The storage system has no ${iqn ? 'iSCSI portal' : 'iSCSI target name (is the iSCSI service running?)'}.`);
     let auth: string | null = null;
     if (this.cfg.chap.enabled) {
       const username = this.cfg.chap.username || 'flint';
@@ -123,32 +135,50 @@ export class IscsiAttacher {
       await this.client.setChap(initiator, username, secret);
       auth = formatChapAuth({ method: 'CHAP', username, secret });
     }
-    // With multipath the host gets every enabled portal (target_portals); otherwise the first.
-    const all = connector.multipath ? portals.filter((p) => p.enabled).map((p) => `${p.address}:${p.port}`) : [];
-    const location = formatIscsiLocation({ portal: `${portal.address}:${portal.port}`, portals: all.length > 1 ? all : undefined, tpgt: portal.tpgt, iqn, lun });
-    return iscsiConnectionInfo(volumeId, location, auth);
+    // Every portal goes to the host whenever there is more than one (os-brick uses them with or
+    // without multipath); the TPGT only when the system reports one.
+    const addrs = portals.map((p) => `${p.address}:${p.port}`);
+    const location = formatIscsiLocation({ portal: addrs[0]!, portals: addrs.length > 1 ? addrs : undefined, tpgt: portals[0]!.tpgt ?? undefined, iqn, lun });
+    return iscsiConnectionInfo(volumeId, location, auth, { discard });
   }
 
-  /** Unmaps from the initiator's igroup, or from every igroup when `initiator` is null. */
-  async terminate(path: string, initiator: string | null): Promise<void> {
-    let igroups: string[];
+  /**
+   * Unmaps the LUN from the one igroup this initiator reaches it through (ours first), or from
+   * every igroup when `initiator` is null (force detach). Nothing is unmapped while another live
+   * attachment of the volume uses the same initiator (multi-attach on one host).
+   */
+  async terminate(path: string, initiator: string | null, others: DriverAttachment[] = [], host: string | null = null): Promise<void> {
     if (initiator === null) {
-      igroups = (await this.client.listLunMaps(path)).map((m) => m.igroup);
-    } else {
-      const cached = this.cache.igroupFor(initiator);
-      igroups = cached ? [cached] : (await this.client.findIgroupsForInitiator(initiator)).map((g) => g.name);
+      for (const m of await this.client.listLunMaps(path)) await this.unmapQuietly(path, m.igroup, null);
+      return;
     }
-    for (const igroup of igroups) {
-      try {
-        await this.client.unmapLun(path, igroup);
-      } catch (e) {
-        if (isNaApiError(e, ...IGROUP_GONE) && initiator) {
-          this.cache.forgetIgroup(initiator);
-          continue;
-        }
-        if (isNaApiError(e, ...NOT_MAPPED, Z.EVDISK_ERROR_NO_SUCH_VDISK)) continue;
-        throw e;
+    const sharing = others.find((a) => (a.connector?.initiator !== undefined ? a.connector.initiator === initiator : host !== null && a.host === host));
+    if (sharing) {
+      this.log.info({ path, initiator, attachment: sharing.id }, 'another attachment on this host still uses the LUN; keeping its map');
+      return;
+    }
+    const maps = await this.client.listLunMaps(path);
+    if (maps.length === 0) return;
+    const mappedTo = new Set(maps.map((m) => m.igroup));
+    const cached = this.cache.igroupFor(initiator);
+    let igroup = cached && mappedTo.has(cached) ? cached : undefined;
+    if (!igroup) {
+      const mine = (await this.client.findIgroupsForInitiator(initiator)).filter((g) => mappedTo.has(g.name));
+      igroup = (mine.find((g) => g.name.startsWith(IGROUP_PREFIX)) ?? mine[0])?.name;
+    }
+    if (igroup) await this.unmapQuietly(path, igroup, initiator);
+  }
+
+  private async unmapQuietly(path: string, igroup: string, initiator: string | null): Promise<void> {
+    try {
+      await this.client.unmapLun(path, igroup);
+    } catch (e) {
+      if (isNaApiError(e, ...IGROUP_GONE)) {
+        if (initiator) this.cache.forgetIgroup(initiator);
+        return;
       }
+      if (isNaApiError(e, ...NOT_MAPPED, Z.EVDISK_ERROR_NO_SUCH_VDISK)) return;
+      throw e;
     }
   }
 }

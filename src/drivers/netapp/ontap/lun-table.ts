@@ -12,8 +12,14 @@ export interface LunMetadata {
 
 export interface LunHandle {
   name: string;
+  /** The LUN's actual size, as ONTAP reported it (it may round the size asked for). */
   sizeBytes: number;
   uuid: string | null;
+  /** SCSI thin provisioning: the host may send UNMAP (connection info `discard`). */
+  spaceAllocation: boolean;
+  /** Cluster mode: the LUN's QoS policy group, which its clones join too. */
+  qosPolicyGroup: string | null;
+  qosAdaptive: boolean;
   metadata: LunMetadata;
 }
 
@@ -22,6 +28,9 @@ export function handleFromInfo(info: LunInfo): LunHandle {
     name: info.name,
     sizeBytes: info.sizeBytes,
     uuid: info.uuid,
+    spaceAllocation: info.spaceAllocation,
+    qosPolicyGroup: info.qosPolicyGroup,
+    qosAdaptive: info.qosAdaptive,
     metadata: {
       Path: info.path,
       Volume: info.volume,

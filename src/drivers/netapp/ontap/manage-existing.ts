@@ -4,7 +4,7 @@ import { BackendObjectNotFound, InvalidInput } from '../../../errors/errors.js';
 import type { BackendVolumeObject, DriverVolume, ModelUpdate } from '../../interface/objects.js';
 import { lunPath, type LunInfo } from './client/san-client.js';
 import { handleFromInfo } from './lun-table.js';
-import { GiB, type OntapBlockLibrary } from './ontap-block-library.js';
+import { gibOf, type OntapBlockLibrary } from './ontap-block-library.js';
 
 export class ManageExisting {
   constructor(private readonly lib: OntapBlockLibrary) {}
@@ -25,7 +25,7 @@ export class ManageExisting {
   }
 
   async manageExistingGetSize(ref: Record<string, string>): Promise<number> {
-    return Math.ceil((await this.findByRef(ref)).sizeBytes / GiB);
+    return gibOf((await this.findByRef(ref)).sizeBytes);
   }
 
   async manageExisting(volume: DriverVolume, ref: Record<string, string>): Promise<ModelUpdate> {
@@ -37,7 +37,7 @@ export class ManageExisting {
       this.lib.luns.delete(lun.name);
     }
     this.lib.luns.set(handleFromInfo({ ...lun, path, name: volume.name }));
-    return { providerLocation: path, size: Math.ceil(lun.sizeBytes / GiB) };
+    return { providerLocation: path, size: gibOf(lun.sizeBytes) };
   }
 
   unmanage(volume: DriverVolume): void {
@@ -55,7 +55,7 @@ export class ManageExisting {
         const reason = l.mapped ? 'LUN is mapped' : flintId && this.lib.luns.get(l.name) ? 'LUN belongs to a Flint volume' : null;
         return {
           reference: { 'source-name': l.path },
-          sizeGiB: Math.ceil(l.sizeBytes / GiB),
+          sizeGiB: gibOf(l.sizeBytes),
           flintId,
           safeToManage: reason === null,
           reasonNotSafe: reason,

@@ -23,11 +23,33 @@ export interface LibraryConfig {
 
 /** The volume-type extra spec naming an ONTAP QoS policy group for the LUN. */
 export const QOS_SPEC = 'netapp:qos_policy_group';
+/** The same for an adaptive QoS policy group (ZAPI sends it as `qos-adaptive-policy-group`). */
+export const QOS_ADAPTIVE_SPEC = 'netapp:qos_adaptive_policy_group';
+/** `true`: the LUN gets SCSI thin provisioning (space allocation), so hosts may discard. */
+export const SPACE_ALLOCATION_SPEC = 'netapp:space_allocation';
+
+/**
+ * Sizes are compared by ONTAP's actual size: without `use-exact-size` (ONTAPI < 1.110) it
+ * rounds a LUN up to its geometry, by far less than this.
+ */
+const GEOMETRY_SLACK = 64 * 1024 ** 2;
+export function sameSize(actualBytes: number, requestedBytes: number): boolean {
+  return actualBytes >= requestedBytes && actualBytes - requestedBytes < GEOMETRY_SLACK;
+}
+/** A LUN's size in whole GiB: what it was created as, allowing for ONTAP's geometry rounding. */
+export function gibOf(actualBytes: number): number {
+  const down = Math.floor(actualBytes / GiB);
+  return down > 0 && sameSize(actualBytes, down * GiB) ? down : Math.ceil(actualBytes / GiB);
+}
 
 /** Errors meaning "that LUN is not there" in either family or REST. */
 const LUN_GONE = [Z.EVDISK_ERROR_NO_SUCH_VDISK, Z.EOBJECTNOTFOUND, Z.EVOLUMEDOESNOTEXIST, Z.EVDISK_ERROR_NO_SUCH_VOLUME];
-/** Errors after which another FlexVol may still take the LUN. */
-const TRY_NEXT_POOL = [Z.ENOSPACE, Z.EVOLUMEDOESNOTEXIST, Z.EVDISK_ERROR_NO_SUCH_VOLUME, Z.EVDISK_ERROR_SIZE_TOO_LARGE];
+/**
+ * Errors after which another FlexVol may still take the LUN. ONTAP has no stable "out of
+ * space" code for a LUN create (13062 is about the FlexVol's guarantee, and REST's LUN tables
+ * have none), so any other refusal is followed by re-reading the FlexVol's available space.
+ */
+const TRY_NEXT_POOL = [Z.EVOLUMEDOESNOTEXIST, Z.EVDISK_ERROR_NO_SUCH_VOLUME, Z.EVDISK_ERROR_SIZE_TOO_LARGE];
 
 export class OntapBlockLibrary {
   readonly luns = new LunTable();
@@ -80,12 +102,15 @@ export class OntapBlockLibrary {
     return path;
   }
 
-  private record(path: string, sizeBytes: number, spaceReserved: boolean, uuid: string | null = null): LunHandle {
+  private record(path: string, sizeBytes: number, spaceReserved: boolean, extra: Partial<Pick<LunHandle, 'uuid' | 'spaceAllocation' | 'qosPolicyGroup' | 'qosAdaptive'>> = {}): LunHandle {
     const p = splitLunPath(path);
     const handle: LunHandle = {
       name: p.name,
       sizeBytes,
-      uuid,
+      uuid: extra.uuid ?? null,
+      spaceAllocation: extra.spaceAllocation ?? false,
+      qosPolicyGroup: extra.qosPolicyGroup ?? null,
+      qosAdaptive: extra.qosAdaptive ?? false,
       metadata: { Path: path, Volume: p.volume, Qtree: p.qtree, OsType: this.cfg.lunOsType, SpaceReserved: spaceReserved ? 'true' : 'false' },
     };
     this.luns.set(handle);
@@ -114,6 +139,8 @@ export class OntapBlockLibrary {
     const bytes = volume.size * GiB;
     const existing = this.luns.get(volume.name);
     if (existing) return this.sameSizeOrConflict(volume, existing.metadata.Path, existing.sizeBytes);
+    const qos = this.qosOf(volume);
+    const spaceAllocation = volume.extraSpecs[SPACE_ALLOCATION_SPEC] === 'true';
     let pools = await this.candidates(volume, bytes);
     if (pools.length === 0) {
       // Cached capacity may be stale (space freed elsewhere); look once more.
@@ -123,36 +150,54 @@ export class OntapBlockLibrary {
     if (pools.length === 0) {
       throw new BackendCapacityError(`No FlexVol has ${volume.size} GiB × ${this.cfg.sizeMultiplier} available for volume ${volume.id}.`);
     }
-    const qos = volume.extraSpecs[QOS_SPEC] ?? null;
-    if (qos && !this.cfg.qosSupported) throw new InvalidInput(`Extra spec ${QOS_SPEC} needs ONTAP cluster mode; this backend is 7-mode.`);
     let lastError: unknown = null;
     for (const pool of pools) {
       const path = lunPath(pool.name, volume.name);
+      let actual: number;
       try {
-        await this.client.createLun({ path, volume: pool.name, sizeBytes: bytes, osType: this.cfg.lunOsType, spaceReserved: this.cfg.spaceReserved, qosPolicyGroup: qos });
+        actual = await this.client.createLun({
+          path, volume: pool.name, sizeBytes: bytes, osType: this.cfg.lunOsType, spaceReserved: this.cfg.spaceReserved, spaceAllocation,
+          qosPolicyGroup: qos?.name ?? null, qosAdaptive: qos?.adaptive ?? false,
+        });
       } catch (e) {
         if (isNaApiError(e, Z.EVDISK_ERROR_VDISK_EXISTS, Z.EDUPLICATEENTRY)) {
           // A retried create whose first reply was lost, or a LUN left by a crash.
           const lun = await this.client.getLun(path);
           if (lun) return this.sameSizeOrConflict(volume, path, lun.sizeBytes, lun);
         }
-        if (isNaApiError(e, ...TRY_NEXT_POOL)) {
+        if (isNaApiError(e) && (isNaApiError(e, ...TRY_NEXT_POOL) || (await this.outOfSpace(pool.name, bytes)))) {
           this.log.warn({ pool: pool.name, volume: volume.id, err: (e as Error).message }, 'FlexVol refused LUN; trying the next');
           lastError = e;
-          await this.refreshPools();
           continue;
         }
         throw e;
       }
       this.debit(pool.name, bytes);
-      this.record(path, bytes, this.cfg.spaceReserved);
+      this.record(path, actual, this.cfg.spaceReserved, { spaceAllocation, qosPolicyGroup: qos?.name ?? null, qosAdaptive: qos?.adaptive ?? false });
       return { providerLocation: path };
     }
     throw new BackendCapacityError(`No FlexVol could hold ${volume.size} GiB for volume ${volume.id}: ${(lastError as Error).message}`, { cause: lastError });
   }
 
+  /** The QoS policy group a volume type asks for (fixed or adaptive), refused in 7-mode. */
+  private qosOf(volume: DriverVolume): { name: string; adaptive: boolean } | null {
+    const fixed = volume.extraSpecs[QOS_SPEC];
+    const adaptive = volume.extraSpecs[QOS_ADAPTIVE_SPEC];
+    if (fixed && adaptive) throw new InvalidInput(`Extra specs ${QOS_SPEC} and ${QOS_ADAPTIVE_SPEC} exclude each other.`);
+    const name = fixed || adaptive;
+    if (!name) return null;
+    if (!this.cfg.qosSupported) throw new InvalidInput(`Extra spec ${fixed ? QOS_SPEC : QOS_ADAPTIVE_SPEC} needs ONTAP cluster mode; this backend is 7-mode.`);
+    return { name, adaptive: !fixed };
+  }
+
+  /** After a refused create: does the FlexVol (read again) lack room, or is it gone? */
+  private async outOfSpace(pool: string, bytes: number): Promise<boolean> {
+    const fresh = (await this.refreshPools()).find((p) => p.name === pool);
+    return !fresh || (this.cfg.spaceReserved && fresh.availableBytes < bytes);
+  }
+
   private sameSizeOrConflict(volume: DriverVolume, path: string, sizeBytes: number, info?: LunInfo): ModelUpdate {
-    if (sizeBytes !== volume.size * GiB) {
+    if (!sameSize(sizeBytes, volume.size * GiB)) {
       throw new Conflict(`LUN ${path} already exists with ${sizeBytes / GiB} GiB; volume ${volume.id} asks for ${volume.size} GiB.`);
     }
     if (info) this.luns.set(handleFromInfo(info));
@@ -177,11 +222,13 @@ export class OntapBlockLibrary {
   }
 
   /** Clones `sourcePath` inside its FlexVol as `destName`; a clone already there of the right size is kept. */
-  async cloneLun(sourcePath: string, destName: string, spaceReserved: boolean, expectBytes: number): Promise<string> {
+  async cloneLun(sourcePath: string, destName: string, spaceReserved: boolean, expectBytes: number, qos: { name: string; adaptive: boolean } | null = null): Promise<string> {
     const src = splitLunPath(sourcePath);
+    // Inside a qtree the clone sits beside its source, named by its full path.
     const dest = lunPath(src.volume, destName, src.qtree);
+    const source = this.luns.get(src.name);
     try {
-      await this.client.cloneLun(src.volume, sourcePath, dest, spaceReserved);
+      await this.client.cloneLun(src.volume, sourcePath, dest, { spaceReserved, qosPolicyGroup: qos?.name ?? null, qosAdaptive: qos?.adaptive ?? false });
     } catch (e) {
       if (isNaApiError(e, ...LUN_GONE)) throw new BackendObjectNotFound(`Clone source LUN ${sourcePath} does not exist.`, { cause: e });
       if (!isNaApiError(e, Z.EVDISK_ERROR_VDISK_EXISTS, Z.EDUPLICATEENTRY, '14952')) throw e;
@@ -189,7 +236,8 @@ export class OntapBlockLibrary {
       // A repeat of this clone may already have been grown to the volume's size.
       if (!lun || lun.sizeBytes < expectBytes) throw new Conflict(`LUN ${dest} already exists and is not a clone of ${sourcePath}.`);
     }
-    this.record(dest, expectBytes, spaceReserved);
+    // A clone has its source's size and space allocation.
+    this.record(dest, source?.sizeBytes ?? expectBytes, spaceReserved, { spaceAllocation: source?.spaceAllocation ?? false, qosPolicyGroup: qos?.name ?? null, qosAdaptive: qos?.adaptive ?? false });
     return dest;
   }
 
@@ -200,11 +248,15 @@ export class OntapBlockLibrary {
   }
 
   /** A new volume cloned from a LUN, grown when asked for more than the source. */
-  async createFrom(volume: DriverVolume, sourcePath: string, sourceGiB: number): Promise<ModelUpdate> {
+  async createFrom(volume: DriverVolume, sourcePath: string, sourceGiB: number, qosOfParent: { name: string; adaptive: boolean } | null = null): Promise<ModelUpdate> {
     if (volume.size < sourceGiB) {
       throw new InvalidInput(`Volume ${volume.id} size ${volume.size} GiB is smaller than its source's ${sourceGiB} GiB.`);
     }
-    const path = await this.cloneLun(sourcePath, volume.name, this.cfg.spaceReserved, sourceGiB * GiB);
+    // The clone stays in its source volume's QoS policy group unless its type names one.
+    const source = this.luns.get(splitLunPath(sourcePath).name);
+    const fromSource = source?.qosPolicyGroup ? { name: source.qosPolicyGroup, adaptive: source.qosAdaptive } : null;
+    const qos = this.qosOf(volume) ?? fromSource ?? qosOfParent;
+    const path = await this.cloneLun(sourcePath, volume.name, this.cfg.spaceReserved, sourceGiB * GiB, qos);
     if (volume.size > sourceGiB) {
       try {
         await this.resize(volume.name, path, volume.size);
@@ -219,7 +271,9 @@ export class OntapBlockLibrary {
 
   async createVolumeFromSnapshot(volume: DriverVolume, snapshot: DriverSnapshot): Promise<ModelUpdate> {
     const src = await this.requirePath('Snapshot', snapshot);
-    return this.createFrom(volume, src, snapshot.volumeSize);
+    // A snapshot LUN is in no QoS policy group; its volume's group goes to the new volume.
+    const parent = this.luns.get(snapshot.volume.name);
+    return this.createFrom(volume, src, snapshot.volumeSize, parent?.qosPolicyGroup ? { name: parent.qosPolicyGroup, adaptive: parent.qosAdaptive } : null);
   }
 
   async createClonedVolume(volume: DriverVolume, source: DriverVolume): Promise<ModelUpdate> {
@@ -246,7 +300,9 @@ export class OntapBlockLibrary {
         if (!isNaApiError(e, ...LUN_GONE)) throw e;
       });
     }
-    await this.cloneLun(snapPath, splitLunPath(fresh).name, this.cfg.spaceReserved, snapshot.volumeSize * GiB);
+    const own = this.luns.get(p.name);
+    const qos = own?.qosPolicyGroup ? { name: own.qosPolicyGroup, adaptive: own.qosAdaptive } : null;
+    await this.cloneLun(snapPath, splitLunPath(fresh).name, this.cfg.spaceReserved, snapshot.volumeSize * GiB, qos);
     try {
       if (volume.size > snapshot.volumeSize) await this.client.resizeLun(fresh, volume.size * GiB);
       await this.client.moveLun(volPath, aside);
@@ -262,16 +318,18 @@ export class OntapBlockLibrary {
     }
     this.luns.delete(splitLunPath(fresh).name);
     await this.client.destroyLun(aside);
-    this.record(volPath, volume.size * GiB, this.cfg.spaceReserved);
+    this.record(volPath, volume.size * GiB, this.cfg.spaceReserved, { spaceAllocation: own?.spaceAllocation, qosPolicyGroup: qos?.name, qosAdaptive: qos?.adaptive });
   }
 
   async resize(name: string, path: string, newGiB: number): Promise<void> {
+    const h = this.luns.get(name);
+    // Already that big (ONTAP's actual size may exceed the GiB asked for): nothing to do.
+    if (h && sameSize(h.sizeBytes, newGiB * GiB)) return;
     try {
       await this.client.resizeLun(path, newGiB * GiB);
     } catch (e) {
       if (!isNaApiError(e, Z.EVDISK_ERROR_SIZE_UNCHANGED)) throw e;
     }
-    const h = this.luns.get(name);
     if (h) h.sizeBytes = newGiB * GiB;
   }
 

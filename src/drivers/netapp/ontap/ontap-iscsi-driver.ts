@@ -10,7 +10,7 @@ import {
 import type { BackendVolumeObject, ConnectionInfo, Connector, DriverSnapshot, DriverVolume, ModelUpdate } from '../../interface/objects.js';
 import { POOL_DEFAULTS, type BackendStats, type PoolStats } from '../../interface/stats.js';
 import { validateIscsiConnector } from '../../protocols/iscsi.js';
-import type { OntapSanClient } from './client/san-client.js';
+import { splitLunPath, type OntapSanClient } from './client/san-client.js';
 import { checkRequiredOptions, createSanClient } from './client-factory.js';
 import { GiB, OntapBlockLibrary } from './ontap-block-library.js';
 import { IscsiAttacher } from './iscsi-attacher.js';
@@ -166,14 +166,15 @@ export class OntapIscsiDriver
     validateIscsiConnector(connector);
     const path = await this.library.pathOf(volume.name, volume.providerLocation);
     if (!path) throw new BackendError(`Volume ${volume.id} has no LUN on backend ${this.backendName}.`);
-    return this.iscsi.initialize(volume.id, path, connector);
+    return this.iscsi.initialize(volume.id, path, connector, this.library.luns.get(splitLunPath(path).name)?.spaceAllocation === true);
   }
 
   async terminateConnection(volume: DriverVolume, connector: Connector | null): Promise<void> {
     const path = await this.library.pathOf(volume.name, volume.providerLocation);
     if (!path) return;
     const initiator = connector && typeof connector.initiator === 'string' ? connector.initiator : null;
-    await this.iscsi.terminate(path, initiator);
+    const host = connector && typeof connector.host === 'string' ? connector.host : null;
+    await this.iscsi.terminate(path, initiator, volume.otherAttachments ?? [], host);
   }
 
   createSnapshot(snapshot: DriverSnapshot): Promise<ModelUpdate> {

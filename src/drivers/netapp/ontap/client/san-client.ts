@@ -5,7 +5,9 @@
 export interface FlexVolInfo {
   name: string;
   aggregate: string | null;
+  /** Usable size: the FlexVol's size less its snapshot reserve (REST `space.afs_total`, ZAPI `size-total`). */
   totalBytes: number;
+  /** REST `space.available`, ZAPI `size-available`. */
   availableBytes: number;
   /** space-guarantee `none`: thin provisioned FlexVol. */
   thin: boolean;
@@ -21,6 +23,11 @@ export interface LunInfo {
   sizeBytes: number;
   osType: string;
   spaceReserved: boolean;
+  /** SCSI thin provisioning (UNMAP) support: ZAPI `is-space-alloc-enabled`, REST `space.scsi_thin_provisioning_support_enabled`. */
+  spaceAllocation: boolean;
+  /** The QoS policy group the LUN is in (cluster mode), adaptive or not. */
+  qosPolicyGroup: string | null;
+  qosAdaptive: boolean;
   uuid: string | null;
   serial: string | null;
   online: boolean;
@@ -43,7 +50,8 @@ export interface LunMapInfo {
 export interface IscsiPortal {
   address: string;
   port: number;
-  tpgt: number;
+  /** ZAPI reports the portal group tag; REST's interfaces do not (null). */
+  tpgt: number | null;
   enabled: boolean;
 }
 
@@ -53,7 +61,18 @@ export interface CreateLunRequest {
   sizeBytes: number;
   osType: string;
   spaceReserved: boolean;
+  spaceAllocation: boolean;
   qosPolicyGroup?: string | null;
+  /** The policy group is an adaptive one (`qos-adaptive-policy-group`, REST the same `qos_policy.name`). */
+  qosAdaptive?: boolean;
+}
+
+/** What a LUN clone carries over from its source besides the data. */
+export interface CloneOptions {
+  spaceReserved: boolean;
+  /** Cluster mode: the clone joins the source's QoS policy group. */
+  qosPolicyGroup?: string | null;
+  qosAdaptive?: boolean;
 }
 
 export interface OntapSanClient {
@@ -65,11 +84,12 @@ export interface OntapSanClient {
   /** Every LUN, or those in one FlexVol. */
   listLuns(volume?: string): Promise<LunInfo[]>;
   getLun(path: string): Promise<LunInfo | null>;
-  createLun(req: CreateLunRequest): Promise<void>;
+  /** Creates the LUN; returns its actual size in bytes (ONTAP may round the requested size). */
+  createLun(req: CreateLunRequest): Promise<number>;
   destroyLun(path: string): Promise<void>;
   resizeLun(path: string, sizeBytes: number): Promise<void>;
   /** A LUN clone inside one FlexVol (what snapshots and clones are made of). */
-  cloneLun(volume: string, sourcePath: string, destPath: string, spaceReserved: boolean): Promise<void>;
+  cloneLun(volume: string, sourcePath: string, destPath: string, opts: CloneOptions): Promise<void>;
   /** Renames within the FlexVol (manage existing). */
   moveLun(path: string, newPath: string): Promise<void>;
   listLunMaps(path: string): Promise<LunMapInfo[]>;
@@ -95,6 +115,12 @@ export function splitLunPath(path: string): { volume: string; qtree: string; nam
   const parts = path.split('/').filter(Boolean);
   if (parts[0] !== 'vol' || parts.length < 3 || parts.length > 4) throw new TypeError(`Not a LUN path: '${path}'.`);
   return { volume: parts[1]!, qtree: parts.length === 4 ? parts[2]! : '', name: parts[parts.length - 1]! };
+}
+
+/** The path of a LUN relative to its FlexVol (`[qtree/]name`), as cluster-mode clone-create names it. */
+export function pathInVolume(path: string): string {
+  const p = splitLunPath(path);
+  return p.qtree ? `${p.qtree}/${p.name}` : p.name;
 }
 
 export function lunPath(volume: string, name: string, qtree = ''): string {

@@ -1,6 +1,7 @@
 // ZAPI cluster mode: *-get-iter listing with paging, SVM tunnelling, clone-create.
-import { ZapiClientBase, igroupFrom, lunFrom } from './zapi-client-base.js';
-import { splitLunPath, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo } from './san-client.js';
+import type { NaStructMap } from '../zapi/na-element.js';
+import { ZapiClientBase, igroupFrom, lunFrom, tag } from './zapi-client-base.js';
+import { pathInVolume, type CloneOptions, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo } from './san-client.js';
 
 export class ZapiCmodeClient extends ZapiClientBase {
   readonly family = 'ontap_cluster' as const;
@@ -33,14 +34,21 @@ export class ZapiCmodeClient extends ZapiClientBase {
     return found.length > 0 ? lunFrom(found[0]!) : null;
   }
 
-  async cloneLun(volume: string, sourcePath: string, destPath: string, spaceReserved: boolean): Promise<void> {
-    // Cluster-mode clone-create names source and destination relative to the FlexVol.
-    await this.invoke('clone-create', {
+  async cloneLun(volume: string, sourcePath: string, destPath: string, opts: CloneOptions): Promise<void> {
+    // Cluster-mode clone-create names source and destination relative to the FlexVol, qtree included.
+    const inputs: NaStructMap = {
       volume,
-      'source-path': splitLunPath(sourcePath).name,
-      'destination-path': splitLunPath(destPath).name,
-      'space-reserve': spaceReserved,
-    });
+      'source-path': pathInVolume(sourcePath),
+      'destination-path': pathInVolume(destPath),
+      'space-reserve': opts.spaceReserved,
+    };
+    if (opts.qosPolicyGroup) inputs[opts.qosAdaptive ? 'qos-adaptive-policy-group-name' : 'qos-policy-group-name'] = opts.qosPolicyGroup;
+    await this.invoke('clone-create', inputs);
+  }
+
+  protected async replaceChap(initiator: string, username: string, secret: string): Promise<void> {
+    // Cluster mode changes an entry in place; the call takes no auth-type.
+    await this.invoke('iscsi-initiator-modify-chap-params', { initiator, 'user-name': username, password: secret });
   }
 
   async listLunMaps(path: string): Promise<LunMapInfo[]> {
@@ -70,7 +78,7 @@ export class ZapiCmodeClient extends ZapiClientBase {
     return ifs.map((i) => ({
       address: i.getChildContent('ip-address') ?? '',
       port: Number(i.getChildContent('ip-port') ?? 3260),
-      tpgt: Number(i.getChildContent('tpgroup-tag') ?? 1),
+      tpgt: tag(i.getChildContent('tpgroup-tag')),
       enabled: i.getChildContent('is-interface-enabled') !== 'false',
     }));
   }

@@ -4,39 +4,66 @@
 import { HttpTransport, type HttpTransportOptions } from '../http-transport.js';
 import { NaApiError, NaHttpError, NaTransportError } from '../zapi/na-errors.js';
 import * as Z from '../zapi/na-errors.js';
-import { splitLunPath, type CreateLunRequest, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo, type OntapSanClient } from '../client/san-client.js';
+import { splitLunPath, type CloneOptions, type CreateLunRequest, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo, type OntapSanClient } from '../client/san-client.js';
 import { clock, sleep } from '../../../../util/clock.js';
 import type { Logger } from '../../../../util/logger.js';
 
-/** ONTAP REST error codes (error.code) the driver reacts to, with their ZAPI meaning. */
+/**
+ * ONTAP REST error codes (error.code) the driver reacts to, with the call they come from.
+ * The same condition has different codes on different endpoints; see test/sim/ontap/FACTS.md.
+ */
 export const REST_ERRORS = {
   ENTRY_NOT_FOUND: '4',
-  DUPLICATE_ENTRY: '1',
-  LUN_NOT_FOUND: '5374852',
-  LUN_EXISTS: '5374863',
-  IGROUP_NOT_FOUND: '5374738',
-  IGROUP_EXISTS: '5374737',
-  LUN_ALREADY_MAPPED: '5374914',
+  /** DELETE /storage/luns/{uuid} */
+  LUN_NOT_FOUND_ON_DELETE: '5374875',
+  /** PATCH /storage/luns/{uuid} */
+  LUN_NOT_FOUND_ON_MODIFY: '5374876',
+  /** POST /protocols/san/lun-maps */
+  LUN_NOT_FOUND_ON_MAP: '1254201',
+  LUN_EXISTS: '5374242',
+  CLONE_TARGET_EXISTS: '1260136',
+  RENAME_TARGET_EXISTS: '1254196',
+  /** igroup calls and POST /protocols/san/lun-maps */
+  IGROUP_NOT_FOUND: '5374852',
+  /** DELETE /protocols/san/lun-maps/{lun}/{igroup} */
+  IGROUP_NOT_FOUND_ON_UNMAP: '5374878',
+  IGROUP_EXISTS: '5374023',
+  LUN_ALREADY_MAPPED: '1254207',
   NO_SUCH_LUN_MAP: '5374922',
-  NO_SPACE: '5374868',
-  VOLUME_NOT_FOUND: '917927',
-  SIZE_TOO_SMALL: '5374861',
-  SIZE_UNCHANGED: '5374862',
+  SIZE_TOO_SMALL: '5374124',
+  SIZE_TOO_LARGE: '5374125',
+  SIZE_UNCHANGED: '1254226',
+  SHRINK_REFUSED: '5374892',
+  DUPLICATE_CHAP_CREDENTIAL: '5374142',
+  DELETE_WHILE_MAPPED: '1254197',
+  IGROUP_HAS_MAPS: '1254213',
+  INITIATOR_ALREADY_IN_IGROUP: '5374035',
+  INVALID_ISCSI_NAME: '5374039',
+  CROSS_VOLUME_CLONE: '1260121',
+  QOS_POLICY_NOT_FOUND_ON_MODIFY: '8454243',
 } as const;
 
 const TO_ZAPI: Record<string, string> = {
   [REST_ERRORS.ENTRY_NOT_FOUND]: Z.EOBJECTNOTFOUND,
-  [REST_ERRORS.DUPLICATE_ENTRY]: Z.EDUPLICATEENTRY,
-  [REST_ERRORS.LUN_NOT_FOUND]: Z.EVDISK_ERROR_NO_SUCH_VDISK,
+  [REST_ERRORS.LUN_NOT_FOUND_ON_DELETE]: Z.EVDISK_ERROR_NO_SUCH_VDISK,
+  [REST_ERRORS.LUN_NOT_FOUND_ON_MODIFY]: Z.EVDISK_ERROR_NO_SUCH_VDISK,
+  [REST_ERRORS.LUN_NOT_FOUND_ON_MAP]: Z.EVDISK_ERROR_NO_SUCH_VDISK,
   [REST_ERRORS.LUN_EXISTS]: Z.EVDISK_ERROR_VDISK_EXISTS,
+  [REST_ERRORS.CLONE_TARGET_EXISTS]: Z.EVDISK_ERROR_VDISK_EXISTS,
+  [REST_ERRORS.RENAME_TARGET_EXISTS]: Z.EVDISK_ERROR_VDISK_EXISTS,
   [REST_ERRORS.IGROUP_NOT_FOUND]: Z.EVDISK_ERROR_NO_SUCH_INITGROUP,
+  [REST_ERRORS.IGROUP_NOT_FOUND_ON_UNMAP]: Z.EVDISK_ERROR_NO_SUCH_INITGROUP,
   [REST_ERRORS.IGROUP_EXISTS]: Z.EVDISK_ERROR_INITGROUP_EXISTS,
-  [REST_ERRORS.LUN_ALREADY_MAPPED]: Z.EVDISK_ERROR_INITGROUP_HAS_NODE,
+  [REST_ERRORS.LUN_ALREADY_MAPPED]: Z.EVDISK_ERROR_INITGROUP_HAS_VDISK,
   [REST_ERRORS.NO_SUCH_LUN_MAP]: Z.EVDISK_ERROR_NO_SUCH_LUNMAP,
-  [REST_ERRORS.NO_SPACE]: Z.ENOSPACE,
-  [REST_ERRORS.VOLUME_NOT_FOUND]: Z.EVOLUMEDOESNOTEXIST,
   [REST_ERRORS.SIZE_TOO_SMALL]: Z.EVDISK_ERROR_SIZE_TOO_SMALL,
+  [REST_ERRORS.SIZE_TOO_LARGE]: Z.EVDISK_ERROR_SIZE_TOO_LARGE,
   [REST_ERRORS.SIZE_UNCHANGED]: Z.EVDISK_ERROR_SIZE_UNCHANGED,
+  [REST_ERRORS.DUPLICATE_CHAP_CREDENTIAL]: Z.EDUPLICATEENTRY,
+  [REST_ERRORS.DELETE_WHILE_MAPPED]: Z.EVDISK_ERROR_VDISK_EXPORTED,
+  [REST_ERRORS.IGROUP_HAS_MAPS]: Z.EVDISK_ERROR_INITGROUP_MAPS_EXIST,
+  [REST_ERRORS.INITIATOR_ALREADY_IN_IGROUP]: Z.EVDISK_ERROR_INITGROUP_HAS_NODE,
+  [REST_ERRORS.INVALID_ISCSI_NAME]: Z.EVDISK_ERROR_INVALID_ISCSI_NAME,
 };
 
 export interface RestClientOptions extends HttpTransportOptions {
@@ -63,15 +90,15 @@ export class OntapRestClient implements OntapSanClient {
   }
 
   /** One REST call with retries for transport faults, 5xx and busy answers; errors become NaApiError. */
-  async send(method: string, path: string, body?: Json): Promise<Json> {
+  async send(method: string, path: string, body?: Json, svmScoped = true): Promise<Json> {
     const tries = Math.max(1, this.opts.tries ?? 3);
     for (let attempt = 1; ; attempt++) {
       try {
         this.calls++;
-        const reply = await this.http.request(method, path, body ? JSON.stringify(body) : null, {
-          Accept: 'application/json',
-          'Content-Type': 'application/json',
-        });
+        const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/json' };
+        // SVM tunnelling, as Cinder's RestNaServer does for every call but cluster-wide ones.
+        if (svmScoped) headers['X-Dot-SVM-Name'] = this.opts.vserver;
+        const reply = await this.http.request(method, path, body ? JSON.stringify(body) : null, headers);
         const json: Json = reply.body ? JSON.parse(reply.body) : {};
         if (reply.status >= 400) {
           const code = String(json.error?.code ?? reply.status);
@@ -131,24 +158,30 @@ export class OntapRestClient implements OntapSanClient {
   }
 
   async connect(): Promise<string> {
-    const c = await this.send('GET', '/api/cluster?fields=version');
+    const c = await this.send('GET', '/api/cluster?fields=version', undefined, false);
     const v = c.version ?? {};
     return `${v.generation}.${v.major}.${v.minor}`;
   }
 
   async listFlexVols(): Promise<FlexVolInfo[]> {
-    const recs = await this.collect(`/api/storage/volumes?${this.q({ fields: 'name,space.size,space.available,state,aggregates.name,guarantee.type' })}`);
+    // Cinder's filter: read-write FlexVols and FlexGroups, not the SVM root, consistent, online.
+    const recs = await this.collect(`/api/storage/volumes?${this.q({
+      type: 'rw', style: 'flex*', is_svm_root: false, 'error_state.is_inconsistent': false, state: 'online',
+      fields: 'name,space.afs_total,space.available,state,aggregates.name,guarantee.type',
+    })}`);
     return recs.map((r) => ({
       name: r.name,
       aggregate: r.aggregates?.[0]?.name ?? null,
-      totalBytes: Number(r.space?.size ?? 0),
+      // afs_total: the size less the snapshot reserve, what LUNs can use (space.size counts the reserve).
+      totalBytes: Number(r.space?.afs_total ?? 0),
       availableBytes: Number(r.space?.available ?? 0),
       thin: r.guarantee?.type === 'none',
       online: r.state === 'online',
     }));
   }
 
-  private static readonly LUN_FIELDS = 'name,uuid,space.size,space.guarantee.requested,os_type,serial_number,status.state,status.mapped,location.volume.name,location.qtree.name';
+  private static readonly LUN_FIELDS =
+    'name,uuid,space.size,space.guarantee.requested,space.scsi_thin_provisioning_support_enabled,os_type,serial_number,status.state,status.mapped,location.volume.name,location.qtree.name,qos_policy.name';
 
   async listLuns(volume?: string): Promise<LunInfo[]> {
     const params: Record<string, string> = { fields: OntapRestClient.LUN_FIELDS };
@@ -161,15 +194,19 @@ export class OntapRestClient implements OntapSanClient {
     return recs.length > 0 ? lunFrom(recs[0]!) : null;
   }
 
-  async createLun(req: CreateLunRequest): Promise<void> {
+  async createLun(req: CreateLunRequest): Promise<number> {
     const body: Json = {
       name: req.path,
       svm: { name: this.opts.vserver },
       os_type: req.osType,
-      space: { size: req.sizeBytes, guarantee: { requested: req.spaceReserved } },
+      space: { size: req.sizeBytes, guarantee: { requested: req.spaceReserved }, scsi_thin_provisioning_support_enabled: req.spaceAllocation },
     };
+    // REST takes fixed and adaptive policy groups by the same field.
     if (req.qosPolicyGroup) body.qos_policy = { name: req.qosPolicyGroup };
-    await this.send('POST', '/api/storage/luns', body);
+    const r = await this.send('POST', '/api/storage/luns?return_records=true', body);
+    // An async job answers without records: then the size asked for is the size made.
+    const actual = Number(r.records?.[0]?.space?.size);
+    return Number.isFinite(actual) && actual > 0 ? actual : req.sizeBytes;
   }
 
   async destroyLun(path: string): Promise<void> {
@@ -182,13 +219,15 @@ export class OntapRestClient implements OntapSanClient {
     if (r.num_records === 0) throw new NaApiError(Z.EVDISK_ERROR_NO_SUCH_VDISK, `LUN ${path} does not exist`, 'PATCH /api/storage/luns');
   }
 
-  async cloneLun(_volume: string, sourcePath: string, destPath: string, spaceReserved: boolean): Promise<void> {
-    await this.send('POST', '/api/storage/luns', {
+  async cloneLun(_volume: string, sourcePath: string, destPath: string, opts: CloneOptions): Promise<void> {
+    const body: Json = {
       name: destPath,
       svm: { name: this.opts.vserver },
       clone: { source: { name: sourcePath } },
-      space: { guarantee: { requested: spaceReserved } },
-    });
+      space: { guarantee: { requested: opts.spaceReserved } },
+    };
+    if (opts.qosPolicyGroup) body.qos_policy = { name: opts.qosPolicyGroup };
+    await this.send('POST', '/api/storage/luns', body);
   }
 
   async moveLun(path: string, newPath: string): Promise<void> {
@@ -252,16 +291,21 @@ export class OntapRestClient implements OntapSanClient {
 
   async getIscsiPortals(): Promise<IscsiPortal[]> {
     const recs = await this.collect(`/api/network/ip/interfaces?${this.q({ services: 'data_iscsi', fields: 'ip.address,enabled' })}`);
-    return recs.map((r, i) => ({ address: r.ip?.address ?? '', port: 3260, tpgt: i + 1, enabled: r.enabled !== false }));
+    // REST names no port (iSCSI's 3260) and no portal group tag; none is invented.
+    return recs.map((r) => ({ address: r.ip?.address ?? '', port: 3260, tpgt: null, enabled: r.enabled !== false }));
   }
 
+  /** Reads the initiator's credentials first, then adds or changes them; a racing add (5374142) changes them. */
   async setChap(initiator: string, username: string, secret: string): Promise<void> {
     const chap = { inbound: { user: username, password: secret } };
+    const patch = () => this.send('PATCH', `/api/protocols/san/iscsi/credentials?${this.q({ initiator })}`, { authentication_type: 'chap', chap });
+    const existing = await this.collect(`/api/protocols/san/iscsi/credentials?${this.q({ initiator, fields: 'authentication_type' })}`);
+    if (existing.length > 0) return void (await patch());
     try {
       await this.send('POST', '/api/protocols/san/iscsi/credentials', { svm: { name: this.opts.vserver }, initiator, authentication_type: 'chap', chap });
     } catch (e) {
       if (!Z.isNaApiError(e, Z.EDUPLICATEENTRY)) throw e;
-      await this.send('PATCH', `/api/protocols/san/iscsi/credentials?${this.q({ initiator })}`, { authentication_type: 'chap', chap });
+      await patch();
     }
   }
 
@@ -280,6 +324,9 @@ function lunFrom(r: Json): LunInfo {
     sizeBytes: Number(r.space?.size ?? 0),
     osType: r.os_type ?? '',
     spaceReserved: r.space?.guarantee?.requested === true,
+    spaceAllocation: r.space?.scsi_thin_provisioning_support_enabled === true,
+    qosPolicyGroup: r.qos_policy?.name ?? null,
+    qosAdaptive: false,
     uuid: r.uuid ?? null,
     serial: r.serial_number ?? null,
     online: r.status?.state === 'online',

@@ -10,16 +10,23 @@ export const EVOLUMEDOESNOTEXIST = '13040';
 export const EINTERNALERROR = '13114';
 export const EINVALIDINPUTERROR = '13115';
 export const EDUPLICATEENTRY = '13130';
-export const ENOSPACE = '13062';
+/** Not out-of-space: the FlexVol cannot honour its space guarantee. The driver never keys on it. */
+export const EVOL_SPACE_FOR_GUARANTEE = '13062';
 export const EOBJECTNOTFOUND = '15661';
 export const EVSERVERNOTFOUND = '15698';
 export const EVDISK_ERROR_NO_SUCH_INITGROUP = '9003';
 export const EVDISK_ERROR_INITGROUP_EXISTS = '9004';
+export const EVDISK_ERROR_INVALID_ISCSI_NAME = '9006';
 export const EVDISK_ERROR_INITGROUP_HAS_NODE = '9008';
 export const EVDISK_ERROR_VDISK_EXISTS = '9012';
 export const EVDISK_ERROR_VDISK_EXPORTED = '9013';
 export const EVDISK_ERROR_NO_SUCH_LUNMAP = '9016';
 export const EVDISK_ERROR_NO_SUCH_VDISK = '9017';
+/** The LUN is already mapped to that igroup. */
+export const EVDISK_ERROR_INITGROUP_HAS_VDISK = '9023';
+/** The LUN id asked for is taken in that igroup. */
+export const EVDISK_ERROR_INITGROUP_HAS_LUN = '9024';
+export const EVDISK_ERROR_INITGROUP_MAPS_EXIST = '9029';
 export const EVDISK_ERROR_SIZE_TOO_LARGE = '9034';
 export const EVDISK_ERROR_NO_SUCH_VOLUME = '9036';
 export const EVDISK_ERROR_SIZE_TOO_SMALL = '9041';

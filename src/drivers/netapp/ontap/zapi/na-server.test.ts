@@ -27,9 +27,9 @@ describe('NaServer over ZAPI (cluster simulator)', () => {
 
   test('negotiates the ONTAPI version and sends it with the vserver in the envelope', async () => {
     const s = server(sim);
-    assert.deepEqual(await s.negotiateVersion(), { major: 1, minor: 21 });
+    assert.deepEqual(await s.negotiateVersion(), { major: 1, minor: 180 });
     const env = s.envelope(new NaElement('lun-get-iter'), true);
-    assert.match(env, /<netapp xmlns="http:\/\/www.netapp.com\/filer\/admin" version="1.21" vfiler="svm1">/);
+    assert.match(env, /<netapp xmlns="http:\/\/www.netapp.com\/filer\/admin" version="1.180" vfiler="svm1">/);
     assert.doesNotMatch(s.envelope(new NaElement('system-get-ontapi-version'), false), /vfiler=/);
     s.close();
   });
@@ -75,7 +75,7 @@ describe('NaServer over ZAPI (cluster simulator)', () => {
   test('EAPIERROR and 5xx are retried; a persistent fault surfaces after the configured tries', async () => {
     const s = server(sim, { tries: 3 });
     sim.inject({ match: 'system-get-ontapi-version', kind: 'eapierror', times: 2 });
-    assert.equal((await s.negotiateVersion()).minor, 21);
+    assert.equal((await s.negotiateVersion()).minor, 180);
     sim.clearFaults();
     sim.inject({ match: 'system-get-ontapi-version', kind: 'http503' });
     sim.resetCalls();
