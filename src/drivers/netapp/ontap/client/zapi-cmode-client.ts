@@ -7,8 +7,14 @@ export class ZapiCmodeClient extends ZapiClientBase {
   readonly family = 'ontap_cluster' as const;
 
   async listFlexVols(): Promise<FlexVolInfo[]> {
+    // Cinder's filter: read-write FlexVols of this SVM, not its root, consistent, valid, online.
     const vols = await this.server.iterate('volume-get-iter', {
-      query: { 'volume-attributes': { 'volume-id-attributes': { 'owning-vserver-name': this.server.getVserver() ?? '*' } } },
+      query: {
+        'volume-attributes': {
+          'volume-id-attributes': { 'owning-vserver-name': this.server.getVserver() ?? '*', type: 'rw', style: 'flex' },
+          'volume-state-attributes': { 'is-vserver-root': false, 'is-inconsistent': false, 'is-invalid': false, state: 'online' },
+        },
+      },
     });
     return vols.map((v) => {
       const id = v.getChildByName('volume-id-attributes');
