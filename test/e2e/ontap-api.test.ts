@@ -66,9 +66,16 @@ for (const flavour of FLAVOURS) {
       assert.deepEqual(v.attachments.map((x: any) => [x.attachment_id, x.host_name]), [[a.id, connector.host]]);
       return { id: a.id as string, info: a.connection_info as ConnectionInfo };
     };
-    const detach = async (attachmentId: string, volumeId: string): Promise<void> => {
+    const detach = async (attachmentId: string, volumeId: string, after: string[] = ['available']): Promise<void> => {
       ok(await call('DELETE', `/attachments/${attachmentId}`), 200);
-      await volumeStatus(volumeId, ['available']);
+      await volumeStatus(volumeId, after);
+    };
+    /** An attachment from any host (the volume may already be in use by another). */
+    const attachFrom = async (volumeId: string, conn: typeof connector): Promise<{ id: string; info: ConnectionInfo }> => {
+      const a = ok(await call('POST', '/attachments', { attachment: { volume_uuid: volumeId, instance_uuid: randomUUID(), connector: conn } }), 200).attachment;
+      ok(await call('POST', `/attachments/${a.id}/action`, { 'os-complete': null }), 204);
+      await volumeStatus(volumeId, ['in-use']);
+      return { id: a.id as string, info: a.connection_info as ConnectionInfo };
     };
     const providerLocation = async (id: string): Promise<string | null> =>
       (await svc.db.kysely.selectFrom('volumes').select('providerLocation').where('id', '=', id).executeTakeFirstOrThrow()).providerLocation;
@@ -105,6 +112,52 @@ for (const flavour of FLAVOURS) {
         assert.equal(p.capabilities.pool_name, p.name.split('#')[1]);
         assert.equal(typeof p.capabilities.total_capacity_gb, 'number');
       }
+    });
+
+    test('two hosts: attach A, attach B, detach A — B still reads and writes, A is refused by tgtd', async () => {
+      const hostA = { ...connector, initiator: `iqn.1993-08.org.debian:01:a-${randomUUID().slice(0, 8)}`, host: 'compute-a' };
+      const hostB = { ...connector, initiator: `iqn.1993-08.org.debian:01:b-${randomUUID().slice(0, 8)}`, host: 'compute-b' };
+      const vol = await createVolume({ size: 1, name: 'ontap-shared', multiattach: true });
+      const lunPath = (await providerLocation(vol.id))!;
+      const first = randomBytes(MiB);
+      const firstFile: VolumeEndpoint = { kind: 'file', path: join(dir, 'first.raw'), format: 'raw' };
+      writeFileSync(firstFile.path, first);
+
+      // An igroup of ours holding both hosts (left by an older release, or an operator): reusing it
+      // would show each host the other's LUNs, and detaching A would cut B off.
+      sim.state.createIgroup('openstack-legacy-ab', 'iscsi', 'linux');
+      sim.state.addInitiator('openstack-legacy-ab', hostA.initiator);
+      sim.state.addInitiator('openstack-legacy-ab', hostB.initiator);
+
+      const a = await attachFrom(vol.id, hostA);
+      const epA: VolumeEndpoint = { kind: 'iscsi', info: a.info, initiator: hostA.initiator };
+      await copyData(exec, firstFile, epA);
+      const b = await attachFrom(vol.id, hostB);
+      // Each host maps through an igroup holding only its own initiator.
+      const maps = sim.state.maps.filter((m) => m.path === lunPath);
+      assert.deepEqual(maps.map((m) => sim.state.igroups.get(m.igroup)!.initiators).sort(), [[hostA.initiator], [hostB.initiator]]);
+      const epB: VolumeEndpoint = { kind: 'iscsi', info: b.info, initiator: hostB.initiator };
+      assert.ok((await readHead(epB, first.length, dir)).equals(first), 'B reads what A wrote');
+      // While attached, A's initiator logs in (B's connection info carries the CHAP account tgtd holds now).
+      const asA: VolumeEndpoint = { kind: 'iscsi', info: b.info, initiator: hostA.initiator };
+      assert.equal(await readCapacity(exec, asA), GiB);
+
+      await detach(a.id, vol.id, ['in-use']);
+      assert.deepEqual(sim.state.maps.filter((m) => m.path === lunPath).map((m) => sim.state.igroups.get(m.igroup)!.initiators), [[hostB.initiator]]);
+      // B keeps reading and writing the volume.
+      const second = randomBytes(MiB);
+      const secondFile: VolumeEndpoint = { kind: 'file', path: join(dir, 'second.raw'), format: 'raw' };
+      writeFileSync(secondFile.path, second);
+      await copyData(exec, secondFile, epB);
+      assert.ok((await readHead(epB, second.length, dir)).equals(second), 'B reads back what it wrote after A left');
+      // A's initiator is refused, even with credentials tgtd accepts.
+      await assert.rejects(readCapacity(exec, asA), /Target not found/);
+
+      await detach(b.id, vol.id);
+      assert.equal(sim.state.maps.filter((m) => m.path === lunPath).length, 0);
+      ok(await call('DELETE', `/volumes/${vol.id}`), 202);
+      assert.equal((await volumeStatus(vol.id, ['deleted', 'error_deleting'])).status, 'deleted');
+      assert.deepEqual(sim.backingErrors, []);
     });
 
     test('create, attach, write, snapshot, clone, extend, detach, read back, delete — nothing left', async () => {
@@ -155,11 +208,11 @@ for (const flavour of FLAVOURS) {
       assert.equal(extended.size, 3);
       assert.equal(sim.state.luns.get((await providerLocation(clone.id))!)?.sizeBytes, 3 * GiB);
 
-      // Detach: the map is gone and this initiator can no longer read the LUN (tgtd still admits
-      // it to the target, the simulator's stand-in for igroups, but the LUN is not there).
+      // Detach: the map is gone and this initiator, with no map left, is refused by tgtd (the
+      // simulator's stand-in for igroups).
       await detach(a1.id, vol.id);
       assert.equal(sim.state.maps.filter((m) => m.path === lunPath).length, 0);
-      await assert.rejects(readCapacity(exec, ep1), /LOGICAL_UNIT_NOT_SUPPORTED/);
+      await assert.rejects(readCapacity(exec, ep1), /Target not found/);
 
       // The clone and the volume from the snapshot hold the bytes written through the first attachment.
       for (const [v, sizeGiB] of [[clone, 3], [fromSnap, 2]] as const) {

@@ -124,6 +124,8 @@ export class OntapIscsiDriver
         maxOverSubscriptionRatio: this.opt.num('max_over_subscription_ratio'),
         reservedPercentage: this.opt.int('reserved_percentage'),
         onlineExtendSupport: true,
+        // Cinder's cluster-mode pools take multi-attach (each host maps through its own igroup); 7-mode's do not.
+        multiattach: this.sanClient.family === 'ontap_cluster',
         qosSupport: this.sanClient.family === 'ontap_cluster',
         totalVolumes: luns.filter((l) => l.metadata.Volume === p.name).length,
         filterFunction: this.opt.optStr('filter_function') ?? DEFAULT_FILTER,
