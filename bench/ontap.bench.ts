@@ -1,5 +1,6 @@
 // Bench for the netapp_ontap driver against the ONTAP simulator: time and API round trips
-// per create and per attach (ZAPI cluster mode; REST and 7-mode round trips alongside).
+// per create and per attach (ZAPI cluster mode; REST and 7-mode round trips alongside), and
+// per attach with CHAP (the CHAP state is read before it is added or changed).
 import { randomUUID } from 'node:crypto';
 import { OntapSimulator } from '../test/sim/ontap/ontap-simulator.js';
 import { makeOntapDriver, type OntapFlavour } from '../test/sim/ontap/ontap-driver-fixture.js';
@@ -16,9 +17,9 @@ const initiator = () => `iqn.1993-08.org.debian:01:${randomUUID().slice(0, 12)}`
 
 interface Figures { createMs: number; createCalls: number; attachMs: number; attachCalls: number; warmAttachCalls: number }
 
-async function measure(flavour: OntapFlavour, n: number): Promise<Figures> {
+async function measure(flavour: OntapFlavour, n: number, chap = false): Promise<Figures> {
   const sim = await OntapSimulator.start({ mode: flavour === '7mode-zapi' ? '7mode' : 'cmode', volumes: [{ name: 'vol1', sizeGiB: 4096 }, { name: 'vol2', sizeGiB: 4096 }] });
-  const d = makeOntapDriver(sim, flavour, {}, 'ontap-bench', quiet);
+  const d = makeOntapDriver(sim, flavour, chap ? { use_chap_auth: 'true', chap_username: 'bench' } : {}, 'ontap-bench', quiet);
   try {
     await d.doSetup();
     await d.checkForSetupError();
@@ -71,6 +72,15 @@ export async function run(report: (name: string, value: number) => void): Promis
   report('ontap.rest.attach.ms', r2(r.attachMs));
   report('ontap.rest_calls_per_create', r2(r.createCalls));
   report('ontap.rest_calls_per_attach', r2(r.attachCalls));
+  // With CHAP: a new host adds its entry (read + add), a known host changes it (read + modify).
+  const zc = await measure('cmode-zapi', 100, true);
+  report('ontap.zapi_calls_per_attach_chap', r2(zc.attachCalls));
+  report('ontap.zapi_calls_per_attach_known_host_chap', r2(zc.warmAttachCalls));
+  const sc = await measure('7mode-zapi', 100, true);
+  report('ontap.7mode.zapi_calls_per_attach_chap', r2(sc.attachCalls));
+  const rc = await measure('cmode-rest', 100, true);
+  report('ontap.rest_calls_per_attach_chap', r2(rc.attachCalls));
+  report('ontap.rest_calls_per_attach_known_host_chap', r2(rc.warmAttachCalls));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
