@@ -160,6 +160,22 @@ for (const flavour of FLAVOURS) {
       assert.deepEqual(sim.backingErrors, []);
     });
 
+    test('one host attached twice (multi-attach): the first detach keeps the map, the last removes it', async () => {
+      const host = { ...connector, initiator: `iqn.1993-08.org.debian:01:m-${randomUUID().slice(0, 8)}`, host: 'compute-m' };
+      const vol = await createVolume({ size: 1, name: 'ontap-twice', multiattach: true });
+      const lunPath = (await providerLocation(vol.id))!;
+      const first = await attachFrom(vol.id, host);
+      const second = await attachFrom(vol.id, host);
+      assert.equal(sim.state.maps.filter((m) => m.path === lunPath).length, 1, 'one map serves both attachments');
+      await detach(first.id, vol.id, ['in-use']);
+      assert.equal(sim.state.maps.filter((m) => m.path === lunPath).length, 1, 'the second attachment still uses the map');
+      assert.equal(await readCapacity(exec, { kind: 'iscsi', info: second.info, initiator: host.initiator }), GiB);
+      await detach(second.id, vol.id);
+      assert.equal(sim.state.maps.filter((m) => m.path === lunPath).length, 0);
+      ok(await call('DELETE', `/volumes/${vol.id}`), 202);
+      assert.equal((await volumeStatus(vol.id, ['deleted', 'error_deleting'])).status, 'deleted');
+    });
+
     test('create, attach, write, snapshot, clone, extend, detach, read back, delete — nothing left', async () => {
       const data = randomBytes(4 * MiB);
       const dataFile: VolumeEndpoint = { kind: 'file', path: join(dir, 'data.raw'), format: 'raw' };
