@@ -163,8 +163,9 @@ export class IscsiAttacher {
     const cached = this.cache.igroupFor(initiator);
     let igroup = cached && mappedTo.has(cached) ? cached : undefined;
     if (!igroup) {
+      // The igroup Flint would have mapped through first, then any of ours, then any other.
       const mine = (await this.client.findIgroupsForInitiator(initiator)).filter((g) => mappedTo.has(g.name));
-      igroup = (mine.find((g) => g.name.startsWith(IGROUP_PREFIX)) ?? mine[0])?.name;
+      igroup = (mine.find((g) => this.usable(g, initiator)) ?? mine.find((g) => g.name.startsWith(IGROUP_PREFIX)) ?? mine[0])?.name;
     }
     if (igroup) await this.unmapQuietly(path, igroup, initiator);
   }
