@@ -143,8 +143,8 @@ export class IscsiAttacher {
   }
 
   /**
-   * Unmaps the LUN from the one igroup this initiator reaches it through (ours first), or from
-   * every igroup when `initiator` is null (force detach). Nothing is unmapped while another live
+   * Unmaps the LUN from the one igroup holding exactly this initiator that it is mapped to (ours
+   * first), or from every igroup when `initiator` is null (force detach). Nothing is unmapped while another live
    * attachment of the volume uses the same initiator (multi-attach on one host).
    */
   async terminate(path: string, initiator: string | null, others: DriverAttachment[] = [], host: string | null = null): Promise<void> {
@@ -163,9 +163,11 @@ export class IscsiAttacher {
     const cached = this.cache.igroupFor(initiator);
     let igroup = cached && mappedTo.has(cached) ? cached : undefined;
     if (!igroup) {
-      // The igroup Flint would have mapped through first, then any of ours, then any other.
-      const mine = (await this.client.findIgroupsForInitiator(initiator)).filter((g) => mappedTo.has(g.name));
-      igroup = (mine.find((g) => this.usable(g, initiator)) ?? mine.find((g) => g.name.startsWith(IGROUP_PREFIX)) ?? mine[0])?.name;
+      // Only an igroup holding exactly this initiator (Cinder's rule), ours first: unmapping a
+      // shared one would cut the other hosts in it off.
+      const mine = (await this.client.findIgroupsForInitiator(initiator))
+        .filter((g) => mappedTo.has(g.name) && g.initiators.length > 0 && g.initiators.every((i) => i === initiator));
+      igroup = (mine.find((g) => g.name.startsWith(IGROUP_PREFIX)) ?? mine[0])?.name;
     }
     if (igroup) await this.unmapQuietly(path, igroup, initiator);
   }

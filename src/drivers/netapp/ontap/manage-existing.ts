@@ -4,7 +4,12 @@ import { BackendObjectNotFound, InvalidInput } from '../../../errors/errors.js';
 import type { BackendVolumeObject, DriverVolume, ModelUpdate } from '../../interface/objects.js';
 import { lunPath, type LunInfo } from './client/san-client.js';
 import { handleFromInfo } from './lun-table.js';
-import { gibOf, type OntapBlockLibrary } from './ontap-block-library.js';
+import { GiB, gibOf, type OntapBlockLibrary } from './ontap-block-library.js';
+
+/** A LUN Flint created (named `volume-<uuid>`) was asked for whole GiB: ONTAP's geometry rounding is not more. */
+const FLINT_LUN = /^volume-([0-9a-f-]{36})$/i;
+/** Whole GiB of a LUN: Flint's own as created, anyone else's rounded up (Cinder's rule for managed LUNs). */
+const sizeGiB = (l: LunInfo): number => (FLINT_LUN.test(l.name) ? gibOf(l.sizeBytes) : Math.ceil(l.sizeBytes / GiB));
 
 export class ManageExisting {
   constructor(private readonly lib: OntapBlockLibrary) {}
@@ -25,7 +30,7 @@ export class ManageExisting {
   }
 
   async manageExistingGetSize(ref: Record<string, string>): Promise<number> {
-    return gibOf((await this.findByRef(ref)).sizeBytes);
+    return sizeGiB(await this.findByRef(ref));
   }
 
   async manageExisting(volume: DriverVolume, ref: Record<string, string>): Promise<ModelUpdate> {
@@ -37,7 +42,7 @@ export class ManageExisting {
       this.lib.luns.delete(lun.name);
     }
     this.lib.luns.set(handleFromInfo({ ...lun, path, name: volume.name }));
-    return { providerLocation: path, size: gibOf(lun.sizeBytes) };
+    return { providerLocation: path, size: sizeGiB(lun) };
   }
 
   unmanage(volume: DriverVolume): void {
@@ -46,16 +51,15 @@ export class ManageExisting {
 
   async listBackendVolumes(): Promise<BackendVolumeObject[]> {
     const pools = new Set((await this.lib.poolList()).map((p) => p.name));
-    const uuidRe = /^volume-([0-9a-f-]{36})$/i;
     return (await this.lib.client.listLuns())
       .filter((l) => pools.has(l.volume))
       .map((l) => {
-        const flintId = uuidRe.exec(l.name)?.[1] ?? null;
+        const flintId = FLINT_LUN.exec(l.name)?.[1] ?? null;
         // A LUN named for a Flint volume and still in our table is Flint's; unmanage drops it from the table.
         const reason = l.mapped ? 'LUN is mapped' : flintId && this.lib.luns.get(l.name) ? 'LUN belongs to a Flint volume' : null;
         return {
           reference: { 'source-name': l.path },
-          sizeGiB: gibOf(l.sizeBytes),
+          sizeGiB: sizeGiB(l),
           flintId,
           safeToManage: reason === null,
           reasonNotSafe: reason,

@@ -83,6 +83,10 @@ for (const flavour of ['cmode-zapi', '7mode-zapi', 'cmode-rest'] as OntapFlavour
       sim.state.mapLun(vol.providerLocation!, 'cluster-ab');
       await d.terminateConnection(vol, a);
       assert.deepEqual(sim.state.maps.filter((m) => m.path === vol.providerLocation).map((m) => m.igroup), ['cluster-ab'], `only ${mine} is unmapped`);
+      // A second detach (a retry) finds no igroup of A's alone: the shared one stays for host B.
+      await restart();
+      await d.terminateConnection(vol, a);
+      assert.deepEqual(exposedTo(vol.providerLocation!), [a.initiator, b.initiator].sort());
       sim.state.unmapLun(vol.providerLocation!, 'cluster-ab');
       await d.deleteVolume(vol);
     });
