@@ -1,8 +1,9 @@
 // What an attach needs that rarely changes, kept between calls to save round trips:
 // the iSCSI target name, the portals, and which igroup serves each initiator.
-// Correctness: portals and target name are re-read at every stats refresh; an igroup
-// entry is dropped when ONTAP says the igroup is gone (9003 / EOBJECTNOTFOUND) and the
-// lookup is redone; a map error always falls back to reading the LUN's real maps.
+// Correctness: portals, target name and igroups are re-read at every stats refresh (an
+// igroup that gained another initiator leaves the cache); an igroup entry is dropped when
+// ONTAP says the igroup is gone (9003 / EOBJECTNOTFOUND) and the lookup is redone; a map
+// error always falls back to reading the LUN's real maps.
 import type { IscsiPortal, OntapSanClient } from './client/san-client.js';
 
 export class AttachCache {
@@ -33,5 +34,10 @@ export class AttachCache {
   }
   forgetIgroup(initiator: string): void {
     this.igroups.delete(initiator);
+  }
+  /** Replaces every initiator → igroup entry with a fresh listing's. */
+  replaceIgroups(entries: ReadonlyMap<string, string>): void {
+    this.igroups.clear();
+    for (const [i, g] of entries) this.igroups.set(i, g);
   }
 }

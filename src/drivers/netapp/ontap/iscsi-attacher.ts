@@ -49,16 +49,21 @@ export class IscsiAttacher {
     );
   }
 
-  /** One igroup listing fills the cache, so hosts known before a restart attach with one call. */
+  /**
+   * One igroup listing fills the cache, so hosts known before a restart attach with one call.
+   * Called again at every stats refresh, it also drops entries whose igroup has since gained
+   * another initiator (or gone), so a cached igroup is never trusted for longer than a period.
+   */
   async warmIgroups(): Promise<number> {
-    let n = 0;
+    const fresh = new Map<string, string>();
     for (const g of await this.client.listIgroups()) {
       const only = g.initiators[0];
-      if (!only || !this.usable(g, only) || this.cache.igroupFor(only)) continue;
-      this.cache.rememberIgroup(only, g.name);
-      n++;
+      if (!only || !this.usable(g, only)) continue;
+      // Keep the igroup already in use for this initiator when it is still fit.
+      if (!fresh.has(only) || this.cache.igroupFor(only) === g.name) fresh.set(only, g.name);
     }
-    return n;
+    this.cache.replaceIgroups(fresh);
+    return fresh.size;
   }
 
   /** The igroup for `initiator`, from the cache, an existing `openstack-` igroup, or a new one. */

@@ -69,6 +69,23 @@ for (const flavour of ['cmode-zapi', '7mode-zapi', 'cmode-rest'] as OntapFlavour
       await d.deleteVolume(vol);
     });
 
+    test('an igroup of ours that later gains another host leaves the attach cache at the next stats refresh', async () => {
+      const a = connector('host-a');
+      const b = connector('host-b');
+      const v = volume();
+      const vol = { ...v, providerLocation: (await d.createVolume(v)).providerLocation ?? null };
+      await d.initializeConnection(vol, a);
+      const first = sim.state.maps.find((m) => m.path === vol.providerLocation)!.igroup;
+      await d.terminateConnection(vol, a);
+      // Someone adds host B to host A's igroup behind Flint's back.
+      sim.state.addInitiator(first, b.initiator!);
+      await d.getVolumeStats(true);
+      await d.initializeConnection(vol, a);
+      assert.deepEqual(exposedTo(vol.providerLocation!), [a.initiator], 'B must not see the LUN through the cached igroup');
+      await d.terminateConnection(vol, a);
+      await d.deleteVolume(vol);
+    });
+
     test('detach unmaps only through the igroup this connector maps through, not every igroup holding the initiator', async () => {
       const a = connector('host-a');
       const b = connector('host-b');

@@ -103,8 +103,11 @@ export class OntapIscsiDriver
 
   async getVolumeStats(refresh: boolean): Promise<BackendStats> {
     const pools = refresh ? await this.library.refreshPools() : await this.library.poolList();
-    // Portals and target name are re-read here so the attach cache never outlives a stats period.
-    if (refresh) await this.iscsi.cache.refreshTarget();
+    // Portals, target name and igroups are re-read here so the attach cache never outlives a stats period.
+    if (refresh) {
+      await this.iscsi.cache.refreshTarget();
+      await this.iscsi.warmIgroups();
+    }
     const luns = this.library.luns.values();
     const thinLuns = this.opt.str('netapp_lun_space_reservation') === 'disabled';
     const poolStats: PoolStats[] = pools.map((p) => {
