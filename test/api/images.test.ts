@@ -4,7 +4,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,9 @@ async function until(check: () => boolean, what: string): Promise<void> {
   assert.ok(check(), `timed out waiting for ${what}`);
 }
 
+/** The files Flint keeps for uploaded images (by id) in image directory `sub`. */
+const stored = (dir: string, sub: string) => readdirSync(join(dir, sub, '.store'));
+
 const octets = (token = 'admin') => ({ 'x-auth-token': token, 'content-type': 'application/octet-stream' });
 
 describe('flint image and progress routes', () => {
@@ -71,8 +74,14 @@ describe('flint image and progress routes', () => {
     const bytes = randomBytes(300_000);
     const put = await h.app.inject({ method: 'PUT', url: '/v3/ops/flint/images/disk.qcow2', headers: octets(), payload: bytes });
     assert.equal(put.statusCode, 201, put.body);
-    assert.deepEqual(put.json(), { image: { name: 'disk.qcow2', size: bytes.length } });
-    assert.deepEqual(readFileSync(join(dir, 'a', 'disk.qcow2')), bytes);
+    const { id, created_at, updated_at, ...rest } = put.json().image;
+    assert.deepEqual(rest, { name: 'disk.qcow2', size: bytes.length, owner: 'ops', status: 'active', visibility: 'private' });
+    assert.ok(created_at && updated_at);
+    // Kept by id, not by the caller's name: names are per project and never become paths.
+    assert.deepEqual(stored(dir, 'a'), [id]);
+    assert.deepEqual(readFileSync(join(dir, 'a', '.store', id)), bytes);
+    const list = await h.app.inject({ method: 'GET', url: '/v3/ops/flint/images', headers: { 'x-auth-token': 'admin' } });
+    assert.deepEqual(list.json().images.map((i: { name: string }) => i.name), ['disk.qcow2']);
 
     const get = await h.app.inject({ method: 'GET', url: '/v3/ops/flint/images/disk.qcow2', headers: { 'x-auth-token': 'admin' } });
     assert.equal(get.statusCode, 200);
@@ -82,11 +91,13 @@ describe('flint image and progress routes', () => {
     const again = await h.app.inject({ method: 'PUT', url: '/v3/ops/flint/images/disk.qcow2', headers: octets(), payload: Buffer.from('other') });
     assert.equal(again.statusCode, 409);
     assert.match(again.json().conflictingRequest.message, /disk\.qcow2 already exists/);
-    assert.deepEqual(readFileSync(join(dir, 'a', 'disk.qcow2')), bytes, 'a refused upload leaves the image as it was');
+    assert.deepEqual(readFileSync(join(dir, 'a', '.store', id)), bytes, 'a refused upload leaves the image as it was');
+    assert.deepEqual(stored(dir, 'a'), [id], 'and leaves no temp file');
 
     const del = await h.app.inject({ method: 'DELETE', url: '/v3/ops/flint/images/disk.qcow2', headers: { 'x-auth-token': 'admin' } });
     assert.equal(del.statusCode, 204);
-    assert.deepEqual(readdirSync(join(dir, 'a')), []);
+    assert.deepEqual(readdirSync(join(dir, 'a')), ['.store']);
+    assert.deepEqual(stored(dir, 'a'), []);
     for (const method of ['GET', 'DELETE'] as const) {
       const gone = await h.app.inject({ method, url: '/v3/ops/flint/images/disk.qcow2', headers: { 'x-auth-token': 'admin' } });
       assert.equal(gone.statusCode, 404, method);
@@ -94,7 +105,7 @@ describe('flint image and progress routes', () => {
     }
   });
 
-  test('a bad name is a 400 naming the field; a JSON body is refused; members may not touch images', async () => {
+  test('a bad name is a 400 naming the field; a JSON body is refused; members upload to their own project only', async () => {
     for (const name of ['.hidden', '..%2Fescape', 'sp%20ace', 'a%00b']) {
       const r = await h.app.inject({ method: 'PUT', url: `/v3/ops/flint/images/${name}`, headers: octets(), payload: Buffer.from('x') });
       assert.equal(r.statusCode, 400, name);
@@ -103,9 +114,21 @@ describe('flint image and progress routes', () => {
     const json = await h.app.inject({ method: 'PUT', url: '/v3/ops/flint/images/j.raw', headers: { 'x-auth-token': 'admin', 'content-type': 'application/json' }, payload: '{"a":1}' });
     assert.equal(json.statusCode, 400);
     assert.match(json.json().badRequest.message, /application\/octet-stream/);
+    assert.deepEqual(stored(dir, 'a'), [], 'refused uploads leave no file, not even a temp file');
+    const elsewhere = await h.app.inject({ method: 'PUT', url: '/v3/p2/flint/images/m.raw', headers: octets('p1'), payload: Buffer.from('x') });
+    assert.equal(elsewhere.statusCode, 403, 'a member cannot upload into another project');
     const member = await h.app.inject({ method: 'PUT', url: '/v3/p1/flint/images/m.raw', headers: octets('p1'), payload: Buffer.from('x') });
-    assert.equal(member.statusCode, 403);
-    assert.deepEqual(readdirSync(join(dir, 'a')), [], 'refused uploads leave no file, not even a temp file');
+    assert.equal(member.statusCode, 201, member.body);
+    const share = await h.app.inject({ method: 'PATCH', url: '/v3/p1/flint/images/m.raw', headers: { 'x-auth-token': 'p1' }, payload: { image: { visibility: 'public' } } });
+    assert.equal(share.statusCode, 403, 'only an admin shares an image');
+    const bad = await h.app.inject({ method: 'PATCH', url: '/v3/p1/flint/images/m.raw', headers: { 'x-auth-token': 'admin' }, payload: { image: { visibility: 'everyone' } } });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.json().badRequest.message, /visibility/);
+    const members = await h.app.inject({ method: 'PATCH', url: '/v3/p1/flint/images/m.raw', headers: { 'x-auth-token': 'admin' }, payload: { image: { visibility: 'public', members: ['p2'] } } });
+    assert.equal(members.statusCode, 400);
+    assert.match(members.json().badRequest.message, /members may only be given with visibility 'shared'/);
+    const del = await h.app.inject({ method: 'DELETE', url: '/v3/p1/flint/images/m.raw', headers: { 'x-auth-token': 'p1' } });
+    assert.equal(del.statusCode, 204);
   });
 
   test('an upload over the maximum is a 413 and leaves no file, whether announced or streamed', async () => {
@@ -117,7 +140,7 @@ describe('flint image and progress routes', () => {
     });
     assert.equal(streamed.statusCode, 413, streamed.body);
     assert.match(streamed.json().overLimit.message, /maximum upload of 1000 bytes/);
-    assert.deepEqual(readdirSync(join(dir, 'b')), []);
+    assert.deepEqual(stored(dir, 'b'), []);
     const fits = await limited.app.inject({ method: 'PUT', url: '/v3/ops/flint/images/small.raw', headers: octets(), payload: randomBytes(1000) });
     assert.equal(fits.statusCode, 201);
   });
@@ -127,11 +150,12 @@ describe('flint image and progress routes', () => {
     const req = request(`${url}/v3/ops/flint/images/half.raw`, { method: 'PUT', headers: { ...octets(), 'content-length': '1000000' } });
     req.on('error', () => undefined);
     req.write(randomBytes(64 * 1024));
-    const files = () => readdirSync(join(dir, 'a'));
-    await until(() => files().some((f) => f.startsWith('.upload-')), 'the upload to begin');
+    const files = () => stored(dir, 'a');
+    await until(() => files().some((f) => f.endsWith('.upload')), 'the upload to begin');
     req.destroy();
     await until(() => files().length === 0, 'the partial upload to be removed');
-    assert.equal(existsSync(join(dir, 'a', 'half.raw')), false);
+    const gone = await h.app.inject({ method: 'GET', url: '/v3/ops/flint/images/half.raw', headers: { 'x-auth-token': 'admin' } });
+    assert.equal(gone.statusCode, 404, 'and its name is free again');
   });
 
   test('progress: the running task\'s kind and percent, null when idle; another project\'s volume is 404', async () => {

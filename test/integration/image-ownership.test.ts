@@ -46,7 +46,7 @@ for (const kind of DB_KINDS) {
       const r = await fetch(`${svc.url}/v3/${project}${path}`, {
         method,
         headers: { 'x-auth-token': token, ...(body === undefined ? {} : { 'content-type': raw ? 'application/octet-stream' : 'application/json' }) },
-        body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
+        body: body === undefined ? undefined : raw ? new Uint8Array(body) : JSON.stringify(body),
       });
       const bytes = Buffer.from(await r.arrayBuffer());
       let parsed: any = null;
