@@ -60,6 +60,23 @@ describe('flint CLI image transfers (fake backend, real qemu-img)', () => {
     assert.deepEqual(readdirSync(svc.dir).filter((f) => f.includes('.part-')), [], 'no partial download is left');
   });
 
+  test('image list shows this project\'s images, not another project\'s', async () => {
+    const put = (project: string, name: string) => fetch(`${svc.url}/v3/${project}/flint/images/${name}`, {
+      method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(Buffer.from('bytes')),
+    });
+    assert.equal((await put('p-cli', 'mine.raw')).status, 201);
+    assert.equal((await put('p-other', 'theirs.raw')).status, 201);
+    const l = await flint(['image', 'list', '--json']);
+    assert.equal(l.code, 0, l.stderr);
+    assert.deepEqual(JSON.parse(l.stdout).map((i: { name: string; owner: string; size: number }) => [i.name, i.owner, i.size]), [['mine.raw', 'p-cli', 5]]);
+    const table = await flint(['image', 'list']);
+    assert.match(table.stdout, /mine\.raw/);
+    assert.doesNotMatch(table.stdout, /theirs/);
+    for (const [project, name] of [['p-cli', 'mine.raw'], ['p-other', 'theirs.raw']]) {
+      assert.equal((await fetch(`${svc.url}/v3/${project}/flint/images/${name}`, { method: 'DELETE' })).status, 204);
+    }
+  });
+
   test('an image larger than the volume: the volume ends in error, exit 1, and the upload is still removed', async () => {
     const big = join(svc.dir, 'big.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', big, '2G']);
