@@ -120,11 +120,12 @@ export class ImageCatalog {
   activate(q: Tx, id: string, size: number): Promise<boolean> { return activateImage(q, id, size); }
   release(q: Tx, id: string): Promise<void> { return releaseImage(q, id); }
 
-  /** The caller's images, then those shared with it or public, by name. */
-  async list(ctx: RequestContext): Promise<ImageRow[]> {
+  /** The caller's images, then those shared with it or public, by name; at most `max` rows. */
+  async list(ctx: RequestContext, max = 1000): Promise<ImageRow[]> {
     const q = this.db.kysely;
-    const own = await q.selectFrom('images').selectAll().where('projectId', '=', ctx.projectId).orderBy('name').execute();
-    const others = await this.visibleToOthers(q, ctx.projectId).orderBy('name').orderBy('id').execute();
+    const own = await q.selectFrom('images').selectAll().where('projectId', '=', ctx.projectId).orderBy('name').limit(max).execute();
+    if (own.length >= max) return own;
+    const others = await this.visibleToOthers(q, ctx.projectId).orderBy('name').orderBy('id').limit(max - own.length).execute();
     return [...own, ...others];
   }
 

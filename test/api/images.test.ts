@@ -53,6 +53,9 @@ describe('flint image and progress routes', () => {
   let dir: string;
   let h: Harness;
   let limited: Harness;
+  let base: string | undefined;
+  /** The harness over a real socket, started once. */
+  const listening = async () => (base ??= await h.app.listen({ host: '127.0.0.1', port: 0 }));
 
   before(async () => {
     keystone = fakeKeystone();
@@ -146,7 +149,7 @@ describe('flint image and progress routes', () => {
   });
 
   test('an upload the client abandons halfway leaves no file', async () => {
-    const url = await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const url = await listening();
     const req = request(`${url}/v3/ops/flint/images/half.raw`, { method: 'PUT', headers: { ...octets(), 'content-length': '1000000' } });
     req.on('error', () => undefined);
     req.write(randomBytes(64 * 1024));
@@ -156,6 +159,38 @@ describe('flint image and progress routes', () => {
     await until(() => files().length === 0, 'the partial upload to be removed');
     const gone = await h.app.inject({ method: 'GET', url: '/v3/ops/flint/images/half.raw', headers: { 'x-auth-token': 'admin' } });
     assert.equal(gone.statusCode, 404, 'and its name is free again');
+  });
+
+  test('deleting an image while it is uploaded frees the name; the upload then fails and leaves no file', async () => {
+    const url = await listening();
+    const reply = new Promise<number>((resolve, reject) => {
+      const req = request(`${url}/v3/ops/flint/images/doomed.raw`, { method: 'PUT', headers: { ...octets(), 'content-length': String(128 * 1024) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write(randomBytes(64 * 1024));
+      void until(() => stored(dir, 'a').some((f) => f.endsWith('.upload')), 'the upload to begin').then(async () => {
+        const early = await h.app.inject({ method: 'GET', url: '/v3/ops/flint/images/doomed.raw', headers: { 'x-auth-token': 'admin' } });
+        assert.equal(early.statusCode, 409, 'an image still being written is not read');
+        const del = await h.app.inject({ method: 'DELETE', url: '/v3/ops/flint/images/doomed.raw', headers: { 'x-auth-token': 'admin' } });
+        assert.equal(del.statusCode, 204);
+        req.end(randomBytes(64 * 1024));
+      }).catch(reject);
+    });
+    assert.equal(await reply, 409);
+    assert.deepEqual(stored(dir, 'a'), []);
+    const again = await h.app.inject({ method: 'PUT', url: '/v3/ops/flint/images/doomed.raw', headers: octets(), payload: Buffer.from('x') });
+    assert.equal(again.statusCode, 201, 'the name is free');
+    await h.app.inject({ method: 'DELETE', url: '/v3/ops/flint/images/doomed.raw', headers: { 'x-auth-token': 'admin' } });
+  });
+
+  test('two uploads to one name at once: one 201, one 409, no temp file left', async () => {
+    const put = () => h.app.inject({ method: 'PUT', url: '/v3/ops/flint/images/twice.raw', headers: octets(), payload: randomBytes(50_000) });
+    const codes = (await Promise.all([put(), put()])).map((r) => r.statusCode).sort();
+    assert.deepEqual(codes, [201, 409]);
+    assert.equal(stored(dir, 'a').length, 1);
+    await h.app.inject({ method: 'DELETE', url: '/v3/ops/flint/images/twice.raw', headers: { 'x-auth-token': 'admin' } });
   });
 
   test('progress: the running task\'s kind and percent, null when idle; another project\'s volume is 404', async () => {
