@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, symlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { ImageStore } from './image-store.js';
 
 test('image names stay inside the image directory and links are never followed', async () => {
@@ -24,6 +25,9 @@ test('image names stay inside the image directory and links are never followed',
       await assert.rejects(store.removeOperatorFile('image', link), /not a regular file/);
       await assert.rejects(store.openRead('image', link, join(store.dir, link)), /not a regular file/);
     }
+    execFileSync('mkfifo', [join(dir, 'pipe.raw')]);
+    await assert.rejects(store.operatorFile('image', 'pipe.raw'), /not a regular file/);
+    await assert.rejects(store.openRead('image', 'pipe.raw', join(store.dir, 'pipe.raw')), /not a regular file/, 'refused, not left waiting for a writer');
     assert.equal(readFileSync(join(dir, 'target.raw'), 'utf8'), 'kept');
     assert.equal(existsSync(join(dir, 'inside.raw')), true);
     assert.equal(await store.removeOperatorFile('image', 'cirros.qcow2'), true);

@@ -76,7 +76,8 @@ export class ImageStore {
   async openRead(field: string, name: string, path: string): Promise<{ fh: FileHandle; size: number }> {
     let fh: FileHandle;
     try {
-      fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      // O_NONBLOCK: a FIFO put in the directory must not hang the request (no effect on regular files).
+      fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw notRegular(field, name);
       throw e;
