@@ -208,6 +208,8 @@ export interface ImagesTable {
   visibility: string;
   /** Bytes; PostgreSQL's bigint arrives as a string. */
   size: number | string | null;
+  /** The upload_image task writing it; null for an upload over PUT, which touches updatedAt as it goes. */
+  taskId: string | null;
   createdAt: string;
   updatedAt: string;
 }

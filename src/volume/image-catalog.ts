@@ -1,10 +1,12 @@
 // Who owns which image, who else may use it, and which names are taken: one row per image
 // in the database, names unique per project. A project that may not see an image gets the
 // same 404 as for a missing one, so names cannot be probed across projects.
-import { rm } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Db } from '../db/database.js';
 import type { ImageRow } from '../db/schema.js';
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../errors/errors.js';
+import { clock } from '../util/clock.js';
 import { newId } from '../util/ids.js';
 import type { RequestContext } from './operations.js';
 import type { ImageStore } from './image-store.js';
@@ -111,7 +113,7 @@ export class ImageCatalog {
     const name = this.store.checkName(field, ref);
     const now = nowIso();
     const row = await tx.insertInto('images').values({
-      id: newId(), projectId: ctx.projectId, name, status: 'saving', visibility: 'private', size: null, createdAt: now, updatedAt: now,
+      id: newId(), projectId: ctx.projectId, name, status: 'saving', visibility: 'private', size: null, taskId: null, createdAt: now, updatedAt: now,
     }).onConflict((oc) => oc.columns(['projectId', 'name']).doNothing()).returningAll().executeTakeFirst();
     if (!row) throw new Conflict(`Image ${name} already exists in project ${ctx.projectId}.`);
     return row;
@@ -119,6 +121,44 @@ export class ImageCatalog {
 
   activate(q: Tx, id: string, size: number): Promise<boolean> { return activateImage(q, id, size); }
   release(q: Tx, id: string): Promise<void> { return releaseImage(q, id); }
+
+  /** Records the task that writes a reserved image, so a sweep can tell a live upload from a dead one. */
+  async bindTask(q: Tx, id: string, taskId: string): Promise<void> {
+    await q.updateTable('images').set({ taskId }).where('id', '=', id).execute();
+  }
+
+  /** Says an upload over PUT is still alive (see sweep). */
+  async touch(id: string): Promise<void> {
+    await this.db.kysely.updateTable('images').set({ updatedAt: nowIso() }).where('id', '=', id).where('status', '=', 'saving').execute();
+  }
+
+  /**
+   * Cleans up after uploads whose process died: a 'saving' row untouched for `staleMs` whose
+   * task is over or gone (a PUT has none: it touches its row as it receives) gives its name
+   * back, and a file in the store older than `staleMs` whose image has no row is removed.
+   */
+  async sweep(staleMs: number): Promise<{ rows: number; files: number }> {
+    const q = this.db.kysely;
+    const cutoff = new Date(clock().now().getTime() - staleMs);
+    const dead = await q.selectFrom('images').leftJoin('tasks', 'tasks.id', 'images.taskId').select('images.id')
+      .where('images.status', '=', 'saving').where('images.updatedAt', '<', cutoff.toISOString())
+      .where((eb) => eb.or([eb('images.taskId', 'is', null), eb('tasks.id', 'is', null), eb('tasks.status', 'in', ['done', 'failed'])]))
+      .execute();
+    for (const { id } of dead) await releaseImage(q, id);
+    let files = 0;
+    const ID_IN = /^\.?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\.partial|\.[0-9a-f]+\.upload)?$/;
+    for (const entry of await readdir(this.store.storeDir)) {
+      const id = ID_IN.exec(entry)?.[1];
+      if (!id) continue;
+      const path = join(this.store.storeDir, entry);
+      const st = await lstat(path).catch(() => null);
+      if (!st || st.mtime > cutoff) continue;
+      if (await q.selectFrom('images').select('id').where('id', '=', id).executeTakeFirst()) continue;
+      await rm(path, { force: true });
+      files++;
+    }
+    return { rows: dead.length, files };
+  }
 
   /** The caller's images, then those shared with it or public, by name; at most `max` rows. */
   async list(ctx: RequestContext, max = 1000): Promise<ImageRow[]> {

@@ -296,7 +296,8 @@ export class VolumeApi implements VolumeOperations {
       const row = await casVolume(tx, id, ALLOWED_FROM.upload, { status: 'uploading' }, 'upload');
       // The name is taken in this transaction: of two uploads to one name, one gets a 409.
       const image = await this.images.reserve(tx, ctx, 'image_name', imageName);
-      await this.enqueue(tx, 'upload_image', row, { imageId: image.id, imagePath: this.cfg.images.pathOf(image.id), diskFormat, previousStatus: cur.status });
+      const task = await this.enqueue(tx, 'upload_image', row, { imageId: image.id, imagePath: this.cfg.images.pathOf(image.id), diskFormat, previousStatus: cur.status });
+      await this.images.bindTask(tx, image.id, task);
       return row;
     });
     this.tasks.notify(volumeQueue(backendHostOf(v.host!)));

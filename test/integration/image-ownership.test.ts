@@ -4,11 +4,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { DB_KINDS, startTestService, waitForVolumeStatus, waitUntil, type TestService } from '../support/test-service.js';
 import { FakeBackendStore } from '../../src/drivers/fake/fake-backend-store.js';
+import { ImageCatalog } from '../../src/volume/image-catalog.js';
+import { ImageStore } from '../../src/volume/image-store.js';
+import { newId } from '../../src/util/ids.js';
 
 const TOKENS: Record<string, { project: string; roles: string[] }> = {
   admin: { project: 'ops', roles: ['admin'] },
@@ -186,6 +189,38 @@ for (const kind of DB_KINDS) {
       assert.deepEqual(allFiles().filter((f) => f.includes('partial') || f.includes('.upload-')), []);
       ok(await call('p3', 'PUT', '/flint/images/failing.raw', Buffer.from('now mine')), 201);
       assert.deepEqual((await call('p3', 'GET', '/flint/images/failing.raw')).bytes, Buffer.from('now mine'));
+    });
+
+    test('what a crashed upload left is swept: a stale reservation and files with no row; live uploads stay', async () => {
+      const long = new Date(Date.now() - 3600_000).toISOString();
+      const now = new Date().toISOString();
+      const row = (id: string, name: string, updatedAt: string, taskId: string | null = null) => ({
+        id, projectId: 'p3', name, status: 'saving', visibility: 'private', size: null, taskId, createdAt: updatedAt, updatedAt,
+      });
+      const [dead, live, queued, orphan] = [newId(), newId(), newId(), newId()];
+      await svc.db.kysely.insertInto('images').values([row(dead, 'crashed.raw', long), row(live, 'live.raw', now)]).execute();
+      // An old reservation whose task is still queued is a live volume upload.
+      const taskId = newId();
+      await svc.db.kysely.insertInto('tasks').values({
+        id: taskId, kind: 'upload_image', queue: 'volume@nowhere', resourceType: 'volume', resourceId: newId(), payload: '{}', progress: '[]',
+        status: 'pending', dedupeKey: null, attempts: 0, maxAttempts: 5, runAt: now, createdAt: now, updatedAt: now,
+      }).execute();
+      await svc.db.kysely.insertInto('images').values(row(queued, 'queued.raw', long, taskId)).execute();
+      const store = join(images, '.store');
+      const files = { deadTmp: `.${dead}.0a1b2c.upload`, liveTmp: `.${live}.3d4e5f.upload`, orphan, orphanPartial: `.${orphan}.partial`, queuedPartial: `.${queued}.partial` };
+      const old = new Date(Date.now() - 3600_000);
+      for (const f of Object.values(files)) {
+        writeFileSync(join(store, f), 'left over');
+        utimesSync(join(store, f), old, old);
+      }
+      const swept = await new ImageCatalog(svc.db, new ImageStore(images)).sweep(10 * 60_000);
+      assert.deepEqual(swept, { rows: 1, files: 3 });
+      const left = readdirSync(store);
+      for (const f of [files.deadTmp, files.orphan, files.orphanPartial]) assert.ok(!left.includes(f), `${f} is removed`);
+      for (const f of [files.liveTmp, files.queuedPartial]) assert.ok(left.includes(f), `${f} is kept`);
+      ok(await call('p3', 'PUT', '/flint/images/crashed.raw', Buffer.from('again')), 201);
+      assert.equal((await call('p3', 'PUT', '/flint/images/live.raw', Buffer.from('x'))).status, 409, 'a live upload keeps its name');
+      assert.equal((await call('p3', 'PUT', '/flint/images/queued.raw', Buffer.from('x'))).status, 409);
     });
 
     test('a symlink in the image directory is never followed: delete, read and create refuse it', async () => {

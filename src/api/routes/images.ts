@@ -31,7 +31,24 @@ export class ImageTooLarge extends FlintError {
   override readonly httpStatus = 413;
 }
 
+/** An upload over PUT touches its row this often; the sweep frees rows untouched for STALE_MS. */
+const TOUCH_MS = 30_000;
+const STALE_MS = 10 * 60_000;
+
 export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  // Uploads cut off by a crash leave a 'saving' row and a temp file: swept at start and every few minutes.
+  if (deps.images) {
+    const sweeper = new ImageCatalog(deps.db, deps.images);
+    const sweep = () => sweeper.sweep(STALE_MS)
+      .then((r) => { if (r.rows || r.files) deps.logger?.info(r, 'removed what interrupted image uploads left'); })
+      .catch((e: unknown) => deps.logger?.warn({ err: e }, 'image upload sweep failed'));
+    let timer: NodeJS.Timeout | undefined;
+    app.addHook('onReady', async () => {
+      await sweep();
+      timer = setInterval(() => void sweep(), STALE_MS / 2).unref();
+    });
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
   // Encapsulated so the raw-stream parser applies to these routes only: elsewhere an
   // octet-stream body stays an unsupported media type.
   app.register(async (scope) => {
@@ -62,7 +79,13 @@ export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
       try {
         const row = await images.reserve(deps.db.kysely, req.ctx, 'name', name);
-        const size = await receive(req.body, images, row.id, max).catch(async (e: unknown) => {
+        let touched = Date.now();
+        const alive = () => {
+          if (Date.now() - touched < TOUCH_MS) return;
+          touched = Date.now();
+          void images.touch(row.id).catch(() => undefined);
+        };
+        const size = await receive(req.body, images, row.id, max, alive).catch(async (e: unknown) => {
           await images.release(deps.db.kysely, row.id);
           throw e;
         });
@@ -110,7 +133,7 @@ function tooLarge(max: number): ImageTooLarge {
  * image's file (named by the image id, so no other upload can have it). A failed or aborted
  * upload leaves nothing behind. Returns the size in bytes.
  */
-async function receive(body: Readable, images: ImageCatalog, id: string, max: number | undefined): Promise<number> {
+async function receive(body: Readable, images: ImageCatalog, id: string, max: number | undefined, alive: () => void): Promise<number> {
   // A leading '.' never passes the image name check, so a partial file cannot be used as an image.
   const tmp = images.store.uploadTemp(id);
   let bytes = 0;
@@ -120,6 +143,7 @@ async function receive(body: Readable, images: ImageCatalog, id: string, max: nu
     for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       bytes += chunk.length;
       if (max !== undefined && bytes > max) throw tooLarge(max);
+      alive();
       yield chunk;
     }
   }

@@ -12,11 +12,14 @@ export const m003Images: Migration = {
       .addColumn('status', 'varchar(32)', (c) => c.notNull())
       .addColumn('visibility', 'varchar(16)', (c) => c.notNull().defaultTo('private'))
       .addColumn('size', 'bigint')
+      // The upload_image task writing it; null for an upload over PUT (kept alive by updated_at).
+      .addColumn('task_id', 'varchar(36)')
       .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
       .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
       .addUniqueConstraint('images_project_name', ['project_id', 'name'])
       .execute();
     await db.schema.createIndex('images_visibility').on('images').column('visibility').execute();
+    await db.schema.createIndex('images_status').on('images').column('status').execute();
     await db.schema
       .createTable('image_members')
       .addColumn('image_id', 'varchar(36)', (c) => c.notNull())
