@@ -1,5 +1,5 @@
-// Flint's image routes (PUT/GET/DELETE /flint/images/{name}) and the volume progress route,
-// with Keystone roles from a fake Keystone on loopback (admin for images, members for progress).
+// Flint's image routes (GET /flint/images, PUT/GET/DELETE/PATCH /flint/images/{name}) and the volume
+// progress route, with Keystone roles from a fake Keystone on loopback (members use their project's images).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
@@ -48,7 +48,7 @@ const stored = (dir: string, sub: string) => readdirSync(join(dir, sub, '.store'
 
 const octets = (token = 'admin') => ({ 'x-auth-token': token, 'content-type': 'application/octet-stream' });
 
-describe('flint image and progress routes', () => {
+for (const db of ['sqlite', 'postgres'] as const) describe(`flint image and progress routes (${db})`, () => {
   let keystone: Server;
   let dir: string;
   let h: Harness;
@@ -63,7 +63,7 @@ describe('flint image and progress routes', () => {
     const keystoneUrl = `http://127.0.0.1:${(keystone.address() as AddressInfo).port}`;
     dir = mkdtempSync(join(tmpdir(), 'flint-images-'));
     const auth = { strategy: 'keystone' as const, keystoneUrl, serviceToken: 'svc' };
-    h = await makeHarness({ auth, extra: { images: new ImageStore(join(dir, 'a')) } });
+    h = await makeHarness({ auth, db, extra: { images: new ImageStore(join(dir, 'a')) } });
     limited = await makeHarness({ auth, extra: { images: new ImageStore(join(dir, 'b')), maxImageUploadBytes: 1000 } });
   });
   after(async () => {
