@@ -13,6 +13,7 @@ import * as volumeUpload from './commands/volume/upload.js';
 import * as snapshotCreate from './commands/snapshot/create.js';
 import * as snapshotList from './commands/snapshot/list.js';
 import * as snapshotDelete from './commands/snapshot/delete.js';
+import * as imageList from './commands/image/list.js';
 import * as typeCreate from './commands/type/create.js';
 import * as typeList from './commands/type/list.js';
 import * as typeSet from './commands/type/set.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     ['volume', 'Volumes', [volumeCreate, volumeList, volumeShow, volumeDelete, volumeExtend, volumeAttach, volumeDetach, volumeUpload]],
     ['snapshot', 'Snapshots', [snapshotCreate, snapshotList, snapshotDelete]],
     ['type', 'Volume types', [typeCreate, typeList, typeSet]],
+    ['image', 'Images in Flint\'s image directory', [imageList]],
     ['backend', 'Backends and pools', [backendList]],
     ['schedule', 'Placement', [scheduleExplain]],
   ];

@@ -198,6 +198,27 @@ export interface MessagesTable {
   expiresAt: string;
 }
 
+export interface ImagesTable {
+  id: string;
+  projectId: string;
+  name: string;
+  /** 'saving' while the bytes are written (the name is reserved), then 'active'. */
+  status: string;
+  /** 'private' (the owner only), 'shared' (also the projects in image_members) or 'public'. */
+  visibility: string;
+  /** Bytes; PostgreSQL's bigint arrives as a string. */
+  size: number | string | null;
+  /** The upload_image task writing it; null for an upload over PUT, which touches updatedAt as it goes. */
+  taskId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ImageMembersTable {
+  imageId: string;
+  projectId: string;
+}
+
 export interface Database {
   volumes: VolumesTable;
   volumeMetadata: MetadataTable;
@@ -216,6 +237,8 @@ export interface Database {
   backendStats: BackendStatsTable;
   tasks: TasksTable;
   messages: MessagesTable;
+  images: ImagesTable;
+  imageMembers: ImageMembersTable;
 }
 
 export type VolumeRow = Selectable<VolumesTable>;
@@ -227,4 +250,5 @@ export type AttachmentRow = Selectable<AttachmentsTable>;
 export type TaskRow = Selectable<TasksTable>;
 export type ServiceRow = Selectable<ServicesTable>;
 export type MessageRow = Selectable<MessagesTable>;
+export type ImageRow = Selectable<ImagesTable>;
 export type QosSpecsRow = Selectable<QosSpecsTable>;

@@ -18,7 +18,7 @@ export interface TaskPayloads {
   terminate_connection: { connector: Connector | null; attachmentId: string | null };
   manage_volume: { ref: Record<string, string>; reservation: string };
   unmanage_volume: { reservation: string };
-  upload_image: { imagePath: string; diskFormat: string; previousStatus: string };
+  upload_image: { imagePath: string; diskFormat: string; previousStatus: string; /** The reserved image row (absent in tasks queued before images had owners). */ imageId?: string };
 }
 
 export type TaskKind = keyof TaskPayloads;

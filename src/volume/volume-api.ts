@@ -22,6 +22,7 @@ import { AttachFlows } from './attach-flows.js';
 import { SnapshotApi } from './snapshot-api.js';
 import { checkMetadata, checkName } from './validation.js';
 import type { ImageStore } from './image-store.js';
+import { ImageCatalog } from './image-catalog.js';
 
 export interface VolumeApiConfig {
   defaultAvailabilityZone: string;
@@ -36,6 +37,7 @@ export interface VolumeApiConfig {
 export class VolumeApi implements VolumeOperations {
   private readonly attachFlows: AttachFlows;
   private readonly snapshots: SnapshotApi;
+  private readonly images: ImageCatalog;
 
   constructor(
     private readonly db: Db,
@@ -45,6 +47,7 @@ export class VolumeApi implements VolumeOperations {
     private readonly cfg: VolumeApiConfig,
   ) {
     this.attachFlows = new AttachFlows(db, tasks, cfg.rpcTimeoutMs);
+    this.images = new ImageCatalog(db, cfg.images);
     this.snapshots = new SnapshotApi(db, tasks, quotas, (tx, kind, v, payload, type, id) => this.enqueue(tx, kind, v, payload, type, id));
   }
 
@@ -72,7 +75,8 @@ export class VolumeApi implements VolumeOperations {
     if ([req.snapshotId, req.sourceVolid, req.imagePath].filter(Boolean).length > 1) {
       throw new InvalidInput('Give at most one source: snapshot_id, source_volid or an image.');
     }
-    const imagePath = req.imagePath ? this.cfg.images.existing('image', req.imagePath) : null;
+    // Only an image the caller's project may read (its own, shared with it, public): else the 404 of a missing one.
+    const imagePath = req.imagePath ? (await this.images.resolve(ctx, 'image', req.imagePath)).path : null;
     const id = newId();
     const now = nowIso();
     const row = await this.db.kysely.transaction().execute(async (tx) => {
@@ -286,11 +290,14 @@ export class VolumeApi implements VolumeOperations {
 
   async uploadToImage(ctx: RequestContext, id: string, imageName: string, diskFormat: string): Promise<void> {
     if (!['raw', 'qcow2'].includes(diskFormat)) throw new InvalidInput(`disk_format '${diskFormat}' is not supported (allowed: raw, qcow2).`);
-    const path = this.cfg.images.fresh('image_name', imageName);
+    this.cfg.images.checkName('image_name', imageName);
     const v = await this.db.kysely.transaction().execute(async (tx) => {
       const cur = await getVolume(tx, ctx, id);
       const row = await casVolume(tx, id, ALLOWED_FROM.upload, { status: 'uploading' }, 'upload');
-      await this.enqueue(tx, 'upload_image', row, { imagePath: path, diskFormat, previousStatus: cur.status });
+      // The name is taken in this transaction: of two uploads to one name, one gets a 409.
+      const image = await this.images.reserve(tx, ctx, 'image_name', imageName);
+      const task = await this.enqueue(tx, 'upload_image', row, { imageId: image.id, imagePath: this.cfg.images.pathOf(image.id), diskFormat, previousStatus: cur.status });
+      await this.images.bindTask(tx, image.id, task);
       return row;
     });
     this.tasks.notify(volumeQueue(backendHostOf(v.host!)));

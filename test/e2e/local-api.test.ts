@@ -208,7 +208,7 @@ describe('local backend through the Block Storage API over real tgtd', () => {
     await exec.run(['qemu-img', 'convert', '-f', 'qcow2', '-O', 'raw', img, raw]);
     const expected = await readFile(raw);
 
-    // imageRef names a file in the image dir; the upload below takes a path inside that dir.
+    // imageRef names a file the operator put in the image dir (admins may); the upload below takes a path inside that dir.
     const vol = await createVolume({ size: 1, imageRef: 'cirros-like.qcow2', name: 'from-image' });
     const a = await attach(vol.id);
     assert.ok((await readHead(a.ep, expected.length)).equals(expected), 'the volume holds the image bytes');
@@ -219,7 +219,9 @@ describe('local backend through the Block Storage API over real tgtd', () => {
     const up = ok(await call('POST', `/volumes/${vol.id}/action`, { 'os-volume_upload_image': { image_name: join(imagesDir(), upName), disk_format: 'qcow2' } }), 202);
     assert.equal(up['os-volume_upload_image'].disk_format, 'qcow2');
     await volumeStatus(vol.id, ['available']);
-    const upPath = join(imagesDir(), upName);
+    // The image is the project's, kept under its id; the listing names it.
+    const listed = ok(await call('GET', '/flint/images'), 200).images as { id: string; name: string }[];
+    const upPath = join(imagesDir(), '.store', listed.find((i) => i.name === upName)!.id);
     assert.ok(existsSync(upPath));
     assert.equal(JSON.parse((await exec.run(['qemu-img', 'info', '--output=json', upPath])).stdout).format, 'qcow2');
     // qemu-img compare: equal to the source image (the volume's zero tail does not count) …

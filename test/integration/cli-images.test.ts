@@ -35,7 +35,7 @@ describe('flint CLI image transfers (fake backend, real qemu-img)', () => {
     assert.equal(c.code, 0, c.stderr);
     assert.equal(JSON.parse(c.stdout).status, 'available');
     assert.equal(c.stderr, '', 'without a terminal no bars are drawn');
-    assert.deepEqual(readdirSync(images), [], 'the uploaded image is removed once the volume is made');
+    assert.deepEqual(readdirSync(join(images, '.store')), [], 'the uploaded image is removed once the volume is made');
 
     const out = join(svc.dir, 'out.qcow2');
     const u = await flint(['volume', 'upload', 'v', out, '--json']);
@@ -44,7 +44,7 @@ describe('flint CLI image transfers (fake backend, real qemu-img)', () => {
     assert.equal(JSON.parse(execFileSync('qemu-img', ['info', '--output=json', out], { encoding: 'utf8' })).format, 'qcow2');
     // Non-strict compare: the 1 GiB volume past the 3 MiB image reads as zeroes.
     execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'qcow2', raw, out]);
-    assert.deepEqual(readdirSync(images), [], 'the server copy of the upload is removed');
+    assert.deepEqual(readdirSync(join(images, '.store')), [], 'the server copy of the upload is removed');
     assert.equal(JSON.parse((await flint(['volume', 'show', 'v', '--json'])).stdout).status, 'available');
 
     const again = await flint(['volume', 'upload', 'v', out]);
@@ -60,13 +60,30 @@ describe('flint CLI image transfers (fake backend, real qemu-img)', () => {
     assert.deepEqual(readdirSync(svc.dir).filter((f) => f.includes('.part-')), [], 'no partial download is left');
   });
 
+  test('image list shows this project\'s images, not another project\'s', async () => {
+    const put = (project: string, name: string) => fetch(`${svc.url}/v3/${project}/flint/images/${name}`, {
+      method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(Buffer.from('bytes')),
+    });
+    assert.equal((await put('p-cli', 'mine.raw')).status, 201);
+    assert.equal((await put('p-other', 'theirs.raw')).status, 201);
+    const l = await flint(['image', 'list', '--json']);
+    assert.equal(l.code, 0, l.stderr);
+    assert.deepEqual(JSON.parse(l.stdout).map((i: { name: string; owner: string; size: number }) => [i.name, i.owner, i.size]), [['mine.raw', 'p-cli', 5]]);
+    const table = await flint(['image', 'list']);
+    assert.match(table.stdout, /mine\.raw/);
+    assert.doesNotMatch(table.stdout, /theirs/);
+    for (const [project, name] of [['p-cli', 'mine.raw'], ['p-other', 'theirs.raw']]) {
+      assert.equal((await fetch(`${svc.url}/v3/${project}/flint/images/${name}`, { method: 'DELETE' })).status, 204);
+    }
+  });
+
   test('an image larger than the volume: the volume ends in error, exit 1, and the upload is still removed', async () => {
     const big = join(svc.dir, 'big.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', big, '2G']);
     const c = await flint(['volume', 'create', 'bad', '--size', '1', '--image', big, '--wait']);
     assert.equal(c.code, 1);
     assert.match(c.stderr, /ended in status error/);
-    assert.deepEqual(readdirSync(images), []);
+    assert.deepEqual(readdirSync(join(images, '.store')), []);
     const missing = await flint(['volume', 'create', 'nofile', '--size', '1', '--image', join(svc.dir, 'nope.qcow2')]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /nope\.qcow2/);

@@ -29,7 +29,10 @@ describe('volume images (fake backend, real qemu-img)', () => {
     await svc.api.uploadToImage(adminCtx, v.id, 'out.qcow2', 'qcow2');
     assert.equal(await waitForVolumeStatus(svc, v.id, ['available']), 'available');
     // The first 3 MiB are the image; the rest of the 1 GiB volume reads zeroes.
-    execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'qcow2', raw, join(images, 'out.qcow2')]);
+    // Kept by the image's id; the name is the project's, in the database.
+    const out = await svc.db.kysely.selectFrom('images').selectAll().where('name', '=', 'out.qcow2').executeTakeFirstOrThrow();
+    assert.deepEqual([out.projectId, out.status, out.visibility], [adminCtx.projectId, 'active', 'private']);
+    execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'qcow2', raw, join(images, '.store', out.id)]);
     await assert.rejects(svc.api.uploadToImage(adminCtx, v.id, 'out.qcow2', 'qcow2'), /already exists/);
     await assert.rejects(svc.api.uploadToImage(adminCtx, v.id, '../../etc/x', 'qcow2'), /must be a file name/);
     await assert.rejects(svc.api.createVolume(adminCtx, { size: 1, imagePath: '/etc/passwd' }), /must be a file name/);

@@ -1,22 +1,29 @@
-// /v3/{project_id}/flint/images/{name}: image files in Flint's image directory, streamed in
-// (PUT), out (GET) and removed (DELETE), so a client can hand Flint an image without a path on the host.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { link, open, stat, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+// /v3/{project_id}/flint/images[/{name}]: a project's image files, listed, streamed in (PUT),
+// out (GET) and removed (DELETE), so a client can hand Flint an image without a path on the host;
+// PATCH (admins) shares one with other projects or makes it public.
+import { createWriteStream } from 'node:fs';
+import { open, rename, rm, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { Conflict, FlintError, InvalidInput, NotSupported } from '../../errors/errors.js';
-import type { ImageStore } from '../../volume/image-store.js';
+import { ImageCatalog, VISIBILITIES, imageView } from '../../volume/image-catalog.js';
 
 const ImageParams = Type.Object({
   projectId: Type.String({ minLength: 1, maxLength: 255 }),
   name: Type.String({ minLength: 1, maxLength: 255 }),
 });
 type ImageParams = Static<typeof ImageParams>;
+const ProjectParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }) });
+const VisibilityBody = Type.Object({
+  image: Type.Object({
+    visibility: Type.Union(VISIBILITIES.map((v) => Type.Literal(v))),
+    members: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 100 })),
+  }, { additionalProperties: false }),
+}, { additionalProperties: false });
+type VisibilityBody = Static<typeof VisibilityBody>;
 
 /** An upload larger than the configured maximum. */
 export class ImageTooLarge extends FlintError {
@@ -24,21 +31,43 @@ export class ImageTooLarge extends FlintError {
   override readonly httpStatus = 413;
 }
 
+/** An upload over PUT touches its row this often; the sweep frees rows untouched for STALE_MS. */
+const TOUCH_MS = 30_000;
+const STALE_MS = 10 * 60_000;
+
 export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  // Uploads cut off by a crash leave a 'saving' row and a temp file: swept at start and every few minutes.
+  if (deps.images) {
+    const sweeper = new ImageCatalog(deps.db, deps.images);
+    const sweep = () => sweeper.sweep(STALE_MS)
+      .then((r) => { if (r.rows || r.files) deps.logger?.info(r, 'removed what interrupted image uploads left'); })
+      .catch((e: unknown) => deps.logger?.warn({ err: e }, 'image upload sweep failed'));
+    let timer: NodeJS.Timeout | undefined;
+    app.addHook('onReady', async () => {
+      await sweep();
+      timer = setInterval(() => void sweep(), STALE_MS / 2).unref();
+    });
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
   // Encapsulated so the raw-stream parser applies to these routes only: elsewhere an
   // octet-stream body stays an unsupported media type.
   app.register(async (scope) => {
     scope.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
     const P = '/v3/:projectId/flint/images/:name';
-    const config = { adminOnly: true };
-    const store = (): ImageStore => {
+    // Images belong to the project in the URL; members use their own, admins share them.
+    const catalog = (): ImageCatalog => {
       if (!deps.images) throw new NotSupported('flint', 'image files over the API');
-      return deps.images;
+      return new ImageCatalog(deps.db, deps.images);
     };
 
-    scope.put(P, { config, schema: { params: ImageParams } }, async (req, reply) => {
+    scope.get('/v3/:projectId/flint/images', { schema: { params: ProjectParams } }, async (req) => {
+      return { images: (await catalog().list(req.ctx)).map(imageView) };
+    });
+
+    scope.put(P, { schema: { params: ImageParams } }, async (req, reply) => {
       const { name } = req.params as ImageParams;
-      const path = store().fresh('name', name);
+      const images = catalog();
+      images.store.checkName('name', name);
       if (!(req.body instanceof Readable)) {
         throw new InvalidInput('The request body must be the image bytes, sent as Content-Type application/octet-stream.');
       }
@@ -49,9 +78,23 @@ export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
         throw tooLarge(max);
       }
       try {
-        const size = await receive(req.body, path, max);
+        const row = await images.reserve(deps.db.kysely, req.ctx, 'name', name);
+        let touched = Date.now();
+        const alive = () => {
+          if (Date.now() - touched < TOUCH_MS) return;
+          touched = Date.now();
+          void images.touch(row.id).catch(() => undefined);
+        };
+        const size = await receive(req.body, images, row.id, max, alive).catch(async (e: unknown) => {
+          await images.release(deps.db.kysely, row.id);
+          throw e;
+        });
+        if (!(await images.activate(deps.db.kysely, row.id, size))) {
+          await rm(images.store.pathOf(row.id), { force: true });
+          throw new Conflict(`Image ${name} was deleted while it was being uploaded.`);
+        }
         reply.code(201);
-        return { image: { name, size } };
+        return { image: imageView({ ...row, status: 'active', size }) };
       } catch (e) {
         // What is left of a refused body is not worth reading: close instead of draining it.
         if (!req.body.readableEnded) reply.header('connection', 'close');
@@ -59,16 +102,24 @@ export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
     });
 
-    scope.get(P, { config, schema: { params: ImageParams } }, async (req, reply) => {
-      const path = store().existing('name', (req.params as ImageParams).name);
-      const st = await stat(path);
-      reply.header('content-type', 'application/octet-stream').header('content-length', st.size);
-      return reply.send(createReadStream(path));
+    scope.get(P, { schema: { params: ImageParams } }, async (req, reply) => {
+      const { name } = req.params as ImageParams;
+      const image = await catalog().resolve(req.ctx, 'name', name);
+      // Opened without following links and measured on the open file: what is sent is what was checked.
+      const { fh, size } = await catalog().store.openRead('name', name, image.path);
+      reply.header('content-type', 'application/octet-stream').header('content-length', size);
+      return reply.send(fh.createReadStream());
     });
 
-    scope.delete(P, { config, schema: { params: ImageParams } }, async (req, reply) => {
-      await unlink(store().existing('name', (req.params as ImageParams).name));
+    scope.delete(P, { schema: { params: ImageParams } }, async (req, reply) => {
+      await catalog().remove(req.ctx, (req.params as ImageParams).name);
       reply.code(204);
+    });
+
+    scope.patch(P, { config: { adminOnly: true }, schema: { params: ImageParams, body: VisibilityBody } }, async (req) => {
+      const { image } = req.body as VisibilityBody;
+      const row = await catalog().setVisibility(req.ctx, (req.params as ImageParams).name, image.visibility, image.members);
+      return { image: imageView(row) };
     });
   });
 }
@@ -78,13 +129,13 @@ function tooLarge(max: number): ImageTooLarge {
 }
 
 /**
- * Streams `body` into a hidden temp file beside `path`, syncs it, then links it into place:
- * link fails if the name appeared meanwhile, so no upload overwrites another, and a failed
- * or aborted upload leaves nothing behind. Returns the size in bytes.
+ * Streams `body` into a temp file of its own in the store, syncs it, then renames it to the
+ * image's file (named by the image id, so no other upload can have it). A failed or aborted
+ * upload leaves nothing behind. Returns the size in bytes.
  */
-async function receive(body: Readable, path: string, max: number | undefined): Promise<number> {
+async function receive(body: Readable, images: ImageCatalog, id: string, max: number | undefined, alive: () => void): Promise<number> {
   // A leading '.' never passes the image name check, so a partial file cannot be used as an image.
-  const tmp = join(dirname(path), `.upload-${randomBytes(6).toString('hex')}`);
+  const tmp = images.store.uploadTemp(id);
   let bytes = 0;
   // Counts as it reads and stops at the maximum without destroying the request, so the
   // client still gets its 413 (the connection is closed after it rather than drained).
@@ -92,6 +143,7 @@ async function receive(body: Readable, path: string, max: number | undefined): P
     for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       bytes += chunk.length;
       if (max !== undefined && bytes > max) throw tooLarge(max);
+      alive();
       yield chunk;
     }
   }
@@ -104,12 +156,7 @@ async function receive(body: Readable, path: string, max: number | undefined): P
     } finally {
       await fh.close();
     }
-    try {
-      await link(tmp, path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Conflict(`Image ${path.slice(dirname(path).length + 1)} already exists in the image directory.`);
-      throw e;
-    }
+    await rename(tmp, images.store.pathOf(id));
     return bytes;
   } finally {
     await unlink(tmp).catch(() => undefined);

@@ -2,8 +2,10 @@
 import type { Migration } from 'kysely';
 import { m001Initial } from './001-initial.js';
 import { m002TaskPercent } from './002-task-percent.js';
+import { m003Images } from './003-images.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001Initial,
   '002-task-percent': m002TaskPercent,
+  '003-images': m003Images,
 };

@@ -15,7 +15,7 @@ export function register(parent: Command): void {
     .option('--snapshot <id>', 'create from this snapshot')
     .option('--source <id>', 'clone this volume')
     .option('--image <file>', 'upload this local image file (raw or qcow2) and copy it onto the volume; with --wait the uploaded copy is removed afterwards')
-    .option('--image-path <name>', 'copy this image, already in Flint\'s image directory, onto the volume')
+    .option('--image-path <name>', 'copy this image (a name or id of this project\'s images, or one shared with it) onto the volume')
     .option('--description <text>', 'description')
     .option('--property <key=value>', 'metadata (repeatable)', collectProperty)
     .option('--bootable', 'mark bootable')
