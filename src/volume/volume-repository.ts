@@ -40,12 +40,15 @@ export async function getSnapshot(tx: Tx, ctx: RequestContext | null, id: string
  * by the time the UPDATE that depends on it runs). Lock order: see db/transaction.ts.
  */
 export async function lockVolume(tx: Tx, ctx: RequestContext | null, id: string): Promise<VolumeRow> {
-  const row = isUuid(id)
-    ? await tx.updateTable('volumes').set((eb) => ({ updatedAt: eb.ref('updatedAt') })).where('id', '=', id).returningAll().executeTakeFirst()
-    : undefined;
-  const v = scoped(row, ctx);
+  const v = scoped(await lockVolumeIfExists(tx, id), ctx);
   if (!v) throw new NotFound('Volume', id);
   return v;
+}
+
+/** lockVolume for the managers: no project scope, and a missing row is `undefined`. */
+export async function lockVolumeIfExists(tx: Tx, id: string): Promise<VolumeRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  return tx.updateTable('volumes').set((eb) => ({ updatedAt: eb.ref('updatedAt') })).where('id', '=', id).returningAll().executeTakeFirst();
 }
 
 /** As lockVolume, for a snapshot; lock its volume first (lockVolume) where both are needed. */
