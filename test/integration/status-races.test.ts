@@ -21,10 +21,12 @@ async function outcome(fn: () => Promise<unknown>): Promise<{ ok: boolean; statu
   }
 }
 
-/** Waits until no unfinished task concerns `resourceId`. */
-async function settled(svc: TestService, resourceId: string, timeoutMs = 20_000): Promise<void> {
+/** Waits until no unfinished task concerns `resourceId` (or any of them). */
+async function settled(svc: TestService, resourceId: string | string[], timeoutMs = 20_000): Promise<void> {
+  const ids = typeof resourceId === 'string' ? [resourceId] : resourceId;
+  if (ids.length === 0) return;
   await waitUntil(async () => {
-    const busy = await svc.db.kysely.selectFrom('tasks').select('id').where('resourceId', '=', resourceId)
+    const busy = await svc.db.kysely.selectFrom('tasks').select('id').where('resourceId', 'in', ids)
       .where('status', 'in', ['pending', 'running']).executeTakeFirst();
     return busy ? undefined : true;
   }, timeoutMs);
@@ -80,19 +82,20 @@ for (const kind of DB_KINDS) {
     test('snapshot creates racing a cascade delete: nothing lost, nothing left on the backend, quota exact', async () => {
       const ctx = userCtx(`p-snap-${kind}`);
       const store = FakeBackendStore.get(backend);
-      for (let round = 0; round < 8; round++) {
+      for (let round = 0; round < 12; round++) {
         const v = await svc.api.createVolume(ctx, { size: 1 });
         assert.equal(await waitForVolumeStatus(svc, v.id, ['available', 'error']), 'available');
         // A few snapshots exist already, so the cascade has something to sweep up.
         for (let i = 0; i < 3; i++) await svc.api.createSnapshot(ctx, { volumeId: v.id });
-        for (const s of await svc.db.kysely.selectFrom('snapshots').select('id').where('volumeId', '=', v.id).execute()) await settled(svc, s.id);
+        await settled(svc, (await svc.db.kysely.selectFrom('snapshots').select('id').where('volumeId', '=', v.id).execute()).map((s) => s.id));
         const failures: string[] = [];
         const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-        // 50 creates spread over ~500 ms while the cascade delete is asked again and again
-        // (each refusal is a 409 for a snapshot still being created) until it is accepted.
+        // 50 creates in bursts of 5 every 40 ms, while the cascade delete is asked again and
+        // again (each refusal is a 409 for a snapshot still being created) until accepted:
+        // a burst that starts as a delete goes through is the race.
         let creating = true;
         const creates = Promise.all(Array.from({ length: 50 }, async (_, i) => {
-          await sleep(i * 10 + round);
+          await sleep(Math.floor(i / 5) * 40 + round);
           return outcome(() => svc.api.createSnapshot(ctx, { volumeId: v.id }));
         })).finally(() => { creating = false; });
         const deleter = (async () => {
@@ -102,7 +105,7 @@ for (const kind of DB_KINDS) {
             const r = await outcome(() => svc.api.deleteVolume(ctx, v.id, { cascade: true }));
             results.push(r);
             if (r.ok) break;
-            await sleep(1);
+            await sleep(Math.random() * 3);
           } while (creating);
           return results;
         })();
@@ -114,9 +117,8 @@ for (const kind of DB_KINDS) {
         for (let attempt = 0; attempt < 50; attempt++) {
           const cur = await svc.db.kysely.selectFrom('volumes').select('status').where('id', '=', v.id).executeTakeFirst();
           if (!cur || cur.status === 'deleting') break;
-          await settled(svc, v.id);
           const snaps = await svc.db.kysely.selectFrom('snapshots').select('id').where('volumeId', '=', v.id).execute();
-          for (const s of snaps) await settled(svc, s.id);
+          await settled(svc, [v.id, ...snaps.map((s) => s.id)]);
           const r = await outcome(() => svc.api.deleteVolume(ctx, v.id, { cascade: true }));
           assert.ok(r.ok || r.status < 500, `${r.status} ${r.message}`);
           if (r.ok) break;
