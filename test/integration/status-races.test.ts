@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeBackendStore } from '../../src/drivers/fake/fake-backend-store.js';
 import { toFlintError } from '../../src/errors/errors.js';
+import { apiCall } from '../support/http.js';
 import {
   DB_KINDS, startTestService, userCtx, waitForVolumeStatus, waitUntil, type TestService,
 } from '../support/test-service.js';
@@ -175,6 +176,11 @@ for (const kind of DB_KINDS) {
         assert.equal(r.status, 409, r.message);
         assert.doesNotMatch(r.message, /first-host/);
       }
+      // Over HTTP: a 409 in OpenStack's error shape, naming nobody.
+      const r = await apiCall(svc.url!, ctx.projectId, 'POST', `/volumes/${v.id}/action`, { 'os-initialize_connection': { connector: second } });
+      assert.equal(r.status, 409, JSON.stringify(r.json));
+      assert.equal(r.json?.conflictingRequest?.code, 409, JSON.stringify(r.json));
+      assert.doesNotMatch(JSON.stringify(r.json), /first-host/);
       // The same host asking again is fine (an idempotent retry).
       await svc.api.initializeConnection(ctx, v.id, first);
       await svc.api.terminateConnection(ctx, v.id, first);
