@@ -161,6 +161,21 @@ for (const kind of DB_KINDS) {
       assert.deepEqual([u.gigabytes.in_use, u.gigabytes.reserved], [0, 0]);
     });
 
+    test('manage counts the gigabytes it takes over, in a project that has no usage rows yet', async () => {
+      const ctx = userCtx(`p-manage-${kind}`);
+      const store = FakeBackendStore.get(backend);
+      store.addForeignVolume(`foreign-${kind}`, 3);
+      const host = `${svc.managers.get(backend)!.queue.replace(/^volume@/, '')}#pool0`;
+      const v = await svc.api.manageVolume(ctx, { host, ref: { 'source-name': `foreign-${kind}` } });
+      assert.equal(await waitForVolumeStatus(svc, v.id, ['available', 'error_managing']), 'available');
+      const u = await usage(svc, ctx.projectId);
+      assert.deepEqual([u.volumes.in_use, u.gigabytes.in_use, u.gigabytes.reserved], [1, 3, 0]);
+      await svc.api.deleteVolume(ctx, v.id);
+      assert.equal(await waitForVolumeStatus(svc, v.id, ['deleted', 'error_deleting']), 'deleted');
+      const after = await usage(svc, ctx.projectId);
+      assert.deepEqual([after.volumes.in_use, after.gigabytes.in_use], [0, 0]);
+    });
+
     test('a second host connecting to a non-multiattach volume gets 409 that names no other host', async () => {
       const ctx = userCtx(`p-conn-${kind}`);
       const v = await svc.api.createVolume(ctx, { size: 1 });
