@@ -1,5 +1,6 @@
 # Flint: `make run` starts the all-in-one service, `make test` runs every test.
-# Both install whatever is missing first (Debian packages and npm packages).
+# Both install whatever is missing first (Debian packages and npm packages; `make test`
+# also PostgreSQL's server package when no test server answers).
 .PHONY: deps run test typecheck bench
 
 deps:
@@ -11,9 +12,12 @@ run: deps
 typecheck: deps
 	npx tsc --noEmit
 
+# The PostgreSQL tests use FLINT_TEST_PG_URL (default 127.0.0.1:5432/test); when no server
+# answers there, the script runs the suite against a private cluster under ./var/ and
+# stops it afterwards (FLINT_TEST_PG_PRIVATE=1 forces that).
 test: deps
 	npx tsc --noEmit
-	npm test --silent
+	bash scripts/with-test-postgres.sh npm test --silent
 
 bench: deps
 	npm run bench --silent

@@ -87,7 +87,9 @@ export class QuotaEngine {
     }
     const now = clock().now().toISOString();
     const rows: Array<{ id: string; groupId: string; projectId: string; resource: string; delta: number; createdAt: string }> = [];
-    for (const [resource, delta] of Object.entries(deltas)) {
+    // Usage rows are locked in sorted order everywhere, so two reservations never deadlock
+    // on each other (lock order: see db/transaction.ts).
+    for (const [resource, delta] of Object.entries(deltas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (delta === 0) continue;
       const add = Math.max(0, delta);
       // One upsert reserves and locks the usage row; an over-limit answer rolls the transaction back.
@@ -118,6 +120,8 @@ export class QuotaEngine {
 
   private async settle(tx: Transaction<Database>, groupId: string, commit: boolean): Promise<void> {
     const rows = await tx.selectFrom('reservations').selectAll().where('groupId', '=', groupId).execute();
+    // Sorted here, not by the database: its collation may order names differently from reserve().
+    rows.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
     for (const r of rows) {
       const unreserve = Math.max(0, r.delta);
       const use = commit ? r.delta : 0;

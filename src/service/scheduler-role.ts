@@ -13,7 +13,7 @@ import type { Logger } from '../util/logger.js';
 import { describeError } from '../volume/flows/flow-handler.js';
 import type { TaskPayloads } from '../volume/task-kinds.js';
 import {
-  SCHEDULER_QUEUE, extraSpecsOf, metadataOf, nowIso, qosSpecsOfType, recordUserMessage, volumeQueue,
+  lockVolumeIfExists, SCHEDULER_QUEUE, extraSpecsOf, metadataOf, nowIso, qosSpecsOfType, recordUserMessage, volumeQueue,
 } from '../volume/volume-repository.js';
 
 export interface SchedulerRoleOptions {
@@ -146,7 +146,8 @@ export class SchedulerRole {
     const reason = error instanceof NoValidBackend ? error.message : describeError(error);
     const text = payload.lastError ? `${reason} The last backend tried failed with ${payload.lastError}` : reason;
     await this.o.db.kysely.transaction().execute(async (tx) => {
-      const v = await tx.selectFrom('volumes').select(['projectId', 'status']).where('id', '=', task.resourceId).executeTakeFirst();
+      // Locked first: a delete or reset-status committed meanwhile is seen, not overwritten.
+      const v = await lockVolumeIfExists(tx, task.resourceId);
       if (v?.status === 'creating') {
         await tx.updateTable('volumes').set({ status: 'error', updatedAt: nowIso() }).where('id', '=', task.resourceId).execute();
         await this.o.quotas.commit(tx, payload.reservation);

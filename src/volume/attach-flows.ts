@@ -1,6 +1,7 @@
 // Attaching and detaching: the legacy volume actions (os-reserve … os-detach) and the
 // attachments API (3.27+). Status bookkeeping happens here in one transaction each;
 // initialize/terminate connection are tasks on the backend's queue that the caller awaits.
+// Each transaction locks the volume row first, then attachment rows (db/transaction.ts).
 import type { Db } from '../db/database.js';
 import type { AttachmentRow, VolumeRow } from '../db/schema.js';
 import type { Connector, ConnectionInfo } from '../drivers/interface/objects.js';
@@ -10,7 +11,21 @@ import { isUuid, newId } from '../util/ids.js';
 import type { AttachRequest, AttachmentWithConnection, CreateAttachmentRequest, RequestContext } from './operations.js';
 import { ALLOWED_FROM } from './status.js';
 import type { TaskPayloads } from './task-kinds.js';
-import { backendHostOf, casVolume, getVolume, nowIso, volumeQueue, type Tx } from './volume-repository.js';
+import { backendHostOf, casVolume, getVolume, lockVolume, nowIso, volumeQueue, type Tx } from './volume-repository.js';
+import { inTransaction } from '../db/transaction.js';
+
+/** Which host a connector stands for: its initiator, else its WWPNs, else its host name. */
+function hostKey(c: Connector): string {
+  if (typeof c.initiator === 'string' && c.initiator) return `initiator:${c.initiator}`;
+  if (Array.isArray(c.wwpns) && c.wwpns.length > 0) return `wwpns:${[...c.wwpns].map((w) => String(w).toLowerCase()).sort().join(',')}`;
+  return `host:${String(c.host ?? '')}`;
+}
+
+/** The stable code a failed task recorded (`code: text`, see flow-handler's describeError). */
+function taskErrorCode(lastError: string): string {
+  const i = lastError.indexOf(': ');
+  return i < 0 ? '' : lastError.slice(0, i);
+}
 
 function checkConnector(connector: unknown): asserts connector is Connector {
   if (typeof connector !== 'object' || connector === null || Array.isArray(connector)) {
@@ -42,7 +57,7 @@ export class AttachFlows {
     v: VolumeRow, kind: K, payload: TaskPayloads[K],
   ): Promise<unknown> {
     if (!v.host) throw new Conflict(`Volume ${v.id} is not on a backend yet.`);
-    const taskId = await this.db.kysely.transaction().execute(async (tx) => {
+    const taskId = await inTransaction(this.db, async (tx) => {
       // Connection tasks do not take the volume's dedupe key: they run beside status work.
       return this.tasks.enqueue(tx, { kind, queue: volumeQueue(backendHostOf(v.host!)), resourceType: 'volume', resourceId: v.id, payload, maxAttempts: 1 });
     });
@@ -56,8 +71,15 @@ export class AttachFlows {
     }
     if (row.status === 'failed') {
       const err = row.lastError ?? 'unknown error';
-      if (err.startsWith('invalid_input: ')) throw new InvalidInput(err.slice('invalid_input: '.length));
-      if (err.startsWith('not_supported: ')) throw new FlintError(err.slice('not_supported: '.length));
+      const code = taskErrorCode(err);
+      if (code === 'invalid_input') throw new InvalidInput(err.slice('invalid_input: '.length));
+      if (code === 'not_supported') throw new FlintError(err.slice('not_supported: '.length));
+      if (code === 'conflict' || code === 'backend_conflict') {
+        // The backend's own text may name the hosts already connected: it is not passed on.
+        throw new Conflict(v.multiattach
+          ? `Backend ${backendHostOf(v.host)} refused to ${kind.replace('_', ' ')} volume ${v.id}: it conflicts with the volume's current connections.`
+          : `Volume ${v.id} is not multiattach and is connected to another host; that connection must end first.`);
+      }
       throw new BackendError(`${kind.replace('_', ' ')} failed on backend ${backendHostOf(v.host)}: ${err}`, { safe: true });
     }
     await this.db.kysely.updateTable('tasks').set({ status: 'failed', lastError: 'caller timed out' }).where('id', '=', taskId).where('status', '=', 'pending').execute();
@@ -65,14 +87,16 @@ export class AttachFlows {
   }
 
   async reserve(ctx: RequestContext, id: string): Promise<void> {
-    const v = await getVolume(this.db.kysely, ctx, id);
-    const allowed = v.multiattach ? ALLOWED_FROM.reserveMulti : ALLOWED_FROM.reserve;
-    await casVolume(this.db.kysely, id, allowed, { status: 'attaching' }, 'reserve');
+    await inTransaction(this.db, async (tx) => {
+      const v = await lockVolume(tx, ctx, id);
+      const allowed = v.multiattach ? ALLOWED_FROM.reserveMulti : ALLOWED_FROM.reserve;
+      await casVolume(tx, id, allowed, { status: 'attaching' }, 'reserve');
+    });
   }
 
   async unreserve(ctx: RequestContext, id: string): Promise<void> {
-    await this.db.kysely.transaction().execute(async (tx) => {
-      await getVolume(tx, ctx, id);
+    await inTransaction(this.db, async (tx) => {
+      await lockVolume(tx, ctx, id);
       const live = await tx.selectFrom('attachments').select('id').where('volumeId', '=', id).where('attachStatus', '=', 'attached').executeTakeFirst();
       await casVolume(tx, id, [...ALLOWED_FROM.unreserve, 'in-use'], { status: live ? 'in-use' : 'available' }, 'unreserve');
     });
@@ -93,6 +117,14 @@ export class AttachFlows {
     const v = await getVolume(this.db.kysely, ctx, id);
     const ok = ['available', 'attaching', 'reserved', 'in-use', 'detaching', 'uploading', 'downloading', 'maintenance'];
     if (!ok.includes(v.status)) throw new Conflict(`Cannot initialize a connection to volume ${id} in status ${v.status}.`);
+    if (!v.multiattach) {
+      // Another host's attachment holds the volume: refuse here, naming nobody (the hosts
+      // of other attachments are not the caller's business).
+      const mine = hostKey(connector);
+      const other = (await this.liveAttachments(this.db.kysely, id, attachmentId ?? undefined))
+        .find((a) => a.connector !== null && hostKey(JSON.parse(a.connector) as Connector) !== mine);
+      if (other) throw new Conflict(`Volume ${id} is not multiattach and is attached to another host; detach it first.`);
+    }
     const info = (await this.connectionTask(v, 'initialize_connection', { connector, attachmentId })) as ConnectionInfo;
     return info;
   }
@@ -107,8 +139,8 @@ export class AttachFlows {
     if (!req.instanceUuid && !req.hostName) throw new InvalidInput('os-attach needs instance_uuid or host_name.');
     if (req.instanceUuid && !isUuid(req.instanceUuid)) throw new InvalidInput(`instance_uuid '${req.instanceUuid}' is not a UUID.`);
     const mode = req.mode ?? 'rw';
-    return this.db.kysely.transaction().execute(async (tx) => {
-      const v = await getVolume(tx, ctx, id);
+    return inTransaction(this.db, async (tx) => {
+      const v = await lockVolume(tx, ctx, id);
       const allowed = v.multiattach ? ['attaching', 'available', 'in-use', 'reserved'] : ['attaching', 'available', 'reserved'];
       const now = nowIso();
       await casVolume(tx, id, allowed, { status: 'in-use', attachStatus: 'attached' }, 'attach');
@@ -129,8 +161,8 @@ export class AttachFlows {
   }
 
   async detach(ctx: RequestContext, id: string, attachmentId: string | null): Promise<void> {
-    await this.db.kysely.transaction().execute(async (tx) => {
-      const v = await getVolume(tx, ctx, id);
+    await inTransaction(this.db, async (tx) => {
+      await lockVolume(tx, ctx, id);
       const live = await this.liveAttachments(tx, id);
       if (live.length === 0) throw new Conflict(`Volume ${id} is not attached.`);
       if (!attachmentId && live.length > 1) throw new InvalidInput(`Volume ${id} has ${live.length} attachments; name attachment_id.`);
@@ -141,7 +173,6 @@ export class AttachFlows {
       const remaining = live.length - 1;
       await casVolume(tx, id, ['in-use', 'detaching', 'attaching', 'reserved', 'error_detaching'], remaining > 0
         ? { status: 'in-use' } : { status: 'available', attachStatus: 'detached' }, 'detach');
-      void v;
     });
   }
 
@@ -149,7 +180,8 @@ export class AttachFlows {
     if (!ctx.isAdmin) throw new FlintError('os-force_detach is an admin action.');
     const v = await getVolume(this.db.kysely, ctx, id);
     await this.connectionTask(v, 'terminate_connection', { connector, attachmentId });
-    await this.db.kysely.transaction().execute(async (tx) => {
+    await inTransaction(this.db, async (tx) => {
+      await lockVolume(tx, null, id);
       const now = nowIso();
       let q = tx.updateTable('attachments').set({ attachStatus: 'detached', detachTime: now, updatedAt: now }).where('volumeId', '=', id);
       if (attachmentId) q = q.where('id', '=', attachmentId);
@@ -164,8 +196,8 @@ export class AttachFlows {
     if (req.instanceUuid && !isUuid(req.instanceUuid)) throw new InvalidInput(`instance_uuid '${req.instanceUuid}' is not a UUID.`);
     if (req.connector !== undefined && req.connector !== null) checkConnector(req.connector);
     const mode = req.mode ?? 'rw';
-    const attachment = await this.db.kysely.transaction().execute(async (tx) => {
-      const v = await getVolume(tx, ctx, req.volumeId);
+    const attachment = await inTransaction(this.db, async (tx) => {
+      const v = await lockVolume(tx, ctx, req.volumeId);
       const live = await this.liveAttachments(tx, v.id);
       if (live.length > 0 && !v.multiattach) {
         throw new Conflict(`Volume ${v.id} is already attached and is not multiattach.`);
@@ -200,28 +232,32 @@ export class AttachFlows {
   private async connect(ctx: RequestContext, a: AttachmentRow, connector: Connector): Promise<AttachmentWithConnection> {
     const info = await this.initializeConnection(ctx, a.volumeId, connector, a.id);
     const infoWithMode = { ...info, data: { ...info.data, access_mode: a.attachMode } } as ConnectionInfo;
-    const attachment = await this.db.kysely.transaction().execute(async (tx) => {
+    const attachment = await inTransaction(this.db, async (tx) => {
       const now = nowIso();
+      await lockVolume(tx, null, a.volumeId);
+      await tx.updateTable('volumes').set({ status: 'attaching', updatedAt: now }).where('id', '=', a.volumeId)
+        .where('status', 'in', ['reserved', 'available']).execute();
       const row = await tx.updateTable('attachments').set({
         attachStatus: 'attaching', connector: JSON.stringify(connector), connectionInfo: JSON.stringify(infoWithMode),
         attachedHost: (connector.host as string | undefined) ?? a.attachedHost, updatedAt: now,
-      }).where('id', '=', a.id).returningAll().executeTakeFirstOrThrow();
-      await tx.updateTable('volumes').set({ status: 'attaching', updatedAt: now }).where('id', '=', a.volumeId)
-        .where('status', 'in', ['reserved', 'available']).execute();
+      }).where('id', '=', a.id).returningAll().executeTakeFirst();
+      if (!row) throw new NotFound('Attachment', a.id);
       return row;
     });
     return { attachment, connectionInfo: infoWithMode };
   }
 
   async completeAttachment(ctx: RequestContext, attachmentId: string): Promise<void> {
-    await this.db.kysely.transaction().execute(async (tx) => {
+    await inTransaction(this.db, async (tx) => {
+      const { volumeId } = await this.getAttachment(tx, ctx, attachmentId);
+      await lockVolume(tx, null, volumeId);
       const a = await this.getAttachment(tx, ctx, attachmentId);
       if (a.attachStatus !== 'attaching' && a.attachStatus !== 'attached') {
         throw new Conflict(`Attachment ${attachmentId} is ${a.attachStatus}; it must have a connection (attaching) to complete.`);
       }
       const now = nowIso();
+      await casVolume(tx, a.volumeId, ['reserved', 'attaching', 'in-use', 'available'], { status: 'in-use', attachStatus: 'attached' }, 'complete attaching');
       await tx.updateTable('attachments').set({ attachStatus: 'attached', attachTime: a.attachTime ?? now, updatedAt: now }).where('id', '=', a.id).execute();
-      await tx.updateTable('volumes').set({ status: 'in-use', attachStatus: 'attached', updatedAt: now }).where('id', '=', a.volumeId).execute();
     });
   }
 
@@ -235,7 +271,14 @@ export class AttachFlows {
   }
 
   private async dropAttachment(a: AttachmentRow): Promise<void> {
-    await this.db.kysely.transaction().execute(async (tx) => {
+    await inTransaction(this.db, async (tx) => {
+      // A volume deleted meanwhile took its attachment rows with it: nothing to drop.
+      try {
+        await lockVolume(tx, null, a.volumeId);
+      } catch (e) {
+        if (e instanceof NotFound) return;
+        throw e;
+      }
       await tx.deleteFrom('attachments').where('id', '=', a.id).execute();
       const live = await this.liveAttachments(tx, a.volumeId);
       const attached = live.some((x) => x.attachStatus === 'attached');

@@ -1,4 +1,6 @@
 // Snapshot operations on the API side: validate, compare-and-set, reserve quota, enqueue.
+// Each locks the snapshot's volume before anything else, so a snapshot cannot appear or
+// go away under a volume delete that is listing them (lock order: db/transaction.ts).
 import type { Db } from '../db/database.js';
 import type { SnapshotRow, VolumeRow } from '../db/schema.js';
 import { Conflict, InvalidInput } from '../errors/errors.js';
@@ -9,7 +11,8 @@ import { checkMetadata, checkName } from './validation.js';
 import type { CreateSnapshotRequest, RequestContext } from './operations.js';
 import { ALLOWED_FROM, SNAPSHOT_STATUSES } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
-import { backendHostOf, casSnapshot, getSnapshot, getVolume, nowIso, setMetadata, volumeQueue, type Tx } from './volume-repository.js';
+import { backendHostOf, casSnapshot, getSnapshot, lockSnapshot, lockVolume, nowIso, setMetadata, volumeQueue, type Tx } from './volume-repository.js';
+import { inTransaction } from '../db/transaction.js';
 
 type Enqueue = <K extends TaskKind>(tx: Tx, kind: K, v: VolumeRow, payload: TaskPayloads[K], resourceType: string, resourceId: string) => Promise<string>;
 
@@ -27,8 +30,9 @@ export class SnapshotApi {
     checkMetadata(req.metadata);
     const id = newId();
     const now = nowIso();
-    const { snap, host } = await this.db.kysely.transaction().execute(async (tx) => {
-      const v = await getVolume(tx, ctx, req.volumeId);
+    const { snap, host } = await inTransaction(this.db, async (tx) => {
+      // Locked, so the status checked here holds until this snapshot row is committed.
+      const v = await lockVolume(tx, ctx, req.volumeId);
       const allowed: readonly string[] = req.force ? ALLOWED_FROM.snapshotForce : ALLOWED_FROM.snapshot;
       if (!allowed.includes(v.status)) {
         throw new Conflict(`Volume ${v.id} must be ${allowed.join(' or ')} to snapshot it${req.force ? '' : ' (use force for in-use)'}; its status is ${v.status}.`);
@@ -48,14 +52,15 @@ export class SnapshotApi {
   }
 
   async delete(ctx: RequestContext, id: string, opts: { force?: boolean } = {}): Promise<void> {
-    const host = await this.db.kysely.transaction().execute(async (tx) => {
-      const s = await getSnapshot(tx, ctx, id);
+    const host = await inTransaction(this.db, async (tx) => {
+      const { volumeId } = await getSnapshot(tx, ctx, id);
+      const v = await lockVolume(tx, null, volumeId);
+      await lockSnapshot(tx, ctx, id);
       const allowed = opts.force ? [...SNAPSHOT_STATUSES].filter((x) => x !== 'deleting') : ALLOWED_FROM.snapshotDelete;
       const dependents = await tx.selectFrom('volumes').select('id').where('snapshotId', '=', id).where('status', '=', 'creating').executeTakeFirst();
       if (dependents) throw new Conflict(`Snapshot ${id} is the source of volume ${dependents.id}, which is still being created.`);
-      await casSnapshot(tx, id, allowed, { status: 'deleting' }, 'delete');
+      const s = await casSnapshot(tx, id, allowed, { status: 'deleting' }, 'delete');
       const reservation = await this.quotas.reserve(tx, s.projectId, { snapshots: -1 });
-      const v = await getVolume(tx, null, s.volumeId);
       await this.enqueue(tx, 'delete_snapshot', v, { reservation }, 'snapshot', id);
       return v.host!;
     });
@@ -66,11 +71,13 @@ export class SnapshotApi {
     if (!(SNAPSHOT_STATUSES as readonly string[]).includes(status)) {
       throw new InvalidInput(`status '${status}' is not a snapshot status (allowed: ${SNAPSHOT_STATUSES.join(', ')}).`);
     }
-    await getSnapshot(this.db.kysely, ctx, id);
-    await this.db.kysely.transaction().execute(async (tx) => {
+    const { volumeId } = await getSnapshot(this.db.kysely, ctx, id);
+    await inTransaction(this.db, async (tx) => {
+      // Volume, snapshot, then task rows: the lock order every other path takes.
+      await lockVolume(tx, null, volumeId);
+      await tx.updateTable('snapshots').set({ status, updatedAt: nowIso() }).where('id', '=', id).execute();
       await tx.updateTable('tasks').set({ status: 'failed', lastError: 'superseded by reset-status', leaseOwner: null })
         .where('dedupeKey', '=', `snapshot:${id}`).where('status', 'in', ['pending', 'running']).execute();
-      await tx.updateTable('snapshots').set({ status, updatedAt: nowIso() }).where('id', '=', id).execute();
     });
   }
 

@@ -1,5 +1,8 @@
 // The API side of the block service: validates a request, changes the status by
 // compare-and-set, reserves quota and records the durable task, all in one transaction.
+// Every transaction locks the resource row first (lockVolume, or the compare-and-set
+// itself), then dependent rows, then quota rows; checks read only locked rows, and quota
+// deltas come from the row the locking statement returned (lock order: db/transaction.ts).
 import type { Db } from '../db/database.js';
 import type { AttachmentRow, SnapshotRow, VolumeRow } from '../db/schema.js';
 import type { Connector, ConnectionInfo } from '../drivers/interface/objects.js';
@@ -16,8 +19,9 @@ import { ALLOWED_FROM, ATTACH_STATUSES, VOLUME_STATUSES } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
 import {
   SCHEDULER_QUEUE, backendHostOf, casSnapshot, casVolume, defaultVolumeType, extraSpecsOf, findVolumeType, getSnapshot,
-  getVolume, nowIso, qosSpecsOfType, setMetadata, volumeQueue, type Tx,
+  getVolume, lockSnapshot, lockVolume, nowIso, qosSpecsOfType, setMetadata, volumeQueue, type Tx,
 } from './volume-repository.js';
+import { inTransaction } from '../db/transaction.js';
 import { AttachFlows } from './attach-flows.js';
 import { SnapshotApi } from './snapshot-api.js';
 import { checkMetadata, checkName } from './validation.js';
@@ -79,21 +83,24 @@ export class VolumeApi implements VolumeOperations {
     const imagePath = req.imagePath ? (await this.images.resolve(ctx, 'image', req.imagePath)).path : null;
     const id = newId();
     const now = nowIso();
-    const row = await this.db.kysely.transaction().execute(async (tx) => {
+    const row = await inTransaction(this.db, async (tx) => {
       let size = req.size;
       let sourceHost: string | null = null;
       let typeId: string | null = null;
       if (req.snapshotId) {
-        const snap = await getSnapshot(tx, ctx, req.snapshotId);
+        // The snapshot's volume is locked before the snapshot (lock order), so neither can
+        // be deleted or reverted while this create is deciding.
+        const { volumeId } = await getSnapshot(tx, ctx, req.snapshotId);
+        const src = await lockVolume(tx, null, volumeId);
+        const snap = await lockSnapshot(tx, ctx, req.snapshotId);
         if (snap.status !== 'available') throw new Conflict(`Snapshot ${snap.id} must be available to create a volume from it; its status is ${snap.status}.`);
         size ??= snap.volumeSize;
         if (size < snap.volumeSize) throw new InvalidInput(`size ${size} must be at least the snapshot's size, ${snap.volumeSize} GiB.`);
-        const src = await getVolume(tx, null, snap.volumeId);
         sourceHost = src.host;
         typeId = src.volumeTypeId;
       }
       if (req.sourceVolid) {
-        const src = await getVolume(tx, ctx, req.sourceVolid);
+        const src = await lockVolume(tx, ctx, req.sourceVolid);
         if (!(ALLOWED_FROM.clone as readonly string[]).includes(src.status)) {
           throw new Conflict(`Source volume ${src.id} must be available or in-use to clone it; its status is ${src.status}.`);
         }
@@ -137,8 +144,11 @@ export class VolumeApi implements VolumeOperations {
   async deleteVolume(ctx: RequestContext, id: string, opts: { cascade?: boolean; force?: boolean } = {}): Promise<void> {
     await getVolume(this.db.kysely, ctx, id);
     if (opts.force && !ctx.isAdmin) throw new Forbidden('Force delete is an admin action.');
-    const queue = await this.db.kysely.transaction().execute(async (tx) => {
+    const queue = await inTransaction(this.db, async (tx) => {
       const allowed = opts.force ? ALLOWED_FROM.forceDelete : ALLOWED_FROM.delete;
+      // The volume first: snapshot creates and deletes lock it too, so the snapshot list
+      // read below is complete and stays so until commit.
+      await lockVolume(tx, ctx, id);
       const attached = await tx.selectFrom('attachments').select('id').where('volumeId', '=', id)
         .where('attachStatus', '!=', 'detached').executeTakeFirst();
       if (attached && !opts.force) throw new Conflict(`Volume ${id} is attached; detach it before deleting it.`);
@@ -148,18 +158,19 @@ export class VolumeApi implements VolumeOperations {
       }
       const busy = snaps.find((s) => !['available', 'error', 'error_deleting'].includes(s.status));
       if (busy) throw new Conflict(`Snapshot ${busy.id} of volume ${id} is ${busy.status}; wait for it before deleting the volume.`);
+      const v = await casVolume(tx, id, allowed, { status: 'deleting' }, 'delete');
+      // The snapshots counted for quota are exactly those this statement moved to deleting.
+      const swept = snaps.length === 0 ? [] : await tx.updateTable('snapshots').set({ status: 'deleting', updatedAt: nowIso() })
+        .where('volumeId', '=', id).where('status', 'in', ['available', 'error', 'error_deleting']).returning('id').execute();
+      if (swept.length !== snaps.length) throw new Conflict(`Snapshots of volume ${id} changed while it was being deleted; try again.`);
       // A forced delete supersedes whatever task was running on the volume.
       if (opts.force) {
         await tx.updateTable('tasks').set({ status: 'failed', lastError: 'superseded by force delete', leaseOwner: null })
           .where('dedupeKey', '=', `volume:${id}`).where('status', 'in', ['pending', 'running']).execute();
       }
-      const v = await casVolume(tx, id, allowed, { status: 'deleting' }, 'delete');
-      if (snaps.length > 0) {
-        await tx.updateTable('snapshots').set({ status: 'deleting', updatedAt: nowIso() }).where('volumeId', '=', id).execute();
-      }
       const type = v.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', v.volumeTypeId).executeTakeFirst() : undefined;
       const deltas = this.typeQuotaDeltas(type?.name ?? null, -1, -v.size);
-      if (snaps.length > 0) deltas.snapshots = -snaps.length;
+      if (swept.length > 0) deltas.snapshots = -swept.length;
       const reservation = await this.quotas.reserve(tx, v.projectId, deltas);
       if (!v.host) {
         // Never placed: nothing exists on any backend.
@@ -177,32 +188,36 @@ export class VolumeApi implements VolumeOperations {
 
   async extendVolume(ctx: RequestContext, id: string, newSize: number): Promise<void> {
     if (!Number.isInteger(newSize) || newSize < 1) throw new InvalidInput(`new_size must be a positive integer, got ${newSize}.`);
-    const v = await this.db.kysely.transaction().execute(async (tx) => {
-      const cur = await getVolume(tx, ctx, id);
+    const v = await inTransaction(this.db, async (tx) => {
+      // Locked first: the status and size checked here are the ones the UPDATE changes, even
+      // when a finishing extend commits meanwhile (a plain read could be stale by then).
+      const cur = await lockVolume(tx, ctx, id);
       if (newSize <= cur.size) throw new InvalidInput(`new_size ${newSize} must be larger than the current size, ${cur.size} GiB.`);
       if (newSize > this.cfg.maxVolumeSizeGiB) throw new InvalidInput(`new_size ${newSize} GiB is larger than the maximum, ${this.cfg.maxVolumeSizeGiB} GiB.`);
       const allowed = [...ALLOWED_FROM.extend, ...ALLOWED_FROM.extendOnline];
-      const type = cur.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', cur.volumeTypeId).executeTakeFirst() : undefined;
-      const deltas = this.typeQuotaDeltas(type?.name ?? null, 0, newSize - cur.size);
-      const reservation = await this.quotas.reserve(tx, cur.projectId, deltas);
       const row = await casVolume(tx, id, allowed, { status: 'extending' }, 'extend');
-      await this.enqueue(tx, 'extend_volume', row, { newSize, oldSize: cur.size, reservation, previousStatus: cur.status });
+      // The UPDATE leaves the size alone: row.size is the size this extend starts from.
+      const type = row.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', row.volumeTypeId).executeTakeFirst() : undefined;
+      const deltas = this.typeQuotaDeltas(type?.name ?? null, 0, newSize - row.size);
+      const reservation = await this.quotas.reserve(tx, row.projectId, deltas);
+      await this.enqueue(tx, 'extend_volume', row, { newSize, oldSize: row.size, reservation, previousStatus: cur.status });
       return row;
     });
     this.tasks.notify(volumeQueue(backendHostOf(v.host!)));
   }
 
   async revertToSnapshot(ctx: RequestContext, volumeId: string, snapshotId: string): Promise<void> {
-    const v = await this.db.kysely.transaction().execute(async (tx) => {
-      const snap = await getSnapshot(tx, ctx, snapshotId);
-      if (snap.volumeId !== volumeId) throw new InvalidInput(`Snapshot ${snapshotId} does not belong to volume ${volumeId}.`);
+    const v = await inTransaction(this.db, async (tx) => {
+      const { volumeId: owner } = await getSnapshot(tx, ctx, snapshotId);
+      if (owner !== volumeId) throw new InvalidInput(`Snapshot ${snapshotId} does not belong to volume ${volumeId}.`);
+      const cur = await lockVolume(tx, ctx, volumeId);
+      const snap = await lockSnapshot(tx, ctx, snapshotId);
       const latest = await tx.selectFrom('snapshots').select(['id']).where('volumeId', '=', volumeId)
         .orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
       if (latest?.id !== snapshotId) throw new Conflict(`Volume ${volumeId} can only be reverted to its latest snapshot.`);
-      const cur = await getVolume(tx, ctx, volumeId);
       if (snap.volumeSize !== cur.size) throw new Conflict(`Snapshot ${snapshotId} is ${snap.volumeSize} GiB but the volume is now ${cur.size} GiB; revert is not possible.`);
-      await casSnapshot(tx, snapshotId, ['available'], { status: 'restoring' }, 'revert to');
       const row = await casVolume(tx, volumeId, ALLOWED_FROM.revert, { status: 'reverting' }, 'revert');
+      await casSnapshot(tx, snapshotId, ['available'], { status: 'restoring' }, 'revert to');
       await this.enqueue(tx, 'revert_to_snapshot', row, { snapshotId });
       return row;
     });
@@ -220,16 +235,17 @@ export class VolumeApi implements VolumeOperations {
       throw new InvalidInput('os-reset_status needs at least one of status, attach_status, migration_status.');
     }
     await getVolume(this.db.kysely, ctx, id);
-    await this.db.kysely.transaction().execute(async (tx) => {
-      // A reset ends whatever was in progress: the admin says what the truth is.
-      await tx.updateTable('tasks').set({ status: 'failed', lastError: 'superseded by reset-status', leaseOwner: null })
-        .where('dedupeKey', '=', `volume:${id}`).where('status', 'in', ['pending', 'running']).execute();
+    await inTransaction(this.db, async (tx) => {
+      // The volume row before its task rows (lock order), like a manager finishing a task.
       await tx.updateTable('volumes').set({
         ...(req.status !== undefined ? { status: req.status } : {}),
         ...(req.attachStatus !== undefined ? { attachStatus: req.attachStatus } : {}),
         ...(req.migrationStatus !== undefined ? { migrationStatus: req.migrationStatus === 'none' ? null : req.migrationStatus } : {}),
         updatedAt: nowIso(),
       }).where('id', '=', id).execute();
+      // A reset ends whatever was in progress: the admin says what the truth is.
+      await tx.updateTable('tasks').set({ status: 'failed', lastError: 'superseded by reset-status', leaseOwner: null })
+        .where('dedupeKey', '=', `volume:${id}`).where('status', 'in', ['pending', 'running']).execute();
     });
   }
 
@@ -240,7 +256,7 @@ export class VolumeApi implements VolumeOperations {
     if (Object.keys(req.ref).length === 0) throw new InvalidInput('ref must name the backend object (e.g. source-name).');
     const id = newId();
     const now = nowIso();
-    const row = await this.db.kysely.transaction().execute(async (tx) => {
+    const row = await inTransaction(this.db, async (tx) => {
       const known = await tx.selectFrom('backendStats').select('backendHost').where('backendHost', '=', backendHostOf(req.host)).executeTakeFirst();
       if (!known) throw new InvalidInput(`host '${req.host}' is not a known backend.`);
       const type = req.volumeType ? await findVolumeType(tx, ctx, req.volumeType) : await defaultVolumeType(tx, this.cfg.defaultVolumeType);
@@ -262,13 +278,13 @@ export class VolumeApi implements VolumeOperations {
   }
 
   async unmanageVolume(ctx: RequestContext, id: string): Promise<void> {
-    const v = await this.db.kysely.transaction().execute(async (tx) => {
-      const cur = await getVolume(tx, ctx, id);
+    const v = await inTransaction(this.db, async (tx) => {
+      await lockVolume(tx, ctx, id);
       const snaps = await tx.selectFrom('snapshots').select('id').where('volumeId', '=', id).executeTakeFirst();
       if (snaps) throw new Conflict(`Volume ${id} has snapshots; it cannot be unmanaged.`);
-      const type = cur.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', cur.volumeTypeId).executeTakeFirst() : undefined;
-      const reservation = await this.quotas.reserve(tx, cur.projectId, this.typeQuotaDeltas(type?.name ?? null, -1, -cur.size));
       const row = await casVolume(tx, id, ALLOWED_FROM.unmanage, { status: 'deleting' }, 'unmanage');
+      const type = row.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', row.volumeTypeId).executeTakeFirst() : undefined;
+      const reservation = await this.quotas.reserve(tx, row.projectId, this.typeQuotaDeltas(type?.name ?? null, -1, -row.size));
       await this.enqueue(tx, 'unmanage_volume', row, { reservation });
       return row;
     });
@@ -282,7 +298,9 @@ export class VolumeApi implements VolumeOperations {
 
   async setReadonly(ctx: RequestContext, id: string, readonly: boolean): Promise<void> {
     await getVolume(this.db.kysely, ctx, id);
-    await this.db.kysely.transaction().execute(async (tx) => {
+    await inTransaction(this.db, async (tx) => {
+      // Two of these at once would otherwise both delete, then both insert the key.
+      await lockVolume(tx, ctx, id);
       await tx.deleteFrom('volumeMetadata').where('resourceId', '=', id).where('key', '=', 'readonly').execute();
       if (readonly) await setMetadata(tx, 'volumeMetadata', id, { readonly: 'True' });
     });
@@ -291,8 +309,8 @@ export class VolumeApi implements VolumeOperations {
   async uploadToImage(ctx: RequestContext, id: string, imageName: string, diskFormat: string): Promise<void> {
     if (!['raw', 'qcow2'].includes(diskFormat)) throw new InvalidInput(`disk_format '${diskFormat}' is not supported (allowed: raw, qcow2).`);
     this.cfg.images.checkName('image_name', imageName);
-    const v = await this.db.kysely.transaction().execute(async (tx) => {
-      const cur = await getVolume(tx, ctx, id);
+    const v = await inTransaction(this.db, async (tx) => {
+      const cur = await lockVolume(tx, ctx, id);
       const row = await casVolume(tx, id, ALLOWED_FROM.upload, { status: 'uploading' }, 'upload');
       // The name is taken in this transaction: of two uploads to one name, one gets a 409.
       const image = await this.images.reserve(tx, ctx, 'image_name', imageName);

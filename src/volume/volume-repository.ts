@@ -32,6 +32,35 @@ export async function getSnapshot(tx: Tx, ctx: RequestContext | null, id: string
   return s;
 }
 
+/**
+ * Locks the volume's row for the rest of the transaction and returns it as it is now.
+ * A no-op `UPDATE … RETURNING` rather than `SELECT … FOR UPDATE`: it takes the row lock on
+ * PostgreSQL and makes a SQLite transaction a writer at once, so on both every check made
+ * on the returned row holds until commit (a plain read under read committed may be stale
+ * by the time the UPDATE that depends on it runs). Lock order: see db/transaction.ts.
+ */
+export async function lockVolume(tx: Tx, ctx: RequestContext | null, id: string): Promise<VolumeRow> {
+  const v = scoped(await lockVolumeIfExists(tx, id), ctx);
+  if (!v) throw new NotFound('Volume', id);
+  return v;
+}
+
+/** lockVolume for the managers: no project scope, and a missing row is `undefined`. */
+export async function lockVolumeIfExists(tx: Tx, id: string): Promise<VolumeRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  return tx.updateTable('volumes').set((eb) => ({ updatedAt: eb.ref('updatedAt') })).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+/** As lockVolume, for a snapshot; lock its volume first (lockVolume) where both are needed. */
+export async function lockSnapshot(tx: Tx, ctx: RequestContext | null, id: string): Promise<SnapshotRow> {
+  const row = isUuid(id)
+    ? await tx.updateTable('snapshots').set((eb) => ({ updatedAt: eb.ref('updatedAt') })).where('id', '=', id).returningAll().executeTakeFirst()
+    : undefined;
+  const s = scoped(row, ctx);
+  if (!s) throw new NotFound('Snapshot', id);
+  return s;
+}
+
 /** `UPDATE … WHERE id = ? AND status IN (…)`; no row means 409 naming the current status. */
 export async function casVolume(
   tx: Tx, id: string, allowed: readonly string[], set: VolumeUpdate, action: string,

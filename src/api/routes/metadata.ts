@@ -6,6 +6,7 @@ import type { Database } from '../../db/schema.js';
 import type { ApiDeps } from '../deps.js';
 import { InvalidInput, NotFound } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
+import { inTransaction } from '../../db/transaction.js';
 import { getVolume } from '../queries/volumes.js';
 import { getSnapshot } from '../queries/snapshots.js';
 import { deleteMetadataKey, mergeMetadata, readMetadata, replaceMetadata, type MetadataTableName } from '../queries/metadata.js';
@@ -34,6 +35,8 @@ const RESOURCES: Resource[] = [
 export function metadataRoutes(app: FastifyInstance, deps: ApiDeps): void {
   for (const res of RESOURCES) {
     const P = `/v3/:projectId/${res.collection}/:id/metadata`;
+    // The owner's row first, then its metadata rows: the lock order of db/transaction.ts,
+    // which also keeps two writers of one resource's metadata from interleaving.
     const touch = async (tx: Transaction<Database>, id: string) => {
       const updatedAt = clock().now().toISOString();
       if (res.owner === 'volumes') await tx.updateTable('volumes').set({ updatedAt }).where('id', '=', id).execute();
@@ -54,10 +57,10 @@ export function metadataRoutes(app: FastifyInstance, deps: ApiDeps): void {
           const { id } = req.params as { id: string };
           await res.check(deps, req, id);
           const md = (req.body as Static<typeof MetadataBody>).metadata as Record<string, string>;
-          await deps.db.kysely.transaction().execute(async (tx) => {
+          await inTransaction(deps.db, async (tx) => {
+            await touch(tx, id);
             if (method === 'PUT') await replaceMetadata(tx, res.table, id, md);
             else await mergeMetadata(tx, res.table, id, md);
-            await touch(tx, id);
           });
           return { metadata: await readMetadata(deps.db.kysely, res.table, id) };
         },
@@ -79,9 +82,9 @@ export function metadataRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (keys.length !== 1) throw new InvalidInput('Invalid input for field/attribute meta: exactly one key is allowed.');
       if (keys[0] !== key) throw new InvalidInput(`Invalid input for field/attribute meta: the body key '${keys[0]!.slice(0, 64)}' does not match the URL key '${key.slice(0, 64)}'.`);
       await res.check(deps, req, id);
-      await deps.db.kysely.transaction().execute(async (tx) => {
-        await mergeMetadata(tx, res.table, id, meta);
+      await inTransaction(deps.db, async (tx) => {
         await touch(tx, id);
+        await mergeMetadata(tx, res.table, id, meta);
       });
       return { meta };
     });
@@ -89,12 +92,11 @@ export function metadataRoutes(app: FastifyInstance, deps: ApiDeps): void {
     app.delete(`${P}/:key`, { schema: { params: KeyParams } }, async (req, reply) => {
       const { id, key } = req.params as { id: string; key: string };
       await res.check(deps, req, id);
-      const deleted = await deps.db.kysely.transaction().execute(async (tx) => {
-        const d = await deleteMetadataKey(tx, res.table, id, key);
-        if (d) await touch(tx, id);
-        return d;
+      await inTransaction(deps.db, async (tx) => {
+        await touch(tx, id);
+        // Thrown inside, so a missing key leaves updated_at as it was.
+        if (!(await deleteMetadataKey(tx, res.table, id, key))) throw new NotFound('Metadata key', `${key} of ${id}`);
       });
-      if (!deleted) throw new NotFound('Metadata key', `${key} of ${id}`);
       reply.code(200).send();
     });
   }

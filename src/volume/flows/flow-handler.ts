@@ -8,6 +8,7 @@ import { toFlintError } from '../../errors/errors.js';
 import type { QuotaEngine } from '../../quota/quota-engine.js';
 import type { TaskQueue } from '../../tasks/task-queue.js';
 import { runFlow, FlowFailed, type FlowStep } from '../../tasks/flow.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { TaskHandler } from '../../tasks/worker.js';
 import type { Logger } from '../../util/logger.js';
 import type { NameTemplates } from '../volume-repository.js';
@@ -36,7 +37,11 @@ export interface FlowDefinition<K extends TaskKind, C> {
   /** Build the flow context; return null when the task no longer applies (finish it as done). */
   load(deps: ManagerDeps, task: TaskRow, payload: TaskPayloads[K]): Promise<C | null>;
   steps: readonly FlowStep<C>[];
-  /** Final status change, in the same transaction that marks the task done. Returns the task result. */
+  /**
+   * Final status change, in the same transaction that marks the task done. Returns the task
+   * result. Runs again if the database aborts it for a deadlock, so it only touches the
+   * database; locks the resource row first, then quota rows (db/transaction.ts).
+   */
   finish(tx: Transaction<Database>, deps: ManagerDeps, ctx: C): Promise<unknown>;
   /** Record the failure on the resource, in the transaction that marks the task failed. */
   giveUp(tx: Transaction<Database>, deps: ManagerDeps, task: TaskRow, payload: TaskPayloads[K], error: string): Promise<void>;
@@ -49,13 +54,28 @@ export function describeError(e: unknown): string {
   return `${fe.code}: ${fe.userText ?? 'internal error in the backend (see the service log)'}`;
 }
 
+/**
+ * Runs `fn` in a transaction that may be retried (db/transaction.ts). The in-memory news
+ * it gives the scheduler (onCapacityChange) is held back until the commit, so a retried or
+ * failed transaction never counts capacity twice or for nothing.
+ */
+async function finalTransaction(deps: ManagerDeps, fn: (tx: Transaction<Database>, deps: ManagerDeps) => Promise<void>): Promise<void> {
+  let news: Array<Parameters<ManagerDeps['onCapacityChange']>> = [];
+  const held: ManagerDeps = { ...deps, onCapacityChange: (...args) => void news.push(args) };
+  await inTransaction(deps.db, async (tx) => {
+    news = [];
+    await fn(tx, held);
+  });
+  for (const args of news) deps.onCapacityChange(...args);
+}
+
 export function flowHandler<K extends TaskKind, C>(deps: ManagerDeps, def: FlowDefinition<K, C>): TaskHandler {
   return {
     async run(task: TaskRow, owner: string) {
       const payload = JSON.parse(task.payload) as TaskPayloads[K];
       const ctx = await def.load(deps, task, payload);
       if (ctx === null) {
-        await deps.db.kysely.transaction().execute((tx) => deps.tasks.complete(tx, task.id));
+        await inTransaction(deps.db, (tx) => deps.tasks.complete(tx, task.id));
         return;
       }
       const done = JSON.parse(task.progress) as string[];
@@ -70,8 +90,8 @@ export function flowHandler<K extends TaskKind, C>(deps: ManagerDeps, def: FlowD
         }
         throw e;
       }
-      await deps.db.kysely.transaction().execute(async (tx) => {
-        const result = await def.finish(tx, deps, ctx);
+      await finalTransaction(deps, async (tx, d) => {
+        const result = await def.finish(tx, d, ctx);
         await deps.tasks.complete(tx, task.id, result);
       });
     },
@@ -79,8 +99,8 @@ export function flowHandler<K extends TaskKind, C>(deps: ManagerDeps, def: FlowD
       const payload = JSON.parse(task.payload) as TaskPayloads[K];
       const text = describeError(error);
       deps.logger.error({ task: task.id, kind: task.kind, resource: task.resourceId, error: text }, 'operation failed');
-      await deps.db.kysely.transaction().execute(async (tx) => {
-        await def.giveUp(tx, deps, task, payload, text);
+      await finalTransaction(deps, async (tx, d) => {
+        await def.giveUp(tx, d, task, payload, text);
         await deps.tasks.fail(tx, task.id, text);
       });
     },

@@ -32,13 +32,16 @@ export const manageVolumeFlow: FlowDefinition<'manage_volume', ManageCtx> = {
     },
   ],
   async finish(tx, d, ctx) {
-    const type = ctx.row.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', ctx.row.volumeTypeId).executeTakeFirst() : undefined;
-    // Gigabytes are known only now; they are counted without a limit check (the data exists already).
-    const gb = await d.quotas.reserve(tx, ctx.row.projectId, {});
-    await d.quotas.commit(tx, gb);
-    await tx.updateTable('quotaUsages').set((eb) => ({ inUse: eb('inUse', '+', ctx.size) }))
-      .where('projectId', '=', ctx.row.projectId).where('resource', 'in', ['gigabytes', ...(type ? [`gigabytes_${type.name}`] : [])]).execute();
+    // The volume row first, then quota rows (lock order: db/transaction.ts).
     await casVolume(tx, ctx.row.id, ['managing'], { status: 'available', size: ctx.size, ...ctx.update }, 'finish managing');
+    const type = ctx.row.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', ctx.row.volumeTypeId).executeTakeFirst() : undefined;
+    // Gigabytes are known only now; they are counted without a limit check (the data exists
+    // already), creating the usage row when the project has none yet.
+    for (const resource of ['gigabytes', ...(type ? [`gigabytes_${type.name}`] : [])].sort()) {
+      await tx.insertInto('quotaUsages').values({ projectId: ctx.row.projectId, resource, inUse: ctx.size, reserved: 0 })
+        .onConflict((oc) => oc.columns(['projectId', 'resource']).doUpdateSet((eb) => ({ inUse: eb('quotaUsages.inUse', '+', ctx.size) })))
+        .execute();
+    }
     await d.quotas.commit(tx, ctx.reservation);
     d.onCapacityChange(ctx.row.host, ctx.size);
     return null;

@@ -7,7 +7,7 @@ import {
 import type { DriverSnapshot, DriverVolume, ModelUpdate } from '../../drivers/interface/objects.js';
 import { NotSupported } from '../../errors/errors.js';
 import {
-  casSnapshot, casVolume, getSnapshot, nowIso, recordUserMessage, toDriverSnapshot, toDriverVolume,
+  casSnapshot, casVolume, getSnapshot, lockVolumeIfExists, nowIso, recordUserMessage, toDriverSnapshot, toDriverVolume,
 } from '../volume-repository.js';
 import type { FlowDefinition } from './flow-handler.js';
 import { detectImageFormat, throttledProgress } from '../image-format.js';
@@ -78,7 +78,8 @@ export const createVolumeFlow: FlowDefinition<'create_volume', CreateCtx> = {
     return null;
   },
   async giveUp(tx, deps, task, payload, error) {
-    const v = await tx.selectFrom('volumes').selectAll().where('id', '=', task.resourceId).executeTakeFirst();
+    // Locked, so a force delete or reset-status committed meanwhile is seen, not overwritten.
+    const v = await lockVolumeIfExists(tx, task.resourceId);
     if (!v || v.status !== 'creating') return;
     const fromNothing = !v.snapshotId && !v.sourceVolid;
     const tried = [...payload.excludeHosts, deps.backendHost];
