@@ -31,6 +31,12 @@ export class AttachFlows {
     return q.execute();
   }
 
+  /** os-update_readonly_flag keeps `readonly: True` in the volume's metadata, as Cinder's admin metadata. */
+  private async isReadonly(tx: Tx, volumeId: string): Promise<boolean> {
+    const r = await tx.selectFrom('volumeMetadata').select('value').where('resourceId', '=', volumeId).where('key', '=', 'readonly').executeTakeFirst();
+    return r?.value === 'True';
+  }
+
   private async getAttachment(tx: Tx, ctx: RequestContext, id: string): Promise<AttachmentRow> {
     const a = isUuid(id) ? await tx.selectFrom('attachments').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
     if (!a || (!ctx.isAdmin && a.projectId !== ctx.projectId)) throw new NotFound('Attachment', id);
@@ -94,7 +100,8 @@ export class AttachFlows {
     const ok = ['available', 'attaching', 'reserved', 'in-use', 'detaching', 'uploading', 'downloading', 'maintenance'];
     if (!ok.includes(v.status)) throw new Conflict(`Cannot initialize a connection to volume ${id} in status ${v.status}.`);
     const info = (await this.connectionTask(v, 'initialize_connection', { connector, attachmentId })) as ConnectionInfo;
-    return info;
+    // As Cinder: a host connecting to a read-only volume is told to use it read-only.
+    return (await this.isReadonly(this.db.kysely, id)) ? { ...info, data: { ...info.data, access_mode: 'ro' } } as ConnectionInfo : info;
   }
 
   async terminateConnection(ctx: RequestContext, id: string, connector: Connector | null, attachmentId: string | null): Promise<void> {
@@ -109,6 +116,9 @@ export class AttachFlows {
     const mode = req.mode ?? 'rw';
     return this.db.kysely.transaction().execute(async (tx) => {
       const v = await getVolume(tx, ctx, id);
+      if (mode !== 'ro' && await this.isReadonly(tx, id)) {
+        throw new InvalidInput(`Volume ${id} is read-only; attach it with mode 'ro' (asked for '${mode}').`);
+      }
       const allowed = v.multiattach ? ['attaching', 'available', 'in-use', 'reserved'] : ['attaching', 'available', 'reserved'];
       const now = nowIso();
       await casVolume(tx, id, allowed, { status: 'in-use', attachStatus: 'attached' }, 'attach');

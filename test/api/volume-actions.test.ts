@@ -80,6 +80,29 @@ for (const kind of DB_KINDS) describe(`volume actions on the real services (${ki
     assert.equal((await show(id)).metadata.readonly, undefined);
   });
 
+  test('a read-only volume is connected read-only and refuses a read-write attach', async () => {
+    const id = await newVolume();
+    assert.equal((await act(id, { 'os-update_readonly_flag': { readonly: true } })).statusCode, 202);
+    const ic = await act(id, { 'os-initialize_connection': { connector: CONNECTOR } });
+    assert.equal(ic.statusCode, 200, ic.body);
+    assert.equal(ic.json().connection_info.data.access_mode, 'ro');
+    const rw = await act(id, { 'os-attach': { instance_uuid: INSTANCE, mountpoint: '/dev/vdb', mode: 'rw' } });
+    assert.equal(rw.statusCode, 400, rw.body);
+    assert.match(rw.json().badRequest.message, /read-only.*mode 'ro'/);
+    assert.equal((await row(id)).status, 'available', 'a refused attach changes nothing');
+    assert.deepEqual(await attachments(id), []);
+    const ro = await act(id, { 'os-attach': { instance_uuid: INSTANCE, mountpoint: '/dev/vdb', mode: 'ro' } });
+    assert.equal(ro.statusCode, 202, ro.body);
+    assert.equal((await attachments(id))[0]?.attachMode, 'ro');
+    assert.equal((await act(id, { 'os-terminate_connection': { connector: CONNECTOR } })).statusCode, 202);
+    assert.equal((await act(id, { 'os-detach': {} })).statusCode, 202);
+
+    assert.equal((await act(id, { 'os-update_readonly_flag': { readonly: false } })).statusCode, 202);
+    const again = await act(id, { 'os-initialize_connection': { connector: CONNECTOR } });
+    assert.equal(again.json().connection_info.data.access_mode, 'rw');
+    assert.equal((await act(id, { 'os-terminate_connection': { connector: CONNECTOR } })).statusCode, 202);
+  });
+
   test('os-reserve and os-unreserve move available → attaching → available', async () => {
     const id = await newVolume();
     assert.equal((await act(id, { 'os-reserve': null })).statusCode, 202);
