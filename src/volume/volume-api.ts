@@ -22,6 +22,7 @@ import { AttachFlows } from './attach-flows.js';
 import { SnapshotApi } from './snapshot-api.js';
 import { checkMetadata, checkName } from './validation.js';
 import type { ImageStore } from './image-store.js';
+import { requireBackendOperation } from './backend-operations.js';
 
 export interface VolumeApiConfig {
   defaultAvailabilityZone: string;
@@ -85,6 +86,7 @@ export class VolumeApi implements VolumeOperations {
         size ??= snap.volumeSize;
         if (size < snap.volumeSize) throw new InvalidInput(`size ${size} must be at least the snapshot's size, ${snap.volumeSize} GiB.`);
         const src = await getVolume(tx, null, snap.volumeId);
+        await requireBackendOperation(tx, src.host, 'create_from_snapshot', 'create volume from snapshot');
         sourceHost = src.host;
         typeId = src.volumeTypeId;
       }
@@ -95,6 +97,7 @@ export class VolumeApi implements VolumeOperations {
         }
         size ??= src.size;
         if (size < src.size) throw new InvalidInput(`size ${size} must be at least the source volume's size, ${src.size} GiB.`);
+        await requireBackendOperation(tx, src.host, 'clone', 'clone volume');
         sourceHost = src.host;
         typeId = src.volumeTypeId;
       }
@@ -177,6 +180,7 @@ export class VolumeApi implements VolumeOperations {
       const cur = await getVolume(tx, ctx, id);
       if (newSize <= cur.size) throw new InvalidInput(`new_size ${newSize} must be larger than the current size, ${cur.size} GiB.`);
       if (newSize > this.cfg.maxVolumeSizeGiB) throw new InvalidInput(`new_size ${newSize} GiB is larger than the maximum, ${this.cfg.maxVolumeSizeGiB} GiB.`);
+      await requireBackendOperation(tx, cur.host, 'extend', 'extend volume');
       const allowed = [...ALLOWED_FROM.extend, ...ALLOWED_FROM.extendOnline];
       const type = cur.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', cur.volumeTypeId).executeTakeFirst() : undefined;
       const deltas = this.typeQuotaDeltas(type?.name ?? null, 0, newSize - cur.size);
@@ -196,6 +200,7 @@ export class VolumeApi implements VolumeOperations {
         .orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
       if (latest?.id !== snapshotId) throw new Conflict(`Volume ${volumeId} can only be reverted to its latest snapshot.`);
       const cur = await getVolume(tx, ctx, volumeId);
+      await requireBackendOperation(tx, cur.host, 'revert_to_snapshot', 'revert to snapshot');
       if (snap.volumeSize !== cur.size) throw new Conflict(`Snapshot ${snapshotId} is ${snap.volumeSize} GiB but the volume is now ${cur.size} GiB; revert is not possible.`);
       await casSnapshot(tx, snapshotId, ['available'], { status: 'restoring' }, 'revert to');
       const row = await casVolume(tx, volumeId, ALLOWED_FROM.revert, { status: 'reverting' }, 'revert');
@@ -239,6 +244,7 @@ export class VolumeApi implements VolumeOperations {
     const row = await this.db.kysely.transaction().execute(async (tx) => {
       const known = await tx.selectFrom('backendStats').select('backendHost').where('backendHost', '=', backendHostOf(req.host)).executeTakeFirst();
       if (!known) throw new InvalidInput(`host '${req.host}' is not a known backend.`);
+      await requireBackendOperation(tx, req.host, 'manage', 'manage existing volume');
       const type = req.volumeType ? await findVolumeType(tx, ctx, req.volumeType) : await defaultVolumeType(tx, this.cfg.defaultVolumeType);
       // Size is unknown until the backend measures it; quota for the count is reserved now.
       const reservation = await this.quotas.reserve(tx, ctx.projectId, { volumes: 1, [`volumes_${type.name}`]: 1 });
@@ -260,6 +266,7 @@ export class VolumeApi implements VolumeOperations {
   async unmanageVolume(ctx: RequestContext, id: string): Promise<void> {
     const v = await this.db.kysely.transaction().execute(async (tx) => {
       const cur = await getVolume(tx, ctx, id);
+      await requireBackendOperation(tx, cur.host, 'manage', 'unmanage volume');
       const snaps = await tx.selectFrom('snapshots').select('id').where('volumeId', '=', id).executeTakeFirst();
       if (snaps) throw new Conflict(`Volume ${id} has snapshots; it cannot be unmanaged.`);
       const type = cur.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', cur.volumeTypeId).executeTakeFirst() : undefined;
@@ -289,6 +296,7 @@ export class VolumeApi implements VolumeOperations {
     const path = this.cfg.images.fresh('image_name', imageName);
     const v = await this.db.kysely.transaction().execute(async (tx) => {
       const cur = await getVolume(tx, ctx, id);
+      await requireBackendOperation(tx, cur.host, 'image_transfer', 'upload volume to image');
       const row = await casVolume(tx, id, ALLOWED_FROM.upload, { status: 'uploading' }, 'upload');
       await this.enqueue(tx, 'upload_image', row, { imagePath: path, diskFormat, previousStatus: cur.status });
       return row;
