@@ -182,11 +182,14 @@ export class FakeDriver implements VolumeDriverCore, FakeDriverCapabilities {
       maxOverSubscriptionRatio: this.opt.num('max_over_subscription_ratio'),
       reservedPercentage: this.opt.int('reserved_percentage'),
       multiattach: true,
-      onlineExtendSupport: true,
+      // Flags follow the capabilities, which fake_disabled_capabilities may take away.
+      onlineExtendSupport: Cap.Extend.is(this),
       totalVolumes: mine.length,
       ...(this.opt.optStr('filter_function') ? { filterFunction: this.opt.str('filter_function') } : {}),
       ...(this.opt.optStr('goodness_function') ? { goodnessFunction: this.opt.str('goodness_function') } : {}),
-      capabilities: { fake_pool: pool, replication_enabled: true, consistent_group_snapshot_enabled: true },
+      capabilities: {
+        fake_pool: pool, replication_enabled: Cap.Replication.is(this), consistent_group_snapshot_enabled: Cap.Groups.is(this) && Cap.Snapshots.is(this),
+      },
     };
   }
 
