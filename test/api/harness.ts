@@ -41,7 +41,7 @@ export async function makeHarness(opts: { auth?: AuthConfig; extra?: Partial<Api
     roles: ['scheduler', `volume@${section}`],
     // Cinder's default quotas, as a fresh deployment has them.
     defaults: { quota_volumes: 10, quota_gigabytes: 1000, quota_snapshots: 10, ...(opts.imageDir ? { image_dir: opts.imageDir } : {}) },
-    backends: { [section]: { volume_driver: 'fake', fake_capacity_gib: 1000, fake_protocol: 'iscsi' } },
+    backends: { [section]: { volume_driver: 'fake', volume_backend_name: 'fake', fake_capacity_gib: 1000, fake_protocol: 'iscsi' } },
   });
   const app = buildApiApp({
     db: svc.db, volumes: svc.api, quotas: svc.quotas, auth: opts.auth ?? { strategy: 'noauth' }, defaultAvailabilityZone: 'nova',

@@ -164,7 +164,7 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`resource routes ($
     assert.deepEqual(zones.filter((z: any) => z.zoneName === 'zone-a'), [{ zoneName: 'zone-a', zoneState: { available: true } }]);
 
     const stats: BackendStats = {
-      volumeBackendName: 'fake', vendorName: 'Flint', driverVersion: '1.0', storageProtocol: 'iSCSI', operations: [],
+      volumeBackendName: 'node1', vendorName: 'Flint', driverVersion: '1.0', storageProtocol: 'iSCSI', operations: [],
       pools: [
         { poolName: 'p0', capacity: { known: true, totalGiB: 100, freeGiB: 60 }, provisionedCapacityGiB: 40, allocatedCapacityGiB: 40, thinProvisioningSupport: true, thickProvisioningSupport: false, maxOverSubscriptionRatio: 20, reservedPercentage: 5, multiattach: true, onlineExtendSupport: true, qosSupport: false, capabilities: { compression: true } },
         { poolName: 'p1', capacity: { known: false, reason: 'infinite' }, provisionedCapacityGiB: 0, allocatedCapacityGiB: 0, thinProvisioningSupport: true, thickProvisioningSupport: false, maxOverSubscriptionRatio: 1, reservedPercentage: 0, multiattach: false, onlineExtendSupport: false, qosSupport: false, capabilities: {} },
@@ -178,10 +178,10 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`resource routes ($
     assert.equal(pools[0].capabilities.free_capacity_gb, 60);
     assert.equal(pools[0].capabilities.thin_provisioning_support, true);
     assert.equal(pools[0].capabilities.compression, true);
-    assert.equal(pools[0].capabilities.volume_backend_name, 'fake');
+    assert.equal(pools[0].capabilities.volume_backend_name, 'node1');
     assert.equal(pools[1].capabilities.free_capacity_gb, 'infinite');
     const caps = (await inject('GET', '/v3/p1/capabilities/node1@fake')).json();
-    assert.equal(caps.volume_backend_name, 'fake');
+    assert.equal(caps.volume_backend_name, 'node1');
     assert.equal(caps.properties.compression.type, 'boolean');
     assert.equal((await inject('GET', '/v3/p1/capabilities/elsewhere@x')).statusCode, 404);
   });
@@ -217,7 +217,9 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`resource routes ($
   });
 
   test('schedule-explain returns the placement explanation', async () => {
-    const r = await inject('POST', '/v3/p1/flint/schedule-explain', { size: 5 });
+    // Pinned to the running backend: the pools the services test wrote are real to the scheduler too.
+    assert.equal((await inject('POST', '/v3/p1/types', { volume_type: { name: 'on-fake', extra_specs: { volume_backend_name: 'fake' } } })).statusCode, 200);
+    const r = await inject('POST', '/v3/p1/flint/schedule-explain', { size: 5, volume_type: 'on-fake' });
     assert.equal(r.statusCode, 200);
     assert.equal(r.json().explanation.chosen, `${h.backendHost}#pool0`);
     const bad = await inject('POST', '/v3/p1/flint/schedule-explain', { size: 0 });
