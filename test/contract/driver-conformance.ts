@@ -21,6 +21,8 @@ export interface ConformanceSubject {
   connector: Connector;
   /** The driver_volume_type initialize_connection must return. */
   protocol: 'iscsi' | 'iser' | 'fibre_channel' | 'local' | 'fake';
+  /** After setup: asserts the backend runs the setup the suite means to test (and prints it). */
+  checkSetup?(driver: VolumeDriverCore, print: (line: string) => void): Promise<void> | void;
 }
 
 /** The connector with the field this protocol identifies hosts by removed. */
@@ -57,6 +59,11 @@ export function runDriverConformance(subject: ConformanceSubject): void {
       test('checkForSetupError passes again after setup', async () => {
         await driver.checkForSetupError();
       });
+      if (subject.checkSetup) {
+        test('the backend runs the configured setup', async (t) => {
+          await subject.checkSetup!(driver, (line) => t.diagnostic(line));
+        });
+      }
 
       test('stats: shape, units and invariants; operations equal supportedOperations(driver)', async () => {
         assertStats(await driver.getVolumeStats(true), driver);

@@ -114,6 +114,16 @@ describe('local backend through the Block Storage API over real tgtd', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  test('the pool is the configured loop-mounted XFS image with reflink (not a plain-directory fallback)', async (t) => {
+    const pools = ok(await call('GET', '/scheduler-stats/get_pools?detail=true'), 200).pools as Array<{ name: string; capabilities: Record<string, unknown> }>;
+    assert.equal(pools.length, 1);
+    const caps = pools[0]!.capabilities;
+    t.diagnostic(`local pool: filesystem ${caps.pool_filesystem}, reflink ${caps.reflink}, problems ${JSON.stringify(caps.backend_problems ?? [])}`);
+    assert.equal(caps.backend_problems, undefined);
+    assert.equal(caps.pool_filesystem, 'xfs');
+    assert.equal(caps.reflink, true);
+  });
+
   test('create, attach, write over iSCSI with CHAP, snapshot, volume from snapshot, clone, extend online, detach, refusals', async () => {
     const original = randomBytes(64 * MiB);
     const vol = await createVolume({ size: 1, name: 'local-src' });
