@@ -139,7 +139,7 @@ export class AttachFlows {
   }
 
   async detach(ctx: RequestContext, id: string, attachmentId: string | null): Promise<void> {
-    await this.db.kysely.transaction().execute(async (tx) => {
+    const queue = await this.db.kysely.transaction().execute(async (tx) => {
       const v = await getVolume(tx, ctx, id);
       const live = await this.liveAttachments(tx, id);
       if (live.length === 0) throw new Conflict(`Volume ${id} is not attached.`);
@@ -151,8 +151,17 @@ export class AttachFlows {
       const remaining = live.length - 1;
       await casVolume(tx, id, ['in-use', 'detaching', 'attaching', 'reserved', 'error_detaching'], remaining > 0
         ? { status: 'in-use' } : { status: 'available', attachStatus: 'detached' }, 'detach');
-      void v;
+      if (remaining > 0 || !v.exported || !v.host) return null;
+      // As Cinder's detach_volume: the last detach removes the export (os-terminate_connection
+      // kept it while the attachment was live). Durable, in the same transaction.
+      const q = volumeQueue(backendHostOf(v.host));
+      await this.tasks.enqueue(tx, {
+        kind: 'terminate_connection', queue: q, resourceType: 'volume', resourceId: id, maxAttempts: 3,
+        payload: { connector: null, attachmentId: target.id, exportOnly: true } satisfies TaskPayloads['terminate_connection'],
+      });
+      return q;
     });
+    if (queue) this.tasks.notify(queue);
   }
 
   async forceDetach(ctx: RequestContext, id: string, attachmentId: string | null, connector: Connector | null): Promise<void> {

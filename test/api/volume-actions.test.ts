@@ -4,7 +4,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeHarness, MV, type Harness } from './harness.js';
-import { DB_KINDS } from '../support/test-service.js';
+import { DB_KINDS, waitUntil } from '../support/test-service.js';
 
 const INSTANCE = '11111111-2222-3333-4444-555555555555';
 const CONNECTOR = { initiator: 'iqn.1994-05.com.redhat:host1', host: 'host1', ip: '127.0.0.1' };
@@ -152,6 +152,9 @@ for (const kind of DB_KINDS) describe(`volume actions on the real services (${ki
     assert.equal(dt.statusCode, 202, dt.body);
     const detached = await row(id);
     assert.deepEqual([detached.status, detached.attachStatus], ['available', 'detached']);
+    // As Cinder's detach_volume, the last detach removes the export (a task on the backend's queue).
+    await waitUntil(async () => ((await row(id)).exported === 0 ? true : undefined));
+    assert.equal(h.store.volumes().get(id)?.exported, false, 'the array no longer exports the volume');
     const [after] = await attachments(id);
     assert.equal(after!.attachStatus, 'detached');
     assert.ok(after!.detachTime);

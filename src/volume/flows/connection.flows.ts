@@ -12,13 +12,14 @@ interface ConnCtx {
   dv: DriverVolume;
   connector: Connector | null;
   attachmentId: string | null;
+  exportOnly: boolean;
   info: ConnectionInfo | null;
 }
 
-async function load(deps: ManagerDeps, id: string, connector: Connector | null, attachmentId: string | null): Promise<ConnCtx | null> {
+async function load(deps: ManagerDeps, id: string, connector: Connector | null, attachmentId: string | null, exportOnly = false): Promise<ConnCtx | null> {
   const row = await deps.db.kysely.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return null;
-  return { deps, row, dv: await toDriverVolume(deps.db.kysely, row, deps.templates), connector, attachmentId, info: null };
+  return { deps, row, dv: await toDriverVolume(deps.db.kysely, row, deps.templates), connector, attachmentId, exportOnly, info: null };
 }
 
 export const initializeConnectionFlow: FlowDefinition<'initialize_connection', ConnCtx> = {
@@ -60,17 +61,25 @@ export const initializeConnectionFlow: FlowDefinition<'initialize_connection', C
 
 export const terminateConnectionFlow: FlowDefinition<'terminate_connection', ConnCtx> = {
   kind: 'terminate_connection',
-  load: (d, task, p) => load(d, task.resourceId, p.connector, p.attachmentId),
+  load: (d, task, p) => load(d, task.resourceId, p.connector, p.attachmentId, p.exportOnly ?? false),
   steps: [
     {
       name: 'terminate_connection',
       async run(ctx) {
+        if (ctx.exportOnly) return;
         await ctx.deps.driver.terminateConnection(ctx.dv, ctx.connector);
       },
     },
     {
       name: 'remove_export_if_unused',
       async run(ctx) {
+        if (ctx.exportOnly) {
+          // Queued by the last legacy detach: a host that reserved or connected since keeps the export.
+          const now = await ctx.deps.db.kysely.selectFrom('volumes').select(['status', 'exported']).where('id', '=', ctx.row.id).executeTakeFirst();
+          const live = await ctx.deps.db.kysely.selectFrom('attachments').select('id').where('volumeId', '=', ctx.row.id)
+            .where('attachStatus', '!=', 'detached').executeTakeFirst();
+          if (!now || now.status !== 'available' || now.exported === 0 || live) return;
+        }
         const others = await ctx.deps.db.kysely.selectFrom('attachments').select('id').where('volumeId', '=', ctx.row.id)
           .where('attachStatus', 'in', ['attaching', 'attached']).$if(ctx.attachmentId !== null, (q) => q.where('id', '!=', ctx.attachmentId!))
           .executeTakeFirst();
