@@ -23,6 +23,7 @@ import { SnapshotApi } from './snapshot-api.js';
 import { checkMetadata, checkName } from './validation.js';
 import type { ImageStore } from './image-store.js';
 import { requireBackendOperation } from './backend-operations.js';
+import { supersedeVolumeTasks } from './supersede.js';
 
 export interface VolumeApiConfig {
   defaultAvailabilityZone: string;
@@ -148,10 +149,7 @@ export class VolumeApi implements VolumeOperations {
       const busy = snaps.find((s) => !['available', 'error', 'error_deleting'].includes(s.status));
       if (busy) throw new Conflict(`Snapshot ${busy.id} of volume ${id} is ${busy.status}; wait for it before deleting the volume.`);
       // A forced delete supersedes whatever task was running on the volume.
-      if (opts.force) {
-        await tx.updateTable('tasks').set({ status: 'failed', lastError: 'superseded by force delete', leaseOwner: null })
-          .where('dedupeKey', '=', `volume:${id}`).where('status', 'in', ['pending', 'running']).execute();
-      }
+      if (opts.force) await supersedeVolumeTasks(tx, this.quotas, id, 'superseded by force delete');
       const v = await casVolume(tx, id, allowed, { status: 'deleting' }, 'delete');
       if (snaps.length > 0) {
         await tx.updateTable('snapshots').set({ status: 'deleting', updatedAt: nowIso() }).where('volumeId', '=', id).execute();
@@ -223,8 +221,7 @@ export class VolumeApi implements VolumeOperations {
     await getVolume(this.db.kysely, ctx, id);
     await this.db.kysely.transaction().execute(async (tx) => {
       // A reset ends whatever was in progress: the admin says what the truth is.
-      await tx.updateTable('tasks').set({ status: 'failed', lastError: 'superseded by reset-status', leaseOwner: null })
-        .where('dedupeKey', '=', `volume:${id}`).where('status', 'in', ['pending', 'running']).execute();
+      await supersedeVolumeTasks(tx, this.quotas, id, 'superseded by reset-status');
       await tx.updateTable('volumes').set({
         ...(req.status !== undefined ? { status: req.status } : {}),
         ...(req.attachStatus !== undefined ? { attachStatus: req.attachStatus } : {}),

@@ -33,7 +33,11 @@ export interface Harness {
 
 let seq = 0;
 
-export async function makeHarness(opts: { auth?: AuthConfig; extra?: Partial<ApiDeps>; db?: DbKind; imageDir?: string } = {}): Promise<Harness> {
+export async function makeHarness(opts: {
+  auth?: AuthConfig; extra?: Partial<ApiDeps>; db?: DbKind; imageDir?: string;
+  /** More options of the fake backend (e.g. fake_delay_ms). */
+  backend?: Record<string, string | number | boolean>;
+} = {}): Promise<Harness> {
   // A section name per harness: the fake driver's store is per backend name and per process.
   const section = `fakeapi${process.pid}x${++seq}`;
   const svc = await startTestService({
@@ -41,7 +45,7 @@ export async function makeHarness(opts: { auth?: AuthConfig; extra?: Partial<Api
     roles: ['scheduler', `volume@${section}`],
     // Cinder's default quotas, as a fresh deployment has them.
     defaults: { quota_volumes: 10, quota_gigabytes: 1000, quota_snapshots: 10, ...(opts.imageDir ? { image_dir: opts.imageDir } : {}) },
-    backends: { [section]: { volume_driver: 'fake', volume_backend_name: 'fake', fake_capacity_gib: 1000, fake_protocol: 'iscsi' } },
+    backends: { [section]: { volume_driver: 'fake', volume_backend_name: 'fake', fake_capacity_gib: 1000, fake_protocol: 'iscsi', ...opts.backend } },
   });
   const app = buildApiApp({
     db: svc.db, volumes: svc.api, quotas: svc.quotas, auth: opts.auth ?? { strategy: 'noauth' }, defaultAvailabilityZone: 'nova',

@@ -236,3 +236,53 @@ for (const kind of DB_KINDS) describe(`volume actions on the real services (${ki
     assert.equal(await h.waitVolume(gone.json().volume.id, ['available', 'error_managing']), 'error_managing');
   });
 });
+
+for (const kind of DB_KINDS) describe(`admin actions that end a running task (${kind})`, () => {
+  let h: Harness;
+  // Each backend operation takes 800 ms, so a create is still running when the admin acts.
+  before(async () => { h = await makeHarness({ db: kind, backend: { fake_delay_ms: 800 } }); });
+  after(async () => { await h.close(); });
+
+  const quota = async (project: string) => {
+    const q = (await h.app.inject({ method: 'GET', url: `/v3/${project}/os-quota-sets/${project}?usage=True` })).json().quota_set;
+    return { volumes: [q.volumes.in_use, q.volumes.reserved], gigabytes: [q.gigabytes.in_use, q.gigabytes.reserved] };
+  };
+  /** Creates a volume and returns once the backend is working on it (its create task running). */
+  const creating = async (project: string, size: number): Promise<string> => {
+    const r = await h.app.inject({ method: 'POST', url: `/v3/${project}/volumes`, payload: { volume: { size } } });
+    assert.equal(r.statusCode, 202, r.body);
+    const id = r.json().volume.id as string;
+    await waitUntil(async () => (await h.db.kysely.selectFrom('tasks').select('id').where('resourceId', '=', id)
+      .where('kind', '=', 'create_volume').where('status', '=', 'running').executeTakeFirst()) ? true : undefined);
+    return id;
+  };
+  /** Waits until the superseded create task's flow has ended (it records its own error then). */
+  const flowEnded = (id: string) => waitUntil(async () => {
+    const t = await h.db.kysely.selectFrom('tasks').select('lastError').where('resourceId', '=', id).where('kind', '=', 'create_volume').executeTakeFirst();
+    return t?.lastError && !t.lastError.startsWith('superseded') ? true : undefined;
+  });
+
+  test('os-reset_status during a create: the volume counts in quota, nothing stays reserved', async () => {
+    const id = await creating('r1', 2);
+    const r = await h.app.inject({ method: 'POST', url: `/v3/r1/volumes/${id}/action`, payload: { 'os-reset_status': { status: 'error' } } });
+    assert.equal(r.statusCode, 202, r.body);
+    await flowEnded(id);
+    assert.equal((await h.row(id))?.status, 'error', 'the admin\'s status stands');
+    assert.deepEqual(await quota('r1'), { volumes: [1, 0], gigabytes: [2, 0] });
+    assert.equal((await h.app.inject({ method: 'DELETE', url: `/v3/r1/volumes/${id}` })).statusCode, 202);
+    assert.equal(await h.waitVolume(id, ['deleted', 'error_deleting']), 'deleted');
+    assert.deepEqual(await quota('r1'), { volumes: [0, 0], gigabytes: [0, 0] });
+  });
+
+  test('os-force_delete during a create: quota ends where it began', async () => {
+    const keep = await creating('r2', 1);
+    assert.equal(await h.waitVolume(keep, ['available', 'error']), 'available');
+    const id = await creating('r2', 3);
+    const r = await h.app.inject({ method: 'POST', url: `/v3/r2/volumes/${id}/action`, payload: { 'os-force_delete': {} } });
+    assert.equal(r.statusCode, 202, r.body);
+    await flowEnded(id);
+    assert.equal(await h.waitVolume(id, ['deleted', 'error_deleting']), 'deleted');
+    assert.deepEqual(await quota('r2'), { volumes: [1, 0], gigabytes: [1, 0] }, 'only the kept volume counts');
+    assert.equal(h.store.volumes().has(id), false, 'nothing is left on the array');
+  });
+});
