@@ -222,6 +222,12 @@ export class VolumeApi implements VolumeOperations {
     await this.db.kysely.transaction().execute(async (tx) => {
       // A reset ends whatever was in progress: the admin says what the truth is.
       await supersedeVolumeTasks(tx, this.quotas, id, 'superseded by reset-status');
+      if (req.attachStatus === 'detached') {
+        // As Cinder's reset: 'detached' ends the attachments too, or the volume could never be deleted.
+        const now = nowIso();
+        await tx.updateTable('attachments').set({ attachStatus: 'detached', detachTime: now, updatedAt: now })
+          .where('volumeId', '=', id).where('attachStatus', '!=', 'detached').execute();
+      }
       await tx.updateTable('volumes').set({
         ...(req.status !== undefined ? { status: req.status } : {}),
         ...(req.attachStatus !== undefined ? { attachStatus: req.attachStatus } : {}),

@@ -58,6 +58,21 @@ for (const kind of DB_KINDS) describe(`volume actions on the real services (${ki
     assert.match(bad.json().badRequest.message, /happy/);
   });
 
+  test('os-reset_status to attach_status detached ends the attachments, so the volume can be deleted', async () => {
+    const id = await newVolume();
+    assert.equal((await act(id, { 'os-attach': { instance_uuid: INSTANCE, mountpoint: '/dev/vdc' } })).statusCode, 202);
+    assert.equal((await row(id)).status, 'in-use');
+    const r = await act(id, { 'os-reset_status': { status: 'available', attach_status: 'detached' } });
+    assert.equal(r.statusCode, 202, r.body);
+    const db = await row(id);
+    assert.deepEqual([db.status, db.attachStatus], ['available', 'detached']);
+    assert.deepEqual((await attachments(id)).filter((a) => a.attachStatus !== 'detached'), [], 'no live attachment is left');
+    assert.deepEqual((await show(id)).attachments, []);
+    const del = await h.app.inject({ method: 'DELETE', url: `/v3/p1/volumes/${id}` });
+    assert.equal(del.statusCode, 202, del.body);
+    assert.equal(await h.waitVolume(id, ['deleted', 'error_deleting']), 'deleted');
+  });
+
   test('os-set_bootable flips the flag in the database and the view', async () => {
     const id = await newVolume();
     const on = await act(id, { 'os-set_bootable': { bootable: true } });
