@@ -289,6 +289,8 @@ export class VolumeApi implements VolumeOperations {
   async setReadonly(ctx: RequestContext, id: string, readonly: boolean): Promise<void> {
     await getVolume(this.db.kysely, ctx, id);
     await this.db.kysely.transaction().execute(async (tx) => {
+      // As Cinder: only an available volume; an attached one keeps the mode it was connected with.
+      await casVolume(tx, id, ['available'], {}, 'update the read-only flag of');
       await tx.deleteFrom('volumeMetadata').where('resourceId', '=', id).where('key', '=', 'readonly').execute();
       if (readonly) await setMetadata(tx, 'volumeMetadata', id, { readonly: 'True' });
     });

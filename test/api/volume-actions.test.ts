@@ -95,6 +95,16 @@ for (const kind of DB_KINDS) describe(`volume actions on the real services (${ki
     assert.equal((await show(id)).metadata.readonly, undefined);
   });
 
+  test('os-update_readonly_flag needs an available volume (an attached one keeps its mode)', async () => {
+    const id = await newVolume();
+    assert.equal((await act(id, { 'os-attach': { host_name: 'host9', mountpoint: '/dev/vdd' } })).statusCode, 202);
+    const r = await act(id, { 'os-update_readonly_flag': { readonly: true } });
+    assert.equal(r.statusCode, 409, r.body);
+    assert.match(r.json().conflictingRequest.message, /status is in-use.*available/);
+    assert.deepEqual(await h.db.kysely.selectFrom('volumeMetadata').select('key').where('resourceId', '=', id).execute(), []);
+    assert.equal((await act(id, { 'os-detach': {} })).statusCode, 202);
+  });
+
   test('a read-only volume is connected read-only and refuses a read-write attach', async () => {
     const id = await newVolume();
     assert.equal((await act(id, { 'os-update_readonly_flag': { readonly: true } })).statusCode, 202);
