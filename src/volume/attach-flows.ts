@@ -79,6 +79,10 @@ export class AttachFlows {
   async unreserve(ctx: RequestContext, id: string): Promise<void> {
     await this.db.kysely.transaction().execute(async (tx) => {
       await getVolume(tx, ctx, id);
+      // os-reserve makes no attachment; one reserved through the attachments API is ended there.
+      const pending = await tx.selectFrom('attachments').select('id').where('volumeId', '=', id)
+        .where('attachStatus', 'in', ['reserved', 'attaching']).executeTakeFirst();
+      if (pending) throw new Conflict(`Volume ${id} has attachment ${pending.id} in progress; delete that attachment instead of unreserving the volume.`);
       const live = await tx.selectFrom('attachments').select('id').where('volumeId', '=', id).where('attachStatus', '=', 'attached').executeTakeFirst();
       await casVolume(tx, id, [...ALLOWED_FROM.unreserve, 'in-use'], { status: live ? 'in-use' : 'available' }, 'unreserve');
     });

@@ -11,7 +11,12 @@ const CONNECTOR = { initiator: 'iqn.1994-05.com.redhat:host1', host: 'host1', ip
 
 for (const kind of DB_KINDS) describe(`volume actions on the real services (${kind})`, () => {
   let h: Harness;
-  before(async () => { h = await makeHarness({ db: kind }); });
+  before(async () => {
+    h = await makeHarness({ db: kind });
+    // Every test here makes its own volumes in p1: more than Cinder's default of 10.
+    const q = await h.app.inject({ method: 'PUT', url: '/v3/p1/os-quota-sets/p1', payload: { quota_set: { volumes: 100 } } });
+    assert.equal(q.statusCode, 200, q.body);
+  });
   after(async () => { await h.close(); });
 
   const act = (id: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -139,6 +144,21 @@ for (const kind of DB_KINDS) describe(`volume actions on the real services (${ki
     assert.equal((await act(id, { 'os-unreserve': {} })).statusCode, 202);
     assert.equal((await row(id)).status, 'available');
     assert.equal((await show(id)).status, 'available');
+  });
+
+  test('os-unreserve does not strand an attachment reserved through the attachments API', async () => {
+    const id = await newVolume();
+    const c = await h.app.inject({ method: 'POST', url: '/v3/p1/attachments', headers: MV('3.44'), payload: { attachment: { volume_uuid: id, instance_uuid: INSTANCE } } });
+    assert.equal(c.statusCode, 200, c.body);
+    const aid = c.json().attachment.id as string;
+    assert.equal((await row(id)).status, 'reserved');
+    const u = await act(id, { 'os-unreserve': {} });
+    assert.equal(u.statusCode, 409, u.body);
+    assert.match(u.json().conflictingRequest.message, new RegExp(`attachment ${aid}`));
+    assert.equal((await row(id)).status, 'reserved', 'volume and attachment stay as they were');
+    assert.equal((await attachments(id))[0]?.attachStatus, 'reserved');
+    assert.equal((await h.app.inject({ method: 'DELETE', url: `/v3/p1/attachments/${aid}`, headers: MV('3.44') })).statusCode, 200);
+    assert.equal((await row(id)).status, 'available');
   });
 
   test('legacy attach: reserve, initialize_connection, attach, begin/roll detaching, terminate, detach', async () => {
