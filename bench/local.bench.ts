@@ -38,6 +38,11 @@ export async function run(report: (name: string, value: number) => void): Promis
   try {
     const d = b.driver;
     await d.doSetup();
+    // What the figures below measure: a plain-directory fallback has no reflink and another filesystem.
+    process.stdout.write(`local.pool_filesystem: ${d.pool.fsType}\n`);
+    report('local.pool_reflink', d.pool.reflink ? 1 : 0);
+    report('local.pool_loop_mounted', d.pool.mountedByUs ? 1 : 0);
+    if (d.pool.problem) process.stderr.write(`WARNING: ${d.pool.problem} The local.* figures measure that pool, not the configured image.\n`);
     const block = randomBytes(64 * MiB);
 
     // The disk's ceiling: qemu-img writing 1 GiB from one pool file into another with

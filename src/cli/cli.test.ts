@@ -1,4 +1,4 @@
-// The CLI end to end through bin/flint against the API (stub volume operations) on loopback.
+// The CLI end to end through bin/flint against the API over the real services (fake backend) on loopback.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -29,9 +29,9 @@ describe('flint CLI', () => {
     const t = await flint(url, ['type', 'create', 'gold', '--property', 'volume_backend_name=fake', '--json']);
     assert.equal(t.code, 0, t.stderr);
     assert.deepEqual(JSON.parse(t.stdout).extra_specs, { volume_backend_name: 'fake' });
-    assert.equal((await flint(url, ['type', 'set', 'gold', '--property', 'tier=1'])).code, 0);
+    assert.equal((await flint(url, ['type', 'set', 'gold', '--property', 'fake_pool=pool0'])).code, 0);
     const types = JSON.parse((await flint(url, ['type', 'list', '--json'])).stdout);
-    assert.deepEqual(types[0].extra_specs, { volume_backend_name: 'fake', tier: '1' });
+    assert.deepEqual(types[0].extra_specs, { volume_backend_name: 'fake', fake_pool: 'pool0' });
 
     const c = await flint(url, ['volume', 'create', 'v1', '--size', '2', '--type', 'gold', '--property', 'a=b', '--wait', '--json']);
     assert.equal(c.code, 0, c.stderr);
@@ -92,9 +92,14 @@ describe('flint CLI', () => {
   test('backend list and schedule explain', async () => {
     const e = await flint(url, ['schedule', 'explain', '--size', '4']);
     assert.equal(e.code, 0, e.stderr);
-    assert.match(e.stdout, /Chosen: stub@fake#pool/);
+    assert.match(e.stdout, new RegExp(`Chosen: ${h.backendHost}#pool0`));
     const b = await flint(url, ['backend', 'list', '--json']);
     assert.equal(b.code, 0, b.stderr);
-    assert.deepEqual(JSON.parse(b.stdout), []);
+    const pools = JSON.parse(b.stdout);
+    assert.deepEqual(pools.map((p: any) => [p.name, p.capabilities.volume_backend_name, p.capabilities.backend_problems]), [[`${h.backendHost}#pool0`, 'fake', undefined]]);
+    const t = await flint(url, ['backend', 'list']);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, new RegExp(`${h.backendHost}#pool0`));
+    assert.doesNotMatch(t.stdout, /Problems/, 'no problems column while no backend has one');
   });
 });

@@ -46,6 +46,12 @@ export class AttachFlows {
     return q.execute();
   }
 
+  /** os-update_readonly_flag keeps `readonly: True` in the volume's metadata, as Cinder's admin metadata. */
+  private async isReadonly(tx: Tx, volumeId: string): Promise<boolean> {
+    const r = await tx.selectFrom('volumeMetadata').select('value').where('resourceId', '=', volumeId).where('key', '=', 'readonly').executeTakeFirst();
+    return r?.value === 'True';
+  }
+
   private async getAttachment(tx: Tx, ctx: RequestContext, id: string): Promise<AttachmentRow> {
     const a = isUuid(id) ? await tx.selectFrom('attachments').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
     if (!a || (!ctx.isAdmin && a.projectId !== ctx.projectId)) throw new NotFound('Attachment', id);
@@ -97,6 +103,10 @@ export class AttachFlows {
   async unreserve(ctx: RequestContext, id: string): Promise<void> {
     await inTransaction(this.db, async (tx) => {
       await lockVolume(tx, ctx, id);
+      // os-reserve makes no attachment; one reserved through the attachments API is ended there.
+      const pending = await tx.selectFrom('attachments').select('id').where('volumeId', '=', id)
+        .where('attachStatus', 'in', ['reserved', 'attaching']).executeTakeFirst();
+      if (pending) throw new Conflict(`Volume ${id} has attachment ${pending.id} in progress; delete that attachment instead of unreserving the volume.`);
       const live = await tx.selectFrom('attachments').select('id').where('volumeId', '=', id).where('attachStatus', '=', 'attached').executeTakeFirst();
       await casVolume(tx, id, [...ALLOWED_FROM.unreserve, 'in-use'], { status: live ? 'in-use' : 'available' }, 'unreserve');
     });
@@ -126,7 +136,8 @@ export class AttachFlows {
       if (other) throw new Conflict(`Volume ${id} is not multiattach and is attached to another host; detach it first.`);
     }
     const info = (await this.connectionTask(v, 'initialize_connection', { connector, attachmentId })) as ConnectionInfo;
-    return info;
+    // As Cinder: a host connecting to a read-only volume is told to use it read-only.
+    return (await this.isReadonly(this.db.kysely, id)) ? { ...info, data: { ...info.data, access_mode: 'ro' } } as ConnectionInfo : info;
   }
 
   async terminateConnection(ctx: RequestContext, id: string, connector: Connector | null, attachmentId: string | null): Promise<void> {
@@ -141,6 +152,9 @@ export class AttachFlows {
     const mode = req.mode ?? 'rw';
     return inTransaction(this.db, async (tx) => {
       const v = await lockVolume(tx, ctx, id);
+      if (mode !== 'ro' && await this.isReadonly(tx, id)) {
+        throw new InvalidInput(`Volume ${id} is read-only; attach it with mode 'ro' (asked for '${mode}').`);
+      }
       const allowed = v.multiattach ? ['attaching', 'available', 'in-use', 'reserved'] : ['attaching', 'available', 'reserved'];
       const now = nowIso();
       await casVolume(tx, id, allowed, { status: 'in-use', attachStatus: 'attached' }, 'attach');
@@ -161,8 +175,8 @@ export class AttachFlows {
   }
 
   async detach(ctx: RequestContext, id: string, attachmentId: string | null): Promise<void> {
-    await inTransaction(this.db, async (tx) => {
-      await lockVolume(tx, ctx, id);
+    const queue = await inTransaction(this.db, async (tx) => {
+      const v = await lockVolume(tx, ctx, id);
       const live = await this.liveAttachments(tx, id);
       if (live.length === 0) throw new Conflict(`Volume ${id} is not attached.`);
       if (!attachmentId && live.length > 1) throw new InvalidInput(`Volume ${id} has ${live.length} attachments; name attachment_id.`);
@@ -173,7 +187,17 @@ export class AttachFlows {
       const remaining = live.length - 1;
       await casVolume(tx, id, ['in-use', 'detaching', 'attaching', 'reserved', 'error_detaching'], remaining > 0
         ? { status: 'in-use' } : { status: 'available', attachStatus: 'detached' }, 'detach');
+      if (remaining > 0 || !v.exported || !v.host) return null;
+      // As Cinder's detach_volume: the last detach removes the export (os-terminate_connection
+      // kept it while the attachment was live). Durable, in the same transaction.
+      const q = volumeQueue(backendHostOf(v.host));
+      await this.tasks.enqueue(tx, {
+        kind: 'terminate_connection', queue: q, resourceType: 'volume', resourceId: id, maxAttempts: 3,
+        payload: { connector: null, attachmentId: target.id, exportOnly: true } satisfies TaskPayloads['terminate_connection'],
+      });
+      return q;
     });
+    if (queue) this.tasks.notify(queue);
   }
 
   async forceDetach(ctx: RequestContext, id: string, attachmentId: string | null, connector: Connector | null): Promise<void> {

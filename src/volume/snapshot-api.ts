@@ -8,6 +8,7 @@ import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
 import { newId } from '../util/ids.js';
 import { checkMetadata, checkName } from './validation.js';
+import { requireBackendOperation } from './backend-operations.js';
 import type { CreateSnapshotRequest, RequestContext } from './operations.js';
 import { ALLOWED_FROM, SNAPSHOT_STATUSES } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
@@ -37,6 +38,7 @@ export class SnapshotApi {
       if (!allowed.includes(v.status)) {
         throw new Conflict(`Volume ${v.id} must be ${allowed.join(' or ')} to snapshot it${req.force ? '' : ' (use force for in-use)'}; its status is ${v.status}.`);
       }
+      await requireBackendOperation(tx, v.host, 'snapshot', 'create snapshot');
       const reservation = await this.quotas.reserve(tx, ctx.projectId, { snapshots: 1 });
       const s = await tx.insertInto('snapshots').values({
         id, projectId: ctx.projectId, userId: ctx.userId, volumeId: v.id, displayName: req.name ?? null,

@@ -27,6 +27,8 @@ import { SnapshotApi } from './snapshot-api.js';
 import { checkMetadata, checkName } from './validation.js';
 import type { ImageStore } from './image-store.js';
 import { ImageCatalog } from './image-catalog.js';
+import { requireBackendOperation } from './backend-operations.js';
+import { supersedeVolumeTasks } from './supersede.js';
 
 export interface VolumeApiConfig {
   defaultAvailabilityZone: string;
@@ -96,6 +98,7 @@ export class VolumeApi implements VolumeOperations {
         if (snap.status !== 'available') throw new Conflict(`Snapshot ${snap.id} must be available to create a volume from it; its status is ${snap.status}.`);
         size ??= snap.volumeSize;
         if (size < snap.volumeSize) throw new InvalidInput(`size ${size} must be at least the snapshot's size, ${snap.volumeSize} GiB.`);
+        await requireBackendOperation(tx, src.host, 'create_from_snapshot', 'create volume from snapshot');
         sourceHost = src.host;
         typeId = src.volumeTypeId;
       }
@@ -106,6 +109,7 @@ export class VolumeApi implements VolumeOperations {
         }
         size ??= src.size;
         if (size < src.size) throw new InvalidInput(`size ${size} must be at least the source volume's size, ${src.size} GiB.`);
+        await requireBackendOperation(tx, src.host, 'clone', 'clone volume');
         sourceHost = src.host;
         typeId = src.volumeTypeId;
       }
@@ -165,8 +169,7 @@ export class VolumeApi implements VolumeOperations {
       if (swept.length !== snaps.length) throw new Conflict(`Snapshots of volume ${id} changed while it was being deleted; try again.`);
       // A forced delete supersedes whatever task was running on the volume.
       if (opts.force) {
-        await tx.updateTable('tasks').set({ status: 'failed', lastError: 'superseded by force delete', leaseOwner: null })
-          .where('dedupeKey', '=', `volume:${id}`).where('status', 'in', ['pending', 'running']).execute();
+        await supersedeVolumeTasks(tx, this.quotas, id, 'superseded by force delete');
       }
       const type = v.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', v.volumeTypeId).executeTakeFirst() : undefined;
       const deltas = this.typeQuotaDeltas(type?.name ?? null, -1, -v.size);
@@ -194,6 +197,7 @@ export class VolumeApi implements VolumeOperations {
       const cur = await lockVolume(tx, ctx, id);
       if (newSize <= cur.size) throw new InvalidInput(`new_size ${newSize} must be larger than the current size, ${cur.size} GiB.`);
       if (newSize > this.cfg.maxVolumeSizeGiB) throw new InvalidInput(`new_size ${newSize} GiB is larger than the maximum, ${this.cfg.maxVolumeSizeGiB} GiB.`);
+      await requireBackendOperation(tx, cur.host, 'extend', 'extend volume');
       const allowed = [...ALLOWED_FROM.extend, ...ALLOWED_FROM.extendOnline];
       const row = await casVolume(tx, id, allowed, { status: 'extending' }, 'extend');
       // The UPDATE leaves the size alone: row.size is the size this extend starts from.
@@ -215,6 +219,7 @@ export class VolumeApi implements VolumeOperations {
       const latest = await tx.selectFrom('snapshots').select(['id']).where('volumeId', '=', volumeId)
         .orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
       if (latest?.id !== snapshotId) throw new Conflict(`Volume ${volumeId} can only be reverted to its latest snapshot.`);
+        await requireBackendOperation(tx, cur.host, 'revert_to_snapshot', 'revert to snapshot');
       if (snap.volumeSize !== cur.size) throw new Conflict(`Snapshot ${snapshotId} is ${snap.volumeSize} GiB but the volume is now ${cur.size} GiB; revert is not possible.`);
       const row = await casVolume(tx, volumeId, ALLOWED_FROM.revert, { status: 'reverting' }, 'revert');
       await casSnapshot(tx, snapshotId, ['available'], { status: 'restoring' }, 'revert to');
@@ -236,16 +241,22 @@ export class VolumeApi implements VolumeOperations {
     }
     await getVolume(this.db.kysely, ctx, id);
     await inTransaction(this.db, async (tx) => {
-      // The volume row before its task rows (lock order), like a manager finishing a task.
+      // The volume row before its task, attachment and quota rows (lock order).
+      await lockVolume(tx, ctx, id);
+      // A reset ends whatever was in progress: the admin says what the truth is.
+      await supersedeVolumeTasks(tx, this.quotas, id, 'superseded by reset-status');
+      if (req.attachStatus === 'detached') {
+        // As Cinder's reset: 'detached' ends the attachments too, or the volume could never be deleted.
+        const now = nowIso();
+        await tx.updateTable('attachments').set({ attachStatus: 'detached', detachTime: now, updatedAt: now })
+          .where('volumeId', '=', id).where('attachStatus', '!=', 'detached').execute();
+      }
       await tx.updateTable('volumes').set({
         ...(req.status !== undefined ? { status: req.status } : {}),
         ...(req.attachStatus !== undefined ? { attachStatus: req.attachStatus } : {}),
         ...(req.migrationStatus !== undefined ? { migrationStatus: req.migrationStatus === 'none' ? null : req.migrationStatus } : {}),
         updatedAt: nowIso(),
       }).where('id', '=', id).execute();
-      // A reset ends whatever was in progress: the admin says what the truth is.
-      await tx.updateTable('tasks').set({ status: 'failed', lastError: 'superseded by reset-status', leaseOwner: null })
-        .where('dedupeKey', '=', `volume:${id}`).where('status', 'in', ['pending', 'running']).execute();
     });
   }
 
@@ -259,6 +270,7 @@ export class VolumeApi implements VolumeOperations {
     const row = await inTransaction(this.db, async (tx) => {
       const known = await tx.selectFrom('backendStats').select('backendHost').where('backendHost', '=', backendHostOf(req.host)).executeTakeFirst();
       if (!known) throw new InvalidInput(`host '${req.host}' is not a known backend.`);
+      await requireBackendOperation(tx, req.host, 'manage', 'manage existing volume');
       const type = req.volumeType ? await findVolumeType(tx, ctx, req.volumeType) : await defaultVolumeType(tx, this.cfg.defaultVolumeType);
       // Size is unknown until the backend measures it; quota for the count is reserved now.
       const reservation = await this.quotas.reserve(tx, ctx.projectId, { volumes: 1, [`volumes_${type.name}`]: 1 });
@@ -279,7 +291,8 @@ export class VolumeApi implements VolumeOperations {
 
   async unmanageVolume(ctx: RequestContext, id: string): Promise<void> {
     const v = await inTransaction(this.db, async (tx) => {
-      await lockVolume(tx, ctx, id);
+      const cur = await lockVolume(tx, ctx, id);
+      await requireBackendOperation(tx, cur.host, 'manage', 'unmanage volume');
       const snaps = await tx.selectFrom('snapshots').select('id').where('volumeId', '=', id).executeTakeFirst();
       if (snaps) throw new Conflict(`Volume ${id} has snapshots; it cannot be unmanaged.`);
       const row = await casVolume(tx, id, ALLOWED_FROM.unmanage, { status: 'deleting' }, 'unmanage');
@@ -299,8 +312,10 @@ export class VolumeApi implements VolumeOperations {
   async setReadonly(ctx: RequestContext, id: string, readonly: boolean): Promise<void> {
     await getVolume(this.db.kysely, ctx, id);
     await inTransaction(this.db, async (tx) => {
-      // Two of these at once would otherwise both delete, then both insert the key.
+      // Locked first, then only an available volume (as Cinder: an attached one keeps the mode
+      // it was connected with).
       await lockVolume(tx, ctx, id);
+      await casVolume(tx, id, ['available'], {}, 'update the read-only flag of');
       await tx.deleteFrom('volumeMetadata').where('resourceId', '=', id).where('key', '=', 'readonly').execute();
       if (readonly) await setMetadata(tx, 'volumeMetadata', id, { readonly: 'True' });
     });
@@ -311,6 +326,7 @@ export class VolumeApi implements VolumeOperations {
     this.cfg.images.checkName('image_name', imageName);
     const v = await inTransaction(this.db, async (tx) => {
       const cur = await lockVolume(tx, ctx, id);
+      await requireBackendOperation(tx, cur.host, 'image_transfer', 'upload volume to image');
       const row = await casVolume(tx, id, ALLOWED_FROM.upload, { status: 'uploading' }, 'upload');
       // The name is taken in this transaction: of two uploads to one name, one gets a 409.
       const image = await this.images.reserve(tx, ctx, 'image_name', imageName);

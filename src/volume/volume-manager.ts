@@ -191,7 +191,8 @@ export class VolumeManager {
       p.filterFunction ??= this.o.filterFunction ?? undefined;
       p.goodnessFunction ??= this.o.goodnessFunction ?? undefined;
     }
-    const problems = [...expressionProblems(stats)];
+    const problems = [...(stats.problems ?? []), ...expressionProblems(stats)];
+    delete stats.problems;
     if (this.orphans.length > 0) problems.push(`${this.orphans.length} backend object(s) without a database row`);
     if (problems.join() !== this.lastProblems) {
       this.lastProblems = problems.join();

@@ -8,17 +8,16 @@ import type { BackendStats } from '../../src/drivers/interface/stats.js';
 for (const kind of ['sqlite', 'postgres'] as const) describe(`resource routes (${kind})`, () => {
   let h: Harness;
   before(async () => {
-    h = await makeHarness({
-      db: kind,
-      extra: {
-        listManageableVolumes: async (_ctx, host) => [{ reference: { 'source-name': `lv-on-${host}` }, sizeGiB: 4, flintId: null, safeToManage: true, reasonNotSafe: null }],
-      },
-    });
+    h = await makeHarness({ db: kind });
   });
   after(async () => { await h.close(); });
   const inject = (method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
     h.app.inject({ method: method as 'GET', url, ...(payload !== undefined ? { payload: payload as object } : {}), headers });
-  const newVolume = async () => (await inject('POST', '/v3/p1/volumes', { volume: { size: 1 } })).json().volume;
+  const newVolume = async () => {
+    const v = (await inject('POST', '/v3/p1/volumes', { volume: { size: 1 } })).json().volume;
+    assert.equal(await h.waitVolume(v.id, ['available', 'error']), 'available');
+    return v;
+  };
 
   test('snapshots: create, list, show, update, metadata, actions, delete', async () => {
     const v = await newVolume();
@@ -27,8 +26,13 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`resource routes ($
     const s = c.json().snapshot;
     assert.equal(s.volume_id, v.id);
     assert.equal(s.size, 1);
-    assert.equal(s['os-extended-snapshot-attributes:progress'], '100%');
+    assert.ok(['creating', 'available'].includes(s.status), s.status);
     assert.deepEqual(s.metadata, { k: 'v' });
+    assert.equal(await h.waitSnapshot(s.id, ['available', 'error']), 'available');
+    const made = (await inject('GET', `/v3/p1/snapshots/${s.id}`)).json().snapshot;
+    assert.equal(made.status, 'available');
+    assert.equal(made['os-extended-snapshot-attributes:progress'], '100%');
+    assert.equal(h.store.snapshots().get(s.id)?.volumeId, v.id, 'the array has the snapshot');
     assert.equal((await inject('GET', '/v3/p1/snapshots')).json().snapshots.length, 1);
     assert.equal((await inject('GET', `/v3/p1/snapshots/detail?volume_id=${v.id}`)).json().snapshots[0].id, s.id);
     assert.equal((await inject('GET', '/v3/p1/snapshots?with_count=1', undefined, MV('3.45'))).json().count, 1);
@@ -38,8 +42,11 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`resource routes ($
     assert.equal((await inject('GET', `/v3/p1/snapshots/${s.id}`)).json().snapshot.status, 'error');
     const missing = await inject('POST', '/v3/p1/snapshots', { snapshot: { volume_id: 'nope' } });
     assert.equal(missing.statusCode, 404);
+    assert.equal((await inject('POST', `/v3/p1/snapshots/${s.id}/action`, { 'os-reset_status': { status: 'available' } })).statusCode, 202);
     assert.equal((await inject('DELETE', `/v3/p1/snapshots/${s.id}`)).statusCode, 202);
+    assert.equal(await h.waitSnapshot(s.id, ['deleted', 'error_deleting']), 'deleted');
     assert.equal((await inject('GET', `/v3/p1/snapshots/${s.id}`)).statusCode, 404);
+    assert.equal(h.store.snapshots().has(s.id), false, 'the array no longer has it');
   });
 
   test('types: create with extra specs, duplicate name conflicts, extra specs CRUD, private access, delete in use', async () => {
@@ -97,22 +104,28 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`resource routes ($
     const old = await inject('POST', '/v3/p1/attachments', { attachment: { volume_uuid: v.id } });
     assert.equal(old.statusCode, 404);
     assert.match(old.json().itemNotFound.message, /3\.27/);
-    const c = await inject('POST', '/v3/p1/attachments', { attachment: { volume_uuid: v.id, instance_uuid: 'i-1' } }, MV('3.27'));
+    const c = await inject('POST', '/v3/p1/attachments', { attachment: { volume_uuid: v.id, instance_uuid: '11111111-1111-1111-1111-111111111111' } }, MV('3.27'));
     assert.equal(c.statusCode, 200, c.body);
     const a = c.json().attachment;
     assert.equal(a.status, 'reserved');
-    const u = await inject('PUT', `/v3/p1/attachments/${a.id}`, { attachment: { connector: { initiator: 'iqn.x', host: 'h' } } }, MV('3.27'));
+    const u = await inject('PUT', `/v3/p1/attachments/${a.id}`, { attachment: { connector: { initiator: 'iqn.1994-05.com.redhat:h', host: 'h' } } }, MV('3.27'));
+    assert.equal(u.statusCode, 200, u.body);
     assert.equal(u.json().attachment.connection_info.driver_volume_type, 'iscsi');
     assert.equal((await inject('POST', `/v3/p1/attachments/${a.id}/action`, { 'os-complete': null }, MV('3.27'))).statusCode, 404);
     assert.equal((await inject('POST', `/v3/p1/attachments/${a.id}/action`, { 'os-complete': null }, MV('3.44'))).statusCode, 204);
     assert.equal((await inject('GET', `/v3/p1/attachments/${a.id}`, undefined, MV('3.44'))).json().attachment.status, 'attached');
+    assert.deepEqual([(await h.row(v.id))?.status, (await h.row(v.id))?.attachStatus], ['in-use', 'attached']);
+    assert.equal(h.store.volumes().get(v.id)?.connections.size, 1, 'the array has the host connected');
     assert.equal((await inject('GET', '/v3/p1/attachments', undefined, MV('3.44'))).json().attachments.length, 1);
     assert.equal((await inject('DELETE', `/v3/p1/attachments/${a.id}`, undefined, MV('3.44'))).statusCode, 200);
     assert.equal((await inject('GET', `/v3/p1/volumes/${v.id}`)).json().volume.status, 'available');
+    assert.deepEqual([(await h.row(v.id))?.status, (await h.row(v.id))?.attachStatus], ['available', 'detached']);
+    assert.equal(h.store.volumes().get(v.id)?.connections.size, 0, 'the connection is gone from the array');
   });
 
   test('quotas: show, usage, update, defaults, reset; limits', async () => {
-    await inject('POST', '/v3/q1/volumes', { volume: { size: 3 } });
+    const created = (await inject('POST', '/v3/q1/volumes', { volume: { size: 3 } })).json().volume;
+    assert.equal(await h.waitVolume(created.id, ['available', 'error']), 'available');
     const show = (await inject('GET', '/v3/q1/os-quota-sets/q1')).json().quota_set;
     assert.equal(show.id, 'q1');
     assert.equal(show.volumes, 10);
@@ -139,31 +152,36 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`resource routes ($
       { id: 's2', binary: 'cinder-scheduler', host: 'node1', availabilityZone: 'zone-a', disabled: 0, disabledReason: null, frozen: 0, replicationStatus: 'disabled', activeBackendId: null, lastHeartbeat: '2000-01-01T00:00:00.000Z', createdAt: now },
     ]).execute();
     const services = (await inject('GET', '/v3/p1/os-services')).json().services;
-    assert.deepEqual(services.map((s: any) => [s.binary, s.state, s.status]), [['cinder-scheduler', 'down', 'enabled'], ['cinder-volume', 'up', 'enabled']]);
+    assert.deepEqual(services.filter((s: any) => s.host.startsWith('node1')).map((s: any) => [s.binary, s.state, s.status]),
+      [['cinder-scheduler', 'down', 'enabled'], ['cinder-volume', 'up', 'enabled']]);
+    const own = services.find((s: any) => s.binary.endsWith('-volume') && s.host === h.backendHost);
+    assert.deepEqual([own?.state, own?.zone], ['up', 'nova'], 'the running volume manager reports itself');
     const dis = await inject('PUT', '/v3/p1/os-services/disable-log-reason', { host: 'node1@fake', binary: 'cinder-volume', disabled_reason: 'maintenance' });
     assert.equal(dis.json().status, 'disabled');
     assert.equal((await inject('GET', '/v3/p1/os-services?binary=cinder-volume')).json().services[0].disabled_reason, 'maintenance');
     assert.equal((await inject('PUT', '/v3/p1/os-services/enable', { host: 'nowhere', binary: 'cinder-volume' })).statusCode, 404);
-    assert.deepEqual((await inject('GET', '/v3/p1/os-availability-zone')).json().availabilityZoneInfo, [{ zoneName: 'zone-a', zoneState: { available: true } }]);
+    const zones = (await inject('GET', '/v3/p1/os-availability-zone')).json().availabilityZoneInfo;
+    assert.deepEqual(zones.filter((z: any) => z.zoneName === 'zone-a'), [{ zoneName: 'zone-a', zoneState: { available: true } }]);
 
     const stats: BackendStats = {
-      volumeBackendName: 'fake', vendorName: 'Flint', driverVersion: '1.0', storageProtocol: 'iSCSI', operations: [],
+      volumeBackendName: 'node1', vendorName: 'Flint', driverVersion: '1.0', storageProtocol: 'iSCSI', operations: [],
       pools: [
         { poolName: 'p0', capacity: { known: true, totalGiB: 100, freeGiB: 60 }, provisionedCapacityGiB: 40, allocatedCapacityGiB: 40, thinProvisioningSupport: true, thickProvisioningSupport: false, maxOverSubscriptionRatio: 20, reservedPercentage: 5, multiattach: true, onlineExtendSupport: true, qosSupport: false, capabilities: { compression: true } },
         { poolName: 'p1', capacity: { known: false, reason: 'infinite' }, provisionedCapacityGiB: 0, allocatedCapacityGiB: 0, thinProvisioningSupport: true, thickProvisioningSupport: false, maxOverSubscriptionRatio: 1, reservedPercentage: 0, multiattach: false, onlineExtendSupport: false, qosSupport: false, capabilities: {} },
       ],
     };
     await h.db.kysely.insertInto('backendStats').values({ backendHost: 'node1@fake', backendName: 'fake', availabilityZone: 'zone-a', stats: JSON.stringify(stats), problems: '[]', updatedAt: now }).execute();
-    assert.deepEqual((await inject('GET', '/v3/p1/scheduler-stats/get_pools')).json().pools, [{ name: 'node1@fake#p0' }, { name: 'node1@fake#p1' }]);
-    const pools = (await inject('GET', '/v3/p1/scheduler-stats/get_pools?detail=True')).json().pools;
+    assert.deepEqual((await inject('GET', '/v3/p1/scheduler-stats/get_pools')).json().pools.map((p: any) => p.name).sort(),
+      [`${h.backendHost}#pool0`, 'node1@fake#p0', 'node1@fake#p1'].sort());
+    const pools = (await inject('GET', '/v3/p1/scheduler-stats/get_pools?detail=True')).json().pools.filter((p: any) => p.name.startsWith('node1@'));
     assert.equal(pools[0].capabilities.total_capacity_gb, 100);
     assert.equal(pools[0].capabilities.free_capacity_gb, 60);
     assert.equal(pools[0].capabilities.thin_provisioning_support, true);
     assert.equal(pools[0].capabilities.compression, true);
-    assert.equal(pools[0].capabilities.volume_backend_name, 'fake');
+    assert.equal(pools[0].capabilities.volume_backend_name, 'node1');
     assert.equal(pools[1].capabilities.free_capacity_gb, 'infinite');
     const caps = (await inject('GET', '/v3/p1/capabilities/node1@fake')).json();
-    assert.equal(caps.volume_backend_name, 'fake');
+    assert.equal(caps.volume_backend_name, 'node1');
     assert.equal(caps.properties.compression.type, 'boolean');
     assert.equal((await inject('GET', '/v3/p1/capabilities/elsewhere@x')).statusCode, 404);
   });
@@ -173,26 +191,37 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`resource routes ($
     const later = new Date(Date.now() + 3600_000).toISOString();
     await h.db.kysely.insertInto('messages').values({ id: 'm1', projectId: 'p1', resourceType: 'VOLUME', resourceUuid: 'v', eventId: 'VOLUME_VOLUME_001_002', messageLevel: 'ERROR', userMessage: 'schedule allocate volume: Could not find any available weighted backend.', requestId: 'req-1', createdAt: now, expiresAt: later }).execute();
     assert.equal((await inject('GET', '/v3/p1/messages')).statusCode, 404);
-    const list = (await inject('GET', '/v3/p1/messages', undefined, MV('3.3'))).json().messages;
+    const list = (await inject('GET', '/v3/p1/messages', undefined, MV('3.3'))).json().messages.filter((m: any) => m.id === 'm1');
     assert.equal(list.length, 1);
     assert.equal(list[0].event_id, 'VOLUME_VOLUME_001_002');
+    assert.equal((await inject('GET', '/v3/p2/messages', undefined, { ...MV('3.3'), 'x-auth-token': 'u:p2' })).json().messages.some((m: any) => m.id === 'm1'), false);
     assert.equal((await inject('DELETE', '/v3/p1/messages/m1', undefined, MV('3.3'))).statusCode, 204);
     assert.equal((await inject('GET', '/v3/p1/messages/m1', undefined, MV('3.3'))).statusCode, 404);
   });
 
   test('manageable volumes (3.8) and os-volume-manage', async () => {
-    const m = await inject('GET', '/v3/p1/manageable_volumes/detail?host=node1@fake', undefined, MV('3.8'));
-    assert.deepEqual(m.json()['manageable-volumes'], [{ reference: { 'source-name': 'lv-on-node1@fake' }, size: 4, safe_to_manage: true, reason_not_safe: null, cinder_id: null, extra_info: null }]);
+    h.store.addForeignVolume('lv-outside', 4);
+    const m = await inject('GET', `/v3/p1/manageable_volumes/detail?host=${h.backendHost}`, undefined, MV('3.8'));
+    assert.deepEqual(m.json()['manageable-volumes'].filter((x: any) => x.reference['source-name'] === 'lv-outside'),
+      [{ reference: { 'source-name': 'lv-outside' }, size: 4, safe_to_manage: true, reason_not_safe: null, cinder_id: null, extra_info: null }]);
     assert.equal((await inject('GET', '/v3/p1/manageable_volumes', undefined, MV('3.8'))).statusCode, 400);
-    const r = await inject('POST', '/v3/p1/os-volume-manage', { volume: { host: 'node1@fake#p0', ref: { 'source-name': 'lv' }, name: 'managed' } });
+    assert.equal((await inject('GET', '/v3/p1/manageable_volumes?host=nowhere@none', undefined, MV('3.8'))).statusCode, 404);
+    const r = await inject('POST', '/v3/p1/os-volume-manage', { volume: { host: `${h.backendHost}#pool0`, ref: { 'source-name': 'lv-outside' }, name: 'managed' } });
     assert.equal(r.statusCode, 202, r.body);
     assert.equal(r.json().volume.name, 'managed');
+    assert.equal(await h.waitVolume(r.json().volume.id, ['available', 'error_managing']), 'available');
+    assert.equal((await inject('GET', `/v3/p1/volumes/${r.json().volume.id}`)).json().volume.size, 4);
+    const unknown = await inject('POST', '/v3/p1/os-volume-manage', { volume: { host: 'node9@fake#p0', ref: { 'source-name': 'lv' } } });
+    assert.equal(unknown.statusCode, 400);
+    assert.match(unknown.json().badRequest.message, /node9@fake#p0/);
   });
 
   test('schedule-explain returns the placement explanation', async () => {
-    const r = await inject('POST', '/v3/p1/flint/schedule-explain', { size: 5 });
+    // Pinned to the running backend: the pools the services test wrote are real to the scheduler too.
+    assert.equal((await inject('POST', '/v3/p1/types', { volume_type: { name: 'on-fake', extra_specs: { volume_backend_name: 'fake' } } })).statusCode, 200);
+    const r = await inject('POST', '/v3/p1/flint/schedule-explain', { size: 5, volume_type: 'on-fake' });
     assert.equal(r.statusCode, 200);
-    assert.equal(r.json().explanation.chosen, 'stub@fake#pool');
+    assert.equal(r.json().explanation.chosen, `${h.backendHost}#pool0`);
     const bad = await inject('POST', '/v3/p1/flint/schedule-explain', { size: 0 });
     assert.match(bad.json().badRequest.message, /size/);
   });

@@ -11,7 +11,10 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`volumes API (${kin
   const create = async (volume: Record<string, unknown>, project = 'p1') => {
     const r = await h.app.inject({ method: 'POST', url: `/v3/${project}/volumes`, payload: { volume } });
     assert.equal(r.statusCode, 202, r.body);
-    return r.json().volume as Record<string, any>;
+    const v = r.json().volume as Record<string, any>;
+    assert.ok(['creating', 'available'].includes(v.status), v.status);
+    assert.equal(await h.waitVolume(v.id, ['available', 'error']), 'available');
+    return v;
   };
 
   test('create renders Cinder\'s volume shape and show returns the same volume', async () => {
@@ -126,18 +129,21 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`volumes API (${kin
     assert.deepEqual((await h.app.inject({ method: 'GET', url: base })).json().metadata, {});
   });
 
-  test('actions reach VolumeOperations with the right arguments and statuses', async () => {
+  test('actions: extend (3.42 for in-use), reserve, attach, detach, bootable, reset, bad bodies', async () => {
     const v = await create({ size: 1 });
     const act = (body: unknown, headers = {}) => h.app.inject({ method: 'POST', url: `/v3/p1/volumes/${v.id}/action`, payload: body as object, headers });
     assert.equal((await act({ 'os-extend': { new_size: 3 } })).statusCode, 202);
+    assert.equal(await h.waitVolume(v.id, ['available', 'error_extending']), 'available');
+    assert.equal((await h.row(v.id))?.size, 3);
     assert.equal((await h.app.inject({ method: 'GET', url: `/v3/p1/volumes/${v.id}` })).json().volume.size, 3);
+    assert.equal(h.store.volumes().get(v.id)?.size, 3, 'the array grew the volume');
     const smaller = await act({ 'os-extend': { new_size: 2 } });
     assert.equal(smaller.statusCode, 400);
     assert.match(smaller.json().badRequest.message, /new_size/);
     assert.equal((await act({ 'os-reserve': null })).statusCode, 202);
     const again = await act({ 'os-reserve': null });
     assert.equal(again.statusCode, 409);
-    assert.match(again.json().conflictingRequest.message, /status is reserved/);
+    assert.match(again.json().conflictingRequest.message, /status is attaching/);
     assert.equal((await act({ 'os-unreserve': {} })).statusCode, 202);
     const ic = await act({ 'os-initialize_connection': { connector: { initiator: 'iqn.1994-05.com.redhat:abc', host: 'h1' } } });
     assert.equal(ic.statusCode, 200);
@@ -152,6 +158,8 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`volumes API (${kin
     assert.equal(oldExtend.statusCode, 409);
     assert.match(oldExtend.json().conflictingRequest.message, /in-use; extending an attached volume needs microversion 3.42/);
     assert.equal((await act({ 'os-extend': { new_size: 4 } }, MV('3.42'))).statusCode, 202);
+    assert.equal(await h.waitVolume(v.id, ['in-use', 'error_extending']), 'in-use');
+    assert.equal((await h.row(v.id))?.size, 4);
     assert.equal((await act({ 'os-detach': { attachment_id: shown.attachments[0].attachment_id } })).statusCode, 202);
     assert.equal((await act({ 'os-set_bootable': { bootable: 'true' } })).statusCode, 200);
     assert.equal((await h.app.inject({ method: 'GET', url: `/v3/p1/volumes/${v.id}` })).json().volume.bootable, 'true');
@@ -166,13 +174,18 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`volumes API (${kin
     assert.equal(two.statusCode, 400);
   });
 
-  test('delete honours cascade and refuses in-use volumes', async () => {
+  test('delete honours cascade and refuses a volume with snapshots without it', async () => {
     const v = await create({ size: 1 });
-    await h.app.inject({ method: 'POST', url: '/v3/p1/snapshots', payload: { snapshot: { volume_id: v.id } } });
+    const snap = await h.app.inject({ method: 'POST', url: '/v3/p1/snapshots', payload: { snapshot: { volume_id: v.id } } });
+    assert.equal(await h.waitSnapshot(snap.json().snapshot.id, ['available', 'error']), 'available');
     const plain = await h.app.inject({ method: 'DELETE', url: `/v3/p1/volumes/${v.id}` });
-    assert.equal(plain.statusCode, 400);
+    assert.equal(plain.statusCode, 409);
+    assert.match(plain.json().conflictingRequest.message, /1 snapshot\(s\)/);
     assert.equal((await h.app.inject({ method: 'DELETE', url: `/v3/p1/volumes/${v.id}?cascade=true` })).statusCode, 202);
+    assert.equal(await h.waitVolume(v.id, ['deleted', 'error_deleting']), 'deleted');
     assert.equal((await h.app.inject({ method: 'GET', url: `/v3/p1/volumes/${v.id}` })).statusCode, 404);
+    assert.equal(h.store.volumes().has(v.id), false);
+    assert.equal([...h.store.snapshots().values()].filter((x) => x.volumeId === v.id).length, 0);
     const bad = await h.app.inject({ method: 'DELETE', url: `/v3/p1/volumes/${v.id}?cascade=maybe` });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json().badRequest.message, /cascade/);

@@ -24,3 +24,5 @@ runDriverConformance(fakeSubject('iscsi', { use_chap_auth: 'false', target_secon
 runDriverConformance(fakeSubject('iser'));
 runDriverConformance(fakeSubject('fibre_channel'));
 runDriverConformance(fakeSubject('fake', { fake_capacity_mode: 'infinite', fake_pools: 'gold,silver' }));
+// As a driver without some capabilities: stats and pool flags must follow.
+runDriverConformance(fakeSubject('iscsi', { fake_disabled_capabilities: 'extend,replication,groups,image_transfer' }));

@@ -114,6 +114,16 @@ describe('local backend through the Block Storage API over real tgtd', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  test('the pool is the configured loop-mounted XFS image with reflink (not a plain-directory fallback)', async (t) => {
+    const pools = ok(await call('GET', '/scheduler-stats/get_pools?detail=true'), 200).pools as Array<{ name: string; capabilities: Record<string, unknown> }>;
+    assert.equal(pools.length, 1);
+    const caps = pools[0]!.capabilities;
+    t.diagnostic(`local pool: filesystem ${caps.pool_filesystem}, reflink ${caps.reflink}, problems ${JSON.stringify(caps.backend_problems ?? [])}`);
+    assert.equal(caps.backend_problems, undefined);
+    assert.equal(caps.pool_filesystem, 'xfs');
+    assert.equal(caps.reflink, true);
+  });
+
   test('create, attach, write over iSCSI with CHAP, snapshot, volume from snapshot, clone, extend online, detach, refusals', async () => {
     const original = randomBytes(64 * MiB);
     const vol = await createVolume({ size: 1, name: 'local-src' });
@@ -180,6 +190,25 @@ describe('local backend through the Block Storage API over real tgtd', () => {
     await waitUntil(async () => ((await call('GET', `/snapshots/${snapId}`)).status === 404 ? true : undefined));
     for (const v of [fromSnap, clone, vol]) await deleteVolume(v.id);
     assert.deepEqual(poolFiles(), [], 'every volume and snapshot file is gone');
+  });
+
+  test('legacy actions (reserve, initialize_connection, attach, terminate_connection, detach) leave no tgtd target', async () => {
+    const vol = await createVolume({ size: 1 });
+    const iqn = `iqn.2010-10.org.openstack:volume-${vol.id}`;
+    const targets = async () => (await exec.run(['tgtadm', '-C', String(port % 32768), '--lld', 'iscsi', '--mode', 'target', '--op', 'show'], { quiet: true })).stdout;
+    const act = (body: unknown) => call('POST', `/volumes/${vol.id}/action`, body);
+    ok(await act({ 'os-reserve': {} }), 202);
+    const info = ok(await act({ 'os-initialize_connection': { connector } }), 200).connection_info as ConnectionInfo;
+    assert.equal((info.data as IscsiConnectionData).target_iqn, iqn);
+    assert.match(await targets(), new RegExp(iqn.replace(/\./g, '\\.')));
+    assert.equal(await readCapacity(exec, { kind: 'iscsi', info, initiator: connector.initiator }), GiB);
+    ok(await act({ 'os-attach': { instance_uuid: randomUUID(), mountpoint: '/dev/vdb' } }), 202);
+    ok(await act({ 'os-terminate_connection': { connector } }), 202);
+    ok(await act({ 'os-detach': {} }), 202);
+    assert.equal((await volumeStatus(vol.id, ['available'])).status, 'available');
+    // The last detach removes the export: tgtd no longer has the target.
+    await waitUntil(async () => (!(await targets()).includes(iqn) ? true : undefined), 20_000, 100);
+    await deleteVolume(vol.id);
   });
 
   test('a deleted volume leaves nothing readable: a new volume of the same size reads all zeroes', async () => {

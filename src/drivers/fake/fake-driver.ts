@@ -1,6 +1,6 @@
 // The `fake` volume driver: every capability over an in-memory store (FakeBackendStore),
 // strict like a real array (it refuses what a real one would) and with fault injection.
-import { BackendCapacityError, BackendError, BackendObjectNotFound, InvalidInput } from '../../errors/errors.js';
+import { BackendCapacityError, BackendError, BackendObjectNotFound, ConfigError, InvalidInput } from '../../errors/errors.js';
 import { Options, resolveOptions, type OptionValue } from '../../config/options.js';
 import { COMMON_BACKEND_OPTIONS } from '../../config/driver-options.js';
 import { ShellExecutor } from '../../exec/executor.js';
@@ -10,7 +10,7 @@ import { isUuid } from '../../util/ids.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DriverContext, VolumeDriverCore } from '../interface/core.js';
-import type * as Cap from '../interface/capabilities.js';
+import * as Cap from '../interface/capabilities.js';
 import { supportedOperations } from '../interface/capabilities.js';
 import type {
   BackendVolumeObject, Connector, ConnectionInfo, DriverSnapshot, DriverVolume, ModelUpdate,
@@ -48,6 +48,18 @@ export class FakeDriver implements VolumeDriverCore, FakeDriverCapabilities {
     this.pools = this.opt.list('fake_pools');
     this.alwaysFail = new Set(this.opt.list('fake_fail_operations').map(normalizeOperation));
     this.store = FakeBackendStore.get(ctx.backendName);
+    this.disableCapabilities(this.opt.list('fake_disabled_capabilities'));
+  }
+
+  /** Hides the methods of each named capability, so its guard is false as for a driver without it. */
+  private disableCapabilities(operations: string[]): void {
+    for (const op of operations) {
+      const cap = Cap.ALL_CAPABILITIES.find((c) => c.operation === op);
+      if (!cap) {
+        throw new ConfigError(`Option fake_disabled_capabilities in section [${this.backendName}]: unknown capability '${op}' (known: ${Cap.ALL_CAPABILITIES.map((c) => c.operation).join(', ')}).`);
+      }
+      for (const m of cap.methods) Object.defineProperty(this, m, { value: undefined, configurable: true });
+    }
   }
 
   /** Fault injection and delays, run around every operation. */
@@ -170,11 +182,14 @@ export class FakeDriver implements VolumeDriverCore, FakeDriverCapabilities {
       maxOverSubscriptionRatio: this.opt.num('max_over_subscription_ratio'),
       reservedPercentage: this.opt.int('reserved_percentage'),
       multiattach: true,
-      onlineExtendSupport: true,
+      // Flags follow the capabilities, which fake_disabled_capabilities may take away.
+      onlineExtendSupport: Cap.Extend.is(this),
       totalVolumes: mine.length,
       ...(this.opt.optStr('filter_function') ? { filterFunction: this.opt.str('filter_function') } : {}),
       ...(this.opt.optStr('goodness_function') ? { goodnessFunction: this.opt.str('goodness_function') } : {}),
-      capabilities: { fake_pool: pool, replication_enabled: true, consistent_group_snapshot_enabled: true },
+      capabilities: {
+        fake_pool: pool, replication_enabled: Cap.Replication.is(this), consistent_group_snapshot_enabled: Cap.Groups.is(this) && Cap.Snapshots.is(this),
+      },
     };
   }
 

@@ -15,6 +15,10 @@ export const FAKE_DRIVER_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'fake_fc_target_wwns', type: 'list', default: ['500a0981891b8dc5', '500a0981991b8dc5'], help: 'Target WWPNs reported in fibre_channel mode.' },
   { name: 'fake_replication_targets', type: 'list', default: ['secondary'], help: 'backend ids failover_host accepts.' },
+  {
+    name: 'fake_disabled_capabilities', type: 'list', default: [],
+    help: 'Capabilities (operation names such as extend, snapshot, image_transfer) this fake backend lacks, as a real driver might.',
+  },
   { name: 'fake_fail_operations', type: 'list', default: [], help: 'Operations (e.g. create_volume or createVolume) that always throw a BackendError.' },
   { name: 'fake_delay_ms', type: 'int', default: 0, min: 0, max: 600_000, help: 'Milliseconds each operation waits before doing its work.' },
   { name: 'fake_delay_after_ms', type: 'int', default: 0, min: 0, max: 600_000, help: 'Milliseconds each operation waits after its work is done, before returning (a lost reply).' },

@@ -4,11 +4,12 @@
 import type { VolumeDriverCore } from './core.js';
 import type { BackendVolumeObject, Connector, DriverSnapshot, DriverVolume, ModelUpdate } from './objects.js';
 
-type Guard<T> = { readonly operation: string; is(d: VolumeDriverCore): d is VolumeDriverCore & T };
+type Guard<T> = { readonly operation: string; readonly methods: readonly string[]; is(d: VolumeDriverCore): d is VolumeDriverCore & T };
 
 function guard<T>(operation: string, ...methods: string[]): Guard<T> {
   return {
     operation,
+    methods,
     is: (d): d is VolumeDriverCore & T =>
       methods.every((m) => typeof (d as unknown as Record<string, unknown>)[m] === 'function'),
   };

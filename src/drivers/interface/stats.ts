@@ -38,6 +38,11 @@ export interface BackendStats {
   /** Operations this backend implements (see drivers/interface/capabilities.ts). */
   operations: string[];
   pools: PoolStats[];
+  /**
+   * What the operator should fix although the backend works (e.g. a pool that fell back to a
+   * setup other than the configured one). Shown as backend_problems; placement ignores it.
+   */
+  problems?: string[];
 }
 
 /** Default pool flags, documented once: a driver overrides only what it knows. */

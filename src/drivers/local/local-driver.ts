@@ -129,6 +129,7 @@ export class LocalDriver implements VolumeDriverCore {
         totalVolumes: files.length,
         capabilities: { reflink: this.pool.reflink, pool_filesystem: this.pool.fsType, target_helper: this.target.name },
       }],
+      ...(this.pool.problem ? { problems: [this.pool.problem] } : {}),
     };
   }
 

@@ -25,6 +25,9 @@ export class LocalPool {
   /** Did doSetup mount the image (so shutdown unmounts it)? */
   mountedByUs = false;
   fsType = 'unknown';
+  /** Why the configured image is not what holds the volumes (the loop mount failed), or null. */
+  problem: string | null = null;
+  private mountError: string | null = null;
 
   constructor(private readonly o: LocalPoolOptions) {
     this.dir = resolve(o.dir);
@@ -39,7 +42,13 @@ export class LocalPool {
     await mkdir(this.dir, { recursive: true });
     if (this.o.image) await this.mountImage(this.o.image);
     this.reflink = await this.probeReflink();
-    this.o.logger.info({ dir: this.dir, fs: this.fsType, reflink: this.reflink }, 'local pool ready');
+    if (this.mountError !== null) {
+      // Loud on purpose: benches and tests would otherwise measure a different pool than configured.
+      this.problem = `Pool image ${this.o.image} is not mounted (${this.mountError}); volumes live in the plain directory ${this.dir} `
+        + `on ${this.fsType}, reflink ${this.reflink ? 'yes' : 'no'}${this.reflink ? '' : ': snapshots and clones are full copies'}.`;
+      this.o.logger.warn({ image: this.o.image, dir: this.dir, fs: this.fsType, reflink: this.reflink }, this.problem);
+    }
+    this.o.logger.info({ dir: this.dir, fs: this.fsType, reflink: this.reflink, mounted: this.mountError === null && this.o.image !== null }, 'local pool ready');
   }
 
   private async isMountPoint(): Promise<boolean> {
@@ -61,9 +70,10 @@ export class LocalPool {
       this.mountedByUs = true;
       if (this.o.loopDirectIo ?? true) await this.loopDirectIo(image);
     } catch (e) {
-      // Containers without CAP_SYS_ADMIN or loop devices still get a working (plain) pool.
-      this.o.logger.warn({ image, dir: this.dir, err: (e as Error).message },
-        'cannot loop-mount the pool image; falling back to the plain directory (no reflink unless its filesystem has it)');
+      // Containers without CAP_SYS_ADMIN or loop devices still get a working (plain) pool,
+      // reported as a backend problem by setup().
+      // The first line says why (mount's own hint to read dmesg follows it).
+      this.mountError = (e as Error).message.split('\n')[0]!.trim() || 'mount failed';
     }
     this.fsType = await this.detectFs();
   }

@@ -12,13 +12,14 @@ interface ConnCtx {
   dv: DriverVolume;
   connector: Connector | null;
   attachmentId: string | null;
+  exportOnly: boolean;
   info: ConnectionInfo | null;
 }
 
-async function load(deps: ManagerDeps, id: string, connector: Connector | null, attachmentId: string | null): Promise<ConnCtx | null> {
+async function load(deps: ManagerDeps, id: string, connector: Connector | null, attachmentId: string | null, exportOnly = false): Promise<ConnCtx | null> {
   const row = await deps.db.kysely.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return null;
-  return { deps, row, dv: await toDriverVolume(deps.db.kysely, row, deps.templates), connector, attachmentId, info: null };
+  return { deps, row, dv: await toDriverVolume(deps.db.kysely, row, deps.templates), connector, attachmentId, exportOnly, info: null };
 }
 
 export const initializeConnectionFlow: FlowDefinition<'initialize_connection', ConnCtx> = {
@@ -70,7 +71,7 @@ async function otherAttachments(deps: ManagerDeps, volumeId: string, connector: 
 export const terminateConnectionFlow: FlowDefinition<'terminate_connection', ConnCtx> = {
   kind: 'terminate_connection',
   async load(d, task, p) {
-    const ctx = await load(d, task.resourceId, p.connector, p.attachmentId);
+    const ctx = await load(d, task.resourceId, p.connector, p.attachmentId, p.exportOnly ?? false);
     if (ctx) ctx.dv.otherAttachments = await otherAttachments(d, ctx.row.id, p.connector, p.attachmentId);
     return ctx;
   },
@@ -78,12 +79,20 @@ export const terminateConnectionFlow: FlowDefinition<'terminate_connection', Con
     {
       name: 'terminate_connection',
       async run(ctx) {
+        if (ctx.exportOnly) return;
         await ctx.deps.driver.terminateConnection(ctx.dv, ctx.connector);
       },
     },
     {
       name: 'remove_export_if_unused',
       async run(ctx) {
+        if (ctx.exportOnly) {
+          // Queued by the last legacy detach: a host that reserved or connected since keeps the export.
+          const now = await ctx.deps.db.kysely.selectFrom('volumes').select(['status', 'exported']).where('id', '=', ctx.row.id).executeTakeFirst();
+          const live = await ctx.deps.db.kysely.selectFrom('attachments').select('id').where('volumeId', '=', ctx.row.id)
+            .where('attachStatus', '!=', 'detached').executeTakeFirst();
+          if (!now || now.status !== 'available' || now.exported === 0 || live) return;
+        }
         const others = await ctx.deps.db.kysely.selectFrom('attachments').select('id').where('volumeId', '=', ctx.row.id)
           .where('attachStatus', 'in', ['attaching', 'attached']).$if(ctx.attachmentId !== null, (q) => q.where('id', '!=', ctx.attachmentId!))
           .executeTakeFirst();
