@@ -198,7 +198,13 @@ for (const db of ['sqlite', 'postgres'] as const) describe(`flint image and prog
     assert.equal(created.statusCode, 202, created.body);
     const id = created.json().volume.id as string;
     const url = `/v3/p1/flint/volumes/${id}/progress`;
-    const status = (await h.app.inject({ method: 'GET', url: `/v3/p1/volumes/${id}`, headers: { 'x-auth-token': 'p1' } })).json().volume.status;
+    // The real services create it: idle means its create has finished.
+    let status = '';
+    for (let i = 0; i < 500 && status !== 'available'; i++) {
+      status = (await h.app.inject({ method: 'GET', url: `/v3/p1/volumes/${id}`, headers: { 'x-auth-token': 'p1' } })).json().volume.status;
+      if (status !== 'available') await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(status, 'available');
 
     const idle = await h.app.inject({ method: 'GET', url, headers: { 'x-auth-token': 'p1' } });
     assert.equal(idle.statusCode, 200, idle.body);
