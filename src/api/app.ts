@@ -6,7 +6,9 @@ import { Forbidden, InvalidInput } from '../errors/errors.js';
 import { CALLER_PROJECT, rewriteProjectlessUrl } from './project-less-urls.js';
 import type { ApiDeps } from './deps.js';
 import './request-state.js';
-import { faultBody, makeErrorHandler, malformedBody } from './error-handler.js';
+import { faultBody, frameworkErrorHandler, httpClientErrorHandler, makeErrorHandler } from './error-handler.js';
+import { parseJsonBody } from './json-body.js';
+import { checkQueryBounds } from './http.js';
 import { atLeast, fmt, MIN, negotiate, VersionNotFoundForMethod } from './microversion.js';
 import { createAuthenticator } from './auth/create-authenticator.js';
 import { versionRoutes } from './routes/versions.js';
@@ -29,6 +31,11 @@ import { imageRoutes } from './routes/images.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
 const BODY_LIMIT = 1024 * 1024;
+/** Ids and names in paths are at most 255 characters, as the schemas say; longer is a 400. */
+const MAX_PATH_SEGMENT = 255;
+/** Roles that may only read: a caller with no other role gets 403 on every write. */
+const READ_ONLY_ROLES = new Set(['reader']);
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function buildApiApp(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
@@ -36,22 +43,21 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     bodyLimit: BODY_LIMIT,
     genReqId: () => `req-${randomUUID()}`,
     rewriteUrl: rewriteProjectlessUrl,
+    routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
+    // Errors raised before a request reaches a route (bad URL, malformed HTTP, huge headers)
+    // get the same OpenStack fault body as every other error.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: httpClientErrorHandler,
     // Bodies are validated as sent: a string is not silently a number, unknown keys are not stripped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   }) as unknown as FastifyInstance;
 
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = body as string;
-    if (text.trim() === '') return done(null, undefined);
     try {
-      // A `__proto__` key is refused outright: no body may reach a prototype through a later merge.
-      done(null, JSON.parse(text, (k, v) => {
-        if (k === '__proto__') throw new SyntaxError('the key __proto__ is not allowed');
-        return v;
-      }));
+      done(null, parseJsonBody(body as string));
     } catch (e) {
-      done(malformedBody(e) as Error, undefined);
+      done(e as Error, undefined);
     }
   });
 
@@ -88,6 +94,9 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     if (identity.projectId !== null && identity.projectId !== urlProject && !identity.isAdmin) {
       throw new Forbidden(`Policy doesn't allow access to project ${urlProject.slice(0, 64)}: the token is scoped to another project.`);
     }
+    if (!READ_METHODS.has(req.method) && !identity.isAdmin && identity.roles.every((r) => READ_ONLY_ROLES.has(r))) {
+      throw new Forbidden(`Policy doesn't allow ${req.method} ${req.routeOptions.url} to be performed: the reader role may only read.`);
+    }
     req.ctx = { projectId: urlProject, userId: identity.userId, isAdmin: identity.isAdmin, roles: identity.roles, requestId: req.id };
     if (config.minVersion && !atLeast(req.apiVersion, config.minVersion)) {
       throw new VersionNotFoundForMethod(`API version ${fmt(req.apiVersion)} does not support ${req.method} ${req.routeOptions.url}; it needs ${config.minVersion} or later.`);
@@ -95,6 +104,7 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     if (config.adminOnly && !identity.isAdmin) {
       throw new Forbidden(`Policy doesn't allow ${req.method} ${req.routeOptions.url} to be performed: admin role required.`);
     }
+    checkQueryBounds(req.query as Record<string, string | string[] | undefined>);
   });
 
   versionRoutes(app);

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { RawClient, type RawReply } from '../support/raw-http.js';
 import { DB_KINDS, startTestService, waitForVolumeStatus, waitForSnapshotStatus, type TestService } from '../support/test-service.js';
 
 const P = 'badin';
@@ -253,5 +254,93 @@ for (const kind of DB_KINDS) describe(`bad input (${kind})`, () => {
     assert.equal(keeperAfter.size, keeper.size);
     const stuck = await svc.db.kysely.selectFrom('volumes').select('id').where('status', 'in', ['creating', 'extending', 'deleting', 'error']).execute();
     assert.deepEqual(stuck, []);
+  });
+});
+
+/** The fault of an OpenStack error body: one key, {code, message}, code equal to the status. */
+function fault(r: RawReply): { name: string; code: number; message: string } {
+  let body: Record<string, { code: number; message: string }>;
+  try {
+    body = JSON.parse(r.body);
+  } catch {
+    throw new Error(`not a JSON body (${r.status}): ${r.body.slice(0, 200)}`);
+  }
+  const keys = Object.keys(body);
+  assert.equal(keys.length, 1, `one fault key: ${r.body.slice(0, 200)}`);
+  const f = body[keys[0]!]!;
+  assert.equal(f.code, r.status, `fault code equals the status: ${r.body.slice(0, 200)}`);
+  assert.equal(typeof f.message, 'string');
+  return { name: keys[0]!, code: f.code, message: f.message };
+}
+
+describe('issue 13: inputs that broke the API over a real socket (sqlite)', () => {
+  let svc: TestService;
+  let client: RawClient;
+  let volumeId = '';
+  before(async () => {
+    svc = await startTestService({ db: 'sqlite', backends: { fake: { volume_driver: 'fake', backend_availability_zone: 'zone-a' } } });
+    client = new RawClient(Number(new URL(svc.url!).port));
+    const r = await client.send({ method: 'POST', path: `/v3/${P}/volumes`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ volume: { size: 1, availability_zone: 'zone-a' } }) });
+    assert.equal(r.status, 202, r.body);
+    volumeId = JSON.parse(r.body).volume.id;
+    await waitForVolumeStatus(svc, volumeId, ['available']);
+  });
+  after(async () => { client?.close(); await svc?.cleanup(); });
+
+  const get = (path: string, headers: Record<string, string> = {}) => client.send({ method: 'GET', path, headers });
+
+  test('300 and 2,000 sort keys (with a marker) are a 400 naming the repeated key', async () => {
+    for (const n of [300, 1400, 2000]) {
+      const sort = Array.from({ length: n }, () => 'size').join(',');
+      const r = await get(`/v3/${P}/volumes/detail?marker=${volumeId}&sort=${sort}`);
+      assert.equal(r.status, 400, r.body.slice(0, 200));
+      assert.match(fault(r).message, n * 5 <= 4096 ? /sort key 'size' is given more than once/ : /Query parameter sort is longer than 4096 characters/);
+    }
+  });
+
+  test('a 500-key metadata filter on the summary is a 400 naming metadata', async () => {
+    const md = JSON.stringify(Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, 'v'])));
+    const r = await get(`/v3/${P}/volumes/summary?metadata=${encodeURIComponent(md)}`, { 'openstack-api-version': 'volume 3.36' });
+    assert.equal(r.status, 400, r.body.slice(0, 200));
+    assert.match(fault(r).message, /metadata/);
+  });
+
+  test('bad percent-encoding, long path segments, huge headers, malformed HTTP: OpenStack-shaped, never echoing the URL', async () => {
+    const bad = await get(`/v3/${P}/volumes/%E0%A4%A`);
+    assert.equal(bad.status, 400);
+    assert.match(fault(bad).message, /percent-encod/);
+    const within = await get(`/v3/${P}/volumes/${'v'.repeat(200)}`);
+    assert.equal(within.status, 404);
+    assert.match(fault(within).message, /Volume v{200} could not be found/);
+    const secret = `s3cr3t${'x'.repeat(300)}`;
+    const long = await get(`/v3/${P}/volumes/${secret}`);
+    assert.equal(long.status, 400);
+    assert.match(fault(long).message, /path segment is longer than 255/);
+    assert.ok(!long.body.includes('s3cr3t'), 'the URL is not echoed');
+    const huge = await get(`/v3/${P}/volumes`, { 'x-padding': 'p'.repeat(100_000) });
+    assert.equal(huge.status, 431);
+    assert.match(fault(huge).message, /headers are too large/);
+    for (const bytes of ['GARBAGE\r\n\r\n', 'GET / HTTP/9.9\r\n\r\n', 'GET /v3 HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n', 'GET /\x00 HTTP/1.1\r\n\r\n']) {
+      const c = new RawClient(Number(new URL(svc.url!).port));
+      const r = await c.sendRaw(Buffer.from(bytes, 'latin1'));
+      c.close();
+      assert.equal(r.status, 400, bytes);
+      assert.match(fault(r).message, /Malformed HTTP request/);
+    }
+  });
+
+  test('a body nested 10,000 deep is a 400 naming the nesting', async () => {
+    const r = await client.send({ method: 'POST', path: `/v3/${P}/volumes`, headers: { 'content-type': 'application/json' }, body: '{"volume":'.repeat(1) + '['.repeat(10_000) + ']'.repeat(10_000) + '}' });
+    assert.equal(r.status, 400);
+    assert.match(fault(r).message, /nested deeper than 32 levels/);
+  });
+
+  test('an unknown availability zone is a 400 naming the zone; a known one is accepted', async () => {
+    const before = await svc.db.kysely.selectFrom('volumes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const r = await client.send({ method: 'POST', path: `/v3/${P}/volumes`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ volume: { size: 1, availability_zone: 'atlantis' } }) });
+    assert.equal(r.status, 400, r.body);
+    assert.match(fault(r).message, /availability zone 'atlantis'.*zone-a/i);
+    const after = await svc.db.kysely.selectFrom('volumes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    assert.equal(Number(after.n), Number(before.n));
   });
 });
