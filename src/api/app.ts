@@ -73,7 +73,9 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     reply.header('x-openstack-request-id', req.id);
     req.apiVersion = MIN;
     const config = req.routeOptions.config ?? {};
-    if (config.public || req.routeOptions.url === undefined) return;
+    if (req.routeOptions.url === undefined) return;
+    checkQueryBounds(req.query as Record<string, string | string[] | undefined>);
+    if (config.public) return;
     req.apiVersion = negotiate(req.headers);
     reply.header('OpenStack-API-Version', `volume ${fmt(req.apiVersion)}`);
     reply.header('OpenStack-Volume-microversion', fmt(req.apiVersion));
@@ -104,7 +106,6 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     if (config.adminOnly && !identity.isAdmin) {
       throw new Forbidden(`Policy doesn't allow ${req.method} ${req.routeOptions.url} to be performed: admin role required.`);
     }
-    checkQueryBounds(req.query as Record<string, string | string[] | undefined>);
   });
 
   versionRoutes(app);
