@@ -117,7 +117,7 @@ export function httpClientErrorHandler(err: NodeJS.ErrnoException, socket: Socke
   let message: string;
   if (err.code === 'HPE_HEADER_OVERFLOW') {
     status = 431;
-    message = 'Request headers are too large.';
+    message = 'The request line and headers are too large (at most 16 KiB).';
   } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     status = 408;
     message = 'The request did not arrive in time.';

@@ -45,8 +45,10 @@ interface RouteSpec {
   fields?: Record<string, Kind>;
   /** The route refuses unknown query parameters by name. */
   queryKeys?: boolean;
-  /** The route parses sort/limit. */
-  paged?: boolean;
+  /** The route parses sort/limit/marker; the value is an id a marker may name. */
+  paged?: string;
+  /** The route takes a metadata filter. */
+  metadataFilter?: boolean;
   /** No microversion negotiation or auth (version documents). */
   public?: boolean;
 }
@@ -66,9 +68,9 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     // volumes
     { method: 'POST', path: '/v3/{p}/volumes', body: { volume: { size: 1, name: 'n', metadata: { k: 'v' }, multiattach: false } }, strict: ['', 'volume'],
       fields: { volume: 'obj', 'volume.size': 'size', 'volume.name': 'str', 'volume.metadata': 'obj', 'volume.metadata.k': 'str', 'volume.multiattach': 'bool' } },
-    { method: 'GET', path: '/v3/{p}/volumes', queryKeys: true, paged: true },
-    { method: 'GET', path: '/v3/{p}/volumes/detail', queryKeys: true, paged: true },
-    { method: 'GET', path: '/v3/{p}/volumes/summary', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/volumes', queryKeys: true, paged: s.volume, metadataFilter: true },
+    { method: 'GET', path: '/v3/{p}/volumes/detail', queryKeys: true, paged: s.volume, metadataFilter: true },
+    { method: 'GET', path: '/v3/{p}/volumes/summary', queryKeys: true, metadataFilter: true },
     { method: 'GET', path: '/v3/{p}/volumes/{id}', params: vol, lookup: ['id'] },
     { method: 'PUT', path: '/v3/{p}/volumes/{id}', params: vol, lookup: ['id'], body: { volume: { name: 'n', description: 'd' } }, strict: ['', 'volume'],
       fields: { volume: 'obj', 'volume.name': 'str', 'volume.description': 'str' } },
@@ -89,8 +91,8 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     // snapshots
     { method: 'POST', path: '/v3/{p}/snapshots', body: { snapshot: { volume_id: s.volume, name: 'n', force: false } }, strict: ['', 'snapshot'],
       fields: { snapshot: 'obj', 'snapshot.volume_id': 'str', 'snapshot.name': 'str', 'snapshot.force': 'bool' } },
-    { method: 'GET', path: '/v3/{p}/snapshots', queryKeys: true, paged: true },
-    { method: 'GET', path: '/v3/{p}/snapshots/detail', queryKeys: true, paged: true },
+    { method: 'GET', path: '/v3/{p}/snapshots', queryKeys: true, paged: s.snapshot, metadataFilter: true },
+    { method: 'GET', path: '/v3/{p}/snapshots/detail', queryKeys: true, paged: s.snapshot, metadataFilter: true },
     { method: 'GET', path: '/v3/{p}/snapshots/{id}', params: snap, lookup: ['id'] },
     { method: 'PUT', path: '/v3/{p}/snapshots/{id}', params: snap, lookup: ['id'], body: { snapshot: { name: 'n' } }, strict: ['', 'snapshot'], fields: { snapshot: 'obj', 'snapshot.name': 'str' } },
     { method: 'DELETE', path: '/v3/{p}/snapshots/{id}', params: snap, lookup: ['id'] },
@@ -285,6 +287,19 @@ export function hostileRequests(s: Seeded, opts: { seed: number; per: number }):
           push({ family: `${what}: bad limit`, ...base, path: withQuery(`limit=${encodeURIComponent(lim)}`), status: 400, names: /limit/ });
         }
         for (const m of sample(fc.uuid())) push({ family: `${what}: unknown marker`, ...base, path: withQuery(`marker=${m}`), status: 400, names: new RegExp(`Marker .*${esc(m)}`) });
+        // Repeated sort keys under a marker: the keyset clause grows with the square of their number.
+        for (const [key, n, dir] of sample(fc.tuple(fc.constantFrom('size', 'created_at', 'id', 'name', 'status'), fc.integer({ min: 2, max: 3000 }), fc.constantFrom('', ':asc', ':desc')))) {
+          // Kept under Node's 16 KiB limit on the request line and headers (beyond it: 431).
+          const sort = Array.from({ length: Math.min(n, Math.floor(12_000 / (key.length + dir.length + 1))) }, () => `${key}${dir}`).join(',');
+          push({ family: `${what}: ${n} sort keys`, ...base, path: withQuery(`marker=${r.paged}&sort=${sort}`), status: 400,
+            names: sort.length > 4096 ? /Query parameter sort is longer than 4096/ : new RegExp(`sort key '${key}' is given more than once`) });
+        }
+      }
+      if (r.metadataFilter) {
+        for (const n of sample(fc.integer({ min: 51, max: 600 }))) {
+          const md = JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v'])));
+          push({ family: `${what}: ${n}-key metadata filter`, ...base, path: withQuery(`metadata=${encodeURIComponent(md)}`), status: 400, names: /metadata/ });
+        }
       }
 
       // Path params: too long, badly percent-encoded, and (for lookups) unknown.
@@ -386,7 +401,7 @@ export function hostileRequests(s: Seeded, opts: { seed: number; per: number }):
     push({ family: 'bad Content-Length', method: '', path: '', headers: {}, raw: `POST /v3/${p}/volumes HTTP/1.1\r\nHost: x\r\nContent-Length: ${n}\r\n\r\n`, status: 400, names: /Malformed HTTP request/ });
   }
   for (const n of sample(fc.integer({ min: 17_000, max: 200_000 }), opts.per)) {
-    push({ family: 'oversized headers', method: 'GET', path: `/v3/${p}/volumes`, headers: { ...MV, 'x-auth-token': 't'.repeat(n) }, status: 431, names: /headers are too large/ });
+    push({ family: 'oversized headers', method: 'GET', path: `/v3/${p}/volumes`, headers: { ...MV, 'x-auth-token': 't'.repeat(n) }, status: 431, names: /request line and headers are too large/ });
   }
   return out;
 }
