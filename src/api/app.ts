@@ -74,8 +74,8 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     req.apiVersion = MIN;
     const config = req.routeOptions.config ?? {};
     if (req.routeOptions.url === undefined) return;
-    checkQueryBounds(req.query as Record<string, string | string[] | undefined>);
-    if (config.public) return;
+    const query = req.query as Record<string, string | string[] | undefined>;
+    if (config.public) return checkQueryBounds(query);
     req.apiVersion = negotiate(req.headers);
     reply.header('OpenStack-API-Version', `volume ${fmt(req.apiVersion)}`);
     reply.header('OpenStack-Volume-microversion', fmt(req.apiVersion));
@@ -96,6 +96,8 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     if (identity.projectId !== null && identity.projectId !== urlProject && !identity.isAdmin) {
       throw new Forbidden(`Policy doesn't allow access to project ${urlProject.slice(0, 64)}: the token is scoped to another project.`);
     }
+    // After authentication (a stranger learns nothing but 401), before any route reads the query.
+    checkQueryBounds(query);
     if (!READ_METHODS.has(req.method) && !identity.isAdmin && identity.roles.every((r) => READ_ONLY_ROLES.has(r))) {
       throw new Forbidden(`Policy doesn't allow ${req.method} ${req.routeOptions.url} to be performed: the reader role may only read.`);
     }
