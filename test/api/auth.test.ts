@@ -5,6 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { makeHarness, type Harness } from './harness.js';
 import { setClock, systemClock } from '../../src/util/clock.js';
+import fc from 'fast-check';
+import { routeSpecs } from '../e2e/hostile-requests.js';
 
 interface FakeToken { project: string | null; roles: string[]; expiresInMs: number }
 
@@ -138,6 +140,32 @@ describe('auth', () => {
       assert.match(r.json().forbidden.message, /reader role may only read/);
     }
     assert.equal(Number((await h.db.kysely.selectFrom('volumes').select((eb) => eb.fn.countAll().as('n')).where('userId', '=', 'user-of-reader-p1').executeTakeFirstOrThrow()).n), 0);
+  });
+
+  test('the reader gets 403 on every write route of the API, whatever the route would say next', async () => {
+    const writes = routeSpecs({ project: 'p1', volume: 'v', snapshot: 's', type: 't', qos: 'q' }).filter((r) => r.method !== 'GET' && !r.public);
+    assert.ok(writes.length > 40);
+    for (const r of writes) {
+      const url = r.path.replace('{p}', 'p1').replace(/\{(\w+)\}/g, (_, k: string) => r.params?.[k] ?? 'x');
+      const res = await h.app.inject({ method: r.method, url, headers: { 'x-auth-token': 'reader-p1', 'content-type': 'application/json' }, ...(r.body !== undefined ? { payload: JSON.stringify(r.body) } : {}) });
+      assert.equal(res.statusCode, 403, `${r.method} ${url}: ${res.body}`);
+      assert.match(res.json().forbidden.message, /reader role may only read|admin role required/);
+    }
+  });
+
+  test('500 distinct bogus tokens: each a 401 fault, each asked of Keystone once, none again while remembered', async () => {
+    const bogus = fc.sample(fc.string({ minLength: 1, maxLength: 2000 }).filter((t) => /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(t) && !tokens.has(t)), { numRuns: 700, seed: 13 });
+    const distinct = [...new Set(bogus)].slice(0, 500);
+    assert.equal(distinct.length, 500);
+    const before = validations;
+    for (const round of [1, 2]) {
+      for (const t of distinct) {
+        const r = await get('/v3/p1/volumes', t);
+        assert.equal(r.statusCode, 401, `round ${round}: ${r.body}`);
+        assert.match(r.json().unauthorized.message, /token invalid or expired/);
+      }
+    }
+    assert.equal(validations - before, 500);
   });
 
   test('members may not explain placement nor force a delete: 403', async () => {
