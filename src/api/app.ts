@@ -6,7 +6,7 @@ import { Forbidden, InvalidInput } from '../errors/errors.js';
 import { CALLER_PROJECT, rewriteProjectlessUrl } from './project-less-urls.js';
 import type { ApiDeps } from './deps.js';
 import './request-state.js';
-import { faultBody, frameworkErrorHandler, httpClientErrorHandler, makeErrorHandler } from './error-handler.js';
+import { connectMethodHandler, faultBody, frameworkErrorHandler, httpClientErrorHandler, makeErrorHandler } from './error-handler.js';
 import { parseJsonBody } from './json-body.js';
 import { checkQueryBounds } from './http.js';
 import { atLeast, fmt, MIN, negotiate, VersionNotFoundForMethod } from './microversion.js';
@@ -51,6 +51,9 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     // Bodies are validated as sent: a string is not silently a number, unknown keys are not stripped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   }) as unknown as FastifyInstance;
+
+  // Without a listener Node closes a CONNECT's socket without a word.
+  app.server.on('connect', connectMethodHandler);
 
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {

@@ -110,6 +110,17 @@ const HTTP_PARSE_REASONS: Record<string, string> = {
   HPE_CR_EXPECTED: 'malformed line ending', HPE_INVALID_EOF_STATE: 'request ended early', HPE_UNEXPECTED_SPACE: 'unexpected whitespace',
 };
 
+/** A CONNECT request (a proxy tunnel): Node hands it over as a socket; answered and closed. */
+export function connectMethodHandler(_req: unknown, socket: Socket): void {
+  const body = JSON.stringify(faultBody(405, 'The method CONNECT is not supported: this is the Block Storage API, not a proxy.'));
+  socket.on('error', () => undefined);
+  if (socket.writable) {
+    socket.end(`HTTP/1.1 405 ${STATUS_CODES[405]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  } else {
+    socket.destroy();
+  }
+}
+
 /** Malformed HTTP that never became a request: answered on the socket with a fault body, then closed. */
 export function httpClientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;

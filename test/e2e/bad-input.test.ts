@@ -391,6 +391,12 @@ describe('issue 13: inputs that broke the API over a real socket (sqlite)', () =
       assert.equal(r.status, 400, bytes);
       assert.match(fault(r).message, /Malformed HTTP request/);
     }
+    const c = new RawClient(Number(new URL(svc.url!).port));
+    const connect = await c.sendRaw(Buffer.from('CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n', 'latin1'));
+    c.close();
+    assert.equal(connect.status, 405);
+    assert.equal(fault(connect).name, 'badMethod');
+    assert.match(fault(connect).message, /CONNECT is not supported/);
   });
 
   test('a body nested 10,000 deep is a 400 naming the nesting', async () => {

@@ -400,6 +400,9 @@ export function hostileRequests(s: Seeded, opts: { seed: number; per: number }):
   for (const n of sample(fc.constantFrom('-1', 'abc', '1.5', '0x10', '99999999999999999999', '1, 2'), 6)) {
     push({ family: 'bad Content-Length', method: '', path: '', headers: {}, raw: `POST /v3/${p}/volumes HTTP/1.1\r\nHost: x\r\nContent-Length: ${n}\r\n\r\n`, status: 400, names: /Malformed HTTP request/ });
   }
+  for (const [host, port] of sample(fc.tuple(fc.domain(), fc.integer({ min: 1, max: 65535 })), opts.per)) {
+    push({ family: 'CONNECT', method: '', path: '', headers: {}, raw: `CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`, status: 405, names: /CONNECT is not supported/ });
+  }
   for (const n of sample(fc.integer({ min: 17_000, max: 200_000 }), opts.per)) {
     push({ family: 'oversized headers', method: 'GET', path: `/v3/${p}/volumes`, headers: { ...MV, 'x-auth-token': 't'.repeat(n) }, status: 431, names: /request line and headers are too large/ });
   }
