@@ -3,7 +3,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { FlintError, InvalidInput, isFlintError } from '../errors/errors.js';
+import { isFlintError } from '../errors/errors.js';
 import type { Logger } from '../util/logger.js';
 
 /** Cinder's fault names by status; anything else is a computeFault. */

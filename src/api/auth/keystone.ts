@@ -52,10 +52,6 @@ class BoundedCache<V extends { validUntil: number }> {
     }
     this.map.set(key, value);
   }
-
-  delete(key: string): void {
-    this.map.delete(key);
-  }
 }
 
 export class KeystoneAuth implements Authenticator {

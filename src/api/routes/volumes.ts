@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { atLeast } from '../microversion.js';
-import { InvalidInput, NotSupported } from '../../errors/errors.js';
+import { Forbidden, InvalidInput, NotSupported } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { baseUrl, checkQueryKeys, parseBoolean, parseDictParam, q, type Query } from '../http.js';
 import { PAGE_QUERY_KEYS, parsePageParams } from '../queries/list-params.js';
@@ -14,7 +14,6 @@ import { CreateVolumeBody, UpdateVolumeBody } from './volumes.schema.js';
 import type { Db } from '../../db/database.js';
 import { findVolumeType } from '../queries/types.js';
 import { checkZone } from '../queries/zones.js';
-import { Forbidden } from '../../errors/errors.js';
 
 const FILTER_KEYS = [
   'all_tenants', 'project_id', 'name', 'display_name', 'name~', 'status', 'metadata', 'availability_zone', 'bootable',
