@@ -6,7 +6,9 @@ import { Forbidden, InvalidInput } from '../errors/errors.js';
 import { CALLER_PROJECT, rewriteProjectlessUrl } from './project-less-urls.js';
 import type { ApiDeps } from './deps.js';
 import './request-state.js';
-import { faultBody, makeErrorHandler, malformedBody } from './error-handler.js';
+import { connectMethodHandler, faultBody, frameworkErrorHandler, httpClientErrorHandler, makeErrorHandler } from './error-handler.js';
+import { parseJsonBody } from './json-body.js';
+import { checkQueryBounds } from './http.js';
 import { atLeast, fmt, MIN, negotiate, VersionNotFoundForMethod } from './microversion.js';
 import { createAuthenticator } from './auth/create-authenticator.js';
 import { versionRoutes } from './routes/versions.js';
@@ -29,6 +31,11 @@ import { imageRoutes } from './routes/images.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
 const BODY_LIMIT = 1024 * 1024;
+/** Ids and names in paths are at most 255 characters, as the schemas say; longer is a 400. */
+const MAX_PATH_SEGMENT = 255;
+/** Roles that may only read: a caller with no other role gets 403 on every write. */
+const READ_ONLY_ROLES = new Set(['reader']);
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function buildApiApp(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
@@ -36,22 +43,24 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     bodyLimit: BODY_LIMIT,
     genReqId: () => `req-${randomUUID()}`,
     rewriteUrl: rewriteProjectlessUrl,
+    routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
+    // Errors raised before a request reaches a route (bad URL, malformed HTTP, huge headers)
+    // get the same OpenStack fault body as every other error.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: httpClientErrorHandler,
     // Bodies are validated as sent: a string is not silently a number, unknown keys are not stripped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   }) as unknown as FastifyInstance;
 
+  // Without a listener Node closes a CONNECT's socket without a word.
+  app.server.on('connect', connectMethodHandler);
+
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = body as string;
-    if (text.trim() === '') return done(null, undefined);
     try {
-      // A `__proto__` key is refused outright: no body may reach a prototype through a later merge.
-      done(null, JSON.parse(text, (k, v) => {
-        if (k === '__proto__') throw new SyntaxError('the key __proto__ is not allowed');
-        return v;
-      }));
+      done(null, parseJsonBody(body as string));
     } catch (e) {
-      done(malformedBody(e) as Error, undefined);
+      done(e as Error, undefined);
     }
   });
 
@@ -67,7 +76,9 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     reply.header('x-openstack-request-id', req.id);
     req.apiVersion = MIN;
     const config = req.routeOptions.config ?? {};
-    if (config.public || req.routeOptions.url === undefined) return;
+    if (req.routeOptions.url === undefined) return;
+    const query = req.query as Record<string, string | string[] | undefined>;
+    if (config.public) return checkQueryBounds(query);
     req.apiVersion = negotiate(req.headers);
     reply.header('OpenStack-API-Version', `volume ${fmt(req.apiVersion)}`);
     reply.header('OpenStack-Volume-microversion', fmt(req.apiVersion));
@@ -87,6 +98,11 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
     }
     if (identity.projectId !== null && identity.projectId !== urlProject && !identity.isAdmin) {
       throw new Forbidden(`Policy doesn't allow access to project ${urlProject.slice(0, 64)}: the token is scoped to another project.`);
+    }
+    // After authentication (a stranger learns nothing but 401), before any route reads the query.
+    checkQueryBounds(query);
+    if (!READ_METHODS.has(req.method) && !identity.isAdmin && identity.roles.every((r) => READ_ONLY_ROLES.has(r))) {
+      throw new Forbidden(`Policy doesn't allow ${req.method} ${req.routeOptions.url} to be performed: the reader role may only read.`);
     }
     req.ctx = { projectId: urlProject, userId: identity.userId, isAdmin: identity.isAdmin, roles: identity.roles, requestId: req.id };
     if (config.minVersion && !atLeast(req.apiVersion, config.minVersion)) {

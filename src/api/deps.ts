@@ -20,6 +20,8 @@ export type AuthConfig =
       adminRoles?: string[];
       /** Seconds before a token's expires_at at which a cached validation is dropped. Default 30. */
       cacheMarginSeconds?: number;
+      /** Longest a validated token is trusted without asking Keystone again (token_cache_time). Default 300. */
+      tokenCacheSeconds?: number;
     };
 
 export interface ApiDeps {

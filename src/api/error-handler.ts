@@ -1,7 +1,9 @@
 // The one place errors become responses: OpenStack's fault body, safe messages only,
 // validation and JSON parse failures as 400s that name the field.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { FlintError, InvalidInput, isFlintError } from '../errors/errors.js';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { isFlintError } from '../errors/errors.js';
 import type { Logger } from '../util/logger.js';
 
 /** Cinder's fault names by status; anything else is a computeFault. */
@@ -83,8 +85,60 @@ export function internalMessage(requestId: string): string {
   return `The server has either erred or is incapable of performing the requested operation. (request id ${requestId})`;
 }
 
-/** JSON parse failure as InvalidInput, saying where. */
-export function malformedBody(e: unknown): FlintError {
-  const detail = e instanceof Error ? e.message : String(e);
-  return new InvalidInput(`Malformed request body: ${detail.slice(0, 200)}`);
+/** Errors the router raises before any route or hook runs; the URL is never echoed. */
+export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  let message: string;
+  switch (err.code) {
+    case 'FST_ERR_BAD_URL':
+      message = 'Malformed URL: a percent-encoded sequence in the path is not valid.';
+      break;
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      message = 'Malformed URL: a path segment is longer than 255 characters.';
+      break;
+    default:
+      message = 'Malformed request.';
+  }
+  reply.code(400).header('x-openstack-request-id', req.id).send(faultBody(400, message));
+}
+
+/** Node's HTTP parser codes, as a reason a client may read. */
+const HTTP_PARSE_REASONS: Record<string, string> = {
+  HPE_INVALID_METHOD: 'unknown method', HPE_INVALID_URL: 'invalid request target', HPE_INVALID_VERSION: 'unsupported HTTP version',
+  HPE_INVALID_HEADER_TOKEN: 'invalid header', HPE_INVALID_CONTENT_LENGTH: 'invalid Content-Length',
+  HPE_UNEXPECTED_CONTENT_LENGTH: 'Content-Length together with Transfer-Encoding', HPE_INVALID_TRANSFER_ENCODING: 'invalid Transfer-Encoding',
+  HPE_INVALID_CHUNK_SIZE: 'invalid chunk size', HPE_INVALID_CONSTANT: 'malformed request line', HPE_LF_EXPECTED: 'malformed line ending',
+  HPE_CR_EXPECTED: 'malformed line ending', HPE_INVALID_EOF_STATE: 'request ended early', HPE_UNEXPECTED_SPACE: 'unexpected whitespace',
+};
+
+/** A CONNECT request (a proxy tunnel): Node hands it over as a socket; answered and closed. */
+export function connectMethodHandler(_req: unknown, socket: Socket): void {
+  const body = JSON.stringify(faultBody(405, 'The method CONNECT is not supported: this is the Block Storage API, not a proxy.'));
+  socket.on('error', () => undefined);
+  if (socket.writable) {
+    socket.end(`HTTP/1.1 405 ${STATUS_CODES[405]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  } else {
+    socket.destroy();
+  }
+}
+
+/** Malformed HTTP that never became a request: answered on the socket with a fault body, then closed. */
+export function httpClientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  let status = 400;
+  let message: string;
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    message = 'The request line and headers are too large (at most 16 KiB).';
+  } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    message = 'The request did not arrive in time.';
+  } else {
+    const reason = HTTP_PARSE_REASONS[err.code ?? ''];
+    message = `Malformed HTTP request${reason ? `: ${reason}` : ''}.`;
+  }
+  const body = JSON.stringify(faultBody(status, message));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }

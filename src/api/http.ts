@@ -41,6 +41,27 @@ export function q(query: Query, name: string): string | undefined {
   return v;
 }
 
+/** Bounds every request's query string, before any route reads it. */
+export const MAX_QUERY_PARAMS = 32;
+export const MAX_QUERY_VALUE = 4096;
+const MAX_QUERY_NAME = 255;
+/** Names, ids, statuses: stored in at most 255 characters, so a longer filter value is a mistake. */
+const MAX_SCALAR_VALUE = 255;
+/** Parameters whose value is a list or a dict and may be longer than one name. */
+const LONG_PARAMS = new Set(['metadata', 'extra_specs', 'sort', 'glance_metadata']);
+
+export function checkQueryBounds(query: Query): void {
+  const names = Object.keys(query);
+  if (names.length > MAX_QUERY_PARAMS) throw new InvalidInput(`Too many query parameters: at most ${MAX_QUERY_PARAMS} query parameters are allowed, got ${names.length}.`);
+  for (const name of names) {
+    if (name.length > MAX_QUERY_NAME) throw new InvalidInput(`Invalid query parameter name ${name.slice(0, 40)}…: longer than ${MAX_QUERY_NAME} characters.`);
+    // No route takes a list in the query string; a repeated parameter is refused here, once for all.
+    const v = q(query, name);
+    const max = LONG_PARAMS.has(name) ? MAX_QUERY_VALUE : MAX_SCALAR_VALUE;
+    if (v !== undefined && v.length > max) throw new InvalidInput(`Query parameter ${name} is longer than ${max} characters.`);
+  }
+}
+
 /** Rejects query parameters a route does not know, naming them. */
 export function checkQueryKeys(query: Query, allowed: readonly string[]): void {
   const bad = Object.keys(query).filter((k) => !allowed.includes(k));
@@ -55,6 +76,10 @@ export function ts(iso: string | null | undefined): string | null {
   return `${m[1]}.${(m[2] ?? '').padEnd(6, '0')}`;
 }
 
+/** Largest dict filter: each key is one more EXISTS clause in the query. */
+export const MAX_DICT_KEYS = 50;
+const MAX_DICT_STRING = 255;
+
 /** Parses the python-dict-ish JSON cinderclient sends for `metadata` filters. */
 export function parseDictParam(value: string, field: string): Record<string, string> {
   let parsed: unknown;
@@ -66,7 +91,18 @@ export function parseDictParam(value: string, field: string): Record<string, str
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InvalidInput(`Invalid value for ${field}: expected a JSON object.`);
   }
+  const entries = Object.entries(parsed);
+  if (entries.length > MAX_DICT_KEYS) throw new InvalidInput(`Invalid value for ${field}: at most ${MAX_DICT_KEYS} keys are allowed, got ${entries.length}.`);
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parsed)) out[k] = String(v);
+  for (const [k, v] of entries) {
+    if (k === '') throw new InvalidInput(`Invalid value for ${field}: empty key.`);
+    if (k.length > MAX_DICT_STRING) throw new InvalidInput(`Invalid value for ${field}: key ${k.slice(0, 40)}… is longer than ${MAX_DICT_STRING} characters.`);
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new InvalidInput(`Invalid value for ${field}: the value of ${k} must be a string.`);
+    }
+    const text = String(v);
+    if (text.length > MAX_DICT_STRING) throw new InvalidInput(`Invalid value for ${field}: the value of ${k} is longer than ${MAX_DICT_STRING} characters.`);
+    out[k] = text;
+  }
   return out;
 }

@@ -21,6 +21,11 @@ export const DEFAULT_OPTIONS: readonly OptionSpec[] = [
   { name: 'keystone_username', type: 'string', default: null, help: 'Service user that obtains the service token.' },
   { name: 'keystone_password', type: 'string', default: null, secret: true, help: 'Password of the service user.' },
   { name: 'keystone_project', type: 'string', default: 'service', help: 'Project of the service user.' },
+  {
+    name: 'keystone_token_cache_time', type: 'int', default: 300, min: 0,
+    help: 'Seconds a validated token is trusted without asking Keystone again, as keystonemiddleware\'s token_cache_time (default 300); '
+      + 'a revoked token keeps working for up to this long. Never past the token\'s own expiry.',
+  },
   { name: 'osapi_volume_listen', type: 'string', default: '127.0.0.1', help: 'Address the API listens on.' },
   { name: 'osapi_volume_listen_port', type: 'int', default: 8776, min: 0, max: 65535, help: 'Port the API listens on.' },
   { name: 'state_path', type: 'string', default: './var', help: 'Directory for the embedded database and backend state.' },

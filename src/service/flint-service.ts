@@ -71,6 +71,7 @@ function authConfig(cfg: FlintConfig): AuthConfig {
   return {
     strategy: 'keystone',
     keystoneUrl: String(d.keystone_url),
+    tokenCacheSeconds: d.keystone_token_cache_time as number,
     serviceToken: (d.keystone_service_token as string | null) ?? undefined,
     serviceCredentials: d.keystone_username
       ? { username: String(d.keystone_username), password: String(d.keystone_password ?? ''), projectName: String(d.keystone_project) }

@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { makeHarness, type Harness } from './harness.js';
+import { setClock, systemClock } from '../../src/util/clock.js';
+import fc from 'fast-check';
+import { routeSpecs } from '../e2e/hostile-requests.js';
 
 interface FakeToken { project: string | null; roles: string[]; expiresInMs: number }
 
@@ -19,6 +22,7 @@ describe('auth', () => {
     ['admin-ops', { project: 'ops', roles: ['admin'], expiresInMs: 3600_000 }],
     ['soon-expired', { project: 'p1', roles: ['member'], expiresInMs: 5_000 }],
     ['unscoped', { project: null, roles: ['member'], expiresInMs: 3600_000 }],
+    ['reader-p1', { project: 'p1', roles: ['reader'], expiresInMs: 3600_000 }],
   ]);
   let h: Harness;
 
@@ -118,6 +122,92 @@ describe('auth', () => {
     assert.equal(reset.statusCode, 403);
     assert.equal((await get('/v3/p2/volumes', 'admin-ops')).statusCode, 200);
     assert.equal((await get('/v3/p2/os-services', 'admin-ops')).statusCode, 200);
+  });
+
+  test('a reader-only token reads but gets 403 on every write', async () => {
+    assert.equal((await get('/v3/p1/volumes', 'reader-p1')).statusCode, 200);
+    const writes = [
+      { method: 'POST', url: '/v3/p1/volumes', payload: { volume: { size: 1 } } },
+      { method: 'PUT', url: '/v3/p1/volumes/x', payload: { volume: { name: 'n' } } },
+      { method: 'DELETE', url: '/v3/p1/volumes/x' },
+      { method: 'POST', url: '/v3/p1/volumes/x/action', payload: { 'os-extend': { new_size: 2 } } },
+      { method: 'POST', url: '/v3/p1/snapshots', payload: { snapshot: { volume_id: 'x' } } },
+      { method: 'PUT', url: '/v3/p1/volumes/x/metadata', payload: { metadata: {} } },
+    ] as const;
+    for (const w of writes) {
+      const r = await h.app.inject({ ...w, headers: { 'x-auth-token': 'reader-p1' } });
+      assert.equal(r.statusCode, 403, `${w.method} ${w.url}: ${r.body}`);
+      assert.match(r.json().forbidden.message, /reader role may only read/);
+    }
+    assert.equal(Number((await h.db.kysely.selectFrom('volumes').select((eb) => eb.fn.countAll().as('n')).where('userId', '=', 'user-of-reader-p1').executeTakeFirstOrThrow()).n), 0);
+  });
+
+  test('the reader gets 403 on every write route of the API, whatever the route would say next', async () => {
+    const writes = routeSpecs({ project: 'p1', volume: 'v', snapshot: 's', type: 't', qos: 'q' }).filter((r) => r.method !== 'GET' && !r.public);
+    assert.ok(writes.length > 40);
+    for (const r of writes) {
+      const url = r.path.replace('{p}', 'p1').replace(/\{(\w+)\}/g, (_, k: string) => r.params?.[k] ?? 'x');
+      const res = await h.app.inject({ method: r.method, url, headers: { 'x-auth-token': 'reader-p1', 'content-type': 'application/json' }, ...(r.body !== undefined ? { payload: JSON.stringify(r.body) } : {}) });
+      assert.equal(res.statusCode, 403, `${r.method} ${url}: ${res.body}`);
+      assert.match(res.json().forbidden.message, /reader role may only read|admin role required/);
+    }
+  });
+
+  test('500 distinct bogus tokens: each a 401 fault, each asked of Keystone once, none again while remembered', async () => {
+    const bogus = fc.sample(fc.string({ minLength: 1, maxLength: 2000 }).filter((t) => /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(t) && !tokens.has(t)), { numRuns: 700, seed: 13 });
+    const distinct = [...new Set(bogus)].slice(0, 500);
+    assert.equal(distinct.length, 500);
+    const before = validations;
+    for (const round of [1, 2]) {
+      for (const t of distinct) {
+        const r = await get('/v3/p1/volumes', t);
+        assert.equal(r.statusCode, 401, `round ${round}: ${r.body}`);
+        assert.match(r.json().unauthorized.message, /token invalid or expired/);
+      }
+    }
+    assert.equal(validations - before, 500);
+  });
+
+  test('members may not explain placement nor force a delete: 403', async () => {
+    const explain = await h.app.inject({ method: 'POST', url: '/v3/p1/flint/schedule-explain', headers: { 'x-auth-token': 'member-p1' }, payload: { size: 1 } });
+    assert.equal(explain.statusCode, 403, explain.body);
+    assert.match(explain.json().forbidden.message, /admin role required/);
+    const created = await h.app.inject({ method: 'POST', url: '/v3/p1/volumes', headers: { 'x-auth-token': 'member-p1' }, payload: { volume: { size: 1 } } });
+    const id = created.json().volume.id;
+    const del = await h.app.inject({ method: 'DELETE', url: `/v3/p1/volumes/${id}?force=true`, headers: { 'x-auth-token': 'member-p1' } });
+    assert.equal(del.statusCode, 403, del.body);
+    assert.match(del.json().forbidden.message, /force delete/);
+  });
+
+  test('a validated token is cached at most token_cache_time (300 s), so a revoked one stops working', async () => {
+    let now = Date.now();
+    setClock({ now: () => new Date(now) });
+    try {
+      tokens.set('revoke-me', { project: 'p1', roles: ['member'], expiresInMs: 8 * 3600_000 });
+      assert.equal((await get('/v3/p1/volumes', 'revoke-me')).statusCode, 200);
+      tokens.delete('revoke-me');
+      now += 290_000;
+      assert.equal((await get('/v3/p1/volumes', 'revoke-me')).statusCode, 200, 'still cached within 300 s');
+      now += 20_000;
+      assert.equal((await get('/v3/p1/volumes', 'revoke-me')).statusCode, 401, 'revalidated after 300 s and refused');
+    } finally {
+      setClock(systemClock);
+    }
+  });
+
+  test('an invalid token is remembered briefly: a flood of one bogus token costs one Keystone call', async () => {
+    let now = Date.now();
+    setClock({ now: () => new Date(now) });
+    try {
+      const before = validations;
+      for (let i = 0; i < 20; i++) assert.equal((await get('/v3/p1/volumes', 'bogus-token')).statusCode, 401);
+      assert.equal(validations - before, 1);
+      now += 60_000;
+      assert.equal((await get('/v3/p1/volumes', 'bogus-token')).statusCode, 401);
+      assert.equal(validations - before, 2, 'asked again once the negative entry expired');
+    } finally {
+      setClock(systemClock);
+    }
   });
 
   test('noauth takes the user from user:project tokens and the project from the URL', async () => {

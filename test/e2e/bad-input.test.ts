@@ -1,10 +1,14 @@
-// More than a thousand generated bad requests against the real service (VolumeApi, fake
-// backend): each gets a 4xx whose message names the problem, none a 5xx, and afterwards
-// the database holds exactly what it held before — nothing half-created, nothing stuck.
+// Over 10,000 distinct hostile requests over a real socket against the real service
+// (VolumeApi, fake backend), on SQLite and PostgreSQL: hand-written cases plus a set
+// fast-check generates for every route and method (hostile-requests.ts). Each gets an
+// OpenStack-shaped 4xx whose message names the problem, none a 5xx, and afterwards the
+// database holds exactly what it held before: nothing half-created, changed or stuck.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { RawClient, type RawReply } from '../support/raw-http.js';
+import { hostileRequests, routeKey, routeSpecs, type Hostile } from './hostile-requests.js';
 import { DB_KINDS, startTestService, waitForVolumeStatus, waitForSnapshotStatus, type TestService } from '../support/test-service.js';
 
 const P = 'badin';
@@ -176,18 +180,76 @@ function generate(ids: { volume: string; snapshot: string; type: string; qos: st
   return cases;
 }
 
+/** `METHOD /path` of every route Fastify has, read from its route tree. */
+export function registeredRoutes(app: FastifyInstance): Set<string> {
+  const out = new Set<string>();
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const m = /^([│ ]*)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) continue;
+    const depth = m[1]!.length / 4;
+    stack.length = depth;
+    stack.push(m[2]!);
+    for (const method of (m[3] ?? '').split(',').map((x) => x.trim()).filter(Boolean)) out.add(`${method} ${stack.join('')}`);
+  }
+  return out;
+}
+
+/** The hand-written cases above in the generated set's shape. */
+function fromCases(cases: Case[]): Hostile[] {
+  return cases.map((c) => {
+    const headers: Record<string, string> = { ...(c.headers ?? {}) };
+    let body: string | undefined;
+    if (c.raw !== undefined) {
+      body = c.raw;
+      headers['content-type'] ??= 'application/json';
+    } else if (c.body !== undefined) {
+      body = JSON.stringify(c.body);
+      headers['content-type'] = 'application/json';
+    }
+    return { family: `case: ${c.what}`, method: c.method, path: c.url, headers, ...(body !== undefined ? { body } : {}), status: c.status ?? 0, names: c.names };
+  });
+}
+
+/** Sends one hostile request and returns what is wrong with the answer, or null. */
+export async function check(client: RawClient, h: Hostile): Promise<{ status: number; problem: string | null }> {
+  let r: RawReply;
+  try {
+    r = h.raw !== undefined ? await client.sendRaw(Buffer.from(h.raw, 'latin1')) : await client.send({ method: h.method, path: h.path, headers: h.headers, ...(h.body !== undefined ? { body: h.body } : {}) });
+  } catch (e) {
+    client.close();
+    return { status: -1, problem: `no answer: ${(e as Error).message}` };
+  }
+  const statusOk = h.status ? r.status === h.status : r.status >= 400 && r.status < 500;
+  if (!statusOk) return { status: r.status, problem: `status ${r.status}, expected ${h.status || '4xx'}: ${r.body.slice(0, 160)}` };
+  if (h.method === 'HEAD') {
+    return { status: r.status, problem: (r.headers['content-type'] ?? '').startsWith('application/json') ? null : `HEAD answered ${r.headers['content-type']}` };
+  }
+  try {
+    const f = fault(r);
+    if (!h.names.test(f.message)) return { status: r.status, problem: `message does not name the problem (${h.names}): ${f.message.slice(0, 200)}` };
+  } catch (e) {
+    return { status: r.status, problem: (e as Error).message.slice(0, 200) };
+  }
+  return { status: r.status, problem: null };
+}
+
+/** Generated samples per family and route: enough for well over 10,000 distinct requests. */
+const PER = Number(process.env.FLINT_HOSTILE_PER ?? 12);
+const SEED = Number(process.env.FLINT_HOSTILE_SEED ?? 13);
+
 for (const kind of DB_KINDS) describe(`bad input (${kind})`, () => {
   let svc: TestService;
-  let app: FastifyInstance;
+  let client: RawClient;
   const ids = { volume: '', snapshot: '', type: '', qos: '' };
 
   before(async () => {
     svc = await startTestService({ db: kind, backends: { fake: { volume_driver: 'fake', fake_capacity_gib: 100000 } }, defaults: { report_interval: 1 } });
-    app = svc.app!;
+    client = new RawClient(Number(new URL(svc.url!).port), 5_000);
     const j = async (method: Case['method'], url: string, body?: unknown) => {
-      const r = await app.inject({ method, url, ...(body !== undefined ? { payload: body as object } : {}) });
-      assert.ok(r.statusCode < 300, `${method} ${url}: ${r.statusCode} ${r.body}`);
-      return r.json();
+      const r = await client.send({ method, path: url, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      assert.ok(r.status < 300, `${method} ${url}: ${r.status} ${r.body}`);
+      return JSON.parse(r.body);
     };
     ids.type = (await j('POST', `/v3/${P}/types`, { volume_type: { name: 'gold' } })).volume_type.id;
     ids.qos = (await j('POST', `/v3/${P}/qos-specs`, { qos_specs: { name: 'qos1' } })).qos_specs.id;
@@ -197,61 +259,158 @@ for (const kind of DB_KINDS) describe(`bad input (${kind})`, () => {
     ids.snapshot = (await j('POST', `/v3/${P}/snapshots`, { snapshot: { volume_id: ids.volume } })).snapshot.id;
     await waitForSnapshotStatus(svc, ids.snapshot, ['available']);
   });
-  after(async () => { await svc?.cleanup(); });
+  after(async () => { client?.close(); await svc?.cleanup(); });
 
   async function counts() {
     const k = svc.db.kysely;
-    const n = async (t: 'volumes' | 'snapshots' | 'volumeTypes' | 'qosSpecs' | 'attachments' | 'volumeMetadata' | 'snapshotMetadata' | 'volumeTypeExtraSpecs' | 'reservations' | 'messages') =>
+    const n = async (t: 'volumes' | 'snapshots' | 'volumeTypes' | 'qosSpecs' | 'attachments' | 'volumeMetadata' | 'snapshotMetadata' | 'volumeTypeExtraSpecs' | 'reservations' | 'messages' | 'qosSpecValues' | 'volumeTypeProjects') =>
       Number((await k.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    const usage = await k.selectFrom('quotaUsages').select(['resource', 'inUse', 'reserved']).where('projectId', '=', P).orderBy('resource').execute();
-    const tasks = Number((await k.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n')).where('status', 'not in', ['done', 'succeeded', 'completed']).executeTakeFirstOrThrow()).n);
+    const usage = await k.selectFrom('quotaUsages').select(['projectId', 'resource', 'inUse', 'reserved']).orderBy('projectId').orderBy('resource').execute();
+    const quotas = await k.selectFrom('quotas').selectAll().orderBy('projectId').orderBy('resource').execute();
+    const statuses = await k.selectFrom('volumes').select(['id', 'status', 'size', 'bootable', 'attachStatus', 'displayName']).orderBy('id').execute();
+    const snapStatuses = await k.selectFrom('snapshots').select(['id', 'status', 'displayName']).orderBy('id').execute();
+    const services = await k.selectFrom('services').select(['binary', 'host', 'disabled']).orderBy('binary').orderBy('host').execute();
+    const tasks = Number((await k.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     return {
-      volumes: await n('volumes'), snapshots: await n('snapshots'), types: await n('volumeTypes'), qos: await n('qosSpecs'),
+      volumes: await n('volumes'), snapshots: await n('snapshots'), typeCount: await n('volumeTypes'), qos: await n('qosSpecs'),
       attachments: await n('attachments'), volumeMetadata: await n('volumeMetadata'), snapshotMetadata: await n('snapshotMetadata'),
-      extraSpecs: await n('volumeTypeExtraSpecs'), reservations: await n('reservations'), usage, openTasks: tasks,
+      extraSpecs: await n('volumeTypeExtraSpecs'), reservations: await n('reservations'), messages: await n('messages'),
+      qosValues: await n('qosSpecValues'), typeAccess: await n('volumeTypeProjects'),
+      types: await k.selectFrom('volumeTypes').selectAll().orderBy('id').execute(),
+      usage, quotas, statuses, snapStatuses, services, tasks,
     };
   }
 
-  test('every generated bad request gets a 4xx that names the problem, and nothing changes', async () => {
-    const cases = generate(ids);
-    assert.ok(cases.length >= 1000, `only ${cases.length} cases generated`);
-    const before = await counts();
-    const keeper = await svc.db.kysely.selectFrom('volumes').selectAll().where('id', '=', ids.volume).executeTakeFirstOrThrow();
-    const failures: string[] = [];
-    let fiveHundreds = 0;
-    for (const c of cases) {
-      const headers: Record<string, string> = { ...(c.headers ?? {}) };
-      let payload: string | undefined;
-      if (c.raw !== undefined) {
-        payload = c.raw;
-        headers['content-type'] ??= 'application/json';
-      } else if (c.body !== undefined) {
-        payload = JSON.stringify(c.body);
-        headers['content-type'] = 'application/json';
-      }
-      const r = await app.inject({ method: c.method, url: c.url, headers, ...(payload !== undefined ? { payload } : {}) });
-      if (r.statusCode >= 500) fiveHundreds++;
-      let message = '';
-      try {
-        const body = r.json() as Record<string, { code: number; message: string }>;
-        const fault = Object.values(body)[0]!;
-        message = fault.message;
-        if (fault.code !== r.statusCode) failures.push(`${c.what}: fault code ${fault.code} != ${r.statusCode}`);
-      } catch {
-        message = `<not a fault body: ${r.body.slice(0, 80)}>`;
-      }
-      const statusOk = c.status ? r.statusCode === c.status : r.statusCode >= 400 && r.statusCode < 500;
-      if (!statusOk || !c.names.test(message)) failures.push(`${c.what} (${c.method} ${c.url.slice(0, 80)}): ${r.statusCode} ${message.slice(0, 160)}`);
-    }
-    assert.equal(fiveHundreds, 0, 'no 5xx');
-    assert.deepEqual(failures, [], `${failures.length} of ${cases.length} cases failed`);
+  test('the hostile set covers every route and method the API has', () => {
+    const seeded = { project: P, ...ids };
+    const covered = new Set(routeSpecs(seeded).flatMap((r) => (r.method === 'GET' ? [routeKey(r), routeKey({ ...r, method: 'HEAD' })] : [routeKey(r)])));
+    const registered = registeredRoutes(svc.app!);
+    assert.ok(registered.size > 100, `read ${registered.size} routes from the route tree`);
+    const missing = [...registered].filter((r) => !covered.has(r));
+    assert.deepEqual(missing, []);
+  });
 
-    const afterCounts = await counts();
-    assert.deepEqual(afterCounts, before);
-    const keeperAfter = await svc.db.kysely.selectFrom('volumes').selectAll().where('id', '=', ids.volume).executeTakeFirstOrThrow();
-    assert.equal(keeperAfter.status, keeper.status);
-    assert.equal(keeperAfter.size, keeper.size);
-    const stuck = await svc.db.kysely.selectFrom('volumes').select('id').where('status', 'in', ['creating', 'extending', 'deleting', 'error']).execute();
-    assert.deepEqual(stuck, []);
+  test('at least 10,000 distinct hostile requests over a socket: each a 4xx naming the problem, no 5xx, nothing changed', async () => {
+    const all = [...fromCases(generate(ids)), ...hostileRequests({ project: P, ...ids }, { seed: SEED, per: PER })];
+    const distinct = new Set(all.map((h) => h.raw ?? `${h.method} ${h.path}\n${JSON.stringify(h.headers)}\n${h.body ?? ''}`));
+    assert.ok(distinct.size >= 10_000, `only ${distinct.size} distinct hostile requests`);
+    const before = await counts();
+    const failures = new Map<string, string[]>();
+    const byStatus = new Map<number, number>();
+    let fiveHundreds = 0;
+    const fiveFamilies = new Set<string>();
+    for (const h of all) {
+      const { status, problem } = await check(client, h);
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+      if (status >= 500) {
+        fiveHundreds++;
+        fiveFamilies.add(h.family.replace(/\d+/g, 'N'));
+      }
+      if (problem) {
+        const key = h.family.replace(/\d+/g, 'N');
+        if (!failures.has(key)) failures.set(key, []);
+        failures.get(key)!.push(`${h.method} ${h.path.slice(0, 100)} ${h.body?.slice(0, 80) ?? ''} → ${problem}`);
+      }
+    }
+    console.log(`# hostile requests (${kind}): ${all.length} sent, ${distinct.size} distinct, seed ${SEED}, statuses ${JSON.stringify(Object.fromEntries(byStatus))}, 5xx ${fiveHundreds}`);
+    if (fiveFamilies.size > 0) console.log(`# 5xx from: ${[...fiveFamilies].join('; ')}`);
+    const report = [...failures].map(([k, v]) => `${k} (${v.length}×): ${v[0]}`);
+    assert.equal(fiveHundreds, 0, `5xx answers:\n${report.join('\n')}`);
+    assert.deepEqual(report, [], `${report.length} families failed`);
+    assert.deepEqual(await counts(), before);
+  });
+});
+
+/** The fault of an OpenStack error body: one key, {code, message}, code equal to the status. */
+function fault(r: RawReply): { name: string; code: number; message: string } {
+  let body: Record<string, { code: number; message: string }>;
+  try {
+    body = JSON.parse(r.body);
+  } catch {
+    throw new Error(`not a JSON body (${r.status}): ${r.body.slice(0, 200)}`);
+  }
+  const keys = Object.keys(body);
+  assert.equal(keys.length, 1, `one fault key: ${r.body.slice(0, 200)}`);
+  const f = body[keys[0]!]!;
+  assert.equal(f.code, r.status, `fault code equals the status: ${r.body.slice(0, 200)}`);
+  assert.equal(typeof f.message, 'string');
+  return { name: keys[0]!, code: f.code, message: f.message };
+}
+
+describe('issue 13: inputs that broke the API over a real socket (sqlite)', () => {
+  let svc: TestService;
+  let client: RawClient;
+  let volumeId = '';
+  before(async () => {
+    svc = await startTestService({ db: 'sqlite', backends: { fake: { volume_driver: 'fake', backend_availability_zone: 'zone-a' } } });
+    client = new RawClient(Number(new URL(svc.url!).port));
+    const r = await client.send({ method: 'POST', path: `/v3/${P}/volumes`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ volume: { size: 1, availability_zone: 'zone-a' } }) });
+    assert.equal(r.status, 202, r.body);
+    volumeId = JSON.parse(r.body).volume.id;
+    await waitForVolumeStatus(svc, volumeId, ['available']);
+  });
+  after(async () => { client?.close(); await svc?.cleanup(); });
+
+  const get = (path: string, headers: Record<string, string> = {}) => client.send({ method: 'GET', path, headers });
+
+  test('300 and 2,000 sort keys (with a marker) are a 400 naming the repeated key', async () => {
+    for (const n of [300, 1400, 2000]) {
+      const sort = Array.from({ length: n }, () => 'size').join(',');
+      const r = await get(`/v3/${P}/volumes/detail?marker=${volumeId}&sort=${sort}`);
+      assert.equal(r.status, 400, r.body.slice(0, 200));
+      assert.match(fault(r).message, n * 5 <= 4096 ? /sort key 'size' is given more than once/ : /Query parameter sort is longer than 4096 characters/);
+    }
+  });
+
+  test('a 500-key metadata filter on the summary is a 400 naming metadata', async () => {
+    const md = JSON.stringify(Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, 'v'])));
+    const r = await get(`/v3/${P}/volumes/summary?metadata=${encodeURIComponent(md)}`, { 'openstack-api-version': 'volume 3.36' });
+    assert.equal(r.status, 400, r.body.slice(0, 200));
+    assert.match(fault(r).message, /metadata/);
+  });
+
+  test('bad percent-encoding, long path segments, huge headers, malformed HTTP: OpenStack-shaped, never echoing the URL', async () => {
+    const bad = await get(`/v3/${P}/volumes/%E0%A4%A`);
+    assert.equal(bad.status, 400);
+    assert.match(fault(bad).message, /percent-encod/);
+    const within = await get(`/v3/${P}/volumes/${'v'.repeat(200)}`);
+    assert.equal(within.status, 404);
+    assert.match(fault(within).message, /Volume v{200} could not be found/);
+    const secret = `s3cr3t${'x'.repeat(300)}`;
+    const long = await get(`/v3/${P}/volumes/${secret}`);
+    assert.equal(long.status, 400);
+    assert.match(fault(long).message, /path segment is longer than 255/);
+    assert.ok(!long.body.includes('s3cr3t'), 'the URL is not echoed');
+    const huge = await get(`/v3/${P}/volumes`, { 'x-padding': 'p'.repeat(100_000) });
+    assert.equal(huge.status, 431);
+    assert.match(fault(huge).message, /request line and headers are too large/);
+    for (const bytes of ['GARBAGE\r\n\r\n', 'GET / HTTP/9.9\r\n\r\n', 'GET /v3 HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n', 'GET /\x00 HTTP/1.1\r\n\r\n']) {
+      const c = new RawClient(Number(new URL(svc.url!).port));
+      const r = await c.sendRaw(Buffer.from(bytes, 'latin1'));
+      c.close();
+      assert.equal(r.status, 400, bytes);
+      assert.match(fault(r).message, /Malformed HTTP request/);
+    }
+    const c = new RawClient(Number(new URL(svc.url!).port));
+    const connect = await c.sendRaw(Buffer.from('CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n', 'latin1'));
+    c.close();
+    assert.equal(connect.status, 405);
+    assert.equal(fault(connect).name, 'badMethod');
+    assert.match(fault(connect).message, /CONNECT is not supported/);
+  });
+
+  test('a body nested 10,000 deep is a 400 naming the nesting', async () => {
+    const r = await client.send({ method: 'POST', path: `/v3/${P}/volumes`, headers: { 'content-type': 'application/json' }, body: '{"volume":'.repeat(1) + '['.repeat(10_000) + ']'.repeat(10_000) + '}' });
+    assert.equal(r.status, 400);
+    assert.match(fault(r).message, /nested deeper than 32 levels/);
+  });
+
+  test('an unknown availability zone is a 400 naming the zone; a known one is accepted', async () => {
+    const before = await svc.db.kysely.selectFrom('volumes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const r = await client.send({ method: 'POST', path: `/v3/${P}/volumes`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ volume: { size: 1, availability_zone: 'atlantis' } }) });
+    assert.equal(r.status, 400, r.body);
+    assert.match(fault(r).message, /availability zone 'atlantis'.*zone-a/i);
+    const after = await svc.db.kysely.selectFrom('volumes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    assert.equal(Number(after.n), Number(before.n));
   });
 });

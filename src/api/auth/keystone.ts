@@ -1,6 +1,9 @@
 // Keystone v3 token validation, as keystonemiddleware does it: the service validates each
-// user token with its own token (GET /v3/auth/tokens) and caches the answer until
-// shortly before the token expires.
+// user token with its own token (GET /v3/auth/tokens) and caches the answer for at most
+// token_cache_time (300 s by default) and never past shortly before the token expires, so a
+// revoked token stops working within that time. A token Keystone refused is remembered
+// briefly, so a flood of one bogus token costs one Keystone call, not one per request.
+import { createHash } from 'node:crypto';
 import { Forbidden, Unauthorized } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { AuthServiceUnavailable, header, type Authenticator, type Identity } from './authenticator.js';
@@ -16,20 +19,58 @@ interface CachedIdentity {
 
 /** Bounded so a flood of distinct bad tokens cannot grow memory without limit. */
 const MAX_CACHE_ENTRIES = 10_000;
+/** keystonemiddleware's token_cache_time default. */
+export const DEFAULT_TOKEN_CACHE_SECONDS = 300;
+/** How long a refused token is remembered: long enough to absorb a flood, short enough for a replica lagging behind. */
+const NEGATIVE_CACHE_MS = 30_000;
+
+/** Tokens are kept by digest: entries stay small whatever a client sends. */
+const cacheKey = (token: string) => createHash('sha256').update(token).digest('base64');
+
+/** A Map with a size bound: expired entries go first, then the oldest half. */
+class BoundedCache<V extends { validUntil: number }> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+
+  get(key: string, now: number): V | undefined {
+    const v = this.map.get(key);
+    if (v && v.validUntil <= now) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return v;
+  }
+
+  set(key: string, value: V, now: number): void {
+    if (this.map.size >= this.max) {
+      for (const [k, v] of this.map) if (v.validUntil <= now) this.map.delete(k);
+      let n = this.map.size >= this.max ? this.max / 2 : 0;
+      for (const k of this.map.keys()) {
+        if (n-- <= 0) break;
+        this.map.delete(k);
+      }
+    }
+    this.map.set(key, value);
+  }
+}
 
 export class KeystoneAuth implements Authenticator {
   private readonly base: string;
-  private readonly cache = new Map<string, CachedIdentity>();
+  private readonly cache = new BoundedCache<CachedIdentity>(MAX_CACHE_ENTRIES);
+  /** Tokens Keystone said are invalid, with when to ask again. */
+  private readonly refused = new BoundedCache<{ validUntil: number }>(MAX_CACHE_ENTRIES);
   /** Validations under way, so concurrent requests with one new token ask Keystone once. */
   private readonly inFlight = new Map<string, Promise<Identity>>();
   private serviceToken: { token: string; validUntil: number } | null = null;
   private readonly adminRoles: string[];
   private readonly marginMs: number;
+  private readonly cacheTtlMs: number;
 
   constructor(private readonly config: KeystoneConfig, private readonly fetchImpl: typeof fetch = fetch) {
     this.base = config.keystoneUrl.replace(/\/+$/, '').replace(/\/v3$/, '');
     this.adminRoles = config.adminRoles ?? ['admin'];
     this.marginMs = (config.cacheMarginSeconds ?? 30) * 1000;
+    this.cacheTtlMs = (config.tokenCacheSeconds ?? DEFAULT_TOKEN_CACHE_SECONDS) * 1000;
     if (!config.serviceToken && !config.serviceCredentials) {
       throw new Unauthorized('Keystone auth needs serviceToken or serviceCredentials.');
     }
@@ -43,20 +84,24 @@ export class KeystoneAuth implements Authenticator {
     const token = header(headers, 'x-auth-token');
     if (!token) throw new Unauthorized('Authentication required: send a Keystone token in X-Auth-Token.');
     const now = clock().now().getTime();
-    const hit = this.cache.get(token);
-    if (hit && hit.validUntil > now) return hit.identity;
-    if (hit) this.cache.delete(token);
-    const pending = this.inFlight.get(token);
+    const key = cacheKey(token);
+    const hit = this.cache.get(key, now);
+    if (hit) return hit.identity;
+    if (this.refused.get(key, now)) throw invalidToken();
+    const pending = this.inFlight.get(key);
     if (pending) return pending;
-    const p = this.validateAndCache(token, now).finally(() => this.inFlight.delete(token));
-    this.inFlight.set(token, p);
+    const p = this.validateAndCache(token, key, now).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, p);
     return p;
   }
 
-  private async validateAndCache(token: string, now: number): Promise<Identity> {
+  private async validateAndCache(token: string, key: string, now: number): Promise<Identity> {
     let res = await this.validate(token, await this.getServiceToken(false));
     if (res.status === 401 || res.status === 403) res = await this.validate(token, await this.getServiceToken(true));
-    if (res.status === 404 || res.status === 401) throw new Unauthorized('The request you have made requires authentication: token invalid or expired.');
+    if (res.status === 404 || res.status === 401) {
+      this.refused.set(key, { validUntil: now + NEGATIVE_CACHE_MS }, now);
+      throw invalidToken();
+    }
     if (res.status !== 200) throw new AuthServiceUnavailable(`Keystone answered ${res.status} when validating a token.`);
     const body = (await res.json()) as { token?: KeystoneToken };
     const t = body.token;
@@ -71,26 +116,10 @@ export class KeystoneAuth implements Authenticator {
     // An unscoped or domain-scoped token would otherwise reach any project named in a URL.
     if (!identity.projectId && !identity.isAdmin) throw new Forbidden('The token is not scoped to a project; ask Keystone for a project-scoped token.');
     const expires = t.expires_at ? Date.parse(t.expires_at) : now;
-    const validUntil = expires - this.marginMs;
-    if (validUntil > now) {
-      if (this.cache.size >= MAX_CACHE_ENTRIES) this.evictExpired(now);
-      if (this.cache.size < MAX_CACHE_ENTRIES) this.cache.set(token, { identity, validUntil });
-    } else {
-      throw new Unauthorized('The request you have made requires authentication: token expired.');
-    }
+    const usableUntil = expires - this.marginMs;
+    if (!(usableUntil > now)) throw new Unauthorized('The request you have made requires authentication: token expired.');
+    this.cache.set(key, { identity, validUntil: Math.min(usableUntil, now + this.cacheTtlMs) }, now);
     return identity;
-  }
-
-  private evictExpired(now: number) {
-    for (const [k, v] of this.cache) if (v.validUntil <= now) this.cache.delete(k);
-    // Still full of live entries: drop the oldest insertion half rather than refusing to cache.
-    if (this.cache.size >= MAX_CACHE_ENTRIES) {
-      let n = MAX_CACHE_ENTRIES / 2;
-      for (const k of this.cache.keys()) {
-        if (n-- <= 0) break;
-        this.cache.delete(k);
-      }
-    }
   }
 
   private async validate(userToken: string, serviceToken: string): Promise<Response> {
@@ -132,6 +161,10 @@ export class KeystoneAuth implements Authenticator {
     this.serviceToken = { token, validUntil: expires - this.marginMs };
     return token;
   }
+}
+
+function invalidToken(): Unauthorized {
+  return new Unauthorized('The request you have made requires authentication: token invalid or expired.');
 }
 
 interface KeystoneToken {

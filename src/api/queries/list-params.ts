@@ -47,12 +47,16 @@ function parseSort(query: Query, sortable: readonly string[]): SortKey[] | null 
   const keys: SortKey[] = [];
   const add = (key: string, dir: string | undefined) => {
     if (!sortable.includes(key)) throw new InvalidInput(`Invalid sort key '${key.slice(0, 40)}': allowed are ${sortable.join(', ')}.`);
+    if (keys.some((k) => k.key === key)) throw new InvalidInput(`Invalid sort parameter: sort key '${key}' is given more than once.`);
     const d = (dir ?? 'desc').toLowerCase();
     if (d !== 'asc' && d !== 'desc') throw new InvalidInput(`Invalid sort direction '${d.slice(0, 20)}' for ${key}: use asc or desc.`);
     keys.push({ key, dir: d });
   };
   if (sortParam !== undefined) {
-    for (const part of sortParam.split(',')) {
+    // Each key once, so at most one per sortable column: the keyset WHERE clause grows with
+    // the square of the key count, and an unbounded list made SQL too big and the loop stall.
+    // One part more than there are columns is read, and it is necessarily unknown or repeated.
+    for (const part of sortParam.split(',', sortable.length + 1)) {
       const [key, dir] = part.trim().split(':', 2);
       if (!key) throw new InvalidInput('Invalid sort parameter: empty sort key.');
       add(key, dir);

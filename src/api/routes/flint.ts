@@ -12,7 +12,8 @@ const ExplainBody = Type.Object({
 }, { additionalProperties: false });
 
 export function flintRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.post('/v3/:projectId/flint/schedule-explain', { schema: { params: ProjectParams, body: ExplainBody } }, async (req) => {
+  // Admin only: the explanation names every backend, pool and its free capacity.
+  app.post('/v3/:projectId/flint/schedule-explain', { config: { adminOnly: true }, schema: { params: ProjectParams, body: ExplainBody } }, async (req) => {
     const b = req.body as Static<typeof ExplainBody>;
     const explanation = await deps.volumes.explainPlacement(req.ctx, {
       size: toSize(b.size, 'size'), volumeType: b.volume_type ?? null, availabilityZone: b.availability_zone ?? null,

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { atLeast } from '../microversion.js';
-import { InvalidInput, NotSupported } from '../../errors/errors.js';
+import { Forbidden, InvalidInput, NotSupported } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { baseUrl, checkQueryKeys, parseBoolean, parseDictParam, q, type Query } from '../http.js';
 import { PAGE_QUERY_KEYS, parsePageParams } from '../queries/list-params.js';
@@ -13,6 +13,7 @@ import { IdParams, ProjectParams, toSize } from './common.schema.js';
 import { CreateVolumeBody, UpdateVolumeBody } from './volumes.schema.js';
 import type { Db } from '../../db/database.js';
 import { findVolumeType } from '../queries/types.js';
+import { checkZone } from '../queries/zones.js';
 
 const FILTER_KEYS = [
   'all_tenants', 'project_id', 'name', 'display_name', 'name~', 'status', 'metadata', 'availability_zone', 'bootable',
@@ -114,6 +115,7 @@ export function volumeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if ((v.size === undefined || v.size === null) && !v.snapshot_id && !v.source_volid) {
       throw new InvalidInput('Invalid input for field/attribute volume.size: it is required unless snapshot_id or source_volid is given.');
     }
+    if (v.availability_zone) await checkZone(deps.db, deps.defaultAvailabilityZone, v.availability_zone, 'volume.availability_zone');
     const hints = body['OS-SCH-HNT:scheduler_hints'] ?? undefined;
     const sameHost = hintList(hints?.same_host);
     const differentHost = hintList(hints?.different_host);
@@ -174,7 +176,7 @@ export function volumeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     checkQueryKeys(query, ['cascade', 'force']);
     const cascade = q(query, 'cascade') !== undefined && parseBoolean(q(query, 'cascade'), 'cascade');
     const force = q(query, 'force') !== undefined && parseBoolean(q(query, 'force'), 'force');
-    if (force && !req.ctx.isAdmin) throw new InvalidInput('force delete is only allowed for admins.');
+    if (force && !req.ctx.isAdmin) throw new Forbidden("Policy doesn't allow force delete (force=true) to be performed: admin role required.");
     await getVolume(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
     await deps.volumes.deleteVolume(req.ctx, id, { cascade, force });
     reply.code(202).send();
