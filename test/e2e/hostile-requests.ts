@@ -30,7 +30,7 @@ export interface Seeded {
 type Kind = 'str' | 'bool' | 'size' | 'obj' | 'int';
 
 interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path with {name} placeholders for params. */
   path: string;
   /** Param values that make the request otherwise valid. */
