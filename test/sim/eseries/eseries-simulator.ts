@@ -147,9 +147,6 @@ export class EseriesSimulator {
       res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
     };
-    const auth = req.headers.authorization ?? '';
-    const expected = 'Basic ' + Buffer.from(`${this.username}:${this.password}`).toString('base64');
-    if (auth !== expected) return send(401, { errorMessage: 'Unauthorized', retcode: null });
 
     // Route name: `METHOD sub/path/template` under the system, or the absolute path otherwise.
     const base = '/devmgr/v2/';
@@ -167,6 +164,9 @@ export class EseriesSimulator {
       name = `${method} ${url.pathname.slice(base.length).replace(/\/[^/]+$/, (m) => (url.pathname === `${base}storage-systems` ? m : '/{id}'))}`;
     }
     this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
+    const auth = req.headers.authorization ?? '';
+    const expected = 'Basic ' + Buffer.from(`${this.username}:${this.password}`).toString('base64');
+    if (auth !== expected) return send(401, { errorMessage: 'Unauthorized', retcode: null });
     const f = this.fault(name);
     if (f?.kind === 'drop') return void req.socket.destroy();
     if (f?.kind === 'delay') await new Promise((r) => setTimeout(r, f.delayMs ?? 100));
@@ -211,12 +211,13 @@ export class EseriesSimulator {
     send(out.status, out.body);
   }
 
-  private systemJson(id: string): unknown {
+  /** `poll`: a GET of the system, which counts towards the proxy's first contact. */
+  private systemJson(id: string, poll = false): unknown {
     const s = this.systems.get(id)!;
     let status = 'optimal';
     if (this.offline) status = 'offline';
     else if (s.polls > 0) {
-      s.polls--;
+      if (poll) s.polls--;
       status = 'neverContacted';
     }
     const passwordStatus = s.storedPassword === null ? 'unknown' : s.storedPassword === this.arrayPassword ? 'valid' : 'invalid';
@@ -249,7 +250,7 @@ export class EseriesSimulator {
     const s = this.systems.get(id);
     if (!s?.registered) return { status: 404, body: { errorMessage: `Storage system ${id} is not known` } };
     if (method === 'GET') {
-      const json = this.systemJson(id) as Record<string, unknown>;
+      const json = this.systemJson(id, true) as Record<string, unknown>;
       if (offline) json.status = 'offline';
       return { status: 200, body: json };
     }

@@ -76,8 +76,9 @@ export class EseriesIscsiDriver
     }, this.log);
     const chap = { enabled: this.opt.bool('use_chap_auth'), username: this.opt.str('chap_username'), secret: this.opt.str('chap_password') };
     const mapper = new HostMapper(client, { hostType: this.opt.str('netapp_host_type'), multiattach: this.opt.bool('netapp_enable_multiattach'), chap }, this.log);
-    const snaps = new SnapshotManager(client, lib, this.opt.int('netapp_copy_timeout') * 1000, this.log);
-    this.parts = { client, lib, mapper, snaps, cgs: new ConsistencyGroups(client, lib) };
+    const cgs = new ConsistencyGroups(client, lib);
+    const snaps = new SnapshotManager(client, lib, this.opt.int('netapp_copy_timeout') * 1000, this.log, (id) => cgs.imageOf(id));
+    this.parts = { client, lib, mapper, snaps, cgs };
     await lib.connect(section);
     if (chap.enabled && !lib.supportsChap()) {
       throw new ConfigError(`Backend [${section}]: use_chap_auth needs SANtricity Web Services 01.53.9010.0015 or later; this one is ${lib.version}.`);

@@ -30,6 +30,8 @@ export class SnapshotManager {
     private readonly lib: EseriesLibrary,
     private readonly copyTimeoutMs: number,
     private readonly log: Logger,
+    /** Where member snapshots of a group snapshot (which record no provider location) find their image. */
+    private readonly groupImageOf: (snapshotId: string) => Promise<string | null> = async () => null,
   ) {}
 
   private async groupsOf(base: EsVolume): Promise<{ all: EsSnapshotGroup[]; ours: EsSnapshotGroup[] }> {
@@ -88,8 +90,9 @@ export class SnapshotManager {
   }
 
   private async image(snap: DriverSnapshot): Promise<EsSnapshotImage | null> {
-    if (!snap.providerLocation) return null;
-    return (await this.client.listSnapshotImages()).find((i) => i.id === snap.providerLocation) ?? null;
+    const id = snap.providerLocation ?? (await this.groupImageOf(snap.id));
+    if (!id) return null;
+    return (await this.client.listSnapshotImages()).find((i) => i.id === id) ?? null;
   }
 
   async deleteSnapshot(snap: DriverSnapshot): Promise<void> {
