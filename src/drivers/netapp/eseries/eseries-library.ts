@@ -178,7 +178,8 @@ export class EseriesLibrary {
       }
       es = existing;
     }
-    this.pools = [];
+    // The cached pool list (re-read at every stats refresh) follows what Flint itself placed.
+    this.adjustFree(p.pool.volumeGroupRef, -(thin ? Math.min(4 * GiB, sizeGiB * GiB) : sizeGiB * GiB));
     return { update: { providerLocation: es.id }, es };
   }
 
@@ -186,6 +187,7 @@ export class EseriesLibrary {
     const v = await this.find(volumeId, providerLocation);
     if (!v) return;
     await this.deleteById(v.id);
+    if (!v.thinProvisioned) this.adjustFree(v.volumeGroupRef, Number(v.capacity));
   }
 
   async deleteById(id: string): Promise<void> {
@@ -194,7 +196,11 @@ export class EseriesLibrary {
     } catch (e) {
       if (!isEsApiError(e, 404)) throw e;
     }
-    this.pools = [];
+  }
+
+  private adjustFree(poolRef: string, deltaBytes: number): void {
+    const p = this.pools.find((x) => x.pool.volumeGroupRef === poolRef);
+    if (p) p.freeBytes = Math.min(p.totalBytes, Math.max(0, p.freeBytes + deltaBytes));
   }
 
   /** Thin volumes grow through thin-volumes/…/expand; thick ones on a volume group are waited for (DVE). */
@@ -206,7 +212,7 @@ export class EseriesLibrary {
       return;
     }
     await this.client.expandVolume(v.id, newSizeGiB);
-    this.pools = [];
+    this.adjustFree(v.volumeGroupRef, -(newSizeGiB * GiB - Number(v.capacity)));
     if (v.diskPool) return;
     let delay = 50;
     for (;;) {
