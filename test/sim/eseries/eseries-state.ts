@@ -82,6 +82,8 @@ export class EseriesState {
     { controller: CONTROLLER_B, address: '127.0.0.2', port: 3260, enabled: true },
     { controller: CONTROLLER_B, address: '0.0.0.0', port: 3260, enabled: false },
   ];
+  /** Copy jobs started from now on end `failed` (fault injection). */
+  failCopies = false;
   /** Bytes per second a copy job moves (time-based progress). */
   copyRate = 8 * GiB;
   /** Polls of action-progress that still show `remappingDve` after a thick expand on a volume group. */
@@ -386,7 +388,7 @@ export class EseriesState {
     if (dst.sizeBytes < src.sizeBytes) throw illegal('the target is smaller than the source', 'invalidTargetCapacity');
     for (const j of this.copyJobs.values()) if (j.target === targetId || j.source === targetId) throw illegal('the target is in another copy job', 'volumeInUse');
     if ([...this.mappings.values()].some((m) => m.volumeRef === targetId)) throw illegal('the target volume is mapped', 'volumeMapped');
-    const job: SimCopyJob = { id: ref('18'), source: sourceId, target: targetId, startedAt: this.now(), bytes: src.sizeBytes, status: 'inProgress', fail: false };
+    const job: SimCopyJob = { id: ref('18'), source: sourceId, target: targetId, startedAt: this.now(), bytes: src.sizeBytes, status: 'inProgress', fail: this.failCopies };
     this.copyJobs.set(job.id, job);
     return job;
   }

@@ -13,7 +13,7 @@ import { uuidToLabel } from './eseries-utils.js';
 
 export const CG_SNAPSHOT_RECORD_PREFIX = 'flint-cgsnap-';
 
-export interface CgSnapshotRecord { cg: string; seq: string; images: Record<string, string> }
+export interface CgSnapshotRecord { cg: string; seq: string; images: Record<string, string>; deleted?: boolean }
 
 export class ConsistencyGroups {
   constructor(private readonly client: EseriesClient, private readonly lib: EseriesLibrary) {}
@@ -83,17 +83,31 @@ export class ConsistencyGroups {
     throw new BackendObjectNotFound(`Volume ${first.volume.id} is in no E-Series consistency group.`);
   }
 
+  /**
+   * The array releases CG snapshots oldest first (like images in a group): the record is marked
+   * deleted, then the CG's snapshots are deleted from the oldest while their records say so.
+   */
   async deleteGroupSnapshot(groupSnapshotId: string, _snapshots: DriverSnapshot[]): Promise<void> {
     const key = CG_SNAPSHOT_RECORD_PREFIX + groupSnapshotId;
-    const rec = (await this.client.listPersistentRecords()).find((r) => r.key === key);
+    const records = await this.client.listPersistentRecords();
+    const rec = records.find((r) => r.key === key);
     if (!rec) return;
-    const { cg, seq } = JSON.parse(rec.value) as CgSnapshotRecord;
-    try {
-      await this.client.deleteCgSnapshot(cg, seq);
-    } catch (e) {
-      if (!isEsApiError(e, 404)) throw e;
+    const mine = JSON.parse(rec.value) as CgSnapshotRecord;
+    await this.client.savePersistentRecord(key, JSON.stringify({ ...mine, deleted: true }));
+    const ofCg = records
+      .filter((r) => r.key.startsWith(CG_SNAPSHOT_RECORD_PREFIX))
+      .map((r) => ({ key: r.key, rec: r.key === key ? { ...mine, deleted: true } : (JSON.parse(r.value) as CgSnapshotRecord) }))
+      .filter((x) => x.rec.cg === mine.cg)
+      .sort((a, b) => Number(a.rec.seq) - Number(b.rec.seq));
+    for (const { key: k, rec: r } of ofCg) {
+      if (!r.deleted) break;
+      try {
+        await this.client.deleteCgSnapshot(r.cg, r.seq);
+      } catch (e) {
+        if (!isEsApiError(e, 404)) throw e;
+      }
+      await this.client.deletePersistentRecord(k);
     }
-    await this.client.deletePersistentRecord(key);
   }
 
   /** The image a member snapshot of a group snapshot took, or null. */

@@ -288,8 +288,7 @@ describe('snapshots, clones and copies', () => {
   test('a failed copy job fails the clone and removes its half-made target', async () => {
     const { sim, d } = await setup();
     const v = await volume(d);
-    const origCreate = sim.state.createCopyJob.bind(sim.state);
-    sim.state.createCopyJob = (s, t) => Object.assign(origCreate(s, t), { fail: true });
+    sim.state.failCopies = true;
     const clone = makeVolume();
     await assert.rejects(d.createClonedVolume(clone, v), /ended failed/);
     assert.equal(sim.state.findVolume(uuidToLabel(clone.id)), undefined, 'the target was deleted');
@@ -327,8 +326,13 @@ describe('consistency groups (driver level: Flint has no groups API yet)', () =>
     const fromMember = makeVolume();
     await d.createVolumeFromSnapshot(fromMember, sa);
     assert.ok(sim.state.findVolume(uuidToLabel(fromMember.id)));
+    // A younger group snapshot deleted first is only marked; the oldest's deletion purges both.
+    await d.createGroupSnapshot('gs-2', [makeSnapshot(a), makeSnapshot(b)]);
+    await d.deleteGroupSnapshot('gs-2', []);
+    assert.equal(sim.state.images.size, 4, 'the array keeps a younger CG snapshot');
     await d.deleteGroupSnapshot('gs-1', [sa, sb]);
     assert.equal(sim.state.images.size, 0);
+    assert.equal(sim.state.records.size, 0);
     await d.updateGroup(groupId, [], [b]);
     assert.equal(cg.members.length, 1);
     await d.deleteGroup(groupId, [a, b]);
