@@ -218,4 +218,26 @@ describe('netapp_eseries through the Block Storage API (proxy, multi-attach, CHA
     const open = await svc.db.kysely.selectFrom('tasks').select(['kind', 'status', 'lastError']).where('status', '!=', 'done').execute();
     assert.deepEqual(open, [], 'every task finished and none failed');
   });
+
+  test('faults: a 5xx and a lost reply are retried unseen; an offline array (424) fails the create safely, and recovery works', async () => {
+    sim.addFault({ match: 'POST ssc/volumes', kind: 'http503', times: 1 });
+    sim.addFault({ match: 'POST ssc/volumes', kind: 'drop-after', times: 1, after: 1 });
+    const before = sim.state.volumes.size;
+    const v = await createVolume({ size: 1, name: 'es-faults' });
+    assert.equal(sim.state.volumes.size, before + 1, 'one array volume despite the retried create');
+    sim.clearFaults();
+
+    sim.offline = true;
+    const id = ok(await call('POST', '/volumes', { volume: { size: 1, name: 'es-offline' } }), 202).volume.id as string;
+    const failed = await volumeStatus(id, ['available', 'error'], 60_000);
+    assert.equal(failed.status, 'error');
+    const attach = await call('POST', '/attachments', { attachment: { volume_uuid: v.id, instance_uuid: randomUUID(), connector } });
+    // The volume layer reports a backend failure as a compute fault; its text is the safe summary.
+    assert.equal(attach.status, 500, JSON.stringify(attach.json));
+    assert.match(attach.json.computeFault.message, /eseries_offline: E-Series storage system is offline/);
+    assert.ok(!JSON.stringify(attach.json).includes(sim.password), 'no secret in the error body');
+    sim.offline = false;
+    await deleteVolume(id);
+    await deleteVolume(v.id);
+  });
 });

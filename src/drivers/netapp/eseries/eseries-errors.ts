@@ -31,6 +31,8 @@ export class EsPasswordError extends EsApiError {
 /** HTTP 424: the storage system is offline (Web Services cannot reach the controllers). Retryable later. */
 export class EsOfflineError extends EsApiError {
   override readonly code = 'eseries_offline';
+  /** The backend is unavailable for now, not broken: 503 tells a client to come back. */
+  override readonly httpStatus = 503;
   constructor(detail: string, api: string) {
     super(424, null, detail, api, { retryable: true, publicDetail: `E-Series storage system is offline (${api})` });
   }
