@@ -295,6 +295,27 @@ describe('snapshots, clones and copies', () => {
     assert.equal(sim.state.copyJobs.size, 0, 'the job was deleted');
     assert.equal(sim.state.snapGroups.size, 0, 'the clone group was deleted');
   });
+  test('a copy target is tmp-labelled until done; one left by a crash is redone on retry or removed at start-up', async () => {
+    const { sim, d } = await setup();
+    const v = await volume(d);
+    const snap = makeSnapshot(v);
+    const s = applyUpdate(snap, await d.createSnapshot(snap));
+    // A crashed attempt left its target (partial bytes) under the tmp label.
+    const target = makeVolume();
+    const stale = sim.state.createVolume(poolId(sim, 'vg1'), `tmp-${uuidToLabel(target.id)}`, GiB, false);
+    const update = await d.createVolumeFromSnapshot(target, s);
+    assert.notEqual(update.providerLocation, stale.id, 'the stale target was not taken');
+    assert.equal(sim.state.volumes.has(stale.id), false);
+    assert.equal(sim.state.findVolume(uuidToLabel(target.id))!.id, update.providerLocation);
+    // The same call again (a lost reply) answers the finished volume.
+    assert.deepEqual(await d.createVolumeFromSnapshot(target, s), update);
+    // Start-up removes tmp targets no copy job is writing.
+    const left = sim.state.createVolume(poolId(sim, 'vg1'), `tmp-${uuidToLabel(crypto.randomUUID())}`, GiB, false);
+    const foreign = sim.state.createVolume(poolId(sim, 'vg1'), 'tmp-operator-volume', GiB, false);
+    await d.checkForSetupError();
+    assert.equal(sim.state.volumes.has(left.id), false);
+    assert.equal(sim.state.volumes.has(foreign.id), true, 'a tmp- volume not named by Flint stays');
+  });
   test('a volume from a snapshot is copied by a job that progresses over time, then the view and job go', async () => {
     const { sim, d } = await setup({ copyRate: 4 * GiB });
     const v = await volume(d, 1);

@@ -92,6 +92,8 @@ export class EseriesIscsiDriver
       throw new ConfigError(`Backend [${this.backendName}]: no storage pool matches netapp_pool_name_search_pattern '${this.opt.str('netapp_pool_name_search_pattern')}'.`);
     }
     await this.p.mapper.resolveHostType();
+    const cleaned = await this.p.lib.cleanupTmpVolumes();
+    if (cleaned > 0) this.log.info({ cleaned }, 'removed copy targets of interrupted clones');
     const inv = await this.p.mapper.refreshInventory();
     if (!inv.iscsiPorts.some((p) => p.ipv4Enabled)) throw new BackendError(`Backend ${this.backendName}: the array has no enabled iSCSI port.`);
   }

@@ -8,9 +8,11 @@ import type { DriverVolume, ModelUpdate } from '../../interface/objects.js';
 import type { EseriesClient } from './rest/eseries-client.js';
 import type { EsPool, EsSscPool, EsVolume } from './rest/eseries-types.js';
 import { isEsApiError } from './eseries-errors.js';
-import { compareEsVersions, uuidToLabel } from './eseries-utils.js';
+import { compareEsVersions, labelToUuid, uuidToLabel } from './eseries-utils.js';
 
 export const GiB = 1024 ** 3;
+/** Label prefix of a copy target until its copy completes (then it takes Flint's label). */
+export const TMP_PREFIX = 'tmp-';
 /** The oldest Web Services release the driver speaks to (SSC volume calls, moveLUNMapping). */
 export const MIN_WEB_SERVICES = '01.54.9000.0001';
 /** Target CHAP through iscsi/target-settings needs this release. */
@@ -153,11 +155,10 @@ export class EseriesLibrary {
   }
 
   /** Creates the array volume labelled by `volume.id`; an existing one of the same size is taken as ours (a retry). */
-  async createVolume(volume: DriverVolume, sizeGiB = volume.size): Promise<{ update: ModelUpdate; es: EsVolume }> {
+  async createVolume(volume: DriverVolume, sizeGiB = volume.size, label = uuidToLabel(volume.id)): Promise<{ update: ModelUpdate; es: EsVolume }> {
     const thin = specTrue(volume.extraSpecs, 'netapp_thin_provisioned');
     const p = await this.poolFor(volume, thin);
     if (thin && !p.pool.diskPool) throw new InvalidInput(`Pool ${p.pool.label} is a volume group; thin volumes need a disk pool.`);
-    const label = uuidToLabel(volume.id);
     let es: EsVolume;
     try {
       es = await this.client.createVolume({
@@ -221,6 +222,24 @@ export class EseriesLibrary {
       await sleep(delay);
       delay = Math.min(delay * 2, 2000);
     }
+  }
+
+  /**
+   * Deletes `tmp-` copy targets a crashed process left (their bytes are partial), except those
+   * a copy job is still writing (another process's clone in progress). Returns how many went.
+   */
+  async cleanupTmpVolumes(): Promise<number> {
+    const tmp = (await this.client.listVolumes()).filter((v) => v.label.startsWith(TMP_PREFIX) && labelToUuid(v.label.slice(TMP_PREFIX.length)) !== null);
+    if (tmp.length === 0) return 0;
+    const busy = new Set((await this.client.listVolumeCopyJobs()).filter((j) => !['complete', 'failed', 'halted'].includes(j.status)).map((j) => j.targetVolume));
+    let n = 0;
+    for (const v of tmp) {
+      if (busy.has(v.id)) continue;
+      this.log.warn({ volume: v.label }, 'deleting a copy target left by an interrupted clone');
+      await this.deleteById(v.id);
+      n++;
+    }
+    return n;
   }
 
   /** Waits for a copy job to end; `failed`/`halted` raise, then the job is deleted either way. */

@@ -4,13 +4,13 @@
 // records it as deleted (a persistent record) and it is purged once older ones are gone;
 // when every group is full, recorded images are purged first. Data moves by volume copy jobs
 // from a read-only view of an image.
-import { BackendError, BackendObjectNotFound } from '../../../errors/errors.js';
+import { BackendError, BackendObjectNotFound, Conflict } from '../../../errors/errors.js';
 import type { Logger } from '../../../util/logger.js';
 import type { DriverSnapshot, DriverVolume, ModelUpdate } from '../../interface/objects.js';
 import type { EseriesClient } from './rest/eseries-client.js';
 import type { EsSnapshotGroup, EsSnapshotImage, EsVolume } from './rest/eseries-types.js';
 import { isEsApiError } from './eseries-errors.js';
-import type { EseriesLibrary } from './eseries-library.js';
+import { GiB, TMP_PREFIX, type EseriesLibrary } from './eseries-library.js';
 import { uuidToLabel } from './eseries-utils.js';
 import { newId } from '../../../util/ids.js';
 
@@ -111,14 +111,29 @@ export class SnapshotManager {
     return this.copyImageInto(volume, img, Math.max(volume.size, snap.volumeSize));
   }
 
+  /**
+   * The copy target is labelled `tmp-<label>` until its copy completes, then renamed: a volume
+   * with Flint's label always holds whole data. A target left by an interrupted attempt is
+   * deleted and made again; a finished one (its reply lost) is taken as done.
+   */
   private async copyImageInto(volume: DriverVolume, img: EsSnapshotImage, sizeGiB: number): Promise<ModelUpdate> {
-    const { update, es } = await this.lib.createVolume(volume, sizeGiB);
+    const label = uuidToLabel(volume.id);
+    const done = await this.client.getVolume(label);
+    if (done) {
+      if (Number(done.capacity) !== sizeGiB * GiB) throw new Conflict(`Volume ${volume.id} exists on the array with another size.`);
+      return { providerLocation: done.id };
+    }
+    const tmpLabel = TMP_PREFIX + label;
+    const stale = await this.client.getVolume(tmpLabel);
+    if (stale) await this.lib.deleteById(stale.id);
+    const { es } = await this.lib.createVolume(volume, sizeGiB, tmpLabel);
     let viewId: string | null = null;
     try {
       const view = await this.client.createSnapshotVolume(img.id, `fv-${uuidToLabel(newId()).slice(0, 24)}`, img.baseVol);
       viewId = view.id;
       const job = await this.client.createVolumeCopyJob(view.id, es.id);
       await this.lib.waitForCopy(job.id, this.copyTimeoutMs);
+      await this.client.renameVolume(es.id, label);
     } catch (e) {
       // The half-made volume would hold partial bytes: remove it.
       await this.dropView(viewId);
@@ -128,7 +143,7 @@ export class SnapshotManager {
     } finally {
       await this.dropView(viewId);
     }
-    return update;
+    return { providerLocation: es.id };
   }
 
   private async dropView(id: string | null): Promise<void> {

@@ -160,6 +160,7 @@ export class EseriesClient {
   createVolumeCopyJob(sourceId: string, targetId: string, priority = 'priority2'): Promise<T.EsCopyJob> {
     return this.send('POST', this.s('volume-copy-jobs'), { sourceId, targetId, copyPriority: priority, targetWriteProtected: false });
   }
+  listVolumeCopyJobs(): Promise<T.EsCopyJob[]> { return this.send('GET', this.s('volume-copy-jobs')); }
   getVolumeCopyJob(id: string): Promise<T.EsCopyJob | null> {
     return this.send('GET', this.s(`volume-copy-jobs/${id}`), undefined, { notFoundNull: true });
   }
