@@ -180,6 +180,15 @@ describe('attach and detach', () => {
     assert.equal(sim.state.hosts.size, 1);
     assert.equal([...sim.state.hosts.values()][0]!.hostTypeIndex, 28, 'linux_dm_mp is the LnxALUA host type');
   });
+  test('racing attaches of two volumes on one host get distinct LUNs', async () => {
+    const { sim, d } = await setup();
+    const c = makeIscsiConnector();
+    await d.initializeConnection(await volume(d), c);
+    const [v1, v2] = [await volume(d), await volume(d)];
+    const [i1, i2] = await Promise.all([d.initializeConnection(v1, c), d.initializeConnection(v2, c)]);
+    assert.notEqual((i1.data as IscsiConnectionData).target_lun, (i2.data as IscsiConnectionData).target_lun);
+    assert.equal(sim.state.mappings.size, 3);
+  });
   test('without netapp_enable_multiattach a second host is refused with Conflict', async () => {
     const { d } = await setup();
     const v = await volume(d);

@@ -94,23 +94,34 @@ export class HostMapper {
     const hosts = await this.client.listHosts();
     const host = await this.hostFor(initiator, hosts);
     const current = vol.listOfMappings?.[0];
-    if (!current) {
-      const lun = freeLun(await this.client.listVolumeMappings(), []);
-      try {
-        return (await this.client.createVolumeMapping(vol.id, host.hostRef, lun)).lun;
-      } catch (e) {
-        // A racing attach (or a retry) may have mapped it: take that mapping if it serves this host.
-        if (!isEsApiError(e, 422)) throw e;
-        const again = (await this.client.listVolumeMappings()).find((m) => m.volumeRef === vol.id);
-        if (again && (again.mapRef === host.hostRef || again.mapRef === host.clusterRef)) return again.lun;
-        throw e;
-      }
-    }
+    if (!current) return this.mapNew(vol, host);
     if (current.mapRef === host.hostRef || current.mapRef === host.clusterRef) return current.lun;
     if (!this.cfg.multiattach) {
       throw new Conflict(`Volume ${vol.label} is mapped to another host; set netapp_enable_multiattach to attach it to several hosts.`);
     }
     return this.moveToGroup(current, host, hosts);
+  }
+
+  /**
+   * A new mapping at the lowest LUN free on the array. Racing attaches on one host may pick
+   * the same LUN: the loser reads the mappings again and tries the next free one; a mapping of
+   * this volume made meanwhile (a retry, another process) is taken when it serves this host.
+   */
+  private async mapNew(vol: EsVolume, host: EsHost): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      const mappings = await this.client.listVolumeMappings();
+      const mine = mappings.find((m) => m.volumeRef === vol.id);
+      if (mine) {
+        if (mine.mapRef === host.hostRef || mine.mapRef === host.clusterRef) return mine.lun;
+        throw new Conflict(`Volume ${vol.label} was mapped to another host meanwhile.`);
+      }
+      try {
+        return (await this.client.createVolumeMapping(vol.id, host.hostRef, freeLun(mappings, []))).lun;
+      } catch (e) {
+        if (!isEsApiError(e, 422) || attempt >= 5) throw e;
+        this.log.info({ volume: vol.label, attempt }, 'mapping refused (a racing attach took the LUN?); reading the mappings again');
+      }
+    }
   }
 
   /** Multi-attach: both hosts join the multi-attach group and the mapping moves to it. */
