@@ -3,6 +3,10 @@
 // snapshot limits and soft delete, copies, consistency groups, and each injected fault.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BackendCapacityError, ConfigError, Conflict, InvalidInput } from '../../../errors/errors.js';
 import type { IscsiConnectionData } from '../../interface/objects.js';
 import { Groups } from '../../interface/capabilities.js';
@@ -86,6 +90,25 @@ describe('set-up', () => {
     sims.push(sim);
     await assert.rejects(makeEseriesDriver(sim, { netapp_password: 'nope' }).doSetup(), EsAuthError);
     assert.equal(sim.count('GET /devmgr/utils/about'), 1);
+  });
+  test('HTTPS: an untrusted certificate is a tls EsTransportError (not retried); netapp_ca_cert makes it work', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'es-tls-'));
+    try {
+      execFileSync('openssl', [
+        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      ], { stdio: 'ignore' });
+      const sim = await EseriesSimulator.start({ tls: { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') } });
+      sims.push(sim);
+      await assert.rejects(makeEseriesDriver(sim, { netapp_transport_type: 'https' }).doSetup(), (e: Error) => e instanceof EsTransportError && e.kind === 'tls');
+      assert.equal(sim.count('GET /devmgr/utils/about'), 0, 'the handshake failed before any request');
+      const trusted = makeEseriesDriver(sim, { netapp_transport_type: 'https', netapp_ca_cert: join(dir, 'cert.pem') });
+      await trusted.doSetup();
+      await trusted.checkForSetupError();
+      await assert.rejects(makeEseriesDriver(sim, { netapp_transport_type: 'https', netapp_ca_cert: join(dir, 'absent.pem') }).doSetup(), ConfigError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   test('a pattern matching no pool fails checkForSetupError', async () => {
     const sim = await EseriesSimulator.start();
