@@ -110,6 +110,12 @@ describe('set-up', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  test('pool patterns: comma-separated, each matching a whole label', async () => {
+    const { d } = await setup({}, { netapp_pool_name_search_pattern: 'vg, ddp[0-9]' });
+    assert.deepEqual((await d.getVolumeStats(true)).pools.map((p) => p.poolName), ['ddp1']);
+    const both = await setup({}, { netapp_pool_name_search_pattern: 'vg1,ddp1' });
+    assert.deepEqual((await both.d.getVolumeStats(true)).pools.map((p) => p.poolName).sort(), ['ddp1', 'vg1']);
+  });
   test('a pattern matching no pool fails checkForSetupError', async () => {
     const sim = await EseriesSimulator.start();
     sims.push(sim);

@@ -50,7 +50,9 @@ export class EseriesIscsiDriver
     const section = this.backendName;
     let pattern: RegExp;
     try {
-      pattern = new RegExp(`^(?:${this.opt.str('netapp_pool_name_search_pattern')})$`);
+      // Cinder's rule: comma-separated patterns, each matching a whole label.
+      const parts = this.opt.str('netapp_pool_name_search_pattern').split(',').map((x) => x.trim().replace(/^\^|\$$/g, '')).filter(Boolean);
+      pattern = new RegExp(parts.map((x) => `^(?:${x})$`).join('|'));
     } catch (e) {
       throw new InvalidInput(`Option netapp_pool_name_search_pattern in section [${section}] is not a valid regular expression: ${(e as Error).message}`);
     }
