@@ -86,7 +86,8 @@ export class SnapshotManager {
       await this.client.deletePersistentRecord(DELETED_RECORD_PREFIX + i.id);
       left--;
     }
-    if (left === 0) await this.client.deleteSnapshotGroup(group.id).catch((e) => { if (!isEsApiError(e, 404)) throw e; });
+    // A consistency group's member group stays with the CG (the CG deletes it).
+    if (left === 0 && !group.consistencyGroup) await this.client.deleteSnapshotGroup(group.id).catch((e) => { if (!isEsApiError(e, 404)) throw e; });
   }
 
   private async image(snap: DriverSnapshot): Promise<EsSnapshotImage | null> {
