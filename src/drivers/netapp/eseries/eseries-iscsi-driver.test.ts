@@ -400,6 +400,24 @@ describe('consistency groups (driver level: Flint has no groups API yet)', () =>
   });
 });
 
+describe('consistency groups: a member snapshot deleted on its own', () => {
+  test('its image goes; the member\'s snapshot group stays with the consistency group', async () => {
+    const { sim, d } = await setup();
+    const groupId = crypto.randomUUID();
+    await d.createGroup(groupId);
+    const a = await volume(d);
+    await d.updateGroup(groupId, [a], []);
+    const sa = makeSnapshot(a);
+    await d.createGroupSnapshot('gs-solo', [sa]);
+    await d.deleteSnapshot(sa);
+    assert.equal(sim.state.images.size, 0);
+    assert.equal(sim.state.snapGroups.size, 1, 'the CG member group is kept');
+    await d.deleteGroupSnapshot('gs-solo', [sa]);
+    await d.deleteGroup(groupId, [a]);
+    assert.equal(sim.state.snapGroups.size, 0);
+  });
+});
+
 describe('injected faults', () => {
   test('5xx and a dropped connection are retried and the call succeeds', async () => {
     const { sim, d } = await setup();
