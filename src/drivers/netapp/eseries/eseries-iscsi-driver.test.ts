@@ -455,6 +455,21 @@ describe('injected faults', () => {
     assert.equal(sim.state.volumes.size, 1);
     assert.ok(v.providerLocation);
   });
+  test('a lost reply to a snapshot image or a copy job is not answered by a second one', async () => {
+    const { sim, d } = await setup();
+    const v = await volume(d);
+    sim.addFault({ match: 'POST snapshot-images', kind: 'drop-after', times: 1 });
+    const snap = makeSnapshot(v);
+    const s = applyUpdate(snap, await d.createSnapshot(snap));
+    assert.equal(sim.state.images.size, 1, 'one image, the one the lost reply made');
+    assert.ok(sim.state.images.has(s.providerLocation!));
+    sim.addFault({ match: 'POST volume-copy-jobs', kind: 'drop-after', times: 1 });
+    const target = makeVolume();
+    await d.createVolumeFromSnapshot(target, s);
+    assert.equal(sim.count('POST volume-copy-jobs'), 1);
+    assert.equal(sim.state.copyJobs.size, 0);
+    assert.ok(sim.state.findVolume(uuidToLabel(target.id)));
+  });
   test('proxy: the array password changed behind Web Services is EsPasswordError (422 authFailPassword)', async () => {
     const { sim, d } = await setup({ mode: 'proxy' });
     sim.systems.get(sim.systemId!)!.storedPassword = 'stale';

@@ -9,7 +9,7 @@ import type { Logger } from '../../../util/logger.js';
 import type { DriverSnapshot, DriverVolume, ModelUpdate } from '../../interface/objects.js';
 import type { EseriesClient } from './rest/eseries-client.js';
 import type { EsSnapshotGroup, EsSnapshotImage, EsVolume } from './rest/eseries-types.js';
-import { isEsApiError } from './eseries-errors.js';
+import { EsHttpError, EsTransportError, isEsApiError } from './eseries-errors.js';
 import { GiB, TMP_PREFIX, type EseriesLibrary } from './eseries-library.js';
 import { uuidToLabel } from './eseries-utils.js';
 import { newId } from '../../../util/ids.js';
@@ -42,8 +42,38 @@ export class SnapshotManager {
   async createSnapshot(snap: DriverSnapshot): Promise<ModelUpdate> {
     const base = await this.lib.get(snap.volume.id, snap.volume.providerLocation);
     const group = await this.groupWithRoom(base);
-    const image = await this.client.createSnapshotImage(group.id);
+    const image = await this.imageIn(group.id);
     return { providerLocation: image.id };
+  }
+
+  /**
+   * A new image in the group. The create is sent once: if its reply is lost on the wire, the
+   * group's images are read again and the one that appeared is taken (a second create would
+   * leave an image no Flint snapshot owns, deletable only once it is the oldest).
+   */
+  private async imageIn(groupId: string): Promise<EsSnapshotImage> {
+    const before = new Set((await this.client.listSnapshotImages()).filter((i) => i.pitGroupRef === groupId).map((i) => i.id));
+    try {
+      return await this.client.createSnapshotImage(groupId);
+    } catch (e) {
+      if (!(e instanceof EsTransportError || e instanceof EsHttpError)) throw e;
+      const fresh = (await this.client.listSnapshotImages()).filter((i) => i.pitGroupRef === groupId && !before.has(i.id));
+      if (fresh.length === 1) return fresh[0]!;
+      if (fresh.length > 1) throw e;
+      return this.client.createSnapshotImage(groupId);
+    }
+  }
+
+  /** A copy job into `targetId`, sent once; after a lost reply the job found for the target is taken. */
+  private async copyJob(sourceId: string, targetId: string): Promise<string> {
+    try {
+      return (await this.client.createVolumeCopyJob(sourceId, targetId)).id;
+    } catch (e) {
+      if (!(e instanceof EsTransportError || e instanceof EsHttpError)) throw e;
+      const found = (await this.client.listVolumeCopyJobs()).find((j) => j.targetVolume === targetId && j.sourceVolume === sourceId);
+      if (found) return found.id;
+      return (await this.client.createVolumeCopyJob(sourceId, targetId)).id;
+    }
   }
 
   /** A Flint group of `base` with fewer than 32 images, making or purging one when needed. */
@@ -132,8 +162,7 @@ export class SnapshotManager {
     try {
       const view = await this.client.createSnapshotVolume(img.id, `fv-${uuidToLabel(newId()).slice(0, 24)}`, img.baseVol);
       viewId = view.id;
-      const job = await this.client.createVolumeCopyJob(view.id, es.id);
-      await this.lib.waitForCopy(job.id, this.copyTimeoutMs);
+      await this.lib.waitForCopy(await this.copyJob(view.id, es.id), this.copyTimeoutMs);
       await this.client.renameVolume(es.id, label);
     } catch (e) {
       // The half-made volume would hold partial bytes: remove it.
@@ -159,7 +188,7 @@ export class SnapshotManager {
     const base = await this.lib.get(source.id, source.providerLocation);
     const group = await this.client.createSnapshotGroup(`${CLONE_GROUP_PREFIX}${uuidToLabel(newId()).slice(0, 24)}`, base.id, base.volumeGroupRef, REPOSITORY_PERCENT);
     try {
-      const img = await this.client.createSnapshotImage(group.id);
+      const img = await this.imageIn(group.id);
       return await this.copyImageInto(volume, img, Math.max(volume.size, source.size));
     } finally {
       await this.client.deleteSnapshotGroup(group.id).catch((e) => this.log.warn({ group: group.label, err: (e as Error).message }, 'could not delete the clone snapshot group'));

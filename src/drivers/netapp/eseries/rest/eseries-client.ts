@@ -37,12 +37,17 @@ export class EseriesClient {
   }
 
   /** One call; `path` is relative to the web-service root, or absolute when it starts with `/devmgr`. */
-  async send(method: string, path: string, body?: Json, opts: { notFoundNull?: boolean } = {}): Promise<Json> {
+  /**
+   * `once`: a create the array does not deduplicate (a snapshot image, a copy job) is sent a
+   * single time, so a lost reply is never answered by a second object; the caller looks for
+   * the first one instead.
+   */
+  async send(method: string, path: string, body?: Json, opts: { notFoundNull?: boolean; once?: boolean } = {}): Promise<Json> {
     const full = path.startsWith('/devmgr') ? path : `${this.opts.webservicePath.replace(/\/$/, '')}/${path}`;
     const api = `${method} ${full.replace(/\/storage-systems\/[^/]+/, '/storage-systems/{id}')}`;
     return withRetries(
       {
-        tries: this.opts.tries ?? 3, backoffMs: this.opts.backoffMs ?? 250, logger: this.opts.logger, what: api, vendor: 'E-Series',
+        tries: opts.once ? 1 : (this.opts.tries ?? 3), backoffMs: this.opts.backoffMs ?? 250, logger: this.opts.logger, what: api, vendor: 'E-Series',
         annotate: (e) => e instanceof EsTransportError || e instanceof EsHttpError,
       },
       (e) => (e instanceof EsTransportError || e instanceof EsHttpError) && e.retryable,
@@ -146,7 +151,7 @@ export class EseriesClient {
   }
   deleteSnapshotGroup(id: string): Promise<void> { return this.send('DELETE', this.s(`snapshot-groups/${id}`)); }
   listSnapshotImages(): Promise<T.EsSnapshotImage[]> { return this.send('GET', this.s('snapshot-images')); }
-  createSnapshotImage(groupId: string): Promise<T.EsSnapshotImage> { return this.send('POST', this.s('snapshot-images'), { groupId }); }
+  createSnapshotImage(groupId: string): Promise<T.EsSnapshotImage> { return this.send('POST', this.s('snapshot-images'), { groupId }, { once: true }); }
   deleteSnapshotImage(id: string): Promise<void> { return this.send('DELETE', this.s(`snapshot-images/${id}`)); }
   createSnapshotVolume(imageId: string, label: string, baseVolumeId: string): Promise<T.EsSnapshotVolume> {
     return this.send('POST', this.s('snapshot-volumes'), {
@@ -158,7 +163,7 @@ export class EseriesClient {
 
   // --- Volume copy
   createVolumeCopyJob(sourceId: string, targetId: string, priority = 'priority2'): Promise<T.EsCopyJob> {
-    return this.send('POST', this.s('volume-copy-jobs'), { sourceId, targetId, copyPriority: priority, targetWriteProtected: false });
+    return this.send('POST', this.s('volume-copy-jobs'), { sourceId, targetId, copyPriority: priority, targetWriteProtected: false }, { once: true });
   }
   listVolumeCopyJobs(): Promise<T.EsCopyJob[]> { return this.send('GET', this.s('volume-copy-jobs')); }
   getVolumeCopyJob(id: string): Promise<T.EsCopyJob | null> {
