@@ -2,3 +2,4 @@
 import './fake/register.js';
 import './local/register.js';
 import './netapp/ontap/register.js';
+import './netapp/eseries/register.js';

@@ -1,8 +1,9 @@
 // ONTAP REST as a second transport for cluster mode: the same SanClient calls over
 // /api/storage/*, /api/protocols/san/* and /api/network/ip/interfaces. REST error codes
 // are translated into the ZAPI errnos the library already understands.
-import { HttpTransport, type HttpTransportOptions } from '../http-transport.js';
-import { NaApiError, NaHttpError, NaTransportError } from '../zapi/na-errors.js';
+import { HttpTransport, type HttpTransportOptions } from '../../common/http-transport.js';
+import { NA_WIRE_ERRORS, NaApiError, NaHttpError, NaTransportError, isOntapRestErrorBody } from '../zapi/na-errors.js';
+import { withRetries } from '../../common/retry.js';
 import * as Z from '../zapi/na-errors.js';
 import { splitLunPath, type CloneOptions, type CreateLunRequest, type FlexVolInfo, type IgroupInfo, type IscsiPortal, type LunInfo, type LunMapInfo, type OntapSanClient } from '../client/san-client.js';
 import { clock, sleep } from '../../../../util/clock.js';
@@ -66,7 +67,7 @@ const TO_ZAPI: Record<string, string> = {
   [REST_ERRORS.INVALID_ISCSI_NAME]: Z.EVDISK_ERROR_INVALID_ISCSI_NAME,
 };
 
-export interface RestClientOptions extends HttpTransportOptions {
+export interface RestClientOptions extends Omit<HttpTransportOptions, 'errors'> {
   vserver: string;
   tries?: number;
   backoffMs?: number;
@@ -82,7 +83,7 @@ export class OntapRestClient implements OntapSanClient {
   private calls = 0;
 
   constructor(private readonly opts: RestClientOptions) {
-    this.http = new HttpTransport(opts);
+    this.http = new HttpTransport({ ...opts, errors: NA_WIRE_ERRORS, isApiBody: isOntapRestErrorBody });
   }
 
   get callCount(): number {
@@ -91,9 +92,12 @@ export class OntapRestClient implements OntapSanClient {
 
   /** One REST call with retries for transport faults, 5xx and busy answers; errors become NaApiError. */
   async send(method: string, path: string, body?: Json, svmScoped = true): Promise<Json> {
-    const tries = Math.max(1, this.opts.tries ?? 3);
-    for (let attempt = 1; ; attempt++) {
-      try {
+    const route = `${method} ${path.split('?')[0]}`;
+    return withRetries(
+      { tries: this.opts.tries ?? 3, backoffMs: this.opts.backoffMs ?? 250, logger: this.opts.logger, what: route, vendor: 'ONTAP REST', annotate: (e) => e instanceof NaTransportError || e instanceof NaHttpError },
+      // EAPIERROR is ONTAP's transient internal error; ZAPI and REST both retry it.
+      (e) => ((e instanceof NaTransportError || e instanceof NaHttpError) && e.retryable) || Z.isNaApiError(e, Z.EAPIERROR),
+      async () => {
         this.calls++;
         const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/json' };
         // SVM tunnelling, as Cinder's RestNaServer does for every call but cluster-wide ones.
@@ -103,23 +107,12 @@ export class OntapRestClient implements OntapSanClient {
         if (reply.status >= 400) {
           const code = String(json.error?.code ?? reply.status);
           const message = String(json.error?.message ?? `HTTP ${reply.status}`);
-          throw new NaApiError(TO_ZAPI[code] ?? code, `${message} (REST code ${code})`, `${method} ${path.split('?')[0]}`);
+          throw new NaApiError(TO_ZAPI[code] ?? code, `${message} (REST code ${code})`, route);
         }
-        if (reply.status === 202 && json.job?.uuid) return await this.waitForJob(String(json.job.uuid), `${method} ${path.split('?')[0]}`);
+        if (reply.status === 202 && json.job?.uuid) return await this.waitForJob(String(json.job.uuid), route);
         return json;
-      } catch (e) {
-        // EAPIERROR is ONTAP's transient internal error; ZAPI and REST both retry it.
-        const retryable = ((e instanceof NaTransportError || e instanceof NaHttpError) && e.retryable) || Z.isNaApiError(e, Z.EAPIERROR);
-        if (!retryable || attempt >= tries) {
-          if (e instanceof NaTransportError || e instanceof NaHttpError) {
-            (e as { message: string }).message = `${e.message} (${attempt} attempt${attempt > 1 ? 's' : ''})`;
-          }
-          throw e;
-        }
-        this.opts.logger?.warn({ method, path: path.split('?')[0], attempt, err: (e as Error).message }, 'ONTAP REST call failed; retrying');
-        await sleep((this.opts.backoffMs ?? 250) * attempt);
-      }
-    }
+      },
+    );
   }
 
   /**

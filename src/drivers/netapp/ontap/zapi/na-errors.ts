@@ -75,3 +75,16 @@ export class NaAuthError extends NaHttpError {
 export function isNaApiError(e: unknown, ...errnos: string[]): e is NaApiError {
   return e instanceof NaApiError && (errnos.length === 0 || errnos.includes(e.errno));
 }
+
+/** ONTAP's translation of wire failures, handed to the shared NetApp HTTP transport. */
+export const NA_WIRE_ERRORS = {
+  transport: (kind: 'connect' | 'reset' | 'timeout' | 'tls', message: string, cause?: unknown) =>
+    new NaTransportError(kind, message, cause === undefined ? {} : { cause }),
+  http: (status: number, message: string) => new NaHttpError(status, message),
+  auth: (message: string) => new NaAuthError(401, message),
+};
+
+/** ONTAP REST errors come as JSON with a 5xx status; those are API answers, not transport faults. */
+export function isOntapRestErrorBody(text: string): boolean {
+  return text.trimStart().startsWith('{"error"');
+}

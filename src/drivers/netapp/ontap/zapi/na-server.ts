@@ -1,9 +1,9 @@
 // NaServer: sends ZAPI calls in the `netapp` envelope (version, vfiler/vserver tunnelling)
 // to a filer or DFM servlet, retries what is safe to retry, and turns status="failed"
 // into NaApiError. The password only ever goes into the Authorization header.
-import { HttpTransport, type HttpTransportOptions } from '../http-transport.js';
+import { HttpTransport, type HttpTransportOptions } from '../../common/http-transport.js';
 import { NaElement, type NaStructMap } from './na-element.js';
-import { EAPIERROR, ESTATUSFAILED, NaApiError, NaHttpError, NaTransportError } from './na-errors.js';
+import { EAPIERROR, ESTATUSFAILED, NA_WIRE_ERRORS, NaApiError, NaHttpError, NaTransportError, isOntapRestErrorBody } from './na-errors.js';
 import { sleep } from '../../../../util/clock.js';
 import type { Logger } from '../../../../util/logger.js';
 
@@ -15,7 +15,7 @@ const DFM_URL = '/apis/XMLrequest';
 const NETAPP_NS = 'http://www.netapp.com/filer/admin';
 
 /** The transport's options (credentials, TLS, timeout), with port and scheme defaulted by server type. */
-export interface NaServerOptions extends Omit<HttpTransportOptions, 'port' | 'transportType'> {
+export interface NaServerOptions extends Omit<HttpTransportOptions, 'port' | 'transportType' | 'errors'> {
   port?: number;
   transportType?: 'http' | 'https';
   serverType?: ServerType;
@@ -62,6 +62,8 @@ export class NaServer {
       caCert: opts.caCert,
       verify: opts.verify ?? true,
       timeoutMs: opts.timeoutMs,
+      errors: NA_WIRE_ERRORS,
+      isApiBody: isOntapRestErrorBody,
     };
     if (this.style === 'LOGIN_PASSWORD') {
       t.username = opts.username;

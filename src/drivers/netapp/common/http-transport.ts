@@ -1,9 +1,18 @@
-// The one HTTP(S) request path shared by the ZAPI and REST clients: TLS verification on
-// by default (with an optional CA), basic auth or client certificate, timeouts, and
-// wire failures translated into NaTransportError / NaHttpError.
+// The one HTTP(S) request path shared by NetApp's clients (ONTAP ZAPI and REST, E-Series
+// SANtricity REST): TLS verification on by default (with an optional CA), basic auth or
+// client certificate, keep-alive, timeouts. Wire failures become the errors the vendor's
+// `WireErrors` builds, so each vendor keeps its own translation into Flint's hierarchy.
 import http from 'node:http';
 import https from 'node:https';
-import { NaAuthError, NaHttpError, NaTransportError } from './zapi/na-errors.js';
+
+export type WireFaultKind = 'connect' | 'reset' | 'timeout' | 'tls';
+
+/** How a vendor turns wire failures into its own errors (all BackendError subclasses). */
+export interface WireErrors {
+  transport(kind: WireFaultKind, message: string, cause?: unknown): Error;
+  http(status: number, message: string): Error;
+  auth(message: string): Error;
+}
 
 export interface HttpTransportOptions {
   host: string;
@@ -19,6 +28,17 @@ export interface HttpTransportOptions {
   /** Verify the server certificate (default true). */
   verify?: boolean;
   timeoutMs?: number;
+  /** The vendor's error builders. */
+  errors: WireErrors;
+  /**
+   * A 5xx whose body is an API answer (e.g. ONTAP REST's `{"error"...}`) resolves for the
+   * client to read; any other 5xx throws errors.http. Default: never an API answer.
+   */
+  isApiBody?: (text: string) => boolean;
+  /** Hint shown with a 401 (which options hold the credentials). */
+  authHint?: string;
+  /** Hint shown with a TLS failure (which option holds the CA). */
+  tlsHint?: string;
 }
 
 export interface HttpReply {
@@ -63,34 +83,38 @@ export class HttpTransport {
     }
     if (body !== null) allHeaders['Content-Length'] = String(Buffer.byteLength(body));
     const where = `${method} ${this.baseUrl}${path}`;
+    const E = this.opts.errors;
+    const isApiBody = this.opts.isApiBody ?? (() => false);
     return new Promise<HttpReply>((resolve, reject) => {
       const req = mod.request(
         { host: this.opts.host, port: this.opts.port, method, path, headers: allHeaders, agent: this.agent },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (e) => reject(new NaTransportError('reset', `${where}: reply interrupted: ${e.message}`, { cause: e })));
+          res.on('error', (e) => reject(E.transport('reset', `${where}: reply interrupted: ${e.message}`, e)));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 0;
-            if (status === 401) reject(new NaAuthError(401, `${where}: authentication failed (HTTP 401); check netapp_login and netapp_password.`));
-            else if (status >= 500 && !looksLikeApiBody(text)) reject(new NaHttpError(status, `${where}: HTTP ${status} ${res.statusMessage ?? ''}`.trim()));
+            if (status === 401) reject(E.auth(`${where}: authentication failed (HTTP 401); ${this.opts.authHint ?? 'check netapp_login and netapp_password'}.`));
+            else if (status >= 500 && !isApiBody(text)) reject(E.http(status, `${where}: HTTP ${status} ${res.statusMessage ?? ''}`.trim()));
             else resolve({ status, body: text, headers: res.headers });
           });
         },
       );
+      let timedOut: Error | null = null;
       req.setTimeout(this.timeoutMs, () => {
-        req.destroy(new NaTransportError('timeout', `${where}: no reply within ${this.timeoutMs} ms.`));
+        timedOut = E.transport('timeout', `${where}: no reply within ${this.timeoutMs} ms.`);
+        req.destroy(timedOut);
       });
       req.on('error', (e: NodeJS.ErrnoException) => {
-        if (e instanceof NaTransportError) return reject(e);
+        if (timedOut && e === timedOut) return reject(e);
         const code = e.code ?? '';
         if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(e.message)) {
-          reject(new NaTransportError('tls', `${where}: TLS verification failed (${code || e.message}); set netapp_ca_cert to the filer's CA.`, { cause: e }));
+          reject(E.transport('tls', `${where}: TLS verification failed (${code || e.message}); ${this.opts.tlsHint ?? "set netapp_ca_cert to the system's CA"}.`, e));
         } else if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND') {
-          reject(new NaTransportError('connect', `${where}: cannot connect (${code}).`, { cause: e }));
+          reject(E.transport('connect', `${where}: cannot connect (${code}).`, e));
         } else {
-          reject(new NaTransportError('reset', `${where}: connection failed (${code || e.message}).`, { cause: e }));
+          reject(E.transport('reset', `${where}: connection failed (${code || e.message}).`, e));
         }
       });
       if (body !== null) req.write(body);
@@ -101,9 +125,4 @@ export class HttpTransport {
   close(): void {
     this.agent.destroy();
   }
-}
-
-/** REST errors come as JSON with a 5xx status; those are API answers, not transport faults. */
-function looksLikeApiBody(text: string): boolean {
-  return text.trimStart().startsWith('{"error"');
 }
