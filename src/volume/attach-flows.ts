@@ -10,7 +10,7 @@ import { isUuid, newId } from '../util/ids.js';
 import type { AttachRequest, AttachmentWithConnection, CreateAttachmentRequest, RequestContext } from './operations.js';
 import { ALLOWED_FROM } from './status.js';
 import type { TaskPayloads } from './task-kinds.js';
-import { backendHostOf, casVolume, getVolume, nowIso, volumeQueue, type Tx } from './volume-repository.js';
+import { backendHostOf, casVolume, dropAttachmentRow, getVolume, nowIso, volumeQueue, type Tx } from './volume-repository.js';
 
 function checkConnector(connector: unknown): asserts connector is Connector {
   if (typeof connector !== 'object' || connector === null || Array.isArray(connector)) {
@@ -227,23 +227,14 @@ export class AttachFlows {
 
   async deleteAttachment(ctx: RequestContext, attachmentId: string): Promise<void> {
     const a = await this.getAttachment(this.db.kysely, ctx, attachmentId);
-    if (a.connector) {
-      const v = await getVolume(this.db.kysely, null, a.volumeId);
-      await this.connectionTask(v, 'terminate_connection', { connector: JSON.parse(a.connector) as Connector, attachmentId: a.id });
-    }
-    await this.dropAttachment(a);
+    if (!a.connector) return this.dropAttachment(a);
+    const v = await getVolume(this.db.kysely, null, a.volumeId);
+    // The manager drops the row in the transaction that ends the task: a caller that dies
+    // after the backend revoked the host's access must not leave the row saying "attached".
+    await this.connectionTask(v, 'terminate_connection', { connector: JSON.parse(a.connector) as Connector, attachmentId: a.id, dropAttachment: true });
   }
 
   private async dropAttachment(a: AttachmentRow): Promise<void> {
-    await this.db.kysely.transaction().execute(async (tx) => {
-      await tx.deleteFrom('attachments').where('id', '=', a.id).execute();
-      const live = await this.liveAttachments(tx, a.volumeId);
-      const attached = live.some((x) => x.attachStatus === 'attached');
-      const now = nowIso();
-      await tx.updateTable('volumes').set(live.length === 0
-        ? { status: 'available', attachStatus: 'detached', updatedAt: now }
-        : { status: attached ? 'in-use' : 'reserved', updatedAt: now })
-        .where('id', '=', a.volumeId).where('status', 'in', ['reserved', 'attaching', 'in-use', 'detaching']).execute();
-    });
+    await this.db.kysely.transaction().execute((tx) => dropAttachmentRow(tx, a.id, a.volumeId));
   }
 }

@@ -15,7 +15,11 @@ export interface TaskPayloads {
   delete_snapshot: { reservation: string };
   revert_to_snapshot: { snapshotId: string };
   initialize_connection: { connector: Connector; attachmentId: string | null };
-  terminate_connection: { connector: Connector | null; attachmentId: string | null };
+  terminate_connection: {
+    connector: Connector | null; attachmentId: string | null;
+    /** Drop the attachment row when the access is revoked (attachment delete). */
+    dropAttachment?: boolean;
+  };
   manage_volume: { ref: Record<string, string>; reservation: string };
   unmanage_volume: { reservation: string };
   upload_image: { imagePath: string; diskFormat: string; previousStatus: string };

@@ -31,10 +31,10 @@ import { ShellExecutor } from '../../src/exec/executor.js';
 import { parseTgtShow } from '../../src/targets/tgt/tgt-show-parser.js';
 import { OntapSimulator } from '../sim/ontap/ontap-simulator.js';
 import { simOptions } from '../sim/ontap/ontap-driver-fixture.js';
-import { PG_URL, writeConfig, type DbKind } from '../support/test-service.js';
+import { PG_URL, waitUntil, writeConfig, type DbKind } from '../support/test-service.js';
 import { freePort } from '../support/http.js';
 import { FlintDeployment, runCrashWorkload, settle } from '../support/crash-harness.js';
-import type { BackendInventory } from '../support/crash-ledger.js';
+import { Ledger, type BackendInventory } from '../support/crash-ledger.js';
 
 const GiB = 1024 ** 3;
 const PROJECT = 'crash';
@@ -218,4 +218,66 @@ for (const [n, sc] of SCENARIOS.entries()) {
 
 after(() => {
   process.stdout.write(`# crash kills survived: ${JSON.stringify(survived)}\n`);
+});
+
+// A detach whose API process dies after the backend removed the host's access, before the
+// attachment row was dropped: the database must not go on saying the host is attached.
+describe('crash recovery: a detach whose caller dies after the backend finished (postgres, split)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flint-crash-detach-'));
+  const schema = `flint_crash_${process.pid}_detach`;
+  let backend: Backend;
+  let deployment: FlintDeployment | null = null;
+  let db: Db;
+  let base = '';
+  const call = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${base}/v3/${PROJECT}${path}`, {
+      method, headers: { 'content-type': 'application/json', 'OpenStack-API-Version': 'volume 3.44' }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, json: text ? JSON.parse(text) : null };
+  };
+
+  before(async () => {
+    backend = await fakeBackend(dir);
+    db = await openDatabase({ url: PG_URL, schema });
+    const config = writeConfig(dir, {
+      defaults: { task_lease_seconds: 5, report_interval: 2, database_connection: `${PG_URL}?options=-c%20search_path%3D${schema}` },
+      backends: { crashb: { ...backend.options, fake_delay_ms: 0, fake_delay_after_ms: 0 } },
+    });
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    deployment = new FlintDeployment(config, `127.0.0.1:${port}`, 'split', 'crashb');
+    await deployment.start();
+  });
+
+  after(async () => {
+    await deployment?.stop().catch(() => undefined);
+    await db?.close();
+    await dropSchema(PG_URL, schema);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the attachment is gone once the backend has revoked the access', async () => {
+    const v = await call('POST', '/volumes', { volume: { size: 1 } });
+    assert.equal(v.status, 202, JSON.stringify(v.json));
+    const id = v.json.volume.id as string;
+    await waitUntil(async () => ((await call('GET', `/volumes/${id}`)).json.volume.status === 'available' ? true : undefined), 30_000, 50);
+    const connector = { initiator: 'iqn.1993-08.org.debian:01:crash-d', host: 'crash-host' };
+    const a = await call('POST', '/attachments', { attachment: { volume_uuid: id, instance_uuid: '22222222-3333-4444-5555-666666666666', connector } });
+    assert.equal(a.status, 200, JSON.stringify(a.json));
+    assert.equal((await call('POST', `/attachments/${a.json.attachment.id}/action`, { 'os-complete': null })).status, 204);
+
+    // The volume manager is down: the detach waits for it. The API process dies meanwhile.
+    await deployment!.kill('back');
+    const detach = call('DELETE', `/attachments/${a.json.attachment.id}`).catch(() => null);
+    await waitUntil(async () => (await db.kysely.selectFrom('tasks').select('id').where('kind', '=', 'terminate_connection').executeTakeFirst()) ? true : undefined, 10_000, 20);
+    await deployment!.kill('front');
+    assert.equal(await detach, null, 'the detach got no answer');
+    // The manager comes back and revokes the access; the API comes back later.
+    await deployment!.restart('back');
+    await waitUntil(async () => (await db.kysely.selectFrom('tasks').select('id').where('kind', '=', 'terminate_connection').where('status', '=', 'done').executeTakeFirst()) ? true : undefined, 30_000, 50);
+    await deployment!.restart('front');
+    await settle(base, PROJECT, db);
+    await new Ledger().verify(db, PROJECT, await backend.inventory());
+  });
 });

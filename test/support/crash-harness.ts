@@ -51,13 +51,24 @@ export class FlintDeployment {
 
   /** SIGKILL one process (in split layout `which` chooses), then start it again. */
   async killAndRestart(which: 'front' | 'back'): Promise<void> {
-    const target = this.layout === 'all-in-one' || which === 'front' ? 'front' : 'back';
-    const child = target === 'front' ? this.front! : this.back!;
+    const target = this.layout === 'all-in-one' ? 'front' : which;
+    await this.kill(target);
+    await this.restart(target);
+  }
+
+  /** SIGKILL one process and wait until it is gone; restart() brings it back. */
+  async kill(which: 'front' | 'back'): Promise<void> {
+    const child = which === 'front' ? this.front : this.back;
+    if (!child) return;
     const exited = new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
     child.kill('SIGKILL');
     await exited;
-    this.kills[target]++;
-    if (target === 'front') this.front = await this.startFront();
+    this.kills[which]++;
+    if (which === 'front') this.front = null; else this.back = null;
+  }
+
+  async restart(which: 'front' | 'back'): Promise<void> {
+    if (which === 'front') this.front = await this.startFront();
     else this.back = await this.startBack();
   }
 

@@ -3,7 +3,7 @@
 import type { VolumeRow } from '../../db/schema.js';
 import { ValidateConnector } from '../../drivers/interface/capabilities.js';
 import type { ConnectionInfo, Connector, DriverVolume } from '../../drivers/interface/objects.js';
-import { nowIso, toDriverVolume } from '../volume-repository.js';
+import { dropAttachmentRow, nowIso, toDriverVolume } from '../volume-repository.js';
 import type { FlowDefinition, ManagerDeps } from './flow-handler.js';
 
 interface ConnCtx {
@@ -13,12 +13,13 @@ interface ConnCtx {
   connector: Connector | null;
   attachmentId: string | null;
   info: ConnectionInfo | null;
+  dropAttachment: boolean;
 }
 
-async function load(deps: ManagerDeps, id: string, connector: Connector | null, attachmentId: string | null): Promise<ConnCtx | null> {
+async function load(deps: ManagerDeps, id: string, connector: Connector | null, attachmentId: string | null, dropAttachment = false): Promise<ConnCtx | null> {
   const row = await deps.db.kysely.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return null;
-  return { deps, row, dv: await toDriverVolume(deps.db.kysely, row, deps.templates), connector, attachmentId, info: null };
+  return { deps, row, dv: await toDriverVolume(deps.db.kysely, row, deps.templates), connector, attachmentId, info: null, dropAttachment };
 }
 
 export const initializeConnectionFlow: FlowDefinition<'initialize_connection', ConnCtx> = {
@@ -60,7 +61,7 @@ export const initializeConnectionFlow: FlowDefinition<'initialize_connection', C
 
 export const terminateConnectionFlow: FlowDefinition<'terminate_connection', ConnCtx> = {
   kind: 'terminate_connection',
-  load: (d, task, p) => load(d, task.resourceId, p.connector, p.attachmentId),
+  load: (d, task, p) => load(d, task.resourceId, p.connector, p.attachmentId, p.dropAttachment),
   steps: [
     {
       name: 'terminate_connection',
@@ -80,7 +81,8 @@ export const terminateConnectionFlow: FlowDefinition<'terminate_connection', Con
       },
     },
   ],
-  async finish() {
+  async finish(tx, _d, ctx) {
+    if (ctx.dropAttachment && ctx.attachmentId) await dropAttachmentRow(tx, ctx.attachmentId, ctx.row.id);
     return null;
   },
   async giveUp() {
