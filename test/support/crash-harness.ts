@@ -154,7 +154,7 @@ export async function runCrashWorkload(o: WorkloadOptions): Promise<Ledger> {
       } else if (r < 0.42 && available.length > 0) {
         const v = pick(available);
         used.add(v.id);
-        track(call('DELETE', `/volumes/${v.id}?cascade=true`).then((x) => { if (ok(x)) ledger.volumeDeleted(v.id); }));
+        track(call('DELETE', `/volumes/${v.id}?cascade=true`).then((x) => { if (ok(x)) ledger.volumeDeleted(v.id); else if (x === null) ledger.deleteUnknown.add(v.id); }));
       } else if (r < 0.55 && available.length > 0) {
         const v = pick(available);
         used.add(v.id);
@@ -169,7 +169,7 @@ export async function runCrashWorkload(o: WorkloadOptions): Promise<Ledger> {
       } else if (r < 0.78 && free(snaps, 'available').length > 0) {
         const s = pick(free(snaps, 'available'));
         used.add(s.id);
-        track(call('DELETE', `/snapshots/${s.id}`).then((x) => { if (ok(x)) ledger.snapshotDeleted(s.id, s.volumeId); }));
+        track(call('DELETE', `/snapshots/${s.id}`).then((x) => { if (ok(x)) ledger.snapshotDeleted(s.id, s.volumeId); else if (x === null) ledger.deleteUnknown.add(s.id); }));
       } else if (r < 0.9 && available.length > 0) {
         const v = pick(available);
         used.add(v.id);
@@ -187,7 +187,7 @@ export async function runCrashWorkload(o: WorkloadOptions): Promise<Ledger> {
         const a = pick(attached);
         used.add(a.volumeId);
         const initiator = (JSON.parse(a.connector ?? '{}') as { initiator: string }).initiator;
-        track(call('DELETE', `/attachments/${a.id}`).then((x) => { if (ok(x)) ledger.detached(a.id, a.volumeId, initiator); }));
+        track(call('DELETE', `/attachments/${a.id}`).then((x) => { if (ok(x)) ledger.detached(a.id, a.volumeId, initiator); else if (x === null) ledger.deleteUnknown.add(a.id); }));
       }
     }
     // The kill lands while requests and the flows they started are running.

@@ -21,6 +21,8 @@ export class Ledger {
   readonly snapshots = new Map<string, { volumeId: string; createdAccepted: boolean; deleteAccepted: boolean }>();
   /** Attachments whose create got 200 and whose os-complete got 204. */
   readonly attached = new Map<string, { volumeId: string; initiator: string; deleteAccepted: boolean }>();
+  /** Ids whose delete got no answer (a kill cut it): either outcome keeps the promise. */
+  readonly deleteUnknown = new Set<string>();
   /** Counts of 2xx replies by operation, for the report. */
   readonly accepted: Record<string, number> = {};
   /** Other answers by HTTP status ('no reply' when a kill cut the request). */
@@ -110,7 +112,7 @@ export class Ledger {
     // Every accepted create present, every accepted delete gone.
     for (const [id, p] of this.volumes) {
       if (p.deleteAccepted) assert.ok(!byId.has(id), `volume ${id}: its delete was accepted but it still exists (${byId.get(id)?.status})`);
-      else if (p.createdAccepted) {
+      else if (p.createdAccepted && !this.deleteUnknown.has(id)) {
         assert.ok(byId.has(id), `volume ${id}: its create was accepted but it is gone`);
         assert.ok(byId.get(id)!.size >= p.minSize, `volume ${id} is ${byId.get(id)!.size} GiB; an extend to ${p.minSize} was accepted`);
       }
@@ -119,13 +121,13 @@ export class Ledger {
     for (const [id, p] of this.snapshots) {
       const volumeGone = this.volumes.get(p.volumeId)?.deleteAccepted ?? false;
       if (p.deleteAccepted || volumeGone) assert.ok(!snapIds.has(id), `snapshot ${id}: its delete (or its volume's) was accepted but it still exists`);
-      else if (p.createdAccepted) assert.ok(snapIds.has(id), `snapshot ${id}: its create was accepted but it is gone`);
+      else if (p.createdAccepted && !this.deleteUnknown.has(id) && !this.deleteUnknown.has(p.volumeId)) assert.ok(snapIds.has(id), `snapshot ${id}: its create was accepted but it is gone`);
     }
     const attIds = new Set(atts.map((a) => a.id));
     for (const [id, p] of this.attached) {
       const volumeGone = this.volumes.get(p.volumeId)?.deleteAccepted ?? false;
       if (p.deleteAccepted || volumeGone) assert.ok(!attIds.has(id), `attachment ${id}: its delete was accepted but it still exists`);
-      else assert.ok(attIds.has(id), `attachment ${id} was completed and never deleted, but it is gone`);
+      else if (!this.deleteUnknown.has(id)) assert.ok(attIds.has(id), `attachment ${id} was completed and never deleted, but it is gone`);
     }
 
     // Quota equals the sum of what exists, and nothing stays reserved.
