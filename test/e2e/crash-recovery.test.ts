@@ -198,8 +198,11 @@ for (const [n, sc] of SCENARIOS.entries()) {
     });
 
     test(`${kills} SIGKILLs during requests and flows keep every promise`, async () => {
+      const t0 = Date.now();
       const ledger = await runCrashWorkload({ base, project: PROJECT, db, deployment: deployment!, kills, seed: SEED + n });
+      const t1 = Date.now();
       await settle(base, PROJECT, db);
+      process.stdout.write(`# crash ${sc.driver}/${sc.db}: workload ${t1 - t0} ms (restarts ${deployment!.restartMs} ms), settle ${Date.now() - t1} ms\n`);
       const accepted = Object.values(ledger.accepted).reduce((a, b) => a + b, 0);
       process.stdout.write(`# crash ${sc.driver}/${sc.db}: kills ${JSON.stringify(deployment!.kills)} with ${deployment!.inFlightAtKill} requests in flight, accepted ${JSON.stringify(ledger.accepted)}, refused ${JSON.stringify(ledger.refused)}\n`);
       assert.deepEqual(ledger.serverErrors, [], '5xx answers');

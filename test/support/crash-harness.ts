@@ -31,6 +31,8 @@ export class FlintDeployment {
   readonly kills = { front: 0, back: 0 };
   /** Requests still unanswered when a kill landed, summed over the kills. */
   inFlightAtKill = 0;
+  /** Time spent starting processes again, for the report. */
+  restartMs = 0;
 
   constructor(private readonly config: string, private readonly listen: string, readonly layout: Layout, private readonly backend: string) {}
 
@@ -68,8 +70,10 @@ export class FlintDeployment {
   }
 
   async restart(which: 'front' | 'back'): Promise<void> {
+    const t = Date.now();
     if (which === 'front') this.front = await this.startFront();
     else this.back = await this.startBack();
+    this.restartMs += Date.now() - t;
   }
 
   async stop(): Promise<void> {
