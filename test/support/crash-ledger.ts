@@ -144,7 +144,14 @@ export class Ledger {
     };
     for (const u of usage) {
       assert.equal(u.reserved, 0, `quota ${u.resource}: ${u.reserved} still reserved`);
-      assert.equal(u.inUse, expected(u.resource), `quota ${u.resource}: ${u.inUse} in use, but what exists adds up to ${expected(u.resource)}`);
+      if (u.inUse !== expected(u.resource)) {
+        // Say what exists and how each of it came and went, to find the lost delta.
+        const ids = u.resource.startsWith('snapshots') ? snaps.map((x) => x.id) : mine.map((x) => x.id);
+        const history = await Promise.all(ids.map(async (id) => `${id}: ${await why(id)}`));
+        const volumeTasks = await k.selectFrom('tasks').select(['kind', 'resourceId', 'status', 'attempts', 'createdAt', 'updatedAt', 'payload'])
+          .where('kind', '=', 'delete_volume').orderBy('createdAt').execute();
+        assert.fail(`quota ${u.resource}: ${u.inUse} in use, but what exists adds up to ${expected(u.resource)}:\n${history.join('\n')}\nvolume deletes: ${JSON.stringify(volumeTasks)}`);
+      }
     }
     for (const r of ['volumes', 'gigabytes', 'snapshots']) {
       if (expected(r) > 0) assert.ok(usage.some((u) => u.resource === r), `no quota usage row for ${r}`);
