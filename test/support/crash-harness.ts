@@ -114,21 +114,22 @@ export async function runCrashWorkload(o: WorkloadOptions): Promise<Ledger> {
   const rand = rng(o.seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const call = async (method: string, path: string, body?: unknown): Promise<Reply | null> => {
+    const op = `${method} ${path.replace(/[0-9a-f-]{36}/g, 'ID').replace(/\?.*/, '')}`;
     try {
       const r = await fetch(`${o.base}/v3/${o.project}${path}`, {
         method, headers: { 'content-type': 'application/json', 'OpenStack-API-Version': 'volume 3.44' },
         body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000),
       });
       const text = await r.text();
-      return tally({ status: r.status, json: text ? JSON.parse(text) : null });
+      return tally(op, { status: r.status, json: text ? JSON.parse(text) : null });
     } catch {
-      return tally(null); // killed under the request: outcome unknown, nothing promised
+      return tally(op, null); // killed under the request: outcome unknown, nothing promised
     }
   };
   const ok = (r: Reply | null): r is Reply => r !== null && r.status >= 200 && r.status < 300;
   // Non-2xx answers by status, for the report (a 5xx here is a finding too).
-  const tally = (x: Reply | null): Reply | null => {
-    const key = x === null ? 'no reply' : String(x.status);
+  const tally = (op: string, x: Reply | null): Reply | null => {
+    const key = `${op} ${x === null ? 'no reply' : x.status}`;
     if (x === null || x.status >= 300) ledger.refused[key] = (ledger.refused[key] ?? 0) + 1;
     if (x && x.status >= 500) ledger.serverErrors.push(JSON.stringify(x.json).slice(0, 300));
     return x;

@@ -99,6 +99,7 @@ export class Ledger {
     for (const s of snaps) assert.equal(s.status, 'available', `snapshot ${s.id} ended ${s.status}; its tasks: ${await why(s.id)}`);
     for (const a of atts) assert.equal(a.attachStatus, 'attached', `attachment ${a.id} ended ${a.attachStatus}`);
     const byId = new Map(vols.map((v) => [v.id, v]));
+    for (const s of snaps) assert.ok(byId.has(s.volumeId), `snapshot ${s.id} outlived its volume ${s.volumeId}; its tasks: ${await why(s.id)}; the volume's: ${await why(s.volumeId)}`);
     const attachedTo = new Map<string, Set<string>>();
     for (const a of atts) {
       const initiator = (JSON.parse(a.connector ?? '{}') as { initiator?: string }).initiator ?? '';
