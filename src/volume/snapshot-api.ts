@@ -9,7 +9,7 @@ import { checkMetadata, checkName } from './validation.js';
 import type { CreateSnapshotRequest, RequestContext } from './operations.js';
 import { ALLOWED_FROM, SNAPSHOT_STATUSES } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
-import { backendHostOf, casSnapshot, getSnapshot, getVolume, nowIso, setMetadata, volumeQueue, type Tx } from './volume-repository.js';
+import { backendHostOf, casSnapshot, getSnapshot, getVolume, lockVolume, nowIso, setMetadata, volumeQueue, type Tx } from './volume-repository.js';
 
 type Enqueue = <K extends TaskKind>(tx: Tx, kind: K, v: VolumeRow, payload: TaskPayloads[K], resourceType: string, resourceId: string) => Promise<string>;
 
@@ -50,6 +50,7 @@ export class SnapshotApi {
   async delete(ctx: RequestContext, id: string, opts: { force?: boolean } = {}): Promise<void> {
     const host = await this.db.kysely.transaction().execute(async (tx) => {
       const s = await getSnapshot(tx, ctx, id);
+      await lockVolume(tx, this.db.dialect, s.volumeId);
       const allowed = opts.force ? [...SNAPSHOT_STATUSES].filter((x) => x !== 'deleting') : ALLOWED_FROM.snapshotDelete;
       const dependents = await tx.selectFrom('volumes').select('id').where('snapshotId', '=', id).where('status', '=', 'creating').executeTakeFirst();
       if (dependents) throw new Conflict(`Snapshot ${id} is the source of volume ${dependents.id}, which is still being created.`);

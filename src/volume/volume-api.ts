@@ -16,7 +16,7 @@ import { ALLOWED_FROM, ATTACH_STATUSES, VOLUME_STATUSES } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
 import {
   SCHEDULER_QUEUE, backendHostOf, casSnapshot, casVolume, defaultVolumeType, extraSpecsOf, findVolumeType, getSnapshot,
-  getVolume, nowIso, qosSpecsOfType, setMetadata, volumeQueue, type Tx,
+  getVolume, lockVolume, nowIso, qosSpecsOfType, setMetadata, volumeQueue, type Tx,
 } from './volume-repository.js';
 import { AttachFlows } from './attach-flows.js';
 import { SnapshotApi } from './snapshot-api.js';
@@ -134,6 +134,7 @@ export class VolumeApi implements VolumeOperations {
     await getVolume(this.db.kysely, ctx, id);
     if (opts.force && !ctx.isAdmin) throw new Forbidden('Force delete is an admin action.');
     const queue = await this.db.kysely.transaction().execute(async (tx) => {
+      await lockVolume(tx, this.db.dialect, id);
       const allowed = opts.force ? ALLOWED_FROM.forceDelete : ALLOWED_FROM.delete;
       const attached = await tx.selectFrom('attachments').select('id').where('volumeId', '=', id)
         .where('attachStatus', '!=', 'detached').executeTakeFirst();

@@ -1,6 +1,7 @@
 // Queries the volume service shares: project-scoped reads, status compare-and-set,
 // type and spec lookups, and turning rows into what drivers see.
 import type { Kysely, Transaction } from 'kysely';
+import type { Dialect } from '../db/database.js';
 import type { Database, SnapshotRow, VolumeRow, VolumeTypeRow, VolumeUpdate } from '../db/schema.js';
 import type { DriverSnapshot, DriverVolume } from '../drivers/interface/objects.js';
 import { InvalidStatus, NotFound } from '../errors/errors.js';
@@ -168,6 +169,16 @@ export async function dropAttachmentRow(tx: Transaction<Database>, attachmentId:
     ? { status: 'available', attachStatus: 'detached', updatedAt: now }
     : { status: attached ? 'in-use' : 'reserved', updatedAt: now })
     .where('id', '=', volumeId).where('status', 'in', ['reserved', 'attaching', 'in-use', 'detaching']).execute();
+}
+
+/**
+ * Takes the volume row's lock until `tx` ends (PostgreSQL; SQLite has one writer already).
+ * A request that decides from the volume's snapshots takes it first, so a snapshot delete and
+ * a cascade delete of its volume run one after the other instead of both taking the snapshot.
+ */
+export async function lockVolume(tx: Tx, dialect: Dialect, id: string): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await tx.selectFrom('volumes').select('id').where('id', '=', id).forUpdate().execute();
 }
 
 export const volumeQueue = (backendHost: string) => `volume@${backendHost}`;
