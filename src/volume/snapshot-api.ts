@@ -28,6 +28,9 @@ export class SnapshotApi {
     const id = newId();
     const now = nowIso();
     const { snap, host } = await this.db.kysely.transaction().execute(async (tx) => {
+      await getVolume(tx, ctx, req.volumeId);
+      // Read again under the lock: a cascade delete that committed meanwhile shows as 'deleting'.
+      await lockVolume(tx, this.db.dialect, req.volumeId);
       const v = await getVolume(tx, ctx, req.volumeId);
       const allowed: readonly string[] = req.force ? ALLOWED_FROM.snapshotForce : ALLOWED_FROM.snapshot;
       if (!allowed.includes(v.status)) {

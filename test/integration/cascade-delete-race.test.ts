@@ -48,3 +48,26 @@ test('snapshot delete and cascade volume delete at once: one takes the snapshot,
     assert.deepEqual(usage, [{ resource: 'snapshots', inUse: 1, reserved: 0 }, { resource: 'volumes', inUse: 1, reserved: 0 }], `round ${i}`);
   }
 });
+
+test('snapshot create and cascade volume delete at once: no snapshot outlives its volume, quota stays exact', async () => {
+  for (let i = 0; i < 10; i++) {
+    const v = (await call('POST', '/volumes', { volume: { size: 1 } })).json.volume.id as string;
+    assert.equal(await until(`/volumes/${v}`, 'volume', 'available'), 'available');
+    const [snapCreate, volDel] = await Promise.all([
+      call('POST', '/snapshots', { snapshot: { volume_id: v } }), call('DELETE', `/volumes/${v}?cascade=true`),
+    ]);
+    assert.ok(!(snapCreate.status === 202 && volDel.status === 202), `round ${i}: both were accepted`);
+    if (volDel.status !== 202) {
+      assert.equal(volDel.status, 409, JSON.stringify(volDel.json));
+      assert.equal(await until(`/snapshots/${snapCreate.json.snapshot.id}`, 'snapshot', 'available'), 'available');
+      assert.equal((await call('DELETE', `/volumes/${v}?cascade=true`)).status, 202);
+    }
+    assert.equal(await until(`/volumes/${v}`, 'volume', 'gone'), 'gone', `round ${i}`);
+    const orphans = await svc.db.kysely.selectFrom('snapshots').select('id').where('volumeId', '=', v).execute();
+    assert.deepEqual(orphans, [], `round ${i}`);
+    await waitUntil(async () => ((await svc.db.kysely.selectFrom('tasks').select('id').where('status', 'in', ['pending', 'running']).execute()).length === 0 ? true : undefined), 15_000, 20);
+    const usage = await svc.db.kysely.selectFrom('quotaUsages').select(['resource', 'inUse', 'reserved'])
+      .where('projectId', '=', PROJECT).where('resource', 'in', ['snapshots', 'volumes']).orderBy('resource').execute();
+    assert.deepEqual(usage, [{ resource: 'snapshots', inUse: 1, reserved: 0 }, { resource: 'volumes', inUse: 1, reserved: 0 }], `round ${i}`);
+  }
+});
