@@ -142,63 +142,73 @@ export async function runCrashWorkload(o: WorkloadOptions): Promise<Ledger> {
     const atts = await k.selectFrom('attachments').select(['id', 'volumeId', 'attachStatus', 'connector']).execute();
     const used = new Set<string>();
     const free = <T extends { id: string; status: string }>(xs: T[], status: string): T[] => xs.filter((x) => x.status === status && !used.has(x.id));
-    const ops: Promise<void>[] = [];
-    const pending = { n: 0 };
-    const track = (p: Promise<void>): void => {
-      pending.n++;
-      ops.push(p.finally(() => pending.n--));
-    };
-    for (let i = 0; i < (o.burst ?? 8); i++) {
+    let creates = 0;
+    /** One request chosen from the state read above (null when nothing is left to do). */
+    const choose = (): Promise<unknown> | null => {
       const r = rand();
       const available = free(vols, 'available');
-      if (r < 0.3 && vols.length + i < (o.maxVolumes ?? 14)) {
+      if (r < 0.3 && vols.length + creates < (o.maxVolumes ?? 14)) {
         const size = 1 + Math.floor(rand() * 2);
-        track(call('POST', '/volumes', { volume: { size, name: `crash-${round}-${i}` } }).then((x) => {
+        creates++;
+        return call('POST', '/volumes', { volume: { size, name: `crash-${round}-${creates}` } }).then((x) => {
           if (ok(x)) ledger.volumeCreated(x.json.volume.id, size);
-        }));
+        });
       } else if (r < 0.42 && available.length > 0) {
         const v = pick(available);
         used.add(v.id);
-        track(call('DELETE', `/volumes/${v.id}?cascade=true`).then((x) => { if (ok(x)) ledger.volumeDeleted(v.id); else if (x === null) ledger.deleteUnknown.add(v.id); }));
+        return call('DELETE', `/volumes/${v.id}?cascade=true`).then((x) => { if (ok(x)) ledger.volumeDeleted(v.id); else if (x === null) ledger.deleteUnknown.add(v.id); });
       } else if (r < 0.55 && available.length > 0) {
         const v = pick(available);
         used.add(v.id);
         const newSize = v.size + 1;
-        track(call('POST', `/volumes/${v.id}/action`, { 'os-extend': { new_size: newSize } }).then((x) => { if (ok(x)) ledger.volumeExtended(v.id, newSize); }));
+        return call('POST', `/volumes/${v.id}/action`, { 'os-extend': { new_size: newSize } }).then((x) => { if (ok(x)) ledger.volumeExtended(v.id, newSize); });
       } else if (r < 0.68 && vols.some((v) => ['available', 'in-use'].includes(v.status) && !used.has(v.id))) {
         const v = pick(vols.filter((x) => ['available', 'in-use'].includes(x.status) && !used.has(x.id)));
         used.add(v.id);
-        track(call('POST', '/snapshots', { snapshot: { volume_id: v.id, force: true } }).then((x) => {
+        return call('POST', '/snapshots', { snapshot: { volume_id: v.id, force: true } }).then((x) => {
           if (ok(x)) ledger.snapshotCreated(x.json.snapshot.id, v.id);
-        }));
+        });
       } else if (r < 0.78 && free(snaps, 'available').length > 0) {
         const s = pick(free(snaps, 'available'));
         used.add(s.id);
-        track(call('DELETE', `/snapshots/${s.id}`).then((x) => { if (ok(x)) ledger.snapshotDeleted(s.id, s.volumeId); else if (x === null) ledger.deleteUnknown.add(s.id); }));
+        return call('DELETE', `/snapshots/${s.id}`).then((x) => { if (ok(x)) ledger.snapshotDeleted(s.id, s.volumeId); else if (x === null) ledger.deleteUnknown.add(s.id); });
       } else if (r < 0.9 && available.length > 0) {
         const v = pick(available);
         used.add(v.id);
         const connector = { initiator: pick(INITIATORS), host: 'crash-host', ip: '127.0.0.1', platform: 'x86_64', os_type: 'linux', multipath: false };
-        track((async () => {
+        return (async () => {
           const a = await call('POST', '/attachments', { attachment: { volume_uuid: v.id, instance_uuid: randomUUID(), connector } });
           if (!ok(a)) return;
           ledger.attachCreated();
           const id = a.json.attachment.id as string;
           if (ok(await call('POST', `/attachments/${id}/action`, { 'os-complete': null }))) ledger.attachCompleted(id, v.id, connector.initiator);
-        })());
+        })();
       } else {
         const attached = atts.filter((a) => a.attachStatus === 'attached' && !used.has(a.volumeId));
-        if (attached.length === 0) continue;
+        if (attached.length === 0) return null;
         const a = pick(attached);
         used.add(a.volumeId);
         const initiator = (JSON.parse(a.connector ?? '{}') as { initiator: string }).initiator;
-        track(call('DELETE', `/attachments/${a.id}`).then((x) => { if (ok(x)) ledger.detached(a.id, a.volumeId, initiator); else if (x === null) ledger.deleteUnknown.add(a.id); }));
+        return call('DELETE', `/attachments/${a.id}`).then((x) => { if (ok(x)) ledger.detached(a.id, a.volumeId, initiator); else if (x === null) ledger.deleteUnknown.add(a.id); });
       }
-    }
+      return null;
+    };
+    // `burst` lanes keep requests in flight until the kill: each sends its next request as
+    // soon as the last one is answered (a read when nothing is left to change).
+    let killing = false;
+    let inFlight = 0;
+    const lane = async (): Promise<void> => {
+      while (!killing) {
+        inFlight++;
+        await (choose() ?? call('GET', '/volumes/detail').then(() => new Promise((r) => setTimeout(r, 20)))).finally(() => inFlight--);
+      }
+    };
+    const lanes = Array.from({ length: o.burst ?? 8 }, lane);
     // The kill lands while requests and the flows they started are running.
     await new Promise((r) => setTimeout(r, 10 + rand() * (o.maxKillDelayMs ?? 700)));
-    const all = Promise.all(ops);
-    o.deployment.inFlightAtKill += pending.n;
+    killing = true;
+    o.deployment.inFlightAtKill += inFlight;
+    const all = Promise.all(lanes);
     await o.deployment.killAndRestart(rand() < 0.5 ? 'front' : 'back');
     await all;
   }
