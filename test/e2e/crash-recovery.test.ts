@@ -7,9 +7,10 @@
 //   SQLite, all roles in one process:              fake 20, local 15, ONTAP (ZAPI simulator) 15
 //   PostgreSQL, api+scheduler | volume@backend:    fake 20, local 15, ONTAP (ZAPI simulator) 15
 //     (each kill picks one of the two processes at random)
-// Each round fires 8 concurrent requests (volume create, delete with cascade, extend,
-// snapshot create/delete, attach + os-complete, detach) chosen from the current state and
-// kills after 10..710 ms, while they and their flows run. After the last restart the test
+// In each round 8 lanes send requests back to back (volume create, delete with cascade,
+// extend, snapshot create/delete, attach + os-complete, detach, chosen from the current
+// state; a read when nothing is left to change) and a process is killed after 10..710 ms,
+// with requests open and their flows running. After the last restart the test
 // deletes attachments a kill left unfinished (as Nova rolls back a failed attach), waits
 // for every task to end, and checks:
 //   - no volume, snapshot or attachment transitional or in error (no fault is injected, so
