@@ -25,7 +25,7 @@
 // A DELETE that got no answer promises nothing either way; an accepted one must have happened.
 // The last test replays one window deterministically (a detach whose API process dies after
 // the manager revoked the access), which the random kills found on ONTAP.
-// FLINT_CRASH_SEED repeats a run's choices (the kill moments still vary with timing).
+// FLINT_CRASH_SEED changes the random choices; timing still makes every run differ.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
