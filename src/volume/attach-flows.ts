@@ -11,7 +11,7 @@ import { isUuid, newId } from '../util/ids.js';
 import type { AttachRequest, AttachmentWithConnection, CreateAttachmentRequest, RequestContext } from './operations.js';
 import { ALLOWED_FROM } from './status.js';
 import type { TaskPayloads } from './task-kinds.js';
-import { backendHostOf, casVolume, getVolume, lockVolume, nowIso, volumeQueue, type Tx } from './volume-repository.js';
+import { backendHostOf, casVolume, dropAttachmentRow, getVolume, lockVolume, nowIso, volumeQueue, type Tx } from './volume-repository.js';
 import { inTransaction } from '../db/transaction.js';
 
 /** Which host a connector stands for: its initiator, else its WWPNs, else its host name. */
@@ -287,30 +287,14 @@ export class AttachFlows {
 
   async deleteAttachment(ctx: RequestContext, attachmentId: string): Promise<void> {
     const a = await this.getAttachment(this.db.kysely, ctx, attachmentId);
-    if (a.connector) {
-      const v = await getVolume(this.db.kysely, null, a.volumeId);
-      await this.connectionTask(v, 'terminate_connection', { connector: JSON.parse(a.connector) as Connector, attachmentId: a.id });
-    }
-    await this.dropAttachment(a);
+    if (!a.connector) return this.dropAttachment(a);
+    const v = await getVolume(this.db.kysely, null, a.volumeId);
+    // The manager drops the row in the transaction that ends the task: a caller that dies
+    // after the backend revoked the host's access must not leave the row saying "attached".
+    await this.connectionTask(v, 'terminate_connection', { connector: JSON.parse(a.connector) as Connector, attachmentId: a.id, dropAttachment: true });
   }
 
   private async dropAttachment(a: AttachmentRow): Promise<void> {
-    await inTransaction(this.db, async (tx) => {
-      // A volume deleted meanwhile took its attachment rows with it: nothing to drop.
-      try {
-        await lockVolume(tx, null, a.volumeId);
-      } catch (e) {
-        if (e instanceof NotFound) return;
-        throw e;
-      }
-      await tx.deleteFrom('attachments').where('id', '=', a.id).execute();
-      const live = await this.liveAttachments(tx, a.volumeId);
-      const attached = live.some((x) => x.attachStatus === 'attached');
-      const now = nowIso();
-      await tx.updateTable('volumes').set(live.length === 0
-        ? { status: 'available', attachStatus: 'detached', updatedAt: now }
-        : { status: attached ? 'in-use' : 'reserved', updatedAt: now })
-        .where('id', '=', a.volumeId).where('status', 'in', ['reserved', 'attaching', 'in-use', 'detaching']).execute();
-    });
+    await inTransaction(this.db, (tx) => dropAttachmentRow(tx, a.id, a.volumeId));
   }
 }

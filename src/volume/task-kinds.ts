@@ -15,8 +15,13 @@ export interface TaskPayloads {
   delete_snapshot: { reservation: string };
   revert_to_snapshot: { snapshotId: string };
   initialize_connection: { connector: Connector; attachmentId: string | null };
-  /** `exportOnly`: after the last legacy detach, remove the export if the volume is still unused (no driver terminate). */
-  terminate_connection: { connector: Connector | null; attachmentId: string | null; exportOnly?: boolean };
+  terminate_connection: {
+    connector: Connector | null; attachmentId: string | null;
+    /** After the last legacy detach: remove the export if the volume is still unused (no driver terminate). */
+    exportOnly?: boolean;
+    /** Drop the attachment row when the access is revoked (attachment delete). */
+    dropAttachment?: boolean;
+  };
   manage_volume: { ref: Record<string, string>; reservation: string };
   unmanage_volume: { reservation: string };
   upload_image: { imagePath: string; diskFormat: string; previousStatus: string; /** The reserved image row (absent in tasks queued before images had owners). */ imageId?: string };

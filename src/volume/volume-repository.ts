@@ -184,5 +184,22 @@ export function backendHostOf(poolHost: string): string {
   return i < 0 ? poolHost : poolHost.slice(0, i);
 }
 
+/**
+ * Removes an attachment row and sets its volume's status from the attachments left, inside
+ * `tx`. Nothing happens when the row is already gone.
+ */
+export async function dropAttachmentRow(tx: Transaction<Database>, attachmentId: string, volumeId: string): Promise<void> {
+  // The volume row first (lock order); a volume deleted meanwhile took its attachment rows with it.
+  if (!(await lockVolumeIfExists(tx, volumeId))) return;
+  await tx.deleteFrom('attachments').where('id', '=', attachmentId).execute();
+  const live = await tx.selectFrom('attachments').select('attachStatus').where('volumeId', '=', volumeId).where('attachStatus', '!=', 'detached').execute();
+  const attached = live.some((x) => x.attachStatus === 'attached');
+  const now = nowIso();
+  await tx.updateTable('volumes').set(live.length === 0
+    ? { status: 'available', attachStatus: 'detached', updatedAt: now }
+    : { status: attached ? 'in-use' : 'reserved', updatedAt: now })
+    .where('id', '=', volumeId).where('status', 'in', ['reserved', 'attaching', 'in-use', 'detaching']).execute();
+}
+
 export const volumeQueue = (backendHost: string) => `volume@${backendHost}`;
 export const SCHEDULER_QUEUE = 'scheduler';

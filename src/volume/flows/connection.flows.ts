@@ -3,7 +3,7 @@
 import type { VolumeRow } from '../../db/schema.js';
 import { ValidateConnector } from '../../drivers/interface/capabilities.js';
 import type { ConnectionInfo, Connector, DriverAttachment, DriverVolume } from '../../drivers/interface/objects.js';
-import { nowIso, toDriverVolume } from '../volume-repository.js';
+import { dropAttachmentRow, nowIso, toDriverVolume } from '../volume-repository.js';
 import type { FlowDefinition, ManagerDeps } from './flow-handler.js';
 
 interface ConnCtx {
@@ -14,12 +14,17 @@ interface ConnCtx {
   attachmentId: string | null;
   exportOnly: boolean;
   info: ConnectionInfo | null;
+  dropAttachment: boolean;
 }
 
-async function load(deps: ManagerDeps, id: string, connector: Connector | null, attachmentId: string | null, exportOnly = false): Promise<ConnCtx | null> {
+async function load(deps: ManagerDeps, id: string, connector: Connector | null, attachmentId: string | null,
+  opts: { exportOnly?: boolean; dropAttachment?: boolean } = {}): Promise<ConnCtx | null> {
   const row = await deps.db.kysely.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return null;
-  return { deps, row, dv: await toDriverVolume(deps.db.kysely, row, deps.templates), connector, attachmentId, exportOnly, info: null };
+  return {
+    deps, row, dv: await toDriverVolume(deps.db.kysely, row, deps.templates), connector, attachmentId,
+    exportOnly: opts.exportOnly ?? false, info: null, dropAttachment: opts.dropAttachment ?? false,
+  };
 }
 
 export const initializeConnectionFlow: FlowDefinition<'initialize_connection', ConnCtx> = {
@@ -71,7 +76,7 @@ async function otherAttachments(deps: ManagerDeps, volumeId: string, connector: 
 export const terminateConnectionFlow: FlowDefinition<'terminate_connection', ConnCtx> = {
   kind: 'terminate_connection',
   async load(d, task, p) {
-    const ctx = await load(d, task.resourceId, p.connector, p.attachmentId, p.exportOnly ?? false);
+    const ctx = await load(d, task.resourceId, p.connector, p.attachmentId, { exportOnly: p.exportOnly, dropAttachment: p.dropAttachment });
     if (ctx) ctx.dv.otherAttachments = await otherAttachments(d, ctx.row.id, p.connector, p.attachmentId);
     return ctx;
   },
@@ -102,7 +107,8 @@ export const terminateConnectionFlow: FlowDefinition<'terminate_connection', Con
       },
     },
   ],
-  async finish() {
+  async finish(tx, _d, ctx) {
+    if (ctx.dropAttachment && ctx.attachmentId) await dropAttachmentRow(tx, ctx.attachmentId, ctx.row.id);
     return null;
   },
   async giveUp() {
