@@ -12,9 +12,10 @@ import { Worker } from '../tasks/worker.js';
 import type { Logger } from '../util/logger.js';
 import { describeError } from '../volume/flows/flow-handler.js';
 import type { TaskPayloads } from '../volume/task-kinds.js';
-import {
-  lockVolumeIfExists, SCHEDULER_QUEUE, extraSpecsOf, metadataOf, nowIso, qosSpecsOfType, recordUserMessage, volumeQueue,
-} from '../volume/volume-repository.js';
+import { lockVolumeIfExists, extraSpecsOf, metadataOf, qosSpecsOfType } from '../volume/volume-repository.js';
+import { SCHEDULER_QUEUE, volumeQueue } from '../tasks/queues.js';
+import { nowIso } from '../util/clock.js';
+import { recordUserMessage } from '../db/messages.js';
 
 export interface SchedulerRoleOptions {
   db: Db;

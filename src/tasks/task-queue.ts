@@ -2,9 +2,10 @@
 // and a dedupe key per resource. Claims take a lease (SQLite: one writer; PostgreSQL:
 // FOR UPDATE SKIP LOCKED); an expired lease makes the task claimable again.
 import { EventEmitter } from 'node:events';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, TaskRow } from '../db/schema.js';
 import type { Db } from '../db/database.js';
+import type { Tx } from '../db/transaction.js';
 import { Conflict } from '../errors/errors.js';
 import { newId } from '../util/ids.js';
 import { clock } from '../util/clock.js';
@@ -24,8 +25,6 @@ export interface NewTask {
   maxAttempts?: number;
   runAt?: Date;
 }
-
-type Tx = Kysely<Database> | Transaction<Database>;
 
 const iso = (d: Date) => d.toISOString();
 

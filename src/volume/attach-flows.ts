@@ -11,7 +11,10 @@ import { isUuid, newId } from '../util/ids.js';
 import type { AttachRequest, AttachmentWithConnection, CreateAttachmentRequest, RequestContext } from './operations.js';
 import { ALLOWED_FROM } from './status.js';
 import type { TaskPayloads } from './task-kinds.js';
-import { backendHostOf, casVolume, getVolume, lockVolume, nowIso, volumeQueue, type Tx } from './volume-repository.js';
+import { casVolume, getVolume, lockVolume } from './volume-repository.js';
+import { backendHostOf, volumeQueue } from '../tasks/queues.js';
+import { nowIso } from '../util/clock.js';
+import { type Tx } from '../db/transaction.js';
 import { inTransaction } from '../db/transaction.js';
 
 /** Which host a connector stands for: its initiator, else its WWPNs, else its host name. */

@@ -10,7 +10,8 @@ import { clock } from '../util/clock.js';
 import { newId } from '../util/ids.js';
 import type { RequestContext } from './operations.js';
 import type { ImageStore } from './image-store.js';
-import { nowIso, type Tx } from './volume-repository.js';
+import { nowIso } from '../util/clock.js';
+import { type Tx } from '../db/transaction.js';
 
 export const VISIBILITIES = ['private', 'shared', 'public'] as const;
 export type Visibility = (typeof VISIBILITIES)[number];

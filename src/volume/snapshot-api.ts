@@ -12,7 +12,10 @@ import { requireBackendOperation } from './backend-operations.js';
 import type { CreateSnapshotRequest, RequestContext } from './operations.js';
 import { ALLOWED_FROM, SNAPSHOT_STATUSES } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
-import { backendHostOf, casSnapshot, getSnapshot, lockSnapshot, lockVolume, nowIso, setMetadata, volumeQueue, type Tx } from './volume-repository.js';
+import { casSnapshot, getSnapshot, lockSnapshot, lockVolume, setMetadata } from './volume-repository.js';
+import { backendHostOf, volumeQueue } from '../tasks/queues.js';
+import { nowIso } from '../util/clock.js';
+import { type Tx } from '../db/transaction.js';
 import { inTransaction } from '../db/transaction.js';
 
 type Enqueue = <K extends TaskKind>(tx: Tx, kind: K, v: VolumeRow, payload: TaskPayloads[K], resourceType: string, resourceId: string) => Promise<string>;

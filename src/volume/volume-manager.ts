@@ -20,7 +20,9 @@ import { createVolumeFlow, deleteVolumeFlow, extendVolumeFlow, revertToSnapshotF
 import { manageVolumeFlow, unmanageVolumeFlow } from './flows/manage.flows.js';
 import { uploadImageFlow } from './flows/image.flows.js';
 import type { TaskPayloads } from './task-kinds.js';
-import { SCHEDULER_QUEUE, nowIso, toDriverVolume, volumeQueue, type NameTemplates } from './volume-repository.js';
+import { toDriverVolume, type NameTemplates } from './volume-repository.js';
+import { SCHEDULER_QUEUE, volumeQueue } from '../tasks/queues.js';
+import { nowIso } from '../util/clock.js';
 import { heartbeat } from '../service/heartbeat.js';
 import { StatsGate } from './stats-gate.js';
 import { compileExpression } from '../scheduler/expression/index.js';
