@@ -22,7 +22,7 @@ import { ListBackendVolumes } from '../drivers/interface/capabilities.js';
 import { NotFound, NotSupported } from '../errors/errors.js';
 import type { ApiDeps, AuthConfig } from '../api/deps.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { heartbeat } from './heartbeat.js';
+import { heartbeat } from '../db/heartbeat.js';
 import { ImageStore } from '../volume/image-store.js';
 
 export type Role = 'api' | 'scheduler' | `volume@${string}`;

@@ -23,7 +23,7 @@ import type { TaskPayloads } from './task-kinds.js';
 import { toDriverVolume, type NameTemplates } from './volume-repository.js';
 import { SCHEDULER_QUEUE, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
-import { heartbeat } from '../service/heartbeat.js';
+import { heartbeat } from '../db/heartbeat.js';
 import { StatsGate } from './stats-gate.js';
 import { compileExpression } from '../scheduler/expression/index.js';
 
