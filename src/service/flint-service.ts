@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { openDatabase, type Db } from '../db/database.js';
 import { loadConfig, type BackendConfig, type FlintConfig } from '../config/flint-config.js';
-import { driverRegistration } from '../drivers/registry.js';
+import { driverCatalog, driverRegistration } from '../drivers/registry.js';
 import '../drivers/index.js';
 import { ShellExecutor } from '../exec/executor.js';
 import { ConfigError } from '../errors/errors.js';
@@ -82,7 +82,7 @@ function authConfig(cfg: FlintConfig): AuthConfig {
 async function buildManager(
   cfg: FlintConfig, b: BackendConfig, db: Db, tasks: TaskQueue, quotas: QuotaEngine, log: Logger, schedulerRole: SchedulerRole | null,
 ): Promise<VolumeManager> {
-  const reg = driverRegistration(b.driver, b.section);
+  const reg = driverRegistration(b.driver, b.section, b.kind);
   const factory = await reg.load();
   const backendHost = `${cfg.host}@${b.section}`;
   const stateDir = join(cfg.statePath, 'backends', b.section);
@@ -119,7 +119,7 @@ export function manageableVolumesLister(managers: Map<string, VolumeManager>): N
 }
 
 export async function startService(opts: ServiceOptions = {}): Promise<RunningService> {
-  const cfg = opts.config ?? loadConfig(opts.configFile ?? null);
+  const cfg = opts.config ?? loadConfig(opts.configFile ?? null, process.env, driverCatalog);
   const log = opts.logger ?? rootLogger;
   const allRoles: Role[] = ['api', 'scheduler', ...cfg.backends.map((b) => `volume@${b.section}` as Role)];
   const roles = opts.roles ?? allRoles;
