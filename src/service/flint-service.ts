@@ -23,9 +23,10 @@ import { NotFound, NotSupported } from '../errors/errors.js';
 import type { ApiDeps, AuthConfig } from '../api/deps.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { heartbeat } from '../db/heartbeat.js';
+import { checkRoles, configuredRoles, idleRoleReason, type Role } from './roles.js';
 import { ImageStore } from '../volume/image-store.js';
 
-export type Role = 'api' | 'scheduler' | `volume@${string}`;
+export type { Role } from './roles.js';
 
 export interface ServiceOptions {
   configFile?: string | null;
@@ -121,11 +122,11 @@ export function manageableVolumesLister(managers: Map<string, VolumeManager>): N
 export async function startService(opts: ServiceOptions = {}): Promise<RunningService> {
   const cfg = opts.config ?? loadConfig(opts.configFile ?? null, process.env, driverCatalog);
   const log = opts.logger ?? rootLogger;
-  const allRoles: Role[] = ['api', 'scheduler', ...cfg.backends.map((b) => `volume@${b.section}` as Role)];
-  const roles = opts.roles ?? allRoles;
-  for (const r of roles) {
-    if (!allRoles.includes(r)) throw new ConfigError(`Unknown role '${r}'. Roles here: ${allRoles.join(', ')}.`);
-  }
+  const roles = opts.roles ?? configuredRoles(cfg);
+  checkRoles(roles, cfg);
+  const idle = roles.map(idleRoleReason).filter((r): r is string => r !== null);
+  if (idle.length === roles.length) throw new ConfigError(`Nothing to run: ${idle.join('; ')}.`);
+  for (const reason of idle) log.warn(reason);
   const listen = opts.listen ?? `${cfg.defaults.osapi_volume_listen}:${cfg.defaults.osapi_volume_listen_port}`;
   const sep = listen.lastIndexOf(':');
   const [addr, port] = [listen.slice(0, sep).replace(/^\[|\]$/g, ''), Number(listen.slice(sep + 1))];
@@ -152,7 +153,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   };
   try {
     for (const b of cfg.backends) {
-      if (!roles.includes(`volume@${b.section}`)) continue;
+      if (b.kind !== 'volume' || !roles.includes(`volume@${b.section}`)) continue;
       const m = await buildManager(cfg, b, db, tasks, quotas, log, schedulerRole);
       await m.start();
       started.push(m);
