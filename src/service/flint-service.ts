@@ -16,6 +16,7 @@ import { logger as rootLogger, type Logger } from '../util/logger.js';
 import { VolumeApi } from '../volume/volume-api.js';
 import { VolumeManager } from '../volume/volume-manager.js';
 import { SchedulerRole } from './scheduler-role.js';
+import { scheduleVolumeHandler } from '../volume/flows/schedule-volume.js';
 import { createScheduler } from './create-scheduler.js';
 import { buildApiApp } from '../api/app.js';
 import { ListBackendVolumes } from '../drivers/interface/capabilities.js';
@@ -142,7 +143,9 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   const scheduler = roles.includes('scheduler') ? createScheduler(cfg) : null;
   const owner = `${hostname()}:${process.pid}:scheduler:${Date.now()}`;
   const schedulerRole = scheduler
-    ? new SchedulerRole({ db, tasks, quotas, scheduler, owner, logger: log, statsPollMs: 2000, leaseMs: (cfg.defaults.task_lease_seconds as number) * 1000 })
+    ? new SchedulerRole({ db, tasks, quotas, scheduler, owner, logger: log, statsPollMs: 2000, leaseMs: (cfg.defaults.task_lease_seconds as number) * 1000,
+      handlers: { schedule_volume: scheduleVolumeHandler },
+    })
     : null;
 
   const managers = new Map<string, VolumeManager>();
