@@ -101,7 +101,7 @@ export function flowHandler<K extends TaskKind, C>(deps: ManagerDeps, def: FlowD
       deps.logger.error({ task: task.id, kind: task.kind, resource: task.resourceId, error: text }, 'operation failed');
       await finalTransaction(deps, async (tx, d) => {
         await def.giveUp(tx, d, task, payload, text);
-        await deps.tasks.fail(tx, task.id, text);
+        await deps.tasks.fail(tx, task.id, text, error);
       });
     },
   };

@@ -73,6 +73,6 @@ async function giveUp(c: ScheduleContext, task: TaskRow, error: unknown): Promis
         userMessage: `Schedule allocate volume failed: ${text}`,
       });
     }
-    await c.tasks.fail(tx, task.id, text);
+    await c.tasks.fail(tx, task.id, text, error);
   });
 }
