@@ -81,8 +81,7 @@ export class SnapshotApi {
       // Volume, snapshot, then task rows: the lock order every other path takes.
       await lockVolume(tx, null, volumeId);
       await tx.updateTable('snapshots').set({ status, updatedAt: nowIso() }).where('id', '=', id).execute();
-      await tx.updateTable('tasks').set({ status: 'failed', lastError: 'superseded by reset-status', leaseOwner: null })
-        .where('dedupeKey', '=', `snapshot:${id}`).where('status', 'in', ['pending', 'running']).execute();
+      await this.tasks.supersede(tx, { dedupeKey: `snapshot:${id}` }, 'superseded by reset-status');
     });
   }
 
