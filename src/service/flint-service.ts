@@ -19,13 +19,12 @@ import { SchedulerRole } from './scheduler-role.js';
 import { scheduleVolumeHandler } from '../volume/flows/schedule-volume.js';
 import { createScheduler } from './create-scheduler.js';
 import { buildApiApp } from '../api/app.js';
-import { ListBackendVolumes } from '../drivers/interface/capabilities.js';
-import { NotFound, NotSupported } from '../errors/errors.js';
-import type { ApiDeps, AuthConfig } from '../api/deps.js';
+import type { AuthConfig } from '../api/deps.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { heartbeat } from '../db/heartbeat.js';
 import { checkRoles, configuredRoles, idleRoleReason, type Role } from './roles.js';
 import { ImageStore } from '../volume/image-store.js';
+import { manageableVolumesLister } from '../volume/manageable-volumes.js';
 
 export type { Role } from './roles.js';
 
@@ -109,16 +108,8 @@ async function buildManager(
   });
 }
 
-/** GET /manageable_volumes: asks the manager of `host@backend` in this process. */
-export function manageableVolumesLister(managers: Map<string, VolumeManager>): NonNullable<ApiDeps['listManageableVolumes']> {
-  return async (_ctx, host) => {
-    const section = host.split('@')[1]?.split('#')[0] ?? '';
-    const m = managers.get(section);
-    if (!m) throw new NotFound('Backend', host);
-    if (!ListBackendVolumes.is(m.driver)) throw new NotSupported(host, 'list manageable volumes');
-    return m.driver.listBackendVolumes();
-  };
-}
+/** GET /manageable_volumes from any process (the backend's manager answers through the task queue). */
+export { manageableVolumesLister };
 
 export async function startService(opts: ServiceOptions = {}): Promise<RunningService> {
   const cfg = opts.config ?? loadConfig(opts.configFile ?? null, process.env, driverCatalog);
@@ -189,7 +180,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       db, volumes: api, quotas, auth: authConfig(cfg), defaultAvailabilityZone: defaultAz, logger: log, images,
       maxImageUploadBytes: (cfg.defaults.image_upload_max_gib as number) > 0 ? (cfg.defaults.image_upload_max_gib as number) * 1024 ** 3 : undefined,
       serviceDownTime: cfg.defaults.service_down_time as number,
-      listManageableVolumes: manageableVolumesLister(managers),
+      listManageableVolumes: manageableVolumesLister(db, tasks, (cfg.defaults.rpc_response_timeout as number) * 1000),
     });
     try {
       url = await app.listen({ host: addr, port });

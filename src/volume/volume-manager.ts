@@ -19,6 +19,7 @@ import { createSnapshotFlow, deleteSnapshotFlow } from './flows/snapshot.flows.j
 import { createVolumeFlow, deleteVolumeFlow, extendVolumeFlow, revertToSnapshotFlow } from './flows/volume.flows.js';
 import { manageVolumeFlow, unmanageVolumeFlow } from './flows/manage.flows.js';
 import { uploadImageFlow } from './flows/image.flows.js';
+import { listManageableHandler } from './flows/list-manageable.js';
 import type { TaskPayloads } from './task-kinds.js';
 import { toDriverVolume, type NameTemplates } from './volume-repository.js';
 import { SCHEDULER_QUEUE, volumeQueue } from '../tasks/queues.js';
@@ -109,6 +110,7 @@ export class VolumeManager {
       manage_volume: flowHandler(d, manageVolumeFlow),
       unmanage_volume: flowHandler(d, unmanageVolumeFlow),
       upload_image: flowHandler(d, uploadImageFlow),
+      list_manageable_volumes: listManageableHandler(d),
       create_snapshot: flowHandler(d, createSnapshotFlow),
       delete_snapshot: flowHandler(d, deleteSnapshotFlow),
       initialize_connection: flowHandler(d, initializeConnectionFlow),
