@@ -101,6 +101,7 @@ async function buildManager(
     statsIntervalMs: (cfg.defaults.report_interval as number) * 1000,
     concurrency: cfg.defaults.manager_concurrency as number,
     leaseMs: (cfg.defaults.task_lease_seconds as number) * 1000,
+    schedulerMaxAttempts: cfg.defaults.scheduler_max_attempts as number,
     filterFunction: b.options.filter_function as string | null,
     goodnessFunction: b.options.goodness_function as string | null,
     onStats: schedulerRole ? (stats, _problems, landed, sampledAt) => schedulerRole.onStats(backendHost, name, az, stats, sampledAt, landed) : undefined,

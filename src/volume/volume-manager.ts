@@ -61,6 +61,8 @@ export interface VolumeManagerOptions {
   goodnessFunction: string | null;
   concurrency: number;
   leaseMs: number;
+  /** Backends tried for one volume ([DEFAULT] scheduler_max_attempts). */
+  schedulerMaxAttempts: number;
   /** In-process scheduler hooks (absent when the scheduler runs elsewhere). */
   /** `landed`: creates this report already counts; `sampledAt`: when the sample began. */
   onStats?(stats: BackendStats, problems: string[], landed: string[], sampledAt: string): void;
@@ -89,7 +91,7 @@ export class VolumeManager {
     this.owner = `${hostname()}:${process.pid}:${o.backendHost}:${Date.now()}`;
     this.deps = {
       db: o.db, tasks: o.tasks, quotas: o.quotas, driver: o.driver, backendHost: o.backendHost, backendName: o.backendName,
-      templates: o.templates, logger: o.logger,
+      templates: o.templates, logger: o.logger, schedulerMaxAttempts: o.schedulerMaxAttempts,
       onCapacityChange: (pool, delta, volumeId) => o.onCapacityChange?.(pool, delta, volumeId),
       trackCreate: (volumeId, fn) => this.gate.create(volumeId, fn),
       reschedule: (tx, volumeId, payload) => this.reschedule(tx, volumeId, payload),

@@ -24,6 +24,8 @@ export interface ManagerDeps {
   backendName: string;
   templates: NameTemplates;
   logger: Logger;
+  /** Backends tried for one volume before its create fails ([DEFAULT] scheduler_max_attempts). */
+  schedulerMaxAttempts: number;
   /** Tell the scheduler (when in this process) that capacity changed; `volumeId` ends its placement. */
   onCapacityChange(poolHost: string | null, deltaGiB: number, volumeId?: string): void;
   /** Run a backend create so that stats reports know whether they count it (see StatsGate). */

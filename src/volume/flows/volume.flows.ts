@@ -83,7 +83,7 @@ export const createVolumeFlow: FlowDefinition<'create_volume', CreateCtx> = {
     if (!v || v.status !== 'creating') return;
     const fromNothing = !v.snapshotId && !v.sourceVolid;
     const tried = [...payload.excludeHosts, deps.backendHost];
-    if (fromNothing && tried.length < 3) {
+    if (fromNothing && tried.length < deps.schedulerMaxAttempts) {
       // Cinder's retry: another backend may take it.
       await tx.updateTable('volumes').set({ host: null, updatedAt: nowIso() }).where('id', '=', v.id).execute();
       deps.onCapacityChange(v.host, -v.size, v.id);
