@@ -14,14 +14,19 @@ export interface DriverCatalog {
   optionsFor(kind: DriverKind, name: string, section: string): readonly OptionSpec[];
 }
 
-/** Options every volume backend section accepts. */
-export const VOLUME_BACKEND_OPTIONS: readonly OptionSpec[] = [
-  { name: 'volume_driver', type: 'string', required: true, help: 'Volume driver name from the registry (e.g. fake, local, netapp_ontap).' },
-  { name: 'volume_backend_name', type: 'string', default: null, help: 'Backend name matched by the volume_backend_name extra spec; defaults to the section name.' },
+/** Options every backend section accepts, whatever its kind. */
+const ANY_BACKEND_OPTIONS: readonly OptionSpec[] = [
   { name: 'backend_availability_zone', type: 'string', default: null, help: 'Availability zone of this backend; defaults to [DEFAULT] storage_availability_zone.' },
   { name: 'reserved_percentage', type: 'int', default: 0, min: 0, max: 100, help: 'Percentage of backend capacity kept free.' },
   { name: 'max_over_subscription_ratio', type: 'float', default: 20.0, min: 1, help: 'Ratio of provisioned to total capacity allowed with thin provisioning.' },
   { name: 'num_shell_tries', type: 'int', default: 3, min: 1, max: 20, help: 'Times to try a flaky shell command.' },
+];
+
+/** Options every volume backend section accepts. */
+export const VOLUME_BACKEND_OPTIONS: readonly OptionSpec[] = [
+  { name: 'volume_driver', type: 'string', required: true, help: 'Volume driver name from the registry (e.g. fake, local, netapp_ontap).' },
+  { name: 'volume_backend_name', type: 'string', default: null, help: 'Backend name matched by the volume_backend_name extra spec; defaults to the section name.' },
+  ...ANY_BACKEND_OPTIONS,
   { name: 'volume_clear', type: 'enum', default: 'zero', choices: ['none', 'zero', 'shred'], help: 'Method used to wipe deleted volumes.' },
   { name: 'volume_clear_size', type: 'int', default: 0, min: 0, help: 'MiB from the start of the volume to wipe; 0 means all.' },
   { name: 'volume_clear_ionice', type: 'string', default: null, help: 'ionice class options for the wipe.' },
@@ -41,10 +46,7 @@ export const VOLUME_BACKEND_OPTIONS: readonly OptionSpec[] = [
 export const SHARE_BACKEND_OPTIONS: readonly OptionSpec[] = [
   { name: 'share_driver', type: 'string', required: true, help: 'Share driver name from the registry.' },
   { name: 'share_backend_name', type: 'string', default: null, help: 'Backend name matched by the share_backend_name extra spec; defaults to the section name.' },
-  { name: 'backend_availability_zone', type: 'string', default: null, help: 'Availability zone of this backend; defaults to [DEFAULT] storage_availability_zone.' },
-  { name: 'reserved_percentage', type: 'int', default: 0, min: 0, max: 100, help: 'Percentage of backend capacity kept free.' },
-  { name: 'max_over_subscription_ratio', type: 'float', default: 20.0, min: 1, help: 'Ratio of provisioned to total capacity allowed with thin provisioning.' },
-  { name: 'num_shell_tries', type: 'int', default: 3, min: 1, max: 20, help: 'Times to try a flaky shell command.' },
+  ...ANY_BACKEND_OPTIONS,
   { name: 'filter_function', type: 'string', default: null, help: 'Expression deciding whether this backend may take a share.' },
   { name: 'goodness_function', type: 'string', default: null, help: 'Expression rating this backend for a share, 0..100.' },
 ];
