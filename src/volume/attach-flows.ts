@@ -14,8 +14,7 @@ import type { TaskPayloads } from './task-kinds.js';
 import { casVolume, getVolume, lockVolume } from './volume-repository.js';
 import { backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
-import { type Tx } from '../db/transaction.js';
-import { inTransaction } from '../db/transaction.js';
+import { type Tx, inTransaction } from '../db/transaction.js';
 
 /** Which host a connector stands for: its initiator, else its WWPNs, else its host name. */
 function hostKey(c: Connector): string {

@@ -3,7 +3,7 @@
 import type { BackendStats } from '../drivers/interface/stats.js';
 import { NotSupported } from '../errors/errors.js';
 import { backendHostOf } from '../tasks/queues.js';
-import { type Tx } from '../db/transaction.js';
+import type { Tx } from '../db/transaction.js';
 
 /**
  * Throws NotSupported naming the backend when its published stats do not list `operation`

@@ -15,8 +15,7 @@ import type { TaskKind, TaskPayloads } from './task-kinds.js';
 import { casSnapshot, getSnapshot, lockSnapshot, lockVolume, setMetadata } from './volume-repository.js';
 import { backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
-import { type Tx } from '../db/transaction.js';
-import { inTransaction } from '../db/transaction.js';
+import { type Tx, inTransaction } from '../db/transaction.js';
 
 type Enqueue = <K extends TaskKind>(tx: Tx, kind: K, v: VolumeRow, payload: TaskPayloads[K], resourceType: string, resourceId: string) => Promise<string>;
 
