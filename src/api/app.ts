@@ -1,5 +1,5 @@
-// Builds the Block Storage v3 API as a Fastify app: JSON parsing, microversions, auth,
-// the one error handler, and every resource's routes.
+// Builds the Fastify app: JSON parsing, microversions (per mounted API), auth, the one error
+// handler, and each mounted API's routes (Block Storage v3 today; Shared File Systems v2 next).
 import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Forbidden, InvalidInput } from '../errors/errors.js';
@@ -9,7 +9,9 @@ import './request-state.js';
 import { connectMethodHandler, faultBody, frameworkErrorHandler, httpClientErrorHandler, makeErrorHandler } from './error-handler.js';
 import { parseJsonBody } from './json-body.js';
 import { checkQueryBounds } from './http.js';
-import { atLeast, fmt, MIN, negotiate, VersionNotFoundForMethod } from './microversion.js';
+import {
+  atLeast, BLOCK_STORAGE_V3, fmt, negotiate, parseVersion, versionHeaders, VersionNotFoundForMethod, type MicroversionSpec,
+} from './microversion.js';
 import { createAuthenticator } from './auth/create-authenticator.js';
 import { versionRoutes } from './routes/versions.js';
 import { volumeRoutes } from './routes/volumes.js';
@@ -37,7 +39,30 @@ const MAX_PATH_SEGMENT = 255;
 const READ_ONLY_ROLES = new Set(['reader']);
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function buildApiApp(deps: ApiDeps): FastifyInstance {
+/** One API on the app: the URL prefix its routes live under, its microversions, its routes. */
+export interface ApiMount {
+  prefix: string;
+  versions: MicroversionSpec;
+  register(app: FastifyInstance, deps: ApiDeps): void;
+}
+
+/** The Block Storage API v3 (Cinder's), under /v3. */
+export const BLOCK_STORAGE_API: ApiMount = {
+  prefix: '/v3',
+  versions: BLOCK_STORAGE_V3,
+  register(app, deps) {
+    for (const register of [
+      volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
+      quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes,
+    ]) {
+      register(app, deps);
+    }
+  },
+};
+
+/** `mounts`: the APIs served; the first also answers routes under no mount's prefix (version documents). */
+export function buildApiApp(deps: ApiDeps, mounts: readonly ApiMount[] = [BLOCK_STORAGE_API]): FastifyInstance {
+  const mountOf = (url: string): ApiMount => mounts.find((m) => url === m.prefix || url.startsWith(`${m.prefix}/`)) ?? mounts[0]!;
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
@@ -74,15 +99,14 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
   const auth = createAuthenticator(deps.auth);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-openstack-request-id', req.id);
-    req.apiVersion = MIN;
+    const api = mountOf(req.routeOptions.url ?? '');
+    req.apiVersion = parseVersion(api.versions.min)!;
     const config = req.routeOptions.config ?? {};
     if (req.routeOptions.url === undefined) return;
     const query = req.query as Record<string, string | string[] | undefined>;
     if (config.public) return checkQueryBounds(query);
-    req.apiVersion = negotiate(req.headers);
-    reply.header('OpenStack-API-Version', `volume ${fmt(req.apiVersion)}`);
-    reply.header('OpenStack-Volume-microversion', fmt(req.apiVersion));
-    reply.header('Vary', 'OpenStack-API-Version, OpenStack-Volume-microversion');
+    req.apiVersion = negotiate(req.headers, api.versions);
+    reply.headers(versionHeaders(api.versions, req.apiVersion));
     let identity;
     try {
       identity = await auth.authenticate(req.headers);
@@ -114,11 +138,6 @@ export function buildApiApp(deps: ApiDeps): FastifyInstance {
   });
 
   versionRoutes(app);
-  for (const register of [
-    volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
-    quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes,
-  ]) {
-    register(app, deps);
-  }
+  for (const m of mounts) m.register(app, deps);
   return app;
 }

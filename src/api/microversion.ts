@@ -1,10 +1,28 @@
-// Block Storage microversions: what this server claims, and negotiation from the
-// OpenStack-API-Version (or legacy OpenStack-Volume-microversion) header.
+// Microversions, per API: the range each API claims and the headers it is negotiated by
+// (`OpenStack-API-Version: <service> X.Y`, or the API's legacy header).
 import { FlintError } from '../errors/errors.js';
 
-export const MIN_VERSION = '3.0';
-/** Highest microversion claimed; version-gated behaviour below is what Flint implements up to it. */
-export const MAX_VERSION = '3.70';
+/** One API's microversion range and headers; each mounted API has its own. */
+export interface MicroversionSpec {
+  /** Service type named in `OpenStack-API-Version` ("volume", "shared-file-system"). */
+  service: string;
+  min: string;
+  /** Highest microversion claimed; version-gated behaviour is what Flint implements up to it. */
+  max: string;
+  /** The API's own header, read when OpenStack-API-Version names no version for `service`. */
+  legacyHeader: string;
+}
+
+/** Block Storage API v3 (Cinder). */
+export const BLOCK_STORAGE_V3: MicroversionSpec = { service: 'volume', min: '3.0', max: '3.70', legacyHeader: 'OpenStack-Volume-microversion' };
+
+/** Shared File Systems API v2 (Manila); the range grows as its routes land. */
+export const SHARED_FILE_SYSTEMS_V2: MicroversionSpec = {
+  service: 'shared-file-system', min: '2.0', max: '2.0', legacyHeader: 'X-OpenStack-Manila-API-Version',
+};
+
+export const MIN_VERSION = BLOCK_STORAGE_V3.min;
+export const MAX_VERSION = BLOCK_STORAGE_V3.max;
 
 export interface ApiVersion {
   major: number;
@@ -45,30 +63,42 @@ export function atLeast(v: ApiVersion, min: string): boolean {
 
 /**
  * The version a request asked for. Headers: `OpenStack-API-Version: volume 3.27`
- * (several services may be listed, comma separated) or `OpenStack-Volume-microversion: 3.27`.
+ * (several services may be listed, comma separated) or the API's legacy header
+ * (`OpenStack-Volume-microversion: 3.27`, `X-OpenStack-Manila-API-Version: 2.40`).
  */
-export function negotiate(headers: Record<string, string | string[] | undefined>): ApiVersion {
+export function negotiate(headers: Record<string, string | string[] | undefined>, spec: MicroversionSpec = BLOCK_STORAGE_V3): ApiVersion {
+  const min = parseVersion(spec.min)!;
+  const max = parseVersion(spec.max)!;
   let requested: string | null = null;
   const one = (h: string | string[] | undefined) => (Array.isArray(h) ? h.join(',') : h);
   const modern = one(headers['openstack-api-version']);
   if (modern) {
     for (const part of modern.split(',')) {
       const [service, value] = part.trim().split(/\s+/, 2);
-      if (service?.toLowerCase() === 'volume' && value) requested = value;
+      if (service?.toLowerCase() === spec.service && value) requested = value;
     }
   }
-  const legacy = one(headers['openstack-volume-microversion']);
+  const legacy = one(headers[spec.legacyHeader.toLowerCase()]);
   if (requested === null && legacy) requested = legacy.trim();
-  if (requested === null) return MIN;
-  if (requested.toLowerCase() === 'latest') return MAX;
+  if (requested === null) return min;
+  if (requested.toLowerCase() === 'latest') return max;
   const v = parseVersion(requested);
   if (!v) {
     throw new VersionNotAcceptable(
-      `Invalid microversion '${requested.slice(0, 40)}': expected MAJOR.MINOR between ${MIN_VERSION} and ${MAX_VERSION}, or 'latest'.`,
+      `Invalid microversion '${requested.slice(0, 40)}': expected MAJOR.MINOR between ${spec.min} and ${spec.max}, or 'latest'.`,
     );
   }
-  if (cmp(v, MIN) < 0 || cmp(v, MAX) > 0) {
-    throw new VersionNotAcceptable(`Version ${fmt(v)} is not supported by the API. Minimum is ${MIN_VERSION} and maximum is ${MAX_VERSION}.`);
+  if (cmp(v, min) < 0 || cmp(v, max) > 0) {
+    throw new VersionNotAcceptable(`Version ${fmt(v)} is not supported by the API. Minimum is ${spec.min} and maximum is ${spec.max}.`);
   }
   return v;
+}
+
+/** The headers a response carries: the version served, in both forms, and what it varies by. */
+export function versionHeaders(spec: MicroversionSpec, v: ApiVersion): Record<string, string> {
+  return {
+    'OpenStack-API-Version': `${spec.service} ${fmt(v)}`,
+    [spec.legacyHeader]: fmt(v),
+    Vary: `OpenStack-API-Version, ${spec.legacyHeader}`,
+  };
 }

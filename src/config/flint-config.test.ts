@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../drivers/index.js';
+import { driverCatalog } from '../drivers/registry.js';
 import { loadConfig } from './flint-config.js';
 
 function withFile(text: string, fn: (file: string) => void): void {
@@ -18,7 +19,7 @@ function withFile(text: string, fn: (file: string) => void): void {
 }
 
 test('the embedded default runs the local backend with its pool image under the state path', () => {
-  const cfg = loadConfig(null, { FLINT__DEFAULT__state_path: '/tmp/flint-state' });
+  const cfg = loadConfig(null, { FLINT__DEFAULT__state_path: '/tmp/flint-state' }, driverCatalog);
   assert.deepEqual(cfg.backends.map((b) => [b.section, b.driver]), [['local', 'local']]);
   assert.equal(cfg.backends[0]!.options.local_pool_image, '/tmp/flint-state/local-pool.img');
   assert.equal(cfg.databaseUrl, '/tmp/flint-state/flint.sqlite');
@@ -27,7 +28,7 @@ test('the embedded default runs the local backend with its pool image under the 
 
 test('a file configures backends; the environment overrides it', () => {
   withFile('[DEFAULT]\nenabled_backends = a\n[a]\nvolume_driver = fake\nreserved_percentage = 5\n', (file) => {
-    const cfg = loadConfig(file, { FLINT__a__reserved_percentage: '7', FLINT_DATABASE_URL: 'postgres://x/y' });
+    const cfg = loadConfig(file, { FLINT__a__reserved_percentage: '7', FLINT_DATABASE_URL: 'postgres://x/y' }, driverCatalog);
     assert.equal(cfg.backends[0]!.options.reserved_percentage, 7);
     assert.equal(cfg.databaseUrl, 'postgres://x/y');
   });
@@ -43,5 +44,5 @@ test('bad configuration names the option, the section and what is allowed', () =
     ['[DEFAULT]\nauth_strategy = magic\n', /auth_strategy in section \[DEFAULT\]: 'magic' is not allowed \(allowed: noauth, keystone\)/],
     ['[DEFAULT]\nenabled_backends = a\n[a]\nreserved_percentage = 1\n', /Missing required option volume_driver in section \[a\]/],
   ];
-  for (const [text, re] of cases) withFile(text, (file) => assert.throws(() => loadConfig(file, {}), re));
+  for (const [text, re] of cases) withFile(text, (file) => assert.throws(() => loadConfig(file, {}, driverCatalog), re));
 });

@@ -5,9 +5,8 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'ini';
 import { ConfigError } from '../errors/errors.js';
-import { COMMON_BACKEND_OPTIONS } from './driver-options.js';
+import { DRIVER_KEY, DRIVER_KINDS, type DriverCatalog, type DriverKind } from './driver-options.js';
 import { resolveOptions, type OptionSpec, type OptionValues } from './options.js';
-import { driverRegistration } from '../drivers/registry.js';
 
 export const DEFAULT_OPTIONS: readonly OptionSpec[] = [
   { name: 'enabled_backends', type: 'list', default: ['local'], help: 'Backend sections to run.' },
@@ -56,6 +55,8 @@ export const DEFAULT_OPTIONS: readonly OptionSpec[] = [
 
 export interface BackendConfig {
   section: string;
+  /** Which key named the driver: `volume_driver` or `share_driver`. */
+  kind: DriverKind;
   driver: string;
   options: OptionValues;
 }
@@ -91,7 +92,20 @@ function embeddedSection(name: string, statePath: string): Record<string, string
   return undefined;
 }
 
-export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process.env): FlintConfig {
+/** The kind of backend a section configures: the one driver key it sets. */
+function sectionKind(name: string, raw: Record<string, unknown>): DriverKind {
+  const kinds = DRIVER_KINDS.filter((k) => raw[DRIVER_KEY[k]] !== undefined && raw[DRIVER_KEY[k]] !== '');
+  const keys = DRIVER_KINDS.map((k) => DRIVER_KEY[k]);
+  if (kinds.length > 1) throw new ConfigError(`Section [${name}] sets both ${keys.join(' and ')}; a backend is one kind or the other.`);
+  if (kinds.length === 0) throw new ConfigError(`Missing required option volume_driver in section [${name}] (or share_driver for a share backend).`);
+  return kinds[0]!;
+}
+
+/**
+ * Reads and validates the configuration. `drivers` supplies each driver's options (the
+ * driver registry, passed in by the service so config does not import drivers).
+ */
+export function loadConfig(file: string | null, env: NodeJS.ProcessEnv, drivers: DriverCatalog): FlintConfig {
   let sections: Sections = {};
   let source = 'built-in defaults';
   if (file) {
@@ -115,11 +129,10 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
       if (builtIn) raw = builtIn;
       else throw new ConfigError(`Backend ${name} is in enabled_backends but has no [${name}] section.`);
     }
-    const driverName = String(raw.volume_driver ?? '');
-    if (!driverName) throw new ConfigError(`Missing required option volume_driver in section [${name}].`);
-    const reg = driverRegistration(driverName, name);
-    const options = resolveOptions(name, raw, [...COMMON_BACKEND_OPTIONS, ...reg.options]);
-    backends.push({ section: name, driver: driverName, options });
+    const kind = sectionKind(name, raw);
+    const driverName = String(raw[DRIVER_KEY[kind]]);
+    const options = resolveOptions(name, raw, drivers.optionsFor(kind, driverName, name));
+    backends.push({ section: name, kind, driver: driverName, options });
   }
   for (const s of Object.keys(sections)) {
     if (s !== 'DEFAULT' && !enabled.includes(s) && typeof sections[s] !== 'object') {

@@ -177,6 +177,10 @@ export interface TasksTable {
   leaseOwner: string | null;
   leaseExpiresAt: string | null;
   lastError: string | null;
+  /** Stable code of the error a failed task ended with (errors/codes.ts rebuilds it). */
+  errorCode: Generated<string | null>;
+  /** What the user may read about that error; null when nothing is safe to show. */
+  errorText: Generated<string | null>;
   /** JSON result for callers that wait (initialize_connection). */
   result: string | null;
   /** 0..100 for long copies; null when the operation does not report progress. */

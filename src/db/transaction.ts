@@ -10,10 +10,13 @@
 //   3. quota usage rows, in sorted resource-name order (QuotaEngine.reserve/commit sort them);
 //   4. reservations and task rows (inserts, or updates of the task that belongs to the row).
 // A deadlock that still happens (a path not yet in line, an index page) is retried here.
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { Conflict } from '../errors/errors.js';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
+
+/** Where a query runs: the database itself or an open transaction. */
+export type Tx = Kysely<Database> | Transaction<Database>;
 
 /** PostgreSQL SQLSTATEs and SQLite codes that mean "run the transaction again". */
 const RETRYABLE_CODES = new Set([

@@ -1,34 +1,52 @@
-// Typed map from a `volume_driver` name to its factory and options. An unknown name
-// fails start-up listing the known ones.
+// Typed maps, one per kind of backend (`volume_driver`, `share_driver`), from a driver name
+// to its factory and options. An unknown name fails start-up listing the known ones.
 import { ConfigError } from '../errors/errors.js';
 import type { OptionSpec } from '../config/options.js';
+import {
+  BACKEND_OPTIONS, DRIVER_KEY, TARGET_HELPER_OPTIONS, type DriverCatalog, type DriverKind,
+} from '../config/driver-options.js';
 import type { DriverFactory } from './interface/core.js';
 
+export type { DriverKind } from '../config/driver-options.js';
+
 export interface DriverRegistration {
+  /** Which key names it in a backend section; `volume` when not given. */
+  kind?: DriverKind;
   name: string;
   description: string;
-  /** The driver's own options, beyond COMMON_BACKEND_OPTIONS. */
+  /** The driver's own options, beyond those every backend of its kind accepts. */
   options: readonly OptionSpec[];
+  /** Exports through an iSCSI target helper, so its sections take the target options. */
+  usesTargetHelper?: boolean;
   /** Loaded lazily so a deployment only imports the drivers it enables. */
   load(): Promise<DriverFactory>;
 }
 
-const registrations = new Map<string, DriverRegistration>();
+const registrations: Record<DriverKind, Map<string, DriverRegistration>> = { volume: new Map(), share: new Map() };
 
 export function registerDriver(reg: DriverRegistration): void {
-  registrations.set(reg.name, reg);
+  registrations[reg.kind ?? 'volume'].set(reg.name, reg);
 }
 
-export function driverRegistration(name: string, section: string): DriverRegistration {
-  const reg = registrations.get(name);
-  if (!reg) {
-    throw new ConfigError(
-      `Unknown volume_driver '${name}' in section [${section}]. Known drivers: ${[...registrations.keys()].sort().join(', ')}.`,
-    );
-  }
-  return reg;
+export function driverRegistration(name: string, section: string, kind: DriverKind = 'volume'): DriverRegistration {
+  const known = registrations[kind];
+  const reg = known.get(name);
+  if (reg) return reg;
+  const key = DRIVER_KEY[kind];
+  if (known.size === 0) throw new ConfigError(`Unknown ${key} '${name}' in section [${section}]: no ${kind} drivers are registered.`);
+  throw new ConfigError(`Unknown ${key} '${name}' in section [${section}]. Known drivers: ${knownDrivers(kind).join(', ')}.`);
 }
 
-export function knownDrivers(): string[] {
-  return [...registrations.keys()].sort();
+export function knownDrivers(kind: DriverKind = 'volume'): string[] {
+  return [...registrations[kind].keys()].sort();
 }
+
+/** Every option of a section whose driver is `reg`. */
+export function sectionOptions(reg: DriverRegistration): readonly OptionSpec[] {
+  return [...BACKEND_OPTIONS[reg.kind ?? 'volume'], ...(reg.usesTargetHelper ? TARGET_HELPER_OPTIONS : []), ...reg.options];
+}
+
+/** The registry as config sees it (config/ does not import drivers/). */
+export const driverCatalog: DriverCatalog = {
+  optionsFor: (kind, name, section) => sectionOptions(driverRegistration(name, section, kind)),
+};

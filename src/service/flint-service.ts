@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { openDatabase, type Db } from '../db/database.js';
 import { loadConfig, type BackendConfig, type FlintConfig } from '../config/flint-config.js';
-import { driverRegistration } from '../drivers/registry.js';
+import { driverCatalog, driverRegistration } from '../drivers/registry.js';
 import '../drivers/index.js';
 import { ShellExecutor } from '../exec/executor.js';
 import { ConfigError } from '../errors/errors.js';
@@ -16,16 +16,17 @@ import { logger as rootLogger, type Logger } from '../util/logger.js';
 import { VolumeApi } from '../volume/volume-api.js';
 import { VolumeManager } from '../volume/volume-manager.js';
 import { SchedulerRole } from './scheduler-role.js';
+import { scheduleVolumeHandler } from '../volume/flows/schedule-volume.js';
 import { createScheduler } from './create-scheduler.js';
 import { buildApiApp } from '../api/app.js';
-import { ListBackendVolumes } from '../drivers/interface/capabilities.js';
-import { NotFound, NotSupported } from '../errors/errors.js';
-import type { ApiDeps, AuthConfig } from '../api/deps.js';
+import type { AuthConfig } from '../api/deps.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { heartbeat } from './heartbeat.js';
+import { heartbeat } from '../db/heartbeat.js';
+import { checkRoles, configuredRoles, idleRoleReason, type Role } from './roles.js';
 import { ImageStore } from '../volume/image-store.js';
+import { manageableVolumesLister } from '../volume/manageable-volumes.js';
 
-export type Role = 'api' | 'scheduler' | `volume@${string}`;
+export type { Role } from './roles.js';
 
 export interface ServiceOptions {
   configFile?: string | null;
@@ -82,7 +83,7 @@ function authConfig(cfg: FlintConfig): AuthConfig {
 async function buildManager(
   cfg: FlintConfig, b: BackendConfig, db: Db, tasks: TaskQueue, quotas: QuotaEngine, log: Logger, schedulerRole: SchedulerRole | null,
 ): Promise<VolumeManager> {
-  const reg = driverRegistration(b.driver, b.section);
+  const reg = driverRegistration(b.driver, b.section, b.kind);
   const factory = await reg.load();
   const backendHost = `${cfg.host}@${b.section}`;
   const stateDir = join(cfg.statePath, 'backends', b.section);
@@ -100,6 +101,7 @@ async function buildManager(
     statsIntervalMs: (cfg.defaults.report_interval as number) * 1000,
     concurrency: cfg.defaults.manager_concurrency as number,
     leaseMs: (cfg.defaults.task_lease_seconds as number) * 1000,
+    schedulerMaxAttempts: cfg.defaults.scheduler_max_attempts as number,
     filterFunction: b.options.filter_function as string | null,
     goodnessFunction: b.options.goodness_function as string | null,
     onStats: schedulerRole ? (stats, _problems, landed, sampledAt) => schedulerRole.onStats(backendHost, name, az, stats, sampledAt, landed) : undefined,
@@ -107,25 +109,17 @@ async function buildManager(
   });
 }
 
-/** GET /manageable_volumes: asks the manager of `host@backend` in this process. */
-export function manageableVolumesLister(managers: Map<string, VolumeManager>): NonNullable<ApiDeps['listManageableVolumes']> {
-  return async (_ctx, host) => {
-    const section = host.split('@')[1]?.split('#')[0] ?? '';
-    const m = managers.get(section);
-    if (!m) throw new NotFound('Backend', host);
-    if (!ListBackendVolumes.is(m.driver)) throw new NotSupported(host, 'list manageable volumes');
-    return m.driver.listBackendVolumes();
-  };
-}
+/** GET /manageable_volumes from any process (the backend's manager answers through the task queue). */
+export { manageableVolumesLister };
 
 export async function startService(opts: ServiceOptions = {}): Promise<RunningService> {
-  const cfg = opts.config ?? loadConfig(opts.configFile ?? null);
+  const cfg = opts.config ?? loadConfig(opts.configFile ?? null, process.env, driverCatalog);
   const log = opts.logger ?? rootLogger;
-  const allRoles: Role[] = ['api', 'scheduler', ...cfg.backends.map((b) => `volume@${b.section}` as Role)];
-  const roles = opts.roles ?? allRoles;
-  for (const r of roles) {
-    if (!allRoles.includes(r)) throw new ConfigError(`Unknown role '${r}'. Roles here: ${allRoles.join(', ')}.`);
-  }
+  const roles = opts.roles ?? configuredRoles(cfg);
+  checkRoles(roles, cfg);
+  const idle = roles.map(idleRoleReason).filter((r): r is string => r !== null);
+  if (idle.length === roles.length) throw new ConfigError(`Nothing to run: ${idle.join('; ')}.`);
+  for (const reason of idle) log.warn(reason);
   const listen = opts.listen ?? `${cfg.defaults.osapi_volume_listen}:${cfg.defaults.osapi_volume_listen_port}`;
   const sep = listen.lastIndexOf(':');
   const [addr, port] = [listen.slice(0, sep).replace(/^\[|\]$/g, ''), Number(listen.slice(sep + 1))];
@@ -141,7 +135,9 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   const scheduler = roles.includes('scheduler') ? createScheduler(cfg) : null;
   const owner = `${hostname()}:${process.pid}:scheduler:${Date.now()}`;
   const schedulerRole = scheduler
-    ? new SchedulerRole({ db, tasks, quotas, scheduler, owner, logger: log, statsPollMs: 2000, leaseMs: (cfg.defaults.task_lease_seconds as number) * 1000 })
+    ? new SchedulerRole({ db, tasks, quotas, scheduler, owner, logger: log, statsPollMs: 2000, leaseMs: (cfg.defaults.task_lease_seconds as number) * 1000,
+      handlers: { schedule_volume: scheduleVolumeHandler },
+    })
     : null;
 
   const managers = new Map<string, VolumeManager>();
@@ -152,7 +148,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   };
   try {
     for (const b of cfg.backends) {
-      if (!roles.includes(`volume@${b.section}`)) continue;
+      if (b.kind !== 'volume' || !roles.includes(`volume@${b.section}`)) continue;
       const m = await buildManager(cfg, b, db, tasks, quotas, log, schedulerRole);
       await m.start();
       started.push(m);
@@ -185,7 +181,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       db, volumes: api, quotas, auth: authConfig(cfg), defaultAvailabilityZone: defaultAz, logger: log, images,
       maxImageUploadBytes: (cfg.defaults.image_upload_max_gib as number) > 0 ? (cfg.defaults.image_upload_max_gib as number) * 1024 ** 3 : undefined,
       serviceDownTime: cfg.defaults.service_down_time as number,
-      listManageableVolumes: manageableVolumesLister(managers),
+      listManageableVolumes: manageableVolumesLister(db, tasks, (cfg.defaults.rpc_response_timeout as number) * 1000),
     });
     try {
       url = await app.listen({ host: addr, port });

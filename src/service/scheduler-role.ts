@@ -1,20 +1,16 @@
-// The scheduler role: keeps the scheduler's view of backends fresh and turns each
-// schedule_volume task into a placement plus a create task on the chosen backend.
+// The scheduler role: keeps the scheduler's view of backends fresh and runs the schedule
+// tasks (schedule_volume, …) with the handler each service registers for its kind.
 import type { Db } from '../db/database.js';
-import type { TaskRow } from '../db/schema.js';
 import type { BackendStats } from '../drivers/interface/stats.js';
-import { NoValidBackend, toFlintError } from '../errors/errors.js';
+import { toFlintError } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { ScheduleContext, ScheduleHandlers } from '../scheduler/schedule-handler.js';
 import { PendingPlacements } from './pending-placements.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
 import { Worker } from '../tasks/worker.js';
 import type { Logger } from '../util/logger.js';
-import { describeError } from '../volume/flows/flow-handler.js';
-import type { TaskPayloads } from '../volume/task-kinds.js';
-import {
-  lockVolumeIfExists, SCHEDULER_QUEUE, extraSpecsOf, metadataOf, nowIso, qosSpecsOfType, recordUserMessage, volumeQueue,
-} from '../volume/volume-repository.js';
+import { SCHEDULER_QUEUE } from '../tasks/queues.js';
 
 export interface SchedulerRoleOptions {
   db: Db;
@@ -26,6 +22,8 @@ export interface SchedulerRoleOptions {
   /** How often to read stats other processes reported (cluster mode). */
   statsPollMs: number;
   leaseMs: number;
+  /** Schedule task kind → its service's handler (volume/flows/schedule-volume.ts, …). */
+  handlers: ScheduleHandlers;
 }
 
 export class SchedulerRole {
@@ -65,7 +63,7 @@ export class SchedulerRole {
     this.poll = setInterval(() => void this.loadStats().catch(() => undefined), this.o.statsPollMs);
     this.worker = new Worker(this.o.tasks, {
       queues: [SCHEDULER_QUEUE], owner: this.o.owner, concurrency: 16, leaseMs: this.o.leaseMs, logger: this.o.logger,
-      handlers: { schedule_volume: { run: (t) => this.schedule(t), giveUp: (t, e) => this.giveUp(t, e) } },
+      handlers: Object.fromEntries(Object.entries(this.o.handlers).map(([kind, make]) => [kind, make(this.context())])),
     });
     this.worker.start();
   }
@@ -73,6 +71,20 @@ export class SchedulerRole {
   async stop(): Promise<void> {
     if (this.poll) clearInterval(this.poll);
     await this.worker?.stop();
+  }
+
+  private context(): ScheduleContext {
+    const { db, tasks, quotas, scheduler, logger } = this.o;
+    return {
+      db, tasks, quotas, scheduler, logger,
+      hold: (resourceId, placement, sizeGiB) => {
+        this.pending.add(resourceId, placement.backendHost, placement.poolHost, sizeGiB);
+        return () => {
+          this.pending.remove(resourceId);
+          scheduler.release(placement.poolHost, sizeGiB);
+        };
+      },
+    };
   }
 
   private async loadStats(): Promise<void> {
@@ -92,71 +104,5 @@ export class SchedulerRole {
         this.o.logger.warn({ backend: r.backendHost, err: toFlintError(e).message }, 'backend stats rejected');
       }
     }
-  }
-
-  private async schedule(task: TaskRow): Promise<void> {
-    const { db, tasks, scheduler } = this.o;
-    const payload = JSON.parse(task.payload) as TaskPayloads['schedule_volume'];
-    const v = await db.kysely.selectFrom('volumes').selectAll().where('id', '=', task.resourceId).executeTakeFirst();
-    if (!v || v.status !== 'creating' || v.host) {
-      await db.kysely.transaction().execute((tx) => tasks.complete(tx, task.id));
-      return;
-    }
-    const hintIds = [...(payload.hints.sameHost ?? []), ...(payload.hints.differentHost ?? [])];
-    const hintRows = hintIds.length > 0 ? await db.kysely.selectFrom('volumes').select(['id', 'host']).where('id', 'in', hintIds).execute() : [];
-    const placement = scheduler.place({
-      volume: {
-        id: v.id, size: v.size, volumeTypeId: v.volumeTypeId, availabilityZone: v.availabilityZone,
-        multiattach: v.multiattach === 1, metadata: await metadataOf(db.kysely, 'volumeMetadata', v.id),
-      },
-      extraSpecs: await extraSpecsOf(db.kysely, v.volumeTypeId),
-      qosSpecs: await qosSpecsOfType(db.kysely, v.volumeTypeId),
-      hints: payload.hints,
-      hintHosts: Object.fromEntries(hintRows.filter((r) => r.host).map((r) => [r.id, r.host!])),
-      excludeHosts: payload.excludeHosts,
-    });
-    this.pending.add(v.id, placement.backendHost, placement.poolHost, v.size);
-    const undo = () => {
-      this.pending.remove(v.id);
-      scheduler.release(placement.poolHost, v.size);
-    };
-    try {
-      await db.kysely.transaction().execute(async (tx) => {
-        const placed = await tx.updateTable('volumes').set({ host: placement.poolHost, updatedAt: nowIso() })
-          .where('id', '=', v.id).where('status', '=', 'creating').where('host', 'is', null).executeTakeFirst();
-        if (Number(placed.numUpdatedRows) === 0) {
-          undo();
-        } else {
-          await tasks.enqueue(tx, {
-            kind: 'create_volume', queue: volumeQueue(placement.backendHost), resourceType: 'volume', resourceId: v.id,
-            payload: { reservation: payload.reservation, excludeHosts: payload.excludeHosts, imagePath: payload.imagePath } satisfies TaskPayloads['create_volume'],
-          });
-        }
-        await tasks.complete(tx, task.id, { poolHost: placement.poolHost });
-      });
-    } catch (e) {
-      undo();
-      throw e;
-    }
-    tasks.notify(volumeQueue(placement.backendHost));
-  }
-
-  private async giveUp(task: TaskRow, error: unknown): Promise<void> {
-    const payload = JSON.parse(task.payload) as TaskPayloads['schedule_volume'];
-    const reason = error instanceof NoValidBackend ? error.message : describeError(error);
-    const text = payload.lastError ? `${reason} The last backend tried failed with ${payload.lastError}` : reason;
-    await this.o.db.kysely.transaction().execute(async (tx) => {
-      // Locked first: a delete or reset-status committed meanwhile is seen, not overwritten.
-      const v = await lockVolumeIfExists(tx, task.resourceId);
-      if (v?.status === 'creating') {
-        await tx.updateTable('volumes').set({ status: 'error', updatedAt: nowIso() }).where('id', '=', task.resourceId).execute();
-        await this.o.quotas.commit(tx, payload.reservation);
-        await recordUserMessage(tx, {
-          projectId: v.projectId, resourceType: 'VOLUME', resourceUuid: task.resourceId, eventId: 'VOLUME_VOLUME_001_003',
-          userMessage: `Schedule allocate volume failed: ${text}`,
-        });
-      }
-      await this.o.tasks.fail(tx, task.id, text);
-    });
   }
 }

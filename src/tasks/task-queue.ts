@@ -2,10 +2,13 @@
 // and a dedupe key per resource. Claims take a lease (SQLite: one writer; PostgreSQL:
 // FOR UPDATE SKIP LOCKED); an expired lease makes the task claimable again.
 import { EventEmitter } from 'node:events';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, TaskRow } from '../db/schema.js';
 import type { Db } from '../db/database.js';
-import { Conflict } from '../errors/errors.js';
+import { type Tx, inTransaction } from '../db/transaction.js';
+import { BackendError, Conflict, toFlintError } from '../errors/errors.js';
+import { errorFromCode } from '../errors/codes.js';
+import { FlowFailed } from './flow.js';
 import { newId } from '../util/ids.js';
 import { clock } from '../util/clock.js';
 import { hostname } from 'node:os';
@@ -25,9 +28,55 @@ export interface NewTask {
   runAt?: Date;
 }
 
-type Tx = Kysely<Database> | Transaction<Database>;
-
 const iso = (d: Date) => d.toISOString();
+
+/** Which unfinished tasks `supersede` ends: those holding a dedupe key, or those of a resource. */
+export type TaskSelector =
+  | { dedupeKey: string }
+  | { resourceType: string; resourceId: string; exceptKinds?: readonly string[] };
+
+export interface SupersededTask {
+  id: string;
+  kind: string;
+  payload: string;
+}
+
+/** The task `call` waited for did not end in time; the work may still happen. */
+export class CallTimedOut extends BackendError {
+  override readonly code = 'call_timed_out';
+}
+
+export interface CallOptions {
+  timeoutMs: number;
+  /** Who should have answered, for the timeout message ("Backend host@b"); the queue by default. */
+  answerer?: string;
+}
+
+/** The code and user text a failed task keeps, from the error it failed with. */
+function errorColumns(cause: unknown): { errorCode: string | null; errorText: string | null } {
+  if (cause === undefined) return { errorCode: null, errorText: null };
+  const fe = toFlintError(cause instanceof FlowFailed ? cause.original : cause);
+  return { errorCode: fe.code, errorText: fe.userText?.slice(0, 2000) ?? null };
+}
+
+/**
+ * Ends the selected pending and running tasks as failed (an admin override: reset-status,
+ * force delete) and returns them, so the caller can settle what they held (quota).
+ */
+export async function supersedeTasks(tx: Tx, key: TaskSelector, reason: string): Promise<SupersededTask[]> {
+  let q = tx.selectFrom('tasks').select(['id', 'kind', 'payload']).where('status', 'in', ['pending', 'running']);
+  if ('dedupeKey' in key) {
+    q = q.where('dedupeKey', '=', key.dedupeKey);
+  } else {
+    q = q.where('resourceType', '=', key.resourceType).where('resourceId', '=', key.resourceId);
+    if (key.exceptKinds?.length) q = q.where('kind', 'not in', [...key.exceptKinds]);
+  }
+  const tasks = await q.execute();
+  if (tasks.length === 0) return [];
+  await tx.updateTable('tasks').set({ status: 'failed', lastError: reason, errorCode: 'superseded', errorText: reason, leaseOwner: null })
+    .where('id', 'in', tasks.map((t) => t.id)).execute();
+  return tasks;
+}
 
 export class TaskQueue {
   /** Wakes workers and waiters in this process; other processes poll. */
@@ -134,10 +183,41 @@ export class TaskQueue {
     }).where('id', '=', id).execute();
   }
 
-  async fail(tx: Tx, id: string, error: string): Promise<void> {
+  /**
+   * Mark failed inside `tx`. `error` is the log's text; `cause`, the error itself, gives the
+   * stable code and the user's text that `call` rebuilds the error from.
+   */
+  async fail(tx: Tx, id: string, error: string, cause?: unknown): Promise<void> {
     await tx.updateTable('tasks').set({
       status: 'failed', leaseOwner: null, leaseExpiresAt: null, lastError: error.slice(0, 2000), updatedAt: iso(clock().now()),
+      ...errorColumns(cause),
     }).where('id', '=', id).execute();
+  }
+
+  /** End the selected unfinished tasks inside `tx`; see supersedeTasks. */
+  supersede(tx: Tx, key: TaskSelector, reason: string): Promise<SupersededTask[]> {
+    return supersedeTasks(tx, key, reason);
+  }
+
+  /**
+   * Run a task on another role and wait for it: enqueue (own transaction), wake local
+   * workers, wait; return its result, or throw the error it failed with, rebuilt from its
+   * code. The result is not kept once delivered (it may carry CHAP secrets). Give up after
+   * `timeoutMs` with CallTimedOut (retryable), ending the task if it has not started.
+   */
+  async call<T>(t: NewTask, opts: CallOptions): Promise<T> {
+    const id = await inTransaction(this.db, (tx) => this.enqueue(tx, t));
+    this.notify(t.queue);
+    const row = await this.waitFor(id, opts.timeoutMs);
+    if (row.status === 'done') {
+      await this.db.kysely.updateTable('tasks').set({ result: null }).where('id', '=', id).execute();
+      return (row.result ? JSON.parse(row.result) : null) as T;
+    }
+    if (row.status === 'failed') throw errorFromCode(row.errorCode, row.errorText);
+    await this.db.kysely.updateTable('tasks')
+      .set({ status: 'failed', lastError: 'caller timed out', errorCode: 'superseded', errorText: 'caller timed out' })
+      .where('id', '=', id).where('status', '=', 'pending').execute();
+    throw new CallTimedOut(`${opts.answerer ?? `Queue ${t.queue}`} did not answer ${t.kind} within ${opts.timeoutMs} ms.`, { safe: true, retryable: true });
   }
 
   /** Put the task back for a later attempt with exponential backoff. */

@@ -94,7 +94,7 @@ export class Worker {
         } else if (handler) {
           await handler.giveUp(task, err);
         } else {
-          await this.queue.fail(this.queue.kysely, task.id, fe.message);
+          await this.queue.fail(this.queue.kysely, task.id, fe.message, fe);
         }
       } catch (e2) {
         // The lease will expire and another claim will retry; nothing is lost.

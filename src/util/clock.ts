@@ -13,3 +13,5 @@ export function setClock(c: Clock): void {
   current = c;
 }
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** The current time as stored in the database (ISO 8601, UTC). */
+export const nowIso = () => clock().now().toISOString();

@@ -6,25 +6,21 @@ import type { Db } from '../db/database.js';
 import type { AttachmentRow, VolumeRow } from '../db/schema.js';
 import type { Connector, ConnectionInfo } from '../drivers/interface/objects.js';
 import { BackendError, Conflict, FlintError, InvalidInput, NotFound } from '../errors/errors.js';
-import type { TaskQueue } from '../tasks/task-queue.js';
+import { CallTimedOut, type TaskQueue } from '../tasks/task-queue.js';
 import { isUuid, newId } from '../util/ids.js';
 import type { AttachRequest, AttachmentWithConnection, CreateAttachmentRequest, RequestContext } from './operations.js';
 import { ALLOWED_FROM } from './status.js';
 import type { TaskPayloads } from './task-kinds.js';
-import { backendHostOf, casVolume, dropAttachmentRow, getVolume, lockVolume, nowIso, volumeQueue, type Tx } from './volume-repository.js';
-import { inTransaction } from '../db/transaction.js';
+import { casVolume, dropAttachmentRow, getVolume, lockVolume } from './volume-repository.js';
+import { backendHostOf, volumeQueue } from '../tasks/queues.js';
+import { nowIso } from '../util/clock.js';
+import { type Tx, inTransaction } from '../db/transaction.js';
 
 /** Which host a connector stands for: its initiator, else its WWPNs, else its host name. */
 function hostKey(c: Connector): string {
   if (typeof c.initiator === 'string' && c.initiator) return `initiator:${c.initiator}`;
   if (Array.isArray(c.wwpns) && c.wwpns.length > 0) return `wwpns:${[...c.wwpns].map((w) => String(w).toLowerCase()).sort().join(',')}`;
   return `host:${String(c.host ?? '')}`;
-}
-
-/** The stable code a failed task recorded (`code: text`, see flow-handler's describeError). */
-function taskErrorCode(lastError: string): string {
-  const i = lastError.indexOf(': ');
-  return i < 0 ? '' : lastError.slice(0, i);
 }
 
 function checkConnector(connector: unknown): asserts connector is Connector {
@@ -63,33 +59,23 @@ export class AttachFlows {
     v: VolumeRow, kind: K, payload: TaskPayloads[K],
   ): Promise<unknown> {
     if (!v.host) throw new Conflict(`Volume ${v.id} is not on a backend yet.`);
-    const taskId = await inTransaction(this.db, async (tx) => {
+    const backend = backendHostOf(v.host);
+    try {
       // Connection tasks do not take the volume's dedupe key: they run beside status work.
-      return this.tasks.enqueue(tx, { kind, queue: volumeQueue(backendHostOf(v.host!)), resourceType: 'volume', resourceId: v.id, payload, maxAttempts: 1 });
-    });
-    this.tasks.notify(volumeQueue(backendHostOf(v.host)));
-    const row = await this.tasks.waitFor(taskId, this.rpcTimeoutMs);
-    if (row.status === 'done') {
-      const result = row.result ? JSON.parse(row.result) : null;
-      // The result may carry CHAP secrets; it has been delivered, so it is not kept.
-      await this.db.kysely.updateTable('tasks').set({ result: null }).where('id', '=', taskId).execute();
-      return result;
-    }
-    if (row.status === 'failed') {
-      const err = row.lastError ?? 'unknown error';
-      const code = taskErrorCode(err);
-      if (code === 'invalid_input') throw new InvalidInput(err.slice('invalid_input: '.length));
-      if (code === 'not_supported') throw new FlintError(err.slice('not_supported: '.length));
-      if (code === 'conflict' || code === 'backend_conflict') {
+      return await this.tasks.call({ kind, queue: volumeQueue(backend), resourceType: 'volume', resourceId: v.id, payload, maxAttempts: 1 },
+        { timeoutMs: this.rpcTimeoutMs, answerer: `Backend ${backend}` });
+    } catch (e) {
+      if (!(e instanceof FlintError) || e instanceof CallTimedOut) throw e;
+      if (e.code === 'conflict' || e.code === 'backend_conflict') {
         // The backend's own text may name the hosts already connected: it is not passed on.
         throw new Conflict(v.multiattach
-          ? `Backend ${backendHostOf(v.host)} refused to ${kind.replace('_', ' ')} volume ${v.id}: it conflicts with the volume's current connections.`
+          ? `Backend ${backend} refused to ${kind.replace('_', ' ')} volume ${v.id}: it conflicts with the volume's current connections.`
           : `Volume ${v.id} is not multiattach and is connected to another host; that connection must end first.`);
       }
-      throw new BackendError(`${kind.replace('_', ' ')} failed on backend ${backendHostOf(v.host)}: ${err}`, { safe: true });
+      // The request's fault (bad connector, a capability the backend lacks): the client's 4xx.
+      if (!(e instanceof BackendError) && e.httpStatus < 500) throw e;
+      throw new BackendError(`${kind.replace('_', ' ')} failed on backend ${backend}: ${e.code}: ${e.message}`, { safe: true });
     }
-    await this.db.kysely.updateTable('tasks').set({ status: 'failed', lastError: 'caller timed out' }).where('id', '=', taskId).where('status', '=', 'pending').execute();
-    throw new BackendError(`Backend ${backendHostOf(v.host)} did not answer ${kind} within ${this.rpcTimeoutMs} ms.`, { safe: true, retryable: true });
   }
 
   async reserve(ctx: RequestContext, id: string): Promise<void> {

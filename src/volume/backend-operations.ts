@@ -2,7 +2,8 @@
 // its stats advertise, so a missing capability is a 400 at once instead of a failed task later.
 import type { BackendStats } from '../drivers/interface/stats.js';
 import { NotSupported } from '../errors/errors.js';
-import { backendHostOf, type Tx } from './volume-repository.js';
+import { backendHostOf } from '../tasks/queues.js';
+import type { Tx } from '../db/transaction.js';
 
 /**
  * Throws NotSupported naming the backend when its published stats do not list `operation`

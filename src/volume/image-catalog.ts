@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import type { Db } from '../db/database.js';
 import type { ImageRow } from '../db/schema.js';
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../errors/errors.js';
-import { clock } from '../util/clock.js';
+import { clock, nowIso } from '../util/clock.js';
 import { newId } from '../util/ids.js';
 import type { RequestContext } from './operations.js';
 import type { ImageStore } from './image-store.js';
-import { nowIso, type Tx } from './volume-repository.js';
+import type { Tx } from '../db/transaction.js';
 
 export const VISIBILITIES = ['private', 'shared', 'public'] as const;
 export type Visibility = (typeof VISIBILITIES)[number];

@@ -12,8 +12,10 @@ import { requireBackendOperation } from './backend-operations.js';
 import type { CreateSnapshotRequest, RequestContext } from './operations.js';
 import { ALLOWED_FROM, SNAPSHOT_STATUSES } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
-import { backendHostOf, casSnapshot, getSnapshot, lockSnapshot, lockVolume, nowIso, setMetadata, volumeQueue, type Tx } from './volume-repository.js';
-import { inTransaction } from '../db/transaction.js';
+import { casSnapshot, getSnapshot, lockSnapshot, lockVolume, setMetadata } from './volume-repository.js';
+import { backendHostOf, volumeQueue } from '../tasks/queues.js';
+import { nowIso } from '../util/clock.js';
+import { type Tx, inTransaction } from '../db/transaction.js';
 
 type Enqueue = <K extends TaskKind>(tx: Tx, kind: K, v: VolumeRow, payload: TaskPayloads[K], resourceType: string, resourceId: string) => Promise<string>;
 
@@ -78,8 +80,7 @@ export class SnapshotApi {
       // Volume, snapshot, then task rows: the lock order every other path takes.
       await lockVolume(tx, null, volumeId);
       await tx.updateTable('snapshots').set({ status, updatedAt: nowIso() }).where('id', '=', id).execute();
-      await tx.updateTable('tasks').set({ status: 'failed', lastError: 'superseded by reset-status', leaseOwner: null })
-        .where('dedupeKey', '=', `snapshot:${id}`).where('status', 'in', ['pending', 'running']).execute();
+      await this.tasks.supersede(tx, { dedupeKey: `snapshot:${id}` }, 'superseded by reset-status');
     });
   }
 

@@ -3,6 +3,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
+import { supersedeTasks } from '../tasks/task-queue.js';
 
 /** Tasks whose volume row exists whatever happens next: what they reserved is now in use. */
 const BRINGS_A_VOLUME = new Set(['schedule_volume', 'create_volume', 'manage_volume']);
@@ -10,10 +11,7 @@ const BRINGS_A_VOLUME = new Set(['schedule_volume', 'create_volume', 'manage_vol
 export async function supersedeVolumeTasks(tx: Transaction<Database>, quotas: QuotaEngine, volumeId: string, reason: string): Promise<void> {
   // By resource, not dedupe key: the create task the scheduler hands on carries none.
   // Connection tasks are left alone: a caller waits for each, and they change no status.
-  const tasks = await tx.selectFrom('tasks').select(['id', 'kind', 'payload']).where('resourceType', '=', 'volume').where('resourceId', '=', volumeId)
-    .where('kind', 'not in', ['initialize_connection', 'terminate_connection']).where('status', 'in', ['pending', 'running']).execute();
-  if (tasks.length === 0) return;
-  await tx.updateTable('tasks').set({ status: 'failed', lastError: reason, leaseOwner: null }).where('id', 'in', tasks.map((t) => t.id)).execute();
+  const tasks = await supersedeTasks(tx, { resourceType: 'volume', resourceId: volumeId, exceptKinds: ['initialize_connection', 'terminate_connection'] }, reason);
   for (const t of tasks) {
     const reservation = (JSON.parse(t.payload) as { reservation?: unknown }).reservation;
     if (typeof reservation !== 'string') continue;

@@ -24,6 +24,8 @@ export interface TaskPayloads {
   };
   manage_volume: { ref: Record<string, string>; reservation: string };
   unmanage_volume: { reservation: string };
+  /** GET /manageable_volumes: the backend's objects, answered by its manager wherever it runs. */
+  list_manageable_volumes: Record<string, never>;
   upload_image: { imagePath: string; diskFormat: string; previousStatus: string; /** The reserved image row (absent in tasks queued before images had owners). */ imageId?: string };
 }
 

@@ -17,11 +17,10 @@ import type {
 } from './operations.js';
 import { ALLOWED_FROM, ATTACH_STATUSES, VOLUME_STATUSES } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
-import {
-  SCHEDULER_QUEUE, backendHostOf, casSnapshot, casVolume, defaultVolumeType, extraSpecsOf, findVolumeType, getSnapshot,
-  getVolume, lockSnapshot, lockVolume, nowIso, qosSpecsOfType, setMetadata, volumeQueue, type Tx,
-} from './volume-repository.js';
-import { inTransaction } from '../db/transaction.js';
+import { casSnapshot, casVolume, defaultVolumeType, extraSpecsOf, findVolumeType, getSnapshot, getVolume, lockSnapshot, lockVolume, qosSpecsOfType, setMetadata } from './volume-repository.js';
+import { SCHEDULER_QUEUE, backendHostOf, volumeQueue } from '../tasks/queues.js';
+import { nowIso } from '../util/clock.js';
+import { type Tx, inTransaction } from '../db/transaction.js';
 import { AttachFlows } from './attach-flows.js';
 import { SnapshotApi } from './snapshot-api.js';
 import { checkMetadata, checkName } from './validation.js';

@@ -11,7 +11,7 @@ import { toFlintError } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
 import { Worker, type TaskHandler } from '../tasks/worker.js';
-import { clock } from '../util/clock.js';
+import { clock, nowIso } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { flowHandler, type ManagerDeps } from './flows/flow-handler.js';
 import { initializeConnectionFlow, terminateConnectionFlow } from './flows/connection.flows.js';
@@ -19,9 +19,11 @@ import { createSnapshotFlow, deleteSnapshotFlow } from './flows/snapshot.flows.j
 import { createVolumeFlow, deleteVolumeFlow, extendVolumeFlow, revertToSnapshotFlow } from './flows/volume.flows.js';
 import { manageVolumeFlow, unmanageVolumeFlow } from './flows/manage.flows.js';
 import { uploadImageFlow } from './flows/image.flows.js';
+import { listManageableHandler } from './flows/list-manageable.js';
 import type { TaskPayloads } from './task-kinds.js';
-import { SCHEDULER_QUEUE, nowIso, toDriverVolume, volumeQueue, type NameTemplates } from './volume-repository.js';
-import { heartbeat } from '../service/heartbeat.js';
+import { toDriverVolume, type NameTemplates } from './volume-repository.js';
+import { SCHEDULER_QUEUE, volumeQueue } from '../tasks/queues.js';
+import { heartbeat } from '../db/heartbeat.js';
 import { StatsGate } from './stats-gate.js';
 import { compileExpression } from '../scheduler/expression/index.js';
 
@@ -58,6 +60,8 @@ export interface VolumeManagerOptions {
   goodnessFunction: string | null;
   concurrency: number;
   leaseMs: number;
+  /** Backends tried for one volume ([DEFAULT] scheduler_max_attempts). */
+  schedulerMaxAttempts: number;
   /** In-process scheduler hooks (absent when the scheduler runs elsewhere). */
   /** `landed`: creates this report already counts; `sampledAt`: when the sample began. */
   onStats?(stats: BackendStats, problems: string[], landed: string[], sampledAt: string): void;
@@ -86,7 +90,7 @@ export class VolumeManager {
     this.owner = `${hostname()}:${process.pid}:${o.backendHost}:${Date.now()}`;
     this.deps = {
       db: o.db, tasks: o.tasks, quotas: o.quotas, driver: o.driver, backendHost: o.backendHost, backendName: o.backendName,
-      templates: o.templates, logger: o.logger,
+      templates: o.templates, logger: o.logger, schedulerMaxAttempts: o.schedulerMaxAttempts,
       onCapacityChange: (pool, delta, volumeId) => o.onCapacityChange?.(pool, delta, volumeId),
       trackCreate: (volumeId, fn) => this.gate.create(volumeId, fn),
       reschedule: (tx, volumeId, payload) => this.reschedule(tx, volumeId, payload),
@@ -107,6 +111,7 @@ export class VolumeManager {
       manage_volume: flowHandler(d, manageVolumeFlow),
       unmanage_volume: flowHandler(d, unmanageVolumeFlow),
       upload_image: flowHandler(d, uploadImageFlow),
+      list_manageable_volumes: listManageableHandler(d),
       create_snapshot: flowHandler(d, createSnapshotFlow),
       delete_snapshot: flowHandler(d, deleteSnapshotFlow),
       initialize_connection: flowHandler(d, initializeConnectionFlow),

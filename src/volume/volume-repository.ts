@@ -1,16 +1,12 @@
 // Queries the volume service shares: project-scoped reads, status compare-and-set,
 // type and spec lookups, and turning rows into what drivers see.
-import type { Kysely, Transaction } from 'kysely';
 import type { Database, SnapshotRow, VolumeRow, VolumeTypeRow, VolumeUpdate } from '../db/schema.js';
 import type { DriverSnapshot, DriverVolume } from '../drivers/interface/objects.js';
 import { InvalidStatus, NotFound } from '../errors/errors.js';
-import { clock } from '../util/clock.js';
+import { nowIso } from '../util/clock.js';
+import type { Tx } from '../db/transaction.js';
 import { isUuid, newId } from '../util/ids.js';
 import type { RequestContext } from './operations.js';
-
-export type Tx = Kysely<Database> | Transaction<Database>;
-
-export const nowIso = () => clock().now().toISOString();
 
 function scoped<T extends { projectId: string }>(row: T | undefined, ctx: RequestContext | null): T | undefined {
   if (!row) return undefined;
@@ -166,29 +162,11 @@ export async function toDriverSnapshot(tx: Tx, s: SnapshotRow, templates: NameTe
   };
 }
 
-/** OpenStack user messages: what the user can read about a failure. */
-export async function recordUserMessage(
-  tx: Tx, m: { projectId: string; resourceType: string; resourceUuid: string | null; eventId: string; userMessage: string; requestId?: string | null },
-): Promise<void> {
-  const now = clock().now();
-  await tx.insertInto('messages').values({
-    id: newId(), projectId: m.projectId, resourceType: m.resourceType, resourceUuid: m.resourceUuid, eventId: m.eventId,
-    messageLevel: 'ERROR', userMessage: m.userMessage.slice(0, 2000), requestId: m.requestId ?? null,
-    createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 30 * 86400_000).toISOString(),
-  }).execute();
-}
-
-/** `host@backend#pool` → `host@backend` */
-export function backendHostOf(poolHost: string): string {
-  const i = poolHost.indexOf('#');
-  return i < 0 ? poolHost : poolHost.slice(0, i);
-}
-
 /**
  * Removes an attachment row and sets its volume's status from the attachments left, inside
  * `tx`. Nothing happens when the row is already gone.
  */
-export async function dropAttachmentRow(tx: Transaction<Database>, attachmentId: string, volumeId: string): Promise<void> {
+export async function dropAttachmentRow(tx: Tx, attachmentId: string, volumeId: string): Promise<void> {
   // The volume row first (lock order); a volume deleted meanwhile took its attachment rows with it.
   if (!(await lockVolumeIfExists(tx, volumeId))) return;
   await tx.deleteFrom('attachments').where('id', '=', attachmentId).execute();
@@ -200,6 +178,3 @@ export async function dropAttachmentRow(tx: Transaction<Database>, attachmentId:
     : { status: attached ? 'in-use' : 'reserved', updatedAt: now })
     .where('id', '=', volumeId).where('status', 'in', ['reserved', 'attaching', 'in-use', 'detaching']).execute();
 }
-
-export const volumeQueue = (backendHost: string) => `volume@${backendHost}`;
-export const SCHEDULER_QUEUE = 'scheduler';

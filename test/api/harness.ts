@@ -49,7 +49,7 @@ export async function makeHarness(opts: {
   });
   const app = buildApiApp({
     db: svc.db, volumes: svc.api, quotas: svc.quotas, auth: opts.auth ?? { strategy: 'noauth' }, defaultAvailabilityZone: 'nova',
-    listManageableVolumes: manageableVolumesLister(svc.managers), ...opts.extra,
+    listManageableVolumes: manageableVolumesLister(svc.db, svc.tasks, 30_000), ...opts.extra,
   });
   await app.ready();
   const row = (id: string) => svc.db.kysely.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();

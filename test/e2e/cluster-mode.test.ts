@@ -83,6 +83,20 @@ describe('cluster mode over PostgreSQL (api+scheduler | volume@backend)', () => 
     assert.deepEqual(open, []);
   });
 
+  test('manageable_volumes asked of the API-only process is answered by the manager in the other one', async () => {
+    const services = expectStatus(await call('GET', '/os-services'), 200).services as Array<{ binary: string; host: string }>;
+    const host = services.find((s) => s.binary === 'flint-volume')!.host;
+    const v = expectStatus(await call('POST', '/volumes', { volume: { size: 1, name: 'listed' } }), 202).volume;
+    assert.equal(await status(v.id, ['available', 'error']), 'available');
+    const listed = expectStatus(await call('GET', `/manageable_volumes/detail?host=${encodeURIComponent(host)}`), 200)['manageable-volumes'] as Array<{ cinder_id: string | null; safe_to_manage: boolean }>;
+    const mine = listed.find((o) => o.cinder_id === v.id);
+    assert.ok(mine, JSON.stringify(listed));
+    assert.equal(mine.safe_to_manage, false);
+    expectStatus(await call('GET', '/manageable_volumes?host=nowhere@none'), 404);
+    expectStatus(await call('DELETE', `/volumes/${v.id}`), 202);
+    assert.equal(await status(v.id, ['deleted', 'error_deleting']), 'deleted');
+  });
+
   test('capacity reported by the other process bounds placement', async () => {
     // 50 GiB in one thick pool: 3 x 20 GiB cannot all fit.
     const ids: string[] = [];

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { stringify } from 'ini';
 import { dropSchema } from '../../src/db/database.js';
 import { loadConfig } from '../../src/config/flint-config.js';
+import { driverCatalog } from '../../src/drivers/registry.js';
 import { startService, type RunningService, type Role } from '../../src/service/flint-service.js';
 import type { RequestContext } from '../../src/volume/operations.js';
 
@@ -53,7 +54,7 @@ export async function startTestService(o: TestServiceOptions = {}): Promise<Test
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'flint-test-'));
   const schema = o.db === 'postgres' ? (o.schema ?? `flint_t_${process.pid}_${Date.now().toString(36)}`) : undefined;
   const file = writeConfig(dir, o);
-  const svc = await startService({ config: loadConfig(file, {}), roles: o.roles, listen: '127.0.0.1:0', databaseSchema: schema });
+  const svc = await startService({ config: loadConfig(file, {}, driverCatalog), roles: o.roles, listen: '127.0.0.1:0', databaseSchema: schema });
   return Object.assign(svc, {
     dir,
     schema,

@@ -1,5 +1,6 @@
 // `flint serve`: run every role (or one) until SIGINT/SIGTERM.
-import { startService, type Role } from '../../service/flint-service.js';
+import { startService } from '../../service/flint-service.js';
+import { parseRoles } from '../../service/roles.js';
 import { logger } from '../../util/logger.js';
 
 export interface ServeOptions {
@@ -13,7 +14,7 @@ export async function serve(o: ServeOptions): Promise<void> {
   const configFile = o.config ?? process.env.FLINT_CONFIG ?? null;
   const svc = await startService({
     configFile,
-    roles: o.role ? (o.role.split(',').map((r) => r.trim()) as Role[]) : undefined,
+    roles: o.role ? parseRoles(o.role) : undefined,
     listen: o.listen,
     allowInsecureNoauth: o.allowInsecureNoauth,
   });

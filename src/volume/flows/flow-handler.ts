@@ -24,6 +24,8 @@ export interface ManagerDeps {
   backendName: string;
   templates: NameTemplates;
   logger: Logger;
+  /** Backends tried for one volume before its create fails ([DEFAULT] scheduler_max_attempts). */
+  schedulerMaxAttempts: number;
   /** Tell the scheduler (when in this process) that capacity changed; `volumeId` ends its placement. */
   onCapacityChange(poolHost: string | null, deltaGiB: number, volumeId?: string): void;
   /** Run a backend create so that stats reports know whether they count it (see StatsGate). */
@@ -101,7 +103,7 @@ export function flowHandler<K extends TaskKind, C>(deps: ManagerDeps, def: FlowD
       deps.logger.error({ task: task.id, kind: task.kind, resource: task.resourceId, error: text }, 'operation failed');
       await finalTransaction(deps, async (tx, d) => {
         await def.giveUp(tx, d, task, payload, text);
-        await deps.tasks.fail(tx, task.id, text);
+        await deps.tasks.fail(tx, task.id, text, error);
       });
     },
   };

@@ -2,7 +2,9 @@
 import type { VolumeRow } from '../../db/schema.js';
 import { Manage } from '../../drivers/interface/capabilities.js';
 import { NotSupported } from '../../errors/errors.js';
-import { casVolume, nowIso, recordUserMessage } from '../volume-repository.js';
+import { casVolume } from '../volume-repository.js';
+import { nowIso } from '../../util/clock.js';
+import { recordUserMessage } from '../../db/messages.js';
 import type { FlowDefinition } from './flow-handler.js';
 import { loadVolume, providerFields, type BaseCtx } from './volume-context.js';
 

@@ -6,9 +6,9 @@ import {
 } from '../../drivers/interface/capabilities.js';
 import type { DriverSnapshot, DriverVolume, ModelUpdate } from '../../drivers/interface/objects.js';
 import { NotSupported } from '../../errors/errors.js';
-import {
-  casSnapshot, casVolume, getSnapshot, lockVolumeIfExists, nowIso, recordUserMessage, toDriverSnapshot, toDriverVolume,
-} from '../volume-repository.js';
+import { casSnapshot, casVolume, getSnapshot, lockVolumeIfExists, toDriverSnapshot, toDriverVolume } from '../volume-repository.js';
+import { nowIso } from '../../util/clock.js';
+import { recordUserMessage } from '../../db/messages.js';
 import type { FlowDefinition } from './flow-handler.js';
 import { detectImageFormat, throttledProgress } from '../image-format.js';
 import { loadVolume, providerFields, type BaseCtx } from './volume-context.js';
@@ -83,7 +83,7 @@ export const createVolumeFlow: FlowDefinition<'create_volume', CreateCtx> = {
     if (!v || v.status !== 'creating') return;
     const fromNothing = !v.snapshotId && !v.sourceVolid;
     const tried = [...payload.excludeHosts, deps.backendHost];
-    if (fromNothing && tried.length < 3) {
+    if (fromNothing && tried.length < deps.schedulerMaxAttempts) {
       // Cinder's retry: another backend may take it.
       await tx.updateTable('volumes').set({ host: null, updatedAt: nowIso() }).where('id', '=', v.id).execute();
       deps.onCapacityChange(v.host, -v.size, v.id);

@@ -1,5 +1,5 @@
 // Service heartbeats: each role records that it is alive (os-services reads them).
-import type { Db } from '../db/database.js';
+import type { Db } from './database.js';
 import { clock } from '../util/clock.js';
 import { newId } from '../util/ids.js';
 

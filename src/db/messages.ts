@@ -1,0 +1,18 @@
+// OpenStack user messages: what a user can read about a failure of their resource.
+import { clock } from '../util/clock.js';
+import { newId } from '../util/ids.js';
+import type { Tx } from './transaction.js';
+
+/** Messages expire after this long, as Cinder's message_ttl default. */
+const MESSAGE_TTL_MS = 30 * 86400_000;
+
+export async function recordUserMessage(
+  tx: Tx, m: { projectId: string; resourceType: string; resourceUuid: string | null; eventId: string; userMessage: string; requestId?: string | null },
+): Promise<void> {
+  const now = clock().now();
+  await tx.insertInto('messages').values({
+    id: newId(), projectId: m.projectId, resourceType: m.resourceType, resourceUuid: m.resourceUuid, eventId: m.eventId,
+    messageLevel: 'ERROR', userMessage: m.userMessage.slice(0, 2000), requestId: m.requestId ?? null,
+    createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + MESSAGE_TTL_MS).toISOString(),
+  }).execute();
+}

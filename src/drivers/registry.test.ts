@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import './index.js';
+import { driverCatalog, driverRegistration, knownDrivers, registerDriver, sectionOptions } from './registry.js';
+import { loadConfig } from '../config/flint-config.js';
+import { ConfigError } from '../errors/errors.js';
+
+function load(text: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'flint-reg-'));
+  try {
+    const file = join(dir, 'flint.conf');
+    writeFileSync(file, text);
+    return loadConfig(file, {}, driverCatalog);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const names = (specs: readonly { name: string }[]) => specs.map((s) => s.name);
+
+// Runs first: the share registry is empty until the test below registers one.
+test('a share_driver section before any share driver exists says none is registered', () => {
+  assert.deepEqual(knownDrivers('share'), []);
+  assert.throws(() => load('[DEFAULT]\nenabled_backends = s\n[s]\nshare_driver = ganesha\n'),
+    (e: unknown) => e instanceof ConfigError && /Unknown share_driver 'ganesha' in section \[s\]: no share drivers are registered\./.test(e.message));
+});
+
+test('drivers are keyed by kind: a share_driver section names a share driver, not a volume one', () => {
+  registerDriver({ kind: 'share', name: 'test_share', description: 'test', options: [], load: async () => { throw new Error('not loaded'); } });
+  const cfg = load('[DEFAULT]\nenabled_backends = s,v\n[s]\nshare_driver = test_share\n[v]\nvolume_driver = fake\n');
+  assert.deepEqual(cfg.backends.map((b) => [b.section, b.kind, b.driver]), [['s', 'share', 'test_share'], ['v', 'volume', 'fake']]);
+  assert.equal(cfg.backends[0]!.options.share_backend_name, null);
+  assert.equal(cfg.backends[0]!.options.volume_backend_name, undefined);
+  assert.throws(() => load('[DEFAULT]\nenabled_backends = s\n[s]\nvolume_driver = test_share\n'), /Unknown volume_driver 'test_share' in section \[s\]\. Known drivers: fake, local, netapp_ontap\./);
+  assert.throws(() => load('[DEFAULT]\nenabled_backends = s\n[s]\nshare_driver = fake\n'), /Unknown share_driver 'fake' in section \[s\]\. Known drivers: test_share\./);
+  assert.throws(() => load('[DEFAULT]\nenabled_backends = s\n[s]\nshare_driver = test_share\nvolume_driver = fake\n'), /Section \[s\] sets both volume_driver and share_driver/);
+  // A volume-only option is unknown on a share section.
+  assert.throws(() => load('[DEFAULT]\nenabled_backends = s\n[s]\nshare_driver = test_share\nvolume_clear = none\n'), /Unknown option volume_clear in section \[s\]/);
+});
+
+test('iSCSI target options belong only to sections whose driver uses a target helper', () => {
+  for (const name of ['fake', 'local']) {
+    assert.ok(names(sectionOptions(driverRegistration(name, 'x'))).includes('target_port'), name);
+  }
+  const ontap = names(sectionOptions(driverRegistration('netapp_ontap', 'x')));
+  for (const t of ['target_port', 'target_ip_address', 'target_helper', 'iscsi_target_prefix', 'volumes_dir']) assert.ok(!ontap.includes(t), t);
+  assert.ok(ontap.includes('use_chap_auth'));
+  assert.throws(() => load('[DEFAULT]\nenabled_backends = o\n[o]\nvolume_driver = netapp_ontap\ntarget_port = 3261\n'), /Unknown option target_port in section \[o\]/);
+  assert.equal(load('[DEFAULT]\nenabled_backends = f\n[f]\nvolume_driver = fake\ntarget_port = 3261\n').backends[0]!.options.target_port, 3261);
+});

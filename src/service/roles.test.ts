@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FlintConfig } from '../config/flint-config.js';
+import { ConfigError } from '../errors/errors.js';
+import { checkRoles, configuredRoles, idleRoleReason, parseRoles } from './roles.js';
+import { startService } from './flint-service.js';
+
+const cfg = {
+  backends: [
+    { section: 'blk', kind: 'volume', driver: 'fake', options: {} },
+    { section: 'nas', kind: 'share', driver: 'test_share', options: {} },
+  ],
+} as unknown as FlintConfig;
+
+test('--role parses every role form and refuses other words naming the forms', () => {
+  assert.deepEqual(parseRoles('api, scheduler,volume@blk,share@nas,backup'), ['api', 'scheduler', 'volume@blk', 'share@nas', 'backup']);
+  for (const bad of ['apis', 'volume@', 'share', 'volume@a b', 'backup@x']) {
+    assert.throws(() => parseRoles(bad), (e: unknown) => e instanceof ConfigError && e.message.includes('share@BACKEND'), bad);
+  }
+  assert.throws(() => parseRoles(' , '), /names no role/);
+});
+
+test('each backend offers the role of its kind; a role of the wrong kind names the right one', () => {
+  assert.deepEqual(configuredRoles(cfg), ['api', 'scheduler', 'volume@blk', 'share@nas']);
+  checkRoles(['api', 'volume@blk', 'share@nas', 'backup'], cfg);
+  assert.throws(() => checkRoles(['share@blk'], cfg), /backend blk, which is a volume backend \(volume_driver\); its role is volume@blk/);
+  assert.throws(() => checkRoles(['volume@nas'], cfg), /its role is share@nas/);
+  assert.throws(() => checkRoles(['volume@zzz'], cfg), /Unknown role 'volume@zzz'\. Roles here: api, scheduler, volume@blk, share@nas, backup/);
+  const noShares = { backends: [cfg.backends[0]] } as unknown as FlintConfig;
+  assert.throws(() => checkRoles(['share@nas'], noShares), /no share backend is enabled/);
+});
+
+test('roles with nothing to run say so; a process given only those refuses to start', async () => {
+  assert.match(idleRoleReason('backup')!, /backup has nothing to run/);
+  assert.match(idleRoleReason('share@nas')!, /share@nas has nothing to run: this build has no share manager/);
+  assert.equal(idleRoleReason('volume@blk'), null);
+  const dir = mkdtempSync(join(tmpdir(), 'flint-roles-'));
+  try {
+    const config = {
+      defaults: { auth_strategy: 'noauth' }, backends: [], host: 'h', databaseUrl: join(dir, 'db.sqlite'), statePath: dir, source: 'test',
+    } as unknown as FlintConfig;
+    await assert.rejects(startService({ config, roles: ['backup'] }), (e: unknown) => e instanceof ConfigError && /Nothing to run: role backup has nothing to run/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

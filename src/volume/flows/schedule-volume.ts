@@ -1,0 +1,78 @@
+// The volume service's schedule handler: turns a schedule_volume task into a placement
+// plus a create_volume task on the chosen backend, or the volume's error state.
+import type { TaskRow } from '../../db/schema.js';
+import { recordUserMessage } from '../../db/messages.js';
+import { NoValidBackend } from '../../errors/errors.js';
+import type { ScheduleContext, ScheduleHandlerFactory } from '../../scheduler/schedule-handler.js';
+import { volumeQueue } from '../../tasks/queues.js';
+import { nowIso } from '../../util/clock.js';
+import type { TaskPayloads } from '../task-kinds.js';
+import { extraSpecsOf, lockVolumeIfExists, metadataOf, qosSpecsOfType } from '../volume-repository.js';
+import { describeError } from './flow-handler.js';
+
+export const scheduleVolumeHandler: ScheduleHandlerFactory = (c) => ({
+  run: (task) => schedule(c, task),
+  giveUp: (task, error) => giveUp(c, task, error),
+});
+
+async function schedule(c: ScheduleContext, task: TaskRow): Promise<void> {
+  const { db, tasks, scheduler } = c;
+  const payload = JSON.parse(task.payload) as TaskPayloads['schedule_volume'];
+  const v = await db.kysely.selectFrom('volumes').selectAll().where('id', '=', task.resourceId).executeTakeFirst();
+  if (!v || v.status !== 'creating' || v.host) {
+    await db.kysely.transaction().execute((tx) => tasks.complete(tx, task.id));
+    return;
+  }
+  const hintIds = [...(payload.hints.sameHost ?? []), ...(payload.hints.differentHost ?? [])];
+  const hintRows = hintIds.length > 0 ? await db.kysely.selectFrom('volumes').select(['id', 'host']).where('id', 'in', hintIds).execute() : [];
+  const placement = scheduler.place({
+    volume: {
+      id: v.id, size: v.size, volumeTypeId: v.volumeTypeId, availabilityZone: v.availabilityZone,
+      multiattach: v.multiattach === 1, metadata: await metadataOf(db.kysely, 'volumeMetadata', v.id),
+    },
+    extraSpecs: await extraSpecsOf(db.kysely, v.volumeTypeId),
+    qosSpecs: await qosSpecsOfType(db.kysely, v.volumeTypeId),
+    hints: payload.hints,
+    hintHosts: Object.fromEntries(hintRows.filter((r) => r.host).map((r) => [r.id, r.host!])),
+    excludeHosts: payload.excludeHosts,
+  });
+  const undo = c.hold(v.id, placement, v.size);
+  try {
+    await db.kysely.transaction().execute(async (tx) => {
+      const placed = await tx.updateTable('volumes').set({ host: placement.poolHost, updatedAt: nowIso() })
+        .where('id', '=', v.id).where('status', '=', 'creating').where('host', 'is', null).executeTakeFirst();
+      if (Number(placed.numUpdatedRows) === 0) {
+        undo();
+      } else {
+        await tasks.enqueue(tx, {
+          kind: 'create_volume', queue: volumeQueue(placement.backendHost), resourceType: 'volume', resourceId: v.id,
+          payload: { reservation: payload.reservation, excludeHosts: payload.excludeHosts, imagePath: payload.imagePath } satisfies TaskPayloads['create_volume'],
+        });
+      }
+      await tasks.complete(tx, task.id, { poolHost: placement.poolHost });
+    });
+  } catch (e) {
+    undo();
+    throw e;
+  }
+  tasks.notify(volumeQueue(placement.backendHost));
+}
+
+async function giveUp(c: ScheduleContext, task: TaskRow, error: unknown): Promise<void> {
+  const payload = JSON.parse(task.payload) as TaskPayloads['schedule_volume'];
+  const reason = error instanceof NoValidBackend ? error.message : describeError(error);
+  const text = payload.lastError ? `${reason} The last backend tried failed with ${payload.lastError}` : reason;
+  await c.db.kysely.transaction().execute(async (tx) => {
+    // Locked first: a delete or reset-status committed meanwhile is seen, not overwritten.
+    const v = await lockVolumeIfExists(tx, task.resourceId);
+    if (v?.status === 'creating') {
+      await tx.updateTable('volumes').set({ status: 'error', updatedAt: nowIso() }).where('id', '=', task.resourceId).execute();
+      await c.quotas.commit(tx, payload.reservation);
+      await recordUserMessage(tx, {
+        projectId: v.projectId, resourceType: 'VOLUME', resourceUuid: task.resourceId, eventId: 'VOLUME_VOLUME_001_003',
+        userMessage: `Schedule allocate volume failed: ${text}`,
+      });
+    }
+    await c.tasks.fail(tx, task.id, text, error);
+  });
+}
