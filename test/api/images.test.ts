@@ -157,8 +157,13 @@ for (const db of ['sqlite', 'postgres'] as const) describe(`flint image and prog
     await until(() => files().some((f) => f.endsWith('.upload')), 'the upload to begin');
     req.destroy();
     await until(() => files().length === 0, 'the partial upload to be removed');
-    const gone = await h.app.inject({ method: 'GET', url: '/v3/ops/flint/images/half.raw', headers: { 'x-auth-token': 'admin' } });
-    assert.equal(gone.statusCode, 404, 'and its name is free again');
+    // The file goes first, then the name's reservation: poll until the name is free too.
+    let gone = 0;
+    for (let i = 0; i < 500 && gone !== 404; i++) {
+      gone = (await h.app.inject({ method: 'GET', url: '/v3/ops/flint/images/half.raw', headers: { 'x-auth-token': 'admin' } })).statusCode;
+      if (gone !== 404) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(gone, 404, 'and its name is free again');
   });
 
   test('deleting an image while it is uploaded frees the name; the upload then fails and leaves no file', async () => {
