@@ -1,6 +1,6 @@
 // The one interface every iSCSI target helper (tgtadm, lioadm, ietadm, fake) implements,
 // as Cinder's targets/ base class: exports named by IQN, one LUN each, initiator ACLs, CHAP.
-import type { ChapAuth } from '../drivers/protocols/iscsi.js';
+import type { ChapAuth } from '../protocols/iscsi.js';
 
 /** What a driver asks a target helper to export. */
 export interface ExportSpec {

@@ -15,7 +15,7 @@ import { BackendError, BackendObjectNotFound, Conflict, InvalidInput } from '../
 import { randomSecret } from '../../util/ids.js';
 import {
   formatChapAuth, formatIscsiLocation, iscsiConnectionInfo, parseChapAuth, validateIscsiConnector, type ChapAuth,
-} from '../protocols/iscsi.js';
+} from '../../protocols/iscsi.js';
 import type { TargetHelper } from '../../targets/target-helper.js';
 import { makeTargetHelper } from '../../targets/target-factory.js';
 import { TgtadmTarget } from '../../targets/tgt/tgtadm-target.js';

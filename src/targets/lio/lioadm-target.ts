@@ -2,7 +2,7 @@
 // it is tested against the command lines it generates). CHAP is per ACL in LIO.
 import type { Executor } from '../../exec/executor.js';
 import { BackendError, CommandError } from '../../errors/errors.js';
-import type { ChapAuth } from '../../drivers/protocols/iscsi.js';
+import type { ChapAuth } from '../../protocols/iscsi.js';
 import type { ExportLocation, ExportSpec, TargetHelper } from '../target-helper.js';
 
 export interface LioadmTargetOptions {
