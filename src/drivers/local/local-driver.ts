@@ -18,8 +18,6 @@ import {
 } from '../../protocols/iscsi.js';
 import type { TargetHelper } from '../../targets/target-helper.js';
 import { makeTargetHelper } from '../../targets/target-factory.js';
-import { TgtadmTarget } from '../../targets/tgt/tgtadm-target.js';
-import { TgtdSupervisor } from '../../targets/tgt/tgtd-supervisor.js';
 import { copyImageToVolume, copyVolumeToImage } from '../../connector/volume-transfer.js';
 import { LocalPool } from './local-pool.js';
 import { LocalExports } from './local-exports.js';
@@ -34,7 +32,6 @@ export class LocalDriver implements VolumeDriverCore {
   readonly events = new EventEmitter();
   readonly pool: LocalPool;
   readonly target: TargetHelper;
-  supervisor: TgtdSupervisor | null = null;
   private readonly opt: Options;
   private readonly exports: LocalExports;
   private readonly protocol: 'iscsi' | 'iser';
@@ -55,6 +52,7 @@ export class LocalDriver implements VolumeDriverCore {
       helper: this.opt.str('target_helper'), executor: ctx.executor, ip: this.opt.str('target_ip_address'),
       port: this.opt.int('target_port'), protocol: this.protocol, controlPort: this.controlPort(),
       targetFlags: this.opt.str('target_flags') === 'none' ? null : this.opt.str('target_flags'),
+      logger: ctx.logger, tgtdManaged: this.opt.bool('tgtd_managed'), tgtdHealthIntervalMs: this.opt.int('tgtd_health_interval_ms'),
     });
     this.exports = new LocalExports(ctx.stateDir);
   }
@@ -68,16 +66,13 @@ export class LocalDriver implements VolumeDriverCore {
   async doSetup(): Promise<void> {
     await this.pool.setup();
     await this.exports.load();
-    if (this.target instanceof TgtadmTarget) {
-      this.supervisor = new TgtdSupervisor({
-        executor: this.ctx.executor, logger: this.ctx.logger, controlPort: this.controlPort(),
-        portal: this.target.portal, managed: this.opt.bool('tgtd_managed'),
-        healthIntervalMs: this.opt.int('tgtd_health_interval_ms'),
-      });
-      this.supervisor.on('restarted', () => void this.handleTargetRestart());
-      this.supervisor.on('down', () => this.events.emit('target-down'));
-      await this.supervisor.start();
+    if (this.opt.str('target_flags') !== 'none' && !this.target.capabilities.directIo) {
+      this.ctx.logger.warn({ helper: this.target.name }, 'target_flags is set but this target helper ignores backing-store flags');
     }
+    await this.target.start({
+      restarted: () => void this.handleTargetRestart(),
+      down: () => this.events.emit('target-down'),
+    });
   }
 
   async checkForSetupError(): Promise<void> {
@@ -125,7 +120,7 @@ export class LocalDriver implements VolumeDriverCore {
         reservedPercentage: this.opt.int('reserved_percentage'),
         // tgtd accepts several initiators on one target; extend re-adds the LUN live.
         multiattach: true,
-        onlineExtendSupport: this.target.name !== 'ietadm',
+        onlineExtendSupport: this.target.capabilities.onlineExtend,
         totalVolumes: files.length,
         capabilities: { reflink: this.pool.reflink, pool_filesystem: this.pool.fsType, target_helper: this.target.name },
       }],
@@ -322,9 +317,8 @@ export class LocalDriver implements VolumeDriverCore {
   }
 
   async shutdown(): Promise<void> {
-    if (!this.opt.bool('tgtd_stop_on_shutdown')) { await this.supervisor?.stop(); return; }
-    const tgt = this.target;
-    await this.supervisor?.stop(tgt instanceof TgtadmTarget && this.opt.bool('tgtd_managed') ? () => tgt.shutdownDaemon() : undefined);
+    if (!this.opt.bool('tgtd_stop_on_shutdown')) { await this.target.stop({ stopDaemon: false }); return; }
+    await this.target.stop({ stopDaemon: true });
     await this.pool.unmount();
   }
 

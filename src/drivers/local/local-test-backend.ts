@@ -50,7 +50,7 @@ export async function makeTestLocalBackend(overrides: Record<string, string> = {
   });
   const cleanup = async () => {
     await driver.shutdown().catch(() => undefined);
-    const pid = driver.supervisor?.pid;
+    const pid = driver.target.daemonPid;
     if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
     const pool = join(dir, 'pool');
     const mounts = await readFile('/proc/self/mountinfo', 'utf8');

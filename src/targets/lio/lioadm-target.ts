@@ -22,6 +22,8 @@ export function backstoreName(iqn: string): string {
 
 export class LioadmTarget implements TargetHelper {
   readonly name = 'lioadm';
+  readonly capabilities = { onlineExtend: true, chap: true, directIo: false };
+  readonly daemonPid = null;
   readonly portal: string;
   /** CHAP is set per ACL, so the export's credentials are needed when an initiator is allowed. */
   private readonly chap = new Map<string, ChapAuth | null>();
@@ -30,6 +32,10 @@ export class LioadmTarget implements TargetHelper {
   constructor(private readonly o: LioadmTargetOptions) {
     this.portal = `${o.ip}:${o.port}`;
   }
+
+  /** No daemon of ours to run: the kernel target is there or not. */
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
 
   private run(args: string[], secrets: string[] = []) {
     return this.o.executor.run(['targetcli', ...args], { secrets, tries: 1 });
