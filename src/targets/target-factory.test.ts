@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeTargetHelper, type TargetHelperConfig } from './target-factory.js';
-import { RecordingExecutor } from './recording-executor.js';
+import { RecordingExecutor } from '../../test/support/recording-executor.js';
 import { ConfigError } from '../errors/errors.js';
 import { logger } from '../util/logger.js';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTestLocalBackend, type TestLocalBackend } from '../../src/drivers/local/local-test-backend.js';
+import { makeTestLocalBackend, type TestLocalBackend } from '../support/local-test-backend.js';
 import { LocalPool } from '../../src/drivers/local/local-pool.js';
 import { applyUpdate, makeIscsiConnector, makeSnapshot, makeVolume } from '../contract/fixtures.js';
 import type { Connector, DriverVolume, IscsiConnectionData } from '../../src/drivers/interface/objects.js';

@@ -1,14 +1,11 @@
 // The `fake` volume driver: every capability over an in-memory store (FakeBackendStore),
 // strict like a real array (it refuses what a real one would) and with fault injection.
 import { BackendCapacityError, BackendError, BackendObjectNotFound, ConfigError, InvalidInput } from '../../errors/errors.js';
-import { Options, resolveOptions, type OptionValue } from '../../config/options.js';
+import { Options, type OptionValue } from '../../config/options.js';
 import { COMMON_BACKEND_OPTIONS } from '../../config/driver-options.js';
-import { ShellExecutor } from '../../exec/executor.js';
-import { logger } from '../../util/logger.js';
 import { sleep } from '../../util/clock.js';
 import { isUuid } from '../../util/ids.js';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DriverContext, VolumeDriverCore } from '../interface/core.js';
 import * as Cap from '../interface/capabilities.js';
 import { supportedOperations } from '../interface/capabilities.js';
@@ -555,23 +552,3 @@ function withDefaults(values: Readonly<Record<string, OptionValue>>): Record<str
 }
 
 export const createFakeDriver = (ctx: DriverContext): FakeDriver => new FakeDriver(ctx);
-
-/**
- * A context for tests: raw option strings are validated exactly as a config section would be.
- * `stateDir` defaults to the OS temp directory (the fake only writes backup devices there).
- */
-export function fakeDriverContext(
-  backendName: string,
-  raw: Record<string, string | number | boolean> = {},
-  stateDir: string = join(tmpdir(), `flint-fake-${backendName}`),
-): DriverContext {
-  const options = resolveOptions(backendName, { volume_driver: 'fake', ...raw }, [...COMMON_BACKEND_OPTIONS, ...FAKE_DRIVER_OPTIONS]);
-  return {
-    backendName,
-    host: `fakehost@${backendName}`,
-    options,
-    executor: new ShellExecutor({ tries: 1 }),
-    logger,
-    stateDir,
-  };
-}
