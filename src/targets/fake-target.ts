@@ -18,7 +18,7 @@ export class FakeTarget implements TargetHelper {
   async removeExport(iqn: string): Promise<void> { this.exports.delete(iqn); }
   async allowInitiator(iqn: string, initiator: string): Promise<void> {
     const e = this.exports.get(iqn);
-    if (!e) throw new BackendError(`iSCSI target ${iqn} is not exported.`);
+    if (!e) throw new BackendError(`iSCSI target ${iqn} is not exported.`, { publicDetail: 'the volume is not exported' });
     e.initiators.add(initiator);
   }
   async denyInitiator(iqn: string, initiator: string | null): Promise<void> {

@@ -79,7 +79,7 @@ export class AttachFlows {
       const err = row.lastError ?? 'unknown error';
       const code = taskErrorCode(err);
       if (code === 'invalid_input') throw new InvalidInput(err.slice('invalid_input: '.length));
-      if (code === 'not_supported') throw new FlintError(err.slice('not_supported: '.length));
+      if (code === 'not_supported') throw new FlintError(err.slice('not_supported: '.length), { safe: true });
       if (code === 'conflict' || code === 'backend_conflict') {
         // The backend's own text may name the hosts already connected: it is not passed on.
         throw new Conflict(v.multiattach
@@ -201,7 +201,7 @@ export class AttachFlows {
   }
 
   async forceDetach(ctx: RequestContext, id: string, attachmentId: string | null, connector: Connector | null): Promise<void> {
-    if (!ctx.isAdmin) throw new FlintError('os-force_detach is an admin action.');
+    if (!ctx.isAdmin) throw new FlintError('os-force_detach is an admin action.', { safe: true });
     const v = await getVolume(this.db.kysely, ctx, id);
     await this.connectionTask(v, 'terminate_connection', { connector, attachmentId });
     await inTransaction(this.db, async (tx) => {

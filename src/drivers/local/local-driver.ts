@@ -76,9 +76,9 @@ export class LocalDriver implements VolumeDriverCore {
   }
 
   async checkForSetupError(): Promise<void> {
-    await this.pool.capacity().catch((e: Error) => { throw new BackendError(`Pool ${this.pool.dir} is not usable: ${e.message}`); });
+    await this.pool.capacity().catch((e: Error) => { throw new BackendError(`Pool ${this.pool.dir} is not usable: ${e.message}`, { cause: e, publicDetail: 'the storage pool is not usable' }); });
     await this.target.listExports().catch((e: Error) => {
-      throw new BackendError(`Target helper ${this.target.name} on ${this.target.portal} does not answer: ${e.message}`);
+      throw new BackendError(`Target helper ${this.target.name} on ${this.target.portal} does not answer: ${e.message}`, { cause: e, publicDetail: 'the iSCSI target does not answer' });
     });
   }
 

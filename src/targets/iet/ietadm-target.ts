@@ -81,7 +81,7 @@ export class IetadmTarget implements TargetHelper {
   }
 
   async allowInitiator(iqn: string): Promise<void> {
-    if (!(await this.volumes()).some((x) => x.iqn === iqn)) throw new BackendError(`iSCSI target ${iqn} is not exported by IET.`);
+    if (!(await this.volumes()).some((x) => x.iqn === iqn)) throw new BackendError(`iSCSI target ${iqn} is not exported by IET.`, { publicDetail: 'the volume is not exported' });
   }
 
   async denyInitiator(iqn: string, initiator: string | null): Promise<void> {

@@ -72,7 +72,7 @@ export class LioadmTarget implements TargetHelper {
   }
 
   async allowInitiator(iqn: string, initiator: string): Promise<void> {
-    if (!this.chap.has(iqn)) throw new BackendError(`iSCSI target ${iqn} is not exported by LIO.`);
+    if (!this.chap.has(iqn)) throw new BackendError(`iSCSI target ${iqn} is not exported by LIO.`, { publicDetail: 'the volume is not exported' });
     const acls = `/iscsi/${iqn}/tpg1/acls`;
     try { await this.run([acls, 'create', initiator]); } catch (e) {
       if (!(e instanceof CommandError && /already exists/i.test(e.stderr + e.stdout))) throw e;

@@ -143,7 +143,7 @@ export class TgtadmTarget implements TargetHelper {
   allowInitiator(iqn: string, initiator: string): Promise<void> {
     return this.serial(async () => {
       const t = await this.find(iqn);
-      if (!t) throw new BackendError(`iSCSI target ${iqn} is not exported by tgtd on ${this.portal}.`);
+      if (!t) throw new BackendError(`iSCSI target ${iqn} is not exported by tgtd on ${this.portal}.`, { publicDetail: 'the volume is not exported' });
       if (t.acls.includes(initiator)) return;
       await this.idempotent(['--mode', 'target', '--op', 'bind', '--tid', String(t.tid), '--initiator-name', initiator], EXISTS);
     });
