@@ -2,7 +2,6 @@
 // with reflink by default), exported over iSCSI by a target helper (tgtd by default) —
 // Cinder's LVM driver with the tgtadm helper, without device-mapper.
 import { EventEmitter } from 'node:events';
-import { readdir, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DriverContext, VolumeDriverCore } from '../interface/core.js';
 import type {
@@ -11,7 +10,7 @@ import type {
 import { POOL_DEFAULTS, type BackendStats } from '../interface/stats.js';
 import { supportedOperations, type ProgressReporter } from '../interface/capabilities.js';
 import { Options } from '../../config/options.js';
-import { BackendError, BackendObjectNotFound, Conflict, InvalidInput } from '../../errors/errors.js';
+import { BackendError, BackendObjectNotFound, InvalidInput } from '../../errors/errors.js';
 import { randomSecret } from '../../util/ids.js';
 import {
   formatChapAuth, formatIscsiLocation, iscsiConnectionInfo, parseChapAuth, validateIscsiConnector, type ChapAuth,
@@ -22,6 +21,9 @@ import { copyImageToVolume, copyVolumeToImage } from '../../connector/volume-tra
 import { LocalPool } from './local-pool.js';
 import { LocalExports } from './local-exports.js';
 import { wipeFile, type VolumeClear } from './volume-wipe.js';
+import {
+  listBackendVolumes, manageExisting, manageExistingGetSize, requireFile, volumeFiles, type LocalManageContext,
+} from './local-manage.js';
 
 const GiB = 1024 ** 3;
 export const LOCAL_DRIVER_VERSION = '1.0.0';
@@ -99,7 +101,7 @@ export class LocalDriver implements VolumeDriverCore {
 
   async getVolumeStats(): Promise<BackendStats> {
     const cap = await this.pool.capacity();
-    const files = await this.volumeFiles();
+    const files = await volumeFiles(this.pool, this.opt);
     let provisioned = 0;
     for (const f of files) provisioned += Math.ceil((await this.pool.size(f)) / GiB);
     return {
@@ -126,14 +128,6 @@ export class LocalDriver implements VolumeDriverCore {
       }],
       ...(this.pool.problem ? { problems: [this.pool.problem] } : {}),
     };
-  }
-
-  /** Pool files that are volumes (not snapshots, not our probes). */
-  private async volumeFiles(): Promise<string[]> {
-    const snapPrefix = this.opt.str('snapshot_name_template').split('%s')[0]!;
-    return (await readdir(this.pool.dir, { withFileTypes: true }))
-      .filter((d) => d.isFile() && !d.name.startsWith('.') && !(snapPrefix && d.name.startsWith(snapPrefix)))
-      .map((d) => d.name);
   }
 
   async createVolume(volume: DriverVolume): Promise<void> {
@@ -251,50 +245,25 @@ export class LocalDriver implements VolumeDriverCore {
     await this.pool.copy(snapshot.name, volume.name, volume.size);
   }
 
-  async manageExistingGetSize(_volume: DriverVolume, ref: Record<string, string>): Promise<number> {
-    const name = this.refName(ref);
-    await this.requireFile(name);
-    return Math.ceil((await this.pool.size(name)) / GiB);
+  manageExistingGetSize(_volume: DriverVolume, ref: Record<string, string>): Promise<number> {
+    return manageExistingGetSize(this.manageContext(), ref);
   }
 
-  async manageExisting(volume: DriverVolume, ref: Record<string, string>): Promise<ModelUpdate> {
-    const name = this.refName(ref);
-    if (name !== volume.name) {
-      if (await this.pool.exists(volume.name)) throw new Conflict(`Backend file ${volume.name} already exists on backend ${this.backendName}.`);
-      await this.requireFile(name);
-      if ((await this.target.listExports()).some((iqn) => iqn.endsWith(`:${name}`))) throw new Conflict(`Backend file ${name} is exported; unexport it first.`);
-      await rename(this.pool.path(name), this.pool.path(volume.name));
-    }
-    await this.pool.setUnmanaged(name, false);
-    // The LUN must show the whole GiB the volume is accounted as.
-    const size = Math.max(1, Math.ceil((await this.pool.size(volume.name)) / GiB));
-    await this.pool.resize(volume.name, size);
-    return { size };
+  manageExisting(volume: DriverVolume, ref: Record<string, string>): Promise<ModelUpdate> {
+    return manageExisting(this.manageContext(), volume, ref);
+  }
+
+  listBackendVolumes(): Promise<BackendVolumeObject[]> {
+    return listBackendVolumes(this.manageContext());
+  }
+
+  private manageContext(): LocalManageContext {
+    return { pool: this.pool, target: this.target, opt: this.opt, backendName: this.backendName };
   }
 
   async unmanage(volume: DriverVolume): Promise<void> {
     await this.exports.forget(volume.name);
     if (await this.pool.exists(volume.name)) await this.pool.setUnmanaged(volume.name, true);
-  }
-
-  async listBackendVolumes(): Promise<BackendVolumeObject[]> {
-    const [prefix, suffix] = this.opt.str('volume_name_template').split('%s') as [string, string | undefined];
-    const exported = new Set(await this.target.listExports());
-    const out: BackendVolumeObject[] = [];
-    for (const name of await this.volumeFiles()) {
-      const id = name.startsWith(prefix) && name.endsWith(suffix ?? '') ? name.slice(prefix.length, name.length - (suffix ?? '').length) : null;
-      const flintId = id && /^[0-9a-f-]{36}$/i.test(id) ? id : null;
-      const isExported = exported.has(`${this.opt.str('iscsi_target_prefix')}${name}`);
-      const managed = flintId !== null && !(await this.pool.isUnmanaged(name));
-      out.push({
-        reference: { 'source-name': name },
-        sizeGiB: Math.ceil((await this.pool.size(name)) / GiB),
-        flintId,
-        safeToManage: !managed && !isExported,
-        reasonNotSafe: managed ? 'already managed' : isExported ? 'volume is exported' : null,
-      });
-    }
-    return out;
   }
 
   async localPath(volume: DriverVolume): Promise<string> {
@@ -322,14 +291,8 @@ export class LocalDriver implements VolumeDriverCore {
     await this.pool.unmount();
   }
 
-  private refName(ref: Record<string, string>): string {
-    const name = ref['source-name'];
-    if (!name) throw new InvalidInput('The manage reference must name the file: {"source-name": "<file in the pool>"}.');
-    return name;
-  }
-
-  private async requireFile(name: string): Promise<void> {
-    if (!(await this.pool.exists(name))) throw new BackendObjectNotFound(`Backend file ${name} does not exist on backend ${this.backendName}.`);
+  private requireFile(name: string): Promise<void> {
+    return requireFile(this.pool, name, this.backendName);
   }
 }
 
