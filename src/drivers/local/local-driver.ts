@@ -36,6 +36,7 @@ export class LocalDriver implements VolumeDriverCore {
   readonly target: TargetHelper;
   private readonly opt: Options;
   private readonly exports: LocalExports;
+  private readonly manage: LocalManageContext;
   private readonly protocol: 'iscsi' | 'iser';
 
   constructor(private readonly ctx: DriverContext) {
@@ -57,6 +58,7 @@ export class LocalDriver implements VolumeDriverCore {
       logger: ctx.logger, tgtdManaged: this.opt.bool('tgtd_managed'), tgtdHealthIntervalMs: this.opt.int('tgtd_health_interval_ms'),
     });
     this.exports = new LocalExports(ctx.stateDir);
+    this.manage = { pool: this.pool, target: this.target, opt: this.opt, backendName: this.backendName };
   }
 
   private controlPort(): number {
@@ -246,19 +248,15 @@ export class LocalDriver implements VolumeDriverCore {
   }
 
   manageExistingGetSize(_volume: DriverVolume, ref: Record<string, string>): Promise<number> {
-    return manageExistingGetSize(this.manageContext(), ref);
+    return manageExistingGetSize(this.manage, ref);
   }
 
   manageExisting(volume: DriverVolume, ref: Record<string, string>): Promise<ModelUpdate> {
-    return manageExisting(this.manageContext(), volume, ref);
+    return manageExisting(this.manage, volume, ref);
   }
 
   listBackendVolumes(): Promise<BackendVolumeObject[]> {
-    return listBackendVolumes(this.manageContext());
-  }
-
-  private manageContext(): LocalManageContext {
-    return { pool: this.pool, target: this.target, opt: this.opt, backendName: this.backendName };
+    return listBackendVolumes(this.manage);
   }
 
   async unmanage(volume: DriverVolume): Promise<void> {
