@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTestLocalBackend } from '../src/drivers/local/local-test-backend.js';
+import { makeTestLocalBackend } from '../test/support/local-test-backend.js';
 import { copyData } from '../src/connector/volume-io.js';
 import { applyUpdate, makeIscsiConnector, makeSnapshot, makeVolume } from '../test/contract/fixtures.js';
 

@@ -1,6 +1,6 @@
 // Scheduler benchmark: one placement across 10,000 pools, each with a filter_function and goodness_function.
 import { FilterScheduler } from '../src/scheduler/filter-scheduler.js';
-import { ManualClock, pool, report, request } from '../src/scheduler/scheduler-fixtures.js';
+import { ManualClock, pool, report, request } from '../test/support/scheduler-fixtures.js';
 
 const BACKENDS = 100;
 const POOLS_PER_BACKEND = 100;

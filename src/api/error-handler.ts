@@ -52,7 +52,7 @@ export function makeErrorHandler(logger: Logger | undefined) {
       message = describeValidationError(fe.validation[0]!, fe.validationContext);
     } else if (isFlintError(err)) {
       status = err.httpStatus;
-      message = err.safe ? err.message : internalMessage(requestId);
+      message = err.safe ? err.message : internalMessage(requestId, err.publicDetail);
       if (status >= 500 || !err.safe) logger?.error({ err, requestId }, 'request failed');
     } else if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
       // Fastify's own client errors (body too large, bad media type, bad JSON): their text is safe.
@@ -81,8 +81,10 @@ function fastifyClientMessage(fe: FastifyError): string {
   }
 }
 
-export function internalMessage(requestId: string): string {
-  return `The server has either erred or is incapable of performing the requested operation. (request id ${requestId})`;
+/** The generic text for a private error, with the detail its raiser marked public. */
+export function internalMessage(requestId: string, publicDetail?: string): string {
+  const detail = publicDetail ? ` Detail: ${publicDetail}.` : '';
+  return `The server has either erred or is incapable of performing the requested operation.${detail} (request id ${requestId})`;
 }
 
 /** Errors the router raises before any route or hook runs; the URL is never echoed. */

@@ -30,11 +30,13 @@ export interface ApiVersion {
 }
 
 export class VersionNotAcceptable extends FlintError {
+  static override readonly safeByDefault = true;
   override readonly code = 'version_not_acceptable';
   override readonly httpStatus = 406;
 }
 
 export class VersionNotFoundForMethod extends FlintError {
+  static override readonly safeByDefault = true;
   override readonly code = 'version_not_found';
   override readonly httpStatus = 404;
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { escapeOpt, openEndpoint } from './volume-endpoint.js';
 import { progressParser } from './volume-io.js';
-import { iscsiConnectionInfo } from '../drivers/protocols/iscsi.js';
+import { iscsiConnectionInfo } from '../protocols/iscsi.js';
 
 test('an iSCSI endpoint keeps the CHAP secret out of the options and in a 0600 file removed on dispose', async () => {
   const info = iscsiConnectionInfo('v1', '127.0.0.1:3260,1 iqn.2010-10.org.openstack:volume-1 1', 'CHAP user1 topsecret');

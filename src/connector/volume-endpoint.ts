@@ -4,7 +4,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ConnectionInfo, IscsiConnectionData } from '../drivers/interface/objects.js';
+import type { ConnectionInfo, IscsiConnectionData } from '../protocols/connection-info.js';
 import { InvalidInput } from '../errors/errors.js';
 
 export type VolumeEndpoint =

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecordingExecutor } from '../targets/recording-executor.js';
+import { RecordingExecutor } from '../../test/support/recording-executor.js';
 import { copyData, copyToNewImage } from './volume-io.js';
 
 // qemu-img convert's default target cache mode is `unsafe`: it never flushes, so a copy would

@@ -1,24 +1,10 @@
-// What Flint's manager calls to move bytes: volume → volume (across backends too), image file →
-// volume, volume → image file. A driver with LocalPath is read/written directly; others over iSCSI.
+// Moves bytes between endpoints: volume → volume (across backends too), image file → volume,
+// volume → image file. An endpoint is a file or an iSCSI connection; which one a volume is,
+// is decided above (the volume flows ask the driver), so this layer knows no driver.
 import type { Executor } from '../exec/executor.js';
-import { BackendCapacityError, InvalidInput } from '../errors/errors.js';
-import { LocalPath } from '../drivers/interface/capabilities.js';
-import type { VolumeDriverCore } from '../drivers/interface/core.js';
-import type { ConnectionInfo, DriverVolume } from '../drivers/interface/objects.js';
+import { BackendCapacityError } from '../errors/errors.js';
 import type { VolumeEndpoint } from './volume-endpoint.js';
 import { assertFormat, copyData, copyToNewImage, imageInfo, readCapacity, type CopyOptions } from './volume-io.js';
-
-/**
- * The endpoint for a volume: its file when the driver offers LocalPath, else the iSCSI
- * connection `info` (from initialize_connection with a connector naming `initiator`).
- */
-export async function endpointFor(
-  driver: VolumeDriverCore, volume: DriverVolume, info: ConnectionInfo | null, initiator: string,
-): Promise<VolumeEndpoint> {
-  if (LocalPath.is(driver)) return { kind: 'file', path: await driver.localPath(volume), format: 'raw' };
-  if (!info) throw new InvalidInput(`Volume ${volume.id} has no local path on backend ${driver.backendName} and no connection info was given.`);
-  return { kind: 'iscsi', info, initiator };
-}
 
 export function copyVolumeToVolume(executor: Executor, src: VolumeEndpoint, dst: VolumeEndpoint, opts: CopyOptions = {}): Promise<void> {
   return copyData(executor, src, dst, opts);

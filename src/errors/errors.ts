@@ -1,9 +1,13 @@
 // One error hierarchy: a stable code, an HTTP status, whether the message is safe to
 // show a user, and whether the task queue may retry the operation that raised it.
+// Errors are private unless marked public (Cinder's rule): a class whose message describes
+// the request (bad input, not found, conflict, quota, not supported) is public by default;
+// everything else, every backend error included, shows the user a generic text plus any
+// explicit `publicDetail`, and the log keeps the whole message.
 
 export interface FlintErrorOptions {
   cause?: unknown;
-  /** May the message be shown to an API user? Internal failures are not. */
+  /** May the message be shown to an API user? Default: the class's `safeByDefault`. */
   safe?: boolean;
   /** May the task queue retry the work that failed with this error? */
   retryable?: boolean;
@@ -12,6 +16,8 @@ export interface FlintErrorOptions {
 }
 
 export class FlintError extends Error {
+  /** Whether an instance's message may be shown when its raiser does not say. */
+  static readonly safeByDefault: boolean = false;
   readonly code: string = 'internal_error';
   readonly httpStatus: number = 500;
   readonly safe: boolean;
@@ -21,7 +27,7 @@ export class FlintError extends Error {
   constructor(message: string, opts: FlintErrorOptions = {}) {
     super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
     this.name = new.target.name;
-    this.safe = opts.safe ?? true;
+    this.safe = opts.safe ?? (new.target as typeof FlintError).safeByDefault;
     this.retryable = opts.retryable ?? false;
     this.publicDetail = opts.publicDetail;
   }
@@ -34,11 +40,13 @@ export class FlintError extends Error {
 
 /** Bad input: names the field and what is wrong with it. */
 export class InvalidInput extends FlintError {
+  static override readonly safeByDefault = true;
   override readonly code = 'invalid_input';
   override readonly httpStatus = 400;
 }
 
 export class NotFound extends FlintError {
+  static override readonly safeByDefault = true;
   override readonly code = 'not_found';
   override readonly httpStatus = 404;
   constructor(kind: string, id: string, opts?: FlintErrorOptions) {
@@ -47,17 +55,20 @@ export class NotFound extends FlintError {
 }
 
 export class Forbidden extends FlintError {
+  static override readonly safeByDefault = true;
   override readonly code = 'forbidden';
   override readonly httpStatus = 403;
 }
 
 export class Unauthorized extends FlintError {
+  static override readonly safeByDefault = true;
   override readonly code = 'unauthorized';
   override readonly httpStatus = 401;
 }
 
 /** A status precondition failed, or the request conflicts with existing state. */
 export class Conflict extends FlintError {
+  static override readonly safeByDefault = true;
   override readonly code = 'conflict';
   override readonly httpStatus = 409;
 }
@@ -70,12 +81,14 @@ export class InvalidStatus extends Conflict {
 }
 
 export class QuotaExceeded extends FlintError {
+  static override readonly safeByDefault = true;
   override readonly code = 'quota_exceeded';
   override readonly httpStatus = 413;
 }
 
 /** The backend serving a resource does not implement an optional capability. */
 export class NotSupported extends FlintError {
+  static override readonly safeByDefault = true;
   override readonly code = 'not_supported';
   override readonly httpStatus = 400;
   constructor(backend: string, operation: string) {
@@ -84,17 +97,22 @@ export class NotSupported extends FlintError {
 }
 
 export class VersionNotSupported extends FlintError {
+  static override readonly safeByDefault = true;
   override readonly code = 'version_not_supported';
   override readonly httpStatus = 406;
 }
 
 /** No backend could take the request; the message says which filters rejected what. */
 export class NoValidBackend extends FlintError {
+  static override readonly safeByDefault = true;
   override readonly code = 'no_valid_backend';
   override readonly httpStatus = 400;
 }
 
-/** A driver operation failed. Drivers raise this (or a subclass), never bare Errors. */
+/**
+ * A driver operation failed. Drivers raise this (or a subclass), never bare Errors. Private:
+ * its text names arrays, paths and vendor faults; give a `publicDetail` the user may read.
+ */
 export class BackendError extends FlintError {
   override readonly code: string = 'backend_error';
   override readonly httpStatus: number = 500;
@@ -104,12 +122,18 @@ export class BackendError extends FlintError {
 export class BackendCapacityError extends BackendError {
   override readonly code = 'backend_capacity';
   override readonly httpStatus = 413;
+  constructor(message: string, opts: FlintErrorOptions = {}) {
+    super(message, { publicDetail: 'the backend has no room for the request', ...opts });
+  }
 }
 
 /** The driver was asked about an object it does not have. */
 export class BackendObjectNotFound extends BackendError {
   override readonly code = 'backend_object_not_found';
   override readonly httpStatus = 404;
+  constructor(message: string, opts: FlintErrorOptions = {}) {
+    super(message, { publicDetail: 'the backend does not have the object', ...opts });
+  }
 }
 
 /** A shell command failed; carries exit code and (secret-free) output. */

@@ -4,7 +4,7 @@ import { ConfigError, InvalidInput, NoValidBackend } from '../errors/errors.js';
 import type { Logger } from '../util/logger.js';
 import { FilterScheduler, NoValidBackendError } from './filter-scheduler.js';
 import { formatExplanation } from './explanation.js';
-import { ManualClock, pool, report, request } from './scheduler-fixtures.js';
+import { ManualClock, pool, report, request } from '../../test/support/scheduler-fixtures.js';
 import type { Placement } from './scheduler.js';
 
 function noValid(fn: () => unknown): NoValidBackendError {

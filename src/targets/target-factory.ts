@@ -1,5 +1,6 @@
 // Chooses the target helper named by the `target_helper` option (Cinder's target_helper).
 import type { Executor } from '../exec/executor.js';
+import type { Logger } from '../util/logger.js';
 import { ConfigError } from '../errors/errors.js';
 import type { TargetHelper } from './target-helper.js';
 import { TgtadmTarget } from './tgt/tgtadm-target.js';
@@ -17,12 +18,18 @@ export interface TargetHelperConfig {
   controlPort: number;
   /** Backing-store open flags, Cinder's target_flags (tgtadm only: `--bsoflags`, e.g. `direct`). */
   targetFlags?: string | null;
+  logger: Logger;
+  /** tgtadm only: false uses a tgtd someone else runs on the control port. */
+  tgtdManaged: boolean;
+  tgtdHealthIntervalMs: number;
 }
 
 export function makeTargetHelper(c: TargetHelperConfig): TargetHelper {
   const portal = `${c.ip}:${c.port}`;
   switch (c.helper) {
-    case 'tgtadm': return new TgtadmTarget({ executor: c.executor, controlPort: c.controlPort, portal, lld: c.protocol, bsoflags: c.targetFlags ?? null });
+    case 'tgtadm': return new TgtadmTarget({ executor: c.executor, controlPort: c.controlPort, portal, lld: c.protocol, bsoflags: c.targetFlags ?? null,
+      supervise: { logger: c.logger, managed: c.tgtdManaged, healthIntervalMs: c.tgtdHealthIntervalMs },
+    });
     case 'lioadm': return new LioadmTarget({ executor: c.executor, ip: c.ip, port: c.port, iser: c.protocol === 'iser' });
     case 'ietadm': return new IetadmTarget({ executor: c.executor, portal });
     case 'fake': return new FakeTarget(portal);

@@ -187,7 +187,7 @@ export class AttachFlows {
   }
 
   async forceDetach(ctx: RequestContext, id: string, attachmentId: string | null, connector: Connector | null): Promise<void> {
-    if (!ctx.isAdmin) throw new FlintError('os-force_detach is an admin action.');
+    if (!ctx.isAdmin) throw new FlintError('os-force_detach is an admin action.', { safe: true });
     const v = await getVolume(this.db.kysely, ctx, id);
     await this.connectionTask(v, 'terminate_connection', { connector, attachmentId });
     await inTransaction(this.db, async (tx) => {

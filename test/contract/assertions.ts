@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { FlintError } from '../../src/errors/errors.js';
 import { supportedOperations } from '../../src/drivers/interface/capabilities.js';
-import { parseChapAuth } from '../../src/drivers/protocols/iscsi.js';
+import { parseChapAuth } from '../../src/protocols/iscsi.js';
 import type { VolumeDriverCore } from '../../src/drivers/interface/core.js';
 import type { BackendVolumeObject, ConnectionInfo, DriverVolume, ModelUpdate } from '../../src/drivers/interface/objects.js';
 import type { BackendStats, PoolStats } from '../../src/drivers/interface/stats.js';

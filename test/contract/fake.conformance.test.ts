@@ -1,9 +1,10 @@
 // Runs the driver conformance suite on the fake driver, in its own shape and as iSCSI, iSER and FC.
 import { randomUUID } from 'node:crypto';
 import { FakeBackendStore } from '../../src/drivers/fake/fake-backend-store.js';
-import { createFakeDriver, fakeDriverContext } from '../../src/drivers/fake/fake-driver.js';
+import { createFakeDriver } from '../../src/drivers/fake/fake-driver.js';
 import { runDriverConformance } from './driver-conformance.js';
 import { makeFcConnector, makeIscsiConnector } from './fixtures.js';
+import { fakeDriverContext } from '../support/fake-driver-context.js';
 
 function fakeSubject(protocol: 'fake' | 'iscsi' | 'iser' | 'fibre_channel', raw: Record<string, string> = {}) {
   return {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { runDriverConformance } from './driver-conformance.js';
 import { LocalDriver } from '../../src/drivers/local/local-driver.js';
 import { makeIscsiConnector } from './fixtures.js';
-import { makeTestLocalBackend } from '../../src/drivers/local/local-test-backend.js';
+import { makeTestLocalBackend } from '../support/local-test-backend.js';
 
 runDriverConformance({
   name: 'local/tgtadm',

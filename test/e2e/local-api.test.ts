@@ -14,7 +14,7 @@ import { ShellExecutor } from '../../src/exec/executor.js';
 import { compareData, copyData, readCapacity, readHead as readHeadOf } from '../../src/connector/volume-io.js';
 import type { VolumeEndpoint } from '../../src/connector/volume-endpoint.js';
 import type { ConnectionInfo, IscsiConnectionData } from '../../src/drivers/interface/objects.js';
-import { freePort } from '../../src/drivers/local/local-test-backend.js';
+import { freePort } from '../support/local-test-backend.js';
 import { startTestService, waitUntil, type TestService } from '../support/test-service.js';
 import { apiCall, expectStatus, type Reply } from '../support/http.js';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTestLocalBackend, type TestLocalBackend } from '../../src/drivers/local/local-test-backend.js';
+import { makeTestLocalBackend, type TestLocalBackend } from '../support/local-test-backend.js';
 import { LocalPool } from '../../src/drivers/local/local-pool.js';
 import { applyUpdate, makeIscsiConnector, makeSnapshot, makeVolume } from '../contract/fixtures.js';
 import type { Connector, DriverVolume, IscsiConnectionData } from '../../src/drivers/interface/objects.js';
@@ -100,12 +100,12 @@ describe('local backend over real tgtd', () => {
 
     // tgtd killed: the supervisor restarts it and replays the exports of attached volumes.
     const again = await attach(vol);
-    const pid = b.driver.supervisor!.pid!;
+    const pid = b.driver.target.daemonPid!;
     process.kill(pid, 'SIGKILL');
     let back = false;
     for (let i = 0; i < 100 && !back; i++) {
       await sleep(100);
-      back = b.driver.supervisor!.pid !== pid && await readCapacity(b.executor, again).then(() => true, () => false);
+      back = b.driver.target.daemonPid !== pid && await readCapacity(b.executor, again).then(() => true, () => false);
     }
     assert.ok(back, 'the export is back within 10 s');
     const after = await readOver(again, 64 * MiB);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../src/drivers/local/local-test-backend.js';
+import { freePort } from '../support/local-test-backend.js';
 import { adminCtx, startTestService, waitForVolumeStatus, type TestService } from '../support/test-service.js';
 
 describe('backend problems', () => {

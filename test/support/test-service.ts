@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/flint-config.js';
 import { driverCatalog } from '../../src/drivers/registry.js';
 import { startService, type RunningService, type Role } from '../../src/service/flint-service.js';
 import type { RequestContext } from '../../src/volume/operations.js';
+import type { Logger } from '../../src/util/logger.js';
 
 export const PG_URL = process.env.FLINT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export type DbKind = 'sqlite' | 'postgres';
@@ -22,6 +23,8 @@ export interface TestServiceOptions {
   /** Reuse a state dir (restart tests). */
   dir?: string;
   schema?: string;
+  /** Where the service logs (default: the root logger, silent under the test runner). */
+  logger?: Logger;
 }
 
 export interface TestService extends RunningService {
@@ -54,7 +57,7 @@ export async function startTestService(o: TestServiceOptions = {}): Promise<Test
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'flint-test-'));
   const schema = o.db === 'postgres' ? (o.schema ?? `flint_t_${process.pid}_${Date.now().toString(36)}`) : undefined;
   const file = writeConfig(dir, o);
-  const svc = await startService({ config: loadConfig(file, {}, driverCatalog), roles: o.roles, listen: '127.0.0.1:0', databaseSchema: schema });
+  const svc = await startService({ config: loadConfig(file, {}, driverCatalog), roles: o.roles, listen: '127.0.0.1:0', databaseSchema: schema, logger: o.logger });
   return Object.assign(svc, {
     dir,
     schema,

@@ -20,6 +20,7 @@ export interface Authenticator {
 
 /** The identity service could not be asked; not the caller's fault, and not a Flint bug. */
 export class AuthServiceUnavailable extends FlintError {
+  static override readonly safeByDefault = true;
   override readonly code = 'auth_unavailable';
   override readonly httpStatus = 503;
 }

@@ -27,6 +27,7 @@ type VisibilityBody = Static<typeof VisibilityBody>;
 
 /** An upload larger than the configured maximum. */
 export class ImageTooLarge extends FlintError {
+  static override readonly safeByDefault = true;
   override readonly code = 'image_too_large';
   override readonly httpStatus = 413;
 }

@@ -4,8 +4,8 @@ import { InvalidInput } from '../../errors/errors.js';
 import { randomSecret } from '../../util/ids.js';
 import type { Options } from '../../config/options.js';
 import type { Connector, ConnectionInfo, DriverVolume } from '../interface/objects.js';
-import { formatChapAuth, formatIscsiLocation, iscsiConnectionInfo, validateIscsiConnector } from '../protocols/iscsi.js';
-import { fcConnectionInfo, normalizeWwn, validateFcConnector } from '../protocols/fibre-channel.js';
+import { formatChapAuth, formatIscsiLocation, iscsiConnectionInfo, validateIscsiConnector } from '../../protocols/iscsi.js';
+import { fcConnectionInfo, normalizeWwn, validateFcConnector } from '../../protocols/fibre-channel.js';
 
 export type FakeProtocol = 'fake' | 'iscsi' | 'iser' | 'fibre_channel';
 

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeBackendStore } from './fake-backend-store.js';
-import { FakeBackendConflict, createFakeDriver, fakeDriverContext } from './fake-driver.js';
+import { FakeBackendConflict, createFakeDriver } from './fake-driver.js';
 import { driverRegistration } from '../registry.js';
 import './register.js';
 import { COMMON_BACKEND_OPTIONS } from '../../config/driver-options.js';
@@ -13,6 +13,7 @@ import { resolveOptions } from '../../config/options.js';
 import { BackendCapacityError, BackendError, BackendObjectNotFound, ConfigError, InvalidInput } from '../../errors/errors.js';
 import { ShellExecutor } from '../../exec/executor.js';
 import { applyUpdate, makeIscsiConnector, makeSnapshot, makeVolume } from '../../../test/contract/fixtures.js';
+import { fakeDriverContext } from '../../../test/support/fake-driver-context.js';
 
 const backends: string[] = [];
 function fake(raw: Record<string, string> = {}) {

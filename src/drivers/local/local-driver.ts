@@ -2,7 +2,6 @@
 // with reflink by default), exported over iSCSI by a target helper (tgtd by default) —
 // Cinder's LVM driver with the tgtadm helper, without device-mapper.
 import { EventEmitter } from 'node:events';
-import { readdir, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DriverContext, VolumeDriverCore } from '../interface/core.js';
 import type {
@@ -11,19 +10,20 @@ import type {
 import { POOL_DEFAULTS, type BackendStats } from '../interface/stats.js';
 import { supportedOperations, type ProgressReporter } from '../interface/capabilities.js';
 import { Options } from '../../config/options.js';
-import { BackendError, BackendObjectNotFound, Conflict, InvalidInput } from '../../errors/errors.js';
+import { BackendError, BackendObjectNotFound, InvalidInput } from '../../errors/errors.js';
 import { randomSecret } from '../../util/ids.js';
 import {
   formatChapAuth, formatIscsiLocation, iscsiConnectionInfo, parseChapAuth, validateIscsiConnector, type ChapAuth,
-} from '../protocols/iscsi.js';
+} from '../../protocols/iscsi.js';
 import type { TargetHelper } from '../../targets/target-helper.js';
 import { makeTargetHelper } from '../../targets/target-factory.js';
-import { TgtadmTarget } from '../../targets/tgt/tgtadm-target.js';
-import { TgtdSupervisor } from '../../targets/tgt/tgtd-supervisor.js';
 import { copyImageToVolume, copyVolumeToImage } from '../../connector/volume-transfer.js';
 import { LocalPool } from './local-pool.js';
 import { LocalExports } from './local-exports.js';
 import { wipeFile, type VolumeClear } from './volume-wipe.js';
+import {
+  listBackendVolumes, manageExisting, manageExistingGetSize, requireFile, volumeFiles, type LocalManageContext,
+} from './local-manage.js';
 
 const GiB = 1024 ** 3;
 export const LOCAL_DRIVER_VERSION = '1.0.0';
@@ -34,9 +34,9 @@ export class LocalDriver implements VolumeDriverCore {
   readonly events = new EventEmitter();
   readonly pool: LocalPool;
   readonly target: TargetHelper;
-  supervisor: TgtdSupervisor | null = null;
   private readonly opt: Options;
   private readonly exports: LocalExports;
+  private readonly manage: LocalManageContext;
   private readonly protocol: 'iscsi' | 'iser';
 
   constructor(private readonly ctx: DriverContext) {
@@ -55,8 +55,10 @@ export class LocalDriver implements VolumeDriverCore {
       helper: this.opt.str('target_helper'), executor: ctx.executor, ip: this.opt.str('target_ip_address'),
       port: this.opt.int('target_port'), protocol: this.protocol, controlPort: this.controlPort(),
       targetFlags: this.opt.str('target_flags') === 'none' ? null : this.opt.str('target_flags'),
+      logger: ctx.logger, tgtdManaged: this.opt.bool('tgtd_managed'), tgtdHealthIntervalMs: this.opt.int('tgtd_health_interval_ms'),
     });
     this.exports = new LocalExports(ctx.stateDir);
+    this.manage = { pool: this.pool, target: this.target, opt: this.opt, backendName: this.backendName };
   }
 
   private controlPort(): number {
@@ -68,22 +70,19 @@ export class LocalDriver implements VolumeDriverCore {
   async doSetup(): Promise<void> {
     await this.pool.setup();
     await this.exports.load();
-    if (this.target instanceof TgtadmTarget) {
-      this.supervisor = new TgtdSupervisor({
-        executor: this.ctx.executor, logger: this.ctx.logger, controlPort: this.controlPort(),
-        portal: this.target.portal, managed: this.opt.bool('tgtd_managed'),
-        healthIntervalMs: this.opt.int('tgtd_health_interval_ms'),
-      });
-      this.supervisor.on('restarted', () => void this.handleTargetRestart());
-      this.supervisor.on('down', () => this.events.emit('target-down'));
-      await this.supervisor.start();
+    if (this.opt.str('target_flags') !== 'none' && !this.target.capabilities.directIo) {
+      this.ctx.logger.warn({ helper: this.target.name }, 'target_flags is set but this target helper ignores backing-store flags');
     }
+    await this.target.start({
+      restarted: () => void this.handleTargetRestart(),
+      down: () => this.events.emit('target-down'),
+    });
   }
 
   async checkForSetupError(): Promise<void> {
-    await this.pool.capacity().catch((e: Error) => { throw new BackendError(`Pool ${this.pool.dir} is not usable: ${e.message}`); });
+    await this.pool.capacity().catch((e: Error) => { throw new BackendError(`Pool ${this.pool.dir} is not usable: ${e.message}`, { cause: e, publicDetail: 'the storage pool is not usable' }); });
     await this.target.listExports().catch((e: Error) => {
-      throw new BackendError(`Target helper ${this.target.name} on ${this.target.portal} does not answer: ${e.message}`);
+      throw new BackendError(`Target helper ${this.target.name} on ${this.target.portal} does not answer: ${e.message}`, { cause: e, publicDetail: 'the iSCSI target does not answer' });
     });
   }
 
@@ -104,7 +103,7 @@ export class LocalDriver implements VolumeDriverCore {
 
   async getVolumeStats(): Promise<BackendStats> {
     const cap = await this.pool.capacity();
-    const files = await this.volumeFiles();
+    const files = await volumeFiles(this.pool, this.opt);
     let provisioned = 0;
     for (const f of files) provisioned += Math.ceil((await this.pool.size(f)) / GiB);
     return {
@@ -125,20 +124,12 @@ export class LocalDriver implements VolumeDriverCore {
         reservedPercentage: this.opt.int('reserved_percentage'),
         // tgtd accepts several initiators on one target; extend re-adds the LUN live.
         multiattach: true,
-        onlineExtendSupport: this.target.name !== 'ietadm',
+        onlineExtendSupport: this.target.capabilities.onlineExtend,
         totalVolumes: files.length,
         capabilities: { reflink: this.pool.reflink, pool_filesystem: this.pool.fsType, target_helper: this.target.name },
       }],
       ...(this.pool.problem ? { problems: [this.pool.problem] } : {}),
     };
-  }
-
-  /** Pool files that are volumes (not snapshots, not our probes). */
-  private async volumeFiles(): Promise<string[]> {
-    const snapPrefix = this.opt.str('snapshot_name_template').split('%s')[0]!;
-    return (await readdir(this.pool.dir, { withFileTypes: true }))
-      .filter((d) => d.isFile() && !d.name.startsWith('.') && !(snapPrefix && d.name.startsWith(snapPrefix)))
-      .map((d) => d.name);
   }
 
   async createVolume(volume: DriverVolume): Promise<void> {
@@ -256,50 +247,21 @@ export class LocalDriver implements VolumeDriverCore {
     await this.pool.copy(snapshot.name, volume.name, volume.size);
   }
 
-  async manageExistingGetSize(_volume: DriverVolume, ref: Record<string, string>): Promise<number> {
-    const name = this.refName(ref);
-    await this.requireFile(name);
-    return Math.ceil((await this.pool.size(name)) / GiB);
+  manageExistingGetSize(_volume: DriverVolume, ref: Record<string, string>): Promise<number> {
+    return manageExistingGetSize(this.manage, ref);
   }
 
-  async manageExisting(volume: DriverVolume, ref: Record<string, string>): Promise<ModelUpdate> {
-    const name = this.refName(ref);
-    if (name !== volume.name) {
-      if (await this.pool.exists(volume.name)) throw new Conflict(`Backend file ${volume.name} already exists on backend ${this.backendName}.`);
-      await this.requireFile(name);
-      if ((await this.target.listExports()).some((iqn) => iqn.endsWith(`:${name}`))) throw new Conflict(`Backend file ${name} is exported; unexport it first.`);
-      await rename(this.pool.path(name), this.pool.path(volume.name));
-    }
-    await this.pool.setUnmanaged(name, false);
-    // The LUN must show the whole GiB the volume is accounted as.
-    const size = Math.max(1, Math.ceil((await this.pool.size(volume.name)) / GiB));
-    await this.pool.resize(volume.name, size);
-    return { size };
+  manageExisting(volume: DriverVolume, ref: Record<string, string>): Promise<ModelUpdate> {
+    return manageExisting(this.manage, volume, ref);
+  }
+
+  listBackendVolumes(): Promise<BackendVolumeObject[]> {
+    return listBackendVolumes(this.manage);
   }
 
   async unmanage(volume: DriverVolume): Promise<void> {
     await this.exports.forget(volume.name);
     if (await this.pool.exists(volume.name)) await this.pool.setUnmanaged(volume.name, true);
-  }
-
-  async listBackendVolumes(): Promise<BackendVolumeObject[]> {
-    const [prefix, suffix] = this.opt.str('volume_name_template').split('%s') as [string, string | undefined];
-    const exported = new Set(await this.target.listExports());
-    const out: BackendVolumeObject[] = [];
-    for (const name of await this.volumeFiles()) {
-      const id = name.startsWith(prefix) && name.endsWith(suffix ?? '') ? name.slice(prefix.length, name.length - (suffix ?? '').length) : null;
-      const flintId = id && /^[0-9a-f-]{36}$/i.test(id) ? id : null;
-      const isExported = exported.has(`${this.opt.str('iscsi_target_prefix')}${name}`);
-      const managed = flintId !== null && !(await this.pool.isUnmanaged(name));
-      out.push({
-        reference: { 'source-name': name },
-        sizeGiB: Math.ceil((await this.pool.size(name)) / GiB),
-        flintId,
-        safeToManage: !managed && !isExported,
-        reasonNotSafe: managed ? 'already managed' : isExported ? 'volume is exported' : null,
-      });
-    }
-    return out;
   }
 
   async localPath(volume: DriverVolume): Promise<string> {
@@ -322,20 +284,13 @@ export class LocalDriver implements VolumeDriverCore {
   }
 
   async shutdown(): Promise<void> {
-    if (!this.opt.bool('tgtd_stop_on_shutdown')) { await this.supervisor?.stop(); return; }
-    const tgt = this.target;
-    await this.supervisor?.stop(tgt instanceof TgtadmTarget && this.opt.bool('tgtd_managed') ? () => tgt.shutdownDaemon() : undefined);
+    if (!this.opt.bool('tgtd_stop_on_shutdown')) { await this.target.stop({ stopDaemon: false }); return; }
+    await this.target.stop({ stopDaemon: true });
     await this.pool.unmount();
   }
 
-  private refName(ref: Record<string, string>): string {
-    const name = ref['source-name'];
-    if (!name) throw new InvalidInput('The manage reference must name the file: {"source-name": "<file in the pool>"}.');
-    return name;
-  }
-
-  private async requireFile(name: string): Promise<void> {
-    if (!(await this.pool.exists(name))) throw new BackendObjectNotFound(`Backend file ${name} does not exist on backend ${this.backendName}.`);
+  private requireFile(name: string): Promise<void> {
+    return requireFile(this.pool, name, this.backendName);
   }
 }
 

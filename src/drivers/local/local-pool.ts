@@ -112,7 +112,7 @@ export class LocalPool {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV' || code === 'EINVAL') return false;
-      throw new BackendError(`Pool ${this.dir} is not usable: ${(e as Error).message}`, { cause: e });
+      throw new BackendError(`Pool ${this.dir} is not usable: ${(e as Error).message}`, { cause: e, publicDetail: 'the storage pool is not usable' });
     } finally {
       await rm(a, { force: true });
       await rm(b, { force: true });

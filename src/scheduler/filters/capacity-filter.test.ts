@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { CapacityFilter } from './capacity-filter.js';
-import { judge, pool, request } from '../scheduler-fixtures.js';
+import { judge, pool, request } from '../../../test/support/scheduler-fixtures.js';
 
 const f = new CapacityFilter();
 const thick = (over: Parameters<typeof pool>[1]) => pool('p', { thinProvisioningSupport: false, thickProvisioningSupport: true, ...over });

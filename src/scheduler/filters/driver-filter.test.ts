@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { DriverFilter } from './driver-filter.js';
-import { judge, pool, request } from '../scheduler-fixtures.js';
+import { judge, pool, request } from '../../../test/support/scheduler-fixtures.js';
 
 const f = new DriverFilter();
 

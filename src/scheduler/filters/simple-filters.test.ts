@@ -5,7 +5,7 @@ import { RetryFilter } from './retry-filter.js';
 import { AvailabilityZoneFilter } from './availability-zone-filter.js';
 import { SameBackendFilter } from './same-backend-filter.js';
 import { DifferentBackendFilter } from './different-backend-filter.js';
-import { judge, pool, request } from '../scheduler-fixtures.js';
+import { judge, pool, request } from '../../../test/support/scheduler-fixtures.js';
 
 const t0 = new Date(Date.UTC(2026, 0, 1));
 const later = (s: number) => new Date(t0.getTime() + s * 1000);

@@ -5,7 +5,7 @@ import { AllocatedCapacityWeigher } from './allocated-capacity-weigher.js';
 import { GoodnessWeigher } from './goodness-weigher.js';
 import { VolumeNumberWeigher } from './volume-number-weigher.js';
 import { FilterScheduler } from '../filter-scheduler.js';
-import { ManualClock, pool, rawWeight, report, request } from '../scheduler-fixtures.js';
+import { ManualClock, pool, rawWeight, report, request } from '../../../test/support/scheduler-fixtures.js';
 
 describe('CapacityWeigher', () => {
   const w = new CapacityWeigher();

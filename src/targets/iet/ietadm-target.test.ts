@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IetadmTarget, parseIetProc } from './ietadm-target.js';
-import { RecordingExecutor } from '../recording-executor.js';
+import { RecordingExecutor } from '../../../test/support/recording-executor.js';
 
 const IQN = 'iqn.2010-10.org.openstack:volume-2';
 

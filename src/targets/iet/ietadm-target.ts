@@ -37,10 +37,17 @@ export function parseIetProc(volume: string, session: string): IetVolume[] {
 
 export class IetadmTarget implements TargetHelper {
   readonly name = 'ietadm';
+  /** IET resizes a LUN by deleting and re-adding it, which breaks I/O: not an online extend. */
+  readonly capabilities = { onlineExtend: false, chap: true, directIo: false };
+  readonly daemonPid = null;
   readonly portal: string;
   constructor(private readonly o: IetadmTargetOptions) {
     this.portal = o.portal;
   }
+
+  /** No daemon of ours to run: the kernel target is there or not. */
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
 
   private async volumes(): Promise<IetVolume[]> {
     const dir = this.o.procDir ?? '/proc/net/iet';
@@ -74,7 +81,7 @@ export class IetadmTarget implements TargetHelper {
   }
 
   async allowInitiator(iqn: string): Promise<void> {
-    if (!(await this.volumes()).some((x) => x.iqn === iqn)) throw new BackendError(`iSCSI target ${iqn} is not exported by IET.`);
+    if (!(await this.volumes()).some((x) => x.iqn === iqn)) throw new BackendError(`iSCSI target ${iqn} is not exported by IET.`, { publicDetail: 'the volume is not exported' });
   }
 
   async denyInitiator(iqn: string, initiator: string | null): Promise<void> {

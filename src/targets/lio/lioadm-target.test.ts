@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LioadmTarget } from './lioadm-target.js';
-import { RecordingExecutor } from '../recording-executor.js';
+import { RecordingExecutor } from '../../../test/support/recording-executor.js';
 
 const IQN = 'iqn.2010-10.org.openstack:volume-1';
 const chap = { method: 'CHAP' as const, username: 'u1', secret: 's3cret' };

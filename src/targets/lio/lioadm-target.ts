@@ -2,7 +2,7 @@
 // it is tested against the command lines it generates). CHAP is per ACL in LIO.
 import type { Executor } from '../../exec/executor.js';
 import { BackendError, CommandError } from '../../errors/errors.js';
-import type { ChapAuth } from '../../drivers/protocols/iscsi.js';
+import type { ChapAuth } from '../../protocols/iscsi.js';
 import type { ExportLocation, ExportSpec, TargetHelper } from '../target-helper.js';
 
 export interface LioadmTargetOptions {
@@ -22,6 +22,8 @@ export function backstoreName(iqn: string): string {
 
 export class LioadmTarget implements TargetHelper {
   readonly name = 'lioadm';
+  readonly capabilities = { onlineExtend: true, chap: true, directIo: false };
+  readonly daemonPid = null;
   readonly portal: string;
   /** CHAP is set per ACL, so the export's credentials are needed when an initiator is allowed. */
   private readonly chap = new Map<string, ChapAuth | null>();
@@ -30,6 +32,10 @@ export class LioadmTarget implements TargetHelper {
   constructor(private readonly o: LioadmTargetOptions) {
     this.portal = `${o.ip}:${o.port}`;
   }
+
+  /** No daemon of ours to run: the kernel target is there or not. */
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
 
   private run(args: string[], secrets: string[] = []) {
     return this.o.executor.run(['targetcli', ...args], { secrets, tries: 1 });
@@ -66,7 +72,7 @@ export class LioadmTarget implements TargetHelper {
   }
 
   async allowInitiator(iqn: string, initiator: string): Promise<void> {
-    if (!this.chap.has(iqn)) throw new BackendError(`iSCSI target ${iqn} is not exported by LIO.`);
+    if (!this.chap.has(iqn)) throw new BackendError(`iSCSI target ${iqn} is not exported by LIO.`, { publicDetail: 'the volume is not exported' });
     const acls = `/iscsi/${iqn}/tpg1/acls`;
     try { await this.run([acls, 'create', initiator]); } catch (e) {
       if (!(e instanceof CommandError && /already exists/i.test(e.stderr + e.stdout))) throw e;

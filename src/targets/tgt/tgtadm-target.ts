@@ -2,8 +2,10 @@
 // One target per volume, LUN 1, thin provisioning on, IQN ACLs (tgt denies by default), CHAP.
 import type { Executor, RunOptions } from '../../exec/executor.js';
 import { BackendError, CommandError } from '../../errors/errors.js';
-import type { ExportLocation, ExportSpec, TargetHelper } from '../target-helper.js';
+import type { Logger } from '../../util/logger.js';
+import type { ExportLocation, ExportSpec, TargetEvents, TargetHelper } from '../target-helper.js';
 import { parseTgtShow, type TgtTarget } from './tgt-show-parser.js';
+import { TgtdSupervisor } from './tgtd-supervisor.js';
 
 export interface TgtadmTargetOptions {
   executor: Executor;
@@ -19,6 +21,8 @@ export interface TgtadmTargetOptions {
    * stalls in writeback throttling (notes in bench/local.bench.ts).
    */
   bsoflags?: string | null;
+  /** For start(): who logs the supervisor's news, whether we run tgtd, how often we check it. */
+  supervise?: { logger: Logger; managed: boolean; healthIntervalMs: number };
 }
 
 const LUN = 1;
@@ -30,10 +34,33 @@ const ACTIVE = /still active/;
 export class TgtadmTarget implements TargetHelper {
   readonly name = 'tgtadm';
   readonly portal: string;
+  readonly capabilities = { onlineExtend: true, chap: true, directIo: true };
   private queue: Promise<unknown> = Promise.resolve();
+  private supervisor: TgtdSupervisor | null = null;
 
   constructor(private readonly o: TgtadmTargetOptions) {
     this.portal = o.portal;
+  }
+
+  get daemonPid(): number | null {
+    return this.supervisor?.pid ?? null;
+  }
+
+  /** Starts tgtd on our control port (or watches one already there) and reports restarts. */
+  async start(events: TargetEvents): Promise<void> {
+    const sv = this.o.supervise;
+    if (!sv) throw new BackendError('tgtadm target helper was built without supervisor options; it cannot start tgtd.');
+    this.supervisor = new TgtdSupervisor({
+      executor: this.o.executor, logger: sv.logger, controlPort: this.o.controlPort, portal: this.portal,
+      managed: sv.managed, healthIntervalMs: sv.healthIntervalMs,
+    });
+    this.supervisor.on('restarted', () => events.restarted());
+    this.supervisor.on('down', () => events.down());
+    await this.supervisor.start();
+  }
+
+  async stop(opts: { stopDaemon: boolean }): Promise<void> {
+    await this.supervisor?.stop(opts.stopDaemon && this.o.supervise?.managed ? () => this.shutdownDaemon() : undefined);
   }
 
   /** tgtd allocates nothing itself: tids are ours, so concurrent creates must not race. */
@@ -116,7 +143,7 @@ export class TgtadmTarget implements TargetHelper {
   allowInitiator(iqn: string, initiator: string): Promise<void> {
     return this.serial(async () => {
       const t = await this.find(iqn);
-      if (!t) throw new BackendError(`iSCSI target ${iqn} is not exported by tgtd on ${this.portal}.`);
+      if (!t) throw new BackendError(`iSCSI target ${iqn} is not exported by tgtd on ${this.portal}.`, { publicDetail: 'the volume is not exported' });
       if (t.acls.includes(initiator)) return;
       await this.idempotent(['--mode', 'target', '--op', 'bind', '--tid', String(t.tid), '--initiator-name', initiator], EXISTS);
     });

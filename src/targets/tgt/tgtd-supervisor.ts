@@ -45,7 +45,7 @@ export class TgtdSupervisor extends EventEmitter {
     this.stopping = false;
     if (!(await this.alive())) {
       if (!this.o.managed) {
-        throw new BackendError(`No tgtd answers on control port ${this.o.controlPort} (tgtd_managed = false).`);
+        throw new BackendError(`No tgtd answers on control port ${this.o.controlPort} (tgtd_managed = false).`, { publicDetail: 'the iSCSI target does not answer' });
       }
       await this.spawnAndWait();
     } else {
@@ -83,7 +83,7 @@ export class TgtdSupervisor extends EventEmitter {
       if (child.exitCode !== null || child.signalCode !== null) break;
       await sleep(50);
     }
-    throw new BackendError(`tgtd on ${this.o.portal} (control port ${this.o.controlPort}) did not start: ${stderr.trim().slice(-300)}`);
+    throw new BackendError(`tgtd on ${this.o.portal} (control port ${this.o.controlPort}) did not start: ${stderr.trim().slice(-300)}`, { publicDetail: 'the iSCSI target did not start' });
   }
 
   private async check(): Promise<void> {

@@ -12,6 +12,7 @@ import { recordUserMessage } from '../../db/messages.js';
 import type { FlowDefinition } from './flow-handler.js';
 import { detectImageFormat, throttledProgress } from '../image-format.js';
 import { loadVolume, providerFields, type BaseCtx } from './volume-context.js';
+import { copyImageOverConnection } from './copy-over-connection.js';
 
 interface CreateCtx extends BaseCtx {
   snapshot: DriverSnapshot | null;
@@ -67,8 +68,10 @@ export const createVolumeFlow: FlowDefinition<'create_volume', CreateCtx> = {
       async run(ctx) {
         if (!ctx.imagePath) return;
         const d = ctx.deps;
-        if (!ImageTransfer.is(d.driver)) throw new NotSupported(d.backendName, 'create volume from image');
-        await d.driver.copyImageToVolume(ctx.dv, ctx.imagePath, await detectImageFormat(ctx.imagePath), ctx.onProgress);
+        const format = await detectImageFormat(ctx.imagePath);
+        if (ImageTransfer.is(d.driver)) await d.driver.copyImageToVolume(ctx.dv, ctx.imagePath, format, ctx.onProgress);
+        // Without image transfer: the generic copy over the driver's own connection.
+        else await copyImageOverConnection(d.driver, ctx.dv, ctx.imagePath, format, { backendName: d.backendName, logger: d.logger, onProgress: ctx.onProgress });
       },
     },
   ],

@@ -11,7 +11,7 @@ import {
 } from '../../interface/capabilities.js';
 import type { BackendVolumeObject, ConnectionInfo, Connector, DriverSnapshot, DriverVolume, ModelUpdate } from '../../interface/objects.js';
 import { POOL_DEFAULTS, type BackendStats, type PoolStats } from '../../interface/stats.js';
-import { validateIscsiConnector } from '../../protocols/iscsi.js';
+import { validateIscsiConnector } from '../../../protocols/iscsi.js';
 import { EseriesClient } from './rest/eseries-client.js';
 import { EseriesLibrary, GiB } from './eseries-library.js';
 import { HostMapper } from './host-mapper.js';

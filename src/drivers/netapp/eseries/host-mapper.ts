@@ -6,7 +6,7 @@ import { BackendError, ConfigError, Conflict } from '../../../errors/errors.js';
 import { randomSecret } from '../../../util/ids.js';
 import type { Logger } from '../../../util/logger.js';
 import type { ConnectionInfo, Connector, DriverAttachment } from '../../interface/objects.js';
-import { formatChapAuth, formatIscsiLocation, iscsiConnectionInfo, validateIscsiConnector } from '../../protocols/iscsi.js';
+import { formatChapAuth, formatIscsiLocation, iscsiConnectionInfo, validateIscsiConnector } from '../../../protocols/iscsi.js';
 import type { EseriesClient } from './rest/eseries-client.js';
 import type { EsHardwareInventory, EsHost, EsHostGroup, EsMapping, EsVolume } from './rest/eseries-types.js';
 import { HOST_TYPE_CODES } from './eseries-options.js';

@@ -6,7 +6,7 @@ import { BackendError } from '../../../errors/errors.js';
 import { newId, randomSecret } from '../../../util/ids.js';
 import type { Logger } from '../../../util/logger.js';
 import type { ConnectionInfo, Connector, DriverAttachment } from '../../interface/objects.js';
-import { formatChapAuth, formatIscsiLocation, iscsiConnectionInfo, validateIscsiConnector } from '../../protocols/iscsi.js';
+import { formatChapAuth, formatIscsiLocation, iscsiConnectionInfo, validateIscsiConnector } from '../../../protocols/iscsi.js';
 import type { IgroupInfo, OntapSanClient } from './client/san-client.js';
 import { AttachCache } from './attach-cache.js';
 import { isNaApiError, NaApiError } from './zapi/na-errors.js';

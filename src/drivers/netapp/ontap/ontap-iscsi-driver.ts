@@ -9,7 +9,7 @@ import {
 } from '../../interface/capabilities.js';
 import type { BackendVolumeObject, ConnectionInfo, Connector, DriverSnapshot, DriverVolume, ModelUpdate } from '../../interface/objects.js';
 import { POOL_DEFAULTS, type BackendStats, type PoolStats } from '../../interface/stats.js';
-import { validateIscsiConnector } from '../../protocols/iscsi.js';
+import { validateIscsiConnector } from '../../../protocols/iscsi.js';
 import { splitLunPath, type OntapSanClient } from './client/san-client.js';
 import { checkRequiredOptions, createSanClient } from './client-factory.js';
 import { GiB, OntapBlockLibrary } from './ontap-block-library.js';

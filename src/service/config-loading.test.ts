@@ -1,3 +1,4 @@
+// loadConfig with the real driver registry, as the service composes them (config/ itself knows no drivers).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -5,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../drivers/index.js';
 import { driverCatalog } from '../drivers/registry.js';
-import { loadConfig } from './flint-config.js';
+import { loadConfig } from '../config/flint-config.js';
 
 function withFile(text: string, fn: (file: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'flint-cfg-'));

@@ -4,12 +4,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveOptions } from '../../config/options.js';
-import { COMMON_BACKEND_OPTIONS } from '../../config/driver-options.js';
-import { ShellExecutor } from '../../exec/executor.js';
-import { logger } from '../../util/logger.js';
-import { LOCAL_OPTIONS } from './local-options.js';
-import { LocalDriver } from './local-driver.js';
+import { resolveOptions } from '../../src/config/options.js';
+import { COMMON_BACKEND_OPTIONS } from '../../src/config/driver-options.js';
+import { ShellExecutor } from '../../src/exec/executor.js';
+import { logger } from '../../src/util/logger.js';
+import { LOCAL_OPTIONS } from '../../src/drivers/local/local-options.js';
+import { LocalDriver } from '../../src/drivers/local/local-driver.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,7 +50,7 @@ export async function makeTestLocalBackend(overrides: Record<string, string> = {
   });
   const cleanup = async () => {
     await driver.shutdown().catch(() => undefined);
-    const pid = driver.supervisor?.pid;
+    const pid = driver.target.daemonPid;
     if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
     const pool = join(dir, 'pool');
     const mounts = await readFile('/proc/self/mountinfo', 'utf8');

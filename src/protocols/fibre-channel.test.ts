@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { fcConnectionInfo, normalizeWwn, validateFcConnector } from './fibre-channel.js';
-import { InvalidInput } from '../../errors/errors.js';
+import { InvalidInput } from '../errors/errors.js';
 
 describe('Fibre Channel helpers', () => {
   test('validateFcConnector accepts bare and colon-separated WWPNs', () => {

@@ -1,7 +1,7 @@
 // iSCSI and iSER protocol helpers: the seeds' provider_location / provider_auth formats
 // and connection properties, shared by every iSCSI-speaking driver.
-import { InvalidInput } from '../../errors/errors.js';
-import type { Connector, IscsiConnectionData, ConnectionInfo } from '../interface/objects.js';
+import { InvalidInput } from '../errors/errors.js';
+import type { Connector, IscsiConnectionData, ConnectionInfo } from './connection-info.js';
 
 export interface IscsiLocation {
   /** `ip:port` */

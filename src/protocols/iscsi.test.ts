@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   formatChapAuth, formatIscsiLocation, iscsiConnectionInfo, parseChapAuth, parseIscsiLocation, validateIscsiConnector,
 } from './iscsi.js';
-import { InvalidInput } from '../../errors/errors.js';
+import { InvalidInput } from '../errors/errors.js';
 
 const IQN = 'iqn.2010-10.org.openstack:volume-7b0c3e0a';
 

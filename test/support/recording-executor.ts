@@ -1,5 +1,5 @@
 // An Executor that records argv and answers from a script: for command-line tests of target helpers.
-import type { Executor, RunOptions, RunResult } from '../exec/executor.js';
+import type { Executor, RunOptions, RunResult } from '../../src/exec/executor.js';
 
 export class RecordingExecutor implements Executor {
   readonly calls: { argv: string[]; opts: RunOptions }[] = [];

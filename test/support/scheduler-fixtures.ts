@@ -1,15 +1,15 @@
 // Builders for scheduler tests and benchmarks: stats reports, pools and placement requests.
-import type { BackendStats, PoolStats } from '../drivers/interface/stats.js';
-import { POOL_DEFAULTS } from '../drivers/interface/stats.js';
-import type { Clock } from '../util/clock.js';
-import type { PlacementRequest } from './scheduler.js';
-import { LIVE_CAPABILITIES, buildPoolEntries, capabilityColumn, initialUsage, type PoolEntry, type PoolUsage } from './backend-state.js';
-import { compileExpression } from './expression/index.js';
-import { prepareRequest } from './request-context.js';
-import { poolColumns, usageColumns } from './pool-columns.js';
-import { UsageList } from './usage-list.js';
-import type { PoolFilter } from './filters/pool-filter.js';
-import type { PoolWeigher } from './weighers/pool-weigher.js';
+import type { BackendStats, PoolStats } from '../../src/drivers/interface/stats.js';
+import { POOL_DEFAULTS } from '../../src/drivers/interface/stats.js';
+import type { Clock } from '../../src/util/clock.js';
+import type { PlacementRequest } from '../../src/scheduler/scheduler.js';
+import { LIVE_CAPABILITIES, buildPoolEntries, capabilityColumn, initialUsage, type PoolEntry, type PoolUsage } from '../../src/scheduler/backend-state.js';
+import { compileExpression } from '../../src/scheduler/expression/index.js';
+import { prepareRequest } from '../../src/scheduler/request-context.js';
+import { poolColumns, usageColumns } from '../../src/scheduler/pool-columns.js';
+import { UsageList } from '../../src/scheduler/usage-list.js';
+import type { PoolFilter } from '../../src/scheduler/filters/pool-filter.js';
+import type { PoolWeigher } from '../../src/scheduler/weighers/pool-weigher.js';
 
 export function pool(poolName: string, over: Partial<PoolStats> & { total?: number; free?: number } = {}): PoolStats {
   const { total = 100, free = total, ...rest } = over;

@@ -1,6 +1,6 @@
 // Fibre Channel protocol helpers: target WWN lists and the initiator→target map.
-import { InvalidInput } from '../../errors/errors.js';
-import type { Connector, ConnectionInfo } from '../interface/objects.js';
+import { InvalidInput } from '../errors/errors.js';
+import type { Connector, ConnectionInfo } from './connection-info.js';
 
 export function validateFcConnector(connector: Connector): void {
   if (!Array.isArray(connector.wwpns) || connector.wwpns.length === 0) {
