@@ -18,9 +18,11 @@ test('every registered code round-trips: class, status and user text', () => {
     assert.equal(back.constructor, e.constructor, e.code);
     assert.equal(back.code, e.code);
     assert.equal(back.httpStatus, e.httpStatus);
-    assert.equal(back.message, e.message);
+    // A public error's message crosses whole; a private one's only as its public detail, or the hidden text.
+    assert.equal(back.message, e.safe ? e.message : (e.publicDetail ?? HIDDEN_ERROR_TEXT), e.code);
     assert.equal(back.safe, true);
   }
+  assert.notEqual(errorFromCode('backend_error', new BackendError('array said no').userText ?? null).message, 'array said no');
   for (const e of samples) assert.ok(knownErrorCodes().includes(e.code), e.code);
 });
 
