@@ -85,7 +85,7 @@ async function localBackend(dir: string): Promise<Backend> {
   const pool = join(dir, 'pool');
   return {
     options: {
-      volume_driver: 'local', local_pool_dir: pool, local_pool_image: join(dir, 'pool.img'), local_pool_image_size_gib: 20,
+      volume_driver: 'local', local_pool_dir: pool, local_pool_image: join(dir, 'pool.img'), local_pool_image_size_gib: 200, // sparse: room for every workload timing, never filled
       target_port: port, tgtd_control_port: control, tgtd_health_interval_ms: 500, volume_clear: 'none',
     },
     async inventory() {
