@@ -50,3 +50,9 @@ export function toSize(v: number | string, field: string): number {
   }
   return n;
 }
+
+/**
+ * Any query string as Fastify parses it (each value a string, or a list when repeated); it
+ * never fails, it only types `req.query`. Routes check their own keys and values.
+ */
+export const AnyQuery = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]));

@@ -1,4 +1,5 @@
 // POST /volumes/{id}/action: every status-changing volume action, each handed to VolumeOperations.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { Conflict, InvalidInput } from '../../errors/errors.js';
@@ -11,10 +12,11 @@ import { VolumeActionBody } from './volume-actions.schema.js';
 
 const ADMIN_ACTIONS = new Set(['os-reset_status', 'os-force_delete', 'os-force_detach', 'os-unmanage']);
 
-export function volumeActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function volumeActionRoutes(root: FastifyInstance, deps: ApiDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   app.post('/v3/:projectId/volumes/:id/action', { schema: { params: IdParams, body: VolumeActionBody } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const body = req.body as VolumeActionBody;
+    const { id } = req.params;
+    const body = req.body;
     const action = Object.keys(body)[0]!;
     if (ADMIN_ACTIONS.has(action)) requireAdmin(req, `volume action ${action}`);
     const vol = await getVolume(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
