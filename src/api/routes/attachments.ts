@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import type { AttachmentRow } from '../../db/schema.js';
-import type { Connector as ConnectorT, ConnectionInfo } from '../../drivers/interface/objects.js';
+import type { ConnectionInfo } from '../../drivers/interface/objects.js';
 import { NotFound } from '../../errors/errors.js';
 import { checkQueryKeys, parseBoolean, q, ts, type QueryRequest } from '../http.js';
 import { atLeast, fmt, VersionNotFoundForMethod } from '../microversion.js';
@@ -56,7 +56,7 @@ export function attachmentRoutes(root: FastifyInstance, deps: ApiDeps): void {
     const a = req.body.attachment;
     await getVolume(deps.db, a.volume_uuid, req.ctx.isAdmin ? null : req.ctx.projectId);
     const r = await deps.volumes.createAttachment(req.ctx, {
-      volumeId: a.volume_uuid, instanceUuid: a.instance_uuid ?? null, connector: (a.connector as ConnectorT | null | undefined) ?? null, mode: a.mode ?? 'rw',
+      volumeId: a.volume_uuid, instanceUuid: a.instance_uuid ?? null, connector: a.connector ?? null, mode: a.mode ?? 'rw',
     });
     return { attachment: detail(r.attachment, r.connectionInfo) };
   });
@@ -83,7 +83,7 @@ export function attachmentRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.put(`${P}/:id`, { config, schema: { params: IdParams, body: UpdateAttachmentBody } }, async (req) => {
     const { id } = req.params;
     await getAttachment(deps, req, id);
-    const r = await deps.volumes.updateAttachment(req.ctx, id, req.body.attachment.connector as ConnectorT);
+    const r = await deps.volumes.updateAttachment(req.ctx, id, req.body.attachment.connector);
     return { attachment: detail(r.attachment, r.connectionInfo) };
   });
 

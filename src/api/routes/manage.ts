@@ -5,14 +5,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { InvalidInput, NotSupported } from '../../errors/errors.js';
 import { checkQueryKeys, parseBoolean, q, type Query } from '../http.js';
-import { Bool, Metadata, NullableDescription, NullableId, NullableName, ProjectParams, AnyQuery } from './common.schema.js';
+import { Bool, MapOf, Metadata, NullableDescription, NullableId, NullableName, ProjectParams, AnyQuery } from './common.schema.js';
 import { renderVolume } from './volumes.js';
 
 const ManageBody = Type.Object({
   volume: Type.Object({
     // Stored with a '#pool' suffix in a 255-character column.
     host: Type.String({ minLength: 1, maxLength: 200 }),
-    ref: Type.Object({}, { additionalProperties: Type.String({ maxLength: 1024 }), minProperties: 1, maxProperties: 16 }),
+    ref: MapOf<string>(Type.Object({}, { additionalProperties: Type.String({ maxLength: 1024 }), minProperties: 1, maxProperties: 16 })),
     name: Type.Optional(NullableName),
     description: Type.Optional(NullableDescription),
     volume_type: Type.Optional(NullableId),
@@ -47,8 +47,8 @@ export function manageRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.post('/v3/:projectId/os-volume-manage', { config, schema: { params: ProjectParams, body: ManageBody } }, async (req, reply) => {
     const v = req.body.volume;
     const row = await deps.volumes.manageVolume(req.ctx, {
-      host: v.host, ref: v.ref as Record<string, string>, name: v.name ?? null, description: v.description ?? null,
-      volumeType: v.volume_type ?? null, availabilityZone: v.availability_zone ?? null, metadata: (v.metadata ?? {}) as Record<string, string>,
+      host: v.host, ref: v.ref, name: v.name ?? null, description: v.description ?? null,
+      volumeType: v.volume_type ?? null, availabilityZone: v.availability_zone ?? null, metadata: v.metadata ?? {},
       ...(v.bootable !== undefined ? { bootable: parseBoolean(v.bootable, 'volume.bootable') } : {}),
     });
     reply.code(202);

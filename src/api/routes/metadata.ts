@@ -58,7 +58,7 @@ export function metadataRoutes(root: FastifyInstance, deps: ApiDeps): void {
         handler: async (req) => {
           const { id } = req.params;
           await res.check(deps, req, id);
-          const md = req.body.metadata as Record<string, string>;
+          const md = req.body.metadata;
           await inTransaction(deps.db, async (tx) => {
             await touch(tx, id);
             if (method === 'PUT') await replaceMetadata(tx, res.table, id, md);
@@ -79,7 +79,7 @@ export function metadataRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
     app.put(`${P}/:key`, { schema: { params: KeyParams, body: MetaBody } }, async (req) => {
       const { id, key } = req.params;
-      const meta = req.body.meta as Record<string, string>;
+      const meta = req.body.meta;
       const keys = Object.keys(meta);
       if (keys.length !== 1) throw new InvalidInput('Invalid input for field/attribute meta: exactly one key is allowed.');
       if (keys[0] !== key) throw new InvalidInput(`Invalid input for field/attribute meta: the body key '${keys[0]!.slice(0, 64)}' does not match the URL key '${key.slice(0, 64)}'.`);

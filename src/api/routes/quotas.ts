@@ -1,5 +1,5 @@
 // /v3/{project_id}/os-quota-sets: show (with usage), update, reset, defaults.
-import { AnyQuery } from './common.schema.js';
+import { AnyQuery, MapOf } from './common.schema.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -9,13 +9,13 @@ import { checkQueryKeys, parseBoolean, q, requireAdmin } from '../http.js';
 
 const TargetParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), target: Type.String({ minLength: 1, maxLength: 255 }) });
 const UpdateQuotaBody = Type.Object({
-  quota_set: Type.Object({}, {
+  quota_set: MapOf<number>(Type.Object({}, {
     additionalProperties: Type.Integer({ minimum: -1, maximum: 2_147_483_647 }),
     // Quota resources are stored in 64 characters.
     propertyNames: { minLength: 1, maxLength: 64 },
     minProperties: 1,
     maxProperties: 64,
-  }),
+  })),
 }, { additionalProperties: false });
 
 function checkTarget(req: FastifyRequest, target: string) {
@@ -51,7 +51,7 @@ export function quotaRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.put(`${P}/:target`, { config: { adminOnly: true }, schema: { params: TargetParams, body: UpdateQuotaBody } }, async (req) => {
     const { target } = req.params;
-    const values = req.body.quota_set as Record<string, number>;
+    const values = req.body.quota_set;
     await deps.quotas.setLimits(target, values);
     return { quota_set: await deps.quotas.limits(target) };
   });

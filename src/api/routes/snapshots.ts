@@ -83,7 +83,7 @@ export function snapshotRoutes(root: FastifyInstance, deps: ApiDeps): void {
       name: s.name ?? s.display_name ?? null,
       description: s.description ?? s.display_description ?? null,
       force: s.force !== undefined ? parseBoolean(s.force, 'snapshot.force') : false,
-      metadata: (s.metadata ?? {}) as Record<string, string>,
+      metadata: s.metadata ?? {},
     });
     reply.code(202);
     return { snapshot: await render(deps, req, created.id) };

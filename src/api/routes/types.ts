@@ -9,10 +9,10 @@ import { clock } from '../../util/clock.js';
 import { newId } from '../../util/ids.js';
 import { checkQueryKeys, parseBoolean, parseDictParam, q } from '../http.js';
 import { extraSpecsFor, findVolumeType, getVisibleType } from '../queries/types.js';
-import { Bool, IdParams, NullableDescription, ProjectParams, AnyQuery } from './common.schema.js';
+import { Bool, IdParams, MapOf, NullableDescription, ProjectParams, AnyQuery } from './common.schema.js';
 
 const SpecKey = { minLength: 1, maxLength: 255 };
-const ExtraSpecs = Type.Object({}, { additionalProperties: Type.String({ maxLength: 255 }), propertyNames: SpecKey, maxProperties: 256 });
+const ExtraSpecs = MapOf<string>(Type.Object({}, { additionalProperties: Type.String({ maxLength: 255 }), propertyNames: SpecKey, maxProperties: 256 }));
 
 const CreateTypeBody = Type.Object({
   volume_type: Type.Object({
@@ -33,7 +33,7 @@ const UpdateTypeBody = Type.Object({
 }, { additionalProperties: false });
 
 const ExtraSpecsBody = Type.Object({ extra_specs: ExtraSpecs }, { additionalProperties: false });
-const ExtraSpecKeyBody = Type.Object({}, { additionalProperties: Type.String({ maxLength: 255 }), propertyNames: SpecKey, minProperties: 1, maxProperties: 1 });
+const ExtraSpecKeyBody = MapOf<string>(Type.Object({}, { additionalProperties: Type.String({ maxLength: 255 }), propertyNames: SpecKey, minProperties: 1, maxProperties: 1 }));
 const KeyParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), id: Type.String({ minLength: 1, maxLength: 255 }), key: Type.String(SpecKey) });
 const AccessActionBody = Type.Object({
   addProjectAccess: Type.Optional(Type.Object({ project: Type.String({ minLength: 1, maxLength: 255 }) }, { additionalProperties: false })),
@@ -118,7 +118,7 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
         id, name, description: b.description ?? null, isPublic: pub === undefined || parseBoolean(pub, 'volume_type.is_public') ? 1 : 0,
         qosSpecsId: null, createdAt: clock().now().toISOString(),
       }).execute();
-      const specs = Object.entries((b.extra_specs ?? {}) as Record<string, string>);
+      const specs = Object.entries(b.extra_specs ?? {});
       if (specs.length) await tx.insertInto('volumeTypeExtraSpecs').values(specs.map(([key, value]) => ({ volumeTypeId: id, key, value }))).execute();
     });
     return { volume_type: await render(deps, req, (await findVolumeType(deps.db, id))!) };
@@ -161,7 +161,7 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.post(`${P}/:id/extra_specs`, { config: admin, schema: { params: IdParams, body: ExtraSpecsBody } }, async (req) => {
     const t = await mustGet(deps, req, req.params.id);
-    const specs = req.body.extra_specs as Record<string, string>;
+    const specs = req.body.extra_specs;
     await upsertSpecs(deps, t.id, specs);
     return { extra_specs: specs };
   });
@@ -176,7 +176,7 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.put(`${P}/:id/extra_specs/:key`, { config: admin, schema: { params: KeyParams, body: ExtraSpecKeyBody } }, async (req) => {
     const { id, key } = req.params;
-    const body = req.body as Record<string, string>;
+    const body = req.body;
     if (!(key in body)) throw new InvalidInput(`Invalid input: the request body must set the key '${key.slice(0, 64)}' named in the URL.`);
     const t = await mustGet(deps, req, id);
     await upsertSpecs(deps, t.id, { [key]: body[key]! });

@@ -3,7 +3,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { Conflict, InvalidInput } from '../../errors/errors.js';
-import type { Connector } from '../../drivers/interface/objects.js';
 import { parseBoolean, requireAdmin } from '../http.js';
 import { atLeast, fmt, VersionNotFoundForMethod } from '../microversion.js';
 import { getVolume } from '../queries/volumes.js';
@@ -62,12 +61,12 @@ export function volumeActionRoutes(root: FastifyInstance, deps: ApiDeps): void {
         await ops.unmanageVolume(ctx, id);
         return reply.send();
       case 'os-initialize_connection': {
-        const info = await ops.initializeConnection(ctx, id, body['os-initialize_connection']!.connector as Connector);
+        const info = await ops.initializeConnection(ctx, id, body['os-initialize_connection']!.connector);
         reply.code(200);
         return { connection_info: info };
       }
       case 'os-terminate_connection':
-        await ops.terminateConnection(ctx, id, body['os-terminate_connection']!.connector as Connector);
+        await ops.terminateConnection(ctx, id, body['os-terminate_connection']!.connector);
         return reply.send();
       case 'os-attach': {
         const a = body['os-attach']!;
@@ -80,7 +79,7 @@ export function volumeActionRoutes(root: FastifyInstance, deps: ApiDeps): void {
         return reply.send();
       case 'os-force_detach': {
         const f = body['os-force_detach'];
-        await ops.forceDetach(ctx, id, f?.attachment_id ?? null, (f?.connector as Connector | null | undefined) ?? null);
+        await ops.forceDetach(ctx, id, f?.attachment_id ?? null, f?.connector ?? null);
         return reply.send();
       }
       case 'os-set_bootable':
