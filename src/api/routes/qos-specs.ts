@@ -9,22 +9,22 @@ import { clock } from '../../util/clock.js';
 import { newId } from '../../util/ids.js';
 import { checkQueryKeys, parseBoolean, q, selfLinks, ts, type Query, type QueryRequest } from '../http.js';
 import { findVolumeType, getQosSpecs, qosValuesFor } from '../queries/types.js';
-import { IdParams, ProjectParams, AnyQuery } from './common.schema.js';
+import { IdParams, MapOf, ProjectParams, AnyQuery } from './common.schema.js';
 
 const CONSUMERS = ['front-end', 'back-end', 'both'] as const;
 const SpecValue = Type.String({ maxLength: 255 });
 
 const CreateQosBody = Type.Object({
-  qos_specs: Type.Object({
+  qos_specs: MapOf<string>(Type.Object({
     name: Type.String({ minLength: 1, maxLength: 255 }),
     consumer: Type.Optional(Type.Union(CONSUMERS.map((c) => Type.Literal(c)))),
-  }, { additionalProperties: SpecValue, propertyNames: { minLength: 1, maxLength: 255 }, maxProperties: 64 }),
+  }, { additionalProperties: SpecValue, propertyNames: { minLength: 1, maxLength: 255 }, maxProperties: 64 })),
 }, { additionalProperties: false });
 
 const UpdateQosBody = Type.Object({
-  qos_specs: Type.Object({
+  qos_specs: MapOf<string>(Type.Object({
     consumer: Type.Optional(Type.Union(CONSUMERS.map((c) => Type.Literal(c)))),
-  }, { additionalProperties: SpecValue, propertyNames: { minLength: 1, maxLength: 255 }, minProperties: 1, maxProperties: 64 }),
+  }, { additionalProperties: SpecValue, propertyNames: { minLength: 1, maxLength: 255 }, minProperties: 1, maxProperties: 64 })),
 }, { additionalProperties: false });
 
 const DeleteKeysBody = Type.Object({ keys: Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { minItems: 1, maxItems: 64 }) }, { additionalProperties: false });
@@ -57,7 +57,7 @@ export function qosSpecsRoutes(root: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.post(P, { config, schema: { params: ProjectParams, body: CreateQosBody } }, async (req) => {
-    const { name, consumer, ...specs } = req.body.qos_specs as Record<string, string>;
+    const { name, consumer, ...specs } = req.body.qos_specs;
     if (await deps.db.kysely.selectFrom('qosSpecs').select('id').where('name', '=', name!).executeTakeFirst()) {
       throw new Conflict(`QoS Specs ${name} already exists.`);
     }
@@ -78,7 +78,7 @@ export function qosSpecsRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.put(`${P}/:id`, { config, schema: { params: IdParams, body: UpdateQosBody } }, async (req) => {
     const { id } = req.params;
     await getQosSpecs(deps.db, id);
-    const { consumer, ...specs } = req.body.qos_specs as Record<string, string>;
+    const { consumer, ...specs } = req.body.qos_specs;
     await deps.db.kysely.transaction().execute(async (tx) => {
       if (consumer) await tx.updateTable('qosSpecs').set({ consumer }).where('id', '=', id).execute();
       const entries = Object.entries(specs);
