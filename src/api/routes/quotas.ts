@@ -1,11 +1,11 @@
 // /v3/{project_id}/os-quota-sets: show (with usage), update, reset, defaults.
-import { AnyQuery, MapOf } from './common.schema.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { QUOTA_RESOURCES } from '../../quota/quota-engine.js';
 import { checkQueryKeys, parseBoolean, q, requireAdmin } from '../http.js';
+import { AnyQuery, MapOf } from './common.schema.js';
 
 const TargetParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), target: Type.String({ minLength: 1, maxLength: 255 }) });
 const UpdateQuotaBody = Type.Object({
