@@ -33,6 +33,8 @@ export function parseBoolean(value: unknown, field: string): boolean {
 }
 
 export type Query = Record<string, string | string[] | undefined>;
+/** A request whose query string is typed (its route's schema has `querystring: AnyQuery`). */
+export type QueryRequest = FastifyRequest & { query: Query };
 
 /** A single-valued query parameter; a repeated one is rejected, naming it. */
 export function q(query: Query, name: string): string | undefined {

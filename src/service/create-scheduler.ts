@@ -1,20 +1,14 @@
-// Builds the configured scheduler from [DEFAULT] options.
-import type { FlintConfig } from '../config/flint-config.js';
+// Builds the configured scheduler from its typed settings.
+import type { SchedulerSettings } from '../config/settings.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { FilterScheduler } from '../scheduler/filter-scheduler.js';
 
-export function createScheduler(cfg: FlintConfig): Scheduler {
-  const d = cfg.defaults;
+export function createScheduler(s: SchedulerSettings): Scheduler {
   return new FilterScheduler({
-    filters: d.scheduler_default_filters as string[],
-    weighers: d.scheduler_default_weighers as string[],
-    multipliers: {
-      CapacityWeigher: d.capacity_weight_multiplier as number,
-      AllocatedCapacityWeigher: d.allocated_capacity_weight_multiplier as number,
-      GoodnessWeigher: d.goodness_weight_multiplier as number,
-      VolumeNumberWeigher: d.volume_number_multiplier as number,
-    },
-    schedulerMaxAttempts: d.scheduler_max_attempts as number,
-    serviceDownTime: d.service_down_time as number,
+    filters: s.filters,
+    weighers: s.weighers,
+    multipliers: { ...s.multipliers },
+    schedulerMaxAttempts: s.maxAttempts,
+    serviceDownTime: s.serviceDownTime,
   });
 }

@@ -1,14 +1,15 @@
 // /v3/{project_id}/attachments (3.27+): the new-style attach flow; os-complete needs 3.44.
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import type { AttachmentRow } from '../../db/schema.js';
-import type { Connector as ConnectorT, ConnectionInfo } from '../../drivers/interface/objects.js';
+import type { ConnectionInfo } from '../../drivers/interface/objects.js';
 import { NotFound } from '../../errors/errors.js';
-import { checkQueryKeys, parseBoolean, q, ts, type Query } from '../http.js';
+import { checkQueryKeys, parseBoolean, q, ts, type QueryRequest } from '../http.js';
 import { atLeast, fmt, VersionNotFoundForMethod } from '../microversion.js';
 import { getVolume } from '../queries/volumes.js';
-import { Connector, IdParams, InstanceId, ProjectParams } from './common.schema.js';
+import { Connector, IdParams, InstanceId, ProjectParams, AnyQuery } from './common.schema.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 255 });
 const CreateAttachmentBody = Type.Object({
@@ -46,21 +47,22 @@ async function getAttachment(deps: ApiDeps, req: FastifyRequest, id: string): Pr
   return a;
 }
 
-export function attachmentRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function attachmentRoutes(root: FastifyInstance, deps: ApiDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const P = '/v3/:projectId/attachments';
   const config = { minVersion: '3.27' };
 
   app.post(P, { config, schema: { params: ProjectParams, body: CreateAttachmentBody } }, async (req) => {
-    const a = (req.body as Static<typeof CreateAttachmentBody>).attachment;
+    const a = req.body.attachment;
     await getVolume(deps.db, a.volume_uuid, req.ctx.isAdmin ? null : req.ctx.projectId);
     const r = await deps.volumes.createAttachment(req.ctx, {
-      volumeId: a.volume_uuid, instanceUuid: a.instance_uuid ?? null, connector: (a.connector as ConnectorT | null | undefined) ?? null, mode: a.mode ?? 'rw',
+      volumeId: a.volume_uuid, instanceUuid: a.instance_uuid ?? null, connector: a.connector ?? null, mode: a.mode ?? 'rw',
     });
     return { attachment: detail(r.attachment, r.connectionInfo) };
   });
 
-  const list = (isDetail: boolean) => async (req: FastifyRequest) => {
-    const query = req.query as Query;
+  const list = (isDetail: boolean) => async (req: QueryRequest) => {
+    const query = req.query;
     checkQueryKeys(query, ['all_tenants', 'volume_id', 'instance_id', 'status', 'limit', 'marker']);
     const allTenants = q(query, 'all_tenants') !== undefined && parseBoolean(q(query, 'all_tenants'), 'all_tenants') && req.ctx.isAdmin;
     let qb = deps.db.kysely.selectFrom('attachments').selectAll().orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(1000);
@@ -71,22 +73,22 @@ export function attachmentRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const rows = await qb.execute();
     return { attachments: rows.map((r) => (isDetail ? detail(r) : summary(r))) };
   };
-  app.get(P, { config, schema: { params: ProjectParams } }, list(false));
-  app.get(`${P}/detail`, { config, schema: { params: ProjectParams } }, list(true));
+  app.get(P, { config, schema: { querystring: AnyQuery, params: ProjectParams } }, list(false));
+  app.get(`${P}/detail`, { config, schema: { querystring: AnyQuery, params: ProjectParams } }, list(true));
 
   app.get(`${P}/:id`, { config, schema: { params: IdParams } }, async (req) => ({
-    attachment: detail(await getAttachment(deps, req, (req.params as { id: string }).id)),
+    attachment: detail(await getAttachment(deps, req, req.params.id)),
   }));
 
   app.put(`${P}/:id`, { config, schema: { params: IdParams, body: UpdateAttachmentBody } }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     await getAttachment(deps, req, id);
-    const r = await deps.volumes.updateAttachment(req.ctx, id, (req.body as Static<typeof UpdateAttachmentBody>).attachment.connector as ConnectorT);
+    const r = await deps.volumes.updateAttachment(req.ctx, id, req.body.attachment.connector);
     return { attachment: detail(r.attachment, r.connectionInfo) };
   });
 
   app.delete(`${P}/:id`, { config, schema: { params: IdParams } }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     const a = await getAttachment(deps, req, id);
     await deps.volumes.deleteAttachment(req.ctx, id);
     return { attachments: [summary({ ...a, attachStatus: 'detached' })] };
@@ -96,7 +98,7 @@ export function attachmentRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (!atLeast(req.apiVersion, '3.44')) {
       throw new VersionNotFoundForMethod(`API version ${fmt(req.apiVersion)} does not support os-complete; it needs 3.44 or later.`);
     }
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     await getAttachment(deps, req, id);
     await deps.volumes.completeAttachment(req.ctx, id);
     reply.code(204).send();

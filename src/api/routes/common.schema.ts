@@ -1,5 +1,5 @@
 // Schema pieces several resources share: names, descriptions, metadata, sizes, connectors.
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { InvalidInput } from '../../errors/errors.js';
 
 /** Largest size accepted in GiB; anything larger is refused by the schema, not the database. */
@@ -17,11 +17,19 @@ export const Size = Type.Union([
   Type.String({ pattern: '^[0-9]{1,10}$' }),
 ]);
 
-export const Metadata = Type.Object({}, {
+/**
+ * The same schema, typed as the map it validates: TypeBox types an object that has only
+ * additionalProperties as {}, so handlers would otherwise cast what they read.
+ */
+export function MapOf<V>(schema: TSchema): TUnsafe<Record<string, V>> {
+  return Type.Unsafe<Record<string, V>>(schema);
+}
+
+export const Metadata = MapOf<string>(Type.Object({}, {
   additionalProperties: Type.String({ maxLength: 255 }),
   propertyNames: { minLength: 1, maxLength: 255 },
   maxProperties: 128,
-});
+}));
 
 /** Cinder's boolean fields accept booleans and the usual strings. */
 export const Bool = Type.Union([
@@ -50,3 +58,9 @@ export function toSize(v: number | string, field: string): number {
   }
   return n;
 }
+
+/**
+ * Any query string as Fastify parses it (each value a string, or a list when repeated); it
+ * never fails, it only types `req.query`. Routes check their own keys and values.
+ */
+export const AnyQuery = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]));

@@ -1,5 +1,6 @@
 // Flint's own extensions under /v3/{project_id}/flint: placement explanations, volume operation progress.
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { getVolume } from '../queries/volumes.js';
@@ -11,10 +12,11 @@ const ExplainBody = Type.Object({
   availability_zone: Type.Optional(NullableId),
 }, { additionalProperties: false });
 
-export function flintRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function flintRoutes(root: FastifyInstance, deps: ApiDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   // Admin only: the explanation names every backend, pool and its free capacity.
   app.post('/v3/:projectId/flint/schedule-explain', { config: { adminOnly: true }, schema: { params: ProjectParams, body: ExplainBody } }, async (req) => {
-    const b = req.body as Static<typeof ExplainBody>;
+    const b = req.body;
     const explanation = await deps.volumes.explainPlacement(req.ctx, {
       size: toSize(b.size, 'size'), volumeType: b.volume_type ?? null, availabilityZone: b.availability_zone ?? null,
     });
@@ -24,7 +26,7 @@ export function flintRoutes(app: FastifyInstance, deps: ApiDeps): void {
   // How far a volume's running operation (create from image, upload to image…) has got:
   // the unfinished task of the volume, and the percent its copy last reported.
   app.get('/v3/:projectId/flint/volumes/:id/progress', { schema: { params: IdParams } }, async (req) => {
-    const { id } = req.params as Static<typeof IdParams>;
+    const { id } = req.params;
     const v = await getVolume(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
     const task = await deps.db.kysely.selectFrom('tasks').select(['kind', 'percent'])
       .where('resourceType', '=', 'volume').where('resourceId', '=', id).where('status', 'in', ['pending', 'running'])

@@ -1,6 +1,7 @@
 // /v3/{project_id}/flint/images[/{name}]: a project's image files, listed, streamed in (PUT),
 // out (GET) and removed (DELETE), so a client can hand Flint an image without a path on the host;
 // PATCH (admins) shares one with other projects or makes it public.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createWriteStream } from 'node:fs';
 import { open, rename, rm, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -36,7 +37,8 @@ export class ImageTooLarge extends FlintError {
 const TOUCH_MS = 30_000;
 const STALE_MS = 10 * 60_000;
 
-export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function imageRoutes(root: FastifyInstance, deps: ApiDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   // Uploads cut off by a crash leave a 'saving' row and a temp file: swept at start and every few minutes.
   if (deps.images) {
     const sweeper = new ImageCatalog(deps.db, deps.images);
@@ -52,7 +54,8 @@ export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
   }
   // Encapsulated so the raw-stream parser applies to these routes only: elsewhere an
   // octet-stream body stays an unsupported media type.
-  app.register(async (scope) => {
+  app.register(async (untyped) => {
+    const scope = untyped.withTypeProvider<TypeBoxTypeProvider>();
     scope.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
     const P = '/v3/:projectId/flint/images/:name';
     // Images belong to the project in the URL; members use their own, admins share them.
@@ -66,7 +69,7 @@ export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
     });
 
     scope.put(P, { schema: { params: ImageParams } }, async (req, reply) => {
-      const { name } = req.params as ImageParams;
+      const { name } = req.params;
       const images = catalog();
       images.store.checkName('name', name);
       if (!(req.body instanceof Readable)) {
@@ -104,7 +107,7 @@ export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
     });
 
     scope.get(P, { schema: { params: ImageParams } }, async (req, reply) => {
-      const { name } = req.params as ImageParams;
+      const { name } = req.params;
       const image = await catalog().resolve(req.ctx, 'name', name);
       // Opened without following links and measured on the open file: what is sent is what was checked.
       const { fh, size } = await catalog().store.openRead('name', name, image.path);
@@ -113,13 +116,13 @@ export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
     });
 
     scope.delete(P, { schema: { params: ImageParams } }, async (req, reply) => {
-      await catalog().remove(req.ctx, (req.params as ImageParams).name);
+      await catalog().remove(req.ctx, req.params.name);
       reply.code(204);
     });
 
     scope.patch(P, { config: { adminOnly: true }, schema: { params: ImageParams, body: VisibilityBody } }, async (req) => {
-      const { image } = req.body as VisibilityBody;
-      const row = await catalog().setVisibility(req.ctx, (req.params as ImageParams).name, image.visibility, image.members);
+      const { image } = req.body;
+      const row = await catalog().setVisibility(req.ctx, req.params.name, image.visibility, image.members);
       return { image: imageView(row) };
     });
   });

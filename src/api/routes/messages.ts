@@ -1,11 +1,12 @@
 // /v3/{project_id}/messages (3.3+): user messages about failed asynchronous operations.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import type { MessageRow } from '../../db/schema.js';
 import { NotFound } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
-import { checkQueryKeys, q, selfLinks, ts, type Query } from '../http.js';
-import { IdParams, ProjectParams } from './common.schema.js';
+import { checkQueryKeys, q, selfLinks, ts } from '../http.js';
+import { IdParams, ProjectParams, AnyQuery } from './common.schema.js';
 
 function view(req: FastifyRequest, m: MessageRow) {
   return {
@@ -15,7 +16,8 @@ function view(req: FastifyRequest, m: MessageRow) {
   };
 }
 
-export function messageRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function messageRoutes(root: FastifyInstance, deps: ApiDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const P = '/v3/:projectId/messages';
   const config = { minVersion: '3.3' };
 
@@ -27,8 +29,8 @@ export function messageRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return m;
   };
 
-  app.get(P, { config, schema: { params: ProjectParams } }, async (req) => {
-    const query = req.query as Query;
+  app.get(P, { config, schema: { querystring: AnyQuery, params: ProjectParams } }, async (req) => {
+    const query = req.query;
     checkQueryKeys(query, ['resource_type', 'resource_uuid', 'event_id', 'message_level', 'request_id', 'limit', 'marker', 'sort']);
     let qb = deps.db.kysely.selectFrom('messages').selectAll()
       .where('projectId', '=', req.ctx.projectId).where('expiresAt', '>', clock().now().toISOString())
@@ -40,10 +42,10 @@ export function messageRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { messages: (await qb.execute()).map((m) => view(req, m)) };
   });
 
-  app.get(`${P}/:id`, { config, schema: { params: IdParams } }, async (req) => ({ message: view(req, await get(req, (req.params as { id: string }).id)) }));
+  app.get(`${P}/:id`, { config, schema: { params: IdParams } }, async (req) => ({ message: view(req, await get(req, req.params.id)) }));
 
   app.delete(`${P}/:id`, { config, schema: { params: IdParams } }, async (req, reply) => {
-    const m = await get(req, (req.params as { id: string }).id);
+    const m = await get(req, req.params.id);
     await deps.db.kysely.deleteFrom('messages').where('id', '=', m.id).execute();
     reply.code(204).send();
   });

@@ -1,5 +1,6 @@
 // Metadata of volumes and snapshots: /{volumes|snapshots}/{id}/metadata[/{key}].
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
@@ -32,7 +33,8 @@ const RESOURCES: Resource[] = [
   { collection: 'snapshots', table: 'snapshotMetadata', owner: 'snapshots', check: (d, r, id) => getSnapshot(d.db, id, r.ctx.isAdmin ? null : r.ctx.projectId) },
 ];
 
-export function metadataRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function metadataRoutes(root: FastifyInstance, deps: ApiDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   for (const res of RESOURCES) {
     const P = `/v3/:projectId/${res.collection}/:id/metadata`;
     // The owner's row first, then its metadata rows: the lock order of db/transaction.ts,
@@ -44,7 +46,7 @@ export function metadataRoutes(app: FastifyInstance, deps: ApiDeps): void {
     };
 
     app.get(P, { schema: { params: IdParams } }, async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       await res.check(deps, req, id);
       return { metadata: await readMetadata(deps.db.kysely, res.table, id) };
     });
@@ -54,9 +56,9 @@ export function metadataRoutes(app: FastifyInstance, deps: ApiDeps): void {
       app.route({
         method, url: P, schema: { params: IdParams, body: MetadataBody },
         handler: async (req) => {
-          const { id } = req.params as { id: string };
+          const { id } = req.params;
           await res.check(deps, req, id);
-          const md = (req.body as Static<typeof MetadataBody>).metadata as Record<string, string>;
+          const md = req.body.metadata;
           await inTransaction(deps.db, async (tx) => {
             await touch(tx, id);
             if (method === 'PUT') await replaceMetadata(tx, res.table, id, md);
@@ -68,7 +70,7 @@ export function metadataRoutes(app: FastifyInstance, deps: ApiDeps): void {
     }
 
     app.get(`${P}/:key`, { schema: { params: KeyParams } }, async (req) => {
-      const { id, key } = req.params as { id: string; key: string };
+      const { id, key } = req.params;
       await res.check(deps, req, id);
       const md = await readMetadata(deps.db.kysely, res.table, id);
       if (!(key in md)) throw new NotFound('Metadata key', `${key} of ${id}`);
@@ -76,8 +78,8 @@ export function metadataRoutes(app: FastifyInstance, deps: ApiDeps): void {
     });
 
     app.put(`${P}/:key`, { schema: { params: KeyParams, body: MetaBody } }, async (req) => {
-      const { id, key } = req.params as { id: string; key: string };
-      const meta = (req.body as Static<typeof MetaBody>).meta as Record<string, string>;
+      const { id, key } = req.params;
+      const meta = req.body.meta;
       const keys = Object.keys(meta);
       if (keys.length !== 1) throw new InvalidInput('Invalid input for field/attribute meta: exactly one key is allowed.');
       if (keys[0] !== key) throw new InvalidInput(`Invalid input for field/attribute meta: the body key '${keys[0]!.slice(0, 64)}' does not match the URL key '${key.slice(0, 64)}'.`);
@@ -90,7 +92,7 @@ export function metadataRoutes(app: FastifyInstance, deps: ApiDeps): void {
     });
 
     app.delete(`${P}/:key`, { schema: { params: KeyParams } }, async (req, reply) => {
-      const { id, key } = req.params as { id: string; key: string };
+      const { id, key } = req.params;
       await res.check(deps, req, id);
       await inTransaction(deps.db, async (tx) => {
         await touch(tx, id);

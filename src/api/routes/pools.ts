@@ -1,11 +1,12 @@
 // /v3/{project_id}/scheduler-stats/get_pools: every pool of every backend, in Cinder's capability names.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../../errors/errors.js';
 import type { ApiDeps } from '../deps.js';
 import type { BackendStats, PoolStats } from '../../drivers/interface/stats.js';
-import { checkQueryKeys, parseBoolean, q, ts, type Query } from '../http.js';
-import { ProjectParams } from './common.schema.js';
+import { checkQueryKeys, parseBoolean, q, ts } from '../http.js';
+import { ProjectParams, AnyQuery } from './common.schema.js';
 
 /** Cinder's wire names; typed Capacity becomes its 'infinite'/'unknown' strings only here, at the edge. */
 export function poolCapabilities(backend: BackendStats, pool: PoolStats, updatedAt: string): Record<string, unknown> {
@@ -48,13 +49,14 @@ function capabilityType(v: unknown): string {
   return typeof v === 'boolean' ? 'boolean' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'float') : 'string';
 }
 
-export function poolRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function poolRoutes(root: FastifyInstance, deps: ApiDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   // GET /capabilities/{host}: what a backend can do, as volume-type authors read it.
   app.get('/v3/:projectId/capabilities/:host', {
     config: { adminOnly: true },
     schema: { params: Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), host: Type.String({ minLength: 1, maxLength: 255 }) }) },
   }, async (req) => {
-    const { host } = req.params as { host: string };
+    const { host } = req.params;
     const row = await deps.db.kysely.selectFrom('backendStats').selectAll().where('backendHost', '=', host.split('#')[0]!).executeTakeFirst();
     if (!row) throw new NotFound('Backend', host);
     let stats: BackendStats;
@@ -77,8 +79,8 @@ export function poolRoutes(app: FastifyInstance, deps: ApiDeps): void {
     };
   });
 
-  app.get('/v3/:projectId/scheduler-stats/get_pools', { config: { adminOnly: true }, schema: { params: ProjectParams } }, async (req) => {
-    const query = req.query as Query;
+  app.get('/v3/:projectId/scheduler-stats/get_pools', { config: { adminOnly: true }, schema: { querystring: AnyQuery, params: ProjectParams } }, async (req) => {
+    const query = req.query;
     checkQueryKeys(query, ['detail', 'name', 'volume_type', 'backend_name']);
     const detail = q(query, 'detail') !== undefined && parseBoolean(q(query, 'detail'), 'detail');
     const rows = await deps.db.kysely.selectFrom('backendStats').selectAll().orderBy('backendHost').execute();

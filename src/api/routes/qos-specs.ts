@@ -1,29 +1,30 @@
 // /v3/{project_id}/qos-specs: QoS specs CRUD, their keys, and association with volume types (admin).
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import type { QosSpecsRow } from '../../db/schema.js';
 import { Conflict, InvalidInput } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { newId } from '../../util/ids.js';
-import { checkQueryKeys, parseBoolean, q, selfLinks, ts, type Query } from '../http.js';
+import { checkQueryKeys, parseBoolean, q, selfLinks, ts, type Query, type QueryRequest } from '../http.js';
 import { findVolumeType, getQosSpecs, qosValuesFor } from '../queries/types.js';
-import { IdParams, ProjectParams } from './common.schema.js';
+import { IdParams, MapOf, ProjectParams, AnyQuery } from './common.schema.js';
 
 const CONSUMERS = ['front-end', 'back-end', 'both'] as const;
 const SpecValue = Type.String({ maxLength: 255 });
 
 const CreateQosBody = Type.Object({
-  qos_specs: Type.Object({
+  qos_specs: MapOf<string>(Type.Object({
     name: Type.String({ minLength: 1, maxLength: 255 }),
     consumer: Type.Optional(Type.Union(CONSUMERS.map((c) => Type.Literal(c)))),
-  }, { additionalProperties: SpecValue, propertyNames: { minLength: 1, maxLength: 255 }, maxProperties: 64 }),
+  }, { additionalProperties: SpecValue, propertyNames: { minLength: 1, maxLength: 255 }, maxProperties: 64 })),
 }, { additionalProperties: false });
 
 const UpdateQosBody = Type.Object({
-  qos_specs: Type.Object({
+  qos_specs: MapOf<string>(Type.Object({
     consumer: Type.Optional(Type.Union(CONSUMERS.map((c) => Type.Literal(c)))),
-  }, { additionalProperties: SpecValue, propertyNames: { minLength: 1, maxLength: 255 }, minProperties: 1, maxProperties: 64 }),
+  }, { additionalProperties: SpecValue, propertyNames: { minLength: 1, maxLength: 255 }, minProperties: 1, maxProperties: 64 })),
 }, { additionalProperties: false });
 
 const DeleteKeysBody = Type.Object({ keys: Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { minItems: 1, maxItems: 64 }) }, { additionalProperties: false });
@@ -32,15 +33,16 @@ function view(req: FastifyRequest, r: QosSpecsRow, specs: Record<string, string>
   return { id: r.id, name: r.name, consumer: r.consumer, specs, created_at: ts(r.createdAt) };
 }
 
-function typeIdParam(req: FastifyRequest): string {
-  const query = req.query as Query;
+function typeIdParam(req: QueryRequest): string {
+  const query = req.query;
   checkQueryKeys(query, ['vol_type_id']);
   const id = q(query, 'vol_type_id');
   if (!id) throw new InvalidInput('Query parameter vol_type_id is required.');
   return id;
 }
 
-export function qosSpecsRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function qosSpecsRoutes(root: FastifyInstance, deps: ApiDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const P = '/v3/:projectId/qos-specs';
   const config = { adminOnly: true };
   const render = async (req: FastifyRequest, id: string) => {
@@ -55,7 +57,7 @@ export function qosSpecsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.post(P, { config, schema: { params: ProjectParams, body: CreateQosBody } }, async (req) => {
-    const { name, consumer, ...specs } = (req.body as Static<typeof CreateQosBody>).qos_specs as Record<string, string>;
+    const { name, consumer, ...specs } = req.body.qos_specs;
     if (await deps.db.kysely.selectFrom('qosSpecs').select('id').where('name', '=', name!).executeTakeFirst()) {
       throw new Conflict(`QoS Specs ${name} already exists.`);
     }
@@ -69,14 +71,14 @@ export function qosSpecsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get(`${P}/:id`, { config, schema: { params: IdParams } }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     return { qos_specs: await render(req, id), links: selfLinks(req, req.ctx.projectId, 'qos-specs', id) };
   });
 
   app.put(`${P}/:id`, { config, schema: { params: IdParams, body: UpdateQosBody } }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     await getQosSpecs(deps.db, id);
-    const { consumer, ...specs } = (req.body as Static<typeof UpdateQosBody>).qos_specs as Record<string, string>;
+    const { consumer, ...specs } = req.body.qos_specs;
     await deps.db.kysely.transaction().execute(async (tx) => {
       if (consumer) await tx.updateTable('qosSpecs').set({ consumer }).where('id', '=', id).execute();
       const entries = Object.entries(specs);
@@ -88,9 +90,9 @@ export function qosSpecsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { qos_specs: { ...(consumer ? { consumer } : {}), ...specs } };
   });
 
-  app.delete(`${P}/:id`, { config, schema: { params: IdParams } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const query = req.query as Query;
+  app.delete(`${P}/:id`, { config, schema: { querystring: AnyQuery, params: IdParams } }, async (req, reply) => {
+    const { id } = req.params;
+    const query = req.query;
     checkQueryKeys(query, ['force']);
     const force = q(query, 'force') !== undefined && parseBoolean(q(query, 'force'), 'force');
     await getQosSpecs(deps.db, id);
@@ -105,9 +107,9 @@ export function qosSpecsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.put(`${P}/:id/delete_keys`, { config, schema: { params: IdParams, body: DeleteKeysBody } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     await getQosSpecs(deps.db, id);
-    const keys = (req.body as Static<typeof DeleteKeysBody>).keys;
+    const keys = req.body.keys;
     const have = (await qosValuesFor(deps.db, [id])).get(id)!;
     const missing = keys.find((k) => !(k in have));
     if (missing) throw new InvalidInput(`QoS specs ${id} has no key '${missing.slice(0, 64)}'.`);
@@ -116,15 +118,15 @@ export function qosSpecsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get(`${P}/:id/associations`, { config, schema: { params: IdParams } }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     await getQosSpecs(deps.db, id);
     const types = await deps.db.kysely.selectFrom('volumeTypes').select(['id', 'name']).where('qosSpecsId', '=', id).execute();
     return { qos_associations: types.map((t) => ({ association_type: 'volume_type', name: t.name, id: t.id })) };
   });
 
   // Cinder associates with GET and a query parameter; clients depend on that shape.
-  app.get(`${P}/:id/associate`, { config, schema: { params: IdParams } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
+  app.get(`${P}/:id/associate`, { config, schema: { querystring: AnyQuery, params: IdParams } }, async (req, reply) => {
+    const { id } = req.params;
     const typeId = typeIdParam(req);
     await getQosSpecs(deps.db, id);
     const t = await findVolumeType(deps.db, typeId);
@@ -134,8 +136,8 @@ export function qosSpecsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     reply.code(202).send();
   });
 
-  app.get(`${P}/:id/disassociate`, { config, schema: { params: IdParams } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
+  app.get(`${P}/:id/disassociate`, { config, schema: { querystring: AnyQuery, params: IdParams } }, async (req, reply) => {
+    const { id } = req.params;
     const typeId = typeIdParam(req);
     await getQosSpecs(deps.db, id);
     const t = await findVolumeType(deps.db, typeId);
@@ -145,7 +147,7 @@ export function qosSpecsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get(`${P}/:id/disassociate_all`, { config, schema: { params: IdParams } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     await getQosSpecs(deps.db, id);
     await deps.db.kysely.updateTable('volumeTypes').set({ qosSpecsId: null }).where('qosSpecsId', '=', id).execute();
     reply.code(202).send();

@@ -1,13 +1,14 @@
 // /v3/{project_id}/os-services: list services with their up/down state; enable/disable (admin).
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import type { ServiceRow } from '../../db/schema.js';
 import { InvalidInput, NotFound } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
-import { checkQueryKeys, q, ts, type Query } from '../http.js';
+import { checkQueryKeys, q, ts } from '../http.js';
 import { atLeast } from '../microversion.js';
-import { ProjectParams } from './common.schema.js';
+import { ProjectParams, AnyQuery } from './common.schema.js';
 
 const ActionParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), action: Type.String({ maxLength: 64 }) });
 const ServiceBody = Type.Object({
@@ -16,7 +17,8 @@ const ServiceBody = Type.Object({
   disabled_reason: Type.Optional(Type.String({ maxLength: 255 })),
 }, { additionalProperties: false });
 
-export function serviceRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function serviceRoutes(root: FastifyInstance, deps: ApiDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const P = '/v3/:projectId/os-services';
   const config = { adminOnly: true };
   const downAfterMs = (deps.serviceDownTime ?? 60) * 1000;
@@ -33,8 +35,8 @@ export function serviceRoutes(app: FastifyInstance, deps: ApiDeps): void {
     };
   };
 
-  app.get(P, { config, schema: { params: ProjectParams } }, async (req) => {
-    const query = req.query as Query;
+  app.get(P, { config, schema: { querystring: AnyQuery, params: ProjectParams } }, async (req) => {
+    const query = req.query;
     checkQueryKeys(query, ['host', 'binary']);
     let qb = deps.db.kysely.selectFrom('services').selectAll().orderBy('binary').orderBy('host');
     if (q(query, 'host')) qb = qb.where('host', '=', q(query, 'host')!);
@@ -43,8 +45,8 @@ export function serviceRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.put(`${P}/:action`, { config, schema: { params: ActionParams, body: ServiceBody } }, async (req) => {
-    const { action } = req.params as { action: string };
-    const b = req.body as Static<typeof ServiceBody>;
+    const { action } = req.params;
+    const b = req.body;
     if (!['enable', 'disable', 'disable-log-reason'].includes(action)) throw new InvalidInput(`Unknown os-services action '${action}': use enable, disable or disable-log-reason.`);
     const binary = b.binary ?? 'cinder-volume';
     const disabled = action !== 'enable';

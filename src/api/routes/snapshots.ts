@@ -1,16 +1,17 @@
 // /v3/{project_id}/snapshots: create, list (summary and detail), show, update, delete, actions.
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { InvalidInput } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
-import { baseUrl, checkQueryKeys, parseBoolean, parseDictParam, q, requireAdmin, type Query } from '../http.js';
+import { baseUrl, checkQueryKeys, parseBoolean, parseDictParam, q, requireAdmin, type QueryRequest } from '../http.js';
 import { PAGE_QUERY_KEYS, parsePageParams } from '../queries/list-params.js';
 import { atLeast } from '../microversion.js';
 import { countSnapshots, getSnapshot, listSnapshots, SNAPSHOT_SORT_KEYS, type SnapshotFilters } from '../queries/snapshots.js';
 import { metadataFor } from '../queries/volumes.js';
 import { snapshotDetail, snapshotSummary } from '../views/snapshot-view.js';
-import { Bool, IdParams, Metadata, NullableDescription, NullableName, ProjectParams } from './common.schema.js';
+import { Bool, IdParams, Metadata, NullableDescription, NullableName, ProjectParams, AnyQuery } from './common.schema.js';
 import { SnapshotActionBody } from './volume-actions.schema.js';
 
 const CreateSnapshotBody = Type.Object({
@@ -42,8 +43,8 @@ async function render(deps: ApiDeps, req: FastifyRequest, id: string) {
   return snapshotDetail(req, s, md.get(id)!);
 }
 
-async function list(deps: ApiDeps, req: FastifyRequest, detail: boolean) {
-  const query = req.query as Query;
+async function list(deps: ApiDeps, req: QueryRequest, detail: boolean) {
+  const query = req.query;
   checkQueryKeys(query, [...FILTER_KEYS, ...PAGE_QUERY_KEYS]);
   const allTenants = q(query, 'all_tenants') !== undefined && parseBoolean(q(query, 'all_tenants'), 'all_tenants');
   if (allTenants && !req.ctx.isAdmin) throw new InvalidInput('all_tenants is only allowed for admins.');
@@ -71,30 +72,31 @@ async function list(deps: ApiDeps, req: FastifyRequest, detail: boolean) {
   return out;
 }
 
-export function snapshotRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function snapshotRoutes(root: FastifyInstance, deps: ApiDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const P = '/v3/:projectId/snapshots';
 
   app.post(P, { schema: { params: ProjectParams, body: CreateSnapshotBody } }, async (req, reply) => {
-    const s = (req.body as Static<typeof CreateSnapshotBody>).snapshot;
+    const s = req.body.snapshot;
     const created = await deps.volumes.createSnapshot(req.ctx, {
       volumeId: s.volume_id,
       name: s.name ?? s.display_name ?? null,
       description: s.description ?? s.display_description ?? null,
       force: s.force !== undefined ? parseBoolean(s.force, 'snapshot.force') : false,
-      metadata: (s.metadata ?? {}) as Record<string, string>,
+      metadata: s.metadata ?? {},
     });
     reply.code(202);
     return { snapshot: await render(deps, req, created.id) };
   });
 
-  app.get(P, { schema: { params: ProjectParams } }, async (req) => list(deps, req, false));
-  app.get(`${P}/detail`, { schema: { params: ProjectParams } }, async (req) => list(deps, req, true));
+  app.get(P, { schema: { querystring: AnyQuery, params: ProjectParams } }, async (req) => list(deps, req, false));
+  app.get(`${P}/detail`, { schema: { querystring: AnyQuery, params: ProjectParams } }, async (req) => list(deps, req, true));
 
-  app.get(`${P}/:id`, { schema: { params: IdParams } }, async (req) => ({ snapshot: await render(deps, req, (req.params as { id: string }).id) }));
+  app.get(`${P}/:id`, { schema: { params: IdParams } }, async (req) => ({ snapshot: await render(deps, req, req.params.id) }));
 
   app.put(`${P}/:id`, { schema: { params: IdParams, body: UpdateSnapshotBody } }, async (req) => {
-    const { id } = req.params as { id: string };
-    const s = (req.body as Static<typeof UpdateSnapshotBody>).snapshot;
+    const { id } = req.params;
+    const s = req.body.snapshot;
     await getSnapshot(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
     const set: { displayName?: string | null; displayDescription?: string | null; updatedAt: string } = { updatedAt: clock().now().toISOString() };
     const name = s.name !== undefined ? s.name : s.display_name;
@@ -106,15 +108,15 @@ export function snapshotRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.delete(`${P}/:id`, { schema: { params: IdParams } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     await getSnapshot(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
     await deps.volumes.deleteSnapshot(req.ctx, id);
     reply.code(202).send();
   });
 
   app.post(`${P}/:id/action`, { schema: { params: IdParams, body: SnapshotActionBody } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const body = req.body as Static<typeof SnapshotActionBody>;
+    const { id } = req.params;
+    const body = req.body;
     requireAdmin(req, `snapshot action ${Object.keys(body)[0]}`);
     await getSnapshot(deps.db, id, null);
     if (body['os-reset_status']) await deps.volumes.resetSnapshotStatus(req.ctx, id, body['os-reset_status'].status);

@@ -1,17 +1,18 @@
 // /v3/{project_id}/types: volume types, their extra specs and project access (admin writes).
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import type { VolumeTypeRow } from '../../db/schema.js';
 import { Conflict, InvalidInput, NotFound } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { newId } from '../../util/ids.js';
-import { checkQueryKeys, parseBoolean, parseDictParam, q, type Query } from '../http.js';
+import { checkQueryKeys, parseBoolean, parseDictParam, q } from '../http.js';
 import { extraSpecsFor, findVolumeType, getVisibleType } from '../queries/types.js';
-import { Bool, IdParams, NullableDescription, ProjectParams } from './common.schema.js';
+import { Bool, IdParams, MapOf, NullableDescription, ProjectParams, AnyQuery } from './common.schema.js';
 
 const SpecKey = { minLength: 1, maxLength: 255 };
-const ExtraSpecs = Type.Object({}, { additionalProperties: Type.String({ maxLength: 255 }), propertyNames: SpecKey, maxProperties: 256 });
+const ExtraSpecs = MapOf<string>(Type.Object({}, { additionalProperties: Type.String({ maxLength: 255 }), propertyNames: SpecKey, maxProperties: 256 }));
 
 const CreateTypeBody = Type.Object({
   volume_type: Type.Object({
@@ -32,7 +33,7 @@ const UpdateTypeBody = Type.Object({
 }, { additionalProperties: false });
 
 const ExtraSpecsBody = Type.Object({ extra_specs: ExtraSpecs }, { additionalProperties: false });
-const ExtraSpecKeyBody = Type.Object({}, { additionalProperties: Type.String({ maxLength: 255 }), propertyNames: SpecKey, minProperties: 1, maxProperties: 1 });
+const ExtraSpecKeyBody = MapOf<string>(Type.Object({}, { additionalProperties: Type.String({ maxLength: 255 }), propertyNames: SpecKey, minProperties: 1, maxProperties: 1 }));
 const KeyParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), id: Type.String({ minLength: 1, maxLength: 255 }), key: Type.String(SpecKey) });
 const AccessActionBody = Type.Object({
   addProjectAccess: Type.Optional(Type.Object({ project: Type.String({ minLength: 1, maxLength: 255 }) }, { additionalProperties: false })),
@@ -68,11 +69,12 @@ async function nameTaken(deps: ApiDeps, name: string, exceptId?: string): Promis
   return !!t && t.id !== exceptId;
 }
 
-export function typeRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const P = '/v3/:projectId/types';
 
-  app.get(P, { schema: { params: ProjectParams } }, async (req) => {
-    const query = req.query as Query;
+  app.get(P, { schema: { querystring: AnyQuery, params: ProjectParams } }, async (req) => {
+    const query = req.query;
     checkQueryKeys(query, ['is_public', 'name', 'extra_specs', 'limit', 'marker', 'sort', 'sort_key', 'sort_dir']);
     let qb = deps.db.kysely.selectFrom('volumeTypes').selectAll().orderBy('name');
     // cinderclient finds a type by name through this list.
@@ -101,11 +103,11 @@ export function typeRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get(`${P}/:id`, { schema: { params: IdParams } }, async (req) => ({
-    volume_type: await render(deps, req, await mustGet(deps, req, (req.params as { id: string }).id)),
+    volume_type: await render(deps, req, await mustGet(deps, req, req.params.id)),
   }));
 
   app.post(P, { config: admin, schema: { params: ProjectParams, body: CreateTypeBody } }, async (req) => {
-    const b = (req.body as Static<typeof CreateTypeBody>).volume_type;
+    const b = req.body.volume_type;
     const name = b.name.trim();
     if (!name) throw new InvalidInput('Invalid input for field/attribute volume_type.name: it must not be blank.');
     if (await nameTaken(deps, name)) throw new Conflict(`Volume Type ${name} already exists.`);
@@ -116,15 +118,15 @@ export function typeRoutes(app: FastifyInstance, deps: ApiDeps): void {
         id, name, description: b.description ?? null, isPublic: pub === undefined || parseBoolean(pub, 'volume_type.is_public') ? 1 : 0,
         qosSpecsId: null, createdAt: clock().now().toISOString(),
       }).execute();
-      const specs = Object.entries((b.extra_specs ?? {}) as Record<string, string>);
+      const specs = Object.entries(b.extra_specs ?? {});
       if (specs.length) await tx.insertInto('volumeTypeExtraSpecs').values(specs.map(([key, value]) => ({ volumeTypeId: id, key, value }))).execute();
     });
     return { volume_type: await render(deps, req, (await findVolumeType(deps.db, id))!) };
   });
 
   app.put(`${P}/:id`, { config: admin, schema: { params: IdParams, body: UpdateTypeBody } }, async (req) => {
-    const t = await mustGet(deps, req, (req.params as { id: string }).id);
-    const b = (req.body as Static<typeof UpdateTypeBody>).volume_type;
+    const t = await mustGet(deps, req, req.params.id);
+    const b = req.body.volume_type;
     const set: { name?: string; description?: string | null; isPublic?: 0 | 1 } = {};
     if (b.name !== undefined) {
       const name = b.name.trim();
@@ -139,7 +141,7 @@ export function typeRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.delete(`${P}/:id`, { config: admin, schema: { params: IdParams } }, async (req, reply) => {
-    const t = await mustGet(deps, req, (req.params as { id: string }).id);
+    const t = await mustGet(deps, req, req.params.id);
     const inUse = await deps.db.kysely.selectFrom('volumes').select('id').where('volumeTypeId', '=', t.id).where('status', '!=', 'deleted').executeTakeFirst();
     if (inUse) throw new InvalidInput(`Volume type ${t.name} is in use by volume ${inUse.id} and cannot be deleted.`);
     await deps.db.kysely.transaction().execute(async (tx) => {
@@ -152,20 +154,20 @@ export function typeRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   // Extra specs.
   app.get(`${P}/:id/extra_specs`, { schema: { params: IdParams } }, async (req) => {
-    const t = await mustGet(deps, req, (req.params as { id: string }).id);
+    const t = await mustGet(deps, req, req.params.id);
     const specs = (await extraSpecsFor(deps.db, [t.id])).get(t.id)!;
     return { extra_specs: req.ctx.isAdmin ? specs : {} };
   });
 
   app.post(`${P}/:id/extra_specs`, { config: admin, schema: { params: IdParams, body: ExtraSpecsBody } }, async (req) => {
-    const t = await mustGet(deps, req, (req.params as { id: string }).id);
-    const specs = (req.body as Static<typeof ExtraSpecsBody>).extra_specs as Record<string, string>;
+    const t = await mustGet(deps, req, req.params.id);
+    const specs = req.body.extra_specs;
     await upsertSpecs(deps, t.id, specs);
     return { extra_specs: specs };
   });
 
   app.get(`${P}/:id/extra_specs/:key`, { config: admin, schema: { params: KeyParams } }, async (req) => {
-    const { id, key } = req.params as { id: string; key: string };
+    const { id, key } = req.params;
     const t = await mustGet(deps, req, id);
     const specs = (await extraSpecsFor(deps.db, [t.id])).get(t.id)!;
     if (!(key in specs)) throw new NotFound('Volume type extra spec', `${key} of ${t.id}`);
@@ -173,8 +175,8 @@ export function typeRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.put(`${P}/:id/extra_specs/:key`, { config: admin, schema: { params: KeyParams, body: ExtraSpecKeyBody } }, async (req) => {
-    const { id, key } = req.params as { id: string; key: string };
-    const body = req.body as Record<string, string>;
+    const { id, key } = req.params;
+    const body = req.body;
     if (!(key in body)) throw new InvalidInput(`Invalid input: the request body must set the key '${key.slice(0, 64)}' named in the URL.`);
     const t = await mustGet(deps, req, id);
     await upsertSpecs(deps, t.id, { [key]: body[key]! });
@@ -182,7 +184,7 @@ export function typeRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.delete(`${P}/:id/extra_specs/:key`, { config: admin, schema: { params: KeyParams } }, async (req, reply) => {
-    const { id, key } = req.params as { id: string; key: string };
+    const { id, key } = req.params;
     const t = await mustGet(deps, req, id);
     const r = await deps.db.kysely.deleteFrom('volumeTypeExtraSpecs').where('volumeTypeId', '=', t.id).where('key', '=', key).executeTakeFirst();
     if (Number(r.numDeletedRows) === 0) throw new NotFound('Volume type extra spec', `${key} of ${t.id}`);
@@ -191,15 +193,15 @@ export function typeRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   // Project access of private types.
   app.get(`${P}/:id/os-volume-type-access`, { config: admin, schema: { params: IdParams } }, async (req) => {
-    const t = await mustGet(deps, req, (req.params as { id: string }).id);
+    const t = await mustGet(deps, req, req.params.id);
     if (t.isPublic) throw new NotFound('Access list of private volume type', t.id);
     const rows = await deps.db.kysely.selectFrom('volumeTypeProjects').selectAll().where('volumeTypeId', '=', t.id).execute();
     return { volume_type_access: rows.map((r) => ({ volume_type_id: r.volumeTypeId, project_id: r.projectId })) };
   });
 
   app.post(`${P}/:id/action`, { config: admin, schema: { params: IdParams, body: AccessActionBody } }, async (req, reply) => {
-    const t = await mustGet(deps, req, (req.params as { id: string }).id);
-    const b = req.body as Static<typeof AccessActionBody>;
+    const t = await mustGet(deps, req, req.params.id);
+    const b = req.body;
     if (t.isPublic) throw new InvalidInput(`Invalid volume type ${t.id}: access can only be changed on private types.`);
     if (b.addProjectAccess) {
       const project = b.addProjectAccess.project;

@@ -1,4 +1,5 @@
 // Version discovery: GET / lists the API versions, GET /v3/ describes v3.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { baseUrl } from '../http.js';
 import { MAX_VERSION, MIN_VERSION } from '../microversion.js';
@@ -17,7 +18,8 @@ function v3Document(req: FastifyRequest) {
   };
 }
 
-export function versionRoutes(app: FastifyInstance): void {
+export function versionRoutes(root: FastifyInstance): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const config = { public: true };
   app.get('/', { config }, async (req, reply) => {
     reply.code(300);

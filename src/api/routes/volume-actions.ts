@@ -1,8 +1,8 @@
 // POST /volumes/{id}/action: every status-changing volume action, each handed to VolumeOperations.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { Conflict, InvalidInput } from '../../errors/errors.js';
-import type { Connector } from '../../drivers/interface/objects.js';
 import { parseBoolean, requireAdmin } from '../http.js';
 import { atLeast, fmt, VersionNotFoundForMethod } from '../microversion.js';
 import { getVolume } from '../queries/volumes.js';
@@ -11,10 +11,11 @@ import { VolumeActionBody } from './volume-actions.schema.js';
 
 const ADMIN_ACTIONS = new Set(['os-reset_status', 'os-force_delete', 'os-force_detach', 'os-unmanage']);
 
-export function volumeActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function volumeActionRoutes(root: FastifyInstance, deps: ApiDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   app.post('/v3/:projectId/volumes/:id/action', { schema: { params: IdParams, body: VolumeActionBody } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const body = req.body as VolumeActionBody;
+    const { id } = req.params;
+    const body = req.body;
     const action = Object.keys(body)[0]!;
     if (ADMIN_ACTIONS.has(action)) requireAdmin(req, `volume action ${action}`);
     const vol = await getVolume(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
@@ -60,12 +61,12 @@ export function volumeActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
         await ops.unmanageVolume(ctx, id);
         return reply.send();
       case 'os-initialize_connection': {
-        const info = await ops.initializeConnection(ctx, id, body['os-initialize_connection']!.connector as Connector);
+        const info = await ops.initializeConnection(ctx, id, body['os-initialize_connection']!.connector);
         reply.code(200);
         return { connection_info: info };
       }
       case 'os-terminate_connection':
-        await ops.terminateConnection(ctx, id, body['os-terminate_connection']!.connector as Connector);
+        await ops.terminateConnection(ctx, id, body['os-terminate_connection']!.connector);
         return reply.send();
       case 'os-attach': {
         const a = body['os-attach']!;
@@ -78,7 +79,7 @@ export function volumeActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
         return reply.send();
       case 'os-force_detach': {
         const f = body['os-force_detach'];
-        await ops.forceDetach(ctx, id, f?.attachment_id ?? null, (f?.connector as Connector | null | undefined) ?? null);
+        await ops.forceDetach(ctx, id, f?.attachment_id ?? null, f?.connector ?? null);
         return reply.send();
       }
       case 'os-set_bootable':

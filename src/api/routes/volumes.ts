@@ -1,15 +1,16 @@
 // /v3/{project_id}/volumes: create, list (summary and detail, filtered, sorted, paged), show, update, delete.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { atLeast } from '../microversion.js';
 import { Forbidden, InvalidInput, NotSupported } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
-import { baseUrl, checkQueryKeys, parseBoolean, parseDictParam, q, type Query } from '../http.js';
+import { baseUrl, checkQueryKeys, parseBoolean, parseDictParam, q, type Query, type QueryRequest } from '../http.js';
 import { PAGE_QUERY_KEYS, parsePageParams } from '../queries/list-params.js';
 import { attachmentsFor, countVolumes, getVolume, summarizeVolumes, listVolumes, metadataFor, VOLUME_SORT_KEYS, type VolumeFilters, type VolumeRecord } from '../queries/volumes.js';
 import { replaceMetadata } from '../queries/metadata.js';
 import { volumeDetail, volumeSummary } from '../views/volume-view.js';
-import { IdParams, ProjectParams, toSize } from './common.schema.js';
+import { IdParams, ProjectParams, toSize, AnyQuery } from './common.schema.js';
 import { CreateVolumeBody, UpdateVolumeBody } from './volumes.schema.js';
 import type { Db } from '../../db/database.js';
 import { findVolumeType } from '../queries/types.js';
@@ -71,8 +72,8 @@ function nextLink(req: FastifyRequest, collection: string, query: Query, lastId:
   return [{ href: `${baseUrl(req)}/v3/${req.ctx.projectId}/${collection}?${params.toString()}`, rel: 'next' }];
 }
 
-async function list(deps: ApiDeps, req: FastifyRequest, detail: boolean) {
-  const query = req.query as Query;
+async function list(deps: ApiDeps, req: QueryRequest, detail: boolean) {
+  const query = req.query;
   const filters = await parseFilters(deps, req, query);
   const page = parsePageParams(query, VOLUME_SORT_KEYS, [{ key: 'created_at', dir: 'desc' }]);
   const withCount = q(query, 'with_count') !== undefined && parseBoolean(q(query, 'with_count'), 'with_count');
@@ -100,11 +101,12 @@ function hintList(v: string | string[] | undefined): string[] | undefined {
   return Array.isArray(v) ? v : [v];
 }
 
-export function volumeRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const P = '/v3/:projectId/volumes';
 
   app.post(P, { schema: { params: ProjectParams, body: CreateVolumeBody } }, async (req, reply) => {
-    const body = req.body as CreateVolumeBody;
+    const body = req.body;
     const v = body.volume;
     if (v.backup_id) throw new NotSupported('flint', 'create volume from backup');
     if (v.consistencygroup_id) throw new NotSupported('flint', 'consistency groups');
@@ -137,11 +139,11 @@ export function volumeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { volume: await renderVolume(deps.db, req, created.id) };
   });
 
-  app.get(P, { schema: { params: ProjectParams } }, async (req) => list(deps, req, false));
-  app.get(`${P}/detail`, { schema: { params: ProjectParams } }, async (req) => list(deps, req, true));
+  app.get(P, { schema: { querystring: AnyQuery, params: ProjectParams } }, async (req) => list(deps, req, false));
+  app.get(`${P}/detail`, { schema: { querystring: AnyQuery, params: ProjectParams } }, async (req) => list(deps, req, true));
 
-  app.get(`${P}/summary`, { config: { minVersion: '3.12' }, schema: { params: ProjectParams } }, async (req) => {
-    const query = req.query as Query;
+  app.get(`${P}/summary`, { config: { minVersion: '3.12' }, schema: { querystring: AnyQuery, params: ProjectParams } }, async (req) => {
+    const query = req.query;
     const filters = await parseFilters(deps, req, query);
     const s = await summarizeVolumes(deps.db, filters);
     return {
@@ -150,13 +152,13 @@ export function volumeRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get(`${P}/:id`, { schema: { params: IdParams } }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     return { volume: await renderVolume(deps.db, req, id) };
   });
 
   app.put(`${P}/:id`, { schema: { params: IdParams, body: UpdateVolumeBody } }, async (req) => {
-    const { id } = req.params as { id: string };
-    const v = (req.body as UpdateVolumeBody).volume;
+    const { id } = req.params;
+    const v = req.body.volume;
     await getVolume(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
     const set: { displayName?: string | null; displayDescription?: string | null; updatedAt: string } = { updatedAt: clock().now().toISOString() };
     const name = v.name !== undefined ? v.name : v.display_name;
@@ -170,9 +172,9 @@ export function volumeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { volume: await renderVolume(deps.db, req, id) };
   });
 
-  app.delete(`${P}/:id`, { schema: { params: IdParams } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const query = req.query as Query;
+  app.delete(`${P}/:id`, { schema: { querystring: AnyQuery, params: IdParams } }, async (req, reply) => {
+    const { id } = req.params;
+    const query = req.query;
     checkQueryKeys(query, ['cascade', 'force']);
     const cascade = q(query, 'cascade') !== undefined && parseBoolean(q(query, 'cascade'), 'cascade');
     const force = q(query, 'force') !== undefined && parseBoolean(q(query, 'force'), 'force');
