@@ -35,7 +35,10 @@ test('snapshot delete and cascade volume delete at once: one takes the snapshot,
     const s = (await call('POST', '/snapshots', { snapshot: { volume_id: v } })).json.snapshot.id as string;
     assert.equal(await until(`/snapshots/${s}`, 'snapshot', 'available'), 'available');
     const [snapDel, volDel] = await Promise.all([call('DELETE', `/snapshots/${s}`), call('DELETE', `/volumes/${v}?cascade=true`)]);
-    assert.ok(!(snapDel.status === 202 && volDel.status === 202), `round ${i}: both deletes were accepted`);
+    // Both may be accepted when the snapshot delete finished before the volume delete read the
+    // volume's snapshots (a loaded machine can serialise the two). Either way the quota below
+    // must be exact: a snapshot taken by both deletes shows as one snapshot too few.
+    assert.ok([202, 409].includes(snapDel.status) && [202, 409].includes(volDel.status), `round ${i}: ${snapDel.status} ${volDel.status}`);
     if (volDel.status !== 202) {
       // The snapshot delete won; the volume delete is possible once it is done.
       assert.equal(volDel.status, 409, JSON.stringify(volDel.json));
@@ -56,7 +59,9 @@ test('snapshot create and cascade volume delete at once: no snapshot outlives it
     const [snapCreate, volDel] = await Promise.all([
       call('POST', '/snapshots', { snapshot: { volume_id: v } }), call('DELETE', `/volumes/${v}?cascade=true`),
     ]);
-    assert.ok(!(snapCreate.status === 202 && volDel.status === 202), `round ${i}: both were accepted`);
+    // Both may be accepted when the snapshot was made before the delete read the volume's
+    // snapshots (then the cascade takes it); no orphan and an exact quota must hold either way.
+    assert.ok([202, 409].includes(snapCreate.status) && [202, 409].includes(volDel.status), `round ${i}: ${snapCreate.status} ${volDel.status}`);
     if (volDel.status !== 202) {
       assert.equal(volDel.status, 409, JSON.stringify(volDel.json));
       assert.equal(await until(`/snapshots/${snapCreate.json.snapshot.id}`, 'snapshot', 'available'), 'available');
