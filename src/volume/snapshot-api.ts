@@ -12,7 +12,9 @@ import { requireBackendOperation } from './backend-operations.js';
 import type { CreateSnapshotRequest, RequestContext } from './operations.js';
 import { ALLOWED_FROM, SNAPSHOT_STATUSES } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
-import { casSnapshot, getSnapshot, lockSnapshot, lockVolume, setMetadata } from './volume-repository.js';
+import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js';
+import { lockVolume } from '../db/repos/volumes.js';
+import { mergeMetadata } from '../db/repos/metadata.js';
 import { backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
@@ -47,7 +49,7 @@ export class SnapshotApi {
         displayDescription: req.description ?? null, status: 'creating', progress: '0%', volumeSize: v.size,
         providerLocation: null, providerId: null, createdAt: now, updatedAt: now,
       }).returningAll().executeTakeFirstOrThrow();
-      await setMetadata(tx, 'snapshotMetadata', id, req.metadata ?? {});
+      await mergeMetadata(tx, 'snapshotMetadata', id, req.metadata ?? {});
       await this.enqueue(tx, 'create_snapshot', v, { reservation }, 'snapshot', id);
       return { snap: s, host: v.host! };
     });

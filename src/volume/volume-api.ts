@@ -17,7 +17,10 @@ import type {
 } from './operations.js';
 import { ALLOWED_FROM, ATTACH_STATUSES, VOLUME_STATUSES } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
-import { casSnapshot, casVolume, defaultVolumeType, extraSpecsOf, findVolumeType, getSnapshot, getVolume, lockSnapshot, lockVolume, qosSpecsOfType, setMetadata } from './volume-repository.js';
+import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js';
+import { casVolume, getVolume, lockVolume } from '../db/repos/volumes.js';
+import { defaultVolumeType, extraSpecsOf, findVolumeType, qosSpecsOfType } from '../db/repos/types.js';
+import { mergeMetadata } from '../db/repos/metadata.js';
 import { SCHEDULER_QUEUE, backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
@@ -128,7 +131,7 @@ export class VolumeApi implements VolumeOperations {
         sourceVolid: req.sourceVolid ?? null, bootable: req.bootable ? 1 : 0, multiattach: multiattach ? 1 : 0,
         migrationStatus: null, replicationStatus: null, groupId: null, exported: 0, createdAt: now, updatedAt: now,
       }).returningAll().executeTakeFirstOrThrow();
-      await setMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
+      await mergeMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
       if (sourceHost) {
         // A volume from a snapshot or clone lives where its source lives.
         await this.enqueue(tx, 'create_volume', v, { reservation, excludeHosts: [], imagePath });
@@ -280,7 +283,7 @@ export class VolumeApi implements VolumeOperations {
         providerId: null, snapshotId: null, sourceVolid: null, bootable: req.bootable ? 1 : 0, multiattach: 0, migrationStatus: null,
         replicationStatus: null, groupId: null, exported: 0, createdAt: now, updatedAt: now,
       }).returningAll().executeTakeFirstOrThrow();
-      await setMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
+      await mergeMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
       await this.enqueue(tx, 'manage_volume', v, { ref: req.ref, reservation });
       return v;
     });
@@ -316,7 +319,7 @@ export class VolumeApi implements VolumeOperations {
       await lockVolume(tx, ctx, id);
       await casVolume(tx, id, ['available'], {}, 'update the read-only flag of');
       await tx.deleteFrom('volumeMetadata').where('resourceId', '=', id).where('key', '=', 'readonly').execute();
-      if (readonly) await setMetadata(tx, 'volumeMetadata', id, { readonly: 'True' });
+      if (readonly) await mergeMetadata(tx, 'volumeMetadata', id, { readonly: 'True' });
     });
   }
 
