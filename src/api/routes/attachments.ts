@@ -7,7 +7,7 @@ import type { Connector as ConnectorT, ConnectionInfo } from '../../drivers/inte
 import { NotFound } from '../../errors/errors.js';
 import { checkQueryKeys, parseBoolean, q, ts, type Query } from '../http.js';
 import { atLeast, fmt, VersionNotFoundForMethod } from '../microversion.js';
-import { getVolume } from '../queries/volumes.js';
+import { getVolume } from '../../db/repos/volumes.js';
 import { Connector, IdParams, InstanceId, ProjectParams } from './common.schema.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 255 });
@@ -52,7 +52,7 @@ export function attachmentRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post(P, { config, schema: { params: ProjectParams, body: CreateAttachmentBody } }, async (req) => {
     const a = (req.body as Static<typeof CreateAttachmentBody>).attachment;
-    await getVolume(deps.db, a.volume_uuid, req.ctx.isAdmin ? null : req.ctx.projectId);
+    await getVolume(deps.db.kysely, req.ctx, a.volume_uuid);
     const r = await deps.volumes.createAttachment(req.ctx, {
       volumeId: a.volume_uuid, instanceUuid: a.instance_uuid ?? null, connector: (a.connector as ConnectorT | null | undefined) ?? null, mode: a.mode ?? 'rw',
     });

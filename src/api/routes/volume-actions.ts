@@ -5,7 +5,7 @@ import { Conflict, InvalidInput } from '../../errors/errors.js';
 import type { Connector } from '../../drivers/interface/objects.js';
 import { parseBoolean, requireAdmin } from '../http.js';
 import { atLeast, fmt, VersionNotFoundForMethod } from '../microversion.js';
-import { getVolume } from '../queries/volumes.js';
+import { getVolumeRecord } from '../../db/repos/volumes.js';
 import { IdParams, toSize } from './common.schema.js';
 import { VolumeActionBody } from './volume-actions.schema.js';
 
@@ -17,7 +17,7 @@ export function volumeActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const body = req.body as VolumeActionBody;
     const action = Object.keys(body)[0]!;
     if (ADMIN_ACTIONS.has(action)) requireAdmin(req, `volume action ${action}`);
-    const vol = await getVolume(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
+    const vol = await getVolumeRecord(deps.db.kysely, req.ctx, id);
     const ops = deps.volumes;
     const ctx = req.ctx;
     reply.code(202);
