@@ -19,7 +19,7 @@ import { ALLOWED_FROM, ATTACH_STATUSES, VOLUME_STATUSES } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
 import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js';
 import { casVolume, getVolume, lockVolume } from '../db/repos/volumes.js';
-import { defaultVolumeType, extraSpecsOf, findVolumeType, qosSpecsOfType } from '../db/repos/types.js';
+import { extraSpecsOf, findVolumeType, qosSpecsOfType, requestedVolumeType } from '../db/repos/types.js';
 import { mergeMetadata } from '../db/repos/metadata.js';
 import { SCHEDULER_QUEUE, backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
@@ -118,8 +118,8 @@ export class VolumeApi implements VolumeOperations {
       if (size === undefined) throw new InvalidInput('size is required when creating a volume from nothing.');
       if (!Number.isInteger(size) || size < 1) throw new InvalidInput(`size must be a positive integer number of GiB, got ${size}.`);
       if (size > this.cfg.maxVolumeSizeGiB) throw new InvalidInput(`size ${size} GiB is larger than the maximum, ${this.cfg.maxVolumeSizeGiB} GiB.`);
-      const type = req.volumeType ? await findVolumeType(tx, ctx, req.volumeType)
-        : typeId ? await findVolumeType(tx, null, typeId) : await defaultVolumeType(tx, this.cfg.defaultVolumeType);
+      const type = !req.volumeType && typeId ? await findVolumeType(tx, null, typeId)
+        : await requestedVolumeType(tx, ctx, req.volumeType, this.cfg.defaultVolumeType);
       const specs = await extraSpecsOf(tx, type.id);
       const multiattach = req.multiattach ?? specs.multiattach === '<is> True';
       const az = req.availabilityZone ?? this.cfg.defaultAvailabilityZone;
@@ -273,7 +273,7 @@ export class VolumeApi implements VolumeOperations {
       const known = await tx.selectFrom('backendStats').select('backendHost').where('backendHost', '=', backendHostOf(req.host)).executeTakeFirst();
       if (!known) throw new InvalidInput(`host '${req.host}' is not a known backend.`);
       await requireBackendOperation(tx, req.host, 'manage', 'manage existing volume');
-      const type = req.volumeType ? await findVolumeType(tx, ctx, req.volumeType) : await defaultVolumeType(tx, this.cfg.defaultVolumeType);
+      const type = await requestedVolumeType(tx, ctx, req.volumeType, this.cfg.defaultVolumeType);
       // Size is unknown until the backend measures it; quota for the count is reserved now.
       const reservation = await this.quotas.reserve(tx, ctx.projectId, { volumes: 1, [`volumes_${type.name}`]: 1 });
       const v = await tx.insertInto('volumes').values({
@@ -369,7 +369,7 @@ export class VolumeApi implements VolumeOperations {
     if (!Number.isInteger(req.size) || req.size < 1) throw new InvalidInput(`size must be a positive integer, got ${req.size}.`);
     const scheduler = this.scheduler();
     if (!scheduler) throw new NoValidBackend('No scheduler runs in this process; ask an API process that runs the scheduler role.');
-    const type = req.volumeType ? await findVolumeType(this.db.kysely, ctx, req.volumeType) : await defaultVolumeType(this.db.kysely, this.cfg.defaultVolumeType);
+    const type = await requestedVolumeType(this.db.kysely, ctx, req.volumeType, this.cfg.defaultVolumeType);
     return scheduler.explain({
       volume: { id: 'explain', size: req.size, volumeTypeId: type.id, availabilityZone: req.availabilityZone ?? null, multiattach: false, metadata: {} },
       extraSpecs: await extraSpecsOf(this.db.kysely, type.id),
