@@ -11,10 +11,10 @@ import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { Explanation, Scheduler } from '../scheduler/scheduler.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
 import { newId } from '../util/ids.js';
-import type {
-  AttachRequest, AttachmentWithConnection, CreateAttachmentRequest, CreateSnapshotRequest, CreateVolumeRequest,
-  ManageVolumeRequest, RequestContext, ResetStatusRequest, VolumeOperations,
-} from './operations.js';
+import type { AttachRequest, AttachmentWithConnection, CreateAttachmentRequest } from './attachment-operations.js';
+import type { BlockStorageOperations, RequestContext } from './operations.js';
+import type { CreateSnapshotRequest } from './snapshot-operations.js';
+import type { CreateVolumeRequest, ManageVolumeRequest, ResetStatusRequest } from './volume-operations.js';
 import { ALLOWED_FROM, ATTACH_STATUSES, VOLUME_STATUSES } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
 import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js';
@@ -24,7 +24,7 @@ import { mergeMetadata } from '../db/repos/metadata.js';
 import { SCHEDULER_QUEUE, backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
-import { AttachFlows } from './attach-flows.js';
+import { AttachmentApi } from './attachment-api.js';
 import { SnapshotApi } from './snapshot-api.js';
 import { checkMetadata, checkName } from './validation.js';
 import type { ImageStore } from './image-store.js';
@@ -42,8 +42,8 @@ export interface VolumeApiConfig {
   images: ImageStore;
 }
 
-export class VolumeApi implements VolumeOperations {
-  private readonly attachFlows: AttachFlows;
+export class VolumeApi implements BlockStorageOperations {
+  private readonly attachments: AttachmentApi;
   private readonly snapshots: SnapshotApi;
   private readonly images: ImageCatalog;
 
@@ -54,7 +54,7 @@ export class VolumeApi implements VolumeOperations {
     private readonly scheduler: () => Scheduler | null,
     private readonly cfg: VolumeApiConfig,
   ) {
-    this.attachFlows = new AttachFlows(db, tasks, cfg.rpcTimeoutMs);
+    this.attachments = new AttachmentApi(db, tasks, cfg.rpcTimeoutMs);
     this.images = new ImageCatalog(db, cfg.images);
     this.snapshots = new SnapshotApi(db, tasks, quotas, (tx, kind, v, payload, type, id) => this.enqueue(tx, kind, v, payload, type, id));
   }
@@ -344,26 +344,26 @@ export class VolumeApi implements VolumeOperations {
   deleteSnapshot(ctx: RequestContext, id: string, opts?: { force?: boolean }) { return this.snapshots.delete(ctx, id, opts); }
   resetSnapshotStatus(ctx: RequestContext, id: string, status: string) { return this.snapshots.resetStatus(ctx, id, status); }
 
-  // --- attachments: see attach-flows.ts ---
-  reserve(ctx: RequestContext, id: string) { return this.attachFlows.reserve(ctx, id); }
-  unreserve(ctx: RequestContext, id: string) { return this.attachFlows.unreserve(ctx, id); }
-  beginDetaching(ctx: RequestContext, id: string) { return this.attachFlows.beginDetaching(ctx, id); }
-  rollDetaching(ctx: RequestContext, id: string) { return this.attachFlows.rollDetaching(ctx, id); }
+  // --- attachments: see attachment-api.ts ---
+  reserve(ctx: RequestContext, id: string) { return this.attachments.reserve(ctx, id); }
+  unreserve(ctx: RequestContext, id: string) { return this.attachments.unreserve(ctx, id); }
+  beginDetaching(ctx: RequestContext, id: string) { return this.attachments.beginDetaching(ctx, id); }
+  rollDetaching(ctx: RequestContext, id: string) { return this.attachments.rollDetaching(ctx, id); }
   initializeConnection(ctx: RequestContext, id: string, connector: Connector): Promise<ConnectionInfo> {
-    return this.attachFlows.initializeConnection(ctx, id, connector, null);
+    return this.attachments.initializeConnection(ctx, id, connector, null);
   }
-  terminateConnection(ctx: RequestContext, id: string, connector: Connector) { return this.attachFlows.terminateConnection(ctx, id, connector, null); }
-  attach(ctx: RequestContext, id: string, req: AttachRequest): Promise<AttachmentRow> { return this.attachFlows.attach(ctx, id, req); }
-  detach(ctx: RequestContext, id: string, attachmentId?: string | null) { return this.attachFlows.detach(ctx, id, attachmentId ?? null); }
+  terminateConnection(ctx: RequestContext, id: string, connector: Connector) { return this.attachments.terminateConnection(ctx, id, connector, null); }
+  attach(ctx: RequestContext, id: string, req: AttachRequest): Promise<AttachmentRow> { return this.attachments.attach(ctx, id, req); }
+  detach(ctx: RequestContext, id: string, attachmentId?: string | null) { return this.attachments.detach(ctx, id, attachmentId ?? null); }
   forceDetach(ctx: RequestContext, id: string, attachmentId?: string | null, connector?: Connector | null) {
-    return this.attachFlows.forceDetach(ctx, id, attachmentId ?? null, connector ?? null);
+    return this.attachments.forceDetach(ctx, id, attachmentId ?? null, connector ?? null);
   }
-  createAttachment(ctx: RequestContext, req: CreateAttachmentRequest): Promise<AttachmentWithConnection> { return this.attachFlows.createAttachment(ctx, req); }
+  createAttachment(ctx: RequestContext, req: CreateAttachmentRequest): Promise<AttachmentWithConnection> { return this.attachments.createAttachment(ctx, req); }
   updateAttachment(ctx: RequestContext, attachmentId: string, connector: Connector): Promise<AttachmentWithConnection> {
-    return this.attachFlows.updateAttachment(ctx, attachmentId, connector);
+    return this.attachments.updateAttachment(ctx, attachmentId, connector);
   }
-  completeAttachment(ctx: RequestContext, attachmentId: string) { return this.attachFlows.completeAttachment(ctx, attachmentId); }
-  deleteAttachment(ctx: RequestContext, attachmentId: string) { return this.attachFlows.deleteAttachment(ctx, attachmentId); }
+  completeAttachment(ctx: RequestContext, attachmentId: string) { return this.attachments.completeAttachment(ctx, attachmentId); }
+  deleteAttachment(ctx: RequestContext, attachmentId: string) { return this.attachments.deleteAttachment(ctx, attachmentId); }
 
   async explainPlacement(ctx: RequestContext, req: { size: number; volumeType?: string | null; availabilityZone?: string | null }): Promise<Explanation> {
     if (!Number.isInteger(req.size) || req.size < 1) throw new InvalidInput(`size must be a positive integer, got ${req.size}.`);

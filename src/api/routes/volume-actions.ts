@@ -1,4 +1,4 @@
-// POST /volumes/{id}/action: every status-changing volume action, each handed to VolumeOperations.
+// POST /volumes/{id}/action: every status-changing volume action, each handed to the volume or legacy attach operations.
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { Conflict, InvalidInput } from '../../errors/errors.js';
