@@ -15,7 +15,7 @@ import { IdParams, ProjectParams, toSize } from './common.schema.js';
 import { CreateVolumeBody, UpdateVolumeBody } from './volumes.schema.js';
 import type { Db } from '../../db/database.js';
 import { lookupVolumeType } from '../../db/repos/types.js';
-import { checkZone } from '../queries/zones.js';
+import { checkZone } from '../../db/repos/services.js';
 
 const FILTER_KEYS = [
   'all_tenants', 'project_id', 'name', 'display_name', 'name~', 'status', 'metadata', 'availability_zone', 'bootable',
