@@ -2,7 +2,7 @@
 // Each locks the snapshot's volume before anything else, so a snapshot cannot appear or
 // go away under a volume delete that is listing them (lock order: db/transaction.ts).
 import type { Db } from '../db/database.js';
-import type { SnapshotRow, VolumeRow } from '../db/schema.js';
+import type { SnapshotRow } from '../db/schema.js';
 import { Conflict, InvalidInput } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
@@ -12,15 +12,13 @@ import { requireBackendOperation } from './backend-operations.js';
 import type { RequestContext } from './operations.js';
 import type { CreateSnapshotRequest } from './snapshot-operations.js';
 import { ALLOWED_FROM, SNAPSHOT_STATUSES } from './status.js';
-import type { TaskKind, TaskPayloads } from './task-kinds.js';
+import type { Enqueue } from './api-support.js';
 import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js';
 import { lockVolume } from '../db/repos/volumes.js';
 import { mergeMetadata } from '../db/repos/metadata.js';
 import { backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
-import { type Tx, inTransaction } from '../db/transaction.js';
-
-type Enqueue = <K extends TaskKind>(tx: Tx, kind: K, v: VolumeRow, payload: TaskPayloads[K], resourceType: string, resourceId: string) => Promise<string>;
+import { inTransaction } from '../db/transaction.js';
 
 export class SnapshotApi {
   constructor(

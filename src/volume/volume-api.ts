@@ -15,7 +15,7 @@ import type { AttachRequest, AttachmentWithConnection, CreateAttachmentRequest }
 import type { BlockStorageOperations, RequestContext } from './operations.js';
 import type { CreateSnapshotRequest } from './snapshot-operations.js';
 import type { CreateVolumeRequest, ManageVolumeRequest, ResetStatusRequest } from './volume-operations.js';
-import { ALLOWED_FROM, ATTACH_STATUSES, VOLUME_STATUSES } from './status.js';
+import { ALLOWED_FROM } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
 import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js';
 import { casVolume, getVolume, lockVolume } from '../db/repos/volumes.js';
@@ -26,6 +26,8 @@ import { nowIso } from '../util/clock.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
 import { AttachmentApi } from './attachment-api.js';
 import { SnapshotApi } from './snapshot-api.js';
+import { VolumeAdminApi } from './volume-admin-api.js';
+import { type Enqueue, typeQuotaDeltas } from './api-support.js';
 import { checkMetadata, checkName } from './validation.js';
 import type { ImageStore } from './image-store.js';
 import { ImageCatalog } from './image-catalog.js';
@@ -46,6 +48,7 @@ export class VolumeApi implements BlockStorageOperations {
   private readonly attachments: AttachmentApi;
   private readonly snapshots: SnapshotApi;
   private readonly images: ImageCatalog;
+  private readonly admin: VolumeAdminApi;
 
   constructor(
     private readonly db: Db,
@@ -56,7 +59,9 @@ export class VolumeApi implements BlockStorageOperations {
   ) {
     this.attachments = new AttachmentApi(db, tasks, cfg.rpcTimeoutMs);
     this.images = new ImageCatalog(db, cfg.images);
-    this.snapshots = new SnapshotApi(db, tasks, quotas, (tx, kind, v, payload, type, id) => this.enqueue(tx, kind, v, payload, type, id));
+    const enqueue: Enqueue = (tx, kind, v, payload, type, id) => this.enqueue(tx, kind, v, payload, type, id);
+    this.snapshots = new SnapshotApi(db, tasks, quotas, enqueue);
+    this.admin = new VolumeAdminApi(db, tasks, quotas, enqueue, cfg);
   }
 
   /** Enqueue a task for the volume's backend, deduplicated per volume. */
@@ -65,15 +70,6 @@ export class VolumeApi implements BlockStorageOperations {
     const queue = volumeQueue(backendHostOf(v.host));
     const id = await this.tasks.enqueue(tx, { kind, queue, resourceType, resourceId, payload, dedupeKey: `${resourceType}:${resourceId}` });
     return id;
-  }
-
-  private typeQuotaDeltas(typeName: string | null, volumes: number, gigabytes: number): Record<string, number> {
-    const d: Record<string, number> = { volumes, gigabytes };
-    if (typeName) {
-      d[`volumes_${typeName}`] = volumes;
-      d[`gigabytes_${typeName}`] = gigabytes;
-    }
-    return d;
   }
 
   async createVolume(ctx: RequestContext, req: CreateVolumeRequest): Promise<VolumeRow> {
@@ -123,7 +119,7 @@ export class VolumeApi implements BlockStorageOperations {
       const specs = await extraSpecsOf(tx, type.id);
       const multiattach = req.multiattach ?? specs.multiattach === '<is> True';
       const az = req.availabilityZone ?? this.cfg.defaultAvailabilityZone;
-      const reservation = await this.quotas.reserve(tx, ctx.projectId, this.typeQuotaDeltas(type.name, 1, size));
+      const reservation = await this.quotas.reserve(tx, ctx.projectId, typeQuotaDeltas(type.name, 1, size));
       const v = await tx.insertInto('volumes').values({
         id, projectId: ctx.projectId, userId: ctx.userId, displayName: req.name ?? null, displayDescription: req.description ?? null,
         size, status: 'creating', attachStatus: 'detached', availabilityZone: az, volumeTypeId: type.id,
@@ -174,7 +170,7 @@ export class VolumeApi implements BlockStorageOperations {
         await supersedeVolumeTasks(tx, this.quotas, id, 'superseded by force delete');
       }
       const type = v.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', v.volumeTypeId).executeTakeFirst() : undefined;
-      const deltas = this.typeQuotaDeltas(type?.name ?? null, -1, -v.size);
+      const deltas = typeQuotaDeltas(type?.name ?? null, -1, -v.size);
       if (swept.length > 0) deltas.snapshots = -swept.length;
       const reservation = await this.quotas.reserve(tx, v.projectId, deltas);
       if (!v.host) {
@@ -204,7 +200,7 @@ export class VolumeApi implements BlockStorageOperations {
       const row = await casVolume(tx, id, allowed, { status: 'extending' }, 'extend');
       // The UPDATE leaves the size alone: row.size is the size this extend starts from.
       const type = row.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', row.volumeTypeId).executeTakeFirst() : undefined;
-      const deltas = this.typeQuotaDeltas(type?.name ?? null, 0, newSize - row.size);
+      const deltas = typeQuotaDeltas(type?.name ?? null, 0, newSize - row.size);
       const reservation = await this.quotas.reserve(tx, row.projectId, deltas);
       await this.enqueue(tx, 'extend_volume', row, { newSize, oldSize: row.size, reservation, previousStatus: cur.status });
       return row;
@@ -226,81 +222,6 @@ export class VolumeApi implements BlockStorageOperations {
       const row = await casVolume(tx, volumeId, ALLOWED_FROM.revert, { status: 'reverting' }, 'revert');
       await casSnapshot(tx, snapshotId, ['available'], { status: 'restoring' }, 'revert to');
       await this.enqueue(tx, 'revert_to_snapshot', row, { snapshotId });
-      return row;
-    });
-    this.tasks.notify(volumeQueue(backendHostOf(v.host!)));
-  }
-
-  async resetVolumeStatus(ctx: RequestContext, id: string, req: ResetStatusRequest): Promise<void> {
-    if (req.status !== undefined && !(VOLUME_STATUSES as readonly string[]).includes(req.status)) {
-      throw new InvalidInput(`status '${req.status}' is not a volume status (allowed: ${VOLUME_STATUSES.join(', ')}).`);
-    }
-    if (req.attachStatus !== undefined && !(ATTACH_STATUSES as readonly string[]).includes(req.attachStatus)) {
-      throw new InvalidInput(`attach_status '${req.attachStatus}' is not allowed (allowed: ${ATTACH_STATUSES.join(', ')}).`);
-    }
-    if (req.status === undefined && req.attachStatus === undefined && req.migrationStatus === undefined) {
-      throw new InvalidInput('os-reset_status needs at least one of status, attach_status, migration_status.');
-    }
-    await getVolume(this.db.kysely, ctx, id);
-    await inTransaction(this.db, async (tx) => {
-      // The volume row before its task, attachment and quota rows (lock order).
-      await lockVolume(tx, ctx, id);
-      // A reset ends whatever was in progress: the admin says what the truth is.
-      await supersedeVolumeTasks(tx, this.quotas, id, 'superseded by reset-status');
-      if (req.attachStatus === 'detached') {
-        // As Cinder's reset: 'detached' ends the attachments too, or the volume could never be deleted.
-        const now = nowIso();
-        await tx.updateTable('attachments').set({ attachStatus: 'detached', detachTime: now, updatedAt: now })
-          .where('volumeId', '=', id).where('attachStatus', '!=', 'detached').execute();
-      }
-      await tx.updateTable('volumes').set({
-        ...(req.status !== undefined ? { status: req.status } : {}),
-        ...(req.attachStatus !== undefined ? { attachStatus: req.attachStatus } : {}),
-        ...(req.migrationStatus !== undefined ? { migrationStatus: req.migrationStatus === 'none' ? null : req.migrationStatus } : {}),
-        updatedAt: nowIso(),
-      }).where('id', '=', id).execute();
-    });
-  }
-
-  async manageVolume(ctx: RequestContext, req: ManageVolumeRequest): Promise<VolumeRow> {
-    checkName('name', req.name);
-    checkMetadata(req.metadata);
-    if (!/^[^@#\s]+@[^@#\s]+(#[^@#\s]+)?$/.test(req.host)) throw new InvalidInput(`host '${req.host}' must look like host@backend#pool.`);
-    if (Object.keys(req.ref).length === 0) throw new InvalidInput('ref must name the backend object (e.g. source-name).');
-    const id = newId();
-    const now = nowIso();
-    const row = await inTransaction(this.db, async (tx) => {
-      const known = await tx.selectFrom('backendStats').select('backendHost').where('backendHost', '=', backendHostOf(req.host)).executeTakeFirst();
-      if (!known) throw new InvalidInput(`host '${req.host}' is not a known backend.`);
-      await requireBackendOperation(tx, req.host, 'manage', 'manage existing volume');
-      const type = await requestedVolumeType(tx, ctx, req.volumeType, this.cfg.defaultVolumeType);
-      // Size is unknown until the backend measures it; quota for the count is reserved now.
-      const reservation = await this.quotas.reserve(tx, ctx.projectId, { volumes: 1, [`volumes_${type.name}`]: 1 });
-      const v = await tx.insertInto('volumes').values({
-        id, projectId: ctx.projectId, userId: ctx.userId, displayName: req.name ?? null, displayDescription: req.description ?? null,
-        size: 0, status: 'managing', attachStatus: 'detached', availabilityZone: req.availabilityZone ?? this.cfg.defaultAvailabilityZone,
-        volumeTypeId: type.id, host: req.host.includes('#') ? req.host : `${req.host}#pool0`, providerLocation: null, providerAuth: null,
-        providerId: null, snapshotId: null, sourceVolid: null, bootable: req.bootable ? 1 : 0, multiattach: 0, migrationStatus: null,
-        replicationStatus: null, groupId: null, exported: 0, createdAt: now, updatedAt: now,
-      }).returningAll().executeTakeFirstOrThrow();
-      await mergeMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
-      await this.enqueue(tx, 'manage_volume', v, { ref: req.ref, reservation });
-      return v;
-    });
-    this.tasks.notify(volumeQueue(backendHostOf(row.host!)));
-    return row;
-  }
-
-  async unmanageVolume(ctx: RequestContext, id: string): Promise<void> {
-    const v = await inTransaction(this.db, async (tx) => {
-      const cur = await lockVolume(tx, ctx, id);
-      await requireBackendOperation(tx, cur.host, 'manage', 'unmanage volume');
-      const snaps = await tx.selectFrom('snapshots').select('id').where('volumeId', '=', id).executeTakeFirst();
-      if (snaps) throw new Conflict(`Volume ${id} has snapshots; it cannot be unmanaged.`);
-      const row = await casVolume(tx, id, ALLOWED_FROM.unmanage, { status: 'deleting' }, 'unmanage');
-      const type = row.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', row.volumeTypeId).executeTakeFirst() : undefined;
-      const reservation = await this.quotas.reserve(tx, row.projectId, this.typeQuotaDeltas(type?.name ?? null, -1, -row.size));
-      await this.enqueue(tx, 'unmanage_volume', row, { reservation });
       return row;
     });
     this.tasks.notify(volumeQueue(backendHostOf(v.host!)));
@@ -338,6 +259,11 @@ export class VolumeApi implements BlockStorageOperations {
     });
     this.tasks.notify(volumeQueue(backendHostOf(v.host!)));
   }
+
+  // --- reset-status, manage, unmanage: see volume-admin-api.ts ---
+  resetVolumeStatus(ctx: RequestContext, id: string, req: ResetStatusRequest) { return this.admin.resetStatus(ctx, id, req); }
+  manageVolume(ctx: RequestContext, req: ManageVolumeRequest): Promise<VolumeRow> { return this.admin.manage(ctx, req); }
+  unmanageVolume(ctx: RequestContext, id: string) { return this.admin.unmanage(ctx, id); }
 
   // --- snapshots: see snapshot-api.ts ---
   createSnapshot(ctx: RequestContext, req: CreateSnapshotRequest): Promise<SnapshotRow> { return this.snapshots.create(ctx, req); }
