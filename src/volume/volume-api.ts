@@ -6,7 +6,7 @@
 import type { Db } from '../db/database.js';
 import type { AttachmentRow, SnapshotRow, VolumeRow } from '../db/schema.js';
 import type { Connector, ConnectionInfo } from '../drivers/interface/objects.js';
-import { Conflict, Forbidden, InvalidInput, NoValidBackend } from '../errors/errors.js';
+import { Conflict, Forbidden, InvalidInput } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { Explanation, Scheduler } from '../scheduler/scheduler.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
@@ -19,7 +19,7 @@ import { ALLOWED_FROM } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
 import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js';
 import { casVolume, getVolume, lockVolume } from '../db/repos/volumes.js';
-import { extraSpecsOf, findVolumeType, qosSpecsOfType, requestedVolumeType } from '../db/repos/types.js';
+import { extraSpecsOf, findVolumeType, requestedVolumeType } from '../db/repos/types.js';
 import { mergeMetadata } from '../db/repos/metadata.js';
 import { SCHEDULER_QUEUE, backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
@@ -27,6 +27,7 @@ import { type Tx, inTransaction } from '../db/transaction.js';
 import { AttachmentApi } from './attachment-api.js';
 import { SnapshotApi } from './snapshot-api.js';
 import { VolumeAdminApi } from './volume-admin-api.js';
+import { explainPlacement } from './placement-explain.js';
 import { type Enqueue, typeQuotaDeltas } from './api-support.js';
 import { checkMetadata, checkName } from './validation.js';
 import type { ImageStore } from './image-store.js';
@@ -291,18 +292,8 @@ export class VolumeApi implements BlockStorageOperations {
   completeAttachment(ctx: RequestContext, attachmentId: string) { return this.attachments.completeAttachment(ctx, attachmentId); }
   deleteAttachment(ctx: RequestContext, attachmentId: string) { return this.attachments.deleteAttachment(ctx, attachmentId); }
 
-  async explainPlacement(ctx: RequestContext, req: { size: number; volumeType?: string | null; availabilityZone?: string | null }): Promise<Explanation> {
-    if (!Number.isInteger(req.size) || req.size < 1) throw new InvalidInput(`size must be a positive integer, got ${req.size}.`);
-    const scheduler = this.scheduler();
-    if (!scheduler) throw new NoValidBackend('No scheduler runs in this process; ask an API process that runs the scheduler role.');
-    const type = await requestedVolumeType(this.db.kysely, ctx, req.volumeType, this.cfg.defaultVolumeType);
-    return scheduler.explain({
-      volume: { id: 'explain', size: req.size, volumeTypeId: type.id, availabilityZone: req.availabilityZone ?? null, multiattach: false, metadata: {} },
-      extraSpecs: await extraSpecsOf(this.db.kysely, type.id),
-      qosSpecs: await qosSpecsOfType(this.db.kysely, type.id),
-      hints: {},
-      excludeHosts: [],
-    });
+  explainPlacement(ctx: RequestContext, req: { size: number; volumeType?: string | null; availabilityZone?: string | null }): Promise<Explanation> {
+    return explainPlacement(this.db, this.scheduler(), this.cfg.defaultVolumeType, ctx, req);
   }
 }
 
