@@ -1,6 +1,6 @@
 // What the API layer needs from the rest of Flint, given to buildApiApp by the service.
 import type { Db } from '../db/database.js';
-import type { VolumeOperations, RequestContext } from '../volume/operations.js';
+import type { BlockStorageOperations, RequestContext } from '../volume/operations.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { BackendVolumeObject } from '../drivers/interface/objects.js';
 import type { Logger } from '../util/logger.js';
@@ -26,7 +26,7 @@ export type AuthConfig =
 
 export interface ApiDeps {
   db: Db;
-  volumes: VolumeOperations;
+  volumes: BlockStorageOperations;
   quotas: QuotaEngine;
   auth: AuthConfig;
   defaultAvailabilityZone: string;

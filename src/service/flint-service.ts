@@ -22,7 +22,7 @@ import { createScheduler } from './create-scheduler.js';
 import { buildApiApp } from '../api/app.js';
 import type { AuthConfig } from '../api/deps.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { heartbeat } from '../db/heartbeat.js';
+import { heartbeat } from '../db/repos/services.js';
 import { checkRoles, configuredRoles, idleRoleReason, type Role } from './roles.js';
 import { ImageStore } from '../volume/image-store.js';
 import { manageableVolumesLister } from '../volume/manageable-volumes.js';

@@ -2,22 +2,23 @@
 // Each locks the snapshot's volume before anything else, so a snapshot cannot appear or
 // go away under a volume delete that is listing them (lock order: db/transaction.ts).
 import type { Db } from '../db/database.js';
-import type { SnapshotRow, VolumeRow } from '../db/schema.js';
+import type { SnapshotRow } from '../db/schema.js';
 import { Conflict, InvalidInput } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
 import { newId } from '../util/ids.js';
 import { checkMetadata, checkName } from './validation.js';
 import { requireBackendOperation } from './backend-operations.js';
-import type { CreateSnapshotRequest, RequestContext } from './operations.js';
+import type { RequestContext } from './operations.js';
+import type { CreateSnapshotRequest } from './snapshot-operations.js';
 import { ALLOWED_FROM, SNAPSHOT_STATUSES } from './status.js';
-import type { TaskKind, TaskPayloads } from './task-kinds.js';
-import { casSnapshot, getSnapshot, lockSnapshot, lockVolume, setMetadata } from './volume-repository.js';
+import type { Enqueue } from './api-support.js';
+import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js';
+import { lockVolume } from '../db/repos/volumes.js';
+import { mergeMetadata } from '../db/repos/metadata.js';
 import { backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
-import { type Tx, inTransaction } from '../db/transaction.js';
-
-type Enqueue = <K extends TaskKind>(tx: Tx, kind: K, v: VolumeRow, payload: TaskPayloads[K], resourceType: string, resourceId: string) => Promise<string>;
+import { inTransaction } from '../db/transaction.js';
 
 export class SnapshotApi {
   constructor(
@@ -47,7 +48,7 @@ export class SnapshotApi {
         displayDescription: req.description ?? null, status: 'creating', progress: '0%', volumeSize: v.size,
         providerLocation: null, providerId: null, createdAt: now, updatedAt: now,
       }).returningAll().executeTakeFirstOrThrow();
-      await setMetadata(tx, 'snapshotMetadata', id, req.metadata ?? {});
+      await mergeMetadata(tx, 'snapshotMetadata', id, req.metadata ?? {});
       await this.enqueue(tx, 'create_snapshot', v, { reservation }, 'snapshot', id);
       return { snap: s, host: v.host! };
     });

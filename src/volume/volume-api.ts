@@ -6,23 +6,29 @@
 import type { Db } from '../db/database.js';
 import type { AttachmentRow, SnapshotRow, VolumeRow } from '../db/schema.js';
 import type { Connector, ConnectionInfo } from '../drivers/interface/objects.js';
-import { Conflict, Forbidden, InvalidInput, NoValidBackend } from '../errors/errors.js';
+import { Conflict, Forbidden, InvalidInput } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { Explanation, Scheduler } from '../scheduler/scheduler.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
 import { newId } from '../util/ids.js';
-import type {
-  AttachRequest, AttachmentWithConnection, CreateAttachmentRequest, CreateSnapshotRequest, CreateVolumeRequest,
-  ManageVolumeRequest, RequestContext, ResetStatusRequest, VolumeOperations,
-} from './operations.js';
-import { ALLOWED_FROM, ATTACH_STATUSES, VOLUME_STATUSES } from './status.js';
+import type { AttachRequest, AttachmentWithConnection, CreateAttachmentRequest } from './attachment-operations.js';
+import type { BlockStorageOperations, RequestContext } from './operations.js';
+import type { CreateSnapshotRequest } from './snapshot-operations.js';
+import type { CreateVolumeRequest, ManageVolumeRequest, ResetStatusRequest } from './volume-operations.js';
+import { ALLOWED_FROM } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
-import { casSnapshot, casVolume, defaultVolumeType, extraSpecsOf, findVolumeType, getSnapshot, getVolume, lockSnapshot, lockVolume, qosSpecsOfType, setMetadata } from './volume-repository.js';
+import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js';
+import { casVolume, getVolume, lockVolume } from '../db/repos/volumes.js';
+import { extraSpecsOf, findVolumeType, requestedVolumeType } from '../db/repos/types.js';
+import { mergeMetadata } from '../db/repos/metadata.js';
 import { SCHEDULER_QUEUE, backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
-import { AttachFlows } from './attach-flows.js';
+import { AttachmentApi } from './attachment-api.js';
 import { SnapshotApi } from './snapshot-api.js';
+import { VolumeAdminApi } from './volume-admin-api.js';
+import { explainPlacement } from './placement-explain.js';
+import { type Enqueue, typeQuotaDeltas } from './api-support.js';
 import { checkMetadata, checkName } from './validation.js';
 import type { ImageStore } from './image-store.js';
 import { ImageCatalog } from './image-catalog.js';
@@ -39,10 +45,11 @@ export interface VolumeApiConfig {
   images: ImageStore;
 }
 
-export class VolumeApi implements VolumeOperations {
-  private readonly attachFlows: AttachFlows;
+export class VolumeApi implements BlockStorageOperations {
+  private readonly attachments: AttachmentApi;
   private readonly snapshots: SnapshotApi;
   private readonly images: ImageCatalog;
+  private readonly admin: VolumeAdminApi;
 
   constructor(
     private readonly db: Db,
@@ -51,9 +58,11 @@ export class VolumeApi implements VolumeOperations {
     private readonly scheduler: () => Scheduler | null,
     private readonly cfg: VolumeApiConfig,
   ) {
-    this.attachFlows = new AttachFlows(db, tasks, cfg.rpcTimeoutMs);
+    this.attachments = new AttachmentApi(db, tasks, cfg.rpcTimeoutMs);
     this.images = new ImageCatalog(db, cfg.images);
-    this.snapshots = new SnapshotApi(db, tasks, quotas, (tx, kind, v, payload, type, id) => this.enqueue(tx, kind, v, payload, type, id));
+    const enqueue: Enqueue = (tx, kind, v, payload, type, id) => this.enqueue(tx, kind, v, payload, type, id);
+    this.snapshots = new SnapshotApi(db, tasks, quotas, enqueue);
+    this.admin = new VolumeAdminApi(db, tasks, quotas, enqueue, cfg);
   }
 
   /** Enqueue a task for the volume's backend, deduplicated per volume. */
@@ -62,15 +71,6 @@ export class VolumeApi implements VolumeOperations {
     const queue = volumeQueue(backendHostOf(v.host));
     const id = await this.tasks.enqueue(tx, { kind, queue, resourceType, resourceId, payload, dedupeKey: `${resourceType}:${resourceId}` });
     return id;
-  }
-
-  private typeQuotaDeltas(typeName: string | null, volumes: number, gigabytes: number): Record<string, number> {
-    const d: Record<string, number> = { volumes, gigabytes };
-    if (typeName) {
-      d[`volumes_${typeName}`] = volumes;
-      d[`gigabytes_${typeName}`] = gigabytes;
-    }
-    return d;
   }
 
   async createVolume(ctx: RequestContext, req: CreateVolumeRequest): Promise<VolumeRow> {
@@ -115,12 +115,12 @@ export class VolumeApi implements VolumeOperations {
       if (size === undefined) throw new InvalidInput('size is required when creating a volume from nothing.');
       if (!Number.isInteger(size) || size < 1) throw new InvalidInput(`size must be a positive integer number of GiB, got ${size}.`);
       if (size > this.cfg.maxVolumeSizeGiB) throw new InvalidInput(`size ${size} GiB is larger than the maximum, ${this.cfg.maxVolumeSizeGiB} GiB.`);
-      const type = req.volumeType ? await findVolumeType(tx, ctx, req.volumeType)
-        : typeId ? await findVolumeType(tx, null, typeId) : await defaultVolumeType(tx, this.cfg.defaultVolumeType);
+      const type = !req.volumeType && typeId ? await findVolumeType(tx, null, typeId)
+        : await requestedVolumeType(tx, ctx, req.volumeType, this.cfg.defaultVolumeType);
       const specs = await extraSpecsOf(tx, type.id);
       const multiattach = req.multiattach ?? specs.multiattach === '<is> True';
       const az = req.availabilityZone ?? this.cfg.defaultAvailabilityZone;
-      const reservation = await this.quotas.reserve(tx, ctx.projectId, this.typeQuotaDeltas(type.name, 1, size));
+      const reservation = await this.quotas.reserve(tx, ctx.projectId, typeQuotaDeltas(type.name, 1, size));
       const v = await tx.insertInto('volumes').values({
         id, projectId: ctx.projectId, userId: ctx.userId, displayName: req.name ?? null, displayDescription: req.description ?? null,
         size, status: 'creating', attachStatus: 'detached', availabilityZone: az, volumeTypeId: type.id,
@@ -128,7 +128,7 @@ export class VolumeApi implements VolumeOperations {
         sourceVolid: req.sourceVolid ?? null, bootable: req.bootable ? 1 : 0, multiattach: multiattach ? 1 : 0,
         migrationStatus: null, replicationStatus: null, groupId: null, exported: 0, createdAt: now, updatedAt: now,
       }).returningAll().executeTakeFirstOrThrow();
-      await setMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
+      await mergeMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
       if (sourceHost) {
         // A volume from a snapshot or clone lives where its source lives.
         await this.enqueue(tx, 'create_volume', v, { reservation, excludeHosts: [], imagePath });
@@ -171,7 +171,7 @@ export class VolumeApi implements VolumeOperations {
         await supersedeVolumeTasks(tx, this.quotas, id, 'superseded by force delete');
       }
       const type = v.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', v.volumeTypeId).executeTakeFirst() : undefined;
-      const deltas = this.typeQuotaDeltas(type?.name ?? null, -1, -v.size);
+      const deltas = typeQuotaDeltas(type?.name ?? null, -1, -v.size);
       if (swept.length > 0) deltas.snapshots = -swept.length;
       const reservation = await this.quotas.reserve(tx, v.projectId, deltas);
       if (!v.host) {
@@ -201,7 +201,7 @@ export class VolumeApi implements VolumeOperations {
       const row = await casVolume(tx, id, allowed, { status: 'extending' }, 'extend');
       // The UPDATE leaves the size alone: row.size is the size this extend starts from.
       const type = row.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', row.volumeTypeId).executeTakeFirst() : undefined;
-      const deltas = this.typeQuotaDeltas(type?.name ?? null, 0, newSize - row.size);
+      const deltas = typeQuotaDeltas(type?.name ?? null, 0, newSize - row.size);
       const reservation = await this.quotas.reserve(tx, row.projectId, deltas);
       await this.enqueue(tx, 'extend_volume', row, { newSize, oldSize: row.size, reservation, previousStatus: cur.status });
       return row;
@@ -228,81 +228,6 @@ export class VolumeApi implements VolumeOperations {
     this.tasks.notify(volumeQueue(backendHostOf(v.host!)));
   }
 
-  async resetVolumeStatus(ctx: RequestContext, id: string, req: ResetStatusRequest): Promise<void> {
-    if (req.status !== undefined && !(VOLUME_STATUSES as readonly string[]).includes(req.status)) {
-      throw new InvalidInput(`status '${req.status}' is not a volume status (allowed: ${VOLUME_STATUSES.join(', ')}).`);
-    }
-    if (req.attachStatus !== undefined && !(ATTACH_STATUSES as readonly string[]).includes(req.attachStatus)) {
-      throw new InvalidInput(`attach_status '${req.attachStatus}' is not allowed (allowed: ${ATTACH_STATUSES.join(', ')}).`);
-    }
-    if (req.status === undefined && req.attachStatus === undefined && req.migrationStatus === undefined) {
-      throw new InvalidInput('os-reset_status needs at least one of status, attach_status, migration_status.');
-    }
-    await getVolume(this.db.kysely, ctx, id);
-    await inTransaction(this.db, async (tx) => {
-      // The volume row before its task, attachment and quota rows (lock order).
-      await lockVolume(tx, ctx, id);
-      // A reset ends whatever was in progress: the admin says what the truth is.
-      await supersedeVolumeTasks(tx, this.quotas, id, 'superseded by reset-status');
-      if (req.attachStatus === 'detached') {
-        // As Cinder's reset: 'detached' ends the attachments too, or the volume could never be deleted.
-        const now = nowIso();
-        await tx.updateTable('attachments').set({ attachStatus: 'detached', detachTime: now, updatedAt: now })
-          .where('volumeId', '=', id).where('attachStatus', '!=', 'detached').execute();
-      }
-      await tx.updateTable('volumes').set({
-        ...(req.status !== undefined ? { status: req.status } : {}),
-        ...(req.attachStatus !== undefined ? { attachStatus: req.attachStatus } : {}),
-        ...(req.migrationStatus !== undefined ? { migrationStatus: req.migrationStatus === 'none' ? null : req.migrationStatus } : {}),
-        updatedAt: nowIso(),
-      }).where('id', '=', id).execute();
-    });
-  }
-
-  async manageVolume(ctx: RequestContext, req: ManageVolumeRequest): Promise<VolumeRow> {
-    checkName('name', req.name);
-    checkMetadata(req.metadata);
-    if (!/^[^@#\s]+@[^@#\s]+(#[^@#\s]+)?$/.test(req.host)) throw new InvalidInput(`host '${req.host}' must look like host@backend#pool.`);
-    if (Object.keys(req.ref).length === 0) throw new InvalidInput('ref must name the backend object (e.g. source-name).');
-    const id = newId();
-    const now = nowIso();
-    const row = await inTransaction(this.db, async (tx) => {
-      const known = await tx.selectFrom('backendStats').select('backendHost').where('backendHost', '=', backendHostOf(req.host)).executeTakeFirst();
-      if (!known) throw new InvalidInput(`host '${req.host}' is not a known backend.`);
-      await requireBackendOperation(tx, req.host, 'manage', 'manage existing volume');
-      const type = req.volumeType ? await findVolumeType(tx, ctx, req.volumeType) : await defaultVolumeType(tx, this.cfg.defaultVolumeType);
-      // Size is unknown until the backend measures it; quota for the count is reserved now.
-      const reservation = await this.quotas.reserve(tx, ctx.projectId, { volumes: 1, [`volumes_${type.name}`]: 1 });
-      const v = await tx.insertInto('volumes').values({
-        id, projectId: ctx.projectId, userId: ctx.userId, displayName: req.name ?? null, displayDescription: req.description ?? null,
-        size: 0, status: 'managing', attachStatus: 'detached', availabilityZone: req.availabilityZone ?? this.cfg.defaultAvailabilityZone,
-        volumeTypeId: type.id, host: req.host.includes('#') ? req.host : `${req.host}#pool0`, providerLocation: null, providerAuth: null,
-        providerId: null, snapshotId: null, sourceVolid: null, bootable: req.bootable ? 1 : 0, multiattach: 0, migrationStatus: null,
-        replicationStatus: null, groupId: null, exported: 0, createdAt: now, updatedAt: now,
-      }).returningAll().executeTakeFirstOrThrow();
-      await setMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
-      await this.enqueue(tx, 'manage_volume', v, { ref: req.ref, reservation });
-      return v;
-    });
-    this.tasks.notify(volumeQueue(backendHostOf(row.host!)));
-    return row;
-  }
-
-  async unmanageVolume(ctx: RequestContext, id: string): Promise<void> {
-    const v = await inTransaction(this.db, async (tx) => {
-      const cur = await lockVolume(tx, ctx, id);
-      await requireBackendOperation(tx, cur.host, 'manage', 'unmanage volume');
-      const snaps = await tx.selectFrom('snapshots').select('id').where('volumeId', '=', id).executeTakeFirst();
-      if (snaps) throw new Conflict(`Volume ${id} has snapshots; it cannot be unmanaged.`);
-      const row = await casVolume(tx, id, ALLOWED_FROM.unmanage, { status: 'deleting' }, 'unmanage');
-      const type = row.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', row.volumeTypeId).executeTakeFirst() : undefined;
-      const reservation = await this.quotas.reserve(tx, row.projectId, this.typeQuotaDeltas(type?.name ?? null, -1, -row.size));
-      await this.enqueue(tx, 'unmanage_volume', row, { reservation });
-      return row;
-    });
-    this.tasks.notify(volumeQueue(backendHostOf(v.host!)));
-  }
-
   async setBootable(ctx: RequestContext, id: string, bootable: boolean): Promise<void> {
     await getVolume(this.db.kysely, ctx, id);
     await this.db.kysely.updateTable('volumes').set({ bootable: bootable ? 1 : 0, updatedAt: nowIso() }).where('id', '=', id).execute();
@@ -316,7 +241,7 @@ export class VolumeApi implements VolumeOperations {
       await lockVolume(tx, ctx, id);
       await casVolume(tx, id, ['available'], {}, 'update the read-only flag of');
       await tx.deleteFrom('volumeMetadata').where('resourceId', '=', id).where('key', '=', 'readonly').execute();
-      if (readonly) await setMetadata(tx, 'volumeMetadata', id, { readonly: 'True' });
+      if (readonly) await mergeMetadata(tx, 'volumeMetadata', id, { readonly: 'True' });
     });
   }
 
@@ -336,44 +261,39 @@ export class VolumeApi implements VolumeOperations {
     this.tasks.notify(volumeQueue(backendHostOf(v.host!)));
   }
 
+  // --- reset-status, manage, unmanage: see volume-admin-api.ts ---
+  resetVolumeStatus(ctx: RequestContext, id: string, req: ResetStatusRequest) { return this.admin.resetStatus(ctx, id, req); }
+  manageVolume(ctx: RequestContext, req: ManageVolumeRequest): Promise<VolumeRow> { return this.admin.manage(ctx, req); }
+  unmanageVolume(ctx: RequestContext, id: string) { return this.admin.unmanage(ctx, id); }
+
   // --- snapshots: see snapshot-api.ts ---
   createSnapshot(ctx: RequestContext, req: CreateSnapshotRequest): Promise<SnapshotRow> { return this.snapshots.create(ctx, req); }
   deleteSnapshot(ctx: RequestContext, id: string, opts?: { force?: boolean }) { return this.snapshots.delete(ctx, id, opts); }
   resetSnapshotStatus(ctx: RequestContext, id: string, status: string) { return this.snapshots.resetStatus(ctx, id, status); }
 
-  // --- attachments: see attach-flows.ts ---
-  reserve(ctx: RequestContext, id: string) { return this.attachFlows.reserve(ctx, id); }
-  unreserve(ctx: RequestContext, id: string) { return this.attachFlows.unreserve(ctx, id); }
-  beginDetaching(ctx: RequestContext, id: string) { return this.attachFlows.beginDetaching(ctx, id); }
-  rollDetaching(ctx: RequestContext, id: string) { return this.attachFlows.rollDetaching(ctx, id); }
+  // --- attachments: see attachment-api.ts ---
+  reserve(ctx: RequestContext, id: string) { return this.attachments.reserve(ctx, id); }
+  unreserve(ctx: RequestContext, id: string) { return this.attachments.unreserve(ctx, id); }
+  beginDetaching(ctx: RequestContext, id: string) { return this.attachments.beginDetaching(ctx, id); }
+  rollDetaching(ctx: RequestContext, id: string) { return this.attachments.rollDetaching(ctx, id); }
   initializeConnection(ctx: RequestContext, id: string, connector: Connector): Promise<ConnectionInfo> {
-    return this.attachFlows.initializeConnection(ctx, id, connector, null);
+    return this.attachments.initializeConnection(ctx, id, connector, null);
   }
-  terminateConnection(ctx: RequestContext, id: string, connector: Connector) { return this.attachFlows.terminateConnection(ctx, id, connector, null); }
-  attach(ctx: RequestContext, id: string, req: AttachRequest): Promise<AttachmentRow> { return this.attachFlows.attach(ctx, id, req); }
-  detach(ctx: RequestContext, id: string, attachmentId?: string | null) { return this.attachFlows.detach(ctx, id, attachmentId ?? null); }
+  terminateConnection(ctx: RequestContext, id: string, connector: Connector) { return this.attachments.terminateConnection(ctx, id, connector, null); }
+  attach(ctx: RequestContext, id: string, req: AttachRequest): Promise<AttachmentRow> { return this.attachments.attach(ctx, id, req); }
+  detach(ctx: RequestContext, id: string, attachmentId?: string | null) { return this.attachments.detach(ctx, id, attachmentId ?? null); }
   forceDetach(ctx: RequestContext, id: string, attachmentId?: string | null, connector?: Connector | null) {
-    return this.attachFlows.forceDetach(ctx, id, attachmentId ?? null, connector ?? null);
+    return this.attachments.forceDetach(ctx, id, attachmentId ?? null, connector ?? null);
   }
-  createAttachment(ctx: RequestContext, req: CreateAttachmentRequest): Promise<AttachmentWithConnection> { return this.attachFlows.createAttachment(ctx, req); }
+  createAttachment(ctx: RequestContext, req: CreateAttachmentRequest): Promise<AttachmentWithConnection> { return this.attachments.createAttachment(ctx, req); }
   updateAttachment(ctx: RequestContext, attachmentId: string, connector: Connector): Promise<AttachmentWithConnection> {
-    return this.attachFlows.updateAttachment(ctx, attachmentId, connector);
+    return this.attachments.updateAttachment(ctx, attachmentId, connector);
   }
-  completeAttachment(ctx: RequestContext, attachmentId: string) { return this.attachFlows.completeAttachment(ctx, attachmentId); }
-  deleteAttachment(ctx: RequestContext, attachmentId: string) { return this.attachFlows.deleteAttachment(ctx, attachmentId); }
+  completeAttachment(ctx: RequestContext, attachmentId: string) { return this.attachments.completeAttachment(ctx, attachmentId); }
+  deleteAttachment(ctx: RequestContext, attachmentId: string) { return this.attachments.deleteAttachment(ctx, attachmentId); }
 
-  async explainPlacement(ctx: RequestContext, req: { size: number; volumeType?: string | null; availabilityZone?: string | null }): Promise<Explanation> {
-    if (!Number.isInteger(req.size) || req.size < 1) throw new InvalidInput(`size must be a positive integer, got ${req.size}.`);
-    const scheduler = this.scheduler();
-    if (!scheduler) throw new NoValidBackend('No scheduler runs in this process; ask an API process that runs the scheduler role.');
-    const type = req.volumeType ? await findVolumeType(this.db.kysely, ctx, req.volumeType) : await defaultVolumeType(this.db.kysely, this.cfg.defaultVolumeType);
-    return scheduler.explain({
-      volume: { id: 'explain', size: req.size, volumeTypeId: type.id, availabilityZone: req.availabilityZone ?? null, multiattach: false, metadata: {} },
-      extraSpecs: await extraSpecsOf(this.db.kysely, type.id),
-      qosSpecs: await qosSpecsOfType(this.db.kysely, type.id),
-      hints: {},
-      excludeHosts: [],
-    });
+  explainPlacement(ctx: RequestContext, req: { size: number; volumeType?: string | null; availabilityZone?: string | null }): Promise<Explanation> {
+    return explainPlacement(this.db, this.scheduler(), this.cfg.defaultVolumeType, ctx, req);
   }
 }
 

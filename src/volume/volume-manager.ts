@@ -21,9 +21,9 @@ import { manageVolumeFlow, unmanageVolumeFlow } from './flows/manage.flows.js';
 import { uploadImageFlow } from './flows/image.flows.js';
 import { listManageableHandler } from './flows/list-manageable.js';
 import type { TaskPayloads } from './task-kinds.js';
-import { toDriverVolume, type NameTemplates } from './volume-repository.js';
+import { type NameTemplates, toDriverVolume } from './driver-objects.js';
 import { SCHEDULER_QUEUE, volumeQueue } from '../tasks/queues.js';
-import { heartbeat } from '../db/heartbeat.js';
+import { heartbeat } from '../db/repos/services.js';
 import { StatsGate } from './stats-gate.js';
 import { compileExpression } from '../scheduler/expression/index.js';
 

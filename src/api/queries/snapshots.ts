@@ -1,8 +1,8 @@
-// Read-side queries for snapshots: one, or a filtered, sorted page.
+// Paging over snapshots: filters, sort keys and keyset markers (one snapshot: db/repos).
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { SnapshotRow } from '../../db/schema.js';
-import { InvalidInput, NotFound } from '../../errors/errors.js';
+import { InvalidInput } from '../../errors/errors.js';
 import { afterMarker, type SortExpr } from './keyset.js';
 import type { PageParams } from './list-params.js';
 
@@ -24,14 +24,6 @@ export interface SnapshotFilters {
   status?: string;
   volumeId?: string;
   metadata?: Record<string, string>;
-}
-
-export async function getSnapshot(db: Db, id: string, projectId: string | null): Promise<SnapshotRow> {
-  let qb = db.kysely.selectFrom('snapshots').selectAll().where('id', '=', id);
-  if (projectId !== null) qb = qb.where('projectId', '=', projectId);
-  const row = await qb.executeTakeFirst();
-  if (!row) throw new NotFound('Snapshot', id);
-  return row;
 }
 
 function filtered(db: Db, f: SnapshotFilters) {

@@ -1,13 +1,11 @@
-// Read-side queries for volumes: one page of rows, and the page's metadata and
-// attachments fetched in one query each (never one query per volume).
+// Paging over volumes: filters, sort keys and keyset markers (one volume, its metadata and
+// attachments: db/repos).
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { AttachmentRow, VolumeRow } from '../../db/schema.js';
-import { InvalidInput, NotFound } from '../../errors/errors.js';
+import type { VolumeRecord } from '../../db/repos/volumes.js';
+import { InvalidInput } from '../../errors/errors.js';
 import { afterMarker, type SortExpr } from './keyset.js';
 import type { PageParams } from './list-params.js';
-
-export type VolumeRecord = VolumeRow & { volumeTypeName: string | null };
 
 export const VOLUME_SORT_KEYS = [
   'id', 'name', 'status', 'size', 'created_at', 'updated_at', 'availability_zone', 'bootable', 'volume_type_id', 'project_id',
@@ -50,14 +48,6 @@ function baseQuery(db: Db) {
     .leftJoin('volumeTypes', 'volumeTypes.id', 'volumes.volumeTypeId')
     .selectAll('volumes')
     .select('volumeTypes.name as volumeTypeName');
-}
-
-export async function getVolume(db: Db, id: string, projectId: string | null): Promise<VolumeRecord> {
-  let qb = baseQuery(db).where('volumes.id', '=', id);
-  if (projectId !== null) qb = qb.where('volumes.projectId', '=', projectId);
-  const row = await qb.executeTakeFirst();
-  if (!row) throw new NotFound('Volume', id);
-  return row;
 }
 
 function filtered(db: Db, f: VolumeFilters) {
@@ -120,25 +110,4 @@ export async function listVolumes(db: Db, f: VolumeFilters, page: PageParams): P
   }
   for (const k of keys) qb = qb.orderBy(k.expr as never, k.dir);
   return qb.limit(page.limit).offset(page.offset).execute();
-}
-
-export async function metadataFor(db: Db, table: 'volumeMetadata' | 'snapshotMetadata', ids: string[]): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>();
-  for (const id of ids) out.set(id, {});
-  if (ids.length === 0) return out;
-  const rows = await db.kysely.selectFrom(table).selectAll().where('resourceId', 'in', ids).execute();
-  for (const r of rows) out.get(r.resourceId)![r.key] = r.value;
-  return out;
-}
-
-/** Attachments that are (being) attached; detached ones are history. */
-export async function attachmentsFor(db: Db, ids: string[]): Promise<Map<string, AttachmentRow[]>> {
-  const out = new Map<string, AttachmentRow[]>();
-  for (const id of ids) out.set(id, []);
-  if (ids.length === 0) return out;
-  const rows = await db.kysely.selectFrom('attachments').selectAll()
-    .where('volumeId', 'in', ids).where('attachStatus', '!=', 'detached')
-    .orderBy('createdAt').execute();
-  for (const r of rows) out.get(r.volumeId)!.push(r);
-  return out;
 }

@@ -8,7 +8,7 @@ import type { ConnectionInfo } from '../../drivers/interface/objects.js';
 import { NotFound } from '../../errors/errors.js';
 import { checkQueryKeys, parseBoolean, q, ts, type QueryRequest } from '../http.js';
 import { atLeast, fmt, VersionNotFoundForMethod } from '../microversion.js';
-import { getVolume } from '../queries/volumes.js';
+import { getVolume } from '../../db/repos/volumes.js';
 import { Connector, IdParams, InstanceId, ProjectParams, AnyQuery } from './common.schema.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 255 });
@@ -54,7 +54,7 @@ export function attachmentRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.post(P, { config, schema: { params: ProjectParams, body: CreateAttachmentBody } }, async (req) => {
     const a = req.body.attachment;
-    await getVolume(deps.db, a.volume_uuid, req.ctx.isAdmin ? null : req.ctx.projectId);
+    await getVolume(deps.db.kysely, req.ctx, a.volume_uuid);
     const r = await deps.volumes.createAttachment(req.ctx, {
       volumeId: a.volume_uuid, instanceUuid: a.instance_uuid ?? null, connector: a.connector ?? null, mode: a.mode ?? 'rw',
     });

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
-import { getVolume } from '../queries/volumes.js';
+import { getVolume } from '../../db/repos/volumes.js';
 import { IdParams, NullableId, ProjectParams, Size, toSize } from './common.schema.js';
 
 const ExplainBody = Type.Object({
@@ -27,7 +27,7 @@ export function flintRoutes(root: FastifyInstance, deps: ApiDeps): void {
   // the unfinished task of the volume, and the percent its copy last reported.
   app.get('/v3/:projectId/flint/volumes/:id/progress', { schema: { params: IdParams } }, async (req) => {
     const { id } = req.params;
-    const v = await getVolume(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
+    const v = await getVolume(deps.db.kysely, req.ctx, id);
     const task = await deps.db.kysely.selectFrom('tasks').select(['kind', 'percent'])
       .where('resourceType', '=', 'volume').where('resourceId', '=', id).where('status', 'in', ['pending', 'running'])
       .orderBy('createdAt', 'desc').executeTakeFirst();

@@ -8,9 +8,9 @@ import type { ApiDeps } from '../deps.js';
 import { InvalidInput, NotFound } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { inTransaction } from '../../db/transaction.js';
-import { getVolume } from '../queries/volumes.js';
-import { getSnapshot } from '../queries/snapshots.js';
-import { deleteMetadataKey, mergeMetadata, readMetadata, replaceMetadata, type MetadataTableName } from '../queries/metadata.js';
+import { getVolume } from '../../db/repos/volumes.js';
+import { getSnapshot } from '../../db/repos/snapshots.js';
+import { deleteMetadataKey, mergeMetadata, type MetadataTableName, readMetadata, replaceMetadata } from '../../db/repos/metadata.js';
 import { IdParams, Metadata } from './common.schema.js';
 
 const MetadataBody = Type.Object({ metadata: Metadata }, { additionalProperties: false });
@@ -29,8 +29,8 @@ interface Resource {
 }
 
 const RESOURCES: Resource[] = [
-  { collection: 'volumes', table: 'volumeMetadata', owner: 'volumes', check: (d, r, id) => getVolume(d.db, id, r.ctx.isAdmin ? null : r.ctx.projectId) },
-  { collection: 'snapshots', table: 'snapshotMetadata', owner: 'snapshots', check: (d, r, id) => getSnapshot(d.db, id, r.ctx.isAdmin ? null : r.ctx.projectId) },
+  { collection: 'volumes', table: 'volumeMetadata', owner: 'volumes', check: (d, r, id) => getVolume(d.db.kysely, r.ctx, id) },
+  { collection: 'snapshots', table: 'snapshotMetadata', owner: 'snapshots', check: (d, r, id) => getSnapshot(d.db.kysely, r.ctx, id) },
 ];
 
 export function metadataRoutes(root: FastifyInstance, deps: ApiDeps): void {

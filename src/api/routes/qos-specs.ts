@@ -8,7 +8,7 @@ import { Conflict, InvalidInput } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { newId } from '../../util/ids.js';
 import { checkQueryKeys, parseBoolean, q, selfLinks, ts, type Query, type QueryRequest } from '../http.js';
-import { findVolumeType, getQosSpecs, qosValuesFor } from '../queries/types.js';
+import { getQosSpecs, lookupVolumeType, qosValuesFor } from '../../db/repos/types.js';
 import { IdParams, MapOf, ProjectParams, AnyQuery } from './common.schema.js';
 
 const CONSUMERS = ['front-end', 'back-end', 'both'] as const;
@@ -46,13 +46,13 @@ export function qosSpecsRoutes(root: FastifyInstance, deps: ApiDeps): void {
   const P = '/v3/:projectId/qos-specs';
   const config = { adminOnly: true };
   const render = async (req: FastifyRequest, id: string) => {
-    const r = await getQosSpecs(deps.db, id);
-    return view(req, r, (await qosValuesFor(deps.db, [id])).get(id)!);
+    const r = await getQosSpecs(deps.db.kysely, id);
+    return view(req, r, (await qosValuesFor(deps.db.kysely, [id])).get(id)!);
   };
 
   app.get(P, { config, schema: { params: ProjectParams } }, async (req) => {
     const rows = await deps.db.kysely.selectFrom('qosSpecs').selectAll().orderBy('name').execute();
-    const values = await qosValuesFor(deps.db, rows.map((r) => r.id));
+    const values = await qosValuesFor(deps.db.kysely, rows.map((r) => r.id));
     return { qos_specs: rows.map((r) => view(req, r, values.get(r.id)!)) };
   });
 
@@ -77,7 +77,7 @@ export function qosSpecsRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.put(`${P}/:id`, { config, schema: { params: IdParams, body: UpdateQosBody } }, async (req) => {
     const { id } = req.params;
-    await getQosSpecs(deps.db, id);
+    await getQosSpecs(deps.db.kysely, id);
     const { consumer, ...specs } = req.body.qos_specs;
     await deps.db.kysely.transaction().execute(async (tx) => {
       if (consumer) await tx.updateTable('qosSpecs').set({ consumer }).where('id', '=', id).execute();
@@ -95,7 +95,7 @@ export function qosSpecsRoutes(root: FastifyInstance, deps: ApiDeps): void {
     const query = req.query;
     checkQueryKeys(query, ['force']);
     const force = q(query, 'force') !== undefined && parseBoolean(q(query, 'force'), 'force');
-    await getQosSpecs(deps.db, id);
+    await getQosSpecs(deps.db.kysely, id);
     const used = await deps.db.kysely.selectFrom('volumeTypes').select('id').where('qosSpecsId', '=', id).executeTakeFirst();
     if (used && !force) throw new InvalidInput(`QoS specs ${id} is associated with volume type ${used.id}; disassociate it first or delete with force.`);
     await deps.db.kysely.transaction().execute(async (tx) => {
@@ -108,9 +108,9 @@ export function qosSpecsRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.put(`${P}/:id/delete_keys`, { config, schema: { params: IdParams, body: DeleteKeysBody } }, async (req, reply) => {
     const { id } = req.params;
-    await getQosSpecs(deps.db, id);
+    await getQosSpecs(deps.db.kysely, id);
     const keys = req.body.keys;
-    const have = (await qosValuesFor(deps.db, [id])).get(id)!;
+    const have = (await qosValuesFor(deps.db.kysely, [id])).get(id)!;
     const missing = keys.find((k) => !(k in have));
     if (missing) throw new InvalidInput(`QoS specs ${id} has no key '${missing.slice(0, 64)}'.`);
     await deps.db.kysely.deleteFrom('qosSpecValues').where('qosSpecsId', '=', id).where('key', 'in', keys).execute();
@@ -119,7 +119,7 @@ export function qosSpecsRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.get(`${P}/:id/associations`, { config, schema: { params: IdParams } }, async (req) => {
     const { id } = req.params;
-    await getQosSpecs(deps.db, id);
+    await getQosSpecs(deps.db.kysely, id);
     const types = await deps.db.kysely.selectFrom('volumeTypes').select(['id', 'name']).where('qosSpecsId', '=', id).execute();
     return { qos_associations: types.map((t) => ({ association_type: 'volume_type', name: t.name, id: t.id })) };
   });
@@ -128,8 +128,8 @@ export function qosSpecsRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.get(`${P}/:id/associate`, { config, schema: { querystring: AnyQuery, params: IdParams } }, async (req, reply) => {
     const { id } = req.params;
     const typeId = typeIdParam(req);
-    await getQosSpecs(deps.db, id);
-    const t = await findVolumeType(deps.db, typeId);
+    await getQosSpecs(deps.db.kysely, id);
+    const t = await lookupVolumeType(deps.db.kysely, null, typeId);
     if (!t) throw new InvalidInput(`Volume type ${typeId.slice(0, 64)} could not be found.`);
     if (t.qosSpecsId && t.qosSpecsId !== id) throw new InvalidInput(`Volume type ${t.id} is already associated with QoS specs ${t.qosSpecsId}.`);
     await deps.db.kysely.updateTable('volumeTypes').set({ qosSpecsId: id }).where('id', '=', t.id).execute();
@@ -139,8 +139,8 @@ export function qosSpecsRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.get(`${P}/:id/disassociate`, { config, schema: { querystring: AnyQuery, params: IdParams } }, async (req, reply) => {
     const { id } = req.params;
     const typeId = typeIdParam(req);
-    await getQosSpecs(deps.db, id);
-    const t = await findVolumeType(deps.db, typeId);
+    await getQosSpecs(deps.db.kysely, id);
+    const t = await lookupVolumeType(deps.db.kysely, null, typeId);
     if (!t) throw new InvalidInput(`Volume type ${typeId.slice(0, 64)} could not be found.`);
     await deps.db.kysely.updateTable('volumeTypes').set({ qosSpecsId: null }).where('id', '=', t.id).where('qosSpecsId', '=', id).execute();
     reply.code(202).send();
@@ -148,7 +148,7 @@ export function qosSpecsRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.get(`${P}/:id/disassociate_all`, { config, schema: { params: IdParams } }, async (req, reply) => {
     const { id } = req.params;
-    await getQosSpecs(deps.db, id);
+    await getQosSpecs(deps.db.kysely, id);
     await deps.db.kysely.updateTable('volumeTypes').set({ qosSpecsId: null }).where('qosSpecsId', '=', id).execute();
     reply.code(202).send();
   });

@@ -8,8 +8,9 @@ import { clock } from '../../util/clock.js';
 import { baseUrl, checkQueryKeys, parseBoolean, parseDictParam, q, requireAdmin, type QueryRequest } from '../http.js';
 import { PAGE_QUERY_KEYS, parsePageParams } from '../queries/list-params.js';
 import { atLeast } from '../microversion.js';
-import { countSnapshots, getSnapshot, listSnapshots, SNAPSHOT_SORT_KEYS, type SnapshotFilters } from '../queries/snapshots.js';
-import { metadataFor } from '../queries/volumes.js';
+import { countSnapshots, listSnapshots, SNAPSHOT_SORT_KEYS, type SnapshotFilters } from '../queries/snapshots.js';
+import { getSnapshot } from '../../db/repos/snapshots.js';
+import { metadataFor } from '../../db/repos/metadata.js';
 import { snapshotDetail, snapshotSummary } from '../views/snapshot-view.js';
 import { Bool, IdParams, Metadata, NullableDescription, NullableName, ProjectParams, AnyQuery } from './common.schema.js';
 import { SnapshotActionBody } from './volume-actions.schema.js';
@@ -38,8 +39,8 @@ const UpdateSnapshotBody = Type.Object({
 const FILTER_KEYS = ['all_tenants', 'project_id', 'name', 'display_name', 'status', 'volume_id', 'metadata'];
 
 async function render(deps: ApiDeps, req: FastifyRequest, id: string) {
-  const s = await getSnapshot(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
-  const md = await metadataFor(deps.db, 'snapshotMetadata', [id]);
+  const s = await getSnapshot(deps.db.kysely, req.ctx, id);
+  const md = await metadataFor(deps.db.kysely, 'snapshotMetadata', [id]);
   return snapshotDetail(req, s, md.get(id)!);
 }
 
@@ -56,7 +57,7 @@ async function list(deps: ApiDeps, req: QueryRequest, detail: boolean) {
   if (q(query, 'metadata') !== undefined) f.metadata = parseDictParam(q(query, 'metadata')!, 'metadata');
   const page = parsePageParams(query, SNAPSHOT_SORT_KEYS, [{ key: 'created_at', dir: 'desc' }]);
   const rows = await listSnapshots(deps.db, f, page);
-  const md = await metadataFor(deps.db, 'snapshotMetadata', rows.map((r) => r.id));
+  const md = await metadataFor(deps.db.kysely, 'snapshotMetadata', rows.map((r) => r.id));
   const snapshots = rows.map((r) => (detail ? snapshotDetail(req, r, md.get(r.id)!) : snapshotSummary(req, r, md.get(r.id)!)));
   const out: Record<string, unknown> = { snapshots };
   if (q(query, 'with_count') !== undefined && parseBoolean(q(query, 'with_count'), 'with_count')) {
@@ -97,7 +98,7 @@ export function snapshotRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.put(`${P}/:id`, { schema: { params: IdParams, body: UpdateSnapshotBody } }, async (req) => {
     const { id } = req.params;
     const s = req.body.snapshot;
-    await getSnapshot(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
+    await getSnapshot(deps.db.kysely, req.ctx, id);
     const set: { displayName?: string | null; displayDescription?: string | null; updatedAt: string } = { updatedAt: clock().now().toISOString() };
     const name = s.name !== undefined ? s.name : s.display_name;
     if (name !== undefined) set.displayName = name;
@@ -109,7 +110,7 @@ export function snapshotRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.delete(`${P}/:id`, { schema: { params: IdParams } }, async (req, reply) => {
     const { id } = req.params;
-    await getSnapshot(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
+    await getSnapshot(deps.db.kysely, req.ctx, id);
     await deps.volumes.deleteSnapshot(req.ctx, id);
     reply.code(202).send();
   });
@@ -118,7 +119,7 @@ export function snapshotRoutes(root: FastifyInstance, deps: ApiDeps): void {
     const { id } = req.params;
     const body = req.body;
     requireAdmin(req, `snapshot action ${Object.keys(body)[0]}`);
-    await getSnapshot(deps.db, id, null);
+    await getSnapshot(deps.db.kysely, null, id);
     if (body['os-reset_status']) await deps.volumes.resetSnapshotStatus(req.ctx, id, body['os-reset_status'].status);
     else await deps.volumes.deleteSnapshot(req.ctx, id, { force: true });
     reply.code(202).send();

@@ -8,7 +8,7 @@ import { Conflict, InvalidInput, NotFound } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { newId } from '../../util/ids.js';
 import { checkQueryKeys, parseBoolean, parseDictParam, q } from '../http.js';
-import { extraSpecsFor, findVolumeType, getVisibleType } from '../queries/types.js';
+import { extraSpecsFor, findVolumeType } from '../../db/repos/types.js';
 import { Bool, IdParams, MapOf, NullableDescription, ProjectParams, AnyQuery } from './common.schema.js';
 
 const SpecKey = { minLength: 1, maxLength: 255 };
@@ -56,11 +56,11 @@ export function typeView(req: FastifyRequest, t: VolumeTypeRow, specs: Record<st
 }
 
 async function mustGet(deps: ApiDeps, req: FastifyRequest, id: string) {
-  return getVisibleType(deps.db, id, req.ctx.projectId, req.ctx.isAdmin);
+  return findVolumeType(deps.db.kysely, req.ctx, id);
 }
 
 async function render(deps: ApiDeps, req: FastifyRequest, t: VolumeTypeRow) {
-  const specs = await extraSpecsFor(deps.db, [t.id]);
+  const specs = await extraSpecsFor(deps.db.kysely, [t.id]);
   return typeView(req, t, specs.get(t.id)!);
 }
 
@@ -98,7 +98,7 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
       qb = qb.where('isPublic', '=', parseBoolean(isPublic, 'is_public') ? 1 : 0);
     }
     const rows = await qb.execute();
-    const specs = await extraSpecsFor(deps.db, rows.map((r) => r.id));
+    const specs = await extraSpecsFor(deps.db.kysely, rows.map((r) => r.id));
     return { volume_types: rows.map((t) => typeView(req, t, specs.get(t.id)!)) };
   });
 
@@ -121,7 +121,7 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
       const specs = Object.entries(b.extra_specs ?? {});
       if (specs.length) await tx.insertInto('volumeTypeExtraSpecs').values(specs.map(([key, value]) => ({ volumeTypeId: id, key, value }))).execute();
     });
-    return { volume_type: await render(deps, req, (await findVolumeType(deps.db, id))!) };
+    return { volume_type: await render(deps, req, (await findVolumeType(deps.db.kysely, null, id))) };
   });
 
   app.put(`${P}/:id`, { config: admin, schema: { params: IdParams, body: UpdateTypeBody } }, async (req) => {
@@ -137,7 +137,7 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
     if (b.description !== undefined) set.description = b.description;
     if (b.is_public !== undefined) set.isPublic = parseBoolean(b.is_public, 'volume_type.is_public') ? 1 : 0;
     await deps.db.kysely.updateTable('volumeTypes').set(set).where('id', '=', t.id).execute();
-    return { volume_type: await render(deps, req, (await findVolumeType(deps.db, t.id))!) };
+    return { volume_type: await render(deps, req, (await findVolumeType(deps.db.kysely, null, t.id))) };
   });
 
   app.delete(`${P}/:id`, { config: admin, schema: { params: IdParams } }, async (req, reply) => {
@@ -155,7 +155,7 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
   // Extra specs.
   app.get(`${P}/:id/extra_specs`, { schema: { params: IdParams } }, async (req) => {
     const t = await mustGet(deps, req, req.params.id);
-    const specs = (await extraSpecsFor(deps.db, [t.id])).get(t.id)!;
+    const specs = (await extraSpecsFor(deps.db.kysely, [t.id])).get(t.id)!;
     return { extra_specs: req.ctx.isAdmin ? specs : {} };
   });
 
@@ -169,7 +169,7 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.get(`${P}/:id/extra_specs/:key`, { config: admin, schema: { params: KeyParams } }, async (req) => {
     const { id, key } = req.params;
     const t = await mustGet(deps, req, id);
-    const specs = (await extraSpecsFor(deps.db, [t.id])).get(t.id)!;
+    const specs = (await extraSpecsFor(deps.db.kysely, [t.id])).get(t.id)!;
     if (!(key in specs)) throw new NotFound('Volume type extra spec', `${key} of ${t.id}`);
     return { [key]: specs[key] };
   });

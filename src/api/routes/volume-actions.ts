@@ -1,11 +1,11 @@
-// POST /volumes/{id}/action: every status-changing volume action, each handed to VolumeOperations.
+// POST /volumes/{id}/action: every status-changing volume action, each handed to the volume or legacy attach operations.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { Conflict, InvalidInput } from '../../errors/errors.js';
 import { parseBoolean, requireAdmin } from '../http.js';
 import { atLeast, fmt, VersionNotFoundForMethod } from '../microversion.js';
-import { getVolume } from '../queries/volumes.js';
+import { getVolumeRecord } from '../../db/repos/volumes.js';
 import { IdParams, toSize } from './common.schema.js';
 import { VolumeActionBody } from './volume-actions.schema.js';
 
@@ -18,7 +18,7 @@ export function volumeActionRoutes(root: FastifyInstance, deps: ApiDeps): void {
     const body = req.body;
     const action = Object.keys(body)[0]!;
     if (ADMIN_ACTIONS.has(action)) requireAdmin(req, `volume action ${action}`);
-    const vol = await getVolume(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
+    const vol = await getVolumeRecord(deps.db.kysely, req.ctx, id);
     const ops = deps.volumes;
     const ctx = req.ctx;
     reply.code(202);

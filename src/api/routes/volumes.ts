@@ -7,14 +7,16 @@ import { Forbidden, InvalidInput, NotSupported } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { baseUrl, checkQueryKeys, parseBoolean, parseDictParam, q, type Query, type QueryRequest } from '../http.js';
 import { PAGE_QUERY_KEYS, parsePageParams } from '../queries/list-params.js';
-import { attachmentsFor, countVolumes, getVolume, summarizeVolumes, listVolumes, metadataFor, VOLUME_SORT_KEYS, type VolumeFilters, type VolumeRecord } from '../queries/volumes.js';
-import { replaceMetadata } from '../queries/metadata.js';
+import { attachmentsFor } from '../../db/repos/attachments.js';
+import { countVolumes, listVolumes, summarizeVolumes, VOLUME_SORT_KEYS, type VolumeFilters } from '../queries/volumes.js';
+import { getVolume, getVolumeRecord, type VolumeRecord } from '../../db/repos/volumes.js';
+import { metadataFor, replaceMetadata } from '../../db/repos/metadata.js';
 import { volumeDetail, volumeSummary } from '../views/volume-view.js';
 import { IdParams, ProjectParams, toSize, AnyQuery } from './common.schema.js';
 import { CreateVolumeBody, UpdateVolumeBody } from './volumes.schema.js';
 import type { Db } from '../../db/database.js';
-import { findVolumeType } from '../queries/types.js';
-import { checkZone } from '../queries/zones.js';
+import { lookupVolumeType } from '../../db/repos/types.js';
+import { checkZone } from '../../db/repos/services.js';
 
 const FILTER_KEYS = [
   'all_tenants', 'project_id', 'name', 'display_name', 'name~', 'status', 'metadata', 'availability_zone', 'bootable',
@@ -24,9 +26,9 @@ const FILTER_KEYS = [
 /** One volume as the detail view renders it (3 queries: row, metadata, attachments). */
 export async function renderVolume(db: Db, req: FastifyRequest, id: string): Promise<Record<string, unknown>> {
   return onOneConnection(db, async (c) => {
-    const v = await getVolume(c, id, req.ctx.isAdmin ? null : req.ctx.projectId);
-    const md = await metadataFor(c, 'volumeMetadata', [id]);
-    const att = await attachmentsFor(c, [id]);
+    const v = await getVolumeRecord(c.kysely, req.ctx, id);
+    const md = await metadataFor(c.kysely, 'volumeMetadata', [id]);
+    const att = await attachmentsFor(c.kysely, [id]);
     return volumeDetail(req, v, md.get(id)!, att.get(id)!);
   });
 }
@@ -60,7 +62,7 @@ async function parseFilters(deps: ApiDeps, req: FastifyRequest, query: Query): P
     f.host = q(query, 'host')!;
   }
   const type = q(query, 'volume_type') ?? q(query, 'volume_type_id');
-  if (type !== undefined) f.volumeTypeId = (await findVolumeType(deps.db, type))?.id ?? type;
+  if (type !== undefined) f.volumeTypeId = (await lookupVolumeType(deps.db.kysely, req.ctx, type))?.id ?? type;
   if (q(query, 'metadata') !== undefined) f.metadata = parseDictParam(q(query, 'metadata')!, 'metadata');
   return f;
 }
@@ -83,8 +85,8 @@ async function list(deps: ApiDeps, req: QueryRequest, detail: boolean) {
     const found = await listVolumes(c, filters, page);
     if (detail) {
       const ids = found.map((r) => r.id);
-      const md = await metadataFor(c, 'volumeMetadata', ids);
-      const att = await attachmentsFor(c, ids);
+      const md = await metadataFor(c.kysely, 'volumeMetadata', ids);
+      const att = await attachmentsFor(c.kysely, ids);
       out.volumes = found.map((r) => volumeDetail(req, r, md.get(r.id)!, att.get(r.id)!));
     } else {
       out.volumes = found.map((r) => volumeSummary(req, r));
@@ -159,7 +161,7 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.put(`${P}/:id`, { schema: { params: IdParams, body: UpdateVolumeBody } }, async (req) => {
     const { id } = req.params;
     const v = req.body.volume;
-    await getVolume(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
+    await getVolume(deps.db.kysely, req.ctx, id);
     const set: { displayName?: string | null; displayDescription?: string | null; updatedAt: string } = { updatedAt: clock().now().toISOString() };
     const name = v.name !== undefined ? v.name : v.display_name;
     if (name !== undefined) set.displayName = name;
@@ -179,7 +181,7 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
     const cascade = q(query, 'cascade') !== undefined && parseBoolean(q(query, 'cascade'), 'cascade');
     const force = q(query, 'force') !== undefined && parseBoolean(q(query, 'force'), 'force');
     if (force && !req.ctx.isAdmin) throw new Forbidden("Policy doesn't allow force delete (force=true) to be performed: admin role required.");
-    await getVolume(deps.db, id, req.ctx.isAdmin ? null : req.ctx.projectId);
+    await getVolume(deps.db.kysely, req.ctx, id);
     await deps.volumes.deleteVolume(req.ctx, id, { cascade, force });
     reply.code(202).send();
   });

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AttachmentRow } from '../../db/schema.js';
 import { atLeast } from '../microversion.js';
 import { selfLinks, ts } from '../http.js';
-import type { VolumeRecord } from '../queries/volumes.js';
+import type { VolumeRecord } from '../../db/repos/volumes.js';
 
 export function volumeSummary(req: FastifyRequest, v: VolumeRecord) {
   return { id: v.id, name: v.displayName, links: selfLinks(req, v.projectId, 'volumes', v.id) };

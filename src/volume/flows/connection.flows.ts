@@ -3,7 +3,8 @@
 import type { VolumeRow } from '../../db/schema.js';
 import { ValidateConnector } from '../../drivers/interface/capabilities.js';
 import type { ConnectionInfo, Connector, DriverAttachment, DriverVolume } from '../../drivers/interface/objects.js';
-import { dropAttachmentRow, toDriverVolume } from '../volume-repository.js';
+import { dropAttachmentRow } from '../../db/repos/attachments.js';
+import { toDriverVolume } from '../driver-objects.js';
 import { nowIso } from '../../util/clock.js';
 import type { FlowDefinition, ManagerDeps } from './flow-handler.js';
 

@@ -11,7 +11,7 @@ import { runFlow, FlowFailed, type FlowStep } from '../../tasks/flow.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { TaskHandler } from '../../tasks/worker.js';
 import type { Logger } from '../../util/logger.js';
-import type { NameTemplates } from '../volume-repository.js';
+import type { NameTemplates } from '../driver-objects.js';
 import type { TaskKind, TaskPayloads } from '../task-kinds.js';
 
 /** What every flow of one backend's manager shares. */

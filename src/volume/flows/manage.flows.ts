@@ -2,9 +2,9 @@
 import type { VolumeRow } from '../../db/schema.js';
 import { Manage } from '../../drivers/interface/capabilities.js';
 import { NotSupported } from '../../errors/errors.js';
-import { casVolume } from '../volume-repository.js';
+import { casVolume } from '../../db/repos/volumes.js';
 import { nowIso } from '../../util/clock.js';
-import { recordUserMessage } from '../../db/messages.js';
+import { recordUserMessage } from '../../db/repos/messages.js';
 import type { FlowDefinition } from './flow-handler.js';
 import { loadVolume, providerFields, type BaseCtx } from './volume-context.js';
 

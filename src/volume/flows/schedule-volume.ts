@@ -1,13 +1,15 @@
 // The volume service's schedule handler: turns a schedule_volume task into a placement
 // plus a create_volume task on the chosen backend, or the volume's error state.
 import type { TaskRow } from '../../db/schema.js';
-import { recordUserMessage } from '../../db/messages.js';
+import { recordUserMessage } from '../../db/repos/messages.js';
 import { NoValidBackend } from '../../errors/errors.js';
 import type { ScheduleContext, ScheduleHandlerFactory } from '../../scheduler/schedule-handler.js';
 import { volumeQueue } from '../../tasks/queues.js';
 import { nowIso } from '../../util/clock.js';
 import type { TaskPayloads } from '../task-kinds.js';
-import { extraSpecsOf, lockVolumeIfExists, metadataOf, qosSpecsOfType } from '../volume-repository.js';
+import { extraSpecsOf, qosSpecsOfType } from '../../db/repos/types.js';
+import { lockVolumeIfExists } from '../../db/repos/volumes.js';
+import { readMetadata } from '../../db/repos/metadata.js';
 import { describeError } from './flow-handler.js';
 
 export const scheduleVolumeHandler: ScheduleHandlerFactory = (c) => ({
@@ -28,7 +30,7 @@ async function schedule(c: ScheduleContext, task: TaskRow): Promise<void> {
   const placement = scheduler.place({
     volume: {
       id: v.id, size: v.size, volumeTypeId: v.volumeTypeId, availabilityZone: v.availabilityZone,
-      multiattach: v.multiattach === 1, metadata: await metadataOf(db.kysely, 'volumeMetadata', v.id),
+      multiattach: v.multiattach === 1, metadata: await readMetadata(db.kysely, 'volumeMetadata', v.id),
     },
     extraSpecs: await extraSpecsOf(db.kysely, v.volumeTypeId),
     qosSpecs: await qosSpecsOfType(db.kysely, v.volumeTypeId),

@@ -3,9 +3,10 @@ import type { SnapshotRow } from '../../db/schema.js';
 import { Snapshots } from '../../drivers/interface/capabilities.js';
 import type { DriverSnapshot } from '../../drivers/interface/objects.js';
 import { NotSupported } from '../../errors/errors.js';
-import { casSnapshot, toDriverSnapshot } from '../volume-repository.js';
+import { casSnapshot } from '../../db/repos/snapshots.js';
+import { toDriverSnapshot } from '../driver-objects.js';
 import { nowIso } from '../../util/clock.js';
-import { recordUserMessage } from '../../db/messages.js';
+import { recordUserMessage } from '../../db/repos/messages.js';
 import type { FlowDefinition, ManagerDeps } from './flow-handler.js';
 
 interface SnapCtx {

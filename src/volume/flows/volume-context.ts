@@ -1,7 +1,7 @@
 // What every volume flow context holds, and how it is loaded from the database.
 import type { VolumeRow } from '../../db/schema.js';
 import type { DriverVolume, ModelUpdate } from '../../drivers/interface/objects.js';
-import { toDriverVolume } from '../volume-repository.js';
+import { toDriverVolume } from '../driver-objects.js';
 import type { ManagerDeps } from './flow-handler.js';
 
 export function providerFields(u: ModelUpdate | void | undefined): Partial<VolumeRow> {

@@ -6,9 +6,11 @@ import {
 } from '../../drivers/interface/capabilities.js';
 import type { DriverSnapshot, DriverVolume, ModelUpdate } from '../../drivers/interface/objects.js';
 import { NotSupported } from '../../errors/errors.js';
-import { casSnapshot, casVolume, getSnapshot, lockVolumeIfExists, toDriverSnapshot, toDriverVolume } from '../volume-repository.js';
+import { casSnapshot, getSnapshot } from '../../db/repos/snapshots.js';
+import { casVolume, lockVolumeIfExists } from '../../db/repos/volumes.js';
+import { toDriverSnapshot, toDriverVolume } from '../driver-objects.js';
 import { nowIso } from '../../util/clock.js';
-import { recordUserMessage } from '../../db/messages.js';
+import { recordUserMessage } from '../../db/repos/messages.js';
 import type { FlowDefinition } from './flow-handler.js';
 import { detectImageFormat, throttledProgress } from '../image-format.js';
 import { loadVolume, providerFields, type BaseCtx } from './volume-context.js';

@@ -8,10 +8,12 @@ import type { Connector, ConnectionInfo } from '../drivers/interface/objects.js'
 import { BackendError, Conflict, FlintError, InvalidInput, NotFound } from '../errors/errors.js';
 import { CallTimedOut, type TaskQueue } from '../tasks/task-queue.js';
 import { isUuid, newId } from '../util/ids.js';
-import type { AttachRequest, AttachmentWithConnection, CreateAttachmentRequest, RequestContext } from './operations.js';
+import type { AttachRequest, AttachmentWithConnection, CreateAttachmentRequest } from './attachment-operations.js';
+import type { RequestContext } from './operations.js';
 import { ALLOWED_FROM } from './status.js';
 import type { TaskPayloads } from './task-kinds.js';
-import { casVolume, dropAttachmentRow, getVolume, lockVolume } from './volume-repository.js';
+import { casVolume, getVolume, lockVolume } from '../db/repos/volumes.js';
+import { dropAttachmentRow } from '../db/repos/attachments.js';
 import { backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
@@ -29,7 +31,7 @@ function checkConnector(connector: unknown): asserts connector is Connector {
   }
 }
 
-export class AttachFlows {
+export class AttachmentApi {
   constructor(
     private readonly db: Db,
     private readonly tasks: TaskQueue,

@@ -1,13 +1,17 @@
-// Key/value metadata of volumes and snapshots: replace, merge, read, delete one key.
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../db/schema.js';
+// Key/value metadata of volumes and snapshots: read one or many, replace, merge, delete a key.
+import type { Tx } from '../transaction.js';
+import { groupPairs } from './caller.js';
 
-type Tx = Kysely<Database> | Transaction<Database>;
 export type MetadataTableName = 'volumeMetadata' | 'snapshotMetadata';
 
 export async function readMetadata(tx: Tx, table: MetadataTableName, id: string): Promise<Record<string, string>> {
-  const rows = await tx.selectFrom(table).select(['key', 'value']).where('resourceId', '=', id).execute();
-  return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  return (await metadataFor(tx, table, [id])).get(id)!;
+}
+
+/** Metadata of each id, in one query (never one per row). */
+export async function metadataFor(tx: Tx, table: MetadataTableName, ids: string[]): Promise<Map<string, Record<string, string>>> {
+  const rows = ids.length === 0 ? [] : await tx.selectFrom(table).selectAll().where('resourceId', 'in', ids).execute();
+  return groupPairs(ids, rows, (r) => r.resourceId, (r) => r.key, (r) => r.value);
 }
 
 export async function replaceMetadata(tx: Tx, table: MetadataTableName, id: string, md: Record<string, string>): Promise<void> {
@@ -15,6 +19,7 @@ export async function replaceMetadata(tx: Tx, table: MetadataTableName, id: stri
   await mergeMetadata(tx, table, id, md);
 }
 
+/** Sets the given keys, keeping the others (on a new row: its first metadata). */
 export async function mergeMetadata(tx: Tx, table: MetadataTableName, id: string, md: Record<string, string>): Promise<void> {
   const entries = Object.entries(md);
   if (entries.length === 0) return;

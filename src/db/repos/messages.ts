@@ -1,7 +1,7 @@
 // OpenStack user messages: what a user can read about a failure of their resource.
-import { clock } from '../util/clock.js';
-import { newId } from '../util/ids.js';
-import type { Tx } from './transaction.js';
+import { clock } from '../../util/clock.js';
+import { newId } from '../../util/ids.js';
+import type { Tx } from '../transaction.js';
 
 /** Messages expire after this long, as Cinder's message_ttl default. */
 const MESSAGE_TTL_MS = 30 * 86400_000;

@@ -1,0 +1,56 @@
+// Status-changing operations on volumes themselves, as the API asks them.
+import type { VolumeRow } from '../db/schema.js';
+import type { Explanation } from '../scheduler/scheduler.js';
+import type { RequestContext } from './operations.js';
+
+export interface CreateVolumeRequest {
+  size?: number;
+  name?: string | null;
+  description?: string | null;
+  /** Name or id. */
+  volumeType?: string | null;
+  availabilityZone?: string | null;
+  snapshotId?: string | null;
+  sourceVolid?: string | null;
+  metadata?: Record<string, string>;
+  multiattach?: boolean;
+  bootable?: boolean;
+  schedulerHints?: { sameHost?: string[]; differentHost?: string[] };
+  /** Flint extension: the name of a qcow2/raw file in Flint's image directory to copy onto the new volume. */
+  imagePath?: string | null;
+}
+
+export interface ManageVolumeRequest {
+  /** `host@backend#pool` or `host@backend`. */
+  host: string;
+  ref: Record<string, string>;
+  name?: string | null;
+  description?: string | null;
+  volumeType?: string | null;
+  availabilityZone?: string | null;
+  metadata?: Record<string, string>;
+  bootable?: boolean;
+}
+
+export interface ResetStatusRequest {
+  status?: string;
+  attachStatus?: string;
+  migrationStatus?: string;
+}
+
+export interface VolumeOperations {
+  createVolume(ctx: RequestContext, req: CreateVolumeRequest): Promise<VolumeRow>;
+  deleteVolume(ctx: RequestContext, id: string, opts?: { cascade?: boolean; force?: boolean }): Promise<void>;
+  extendVolume(ctx: RequestContext, id: string, newSize: number): Promise<void>;
+  revertToSnapshot(ctx: RequestContext, volumeId: string, snapshotId: string): Promise<void>;
+  resetVolumeStatus(ctx: RequestContext, id: string, req: ResetStatusRequest): Promise<void>;
+  manageVolume(ctx: RequestContext, req: ManageVolumeRequest): Promise<VolumeRow>;
+  unmanageVolume(ctx: RequestContext, id: string): Promise<void>;
+  setBootable(ctx: RequestContext, id: string, bootable: boolean): Promise<void>;
+  setReadonly(ctx: RequestContext, id: string, readonly: boolean): Promise<void>;
+  /** Copy the volume to a new image file named `imageName` in Flint's image directory. */
+  uploadToImage(ctx: RequestContext, id: string, imageName: string, diskFormat: string): Promise<void>;
+
+  /** What placement would decide for such a volume, creating nothing. */
+  explainPlacement(ctx: RequestContext, req: { size: number; volumeType?: string | null; availabilityZone?: string | null }): Promise<Explanation>;
+}
