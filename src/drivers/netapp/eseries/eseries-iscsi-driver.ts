@@ -1,7 +1,6 @@
 // The netapp_eseries volume driver for iSCSI: a thin shell wiring options to the Web
 // Services client, the library, the host mapper and the snapshot manager, reporting pools
 // with their SSC capabilities as typed stats.
-import { readFileSync } from 'node:fs';
 import { Options } from '../../../config/options.js';
 import { BackendError, BackendObjectNotFound, ConfigError, InvalidInput } from '../../../errors/errors.js';
 import type { Logger } from '../../../util/logger.js';
@@ -18,6 +17,7 @@ import { HostMapper } from './host-mapper.js';
 import { SnapshotManager } from './snapshot-manager.js';
 import { ConsistencyGroups } from './consistency-groups.js';
 import { labelToUuid, uuidToLabel } from './eseries-utils.js';
+import { readCaCert } from '../common/ca-cert.js';
 
 export const DRIVER_VERSION = '1.0.0';
 /** Persistent-record key prefix marking a volume Flint unmanaged (value: the Flint id it had). */
@@ -57,15 +57,7 @@ export class EseriesIscsiDriver
       throw new InvalidInput(`Option netapp_pool_name_search_pattern in section [${section}] is not a valid regular expression: ${(e as Error).message}`);
     }
     const https = this.opt.str('netapp_transport_type') === 'https';
-    const caPath = this.opt.optStr('netapp_ca_cert');
-    let caCert: string | undefined;
-    if (caPath) {
-      try {
-        caCert = readFileSync(caPath, 'utf8');
-      } catch (e) {
-        throw new ConfigError(`Option netapp_ca_cert in section [${section}]: cannot read ${caPath}: ${(e as Error).message}`);
-      }
-    }
+    const caCert = readCaCert(this.opt, section);
     const port = this.opt.optStr('netapp_server_port') === null ? (https ? 8443 : 8080) : this.opt.int('netapp_server_port');
     const client = new EseriesClient({
       host: this.opt.str('netapp_server_hostname'), port, transportType: https ? 'https' : 'http', webservicePath: this.opt.str('netapp_webservice_path'),

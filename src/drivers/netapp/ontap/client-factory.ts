@@ -1,5 +1,4 @@
 // Builds the SAN client an ONTAP backend section asks for (family × API), from its options.
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../../errors/errors.js';
 import type { Options } from '../../../config/options.js';
 import type { Logger } from '../../../util/logger.js';
@@ -8,6 +7,7 @@ import { ZapiCmodeClient } from './client/zapi-cmode-client.js';
 import { Zapi7modeClient } from './client/zapi-7mode-client.js';
 import { OntapRestClient } from './rest/rest-client.js';
 import { NaServer } from './zapi/na-server.js';
+import { readCaCert } from '../common/ca-cert.js';
 
 /** Options that must be set for set-up to start, in the order they are reported. */
 export const REQUIRED_OPTIONS = ['netapp_transport_type', 'netapp_login', 'netapp_password', 'netapp_server_hostname', 'netapp_server_port'];
@@ -27,15 +27,7 @@ export function checkRequiredOptions(opt: Options, section: string): void {
 
 export function createSanClient(opt: Options, section: string, logger: Logger): OntapSanClient {
   checkRequiredOptions(opt, section);
-  const caPath = opt.optStr('netapp_ca_cert');
-  let caCert: string | undefined;
-  if (caPath) {
-    try {
-      caCert = readFileSync(caPath, 'utf8');
-    } catch (e) {
-      throw new ConfigError(`Option netapp_ca_cert in section [${section}]: cannot read ${caPath}: ${(e as Error).message}`);
-    }
-  }
+  const caCert = readCaCert(opt, section);
   const common = {
     host: opt.str('netapp_server_hostname'),
     port: opt.int('netapp_server_port'),
