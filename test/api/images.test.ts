@@ -2,40 +2,22 @@
 // progress route, with Keystone roles from a fake Keystone on loopback (members use their project's images).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { makeHarness, type Harness } from './harness.js';
+import { startFakeKeystone, type FakeKeystone, type FakeTokens } from '../support/fake-keystone.js';
 import { ImageStore } from '../../src/volume/image-store.js';
 
-const TOKENS: Record<string, { project: string; roles: string[] }> = {
+const TOKENS: FakeTokens = {
   admin: { project: 'ops', roles: ['admin'] },
   p1: { project: 'p1', roles: ['member'] },
   p2: { project: 'p2', roles: ['member'] },
 };
 
-/** Validates the tokens above; anything else is unknown (404). */
-function fakeKeystone(): Server {
-  return createServer((req, res) => {
-    if (req.method === 'GET' && req.url?.startsWith('/v3/auth/tokens')) {
-      const t = TOKENS[String(req.headers['x-subject-token'])];
-      if (!t) { res.writeHead(404).end(); return; }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ token: {
-        user: { id: `u-${t.project}`, name: 'u', domain: { id: 'default' } },
-        project: { id: t.project, name: t.project, domain: { id: 'default' } },
-        roles: t.roles.map((r) => ({ id: r, name: r })),
-        expires_at: new Date(Date.now() + 3600_000).toISOString(), issued_at: new Date().toISOString(),
-      } }));
-      return;
-    }
-    res.writeHead(404).end();
-  });
-}
 
 /** Polls `check` every 10 ms for up to 5 s. */
 async function until(check: () => boolean, what: string): Promise<void> {
@@ -49,7 +31,7 @@ const stored = (dir: string, sub: string) => readdirSync(join(dir, sub, '.store'
 const octets = (token = 'admin') => ({ 'x-auth-token': token, 'content-type': 'application/octet-stream' });
 
 for (const db of ['sqlite', 'postgres'] as const) describe(`flint image and progress routes (${db})`, () => {
-  let keystone: Server;
+  let keystone: FakeKeystone;
   let dir: string;
   let h: Harness;
   let limited: Harness;
@@ -58,9 +40,8 @@ for (const db of ['sqlite', 'postgres'] as const) describe(`flint image and prog
   const listening = async () => (base ??= await h.app.listen({ host: '127.0.0.1', port: 0 }));
 
   before(async () => {
-    keystone = fakeKeystone();
-    await new Promise<void>((r) => keystone.listen(0, '127.0.0.1', r));
-    const keystoneUrl = `http://127.0.0.1:${(keystone.address() as AddressInfo).port}`;
+    keystone = await startFakeKeystone(TOKENS);
+    const keystoneUrl = keystone.url;
     dir = mkdtempSync(join(tmpdir(), 'flint-images-'));
     const auth = { strategy: 'keystone' as const, keystoneUrl, serviceToken: 'svc' };
     h = await makeHarness({ auth, db, extra: { images: new ImageStore(join(dir, 'a')) } });
@@ -69,7 +50,7 @@ for (const db of ['sqlite', 'postgres'] as const) describe(`flint image and prog
   after(async () => {
     await h.close();
     await limited.close();
-    await new Promise((r) => keystone.close(r));
+    await keystone.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

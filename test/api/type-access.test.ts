@@ -2,38 +2,26 @@
 // project resolves them by neither name nor id, whichever route does the lookup.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { makeHarness, type Harness } from './harness.js';
+import { startFakeKeystone, type FakeKeystone, type FakeTokens } from '../support/fake-keystone.js';
 
-const TOKENS: Record<string, { project: string; roles: string[] }> = {
+const TOKENS: FakeTokens = {
   'admin-pa': { project: 'pa', roles: ['admin', 'member'] },
   'member-pb': { project: 'pb', roles: ['member', 'reader'] },
 };
 
 describe('private volume type access', () => {
-  let keystone: Server;
+  let keystone: FakeKeystone;
   let h: Harness;
   before(async () => {
     // A Keystone that validates the two tokens above for the fixed service token.
-    keystone = createServer((req, res) => {
-      const t = TOKENS[String(req.headers['x-subject-token'])];
-      if (req.method !== 'GET' || req.headers['x-auth-token'] !== 'svc' || !t) { res.writeHead(404).end(); return; }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ token: {
-        user: { id: `user-${t.project}`, name: 'u', domain: { id: 'default' } },
-        project: { id: t.project, name: t.project, domain: { id: 'default' } },
-        roles: t.roles.map((r) => ({ id: r, name: r })),
-        expires_at: new Date(Date.now() + 3600_000).toISOString(), issued_at: new Date().toISOString(),
-      } }));
-    });
-    await new Promise<void>((r) => keystone.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(keystone.address() as AddressInfo).port}`;
+    keystone = await startFakeKeystone(TOKENS);
+    const url = keystone.url;
     h = await makeHarness({ auth: { strategy: 'keystone', keystoneUrl: url, serviceToken: 'svc' } });
   });
   after(async () => {
     await h.close();
-    await new Promise((r) => keystone.close(r));
+    await keystone.close();
   });
   const call = (token: string, method: string, url: string, payload?: object) =>
     h.app.inject({ method: method as 'GET', url, headers: { 'x-auth-token': token }, ...(payload ? { payload } : {}) });

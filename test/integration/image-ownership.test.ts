@@ -2,43 +2,29 @@
 // whole service with Keystone roles from a fake Keystone on loopback, on SQLite and PostgreSQL.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { startFakeKeystone, type FakeKeystone, type FakeTokens } from '../support/fake-keystone.js';
 import { DB_KINDS, startTestService, waitForVolumeStatus, waitUntil, type TestService } from '../support/test-service.js';
 import { FakeBackendStore } from '../../src/drivers/fake/fake-backend-store.js';
 import { ImageCatalog } from '../../src/volume/image-catalog.js';
 import { ImageStore } from '../../src/volume/image-store.js';
 import { newId } from '../../src/util/ids.js';
 
-const TOKENS: Record<string, { project: string; roles: string[] }> = {
+const TOKENS: FakeTokens = {
   admin: { project: 'ops', roles: ['admin'] },
   p1: { project: 'p1', roles: ['member'] },
   p2: { project: 'p2', roles: ['member'] },
   p3: { project: 'p3', roles: ['member'] },
 };
 
-function fakeKeystone(): Server {
-  return createServer((req, res) => {
-    const t = TOKENS[String(req.headers['x-subject-token'])];
-    if (req.method !== 'GET' || !req.url?.startsWith('/v3/auth/tokens') || !t) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ token: {
-      user: { id: `u-${t.project}`, name: 'u', domain: { id: 'default' } },
-      project: { id: t.project, name: t.project, domain: { id: 'default' } },
-      roles: t.roles.map((r) => ({ id: r, name: r })),
-      expires_at: new Date(Date.now() + 3600_000).toISOString(), issued_at: new Date().toISOString(),
-    } }));
-  });
-}
 
 interface Reply { status: number; body: any; bytes: Buffer }
 
 for (const kind of DB_KINDS) {
   describe(`image ownership (${kind}, fake backend, real qemu-img)`, () => {
-    let keystone: Server;
+    let keystone: FakeKeystone | undefined;
     let svc: TestService;
     let images: string;
     const backend = `imgown_${kind}`;
@@ -71,18 +57,17 @@ for (const kind of DB_KINDS) {
       .flatMap((e) => (e.isDirectory() ? allFiles(join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
 
     before(async () => {
-      keystone = fakeKeystone();
-      await new Promise<void>((r) => keystone.listen(0, '127.0.0.1', r));
+      keystone = await startFakeKeystone(TOKENS);
       svc = await startTestService({
         db: kind,
-        defaults: { auth_strategy: 'keystone', keystone_url: `http://127.0.0.1:${(keystone.address() as AddressInfo).port}`, keystone_service_token: 'svc' },
+        defaults: { auth_strategy: 'keystone', keystone_url: keystone.url, keystone_service_token: 'svc' },
         backends: { [backend]: { volume_driver: 'fake' } },
       });
       images = join(svc.dir, 'var', 'images');
     });
     after(async () => {
       await svc?.cleanup();
-      await new Promise((r) => keystone?.close(r));
+      await keystone?.close();
     });
 
     test('another project cannot read, list, probe, delete, squat or make a volume of a private image', async () => {
