@@ -1,0 +1,56 @@
+// A long-lived child daemon run in the foreground: spawned directly (the Executor waits for
+// commands to exit), its stderr tail kept for error messages, stopped with TERM then KILL.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { sleep } from '../../util/clock.js';
+
+export class DaemonProcess {
+  readonly child: ChildProcess;
+  private tail = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(readonly argv: readonly string[], env: Record<string, string> = {}) {
+    this.child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const keep = (b: Buffer) => { this.tail = (this.tail + b.toString()).slice(-2000); };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => resolve({ code, signal }));
+      // A spawn failure (ENOENT) emits 'error' and no 'exit'.
+      this.child.once('error', (e) => { this.tail += `\n${e.message}`; resolve({ code: -1, signal: null }); });
+    });
+  }
+
+  get pid(): number | null {
+    return this.child.pid ?? null;
+  }
+
+  get running(): boolean {
+    return this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last output of the daemon, for error messages. */
+  output(): string {
+    return this.tail.trim().slice(-500);
+  }
+
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const timedOut = await Promise.race([this.exited.then(() => false), sleep(graceMs).then(() => true)]);
+    if (timedOut && this.running) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+}
+
+/** Polls `ready` every `intervalMs` until it is true, the daemon died, or `timeoutMs` passed. */
+export async function waitUntil(ready: () => Promise<boolean>, daemon: DaemonProcess | null, timeoutMs: number, intervalMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (daemon && !daemon.running) return false;
+    if (await ready().catch(() => false)) return true;
+    await sleep(intervalMs);
+  }
+  return false;
+}

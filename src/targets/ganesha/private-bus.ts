@@ -1,0 +1,72 @@
+// A D-Bus daemon of one Ganesha's own, standing in for the system bus. Ganesha owns the name
+// org.ganesha.nfsd on the bus it finds in DBUS_SYSTEM_BUS_ADDRESS; on the one machine-wide bus
+// only one Ganesha could own it, so every supervised Ganesha gets its own bus (and no machine
+// state is touched). Only root may connect: the socket lives under the backend's state dir.
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../util/logger.js';
+import { BackendError } from '../../errors/errors.js';
+import { DaemonProcess } from './daemon-process.js';
+
+function busConfig(socket: string): string {
+  return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=${socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy user="root">
+    <allow own="org.ganesha.nfsd"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+  <policy context="default">
+    <deny own="*"/>
+    <deny send_destination="*"/>
+  </policy>
+</busconfig>
+`;
+}
+
+export class PrivateBus {
+  private daemon: DaemonProcess | null = null;
+  readonly socket: string;
+
+  constructor(private readonly dir: string, private readonly logger: Logger) {
+    this.socket = join(dir, 'bus.sock');
+  }
+
+  get address(): string {
+    return `unix:path=${this.socket}`;
+  }
+
+  get pid(): number | null {
+    return this.daemon?.pid ?? null;
+  }
+
+  async start(): Promise<void> {
+    if (this.daemon?.running) return;
+    const conf = join(this.dir, 'bus.conf');
+    await writeFile(conf, busConfig(this.socket));
+    await rm(this.socket, { force: true });
+    // --print-address comes once the bus listens: that line is the readiness signal.
+    const d = new DaemonProcess(['dbus-daemon', `--config-file=${conf}`, '--nofork', '--nopidfile', '--print-address=1']);
+    this.daemon = d;
+    const ready = await new Promise<boolean>((resolve) => {
+      d.child.stdout?.on('data', (b: Buffer) => { if (b.toString().includes('unix:')) resolve(true); });
+      void d.exited.then(() => resolve(false));
+      setTimeout(() => resolve(false), 10_000).unref();
+    });
+    if (!ready) {
+      await d.stop();
+      throw new BackendError(`dbus-daemon for Ganesha did not start: ${d.output()}`, { publicDetail: 'the NFS server could not start' });
+    }
+    this.logger.debug({ address: this.address, pid: d.pid }, 'private D-Bus for Ganesha started');
+  }
+
+  async stop(): Promise<void> {
+    await this.daemon?.stop(3000);
+    this.daemon = null;
+    await rm(this.socket, { force: true });
+  }
+}
