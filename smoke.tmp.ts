@@ -1,0 +1,18 @@
+import { GaneshaSupervisor } from '/work/wt/share-local/src/targets/ganesha/ganesha-supervisor.js';
+import { ShellExecutor } from '/work/wt/share-local/src/exec/executor.js';
+import { logger } from '/work/wt/share-local/src/util/logger.js';
+import { mkdirSync } from 'node:fs';
+const v3 = process.argv[2] === 'v3';
+const dir = `/tmp/smk/g-${v3 ? 'v3' : 'v4'}`; mkdirSync(dir, { recursive: true }); mkdirSync('/tmp/smk/exp', { recursive: true });
+const s = new GaneshaSupervisor({ executor: new ShellExecutor(), logger, dir, nfsv3: v3, netns: 'flint-smk', bindAddress: '127.0.0.1', nfsPort: 21555 });
+let t = Date.now();
+await s.start(); console.log('started ms', Date.now() - t);
+const e = await s.putExport('a', { path: '/tmp/smk/exp', pseudo: '/a', rules: [{ clients: '127.0.0.1', access: 'RW' }] });
+console.log(e, await s.dbus.exportIds());
+await s.putExport('a', { path: '/tmp/smk/exp', pseudo: '/a', rules: [{ clients: '127.0.0.1', access: 'RO' }, { clients: '127.0.0.0/8', access: 'RW' }] });
+console.log(await s.dbus.displayExport(e.exportId));
+process.kill(s.pid!, 'SIGKILL');
+t = Date.now();
+await new Promise((r) => s.once('restarted', r)); console.log('restarted ms', Date.now() - t, await s.dbus.exportIds());
+await s.removeExport('a'); console.log(await s.dbus.exportIds());
+t = Date.now(); await s.stop(); console.log('stopped ms', Date.now() - t);

@@ -1,0 +1,274 @@
+// The `local` share driver: each share is a sparse XFS image in the reflink pool (the `local`
+// volume driver's LocalPool), loop-mounted under the backend's state dir, exported over NFS by
+// an NFS-Ganesha this driver supervises. Snapshots freeze the share and reflink its image.
+import { basename, join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { Options } from '../../config/options.js';
+import { BackendError, BackendObjectNotFound, InvalidInput } from '../../errors/errors.js';
+import { GaneshaSupervisor } from '../../targets/ganesha/ganesha-supervisor.js';
+import type { GaneshaExport } from '../../targets/ganesha/ganesha-config.js';
+import { LocalPool } from '../local/local-pool.js';
+import {
+  supportedShareOperations, type AccessRuleResults, type DriverAccessRule, type DriverShare, type DriverShareSnapshot,
+  type ExportLocation, type ShareBackendStats, type ShareDriverContext, type ShareDriverCore, type ShareModelUpdate,
+} from '../interface/share.js';
+import { desiredRules, planAccess } from './access-rules.js';
+import { ShareFilesystem } from './share-filesystem.js';
+
+const GiB = 1024 ** 3;
+export const LOCAL_SHARE_DRIVER_VERSION = '1.0.0';
+const SHARE_SUFFIX = '.img';
+const SNAPSHOT_SUFFIX = '.snap';
+
+/** Shrinking would lose data, or the filesystem cannot shrink: a public refusal, the share untouched. */
+export class ShareShrinkUnsafe extends InvalidInput {}
+
+export class LocalShareDriver implements ShareDriverCore {
+  readonly backendName: string;
+  readonly driverHandlesShareServers = false;
+  readonly pool: LocalPool;
+  readonly ganesha: GaneshaSupervisor;
+  readonly fs: ShareFilesystem;
+  readonly mountDir: string;
+  private readonly opt: Options;
+  /** Rules last applied per share (key: share name); Ganesha's supervisor replays the exports themselves. */
+  private readonly applied = new Map<string, DriverAccessRule[]>();
+
+  constructor(private readonly ctx: ShareDriverContext) {
+    this.backendName = ctx.backendName;
+    this.opt = new Options(ctx.options, ctx.backendName);
+    this.pool = new LocalPool({
+      dir: this.opt.optStr('local_pool_dir') ?? join(ctx.stateDir, 'pool'),
+      image: this.opt.optStr('local_pool_image'),
+      imageSizeGiB: this.opt.int('local_pool_image_size_gib'),
+      loopDirectIo: this.opt.bool('local_pool_loop_direct_io'),
+      executor: ctx.executor,
+      logger: ctx.logger,
+    });
+    this.mountDir = this.opt.optStr('local_share_mount_dir') ?? join(ctx.stateDir, 'shares');
+    this.fs = new ShareFilesystem(ctx.executor, ctx.logger);
+    this.ganesha = new GaneshaSupervisor({
+      executor: ctx.executor,
+      logger: ctx.logger,
+      dir: join(ctx.stateDir, 'ganesha'),
+      nfsv3: this.opt.bool('ganesha_nfsv3'),
+      netns: this.opt.optStr('ganesha_netns') ?? `flint-${ctx.backendName}`.slice(0, 31),
+      bindAddress: this.opt.str('ganesha_bind_address'),
+      nfsPort: this.opt.int('ganesha_nfs_port'),
+    });
+  }
+
+  private image(share: DriverShare): string { return `${share.name}${SHARE_SUFFIX}`; }
+  private snapshotImage(s: DriverShareSnapshot): string { return `${s.name}${SNAPSHOT_SUFFIX}`; }
+  private mountPoint(share: DriverShare): string { return join(this.mountDir, share.name); }
+  private pseudo(share: DriverShare): string { return `/${share.name}`; }
+
+  async doSetup(): Promise<void> {
+    await this.pool.setup();
+    await this.ganesha.start();
+  }
+
+  async checkForSetupError(): Promise<void> {
+    if (!this.pool.reflink) {
+      throw new BackendError(`Pool ${this.pool.dir} (${this.pool.fsType}) has no reflink: share snapshots would be full copies.`, { publicDetail: 'the share pool has no reflink support' });
+    }
+    if (!(await this.ganesha.dbus.isUp().catch(() => false))) {
+      throw new BackendError('NFS-Ganesha is not on its D-Bus.', { publicDetail: 'the NFS server does not answer' });
+    }
+  }
+
+  async getShareStats(): Promise<ShareBackendStats> {
+    const cap = await this.pool.capacity();
+    const files = await readdir(this.pool.dir).catch(() => [] as string[]);
+    const shareFiles = files.filter((f) => f.endsWith(SHARE_SUFFIX));
+    let provisioned = 0;
+    for (const f of shareFiles) provisioned += Math.ceil((await stat(join(this.pool.dir, f))).size / GiB);
+    return {
+      shareBackendName: this.opt.optStr('share_backend_name') ?? this.backendName,
+      vendorName: 'Open Source',
+      driverVersion: LOCAL_SHARE_DRIVER_VERSION,
+      storageProtocol: 'NFS',
+      driverHandlesShareServers: false,
+      operations: supportedShareOperations(this),
+      pools: [{
+        poolName: basename(this.pool.dir),
+        capacity: { known: true, totalGiB: round2(cap.totalGiB), freeGiB: round2(cap.freeGiB) },
+        provisionedCapacityGiB: provisioned,
+        allocatedCapacityGiB: provisioned,
+        thinProvisioning: true,
+        maxOverSubscriptionRatio: this.opt.num('max_over_subscription_ratio'),
+        reservedPercentage: this.opt.int('reserved_percentage'),
+        reservedSnapshotPercentage: 0,
+        snapshotSupport: this.pool.reflink,
+        createShareFromSnapshotSupport: this.pool.reflink,
+        revertToSnapshotSupport: this.pool.reflink,
+        mountSnapshotSupport: false,
+        dedupe: false,
+        compression: false,
+        ...(this.opt.optStr('filter_function') ? { filterFunction: this.opt.optStr('filter_function')! } : {}),
+        ...(this.opt.optStr('goodness_function') ? { goodnessFunction: this.opt.optStr('goodness_function')! } : {}),
+        capabilities: {
+          reflink: this.pool.reflink, pool_filesystem: this.pool.fsType, share_filesystem: 'xfs',
+          nfs_versions: this.ganesha.nfsv3 ? '3,4' : '4', total_shares: shareFiles.length,
+        },
+      }],
+      ...(this.pool.problem ? { problems: [this.pool.problem] } : {}),
+    };
+  }
+
+  private exportLocations(share: DriverShare): ExportLocation[] {
+    return [{
+      path: `${this.ganesha.address}:${this.pseudo(share)}`,
+      isAdminOnly: false,
+      preferred: true,
+      metadata: {
+        nfs_port: String(this.ganesha.port),
+        nfs_versions: this.ganesha.nfsv3 ? '3,4' : '4',
+        // In NFSv3 mode the server is reachable only from inside this network namespace.
+        ...(this.ganesha.nfsv3 ? { netns: this.ganesha.rpcbind!.netns } : {}),
+      },
+    }];
+  }
+
+  private async requireImage(name: string, what: string): Promise<void> {
+    if (!(await this.pool.exists(name))) throw new BackendObjectNotFound(`${what} image ${name} does not exist on backend ${this.backendName}.`);
+  }
+
+  /** Mounted, then exported with `rules` (never an export over an unmounted mount point). */
+  private async mountAndExport(share: DriverShare, rules: DriverAccessRule[], opts: { fresh?: boolean } = {}): Promise<AccessRuleResults> {
+    await this.fs.mount(this.pool.path(this.image(share)), this.mountPoint(share), { fresh: opts.fresh, directIo: this.opt.bool('local_share_loop_direct_io') });
+    return this.export(share, rules);
+  }
+
+  private async export(share: DriverShare, rules: DriverAccessRule[]): Promise<AccessRuleResults> {
+    if (!(await this.fs.isMounted(this.mountPoint(share)))) {
+      throw new BackendError(`Share ${share.name} is not mounted at ${this.mountPoint(share)}; refusing to export the bare directory.`, { publicDetail: 'the share is not available on the backend' });
+    }
+    const plan = planAccess(rules);
+    await this.ganesha.putExport(share.name, { path: this.mountPoint(share), pseudo: this.pseudo(share), rules: plan.clients });
+    this.applied.set(share.name, rules);
+    return plan.results;
+  }
+
+  private async unexportAndUnmount(share: DriverShare): Promise<void> {
+    await this.ganesha.removeExport(share.name);
+    await this.fs.unmount(this.mountPoint(share));
+  }
+
+  async createShare(share: DriverShare): Promise<ShareModelUpdate> {
+    this.requireNfs(share);
+    const img = this.image(share);
+    await this.pool.createFile(img, share.size);
+    const path = this.pool.path(img);
+    const fresh = !(await this.fs.hasFilesystem(path));
+    if (fresh) await this.fs.format(path);
+    await this.mountAndExport(share, this.applied.get(share.name) ?? [], { fresh });
+    return { exportLocations: this.exportLocations(share), providerLocation: img };
+  }
+
+  private requireNfs(share: DriverShare): void {
+    if (share.shareProto !== 'NFS') throw new InvalidInput(`Share protocol ${share.shareProto} is not supported by backend ${this.backendName}; only NFS is.`);
+  }
+
+  async deleteShare(share: DriverShare): Promise<void> {
+    await this.unexportAndUnmount(share);
+    this.applied.delete(share.name);
+    await this.pool.remove(this.image(share));
+  }
+
+  async ensureShares(shares: { share: DriverShare; rules: DriverAccessRule[] }[]): Promise<Record<string, ShareModelUpdate>> {
+    const updates: Record<string, ShareModelUpdate> = {};
+    for (const { share, rules } of shares) {
+      try {
+        await this.requireImage(this.image(share), 'Share');
+        await this.mountAndExport(share, rules);
+        updates[share.id] = { exportLocations: this.exportLocations(share) };
+      } catch (e) {
+        // One broken share must not keep the others unexported.
+        this.ctx.logger.error({ share: share.id, err: (e as Error).message }, 'could not ensure share');
+      }
+    }
+    return updates;
+  }
+
+  async updateAccess(share: DriverShare, all: DriverAccessRule[], add: DriverAccessRule[], remove: DriverAccessRule[]): Promise<AccessRuleResults> {
+    await this.requireImage(this.image(share), 'Share');
+    const rules = add.length === 0 && remove.length === 0 ? all : desiredRules(all, add, remove);
+    if (!(await this.fs.isMounted(this.mountPoint(share)))) return this.mountAndExport(share, rules);
+    return this.export(share, rules);
+  }
+
+  async createSnapshot(snapshot: DriverShareSnapshot): Promise<{ size: number }> {
+    const src = this.image(snapshot.share);
+    await this.requireImage(src, 'Share');
+    const dir = this.mountPoint(snapshot.share);
+    // Frozen, the image on disk is a consistent filesystem; the reflink takes constant time.
+    if (await this.fs.isMounted(dir)) await this.fs.frozen(dir, () => this.pool.copy(src, this.snapshotImage(snapshot)));
+    else await this.pool.copy(src, this.snapshotImage(snapshot));
+    return { size: Math.ceil((await this.pool.size(this.snapshotImage(snapshot))) / GiB) };
+  }
+
+  async deleteSnapshot(snapshot: DriverShareSnapshot): Promise<void> {
+    await this.pool.remove(this.snapshotImage(snapshot));
+  }
+
+  async createShareFromSnapshot(share: DriverShare, snapshot: DriverShareSnapshot): Promise<ShareModelUpdate> {
+    this.requireNfs(share);
+    const snap = this.snapshotImage(snapshot);
+    await this.requireImage(snap, 'Snapshot');
+    const snapBytes = await this.pool.size(snap);
+    if (share.size * GiB < snapBytes) throw new InvalidInput(`Share size ${share.size} GiB is smaller than the snapshot's ${Math.ceil(snapBytes / GiB)} GiB.`);
+    const img = this.image(share);
+    const dir = this.mountPoint(share);
+    if (!(await this.fs.isMounted(dir))) {
+      await this.pool.copy(snap, img);
+      await this.fs.newUuid(this.pool.path(img), dir);
+    }
+    await this.fs.mount(this.pool.path(img), dir, { directIo: this.opt.bool('local_share_loop_direct_io') });
+    if (share.size * GiB > (await this.pool.size(img))) await this.fs.growToImage(this.pool.path(img), dir, share.size);
+    await this.export(share, this.applied.get(share.name) ?? []);
+    return { exportLocations: this.exportLocations(share), providerLocation: img };
+  }
+
+  /** Swaps the share's image for a reflink of the snapshot while the share is unexported and unmounted. */
+  async revertToSnapshot(snapshot: DriverShareSnapshot, rules: DriverAccessRule[]): Promise<void> {
+    const share = snapshot.share;
+    const snap = this.snapshotImage(snapshot);
+    await this.requireImage(snap, 'Snapshot');
+    await this.unexportAndUnmount(share);
+    await this.pool.copy(snap, this.image(share));
+    const img = this.pool.path(this.image(share));
+    const dir = this.mountPoint(share);
+    await this.fs.mount(img, dir, { directIo: this.opt.bool('local_share_loop_direct_io') });
+    if (share.size * GiB > (await this.pool.size(this.image(share)))) await this.fs.growToImage(img, dir, share.size);
+    await this.export(share, rules);
+  }
+
+  async extendShare(share: DriverShare, newSizeGiB: number): Promise<void> {
+    const img = this.image(share);
+    await this.requireImage(img, 'Share');
+    if (newSizeGiB * GiB < (await this.pool.size(img))) throw new InvalidInput(`New size ${newSizeGiB} GiB is smaller than the share.`);
+    const dir = this.mountPoint(share);
+    await this.fs.mount(this.pool.path(img), dir, { directIo: this.opt.bool('local_share_loop_direct_io') });
+    await this.fs.growToImage(this.pool.path(img), dir, newSizeGiB);
+  }
+
+  /** The export Ganesha holds for a share (tests and diagnostics). */
+  exportOf(share: DriverShare): GaneshaExport | null {
+    return this.ganesha.exportOf(share.name);
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.opt.bool('ganesha_stop_on_shutdown')) return;
+    await this.ganesha.stop();
+    for (const name of this.applied.keys()) await this.fs.unmount(join(this.mountDir, name)).catch(() => undefined);
+    // Shares mounted by an earlier process are unmounted too: the mount dir holds only ours.
+    for (const name of await readdir(this.mountDir).catch(() => [] as string[])) await this.fs.unmount(join(this.mountDir, name)).catch(() => undefined);
+    this.applied.clear();
+    await this.pool.unmount();
+  }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
