@@ -77,7 +77,7 @@ export class LocalShareDriver implements ShareDriverCore {
     }
   }
 
-  async getShareStats(): Promise<ShareBackendStats> {
+  async getShareStats(_refresh = true): Promise<ShareBackendStats> {
     const cap = await this.pool.capacity();
     const files = await readdir(this.pool.dir).catch(() => [] as string[]);
     const shareFiles = files.filter((f) => f.endsWith(SHARE_SUFFIX));

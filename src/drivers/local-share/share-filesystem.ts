@@ -46,8 +46,8 @@ export class ShareFilesystem {
   private async loopDirectIo(image: string): Promise<void> {
     const dev = await this.loopDevice(image);
     if (!dev) return;
-    await this.executor.run(['losetup', '--direct-io=on', dev], { tries: 1, nonRetryable: [/.*/] })
-      .catch((e: Error) => this.logger.info({ image, err: e.message }, 'share loop device stays buffered'));
+    const r = await this.executor.run(['losetup', '--direct-io=on', dev], { tries: 1, quiet: true, okExitCodes: [0, 1] });
+    if (r.exitCode !== 0) this.logger.info({ image, err: r.stderr.trim() }, 'share loop device stays buffered');
   }
 
   async unmount(dir: string): Promise<void> {
