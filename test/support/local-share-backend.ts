@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolveOptions } from '../../src/config/options.js';
 import { SHARE_BACKEND_OPTIONS } from '../../src/config/driver-options.js';
 import { ShellExecutor, type RunResult } from '../../src/exec/executor.js';
@@ -93,6 +94,8 @@ export function applyShareUpdate(share: DriverShare, u: ShareModelUpdate): Drive
   return { ...share, ...(u.providerLocation !== undefined ? { providerLocation: u.providerLocation } : {}), ...(u.size ? { size: u.size } : {}) };
 }
 
+const ANY_EXIT = Array.from({ length: 256 }, (_, i) => i);
+
 /** libnfs's tools against one export location, from inside its namespace when it has one. */
 export class NfsClient {
   constructor(private readonly executor: ShellExecutor, readonly location: { path: string; metadata?: Record<string, string> }) {}
@@ -112,16 +115,24 @@ export class NfsClient {
 
   run(tool: string[], opts: { env?: Record<string, string>; ok?: boolean } = {}): Promise<RunResult> {
     const { argv } = this.argv(tool);
-    return this.executor.run(argv, { tries: 1, quiet: true, okExitCodes: opts.ok === false ? [0, 1, 2, 10] : [0], env: opts.env, timeoutMs: 120_000 });
+    return this.executor.run(argv, { tries: 1, quiet: true, okExitCodes: opts.ok === false ? ANY_EXIT : [0], env: opts.env, timeoutMs: 120_000 });
   }
 
   /** Copies a local file into the share (NFSv3: libnfs 4.0.0's NFSv4 WRITE breaks at 4 KiB). */
-  put(local: string, file: string, env?: Record<string, string>): Promise<RunResult> {
-    return this.run(['nfs-cp', local, this.url(file, 3)], { env });
+  put(local: string, file: string, o: { env?: Record<string, string>; ok?: boolean } = {}): Promise<RunResult> {
+    return this.run(['nfs-cp', local, this.url(file, 3)], o);
   }
 
-  get(file: string, local: string, version: 3 | 4 = 4, env?: Record<string, string>): Promise<RunResult> {
-    return this.run(['nfs-cp', this.url(file, version), local], { env });
+  get(file: string, local: string, o: { version?: 3 | 4; env?: Record<string, string>; ok?: boolean } = {}): Promise<RunResult> {
+    return this.run(['nfs-cp', this.url(file, o.version ?? 4), local], o);
+  }
+
+  /** Names in the server's NFSv4 pseudo-root that this client may see. */
+  async visibleExports(env?: Record<string, string>): Promise<string[]> {
+    const [host] = this.location.path.split(':');
+    const port = this.location.metadata?.['nfs_port'] ?? '2049';
+    const r = await this.run(['nfs-ls', `nfs://${host}/?version=4&nfsport=${port}`], { env, ok: false });
+    return r.stdout.split('\n').map((l) => l.trim().split(/\s+/).pop() ?? '').filter(Boolean);
   }
 
   /** `nfs-ls -s`: the listing, then "<free> of <total> bytes free". */
@@ -131,4 +142,15 @@ export class NfsClient {
     if (!m) throw new Error(`nfs-ls -s printed no summary: ${r.stdout}`);
     return Number(m[2]);
   }
+}
+
+/**
+ * Builds test/support/srcbind.c (an LD_PRELOAD shim giving libnfs's tools a chosen source
+ * address) into `dir`; returns the env that makes a client call come from `address`.
+ */
+export async function sourceAddressEnv(executor: ShellExecutor, dir: string): Promise<(address: string) => Record<string, string>> {
+  const so = join(dir, 'srcbind.so');
+  const src = join(dirname(fileURLToPath(import.meta.url)), 'srcbind.c');
+  await executor.run(['gcc', '-shared', '-fPIC', '-o', so, src, '-ldl'], { tries: 1, quiet: true });
+  return (address) => ({ LD_PRELOAD: so, SRC_ADDR: address });
 }
