@@ -10,6 +10,8 @@ import type { Logger } from '../../util/logger.js';
 import { BackendError } from '../../errors/errors.js';
 import { DaemonProcess, waitUntil } from './daemon-process.js';
 
+const HOST_RPCBIND_SOCKET = '/run/rpcbind.sock';
+
 export class IsolatedRpcbind {
   private daemon: DaemonProcess | null = null;
 
@@ -32,6 +34,12 @@ export class IsolatedRpcbind {
 
   async start(): Promise<void> {
     if (this.daemon?.running) return;
+    // Ganesha tries the host's rpcbind socket before TCP: with one there, it would register
+    // with the host's rpcbind and clients in the namespace would find no NFS service.
+    if (existsSync(HOST_RPCBIND_SOCKET)) {
+      throw new BackendError(`A host rpcbind socket exists at ${HOST_RPCBIND_SOCKET}: Ganesha would register with it instead of `
+        + `the isolated rpcbind. Stop the host's rpcbind (and rpcbind.socket) or set ganesha_nfsv3 = false.`, { publicDetail: 'the NFS server could not start' });
+    }
     // A namespace left by a crash may hold an old rpcbind on port 111: start from a fresh one.
     if (existsSync(this.nsPath)) await this.executor.run(['ip', 'netns', 'del', this.netns], { tries: 1 });
     await this.executor.run(['ip', 'netns', 'add', this.netns], { tries: 1 });
