@@ -135,19 +135,31 @@ describe('local share driver (real XFS images, real Ganesha)', () => {
     for (const s of [share, clone]) await b.driver.deleteShare(s);
   });
 
-  test('extend grows the mounted filesystem online; shrink is refused with the share untouched', async () => {
+  test('extend grows the mounted filesystem online; shrink copies into a smaller one when the data fits, else refuses with the share untouched', async () => {
     const share = makeShare({ size: 1 });
     await b.driver.createShare(share);
+    const rule = ipRule('127.0.0.1', 'rw');
+    await b.driver.updateAccess(share, [rule], [rule], []);
     const dir = join(b.driver.mountDir, share.name);
     await writeFile(join(dir, 'x'), 'x');
     await b.driver.extendShare(share, 3);
     assert.ok((await sizeOf(dir)) > 2.9 * GiB);
     await assert.rejects(b.driver.extendShare(share, 2), InvalidInput);
-    if (ShrinkShare.is(b.driver)) {
-      await assert.rejects(b.driver.shrinkShare({ ...share, size: 3 }, 2), ShareShrinkUnsafe);
-      assert.ok((await sizeOf(dir)) > 2.9 * GiB);
-      assert.equal(await readFile(join(dir, 'x'), 'utf8'), 'x');
-    }
+
+    assert.ok(ShrinkShare.is(b.driver));
+    await b.driver.shrinkShare({ ...share, size: 3 }, 2);
+    const shrunk = await sizeOf(dir);
+    assert.ok(shrunk > 1.9 * GiB && shrunk <= 2 * GiB, `shrunk to ${shrunk}`);
+    assert.equal(await readFile(join(dir, 'x'), 'utf8'), 'x');
+    assert.deepEqual(b.driver.exportOf(share)!.rules, [{ clients: '127.0.0.1', access: 'RW' }]);
+    assert.ok((await b.driver.ganesha.dbus.exportIds()).includes(b.driver.exportOf(share)!.exportId));
+
+    await b.executor.run(['fallocate', '-l', '1400M', join(dir, 'big')]);
+    await assert.rejects(b.driver.shrinkShare({ ...share, size: 2 }, 1), ShareShrinkUnsafe);
+    assert.equal(await sizeOf(dir), shrunk, 'untouched');
+    assert.equal(await readFile(join(dir, 'x'), 'utf8'), 'x');
+    assert.ok((await b.driver.ganesha.dbus.exportIds()).includes(b.driver.exportOf(share)!.exportId), 'still exported');
+    assert.ok(!(await b.driver.pool.exists(`${share.name}.shrink`)));
     await b.driver.deleteShare(share);
   });
 

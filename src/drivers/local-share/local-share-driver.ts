@@ -2,7 +2,7 @@
 // volume driver's LocalPool), loop-mounted under the backend's state dir, exported over NFS by
 // an NFS-Ganesha this driver supervises. Snapshots freeze the share and reflink its image.
 import { basename, join } from 'node:path';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rename, stat } from 'node:fs/promises';
 import { Options } from '../../config/options.js';
 import { BackendError, BackendObjectNotFound, InvalidInput } from '../../errors/errors.js';
 import { GaneshaSupervisor } from '../../targets/ganesha/ganesha-supervisor.js';
@@ -251,6 +251,49 @@ export class LocalShareDriver implements ShareDriverCore {
     const dir = this.mountPoint(share);
     await this.fs.mount(this.pool.path(img), dir, { directIo: this.opt.bool('local_share_loop_direct_io') });
     await this.fs.growToImage(this.pool.path(img), dir, newSizeGiB);
+  }
+
+  /**
+   * XFS cannot shrink (it only grows), so a shrink copies the share's files into a new, smaller
+   * filesystem while the share is unexported, then swaps the images. When the files do not fit,
+   * the share is re-exported unchanged and the refusal is public (Manila's "possible data loss").
+   */
+  async shrinkShare(share: DriverShare, newSizeGiB: number): Promise<void> {
+    const img = this.image(share);
+    await this.requireImage(img, 'Share');
+    if (newSizeGiB * GiB >= (await this.pool.size(img))) throw new InvalidInput(`New size ${newSizeGiB} GiB is not smaller than the share.`);
+    const dir = this.mountPoint(share);
+    await this.fs.mount(this.pool.path(img), dir, { directIo: this.opt.bool('local_share_loop_direct_io') });
+    const rules = this.applied.get(share.name) ?? [];
+    const tmpImg = `${share.name}.shrink`;
+    const tmpDir = join(this.mountDir, `.shrink-${share.name}`);
+    const refuse = (why: string) => new ShareShrinkUnsafe(`Share ${share.id} cannot shrink to ${newSizeGiB} GiB: ${why}; it is unchanged.`);
+    await this.pool.remove(tmpImg);
+    await this.pool.createFile(tmpImg, newSizeGiB);
+    let swapped = false;
+    try {
+      await this.fs.format(this.pool.path(tmpImg));
+      await this.fs.mount(this.pool.path(tmpImg), tmpDir);
+      const used = (await this.fs.usage(dir)).usedBytes - (await this.fs.usage(tmpDir)).usedBytes;
+      if (used > (await this.fs.usage(tmpDir)).totalBytes - (await this.fs.usage(tmpDir)).usedBytes) throw refuse(`its data (${Math.ceil(used / 1024 ** 2)} MiB) would not fit`);
+      // Clients must not write while the files move.
+      await this.ganesha.removeExport(share.name);
+      try {
+        await this.ctx.executor.run(['cp', '-a', '--sparse=always', `${dir}/.`, `${tmpDir}/`], { tries: 1, nonRetryable: [/.*/] });
+      } catch (e) {
+        throw refuse(`its files did not fit (${(e as Error).message.split('\n')[0]})`);
+      }
+      await this.fs.unmount(tmpDir);
+      await this.fs.unmount(dir);
+      await rename(this.pool.path(tmpImg), this.pool.path(img));
+      swapped = true;
+    } finally {
+      if (!swapped) {
+        await this.fs.unmount(tmpDir).catch(() => undefined);
+        await this.pool.remove(tmpImg);
+      }
+      await this.mountAndExport(share, rules);
+    }
   }
 
   /** The export Ganesha holds for a share (tests and diagnostics). */
