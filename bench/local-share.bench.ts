@@ -4,25 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fill, timed } from './bench-io.js';
 import { NfsClient, ipRule, makeLocalShareDriver, makeShare, makeShareSnapshot } from '../test/support/local-share-backend.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-
-/** Writes `bytes` of incompressible data: one random 64 MiB block repeated, then fsync. */
-async function fill(path: string, bytes: number, block: Buffer): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    for (let off = 0; off < bytes; off += block.length) await fh.write(block, 0, Math.min(block.length, bytes - off), off);
-    await fh.sync();
-  } finally { await fh.close(); }
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t) / 1e6;
-}
 
 const mbps = (bytes: number, ms: number) => Math.round(bytes / MiB / (ms / 1000));
 
@@ -48,7 +34,7 @@ export async function run(report: (name: string, value: number) => void): Promis
     for (const [sizeGiB, dataBytes] of [[1, 512 * MiB], [8, 4 * GiB]] as const) {
       const s = makeShare({ size: sizeGiB });
       await d.createShare(s);
-      await fill(join(d.mountDir, s.name, 'data'), dataBytes, block);
+      await fill(join(d.mountDir, s.name, 'data'), dataBytes, block, 'w');
       const snap = makeShareSnapshot(s);
       report(`share.snapshot_${sizeGiB}gib.ms`, Math.round((await timed(() => d.createSnapshot(snap))) * 100) / 100);
       await d.deleteSnapshot(snap);
@@ -61,13 +47,13 @@ export async function run(report: (name: string, value: number) => void): Promis
     const rw = ipRule('127.0.0.1', 'rw');
     await d.updateAccess(share, [rw], [rw], []);
     const poolFile = join(d.pool.dir, 'bench-pool-write');
-    report('share.pool_file_write_1gib.mb_s', mbps(GiB, await timed(() => fill(poolFile, GiB, block))));
+    report('share.pool_file_write_1gib.mb_s', mbps(GiB, await timed(() => fill(poolFile, GiB, block, 'w'))));
     await writeFile(poolFile, '');
     const direct = join(d.mountDir, share.name, 'direct');
-    report('share.share_fs_write_1gib.mb_s', mbps(GiB, await timed(() => fill(direct, GiB, block))));
+    report('share.share_fs_write_1gib.mb_s', mbps(GiB, await timed(() => fill(direct, GiB, block, 'w'))));
     await writeFile(direct, '');
     const source = join(b.dir, 'source-1gib');
-    await fill(source, GiB, block);
+    await fill(source, GiB, block, 'w');
     const client = new NfsClient(b.executor, u.exportLocations![0]!);
     // nfs-cp ends with the last WRITE answered; the sync after counts what Ganesha left unstable.
     const nfsMs = await timed(async () => {

@@ -7,7 +7,7 @@ import { Options } from '../../config/options.js';
 import { BackendError, BackendObjectNotFound, InvalidInput } from '../../errors/errors.js';
 import { GaneshaSupervisor } from '../../targets/ganesha/ganesha-supervisor.js';
 import type { GaneshaExport } from '../../targets/ganesha/ganesha-config.js';
-import { LocalPool } from '../local/local-pool.js';
+import { LocalPool, localPoolFromOptions } from '../local/local-pool.js';
 import {
   supportedShareOperations, type AccessRuleResults, type DriverAccessRule, type DriverShare, type DriverShareSnapshot,
   type ExportLocation, type ShareBackendStats, type ShareDriverContext, type ShareDriverCore, type ShareModelUpdate,
@@ -37,14 +37,7 @@ export class LocalShareDriver implements ShareDriverCore {
   constructor(private readonly ctx: ShareDriverContext) {
     this.backendName = ctx.backendName;
     this.opt = new Options(ctx.options, ctx.backendName);
-    this.pool = new LocalPool({
-      dir: this.opt.optStr('local_pool_dir') ?? join(ctx.stateDir, 'pool'),
-      image: this.opt.optStr('local_pool_image'),
-      imageSizeGiB: this.opt.int('local_pool_image_size_gib'),
-      loopDirectIo: this.opt.bool('local_pool_loop_direct_io'),
-      executor: ctx.executor,
-      logger: ctx.logger,
-    });
+    this.pool = localPoolFromOptions(this.opt, ctx);
     this.mountDir = this.opt.optStr('local_share_mount_dir') ?? join(ctx.stateDir, 'shares');
     this.fs = new ShareFilesystem(ctx.executor, ctx.logger);
     this.ganesha = new GaneshaSupervisor({
