@@ -215,3 +215,26 @@ describe('local share driver (real XFS images, real Ganesha)', () => {
     await b.driver.deleteShare(share);
   });
 });
+
+describe('local share driver after a crash', () => {
+  test('daemons left running by a Flint that did not stop them are ended at the next start, which then serves', async () => {
+    const b = await makeLocalShareDriver({ overrides: { ganesha_stop_on_shutdown: 'false' } });
+    try {
+      await b.driver.doSetup();
+      const share = makeShare();
+      await b.driver.createShare(share);
+      const old = { ganesha: b.driver.ganesha.pid!, bus: b.driver.ganesha.bus.pid! };
+      await b.driver.shutdown();
+      assert.doesNotThrow(() => process.kill(old.ganesha, 0), 'left serving');
+      const d = b.recreate();
+      await d.doSetup();
+      for (const pid of Object.values(old)) assert.throws(() => process.kill(pid, 0), /ESRCH/);
+      const rule = ipRule('127.0.0.1', 'ro');
+      await d.ensureShares([{ share, rules: [rule] }]);
+      assert.ok((await d.ganesha.dbus.exportIds()).includes(d.exportOf(share)!.exportId));
+      await d.deleteShare(share);
+    } finally {
+      await b.cleanup();
+    }
+  });
+});

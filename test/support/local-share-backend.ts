@@ -56,9 +56,10 @@ export async function makeLocalShareDriver(o: LocalShareBackendOptions = {}): Pr
     recreate: () => (backend.driver = make()),
     cleanup: async () => {
       const d = backend.driver;
+      const pids = [d.ganesha.pid, d.ganesha.bus.pid, d.ganesha.rpcbind?.pid ?? null];
       await d.shutdown().catch(() => undefined);
-      // Whatever shutdown could not end: daemons by the pids their supervisor knew, then mounts, loops, namespace.
-      for (const pid of [d.ganesha.pid, d.ganesha.bus.pid, d.ganesha.rpcbind?.pid ?? null]) {
+      // Whatever shutdown could not end (or left serving): daemons by the pids their supervisor knew, then mounts, loops, namespace.
+      for (const pid of pids) {
         if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
       }
       const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4] ?? '')

@@ -295,7 +295,7 @@ export class LocalShareDriver implements ShareDriverCore {
   }
 
   async shutdown(): Promise<void> {
-    if (!this.opt.bool('ganesha_stop_on_shutdown')) return;
+    if (!this.opt.bool('ganesha_stop_on_shutdown')) { this.ganesha.detach(); return; }
     await this.ganesha.stop();
     for (const name of this.applied.keys()) await this.fs.unmount(join(this.mountDir, name)).catch(() => undefined);
     // Shares mounted by an earlier process are unmounted too: the mount dir holds only ours.

@@ -1,6 +1,7 @@
 // A long-lived child daemon run in the foreground: spawned directly (the Executor waits for
 // commands to exit), its stderr tail kept for error messages, stopped with TERM then KILL.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { sleep } from '../../util/clock.js';
 
 export class DaemonProcess {
@@ -53,4 +54,25 @@ export async function waitUntil(ready: () => Promise<boolean>, daemon: DaemonPro
     await sleep(intervalMs);
   }
   return false;
+}
+
+/** Records a daemon's pid, so that a later start can end it if this process dies without stopping it. */
+export async function recordPid(file: string, pid: number | null): Promise<void> {
+  if (pid) await writeFile(file, `${pid}\n`);
+  else await rm(file, { force: true });
+}
+
+/**
+ * Ends the daemon recorded in `file` (left by a crashed Flint) when it still runs and its
+ * command line contains `marker`, so a recycled pid is never hit. Returns whether it ended one.
+ */
+export async function endRecorded(file: string, marker: string): Promise<boolean> {
+  const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+  await rm(file, { force: true });
+  if (!pid) return false;
+  const cmdline = () => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null);
+  if (!(await cmdline())?.includes(marker)) return false;
+  try { process.kill(pid, 'SIGKILL'); } catch { return false; }
+  await waitUntil(async () => (await cmdline()) === null, null, 5000);
+  return true;
 }

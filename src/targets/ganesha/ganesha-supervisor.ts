@@ -18,7 +18,7 @@ import { renderExport, renderExportsIndex, renderMainConfig, type GaneshaClientR
 import { GaneshaDbus } from './ganesha-dbus.js';
 import { PrivateBus } from './private-bus.js';
 import { IsolatedRpcbind } from './isolated-rpcbind.js';
-import { DaemonProcess, waitUntil } from './daemon-process.js';
+import { DaemonProcess, endRecorded, waitUntil } from './daemon-process.js';
 
 export interface GaneshaSupervisorOptions {
   executor: Executor;
@@ -66,7 +66,7 @@ export class GaneshaSupervisor extends EventEmitter {
     super();
     this.bus = new PrivateBus(o.dir, o.logger);
     this.dbus = new GaneshaDbus(o.executor, this.bus.address);
-    this.rpcbind = o.nfsv3 ? new IsolatedRpcbind(o.netns, o.executor, o.logger) : null;
+    this.rpcbind = o.nfsv3 ? new IsolatedRpcbind(o.netns, o.dir, o.executor, o.logger) : null;
   }
 
   get pid(): number | null {
@@ -120,15 +120,11 @@ export class GaneshaSupervisor extends EventEmitter {
     }
   }
 
-  /** A Ganesha of ours left running by a crashed Flint holds the port: end it (its pid file says which). */
+  /** Daemons of ours left running by a crashed Flint hold the ports and the bus: end them. */
   private async killLeftover(): Promise<void> {
-    const pid = Number((await readFile(this.pidFile, 'utf8').catch(() => '')).trim());
-    if (!pid) return;
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.includes(this.configFile)) return;
-    this.o.logger.info({ pid }, 'ending a Ganesha left running by an earlier Flint');
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
-    await waitUntil(async () => !(await readFile(`/proc/${pid}/cmdline`, 'utf8').then(() => true, () => false)), null, 5000);
+    if (await endRecorded(this.pidFile, this.configFile)) this.o.logger.info({}, 'ended a Ganesha left running by an earlier Flint');
+    await this.bus.endLeftover();
+    await this.rpcbind?.endLeftover();
   }
 
   private async spawnAndWait(): Promise<void> {
@@ -258,6 +254,15 @@ export class GaneshaSupervisor extends EventEmitter {
       await this.writeIndex();
       await rm(this.exportFile(e.exportId), { force: true });
     });
+  }
+
+  /**
+   * Lets go of the daemons without stopping them: clients keep their mounts while Flint
+   * restarts; the next start ends them (by their pid files) and starts afresh.
+   */
+  detach(): void {
+    this.stopping = true;
+    this.daemon = null;
   }
 
   /** Stops Ganesha, its rpcbind and its bus; exports files stay for inspection. */

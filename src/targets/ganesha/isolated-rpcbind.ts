@@ -5,18 +5,26 @@
 // makes a mount namespace that would not see share mounts made later); finding no rpcbind
 // socket in the host's /run, Ganesha registers over TCP to 127.0.0.1:111 inside the namespace.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Executor } from '../../exec/executor.js';
 import type { Logger } from '../../util/logger.js';
 import { BackendError } from '../../errors/errors.js';
-import { DaemonProcess, waitUntil } from './daemon-process.js';
+import { DaemonProcess, endRecorded, recordPid, waitUntil } from './daemon-process.js';
 
 const HOST_RPCBIND_SOCKET = '/run/rpcbind.sock';
 
 export class IsolatedRpcbind {
   private daemon: DaemonProcess | null = null;
 
-  constructor(readonly netns: string, private readonly executor: Executor, private readonly logger: Logger) {
+  /** `dir` keeps the pid file that lets a later start end an rpcbind a crashed Flint left. */
+  constructor(readonly netns: string, private readonly dir: string, private readonly executor: Executor, private readonly logger: Logger) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$/.test(netns)) throw new BackendError(`Invalid network namespace name '${netns}'.`);
+  }
+
+  private get pidFile(): string { return join(this.dir, 'rpcbind.pid'); }
+
+  async endLeftover(): Promise<void> {
+    if (await endRecorded(this.pidFile, 'rpcbind')) this.logger.info({ netns: this.netns }, 'ended an rpcbind left running by an earlier Flint');
   }
 
   get nsPath(): string {
@@ -53,6 +61,7 @@ export class IsolatedRpcbind {
       await this.stop();
       throw new BackendError(`rpcbind in network namespace ${this.netns} did not start: ${d.output()}`, { publicDetail: 'the NFS server could not start' });
     }
+    await recordPid(this.pidFile, d.pid);
     this.logger.debug({ netns: this.netns, pid: d.pid }, 'isolated rpcbind started');
   }
 
@@ -65,6 +74,7 @@ export class IsolatedRpcbind {
   async stop(): Promise<void> {
     await this.daemon?.stop(3000);
     this.daemon = null;
+    await recordPid(this.pidFile, null);
     if (existsSync(this.nsPath)) await this.executor.run(['ip', 'netns', 'del', this.netns], { tries: 2 }).catch((e: Error) => {
       this.logger.warn({ netns: this.netns, err: e.message }, 'could not delete the network namespace');
     });

@@ -6,7 +6,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
 import { BackendError } from '../../errors/errors.js';
-import { DaemonProcess } from './daemon-process.js';
+import { DaemonProcess, endRecorded, recordPid } from './daemon-process.js';
 
 function busConfig(socket: string): string {
   return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
@@ -36,6 +36,13 @@ export class PrivateBus {
     this.socket = join(dir, 'bus.sock');
   }
 
+  private get pidFile(): string { return join(this.dir, 'bus.pid'); }
+  private get configFile(): string { return join(this.dir, 'bus.conf'); }
+
+  async endLeftover(): Promise<void> {
+    if (await endRecorded(this.pidFile, this.configFile)) this.logger.info({}, 'ended a D-Bus daemon left running by an earlier Flint');
+  }
+
   get address(): string {
     return `unix:path=${this.socket}`;
   }
@@ -46,7 +53,7 @@ export class PrivateBus {
 
   async start(): Promise<void> {
     if (this.daemon?.running) return;
-    const conf = join(this.dir, 'bus.conf');
+    const conf = this.configFile;
     await writeFile(conf, busConfig(this.socket));
     await rm(this.socket, { force: true });
     // --print-address comes once the bus listens: that line is the readiness signal.
@@ -61,6 +68,7 @@ export class PrivateBus {
       await d.stop();
       throw new BackendError(`dbus-daemon for Ganesha did not start: ${d.output()}`, { publicDetail: 'the NFS server could not start' });
     }
+    await recordPid(this.pidFile, d.pid);
     this.logger.debug({ address: this.address, pid: d.pid }, 'private D-Bus for Ganesha started');
   }
 
@@ -68,5 +76,6 @@ export class PrivateBus {
     await this.daemon?.stop(3000);
     this.daemon = null;
     await rm(this.socket, { force: true });
+    await recordPid(this.pidFile, null);
   }
 }
