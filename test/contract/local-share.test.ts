@@ -203,6 +203,30 @@ describe('local share driver (real XFS images, real Ganesha)', () => {
     await d.deleteShare(share);
   });
 
+  test('unmanage leaves the image unexported; manage adopts it under the new share\'s name, exported with no access', async () => {
+    const old = makeShare();
+    await b.driver.createShare(old);
+    await writeFile(join(b.driver.mountDir, old.name, 'kept'), 'kept');
+    const rule = ipRule('127.0.0.1');
+    await b.driver.updateAccess(old, [rule], [rule], []);
+    const oldId = b.driver.exportOf(old)!.exportId;
+    await b.driver.unmanage(old);
+    assert.equal(b.driver.exportOf(old), null);
+    assert.ok(!(await b.driver.ganesha.dbus.exportIds()).includes(oldId));
+    assert.ok(await b.driver.pool.exists(`${old.name}.img`));
+
+    const adopted = makeShare();
+    await assert.rejects(b.driver.manageExisting(adopted, '127.0.0.1:/share-nope', {}), /does not exist/);
+    await assert.rejects(b.driver.manageExisting(adopted, '127.0.0.1:/../etc', {}), InvalidInput);
+    const u = await b.driver.manageExisting(adopted, `127.0.0.1:/${old.name}`, {});
+    assert.equal(u.size, 1);
+    assert.equal(u.exportLocations?.[0]?.path, `127.0.0.1:/${adopted.name}`);
+    assert.equal(await readFile(join(b.driver.mountDir, adopted.name, 'kept'), 'utf8'), 'kept');
+    assert.deepEqual(b.driver.exportOf(adopted)!.rules, []);
+    assert.ok(!(await b.driver.pool.exists(`${old.name}.img`)));
+    await b.driver.deleteShare(adopted);
+  });
+
   test('deleteShare unexports, unmounts and removes the image; deleting again succeeds', async () => {
     const share = makeShare();
     await b.driver.createShare(share);

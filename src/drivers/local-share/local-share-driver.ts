@@ -4,7 +4,7 @@
 import { basename, join } from 'node:path';
 import { readdir, rename, stat } from 'node:fs/promises';
 import { Options } from '../../config/options.js';
-import { BackendError, BackendObjectNotFound, InvalidInput } from '../../errors/errors.js';
+import { BackendError, BackendObjectNotFound, Conflict, InvalidInput } from '../../errors/errors.js';
 import { GaneshaSupervisor } from '../../targets/ganesha/ganesha-supervisor.js';
 import type { GaneshaExport } from '../../targets/ganesha/ganesha-config.js';
 import { LocalPool, localPoolFromOptions } from '../local/local-pool.js';
@@ -287,6 +287,38 @@ export class LocalShareDriver implements ShareDriverCore {
       }
       await this.mountAndExport(share, rules);
     }
+  }
+
+  /**
+   * Adopts the share image an export path names (`127.0.0.1:/share-x`, `/share-x` or `share-x`),
+   * e.g. one unmanaged earlier: renamed to the new share's name, mounted and exported with no access.
+   */
+  async manageExisting(share: DriverShare, exportPath: string, _driverOptions: Record<string, string>): Promise<ShareModelUpdate & { size: number }> {
+    this.requireNfs(share);
+    const name = exportPath.slice(exportPath.indexOf(':') + 1).replace(/^\/+/, '');
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new InvalidInput(`Export path '${exportPath}' does not name a share of backend ${this.backendName}.`);
+    const from = `${name}${SHARE_SUFFIX}`;
+    const img = this.image(share);
+    if (name !== share.name) {
+      await this.requireImage(from, 'Share');
+      if (this.ganesha.exportOf(name)) throw new Conflict(`Share ${name} is exported by a managed share; unmanage it first.`);
+      if (await this.pool.exists(img)) throw new Conflict(`Share image ${img} already exists on backend ${this.backendName}.`);
+      await this.fs.unmount(join(this.mountDir, name));
+      await rename(this.pool.path(from), this.pool.path(img));
+    }
+    await this.requireImage(img, 'Share');
+    if (!(await this.fs.hasFilesystem(this.pool.path(img)))) throw new InvalidInput(`Share image ${img} holds no XFS filesystem.`);
+    const size = Math.max(1, Math.ceil((await this.pool.size(img)) / GiB));
+    await this.mountAndExport(share, []);
+    // The share is accounted in whole GiB: its filesystem gets all of them.
+    if (size * GiB > (await this.pool.size(img))) await this.fs.growToImage(this.pool.path(img), this.mountPoint(share), size);
+    return { size, exportLocations: this.exportLocations(share), providerLocation: img };
+  }
+
+  /** Forgets the share: unexported and unmounted, its image kept under its name for a later manage. */
+  async unmanage(share: DriverShare): Promise<void> {
+    await this.unexportAndUnmount(share);
+    this.applied.delete(share.name);
   }
 
   /** The export Ganesha holds for a share (tests and diagnostics). */
