@@ -1,23 +1,22 @@
 // The `local` share driver: each share is a sparse XFS image in the reflink pool (the `local`
 // volume driver's LocalPool), loop-mounted under the backend's state dir, exported over NFS by
 // an NFS-Ganesha this driver supervises. Snapshots freeze the share and reflink its image.
-import { basename, join } from 'node:path';
-import { readdir, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readdir, rename } from 'node:fs/promises';
 import { Options } from '../../config/options.js';
 import { BackendError, BackendObjectNotFound, Conflict, InvalidInput } from '../../errors/errors.js';
 import { GaneshaSupervisor } from '../../targets/ganesha/ganesha-supervisor.js';
 import type { GaneshaExport } from '../../targets/ganesha/ganesha-config.js';
-import { LocalPool, localPoolFromOptions } from '../local/local-pool.js';
+import { localPoolFromOptions, type LocalPool } from '../local/local-pool.js';
 import {
   supportedShareOperations, type AccessRuleResults, type DriverAccessRule, type DriverShare, type DriverShareSnapshot,
   type ExportLocation, type ShareBackendStats, type ShareDriverContext, type ShareDriverCore, type ShareModelUpdate,
 } from '../interface/share.js';
 import { desiredRules, planAccess } from './access-rules.js';
 import { ShareFilesystem } from './share-filesystem.js';
+import { SHARE_SUFFIX, localShareStats } from './local-share-stats.js';
 
 const GiB = 1024 ** 3;
-export const LOCAL_SHARE_DRIVER_VERSION = '1.0.0';
-const SHARE_SUFFIX = '.img';
 const SNAPSHOT_SUFFIX = '.snap';
 
 /** Shrinking would lose data, or the filesystem cannot shrink: a public refusal, the share untouched. */
@@ -71,43 +70,11 @@ export class LocalShareDriver implements ShareDriverCore {
   }
 
   async getShareStats(_refresh = true): Promise<ShareBackendStats> {
-    const cap = await this.pool.capacity();
-    const files = await readdir(this.pool.dir).catch(() => [] as string[]);
-    const shareFiles = files.filter((f) => f.endsWith(SHARE_SUFFIX));
-    let provisioned = 0;
-    for (const f of shareFiles) provisioned += Math.ceil((await stat(join(this.pool.dir, f))).size / GiB);
-    return {
-      shareBackendName: this.opt.optStr('share_backend_name') ?? this.backendName,
-      vendorName: 'Open Source',
-      driverVersion: LOCAL_SHARE_DRIVER_VERSION,
-      storageProtocol: 'NFS',
-      driverHandlesShareServers: false,
-      operations: supportedShareOperations(this),
-      pools: [{
-        poolName: basename(this.pool.dir),
-        capacity: { known: true, totalGiB: round2(cap.totalGiB), freeGiB: round2(cap.freeGiB) },
-        provisionedCapacityGiB: provisioned,
-        allocatedCapacityGiB: provisioned,
-        thinProvisioning: true,
-        maxOverSubscriptionRatio: this.opt.num('max_over_subscription_ratio'),
-        reservedPercentage: this.opt.int('reserved_percentage'),
-        reservedSnapshotPercentage: 0,
-        snapshotSupport: this.pool.reflink,
-        createShareFromSnapshotSupport: this.pool.reflink,
-        revertToSnapshotSupport: this.pool.reflink,
-        mountSnapshotSupport: false,
-        dedupe: false,
-        compression: false,
-        ...(this.opt.optStr('filter_function') ? { filterFunction: this.opt.optStr('filter_function')! } : {}),
-        ...(this.opt.optStr('goodness_function') ? { goodnessFunction: this.opt.optStr('goodness_function')! } : {}),
-        capabilities: {
-          reflink: this.pool.reflink, pool_filesystem: this.pool.fsType, share_filesystem: 'xfs',
-          nfs_versions: this.ganesha.nfsv3 ? '3,4' : '4', total_shares: shareFiles.length,
-        },
-      }],
-      ...(this.pool.problem ? { problems: [this.pool.problem] } : {}),
-    };
+    return localShareStats({
+      pool: this.pool, opt: this.opt, backendName: this.backendName, nfsv3: this.ganesha.nfsv3, operations: supportedShareOperations(this),
+    });
   }
+
 
   private exportLocations(share: DriverShare): ExportLocation[] {
     return [{
@@ -335,8 +302,4 @@ export class LocalShareDriver implements ShareDriverCore {
     this.applied.clear();
     await this.pool.unmount();
   }
-}
-
-function round2(n: number): number {
-  return Math.round(n * 100) / 100;
 }
