@@ -2,7 +2,8 @@
 // NFS-Ganesha (NFSv4 on a loopback port): what it creates on disk, mounts, and exports.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, statfs, writeFile } from 'node:fs/promises';
+import { readdir, readFile, statfs, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Conflict, InvalidInput } from '../../src/errors/errors.js';
 import {
@@ -257,6 +258,23 @@ describe('local share driver after a crash', () => {
       await d.ensureShares([{ share, rules: [rule] }]);
       assert.ok((await d.ganesha.dbus.exportIds()).includes(d.exportOf(share)!.exportId));
       await d.deleteShare(share);
+    } finally {
+      await b.cleanup();
+    }
+  });
+
+  test('a shutdown while Ganesha is being restarted leaves no Ganesha behind', async () => {
+    const b = await makeLocalShareDriver();
+    try {
+      await b.driver.doSetup();
+      process.kill(b.driver.ganesha.pid!, 'SIGKILL');
+      await new Promise((r) => b.driver.ganesha.once('down', r));
+      await b.driver.shutdown();
+      await new Promise((r) => setTimeout(r, 500));
+      const ours = (await readdir('/proc')).filter((p) => /^\d+$/.test(p)).filter((p) => {
+        try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(b.dir); } catch { return false; }
+      });
+      assert.deepEqual(ours, [], 'no daemon of this backend runs');
     } finally {
       await b.cleanup();
     }

@@ -94,6 +94,7 @@ export class GaneshaSupervisor extends EventEmitter {
   private exportFile(id: number): string { return join(this.exportsDir, `export-${id}.conf`); }
 
   async start(): Promise<void> {
+    if (this.daemon?.running) return;
     this.stopping = false;
     await mkdir(this.exportsDir, { recursive: true });
     await mkdir(join(this.o.dir, 'recovery'), { recursive: true });
@@ -147,6 +148,12 @@ export class GaneshaSupervisor extends EventEmitter {
       await d.stop(2000);
       throw new BackendError(`Ganesha did not start: ${why || d.output() || 'no error logged'}`, { publicDetail: 'the NFS server could not start' });
     }
+    if (this.stopping) {
+      // stop() came while this (re)start was under way: it must not outlive the supervisor.
+      if (this.daemon === d) this.daemon = null;
+      await d.stop(2000);
+      throw new BackendError('Ganesha was stopped while it started.');
+    }
     this.o.logger.info({ pid: d.pid, nfsv3: this.o.nfsv3, port: this.port }, 'Ganesha serving');
   }
 
@@ -172,6 +179,7 @@ export class GaneshaSupervisor extends EventEmitter {
           this.emit('restarted');
           return;
         } catch (e) {
+          if (this.stopping) return;
           this.o.logger.error({ err: (e as Error).message, attempt }, 'Ganesha restart failed');
           await sleep(Math.min(200 * 2 ** attempt, 5000));
         }
@@ -268,6 +276,7 @@ export class GaneshaSupervisor extends EventEmitter {
   /** Stops Ganesha, its rpcbind and its bus; exports files stay for inspection. */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.recovering?.catch(() => undefined);
     const d = this.daemon;
     this.daemon = null;
     await d?.stop(10_000);
