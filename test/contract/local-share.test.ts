@@ -183,6 +183,22 @@ describe('local share driver (real XFS images, real Ganesha)', () => {
     for (const s of shares) await b.driver.deleteShare(s);
   });
 
+  test('a reload (SIGHUP) keeps every export and its rules: they are in the %include\'d files, not only in D-Bus', async () => {
+    const share = makeShare();
+    await b.driver.createShare(share);
+    const rule = ipRule('127.0.0.1', 'ro');
+    await b.driver.updateAccess(share, [rule], [rule], []);
+    const id = b.driver.exportOf(share)!.exportId;
+    const log = join(b.dir, 'state', 'ganesha', 'ganesha.log');
+    const reloadsBefore = (await readFile(log, 'utf8')).split('Reread exports complete').length;
+    process.kill(b.driver.ganesha.pid!, 'SIGHUP');
+    for (let i = 0; i < 100 && (await readFile(log, 'utf8')).split('Reread exports complete').length === reloadsBefore; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok((await readFile(log, 'utf8')).split('Reread exports complete').length > reloadsBefore, 'Ganesha reloaded');
+    assert.ok((await b.driver.ganesha.dbus.exportIds()).includes(id));
+    assert.match(await b.driver.ganesha.dbus.displayExport(id), /127\.0\.0\.1\/32/);
+    await b.driver.deleteShare(share);
+  });
+
   test('Flint restart: a new driver over the same state re-mounts and re-exports with rules (ensureShares)', async () => {
     const share = makeShare();
     await b.driver.createShare(share);
