@@ -183,6 +183,19 @@ describe('local share driver (real XFS images, real Ganesha)', () => {
     for (const s of shares) await b.driver.deleteShare(s);
   });
 
+  test('its D-Bus daemon killed: the health check restarts bus and Ganesha, every export back', async () => {
+    const share = makeShare();
+    await b.driver.createShare(share);
+    const id = b.driver.exportOf(share)!.exportId;
+    const restarted = new Promise((r) => b.driver.ganesha.once('restarted', r));
+    const oldBus = b.driver.ganesha.bus.pid!;
+    process.kill(oldBus, 'SIGKILL');
+    await restarted;
+    assert.notEqual(b.driver.ganesha.bus.pid, oldBus);
+    assert.ok((await b.driver.ganesha.dbus.exportIds()).includes(id));
+    await b.driver.deleteShare(share);
+  });
+
   test('a reload (SIGHUP) keeps every export and its rules: they are in the %include\'d files, not only in D-Bus', async () => {
     const share = makeShare();
     await b.driver.createShare(share);

@@ -128,6 +128,14 @@ describe('local shares over real NFS (Ganesha, libnfs)', () => {
     await client.put(join(b.dir, 'payload.bin'), 'after-restart.bin');
   });
 
+  test('rpcbind killed: the health check restarts it and Ganesha; NFSv3 writes work again', async () => {
+    const restarted = new Promise((r) => b.driver.ganesha.once('restarted', r));
+    process.kill(b.driver.ganesha.rpcbind!.pid!, 'SIGKILL');
+    await restarted;
+    await client.put(join(b.dir, 'payload.bin'), 'after-rpcbind-restart.bin');
+    assert.ok((await readBack(client, 'after-rpcbind-restart.bin')).equals(payload));
+  });
+
   test('Flint restart: a new driver\'s ensureShares brings exports and rules back', async () => {
     await b.driver.shutdown();
     const d = b.recreate();

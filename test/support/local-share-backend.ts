@@ -44,6 +44,7 @@ export async function makeLocalShareDriver(o: LocalShareBackendOptions = {}): Pr
     ganesha_nfs_port: String(await freePort()),
     ganesha_nfsv3: o.nfsv3 ? 'true' : 'false',
     ganesha_netns: `flint-${backendName}`,
+    ganesha_health_interval_ms: '300',
     ...o.overrides,
   };
   const options = resolveOptions(backendName, raw, [...SHARE_BACKEND_OPTIONS, ...LOCAL_SHARE_OPTIONS]);

@@ -47,6 +47,7 @@ export class LocalShareDriver implements ShareDriverCore {
       netns: this.opt.optStr('ganesha_netns') ?? `flint-${ctx.backendName}`.slice(0, 31),
       bindAddress: this.opt.str('ganesha_bind_address'),
       nfsPort: this.opt.int('ganesha_nfs_port'),
+      healthIntervalMs: this.opt.int('ganesha_health_interval_ms'),
     });
   }
 

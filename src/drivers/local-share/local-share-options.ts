@@ -11,5 +11,6 @@ export const LOCAL_SHARE_OPTIONS: readonly OptionSpec[] = [
   { name: 'ganesha_nfs_port', type: 'int', default: 2049, min: 1, max: 65535, help: 'Port NFS-Ganesha listens on (NFSv4 only mode).' },
   { name: 'ganesha_nfsv3', type: 'bool', default: false, help: 'Serve NFSv3 too. NFSv3 needs rpcbind, so Ganesha and its own rpcbind then run in a private network namespace (ganesha_netns) and clients mount 127.0.0.1:2049 from inside it.' },
   { name: 'ganesha_netns', type: 'string', default: null, help: 'Network namespace for ganesha_nfsv3; defaults to flint-<backend>.' },
+  { name: 'ganesha_health_interval_ms', type: 'int', default: 2000, min: 100, help: 'How often the supervisor checks that NFS-Ganesha, its D-Bus and its rpcbind still answer (an exit is seen at once).' },
   { name: 'ganesha_stop_on_shutdown', type: 'bool', default: true, help: 'Stop NFS-Ganesha and unmount the shares at shutdown (false: leave them serving until the next start, which ends that Ganesha and re-exports from the database).' },
 ];

@@ -32,6 +32,8 @@ export interface GaneshaSupervisorOptions {
   bindAddress: string;
   nfsPort: number;
   startTimeoutMs?: number;
+  /** How often to check that Ganesha, its bus and its rpcbind still answer (default 2000 ms). */
+  healthIntervalMs?: number;
 }
 
 export interface ExportRequest {
@@ -57,6 +59,8 @@ export class GaneshaSupervisor extends EventEmitter {
   private daemon: DaemonProcess | null = null;
   private stopping = false;
   private recovering: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private failedChecks = 0;
   /** key (the share's backend name) → its export, mirrored in exports/<id>.conf. */
   private readonly exports = new Map<string, GaneshaExport>();
   /** Export changes one at a time: each rewrites the index and talks to Ganesha. */
@@ -119,6 +123,29 @@ export class GaneshaSupervisor extends EventEmitter {
       await this.stop();
       throw e;
     }
+    this.timer = setInterval(() => void this.check(), this.o.healthIntervalMs ?? 2000);
+    this.timer.unref();
+  }
+
+  /**
+   * A Ganesha that exits is restarted by its exit handler; this catches the rest: its bus or
+   * rpcbind gone (Ganesha is then unreachable or unregistered) or Ganesha not answering twice.
+   * Each ends Ganesha, so the restart path brings everything back in order.
+   */
+  private async check(): Promise<void> {
+    if (this.stopping || this.recovering || !this.daemon?.running) return;
+    let why: string | null = null;
+    if (!this.bus.running) why = 'its D-Bus daemon is gone';
+    else if (this.rpcbind && !this.rpcbind.running) why = 'its rpcbind is gone';
+    else {
+      const ok = await this.dbus.exportIds().then(() => true, () => false);
+      this.failedChecks = ok ? 0 : this.failedChecks + 1;
+      if (this.failedChecks >= 2) why = 'it does not answer on D-Bus';
+    }
+    if (!why || this.stopping || this.recovering) return;
+    this.failedChecks = 0;
+    this.o.logger.warn({ pid: this.daemon?.pid, why }, 'Ganesha is not usable; restarting it');
+    this.daemon?.child.kill('SIGKILL');
   }
 
   /** Daemons of ours left running by a crashed Flint hold the ports and the bus: end them. */
@@ -174,6 +201,8 @@ export class GaneshaSupervisor extends EventEmitter {
     this.recovering = (async () => {
       for (let attempt = 0; !this.stopping; attempt++) {
         try {
+          await this.bus.start();
+          await this.rpcbind?.start();
           if (!this.daemon?.running) await this.spawnAndWait();
           await this.serialized(() => this.replay());
           this.emit('restarted');
@@ -270,12 +299,16 @@ export class GaneshaSupervisor extends EventEmitter {
    */
   detach(): void {
     this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     this.daemon = null;
   }
 
   /** Stops Ganesha, its rpcbind and its bus; exports files stay for inspection. */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     await this.recovering?.catch(() => undefined);
     const d = this.daemon;
     this.daemon = null;

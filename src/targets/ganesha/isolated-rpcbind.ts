@@ -36,6 +36,10 @@ export class IsolatedRpcbind {
     return ['nsenter', `--net=${this.nsPath}`, ...argv];
   }
 
+  get running(): boolean {
+    return this.daemon?.running ?? false;
+  }
+
   get pid(): number | null {
     return this.daemon?.pid ?? null;
   }

@@ -47,6 +47,10 @@ export class PrivateBus {
     return `unix:path=${this.socket}`;
   }
 
+  get running(): boolean {
+    return this.daemon?.running ?? false;
+  }
+
   get pid(): number | null {
     return this.daemon?.pid ?? null;
   }
