@@ -76,6 +76,9 @@ describe('local shares over real NFS (Ganesha, libnfs)', () => {
     const denied = await c.get('secret.txt', join(b.dir, 'x'), { ok: false });
     assert.notEqual(denied.exitCode, 0);
     assert.match(denied.stderr + denied.stdout, /NOENT|ACCES|denied/i);
+    const v3 = await c.get('secret.txt', join(b.dir, 'x3'), { version: 3, ok: false });
+    assert.notEqual(v3.exitCode, 0, 'NFSv3 mount refused too');
+    assert.match(v3.stderr + v3.stdout, /MNT3ERR_ACCES|denied/i);
     assert.equal((await readBack(c, 'secret.txt', { env: from('127.0.0.2') })).toString(), 'for 127.0.0.2 only');
     const w = await c.put(data, 'nope.bin', { ok: false, env: from('127.0.0.2') });
     assert.notEqual(w.exitCode, 0, 'ro for 127.0.0.2');
