@@ -65,6 +65,10 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     { method: 'GET', path: '/', public: true },
     { method: 'GET', path: '/v3', public: true },
     { method: 'GET', path: '/v3/', public: true },
+    // operator probes
+    { method: 'GET', path: '/healthz', public: true },
+    { method: 'GET', path: '/readyz', public: true },
+    { method: 'GET', path: '/metrics', public: true },
     // volumes
     { method: 'POST', path: '/v3/{p}/volumes', body: { volume: { size: 1, name: 'n', metadata: { k: 'v' }, multiattach: false } }, strict: ['', 'volume'],
       fields: { volume: 'obj', 'volume.size': 'size', 'volume.name': 'str', 'volume.metadata': 'obj', 'volume.metadata.k': 'str', 'volume.multiattach': 'bool' } },

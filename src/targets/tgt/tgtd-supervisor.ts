@@ -8,6 +8,7 @@ import type { Executor } from '../../exec/executor.js';
 import type { Logger } from '../../util/logger.js';
 import { sleep } from '../../util/clock.js';
 import { BackendError } from '../../errors/errors.js';
+import { daemonRestarts } from '../../util/metrics.js';
 
 export interface TgtdSupervisorOptions {
   executor: Executor;
@@ -92,6 +93,7 @@ export class TgtdSupervisor extends EventEmitter {
     if (ok && !this.up) {
       // An external tgtd came back: it has no targets.
       this.up = true;
+      daemonRestarts.inc({ daemon: 'tgtd' });
       this.emit('restarted');
     } else if (!ok && this.up) {
       this.up = false;
@@ -109,6 +111,7 @@ export class TgtdSupervisor extends EventEmitter {
         try {
           if (!this.child && !(await this.alive())) await this.spawnAndWait();
           this.up = true;
+          daemonRestarts.inc({ daemon: 'tgtd' });
           this.emit('restarted');
           return;
         } catch (e) {
