@@ -47,6 +47,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'configuration file (INI)')
     .option('--listen <addr:port>', 'API listen address')
     .option('--allow-insecure-noauth', 'allow noauth on a non-loopback address')
+    .option('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)')
     // serve.ts is the lead's; imported lazily so the CLI builds without it.
     .action(async (o) => (await import('./commands/serve.js')).serve(o));
   return program;

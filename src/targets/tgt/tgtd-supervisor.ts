@@ -60,7 +60,7 @@ export class TgtdSupervisor extends EventEmitter {
 
   private async alive(): Promise<boolean> {
     try {
-      await this.o.executor.run(['tgtadm', '-C', String(this.o.controlPort), '--mode', 'system', '--op', 'show'], { tries: 1, quiet: true, timeoutMs: 5000 });
+      await this.o.executor.run(['tgtadm', '-C', String(this.o.controlPort), '--mode', 'system', '--op', 'show'], { tries: 1, quiet: true, probe: true, timeoutMs: 5000 });
       return true;
     } catch {
       return false;
