@@ -31,6 +31,7 @@ import { manageRoutes } from './routes/manage.js';
 import { flintRoutes } from './routes/flint.js';
 import { imageRoutes } from './routes/images.js';
 import { operatorRoutes } from './routes/operator.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { httpRequestDuration, httpRequests } from '../util/metrics.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
@@ -148,6 +149,7 @@ export function buildApiApp(deps: ApiDeps, mounts: readonly ApiMount[] = [BLOCK_
 
   versionRoutes(app);
   operatorRoutes(app, deps);
+  dashboardRoutes(app, deps);
   for (const m of mounts) m.register(app, deps);
   return app;
 }
