@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.js';
 import { apiClient, expectStatus } from '../support/http.js';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { FAKE_KEYSTONE_SERVICE_TOKEN, startFakeKeystone } from '../support/fake-keystone.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let svc: TestService;
@@ -82,4 +83,40 @@ test('a refused action shows the API\'s message and changes nothing', async () =
   // The 400 itself is logged by Chromium as a failed resource load; nothing else may be.
   assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), []);
   await page.close();
+});
+
+test('with Keystone the dashboard asks for a login, and Flint gets the token', async () => {
+  const keystone = await startFakeKeystone({}, { alice: { password: 'wonder-pw', project: 'proj-a', roles: ['member'] } });
+  const ks = await startTestService({
+    backends: { fast: { volume_driver: 'fake' } },
+    defaults: { auth_strategy: 'keystone', keystone_url: keystone.url, keystone_service_token: FAKE_KEYSTONE_SERVICE_TOKEN },
+  });
+  try {
+    // A wrong password: Keystone's refusal, named, and no token.
+    const bad = await fetch(`${ks.url}/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'nope', project: 'proj-a', domain: 'Default' }) });
+    assert.equal(bad.status, 401);
+    assert.match(JSON.stringify(await bad.json()), /wrong user name or password/);
+
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${ks.url}/dashboard`);
+    await page.getByLabel('user').fill('alice');
+    await page.getByLabel('password').fill('wonder-pw');
+    await page.getByLabel('project').fill('proj-a');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('project proj-a · keystone').waitFor();
+    await page.getByLabel('volume name').fill('alice-vol');
+    await page.getByRole('button', { name: 'Create volume' }).click();
+    await page.locator('#volumes tr', { hasText: 'alice-vol' }).waitFor();
+    // Created in alice's project, with her token: a member sees no pools (admin only), and says so.
+    const token = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('flint-session')!) as { token: string }).token);
+    const r = await fetch(`${ks.url}/v3/proj-a/volumes`, { headers: { 'x-auth-token': token } });
+    assert.equal(r.status, 200);
+    assert.deepEqual(((await r.json()) as { volumes: Array<{ name: string }> }).volumes.map((v) => v.name), ['alice-vol']);
+    assert.deepEqual(errors.filter((e) => !/status of 403/.test(e)), []);
+    await page.close();
+  } finally {
+    await ks.cleanup();
+    await keystone.close();
+  }
 });
