@@ -2,7 +2,7 @@
 // Prometheus project's parser, and counters move when work happens.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiClient, expectStatus } from '../support/http.js';
+import { apiClient, expectStatus, freePort } from '../support/http.js';
 import { startTestService, waitUntil } from '../support/test-service.js';
 import { parsePrometheusText, sampleValue, type Sample } from '../support/prometheus-parse.js';
 
@@ -63,6 +63,23 @@ test('/readyz names a configured backend that is not reporting', async () => {
     assert.equal(body.status, 'not ready');
     assert.equal(body.reasons.length, 1);
     assert.match(body.reasons[0]!, /backend \S+@lonely has not reported yet/);
+  } finally {
+    await svc.cleanup();
+  }
+});
+
+test('a process without the API role serves the probes on metrics_listen', async () => {
+  const port = await freePort();
+  const svc = await startTestService({ backends: { b1: { volume_driver: 'fake' } }, roles: ['scheduler', 'volume@b1'], defaults: { metrics_listen: `127.0.0.1:${port}` } });
+  try {
+    assert.equal(svc.url, null);
+    const ready = await waitUntil(async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+      return r.status === 200 ? r.json() : undefined;
+    });
+    assert.deepEqual(ready, { status: 'ready', reasons: [] });
+    const samples = await scrape(`http://127.0.0.1:${port}`);
+    assert.ok((sampleValue(samples, 'flint_driver_calls_total', { backend: 'b1', operation: 'getVolumeStats', outcome: 'ok' }) ?? 0) >= 1);
   } finally {
     await svc.cleanup();
   }
