@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(tgt libiscsi-bin qemu-utils qemu-block-extra xfsprogs btrfs-progs util-linux python3-openstackclient python3-cinderclient openssl)
+DEBS=(tgt libiscsi-bin qemu-utils qemu-block-extra xfsprogs btrfs-progs util-linux python3-openstackclient python3-cinderclient openssl python3-prometheus-client chromium)
 missing=()
 for p in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,3 +20,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "Installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The dashboard's bundle (a few ms with esbuild): always current with its sources.
+node scripts/build-dashboard.mjs >/dev/null

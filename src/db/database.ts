@@ -22,6 +22,8 @@ export interface OpenOptions {
   url: string;
   /** PostgreSQL schema to use (created if missing); isolates test runs. */
   schema?: string;
+  /** Bring the schema up to date (default). `false` opens as it is, for read-only checks. */
+  migrate?: boolean;
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Db> {
@@ -55,7 +57,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [new CamelCasePlugin()] });
     db = { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
   }
-  await migrate(db);
+  if (opts.migrate !== false) await migrate(db);
   return db;
 }
 
@@ -81,14 +83,24 @@ function withStatementCache(sqlite: SqliteDatabase.Database, max = 1000): Sqlite
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export async function migrate(db: Db): Promise<void> {
+async function migratorFor(db: Db): Promise<Migrator> {
   // Kysely's migrator, given no schema, takes a kysely_migration table in ANY schema of the
   // database for its own, skips creating it, then fails ("relation kysely_migration_lock does
   // not exist") whenever another Flint schema (a parallel test, a second deployment) exists.
   const migrationTableSchema = db.dialect === 'postgres'
     ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely)).rows[0]?.schema
     : undefined;
-  const migrator = new Migrator({ db: db.kysely, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+  return new Migrator({ db: db.kysely, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+}
+
+/** Names of the migrations this build has that the database has not run. */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const all = await (await migratorFor(db)).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+export async function migrate(db: Db): Promise<void> {
+  const migrator = await migratorFor(db);
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -4,6 +4,7 @@
 import type { TaskRow } from '../db/schema.js';
 import { toFlintError } from '../errors/errors.js';
 import { logger as rootLogger, type Logger } from '../util/logger.js';
+import { taskDuration, tasksFinished } from '../util/metrics.js';
 import type { TaskQueue } from './task-queue.js';
 
 export interface TaskHandler {
@@ -82,11 +83,14 @@ export class Worker {
     const beat = setInterval(() => {
       void this.queue.heartbeat(task.id, this.opts.owner, this.leaseMs).catch(() => undefined);
     }, Math.max(1000, this.leaseMs / 3));
+    const started = process.hrtime.bigint();
+    let outcome: 'done' | 'failed' | 'retried' = 'done';
     try {
       if (!handler) throw new Error(`no handler for task kind ${task.kind}`);
       await handler.run(task, this.opts.owner);
     } catch (err) {
       const fe = toFlintError(err);
+      outcome = fe.retryable && task.attempts < task.maxAttempts ? 'retried' : 'failed';
       this.log.warn({ task: task.id, kind: task.kind, attempt: task.attempts, err: fe.message }, 'task failed');
       try {
         if (fe.retryable && task.attempts < task.maxAttempts) {
@@ -101,6 +105,8 @@ export class Worker {
         this.log.error({ task: task.id, err: toFlintError(e2).message }, 'recording task failure failed');
       }
     } finally {
+      tasksFinished.inc({ kind: task.kind, outcome });
+      taskDuration.observe({ kind: task.kind, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
       clearInterval(beat);
       this.queue.notifyDone(task.id);
     }
