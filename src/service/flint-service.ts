@@ -124,6 +124,8 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   mkdirSync(cfg.statePath, { recursive: true });
   const db = await openDatabase({ url: cfg.databaseUrl, schema: opts.databaseSchema });
   const tasks = new TaskQueue(db);
+  // Hear other processes' wake-ups before taking or sending any work.
+  await tasks.listening();
   const quotas = new QuotaEngine(db, settings.quotas);
   const scheduler = roles.includes('scheduler') ? createScheduler(settings.scheduler) : null;
   const owner = `${hostname()}:${process.pid}:scheduler:${Date.now()}`;
@@ -139,6 +141,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   const closeAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
     unregisterGauges();
+    tasks.close();
     await db.close();
   };
   const readiness = () => checkReadiness({
