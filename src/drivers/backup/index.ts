@@ -2,7 +2,7 @@
 import type { BackupDriverCore, BackupDriverContext } from '../interface/backup.js';
 import { loadBackupDriver } from './backup-registry.js';
 import './posix/register.js';
-
+import './s3/register.js';
 
 export { knownBackupDrivers } from './backup-registry.js';
 
