@@ -73,8 +73,10 @@ export class S3ObjectStore implements ObjectStore {
       return await send();
     } catch (e) {
       if (e instanceof BackendError || e instanceof ObjectMissing) throw e;
-      const name = e instanceof S3ServiceException ? e.name : (e as Error)?.name ?? 'Error';
       const status = statusOf(e);
+      let name = e instanceof S3ServiceException ? e.name : (e as Error)?.name ?? 'Error';
+      // A HEAD request's refusal has no body, so the SDK cannot name it.
+      if (status === 403 && (name === 'Unknown' || name === 'Forbidden')) name = 'AccessDenied (check the access key and secret key)';
       throw new BackendError(`${this.description}: ${what} failed: ${name}${status ? ` (HTTP ${status})` : ''}: ${(e as Error)?.message ?? String(e)}`,
         { cause: e, retryable: status === undefined || status >= 500, publicDetail: `the backup object store failed (${name})` });
     }
