@@ -131,6 +131,14 @@ export function runBackupDriverConformance(subject: BackupConformanceSubject): v
       assert.equal(progress.at(-1), 100);
       const keys = await store.listObjects(container, prefixOf(backup));
       assert.equal(keys.length, result.objectCount + 1, 'one key per object and the manifest');
+      const restoreProgress: number[] = [];
+      const target = await FileBlockWriter.open(join(dir, `restore-${randomUUID()}`), VOLUME);
+      try {
+        await driver.restore(backup, target, (p) => restoreProgress.push(p));
+      } finally {
+        await target.close();
+      }
+      assert.equal(restoreProgress.at(-1), 100);
       assert.ok((await restoreTo(backup)).equals(image));
     });
 
@@ -236,6 +244,28 @@ export function runBackupDriverConformance(subject: BackupConformanceSubject): v
       await assert.rejects(restoreTo(backup), (e: unknown) => e instanceof BackendError && /never completed/.test(e.message));
       await driver.deleteBackup(backup);
       assert.deepEqual(await store.listObjects(container, prefixOf(backup)), []);
+    });
+
+    test('a backup retried under the same id after a crash replaces what the first attempt left', async () => {
+      const path = await makeVolume('random');
+      const backup: DriverBackup = { id: randomUUID(), volumeId: randomUUID(), size: 1, container: null, serviceMetadata: null, parent: null };
+      const first = await FileBlockReader.open(path);
+      try {
+        await assert.rejects(driver.backup(backup, new FailingReader(first, 7)), /simulated crash/);
+      } finally {
+        await first.close();
+      }
+      const image = await readFile(path);
+      const retry = await backupOf(backup.volumeId, path, null);
+      const again = await FileBlockReader.open(path);
+      try {
+        const result = await driver.backup(backup, again);
+        backup.serviceMetadata = result.serviceMetadata;
+      } finally {
+        await again.close();
+      }
+      assert.equal((await store.listObjects(container, prefixOf(backup))).length, retry.result.objectCount + 1);
+      assert.ok((await restoreTo(backup)).equals(image));
     });
 
     test('a corrupt object is detected on restore with an error naming it, also through a child', async () => {

@@ -78,3 +78,12 @@ test('s3 credentials are secret options, and a refused or unreachable store fail
   });
   await assert.rejects(createBackupDriver(down), (e: unknown) => e instanceof BackendError && !e.message.includes(secret));
 });
+
+test('backupContainerProblem says why a container name is refused, per driver', async () => {
+  const { backupContainerProblem } = await import('./index.js');
+  assert.equal(backupContainerProblem('posix', 'nightly/db'), null);
+  assert.match(backupContainerProblem('posix', '../etc') ?? '', /not a valid container name/);
+  assert.match(backupContainerProblem('posix', '/abs') ?? '', /not a valid container name/);
+  assert.equal(backupContainerProblem('s3', 'nightly-db'), null);
+  assert.match(backupContainerProblem('s3', 'Nightly_DB') ?? '', /bucket name/);
+});

@@ -4,7 +4,8 @@ import { ConfigError } from '../../../errors/errors.js';
 import type { BackupDriverContext, BackupDriverCore } from '../../interface/backup.js';
 import { ChunkedBackupDriver } from '../chunked/chunked-backup-driver.js';
 import { chunkedSettings } from '../chunked/chunked-settings.js';
-import { bucketNameProblem, S3ObjectStore } from './s3-object-store.js';
+import { bucketNameProblem } from './bucket-name.js';
+import { S3ObjectStore } from './s3-object-store.js';
 
 export function createS3BackupDriver(ctx: BackupDriverContext): BackupDriverCore {
   const opt = new Options(ctx.options, 'DEFAULT');

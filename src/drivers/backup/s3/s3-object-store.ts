@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { BackendError } from '../../../errors/errors.js';
 import { ObjectMissing, type ObjectStore } from '../chunked/object-store.js';
+import { bucketNameProblem } from './bucket-name.js';
 
 export interface S3StoreSettings {
   endpoint: string;
@@ -21,15 +22,6 @@ export interface S3StoreSettings {
   caCertFile: string | null;
   timeoutMs: number;
   maxAttempts: number;
-}
-
-/** S3's bucket naming rules, checked before a request so a bad container gets a clear error. */
-export function bucketNameProblem(name: string): string | null {
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) {
-    return `'${name}' is not a valid bucket name (3 to 63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit)`;
-  }
-  if (name.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(name)) return `'${name}' is not a valid bucket name`;
-  return null;
 }
 
 function statusOf(e: unknown): number | undefined {
