@@ -87,3 +87,21 @@ test('backupContainerProblem says why a container name is refused, per driver', 
   assert.equal(backupContainerProblem('s3', 'nightly-db'), null);
   assert.match(backupContainerProblem('s3', 'Nightly_DB') ?? '', /bucket name/);
 });
+
+test('backupDriverOptions hands the driver its own options out of a loaded [DEFAULT]', async () => {
+  const { loadConfig } = await import('../../config/flint-config.js');
+  const { backupDriverOptions } = await import('../../config/backup-options.js');
+  const { driverCatalog } = await import('../registry.js');
+  await import('../index.js');
+  const root = await mkdtemp(join(tmpdir(), 'flint-backup-cfg-'));
+  dirs.push(root);
+  const cfg = loadConfig(null, { FLINT__DEFAULT__enabled_backends: 'fake', FLINT__DEFAULT__backup_posix_path: root, FLINT__DEFAULT__backup_compression_algorithm: 'none' }, driverCatalog);
+  const options = backupDriverOptions(cfg.defaults);
+  assert.equal(options.backup_posix_path, root);
+  assert.equal(options.backup_compression_algorithm, 'none');
+  assert.equal(options.backup_object_size, 32 * 1024 * 1024);
+  assert.equal('enabled_backends' in options, false);
+  const driver = await createBackupDriver({ options, logger, stateDir: root });
+  assert.equal(driver.name, 'posix');
+  assert.ok((await stat(join(root, 'volumebackups'))).isDirectory());
+});
