@@ -309,6 +309,17 @@ export function runBackupDriverConformance(subject: BackupConformanceSubject): v
       }
     });
 
+    test('service metadata naming another backup\'s objects is refused by restore and delete', async () => {
+      const volumeId = randomUUID();
+      const path = await makeVolume('random', 2 * OBJECT);
+      const victim = await backupOf(volumeId, path, null);
+      const forged: DriverBackup = { ...victim.backup, id: randomUUID() };
+      const refused = (e: unknown): boolean => e instanceof BackendError && /another backup/.test(e.message);
+      await assert.rejects(restoreTo(forged, 2 * OBJECT), refused);
+      await assert.rejects(driver.deleteBackup(forged), refused);
+      assert.ok((await restoreTo(victim.backup, 2 * OBJECT)).equals(victim.image), 'the victim is untouched');
+    });
+
     test('restore refuses a target smaller than the backup, and a chain that does not match', async () => {
       const volumeId = randomUUID();
       const path = await makeVolume('random');

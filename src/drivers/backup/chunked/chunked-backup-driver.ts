@@ -244,11 +244,8 @@ export class ChunkedBackupDriver implements BackupDriverCore {
     let container = backup.container ?? this.settings.defaultContainer;
     let prefix = backupPrefix(backup.volumeId, backup.id);
     if (backup.serviceMetadata) {
-      try {
-        ({ container, prefix } = parseServiceMetadata(backup.id, backup.serviceMetadata));
-      } catch {
-        // Unreadable metadata: fall back to where this driver would have put the backup.
-      }
+      // Unreadable or foreign metadata throws: deleting by a guess could remove another backup's objects.
+      ({ container, prefix } = parseServiceMetadata(backup.id, backup.serviceMetadata));
     }
     await this.removePrefix(container, prefix);
     this.logger.info({ backup: backup.id, container, prefix }, 'backup objects removed');
