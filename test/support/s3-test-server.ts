@@ -16,7 +16,7 @@ export interface S3TestServer {
 
 export async function startS3TestServer(): Promise<S3TestServer> {
   const directory = await mkdtemp(join(tmpdir(), 'flint-s3rver-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: process.env.S3RVER_LOG !== '1', directory });
   const address = (await server.run()) as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${address.port}`,

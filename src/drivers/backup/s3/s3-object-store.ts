@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
 import {
-  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command,
+  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsCommand,
   PutObjectCommand, S3Client, S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { BackendError } from '../../../errors/errors.js';
@@ -130,23 +130,29 @@ export class S3ObjectStore implements ObjectStore {
     });
   }
 
+  /**
+   * Pages with ListObjects (v1) and a marker rather than v2's continuation tokens: every
+   * S3-compatible store has v1, and s3rver, the test server, cannot make v2 tokens on Node 17+.
+   */
   async list(container: string, prefix: string): Promise<string[]> {
     const Bucket = this.bucket(container);
     const keys: string[] = [];
-    let ContinuationToken: string | undefined;
-    do {
+    let Marker: string | undefined;
+    for (;;) {
       const page = await this.call(`listing ${Bucket}/${prefix}`, async () => {
         try {
-          return await this.client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }));
+          return await this.client.send(new ListObjectsCommand({ Bucket, Prefix: prefix, Marker }));
         } catch (e) {
           if (isNotFound(e)) return null;
           throw e;
         }
       });
       if (!page) return [];
-      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (ContinuationToken);
+      const got = (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
+      keys.push(...got);
+      if (!page.IsTruncated || got.length === 0) break;
+      Marker = page.NextMarker ?? got.at(-1);
+    }
     return keys.sort();
   }
 
