@@ -2,8 +2,8 @@
 // restored through FileBlockReader/Writer): a full backup of 1 GiB of incompressible data, an
 // incremental after 1 % of the 32 KiB blocks changed, a restore of that incremental (rebuilt
 // from the chain), and a full backup of a mostly empty 1 GiB volume; for posix, and the full
-// backup again for s3 against s3rver (in this process, so it shares the event loop: a floor,
-// not what a real store does). The end-to-end backup.* figures over iSCSI are the backup
+// backup again for s3 against s3rver in a child process (a JavaScript server writing files:
+// a floor, not what a real store does). The end-to-end backup.* figures over iSCSI are the backup
 // service's. The machine is shared: expect ±40%.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
@@ -15,7 +15,7 @@ import { createBackupDriver } from '../src/drivers/backup/index.js';
 import type { BackupDriverCore, BackupResult, DriverBackup } from '../src/drivers/interface/backup.js';
 import { logger } from '../src/util/logger.js';
 import { FileBlockReader, FileBlockWriter } from '../test/support/file-block-device.js';
-import { startS3TestServer } from '../test/support/s3-test-server.js';
+import { startS3TestServerProcess } from '../test/support/s3-test-server.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -70,7 +70,7 @@ async function backupFile(driver: BackupDriverCore, path: string, parent: Driver
 
 export async function run(report: (name: string, value: number) => void): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'flint-backup-bench-'));
-  const s3 = await startS3TestServer();
+  const s3 = await startS3TestServerProcess();
   const make = (raw: Record<string, string>): Promise<BackupDriverCore> =>
     createBackupDriver({ options: resolveOptions('DEFAULT', raw, BACKUP_OPTIONS), logger, stateDir: dir });
   const posix = await make({ backup_driver: 'posix', backup_posix_path: join(dir, 'store') });
