@@ -200,6 +200,19 @@ export function runBackupDriverConformance(subject: BackupConformanceSubject): v
       assert.ok((await restoreTo(inc.backup)).equals(image));
     });
 
+    test('an incremental of an extended volume restores at the new size (the old last object was shorter)', async () => {
+      const volumeId = randomUUID();
+      const size = 2 * OBJECT + 3 * BLOCK + 100;
+      const path = await makeVolume('random', size);
+      const full = await backupOf(volumeId, path, null);
+      // Grow by less than a block: the last object keeps its 4 blocks but not its length.
+      const grown = Buffer.concat([await readFile(path), randomBytes(3000)]);
+      await writeFile(path, grown);
+      const inc = await backupOf(volumeId, path, full.backup);
+      assert.ok((await restoreTo(inc.backup, grown.length)).equals(grown));
+      assert.ok((await restoreTo(full.backup, size)).equals(full.image));
+    });
+
     test('a mostly empty volume stores almost nothing and restores its zeroes over old data', async () => {
       const path = await makeVolume('zero');
       const image = await readFile(path);

@@ -93,7 +93,9 @@ export class ChunkedBackupDriver implements BackupDriverCore {
       const length = Math.min(objectSize, sizeBytes - offset);
       const data = await source.read(offset, length);
       if (data.length !== length) throw new BackendError(`Backup ${backup.id}: read of ${length} bytes at ${offset} returned ${data.length}.`);
-      const entry = await this.storeObject(container, prefix, i, data, base?.objects[i] ?? null);
+      // Compare only with the same object at the same length (an extended volume's old last object is shorter).
+      const before = base && i < base.objects.length && Math.min(objectSize, base.sizeBytes - offset) === length ? base.objects[i]! : null;
+      const entry = await this.storeObject(container, prefix, i, data, before);
       objects[i] = entry;
       if (entry.kind === 'full' || entry.kind === 'delta') {
         storedObjects++;
