@@ -17,12 +17,13 @@ export interface S3TestServer {
   stop(): Promise<void>;
 }
 
-export async function startS3TestServer(): Promise<S3TestServer> {
+/** With `tls`, the server speaks HTTPS with that key and certificate. */
+export async function startS3TestServer(tls?: { key: string; cert: string }): Promise<S3TestServer> {
   const directory = await mkdtemp(join(tmpdir(), 'flint-s3rver-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: process.env.S3RVER_LOG !== '1', directory });
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: process.env.S3RVER_LOG !== '1', directory, ...tls });
   const address = (await server.run()) as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: `${tls ? 'https' : 'http'}://127.0.0.1:${address.port}`,
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
     directory,

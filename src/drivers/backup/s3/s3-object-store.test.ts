@@ -49,3 +49,32 @@ test('missing objects and buckets: get throws ObjectMissing, delete and list are
 test('a container that is not a bucket name is refused before any request', async () => {
   await assert.rejects(store.put('Bad_Bucket', 'k', Buffer.from('x')), (e: unknown) => e instanceof BackendError && /bucket name/.test(e.message));
 });
+
+test('over HTTPS: a self-signed store is refused unless its CA is given or verification is off', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'flint-s3-tls-'));
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+  ], { stdio: 'ignore' });
+  const tls = await startS3TestServer({ key: await readFile(join(dir, 'key.pem'), 'utf8'), cert: await readFile(join(dir, 'cert.pem'), 'utf8') });
+  const storeWith = (verifySsl: boolean, caCertFile: string | null): S3ObjectStore => new S3ObjectStore({
+    endpoint: tls.endpoint, region: 'us-east-1', accessKeyId: tls.accessKeyId, secretAccessKey: tls.secretAccessKey,
+    forcePathStyle: true, verifySsl, caCertFile, timeoutMs: 10_000, maxAttempts: 1,
+  });
+  const stores = [storeWith(true, null), storeWith(true, join(dir, 'cert.pem')), storeWith(false, null)];
+  try {
+    assert.match(tls.endpoint, /^https:/);
+    await assert.rejects(stores[0]!.check('tls-bucket'), (e: unknown) => e instanceof BackendError && /certificate/i.test(e.message));
+    await stores[1]!.check('tls-bucket');
+    await stores[1]!.put('tls-bucket', 'k', Buffer.from('over tls'));
+    assert.equal((await stores[2]!.get('tls-bucket', 'k')).toString(), 'over tls');
+  } finally {
+    for (const s of stores) await s.close();
+    await tls.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
