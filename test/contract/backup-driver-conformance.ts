@@ -139,6 +139,7 @@ export function runBackupDriverConformance(subject: BackupConformanceSubject): v
         await target.close();
       }
       assert.equal(restoreProgress.at(-1), 100);
+      assert.ok(target.maxInFlight >= 1 && target.maxInFlight <= 3, `restore writes in flight at once: ${target.maxInFlight}`);
       assert.ok((await restoreTo(backup)).equals(image));
     });
 
