@@ -7,7 +7,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 run: deps
-	node --import tsx src/cli/main.ts serve $(ARGS)
+	node --enable-source-maps dist/js/src/cli/main.js serve $(ARGS)
 
 typecheck: deps
 	npx tsc --noEmit

@@ -2,6 +2,8 @@
 // scripts/build-dashboard.mjs into dist/), what auth it should use, and Keystone login.
 // The page then talks to the Block Storage API like any client, with the user's token.
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { projectRoot } from '../../util/project-root.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -9,9 +11,9 @@ import type { ApiDeps } from '../deps.js';
 import { FlintError, InvalidInput } from '../../errors/errors.js';
 import { keystonePasswordLogin } from '../auth/keystone-login.js';
 
-const ROOT = new URL('../../../', import.meta.url);
-const PAGE = new URL('web/dashboard/index.html', ROOT);
-const BUNDLE = new URL('dist/dashboard/app.js', ROOT);
+const ROOT = projectRoot(import.meta.url);
+const PAGE = join(ROOT, 'web/dashboard/index.html');
+const BUNDLE = join(ROOT, 'dist/dashboard/app.js');
 /** Only this origin's script and the page's own inline styles. */
 const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
 
@@ -25,9 +27,9 @@ class DashboardNotBuilt extends FlintError {
 const Name = Type.String({ minLength: 1, maxLength: 255 });
 const LoginBody = Type.Object({ username: Name, password: Type.String({ minLength: 1, maxLength: 4096 }), project: Name, domain: Name }, { additionalProperties: false });
 
-async function asset(url: URL): Promise<Buffer> {
+async function asset(path: string): Promise<Buffer> {
   try {
-    return await readFile(url);
+    return await readFile(path);
   } catch {
     throw new DashboardNotBuilt('The dashboard is not built on this machine: run `make deps` (scripts/build-dashboard.mjs).');
   }
