@@ -7,16 +7,18 @@ deps:
 	@bash scripts/install-deps.sh
 
 run: deps
-	node --import tsx src/cli/main.ts serve $(ARGS)
+	node --enable-source-maps dist/js/src/cli/main.js serve $(ARGS)
 
 typecheck: deps
 	npx tsc --noEmit
+	npx tsc --noEmit -p web/dashboard
 
 # The PostgreSQL tests use FLINT_TEST_PG_URL (default 127.0.0.1:5432/test); when no server
 # answers there, the script runs the suite against a private cluster under ./var/ and
 # stops it afterwards (FLINT_TEST_PG_PRIVATE=1 forces that).
 test: deps
 	npx tsc --noEmit
+	npx tsc --noEmit -p web/dashboard
 	bash scripts/with-test-postgres.sh npm test --silent
 
 bench: deps

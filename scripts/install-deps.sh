@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(tgt libiscsi-bin qemu-utils qemu-block-extra xfsprogs btrfs-progs util-linux python3-openstackclient python3-cinderclient openssl
+DEBS=(tgt libiscsi-bin qemu-utils qemu-block-extra xfsprogs btrfs-progs util-linux python3-openstackclient python3-cinderclient openssl python3-prometheus-client chromium
   nfs-ganesha nfs-ganesha-vfs libnfs-utils rpcbind dbus gcc libc6-dev)
 missing=()
 for p in "${DEBS[@]}"; do
@@ -21,3 +21,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "Installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# Compiled JavaScript for `flint` and `flint serve`, and the dashboard's bundle (esbuild, ~2 s).
+node scripts/build.mjs
+node scripts/build-dashboard.mjs >/dev/null

@@ -30,6 +30,9 @@ import { messageRoutes } from './routes/messages.js';
 import { manageRoutes } from './routes/manage.js';
 import { flintRoutes } from './routes/flint.js';
 import { imageRoutes } from './routes/images.js';
+import { operatorRoutes } from './routes/operator.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { httpRequestDuration, httpRequests } from '../util/metrics.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
 const BODY_LIMIT = 1024 * 1024;
@@ -137,7 +140,16 @@ export function buildApiApp(deps: ApiDeps, mounts: readonly ApiMount[] = [BLOCK_
     }
   });
 
+  // Counted by route template (never the raw URL: ids would make one series per volume).
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    httpRequests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    httpRequestDuration.observe({ route, method: req.method }, reply.elapsedTime / 1000);
+  });
+
   versionRoutes(app);
+  operatorRoutes(app, deps);
+  dashboardRoutes(app, deps);
   for (const m of mounts) m.register(app, deps);
   return app;
 }

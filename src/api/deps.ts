@@ -39,5 +39,7 @@ export interface ApiDeps {
   images?: ImageStore;
   /** Largest image upload accepted over the API, in bytes; absent means no limit. */
   maxImageUploadBytes?: number;
+  /** What /readyz answers; absent, the process is ready when it answers. */
+  readiness?: () => Promise<{ ready: boolean; reasons: string[] }>;
 }
 

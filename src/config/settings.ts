@@ -117,6 +117,8 @@ export interface QuotaSettings {
 
 export interface Settings {
   host: string;
+  /** `addr:port` of the probes-only listener for processes without the api role; null for none. */
+  metricsListen: string | null;
   statePath: string;
   storageAvailabilityZone: string;
   api: ApiSettings;
@@ -151,6 +153,7 @@ export function buildSettings(cfg: FlintConfig): Settings {
   const uploadGiB = d.number('image_upload_max_gib');
   return {
     host: cfg.host,
+    metricsListen: d.string('metrics_listen'),
     statePath: cfg.statePath,
     storageAvailabilityZone: storageAz,
     api: {

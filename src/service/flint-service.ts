@@ -26,6 +26,9 @@ import { heartbeat } from '../db/repos/services.js';
 import { checkRoles, configuredRoles, idleRoleReason, type Role } from './roles.js';
 import { ImageStore } from '../volume/image-store.js';
 import { manageableVolumesLister } from '../volume/manageable-volumes.js';
+import { instrumentDriver } from '../drivers/instrumented.js';
+import { buildOperatorApp } from '../api/operator-app.js';
+import { checkReadiness, registerDatabaseGauges } from './operator-probes.js';
 
 export type { Role } from './roles.js';
 
@@ -81,10 +84,10 @@ async function buildManager(
   const stateDir = join(settings.statePath, 'backends', b.section);
   mkdirSync(stateDir, { recursive: true });
   const driverLog = log.child({ backend: backendHost });
-  const driver = factory({
+  const driver = instrumentDriver(factory({
     backendName: b.section, host: backendHost, options: b.config.options, logger: driverLog, stateDir,
     executor: new ShellExecutor({ tries: b.numShellTries, logger: driverLog }),
-  });
+  }), b.section);
   const { backendName: name, availabilityZone: az } = b;
   return new VolumeManager({
     db, tasks, quotas, driver, backendHost, backendName: name, availabilityZone: az, logger: driverLog,
@@ -121,6 +124,8 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   mkdirSync(cfg.statePath, { recursive: true });
   const db = await openDatabase({ url: cfg.databaseUrl, schema: opts.databaseSchema });
   const tasks = new TaskQueue(db);
+  // Hear other processes' wake-ups before taking or sending any work.
+  await tasks.listening();
   const quotas = new QuotaEngine(db, settings.quotas);
   const scheduler = roles.includes('scheduler') ? createScheduler(settings.scheduler) : null;
   const owner = `${hostname()}:${process.pid}:scheduler:${Date.now()}`;
@@ -132,10 +137,18 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
 
   const managers = new Map<string, VolumeManager>();
   const started: Array<{ stop(): Promise<void> }> = [];
+  const unregisterGauges = registerDatabaseGauges(db);
   const closeAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    unregisterGauges();
+    tasks.close();
     await db.close();
   };
+  const readiness = () => checkReadiness({
+    db,
+    backendHosts: settings.backends.map((b) => `${settings.host}@${b.section}`),
+    staleAfterSeconds: apiSettings.serviceDownTime,
+  });
   try {
     for (const b of settings.backends) {
       if (b.config.kind !== 'volume' || !roles.includes(`volume@${b.section}`)) continue;
@@ -172,6 +185,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       maxImageUploadBytes: apiSettings.maxImageUploadBytes,
       serviceDownTime: apiSettings.serviceDownTime,
       listManageableVolumes: manageableVolumesLister(db, tasks, apiSettings.rpcTimeoutMs),
+      readiness,
     });
     try {
       url = await app.listen({ host: addr, port });
@@ -183,10 +197,25 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     log.info({ url, source: cfg.source, backends: cfg.backends.map((b) => b.section) }, 'Flint API listening');
   }
 
+  // A process without the API still answers probes when asked to (cluster mode).
+  let probes: FastifyInstance | null = null;
+  if (!app && settings.metricsListen) {
+    const at = settings.metricsListen.lastIndexOf(':');
+    probes = buildOperatorApp({ readiness, logger: log });
+    try {
+      const probesUrl = await probes.listen({ host: settings.metricsListen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(settings.metricsListen.slice(at + 1)) });
+      log.info({ url: probesUrl }, 'metrics and health probes listening');
+    } catch (e) {
+      await closeAll();
+      throw e;
+    }
+  }
+
   return {
     config: cfg, db, tasks, api, quotas, app, url, managers, scheduler,
     async close() {
       if (app) await app.close();
+      if (probes) await probes.close();
       await closeAll();
     },
   };

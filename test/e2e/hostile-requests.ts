@@ -65,6 +65,17 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     { method: 'GET', path: '/', public: true },
     { method: 'GET', path: '/v3', public: true },
     { method: 'GET', path: '/v3/', public: true },
+    // operator probes
+    { method: 'GET', path: '/healthz', public: true },
+    { method: 'GET', path: '/readyz', public: true },
+    { method: 'GET', path: '/metrics', public: true },
+    // dashboard
+    { method: 'GET', path: '/dashboard', public: true },
+    { method: 'GET', path: '/dashboard/', public: true },
+    { method: 'GET', path: '/dashboard/app.js', public: true },
+    { method: 'GET', path: '/dashboard/config', public: true },
+    { method: 'POST', path: '/dashboard/login', public: true, body: { username: 'u', password: 'p', project: 'x', domain: 'Default' }, strict: [''],
+      fields: { username: 'str', password: 'str', project: 'str', domain: 'str' } },
     // volumes
     { method: 'POST', path: '/v3/{p}/volumes', body: { volume: { size: 1, name: 'n', metadata: { k: 'v' }, multiattach: false } }, strict: ['', 'volume'],
       fields: { volume: 'obj', 'volume.size': 'size', 'volume.name': 'str', 'volume.metadata': 'obj', 'volume.metadata.k': 'str', 'volume.multiattach': 'bool' } },
