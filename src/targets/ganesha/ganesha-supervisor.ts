@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Executor } from '../../exec/executor.js';
 import type { Logger } from '../../util/logger.js';
 import { sleep } from '../../util/clock.js';
+import { daemonRestarts } from '../../util/metrics.js';
 import { BackendError } from '../../errors/errors.js';
 import { renderExport, renderExportsIndex, renderMainConfig, type GaneshaClientRule, type GaneshaExport } from './ganesha-config.js';
 import { GaneshaDbus } from './ganesha-dbus.js';
@@ -205,6 +206,7 @@ export class GaneshaSupervisor extends EventEmitter {
           await this.rpcbind?.start();
           if (!this.daemon?.running) await this.spawnAndWait();
           await this.serialized(() => this.replay());
+          daemonRestarts.inc({ daemon: 'ganesha' });
           this.emit('restarted');
           return;
         } catch (e) {
