@@ -76,3 +76,38 @@ export async function endRecorded(file: string, marker: string): Promise<boolean
   await waitUntil(async () => (await cmdline()) === null, null, 5000);
   return true;
 }
+
+/**
+ * The one daemon of a kind a supervisor runs, with the pid file that lets a later start end it
+ * if Flint died without stopping it (`marker`: a string its command line contains).
+ */
+export class DaemonSlot {
+  private current: DaemonProcess | null = null;
+
+  constructor(private readonly pidFile: string, private readonly marker: string) {}
+
+  get process(): DaemonProcess | null { return this.current; }
+  get running(): boolean { return this.current?.running ?? false; }
+  get pid(): number | null { return this.current?.pid ?? null; }
+
+  /** Spawns the daemon into the slot; record() once it is up. */
+  spawn(argv: readonly string[], env?: Record<string, string>): DaemonProcess {
+    this.current = new DaemonProcess(argv, env);
+    return this.current;
+  }
+
+  record(): Promise<void> {
+    return recordPid(this.pidFile, this.pid);
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    await this.current?.stop(graceMs);
+    this.current = null;
+    await recordPid(this.pidFile, null);
+  }
+
+  /** Ends a daemon of this slot left by a crashed Flint; true when there was one. */
+  endLeftover(): Promise<boolean> {
+    return endRecorded(this.pidFile, this.marker);
+  }
+}

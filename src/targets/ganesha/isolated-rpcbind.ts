@@ -9,22 +9,21 @@ import { join } from 'node:path';
 import type { Executor } from '../../exec/executor.js';
 import type { Logger } from '../../util/logger.js';
 import { BackendError } from '../../errors/errors.js';
-import { DaemonProcess, endRecorded, recordPid, waitUntil } from './daemon-process.js';
+import { DaemonSlot, waitUntil } from './daemon-process.js';
 
 const HOST_RPCBIND_SOCKET = '/run/rpcbind.sock';
 
 export class IsolatedRpcbind {
-  private daemon: DaemonProcess | null = null;
+  private readonly slot: DaemonSlot;
 
   /** `dir` keeps the pid file that lets a later start end an rpcbind a crashed Flint left. */
-  constructor(readonly netns: string, private readonly dir: string, private readonly executor: Executor, private readonly logger: Logger) {
+  constructor(readonly netns: string, dir: string, private readonly executor: Executor, private readonly logger: Logger) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$/.test(netns)) throw new BackendError(`Invalid network namespace name '${netns}'.`);
+    this.slot = new DaemonSlot(join(dir, 'rpcbind.pid'), 'rpcbind');
   }
 
-  private get pidFile(): string { return join(this.dir, 'rpcbind.pid'); }
-
   async endLeftover(): Promise<void> {
-    if (await endRecorded(this.pidFile, 'rpcbind')) this.logger.info({ netns: this.netns }, 'ended an rpcbind left running by an earlier Flint');
+    if (await this.slot.endLeftover()) this.logger.info({ netns: this.netns }, 'ended an rpcbind left running by an earlier Flint');
   }
 
   get nsPath(): string {
@@ -36,16 +35,11 @@ export class IsolatedRpcbind {
     return ['nsenter', `--net=${this.nsPath}`, ...argv];
   }
 
-  get running(): boolean {
-    return this.daemon?.running ?? false;
-  }
-
-  get pid(): number | null {
-    return this.daemon?.pid ?? null;
-  }
+  get running(): boolean { return this.slot.running; }
+  get pid(): number | null { return this.slot.pid; }
 
   async start(): Promise<void> {
-    if (this.daemon?.running) return;
+    if (this.slot.running) return;
     // Ganesha tries the host's rpcbind socket before TCP: with one there, it would register
     // with the host's rpcbind and clients in the namespace would find no NFS service.
     if (existsSync(HOST_RPCBIND_SOCKET)) {
@@ -57,15 +51,14 @@ export class IsolatedRpcbind {
     await this.executor.run(['ip', 'netns', 'add', this.netns], { tries: 1 });
     await this.executor.run(this.enter(['ip', 'link', 'set', 'lo', 'up']), { tries: 1 });
     // A fixed script (no input in it): mount a private /run, then become rpcbind (same pid).
-    const d = new DaemonProcess(this.enter(['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+    const d = this.slot.spawn(this.enter(['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
       'mount -t tmpfs flint-rpcbind /run && exec rpcbind -f -w']));
-    this.daemon = d;
     const up = await waitUntil(() => this.lists('portmapper'), d, 10_000);
     if (!up) {
       await this.stop();
       throw new BackendError(`rpcbind in network namespace ${this.netns} did not start: ${d.output()}`, { publicDetail: 'the NFS server could not start' });
     }
-    await recordPid(this.pidFile, d.pid);
+    await this.slot.record();
     this.logger.debug({ netns: this.netns, pid: d.pid }, 'isolated rpcbind started');
   }
 
@@ -76,9 +69,7 @@ export class IsolatedRpcbind {
   }
 
   async stop(): Promise<void> {
-    await this.daemon?.stop(3000);
-    this.daemon = null;
-    await recordPid(this.pidFile, null);
+    await this.slot.stop(3000);
     if (existsSync(this.nsPath)) await this.executor.run(['ip', 'netns', 'del', this.netns], { tries: 2 }).catch((e: Error) => {
       this.logger.warn({ netns: this.netns, err: e.message }, 'could not delete the network namespace');
     });

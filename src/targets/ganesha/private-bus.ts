@@ -6,7 +6,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
 import { BackendError } from '../../errors/errors.js';
-import { DaemonProcess, endRecorded, recordPid } from './daemon-process.js';
+import { DaemonSlot } from './daemon-process.js';
 
 function busConfig(socket: string): string {
   return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
@@ -29,57 +29,49 @@ function busConfig(socket: string): string {
 }
 
 export class PrivateBus {
-  private daemon: DaemonProcess | null = null;
   readonly socket: string;
+  private readonly configFile: string;
+  private readonly slot: DaemonSlot;
 
-  constructor(private readonly dir: string, private readonly logger: Logger) {
+  constructor(dir: string, private readonly logger: Logger) {
     this.socket = join(dir, 'bus.sock');
+    this.configFile = join(dir, 'bus.conf');
+    this.slot = new DaemonSlot(join(dir, 'bus.pid'), this.configFile);
   }
 
-  private get pidFile(): string { return join(this.dir, 'bus.pid'); }
-  private get configFile(): string { return join(this.dir, 'bus.conf'); }
-
   async endLeftover(): Promise<void> {
-    if (await endRecorded(this.pidFile, this.configFile)) this.logger.info({}, 'ended a D-Bus daemon left running by an earlier Flint');
+    if (await this.slot.endLeftover()) this.logger.info({}, 'ended a D-Bus daemon left running by an earlier Flint');
   }
 
   get address(): string {
     return `unix:path=${this.socket}`;
   }
 
-  get running(): boolean {
-    return this.daemon?.running ?? false;
-  }
-
-  get pid(): number | null {
-    return this.daemon?.pid ?? null;
-  }
+  get running(): boolean { return this.slot.running; }
+  get pid(): number | null { return this.slot.pid; }
 
   async start(): Promise<void> {
-    if (this.daemon?.running) return;
+    if (this.slot.running) return;
     const conf = this.configFile;
     await writeFile(conf, busConfig(this.socket));
     await rm(this.socket, { force: true });
     // --print-address comes once the bus listens: that line is the readiness signal.
-    const d = new DaemonProcess(['dbus-daemon', `--config-file=${conf}`, '--nofork', '--nopidfile', '--print-address=1']);
-    this.daemon = d;
+    const d = this.slot.spawn(['dbus-daemon', `--config-file=${conf}`, '--nofork', '--nopidfile', '--print-address=1']);
     const ready = await new Promise<boolean>((resolve) => {
       d.child.stdout?.on('data', (b: Buffer) => { if (b.toString().includes('unix:')) resolve(true); });
       void d.exited.then(() => resolve(false));
       setTimeout(() => resolve(false), 10_000).unref();
     });
     if (!ready) {
-      await d.stop();
+      await this.slot.stop(3000);
       throw new BackendError(`dbus-daemon for Ganesha did not start: ${d.output()}`, { publicDetail: 'the NFS server could not start' });
     }
-    await recordPid(this.pidFile, d.pid);
+    await this.slot.record();
     this.logger.debug({ address: this.address, pid: d.pid }, 'private D-Bus for Ganesha started');
   }
 
   async stop(): Promise<void> {
-    await this.daemon?.stop(3000);
-    this.daemon = null;
+    await this.slot.stop(3000);
     await rm(this.socket, { force: true });
-    await recordPid(this.pidFile, null);
   }
 }
