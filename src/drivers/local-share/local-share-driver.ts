@@ -61,10 +61,8 @@ export class LocalShareDriver implements ShareDriverCore {
     await this.ganesha.start();
   }
 
+  /** A pool without reflink still serves shares (stats then offer no snapshots); Ganesha must answer. */
   async checkForSetupError(): Promise<void> {
-    if (!this.pool.reflink) {
-      throw new BackendError(`Pool ${this.pool.dir} (${this.pool.fsType}) has no reflink: share snapshots would be full copies.`, { publicDetail: 'the share pool has no reflink support' });
-    }
     if (!(await this.ganesha.dbus.isUp().catch(() => false))) {
       throw new BackendError('NFS-Ganesha is not on its D-Bus.', { publicDetail: 'the NFS server does not answer' });
     }
@@ -75,7 +73,6 @@ export class LocalShareDriver implements ShareDriverCore {
       pool: this.pool, opt: this.opt, backendName: this.backendName, nfsv3: this.ganesha.nfsv3, operations: supportedShareOperations(this),
     });
   }
-
 
   private exportLocations(share: DriverShare): ExportLocation[] {
     return [{
