@@ -40,11 +40,19 @@ const TOOLS: Record<string, Array<[cmd: string, pkg: string]>> = {
   any: [['qemu-img', 'qemu-utils']],
   targetHelper: [['tgtd', 'tgt'], ['tgtadm', 'tgt']],
   local: [['losetup', 'mount'], ['mkfs.xfs', 'xfsprogs'], ['xfs_io', 'xfsprogs'], ['mount', 'mount']],
+  localShare: [['losetup', 'mount'], ['mkfs.xfs', 'xfsprogs'], ['xfs_freeze', 'xfsprogs'], ['xfs_growfs', 'xfsprogs'], ['xfs_admin', 'xfsprogs'],
+    ['mount', 'mount'], ['ganesha.nfsd', 'nfs-ganesha nfs-ganesha-vfs'], ['dbus-daemon', 'dbus'], ['dbus-send', 'dbus']],
+  /** ganesha_nfsv3: Ganesha and its own rpcbind in a network namespace. */
+  localShareNfsv3: [['rpcbind', 'rpcbind'], ['rpcinfo', 'rpcbind'], ['ip', 'iproute2'], ['nsenter', 'util-linux'], ['unshare', 'util-linux']],
 };
 
 function toolChecks(settings: Settings): CheckResult[] {
   const needed = new Map<string, string>(TOOLS.any);
   for (const b of settings.backends) {
+    if (b.config.kind === 'share' && b.config.driver === 'local') {
+      for (const [c, p] of TOOLS.localShare) needed.set(c, p);
+      if ((b.config.options as Record<string, unknown>).ganesha_nfsv3 === true) for (const [c, p] of TOOLS.localShareNfsv3) needed.set(c, p);
+    }
     if (b.config.kind !== 'volume') continue;
     const reg = driverRegistration(b.config.driver, b.section, b.config.kind);
     if (reg.usesTargetHelper && (b.config.options as Record<string, unknown>).target_helper === 'tgtadm') for (const [c, p] of TOOLS.targetHelper) needed.set(c, p);

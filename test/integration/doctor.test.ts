@@ -67,3 +67,18 @@ test('doctor names what blocks serve (database, Keystone, a port taken by someth
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('doctor checks the commands a local share backend needs (Ganesha, D-Bus; rpcbind and namespaces for NFSv3)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flint-doctor-'));
+  try {
+    const conf = join(dir, 'flint.conf');
+    writeFileSync(conf, `[DEFAULT]\nenabled_backends = nas\nstate_path = ${dir}/var\nosapi_volume_listen_port = 0\n[nas]\nshare_driver = local\nganesha_nfsv3 = true\n`);
+    const r = await doctor(conf, '--no-backends');
+    const commands = r.checks.filter((c) => c.check.startsWith('command ')).map((c) => [c.check.slice('command '.length), c.status]);
+    for (const cmd of ['ganesha.nfsd', 'dbus-daemon', 'dbus-send', 'xfs_freeze', 'xfs_growfs', 'xfs_admin', 'rpcbind', 'rpcinfo', 'nsenter', 'unshare']) {
+      assert.ok(commands.some(([c, s]) => c === cmd && s === 'ok'), `${cmd} checked: ${JSON.stringify(commands)}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
