@@ -27,6 +27,19 @@ describe('versions, microversions and errors', () => {
     }
   });
 
+  test('an empty resource id (GET /volumes/) is a 404 fault, as Cinder answers', async () => {
+    const calls: [string, string, object?][] = [
+      ['GET', '/v3/p1/volumes/'], ['PUT', '/v3/p1/volumes/', { volume: { name: 'x' } }], ['DELETE', '/v3/p1/volumes/'],
+      ['GET', '/v3/p1/snapshots/'], ['DELETE', '/v3/p1/snapshots/'], ['GET', '/v3/p1/types/'], ['GET', '/v3/p1/qos-specs/'],
+      ['GET', '/v3/p1/volumes//metadata'],
+    ];
+    for (const [method, url, payload] of calls) {
+      const r = await h.app.inject({ method: method as 'GET', url, ...(payload ? { payload } : {}) });
+      assert.equal(r.statusCode, 404, `${method} ${url}: ${r.body}`);
+      assert.ok(r.json().itemNotFound, `${method} ${url}`);
+    }
+  });
+
   test('negotiation: default 3.0, explicit, latest, legacy header, echo and Vary', async () => {
     const url = '/v3/p1/volumes';
     assert.equal((await h.app.inject({ method: 'GET', url })).headers['openstack-api-version'], 'volume 3.0');
