@@ -4,7 +4,7 @@
 # gate makes its own), Tempest (and python3-junitxml for subunit2junitxml), uwsgi to serve Keystone, memcached for Keystone's token cache.
 set -euo pipefail
 
-PACKAGES=(keystone tempest python3-junitxml uwsgi-core uwsgi-plugin-python3 memcached python3-openstackclient jq curl)
+PACKAGES=(keystone tempest python3-junitxml uwsgi-core uwsgi-plugin-python3 memcached jq curl)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
-import { InvalidInput } from '../../errors/errors.js';
+import { InvalidInput, NotFound } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { baseUrl, checkQueryKeys, parseBoolean, parseDictParam, q, requireAdmin, type QueryRequest } from '../http.js';
 import { PAGE_QUERY_KEYS, parsePageParams } from '../queries/list-params.js';
@@ -17,7 +17,8 @@ import { SnapshotActionBody } from './volume-actions.schema.js';
 
 const CreateSnapshotBody = Type.Object({
   snapshot: Type.Object({
-    volume_id: Type.String({ minLength: 1, maxLength: 255 }),
+    // null is allowed by Cinder's schema and answered 404 (no such volume), as Tempest checks.
+    volume_id: Type.Union([Type.String({ minLength: 1, maxLength: 255 }), Type.Null()]),
     name: Type.Optional(NullableName),
     display_name: Type.Optional(NullableName),
     description: Type.Optional(NullableDescription),
@@ -79,6 +80,7 @@ export function snapshotRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.post(P, { schema: { params: ProjectParams, body: CreateSnapshotBody } }, async (req, reply) => {
     const s = req.body.snapshot;
+    if (s.volume_id === null) throw new NotFound('Volume', '(snapshot.volume_id is null)');
     const created = await deps.volumes.createSnapshot(req.ctx, {
       volumeId: s.volume_id,
       name: s.name ?? s.display_name ?? null,
