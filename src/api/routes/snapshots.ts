@@ -17,7 +17,7 @@ import { SnapshotActionBody } from './volume-actions.schema.js';
 
 const CreateSnapshotBody = Type.Object({
   snapshot: Type.Object({
-    // null names no volume: not found (Cinder's 404), as any unknown id.
+    // null is allowed by Cinder's schema and answered 404 (no such volume), as Tempest checks.
     volume_id: Type.Union([Type.String({ minLength: 1, maxLength: 255 }), Type.Null()]),
     name: Type.Optional(NullableName),
     display_name: Type.Optional(NullableName),
@@ -81,7 +81,7 @@ export function snapshotRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.post(P, { schema: { params: ProjectParams, body: CreateSnapshotBody } }, async (req, reply) => {
     const s = req.body.snapshot;
-    if (s.volume_id === null) throw new NotFound('Volume', 'None');
+    if (s.volume_id === null) throw new NotFound('Volume', '(snapshot.volume_id is null)');
     const created = await deps.volumes.createSnapshot(req.ctx, {
       volumeId: s.volume_id,
       name: s.name ?? s.display_name ?? null,
