@@ -31,7 +31,7 @@ describe('versions, microversions and errors', () => {
     const calls: [string, string, object?][] = [
       ['GET', '/v3/p1/volumes/'], ['PUT', '/v3/p1/volumes/', { volume: { name: 'x' } }], ['DELETE', '/v3/p1/volumes/'],
       ['GET', '/v3/p1/snapshots/'], ['DELETE', '/v3/p1/snapshots/'], ['GET', '/v3/p1/types/'], ['GET', '/v3/p1/qos-specs/'],
-      ['GET', '/v3/p1/volumes//metadata'],
+      ['GET', '/v3/p1/volumes//metadata'], ['PUT', '/v3/p1/volumes/', { volume: {} }], ['PUT', '/v3/p1/snapshots/', { snapshot: {} }],
     ];
     for (const [method, url, payload] of calls) {
       const r = await h.app.inject({ method: method as 'GET', url, ...(payload ? { payload } : {}) });
