@@ -55,3 +55,13 @@ test('a microversioned field is refused before the version that adds it and acce
     /volume_type_id/);
   assertMatchesTempestSchema('volumes.show_volume', '3.63', { status: 200, body: { volume: { ...v, volume_type_id: v.id } } });
 });
+
+test('fields Cinder adds after Tempest 33\'s schemas are allowed from their microversion only', () => {
+  const withUser = { snapshot: { ...snapshot, user_id: 'u', group_snapshot_id: null } };
+  assertMatchesTempestSchema('snapshots.create_snapshot', '3.41', { status: 202, body: withUser });
+  assert.throws(() => assertMatchesTempestSchema('snapshots.create_snapshot', '3.40', { status: 202, body: withUser }), /user_id/);
+  assert.throws(() => assertMatchesTempestSchema('snapshots.create_snapshot', '3.0', { status: 202, body: withUser }), /group_snapshot_id/);
+  const list = { snapshots: [snapshot], count: 1 };
+  assertMatchesTempestSchema('snapshots.list_snapshots_no_detail', '3.45', { status: 200, body: list });
+  assert.throws(() => assertMatchesTempestSchema('snapshots.list_snapshots_no_detail', '3.44', { status: 200, body: list }), /count/);
+});
