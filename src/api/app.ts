@@ -2,7 +2,7 @@
 // handler, and each mounted API's routes (Block Storage v3 today; Shared File Systems v2 next).
 import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { Forbidden, InvalidInput } from '../errors/errors.js';
+import { Forbidden, InvalidInput, NotFound } from '../errors/errors.js';
 import { CALLER_PROJECT, rewriteProjectlessUrl } from './project-less-urls.js';
 import type { ApiDeps } from './deps.js';
 import './request-state.js';
@@ -138,6 +138,9 @@ export function buildApiApp(deps: ApiDeps, mounts: readonly ApiMount[] = [BLOCK_
     if (config.adminOnly && !identity.isAdmin) {
       throw new Forbidden(`Policy doesn't allow ${req.method} ${req.routeOptions.url} to be performed: admin role required.`);
     }
+    // PUT /volumes/ names no volume: Cinder's router answers 404 before reading the body, so
+    // an empty id is not found here too, whatever the body would have said.
+    if ((req.params as { id?: string }).id === '') throw new NotFound('Resource', `with an empty id at ${req.method} ${req.routeOptions.url}`);
   });
 
   // Counted by route template (never the raw URL: ids would make one series per volume).

@@ -240,8 +240,9 @@ export class VolumeApi implements BlockStorageOperations {
       // it was connected with).
       await lockVolume(tx, ctx, id);
       await casVolume(tx, id, ['available'], {}, 'update the read-only flag of');
-      await tx.deleteFrom('volumeMetadata').where('resourceId', '=', id).where('key', '=', 'readonly').execute();
-      if (readonly) await mergeMetadata(tx, 'volumeMetadata', id, { readonly: 'True' });
+      // Kept either way, as Cinder keeps its admin metadata: clients (Tempest among them)
+      // read metadata.readonly back after clearing the flag.
+      await mergeMetadata(tx, 'volumeMetadata', id, { readonly: readonly ? 'True' : 'False' });
     });
   }
 
