@@ -30,6 +30,7 @@ import { messageRoutes } from './routes/messages.js';
 import { manageRoutes } from './routes/manage.js';
 import { flintRoutes } from './routes/flint.js';
 import { imageRoutes } from './routes/images.js';
+import { transferRoutes } from './routes/transfers.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
 const BODY_LIMIT = 1024 * 1024;
@@ -54,6 +55,7 @@ export const BLOCK_STORAGE_API: ApiMount = {
     for (const register of [
       volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
       quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes,
+      transferRoutes,
     ]) {
       register(app, deps);
     }

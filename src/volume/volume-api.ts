@@ -4,7 +4,7 @@
 // itself), then dependent rows, then quota rows; checks read only locked rows, and quota
 // deltas come from the row the locking statement returned (lock order: db/transaction.ts).
 import type { Db } from '../db/database.js';
-import type { AttachmentRow, SnapshotRow, VolumeRow } from '../db/schema.js';
+import type { AttachmentRow, SnapshotRow, TransferRow, VolumeRow } from '../db/schema.js';
 import type { Connector, ConnectionInfo } from '../drivers/interface/objects.js';
 import { Conflict, Forbidden, InvalidInput } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
@@ -26,6 +26,8 @@ import { nowIso } from '../util/clock.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
 import { AttachmentApi } from './attachment-api.js';
 import { SnapshotApi } from './snapshot-api.js';
+import { TransferApi } from './transfer-api.js';
+import type { CreateTransferRequest, CreatedTransfer } from './transfer-operations.js';
 import { VolumeAdminApi } from './volume-admin-api.js';
 import { explainPlacement } from './placement-explain.js';
 import { type Enqueue, typeQuotaDeltas } from './api-support.js';
@@ -50,6 +52,7 @@ export class VolumeApi implements BlockStorageOperations {
   private readonly snapshots: SnapshotApi;
   private readonly images: ImageCatalog;
   private readonly admin: VolumeAdminApi;
+  private readonly transfers: TransferApi;
 
   constructor(
     private readonly db: Db,
@@ -63,6 +66,7 @@ export class VolumeApi implements BlockStorageOperations {
     const enqueue: Enqueue = (tx, kind, v, payload, type, id) => this.enqueue(tx, kind, v, payload, type, id);
     this.snapshots = new SnapshotApi(db, tasks, quotas, enqueue);
     this.admin = new VolumeAdminApi(db, tasks, quotas, enqueue, cfg);
+    this.transfers = new TransferApi(db, quotas);
   }
 
   /** Enqueue a task for the volume's backend, deduplicated per volume. */
@@ -177,6 +181,8 @@ export class VolumeApi implements BlockStorageOperations {
       if (!v.host) {
         // Never placed: nothing exists on any backend.
         await tx.deleteFrom('volumeMetadata').where('resourceId', '=', id).execute();
+        await tx.deleteFrom('volumeImageMetadata').where('resourceId', '=', id).execute();
+        await tx.deleteFrom('transfers').where('volumeId', '=', id).execute();
         await tx.deleteFrom('tasks').where('resourceId', '=', id).where('status', 'in', ['pending']).execute();
         await tx.deleteFrom('volumes').where('id', '=', id).execute();
         await this.quotas.commit(tx, reservation);
@@ -270,6 +276,11 @@ export class VolumeApi implements BlockStorageOperations {
   createSnapshot(ctx: RequestContext, req: CreateSnapshotRequest): Promise<SnapshotRow> { return this.snapshots.create(ctx, req); }
   deleteSnapshot(ctx: RequestContext, id: string, opts?: { force?: boolean }) { return this.snapshots.delete(ctx, id, opts); }
   resetSnapshotStatus(ctx: RequestContext, id: string, status: string) { return this.snapshots.resetStatus(ctx, id, status); }
+
+  // --- transfers: see transfer-api.ts ---
+  createTransfer(ctx: RequestContext, req: CreateTransferRequest): Promise<CreatedTransfer> { return this.transfers.createTransfer(ctx, req); }
+  acceptTransfer(ctx: RequestContext, id: string, authKey: string): Promise<TransferRow> { return this.transfers.acceptTransfer(ctx, id, authKey); }
+  deleteTransfer(ctx: RequestContext, id: string) { return this.transfers.deleteTransfer(ctx, id); }
 
   // --- attachments: see attachment-api.ts ---
   reserve(ctx: RequestContext, id: string) { return this.attachments.reserve(ctx, id); }
