@@ -155,6 +155,15 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     { method: 'GET', path: '/v3/{p}/manageable_volumes/detail', queryKeys: true },
     { method: 'POST', path: '/v3/{p}/os-volume-manage', body: { volume: { host: 'nohost@fake#p', ref: { name: 'x' }, name: 'n' } }, strict: ['', 'volume'],
       fields: { volume: 'obj', 'volume.host': 'str', 'volume.ref': 'obj', 'volume.ref.name': 'str', 'volume.name': 'str' } },
+    // volume transfers (legacy, and 3.55+ with no_snapshots)
+    ...(['os-volume-transfer', 'volume-transfers'] as const).flatMap((c): RouteSpec[] => [
+      { method: 'POST', path: `/v3/{p}/${c}`, body: { transfer: { volume_id: s.volume, name: 'n' } }, strict: ['', 'transfer'], fields: { transfer: 'obj', 'transfer.volume_id': 'str', 'transfer.name': 'str' } },
+      { method: 'GET', path: `/v3/{p}/${c}`, queryKeys: true },
+      { method: 'GET', path: `/v3/{p}/${c}/detail`, queryKeys: true },
+      { method: 'GET', path: `/v3/{p}/${c}/{id}`, params: { id: 't' }, lookup: ['id'] },
+      { method: 'DELETE', path: `/v3/{p}/${c}/{id}`, params: { id: 't' }, lookup: ['id'] },
+      { method: 'POST', path: `/v3/{p}/${c}/{id}/accept`, params: { id: 't' }, lookup: ['id'], body: { accept: { auth_key: 'k' } }, strict: ['', 'accept'], fields: { accept: 'obj', 'accept.auth_key': 'str' } },
+    ]),
     // flint
     { method: 'POST', path: '/v3/{p}/flint/schedule-explain', body: { size: 1, volume_type: null }, strict: [''], fields: { size: 'size', volume_type: 'str' } },
     { method: 'GET', path: '/v3/{p}/flint/volumes/{id}/progress', params: vol, lookup: ['id'] },
