@@ -6,6 +6,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeHarness, MV, type Harness } from './harness.js';
 import { DB_KINDS } from '../support/test-service.js';
+import { assertMatchesTempestSchema } from '../support/tempest-schemas.js';
 import { startFakeKeystone, type FakeKeystone, type FakeTokens } from '../support/fake-keystone.js';
 
 const TOKENS: FakeTokens = {
@@ -61,7 +62,7 @@ for (const kind of DB_KINDS) describe(`volume transfers (${kind})`, () => {
     const beforeB = await usage('pb');
 
     const made = await call('a', 'POST', '/os-volume-transfer', { transfer: { volume_id: vol, name: 'gift' } });
-    assert.equal(made.statusCode, 202, made.body);
+    assertMatchesTempestSchema('transfers.create_volume_transfer', null, { status: made.statusCode, body: made.body });
     const t = made.json().transfer;
     assert.deepEqual(Object.keys(t).sort(), ['auth_key', 'created_at', 'id', 'links', 'name', 'volume_id']);
     assert.match(t.auth_key, /^[0-9a-f]{16}$/);
@@ -71,7 +72,13 @@ for (const kind of DB_KINDS) describe(`volume transfers (${kind})`, () => {
     assert.ok(!JSON.stringify(stored).includes(t.auth_key), 'the auth key itself is not stored');
 
     // The donor sees it; another project does not, by id or in its list.
-    assert.equal((await call('a', 'GET', `/os-volume-transfer/${t.id}`)).json().transfer.volume_id, vol);
+    const shown = await call('a', 'GET', `/os-volume-transfer/${t.id}`);
+    assertMatchesTempestSchema('transfers.show_volume_transfer', null, { status: shown.statusCode, body: shown.body });
+    assert.equal(shown.json().transfer.volume_id, vol);
+    const detail = await call('a', 'GET', '/os-volume-transfer/detail');
+    assertMatchesTempestSchema('transfers.list_volume_transfers_with_detail', null, { status: detail.statusCode, body: detail.body });
+    const listed = await call('a', 'GET', '/os-volume-transfer');
+    assertMatchesTempestSchema('transfers.list_volume_transfers_no_detail', null, { status: listed.statusCode, body: listed.body });
     assert.equal((await call('b', 'GET', `/os-volume-transfer/${t.id}`)).statusCode, 404);
     assert.deepEqual((await call('b', 'GET', '/os-volume-transfer')).json().transfers, []);
     assert.equal((await call('b', 'DELETE', `/os-volume-transfer/${t.id}`)).statusCode, 404);
@@ -87,7 +94,7 @@ for (const kind of DB_KINDS) describe(`volume transfers (${kind})`, () => {
     assert.equal((await h.row(vol))!.projectId, 'pa');
 
     const accepted = await call('b', 'POST', `/os-volume-transfer/${t.id}/accept`, { accept: { auth_key: t.auth_key } });
-    assert.equal(accepted.statusCode, 202, accepted.body);
+    assertMatchesTempestSchema('transfers.accept_volume_transfer', null, { status: accepted.statusCode, body: accepted.body });
     assert.deepEqual(Object.keys(accepted.json().transfer).sort(), ['id', 'links', 'name', 'volume_id']);
     const row = (await h.row(vol))!;
     assert.deepEqual([row.status, row.projectId, row.userId], ['available', 'pb', 'u-pb']);
@@ -112,16 +119,20 @@ for (const kind of DB_KINDS) describe(`volume transfers (${kind})`, () => {
     const snap = await snapshotOf('a', vol);
     assert.equal((await call('a', 'POST', '/volume-transfers', { transfer: { volume_id: vol } }, '3.54')).statusCode, 404, 'the route starts at 3.55');
     const made = await call('a', 'POST', '/volume-transfers', { transfer: { volume_id: vol, no_snapshots: true } }, '3.57');
-    assert.equal(made.statusCode, 202, made.body);
+    assertMatchesTempestSchema('transfers.create_volume_transfer', '3.57', { status: made.statusCode, body: made.body });
     const t = made.json().transfer;
     assert.equal(t.no_snapshots, true);
     assert.deepEqual([t.source_project_id, t.destination_project_id, t.accepted], ['pa', null, false]);
-    const at55 = (await call('a', 'GET', `/volume-transfers/${t.id}`, undefined, '3.55')).json().transfer;
+    const shown55 = await call('a', 'GET', `/volume-transfers/${t.id}`, undefined, '3.55');
+    assertMatchesTempestSchema('transfers.show_volume_transfer', '3.55', { status: shown55.statusCode, body: shown55.body });
+    const at55 = shown55.json().transfer;
+    const detail57 = await call('a', 'GET', '/volume-transfers/detail', undefined, '3.57');
+    assertMatchesTempestSchema('transfers.list_volume_transfers_with_detail', '3.57', { status: detail57.statusCode, body: detail57.body });
     assert.equal(at55.no_snapshots, true);
     assert.equal('accepted' in at55, false, '3.57 fields only from 3.57');
     const beforeA = await usage('pa');
     const accepted = await call('b', 'POST', `/volume-transfers/${t.id}/accept`, { accept: { auth_key: t.auth_key } }, '3.57');
-    assert.equal(accepted.statusCode, 202, accepted.body);
+    assertMatchesTempestSchema('transfers.accept_volume_transfer', '3.57', { status: accepted.statusCode, body: accepted.body });
     assert.equal((await h.row(vol))!.projectId, 'pb');
     const snapRow = await h.db.kysely.selectFrom('snapshots').selectAll().where('id', '=', snap).executeTakeFirstOrThrow();
     assert.equal(snapRow.projectId, 'pa', 'the snapshot stays with the donor');
@@ -138,7 +149,8 @@ for (const kind of DB_KINDS) describe(`volume transfers (${kind})`, () => {
     assert.match(again.json().badRequest.message, /awaiting-transfer/);
     const del = await call('a', 'DELETE', `/volumes/${vol}`);
     assert.ok(del.statusCode >= 400 && del.statusCode < 500, 'a volume awaiting transfer is not deleted');
-    assert.equal((await call('a', 'DELETE', `/os-volume-transfer/${t.id}`)).statusCode, 202);
+    const deleted = await call('a', 'DELETE', `/os-volume-transfer/${t.id}`);
+    assertMatchesTempestSchema('transfers.delete_volume_transfer', null, { status: deleted.statusCode, body: deleted.body });
     assert.equal((await h.row(vol))!.status, 'available');
     assert.equal((await call('a', 'GET', `/os-volume-transfer/${t.id}`)).statusCode, 404);
 
