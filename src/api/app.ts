@@ -31,6 +31,9 @@ import { manageRoutes } from './routes/manage.js';
 import { flintRoutes } from './routes/flint.js';
 import { imageRoutes } from './routes/images.js';
 import { transferRoutes } from './routes/transfers.js';
+import { quotaClassRoutes } from './routes/quota-classes.js';
+import { extensionRoutes } from './routes/extensions.js';
+import { hostRoutes } from './routes/hosts.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
 const BODY_LIMIT = 1024 * 1024;
@@ -55,7 +58,7 @@ export const BLOCK_STORAGE_API: ApiMount = {
     for (const register of [
       volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
       quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes,
-      transferRoutes,
+      transferRoutes, quotaClassRoutes, extensionRoutes, hostRoutes,
     ]) {
       register(app, deps);
     }

@@ -164,6 +164,12 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
       { method: 'DELETE', path: `/v3/{p}/${c}/{id}`, params: { id: 't' }, lookup: ['id'] },
       { method: 'POST', path: `/v3/{p}/${c}/{id}/accept`, params: { id: 't' }, lookup: ['id'], body: { accept: { auth_key: 'k' } }, strict: ['', 'accept'], fields: { accept: 'obj', 'accept.auth_key': 'str' } },
     ]),
+    // quota classes, extensions, hosts
+    { method: 'GET', path: '/v3/{p}/os-quota-class-sets/{className}', params: { className: 'default' } },
+    { method: 'PUT', path: '/v3/{p}/os-quota-class-sets/{className}', params: { className: 'default' }, body: { quota_class_set: { volumes: 5 } }, strict: [''], fields: { quota_class_set: 'obj', 'quota_class_set.volumes': 'int' } },
+    { method: 'GET', path: '/v3/{p}/extensions' },
+    { method: 'GET', path: '/v3/{p}/os-hosts', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/os-hosts/{host}', params: { host: 'h' }, lookup: ['host'] },
     // flint
     { method: 'POST', path: '/v3/{p}/flint/schedule-explain', body: { size: 1, volume_type: null }, strict: [''], fields: { size: 'size', volume_type: 'str' } },
     { method: 'GET', path: '/v3/{p}/flint/volumes/{id}/progress', params: vol, lookup: ['id'] },
