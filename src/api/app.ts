@@ -34,6 +34,7 @@ import { transferRoutes } from './routes/transfers.js';
 import { quotaClassRoutes } from './routes/quota-classes.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { hostRoutes } from './routes/hosts.js';
+import { typeEncryptionRoutes } from './routes/type-encryption.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
 const BODY_LIMIT = 1024 * 1024;
@@ -58,7 +59,7 @@ export const BLOCK_STORAGE_API: ApiMount = {
     for (const register of [
       volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
       quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes,
-      transferRoutes, quotaClassRoutes, extensionRoutes, hostRoutes,
+      transferRoutes, quotaClassRoutes, extensionRoutes, hostRoutes, typeEncryptionRoutes,
     ]) {
       register(app, deps);
     }

@@ -128,6 +128,12 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     { method: 'GET', path: `/v3/{p}/qos-specs/{id}/disassociate?vol_type_id=${s.type}`, params: { id: s.qos }, lookup: ['id'] },
     { method: 'GET', path: '/v3/{p}/qos-specs/{id}/disassociate_all', params: { id: s.qos }, lookup: ['id'] },
     { method: 'GET', path: '/v3/{p}/qos-specs/{id}/associations', params: { id: s.qos }, lookup: ['id'] },
+    // type encryption specs
+    { method: 'GET', path: '/v3/{p}/types/{id}/encryption', params: { id: s.type }, lookup: ['id'] },
+    { method: 'POST', path: '/v3/{p}/types/{id}/encryption', params: { id: s.type }, lookup: ['id'], body: { encryption: { provider: 'luks', key_size: 256 } }, strict: ['', 'encryption'], fields: { encryption: 'obj', 'encryption.provider': 'str', 'encryption.key_size': 'int' } },
+    { method: 'GET', path: '/v3/{p}/types/{id}/encryption/{key}', params: { id: s.type, key: 'provider' }, lookup: ['id'] },
+    { method: 'PUT', path: '/v3/{p}/types/{id}/encryption/{key}', params: { id: s.type, key: 'provider' }, lookup: ['id'], body: { encryption: { provider: 'luks' } }, strict: ['', 'encryption'], fields: { encryption: 'obj', 'encryption.provider': 'str' } },
+    { method: 'DELETE', path: '/v3/{p}/types/{id}/encryption/{key}', params: { id: s.type, key: 'provider' }, lookup: ['id'] },
     // attachments
     { method: 'POST', path: '/v3/{p}/attachments', body: { attachment: { volume_uuid: s.volume, instance_uuid: 'i-1', mode: 'rw' } }, strict: ['', 'attachment'],
       fields: { attachment: 'obj', 'attachment.volume_uuid': 'str', 'attachment.instance_uuid': 'str', 'attachment.mode': 'str' } },
