@@ -27,6 +27,7 @@ import { type Tx, inTransaction } from '../db/transaction.js';
 import { AttachmentApi } from './attachment-api.js';
 import { SnapshotApi } from './snapshot-api.js';
 import { TransferApi } from './transfer-api.js';
+import { VolumeMoveApi } from './volume-move-api.js';
 import type { CreateTransferRequest, CreatedTransfer } from './transfer-operations.js';
 import { VolumeAdminApi } from './volume-admin-api.js';
 import { explainPlacement } from './placement-explain.js';
@@ -53,6 +54,7 @@ export class VolumeApi implements BlockStorageOperations {
   private readonly images: ImageCatalog;
   private readonly admin: VolumeAdminApi;
   private readonly transfers: TransferApi;
+  private readonly moves: VolumeMoveApi;
 
   constructor(
     private readonly db: Db,
@@ -67,6 +69,7 @@ export class VolumeApi implements BlockStorageOperations {
     this.snapshots = new SnapshotApi(db, tasks, quotas, enqueue);
     this.admin = new VolumeAdminApi(db, tasks, quotas, enqueue, cfg);
     this.transfers = new TransferApi(db, quotas);
+    this.moves = new VolumeMoveApi(db, tasks, quotas, enqueue);
   }
 
   /** Enqueue a task for the volume's backend, deduplicated per volume. */
@@ -246,8 +249,8 @@ export class VolumeApi implements BlockStorageOperations {
       // it was connected with).
       await lockVolume(tx, ctx, id);
       await casVolume(tx, id, ['available'], {}, 'update the read-only flag of');
-      await tx.deleteFrom('volumeMetadata').where('resourceId', '=', id).where('key', '=', 'readonly').execute();
-      if (readonly) await mergeMetadata(tx, 'volumeMetadata', id, { readonly: 'True' });
+      // As Cinder: the flag is always shown, 'True' or 'False'.
+      await mergeMetadata(tx, 'volumeMetadata', id, { readonly: readonly ? 'True' : 'False' });
     });
   }
 
@@ -276,6 +279,17 @@ export class VolumeApi implements BlockStorageOperations {
   createSnapshot(ctx: RequestContext, req: CreateSnapshotRequest): Promise<SnapshotRow> { return this.snapshots.create(ctx, req); }
   deleteSnapshot(ctx: RequestContext, id: string, opts?: { force?: boolean }) { return this.snapshots.delete(ctx, id, opts); }
   resetSnapshotStatus(ctx: RequestContext, id: string, status: string) { return this.snapshots.resetStatus(ctx, id, status); }
+
+  // --- retype, migrate, reimage: see volume-move-api.ts ---
+  retypeVolume(ctx: RequestContext, id: string, newType: string, policy: 'never' | 'on-demand') { return this.moves.retype(ctx, id, newType, policy); }
+  migrateVolume(ctx: RequestContext, id: string, host: string) { return this.moves.migrate(ctx, id, host); }
+  migrateVolumeCompletion(ctx: RequestContext, id: string, newVolumeId: string) { return this.moves.migrateCompletion(ctx, id, newVolumeId); }
+  async reimageVolume(ctx: RequestContext, id: string, imageRef: string, reimageReserved: boolean): Promise<void> {
+    await getVolume(this.db.kysely, ctx, id);
+    const image = await this.images.resolve(ctx, 'image_id', imageRef);
+    const size = image.row?.size;
+    return this.moves.reimage(ctx, id, { path: image.path, sizeBytes: size === null || size === undefined ? null : Number(size) }, reimageReserved);
+  }
 
   // --- transfers: see transfer-api.ts ---
   createTransfer(ctx: RequestContext, req: CreateTransferRequest): Promise<CreatedTransfer> { return this.transfers.createTransfer(ctx, req); }

@@ -29,7 +29,8 @@ export async function renderVolume(db: Db, req: FastifyRequest, id: string): Pro
     const v = await getVolumeRecord(c.kysely, req.ctx, id);
     const md = await metadataFor(c.kysely, 'volumeMetadata', [id]);
     const att = await attachmentsFor(c.kysely, [id]);
-    return volumeDetail(req, v, md.get(id)!, att.get(id)!);
+    const image = await metadataFor(c.kysely, 'volumeImageMetadata', [id]);
+    return volumeDetail(req, v, md.get(id)!, att.get(id)!, image.get(id)!);
   });
 }
 
@@ -87,7 +88,8 @@ async function list(deps: ApiDeps, req: QueryRequest, detail: boolean) {
       const ids = found.map((r) => r.id);
       const md = await metadataFor(c.kysely, 'volumeMetadata', ids);
       const att = await attachmentsFor(c.kysely, ids);
-      out.volumes = found.map((r) => volumeDetail(req, r, md.get(r.id)!, att.get(r.id)!));
+      const image = await metadataFor(c.kysely, 'volumeImageMetadata', ids);
+      out.volumes = found.map((r) => volumeDetail(req, r, md.get(r.id)!, att.get(r.id)!, image.get(r.id)!));
     } else {
       out.volumes = found.map((r) => volumeSummary(req, r));
     }

@@ -27,6 +27,7 @@ export function volumeDetail(
   v: VolumeRecord,
   metadata: Record<string, string>,
   attachments: AttachmentRow[],
+  imageMetadata: Record<string, string> = {},
 ): Record<string, unknown> {
   const ver = req.apiVersion;
   const admin = req.ctx.isAdmin;
@@ -59,6 +60,8 @@ export function volumeDetail(
     out['os-vol-mig-status-attr:migstat'] = v.migrationStatus;
     out['os-vol-mig-status-attr:name_id'] = null;
   }
+  // Cinder's os-vol-image-meta extension: only on a volume that carries image properties.
+  if (Object.keys(imageMetadata).length > 0) out.volume_image_metadata = imageMetadata;
   if (atLeast(ver, '3.13')) out.group_id = v.groupId;
   if (atLeast(ver, '3.21') && admin) out.provider_id = v.providerId;
   if (atLeast(ver, '3.48')) {
