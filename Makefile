@@ -1,7 +1,7 @@
 # Flint: `make run` starts the all-in-one service, `make test` runs every test.
 # Both install whatever is missing first (Debian packages and npm packages; `make test`
 # also PostgreSQL's server package when no test server answers).
-.PHONY: deps run test typecheck bench
+.PHONY: deps run test typecheck bench tempest
 
 deps:
 	@bash scripts/install-deps.sh
@@ -21,3 +21,8 @@ test: deps
 
 bench: deps
 	npm run bench --silent
+
+# The OpenStack conformance gate: Tempest's volume API suite against Flint behind a real
+# Keystone (Debian's packages, installed on first use). TEMPEST_REGEX selects a subset.
+tempest: deps
+	bash scripts/tempest/run.sh $(TEMPEST_REGEX)

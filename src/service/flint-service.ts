@@ -22,7 +22,7 @@ import { createScheduler } from './create-scheduler.js';
 import { buildApiApp } from '../api/app.js';
 import type { AuthConfig } from '../api/deps.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { heartbeat } from '../db/repos/services.js';
+import { startHeartbeat } from '../db/repos/services.js';
 import { checkRoles, configuredRoles, idleRoleReason, type Role } from './roles.js';
 import { ImageStore } from '../volume/image-store.js';
 import { manageableVolumesLister } from '../volume/manageable-volumes.js';
@@ -147,7 +147,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     if (schedulerRole) {
       await schedulerRole.start();
       started.push(schedulerRole);
-      await heartbeat(db, 'flint-scheduler', cfg.host, settings.scheduler.availabilityZone);
+      started.push(await startHeartbeat(db, 'flint-scheduler', cfg.host, settings.scheduler.availabilityZone, settings.manager.statsIntervalMs));
     }
   } catch (e) {
     await closeAll();
@@ -179,7 +179,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       await closeAll();
       throw e;
     }
-    await heartbeat(db, 'flint-api', cfg.host, defaultAz);
+    started.push(await startHeartbeat(db, 'flint-api', cfg.host, defaultAz, settings.manager.statsIntervalMs));
     log.info({ url, source: cfg.source, backends: cfg.backends.map((b) => b.section) }, 'Flint API listening');
   }
 

@@ -249,7 +249,8 @@ export class VolumeApi implements BlockStorageOperations {
       // it was connected with).
       await lockVolume(tx, ctx, id);
       await casVolume(tx, id, ['available'], {}, 'update the read-only flag of');
-      // As Cinder: the flag is always shown, 'True' or 'False'.
+      // Kept either way, as Cinder keeps its admin metadata: clients (Tempest among them)
+      // read metadata.readonly back after clearing the flag.
       await mergeMetadata(tx, 'volumeMetadata', id, { readonly: readonly ? 'True' : 'False' });
     });
   }
