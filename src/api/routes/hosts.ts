@@ -9,7 +9,7 @@ import type { ApiDeps } from '../deps.js';
 import { NotFound } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { checkQueryKeys, q, ts } from '../http.js';
-import { cinderBinary, flintBinary } from '../views/service-binary.js';
+import { binaryNames, publicBinary } from '../views/service-binary.js';
 import { AnyQuery, ProjectParams } from './common.schema.js';
 
 const HostParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), host: Type.String({ minLength: 1, maxLength: 255 }) });
@@ -37,11 +37,11 @@ export function hostRoutes(root: FastifyInstance, deps: ApiDeps): void {
     const zone = q(req.query, 'zone');
     const service = q(req.query, 'service');
     if (zone !== undefined) qb = qb.where('availabilityZone', '=', zone);
-    if (service !== undefined) qb = qb.where('binary', '=', flintBinary(service));
+    if (service !== undefined) qb = qb.where('binary', 'in', binaryNames(service));
     const now = clock().now().getTime();
     return {
       hosts: (await qb.execute()).map((s) => ({
-        host_name: s.host, service: cinderBinary(s.binary), zone: s.availabilityZone,
+        host_name: s.host, service: publicBinary(s.binary), zone: s.availabilityZone,
         'service-status': now - Date.parse(s.lastHeartbeat) <= downAfterMs ? 'available' : 'unavailable',
         'service-state': s.disabled ? 'disabled' : 'enabled', 'last-update': ts(s.lastHeartbeat),
       })),
