@@ -167,18 +167,35 @@ for (const kind of DB_KINDS) describe(`volume transfers (${kind})`, () => {
     await h.db.kysely.deleteFrom('snapshots').where('id', '=', '00000000-0000-4000-8000-00000000abcd').execute();
   });
 
+  test('two projects accepting one transfer at once: one gets the volume, the quota counts it once', async () => {
+    const vol = await volumeIn('a', 2);
+    const t = (await call('a', 'POST', '/os-volume-transfer', { transfer: { volume_id: vol } })).json().transfer;
+    const before = { a: await usage('pa'), b: await usage('pb'), c: await usage('pc') };
+    const [rb, rc] = await Promise.all(['b', 'c'].map((who) => call(who as 'b', 'POST', `/os-volume-transfer/${t.id}/accept`, { accept: { auth_key: t.auth_key } })));
+    const codes = [rb!.statusCode, rc!.statusCode].sort();
+    assert.equal(codes[0], 202, `${rb!.body} ${rc!.body}`);
+    assert.ok(codes[1] === 400 || codes[1] === 404, `the loser is refused: ${rb!.body} ${rc!.body}`);
+    const winner = rb!.statusCode === 202 ? 'pb' : 'pc';
+    const loser = winner === 'pb' ? 'pc' : 'pb';
+    assert.equal((await h.row(vol))!.projectId, winner);
+    assert.equal((await usage('pa')).gigabytes, before.a.gigabytes - 2);
+    assert.equal((await usage(winner)).gigabytes, before[winner === 'pb' ? 'b' : 'c'].gigabytes + 2);
+    assert.equal((await usage(loser)).gigabytes, before[loser === 'pb' ? 'b' : 'c'].gigabytes);
+  });
+
   test('over the recipient quota the accept is a 413 and nothing moves', async () => {
     const vol = await volumeIn('a', 5);
     const t = (await call('a', 'POST', '/os-volume-transfer', { transfer: { volume_id: vol } })).json().transfer;
     assert.equal((await call('admin', 'PUT', '/os-quota-sets/pc', { quota_set: { gigabytes: 4 } })).statusCode, 200);
     const beforeA = await usage('pa');
+    const beforeC = await usage('pc');
     const r = await call('c', 'POST', `/os-volume-transfer/${t.id}/accept`, { accept: { auth_key: t.auth_key } });
     assert.equal(r.statusCode, 413, r.body);
     assert.match(r.body, /gigabytes/);
     const row = (await h.row(vol))!;
     assert.deepEqual([row.status, row.projectId], ['awaiting-transfer', 'pa']);
     assert.deepEqual(await usage('pa'), beforeA);
-    assert.equal((await usage('pc')).gigabytes, 0);
+    assert.deepEqual(await usage('pc'), beforeC);
     const reserved = (await call('admin', 'GET', '/os-quota-sets/pc?usage=True')).json().quota_set.gigabytes.reserved;
     assert.equal(reserved, 0, 'no reservation is left behind');
   });

@@ -113,6 +113,10 @@ for (const kind of DB_KINDS) describe(`volume retype, migrate and reimage (${kin
     assert.equal((await act(id, { 'os-migrate_volume': { host: cur } })).statusCode, 400, 'same host');
     assert.equal((await act(id, { 'os-migrate_volume': { host: 'nohost@nothing' } })).statusCode, 400);
     assert.equal((await act(id, { 'os-migrate_volume': {} })).statusCode, 400);
+    const hostCopy = await act(id, { 'os-migrate_volume': { host: bHost, force_host_copy: true } });
+    assert.equal(hostCopy.statusCode, 400);
+    assert.match(hostCopy.body, /force_host_copy/);
+    assert.equal((await row(id)).status, 'available');
     assert.equal((await act(id, { 'os-migrate_volume': { host: bHost } })).statusCode, 202);
     assert.equal(await waitForVolumeStatus(svc, id, ['available', 'error']), 'available');
     const after = await row(id);

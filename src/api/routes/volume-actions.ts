@@ -118,6 +118,10 @@ export function volumeActionRoutes(root: FastifyInstance, deps: ApiDeps): void {
         if (m.cluster && !atLeast(req.apiVersion, '3.16')) throw new InvalidInput('Invalid input for field/attribute os-migrate_volume.cluster: it needs microversion 3.16 or later.');
         if (m.cluster) throw new InvalidInput('Invalid input for field/attribute os-migrate_volume.cluster: Flint has no clusters; name a host.');
         if (!m.host) throw new InvalidInput('Invalid input for field/attribute os-migrate_volume.host: a destination host is required.');
+        // Cinder's host-assisted copy (attach both volumes, copy the bytes) is not built yet: say so rather than migrate another way.
+        if (m.force_host_copy !== undefined && parseBoolean(m.force_host_copy, 'os-migrate_volume.force_host_copy')) {
+          throw new InvalidInput('Invalid input for field/attribute os-migrate_volume.force_host_copy: host-assisted copy migration is not supported; omit it to let the backend driver migrate the volume.');
+        }
         await ops.migrateVolume(ctx, id, m.host);
         return reply.send();
       }
