@@ -21,6 +21,7 @@ import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js
 import { casVolume, getVolume, lockVolume } from '../db/repos/volumes.js';
 import { extraSpecsOf, findVolumeType, requestedVolumeType } from '../db/repos/types.js';
 import { mergeMetadata } from '../db/repos/metadata.js';
+import { encryptionOf } from '../db/repos/type-encryption.js';
 import { SCHEDULER_QUEUE, backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
@@ -125,6 +126,11 @@ export class VolumeApi implements BlockStorageOperations {
       const type = !req.volumeType && typeId ? await findVolumeType(tx, null, typeId)
         : await requestedVolumeType(tx, ctx, req.volumeType, this.cfg.defaultVolumeType);
       const specs = await extraSpecsOf(tx, type.id);
+      // An encrypted type needs a key per volume from a key manager, which Flint does not have:
+      // refused, rather than a volume the user believes encrypted and is not.
+      if (await encryptionOf(tx, type.id)) {
+        throw new InvalidInput(`Invalid volume type: ${type.name} has encryption specs, and Flint has no key manager to create the volume's key.`);
+      }
       const multiattach = req.multiattach ?? specs.multiattach === '<is> True';
       const az = req.availabilityZone ?? this.cfg.defaultAvailabilityZone;
       const reservation = await this.quotas.reserve(tx, ctx.projectId, typeQuotaDeltas(type.name, 1, size));

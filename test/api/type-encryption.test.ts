@@ -51,9 +51,16 @@ for (const kind of DB_KINDS) describe(`volume type encryption (${kind})`, () => 
   test('specs cannot be created, changed or deleted while a volume uses the type', async () => {
     const type = (await call('POST', '/types', { volume_type: { name: `enc-used-${kind}` } })).json().volume_type;
     assert.equal((await call('POST', `/types/${type.id}/encryption`, { encryption: { provider: 'luks' } })).statusCode, 200);
-    const v = await call('POST', '/volumes', { volume: { size: 1, volume_type: type.id } });
+    // Flint has no key manager: a volume of an encrypted type is refused, never made unencrypted.
+    const refused = await call('POST', '/volumes', { volume: { size: 1, volume_type: type.id } });
+    assert.equal(refused.statusCode, 400, refused.body);
+    assert.match(refused.body, /encryption/);
+    // A volume of the type (from before its specs, say) makes the specs unchangeable.
+    const plainFirst = (await call('POST', '/types', { volume_type: { name: `enc-later-${kind}` } })).json().volume_type;
+    const v = await call('POST', '/volumes', { volume: { size: 1, volume_type: plainFirst.id } });
     assert.equal(v.statusCode, 202, v.body);
     await h.waitVolume(v.json().volume.id, ['available', 'error']);
+    await h.db.kysely.updateTable('volumes').set({ volumeTypeId: type.id }).where('id', '=', v.json().volume.id).execute();
     for (const [method, payload] of [['PUT', { encryption: { key_size: 128 } }], ['DELETE', undefined]] as const) {
       const r = await call(method, `/types/${type.id}/encryption/provider`, payload);
       assert.equal(r.statusCode, 400, `${method}: ${r.body}`);
