@@ -33,6 +33,11 @@ import { imageRoutes } from './routes/images.js';
 import { operatorRoutes } from './routes/operator.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { httpRequestDuration, httpRequests } from '../util/metrics.js';
+import { transferRoutes } from './routes/transfers.js';
+import { quotaClassRoutes } from './routes/quota-classes.js';
+import { extensionRoutes } from './routes/extensions.js';
+import { hostRoutes } from './routes/hosts.js';
+import { typeEncryptionRoutes } from './routes/type-encryption.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
 const BODY_LIMIT = 1024 * 1024;
@@ -57,6 +62,7 @@ export const BLOCK_STORAGE_API: ApiMount = {
     for (const register of [
       volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
       quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes,
+      transferRoutes, quotaClassRoutes, extensionRoutes, hostRoutes, typeEncryptionRoutes,
     ]) {
       register(app, deps);
     }

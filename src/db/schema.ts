@@ -223,6 +223,39 @@ export interface ImageMembersTable {
   projectId: string;
 }
 
+export interface TransfersTable {
+  id: string;
+  volumeId: string;
+  displayName: string | null;
+  /** The auth key is never stored: only an HMAC of it keyed by this salt. */
+  salt: string;
+  cryptHash: string;
+  noSnapshots: Bool;
+  sourceProjectId: string;
+  destinationProjectId: string | null;
+  accepted: Bool;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface QuotaClassesTable {
+  className: string;
+  resource: string;
+  hardLimit: number;
+}
+
+export interface VolumeTypeEncryptionTable {
+  volumeTypeId: string;
+  encryptionId: string;
+  provider: string;
+  /** 'front-end' (the host encrypts) or 'back-end'. */
+  controlLocation: string;
+  cipher: string | null;
+  keySize: number | null;
+  createdAt: string;
+  updatedAt: string | null;
+}
+
 export interface Database {
   volumes: VolumesTable;
   volumeMetadata: MetadataTable;
@@ -243,6 +276,10 @@ export interface Database {
   messages: MessagesTable;
   images: ImagesTable;
   imageMembers: ImageMembersTable;
+  transfers: TransfersTable;
+  quotaClasses: QuotaClassesTable;
+  volumeTypeEncryption: VolumeTypeEncryptionTable;
+  volumeImageMetadata: MetadataTable;
 }
 
 export type VolumeRow = Selectable<VolumesTable>;
@@ -256,3 +293,5 @@ export type ServiceRow = Selectable<ServicesTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type ImageRow = Selectable<ImagesTable>;
 export type QosSpecsRow = Selectable<QosSpecsTable>;
+export type TransferRow = Selectable<TransfersTable>;
+export type EncryptionRow = Selectable<VolumeTypeEncryptionTable>;

@@ -26,6 +26,14 @@ export interface TaskPayloads {
   unmanage_volume: { reservation: string };
   /** GET /manageable_volumes: the backend's objects, answered by its manager wherever it runs. */
   list_manageable_volumes: Record<string, never>;
+  /**
+   * Retype (newTypeId set) and/or migrate (destHost set) on the source backend: in place by
+   * the driver's Retype, across backends by its Migrate. The status goes back to
+   * previousStatus at the end; the reservation moves the per-type quota.
+   */
+  move_volume: { newTypeId: string | null; destHost: string | null; reservation: string; previousStatus: string };
+  /** 3.68 os-reimage: write the image over the volume's data. */
+  reimage_volume: { imagePath: string; previousStatus: string };
   upload_image: { imagePath: string; diskFormat: string; previousStatus: string; /** The reserved image row (absent in tasks queued before images had owners). */ imageId?: string };
 }
 

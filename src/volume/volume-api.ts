@@ -4,7 +4,7 @@
 // itself), then dependent rows, then quota rows; checks read only locked rows, and quota
 // deltas come from the row the locking statement returned (lock order: db/transaction.ts).
 import type { Db } from '../db/database.js';
-import type { AttachmentRow, SnapshotRow, VolumeRow } from '../db/schema.js';
+import type { AttachmentRow, SnapshotRow, TransferRow, VolumeRow } from '../db/schema.js';
 import type { Connector, ConnectionInfo } from '../drivers/interface/objects.js';
 import { Conflict, Forbidden, InvalidInput } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
@@ -21,11 +21,15 @@ import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js
 import { casVolume, getVolume, lockVolume } from '../db/repos/volumes.js';
 import { extraSpecsOf, findVolumeType, requestedVolumeType } from '../db/repos/types.js';
 import { mergeMetadata } from '../db/repos/metadata.js';
+import { encryptionOf } from '../db/repos/type-encryption.js';
 import { SCHEDULER_QUEUE, backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
 import { AttachmentApi } from './attachment-api.js';
 import { SnapshotApi } from './snapshot-api.js';
+import { TransferApi } from './transfer-api.js';
+import { VolumeMoveApi } from './volume-move-api.js';
+import type { CreateTransferRequest, CreatedTransfer } from './transfer-operations.js';
 import { VolumeAdminApi } from './volume-admin-api.js';
 import { explainPlacement } from './placement-explain.js';
 import { type Enqueue, typeQuotaDeltas } from './api-support.js';
@@ -50,6 +54,8 @@ export class VolumeApi implements BlockStorageOperations {
   private readonly snapshots: SnapshotApi;
   private readonly images: ImageCatalog;
   private readonly admin: VolumeAdminApi;
+  private readonly transfers: TransferApi;
+  private readonly moves: VolumeMoveApi;
 
   constructor(
     private readonly db: Db,
@@ -63,6 +69,8 @@ export class VolumeApi implements BlockStorageOperations {
     const enqueue: Enqueue = (tx, kind, v, payload, type, id) => this.enqueue(tx, kind, v, payload, type, id);
     this.snapshots = new SnapshotApi(db, tasks, quotas, enqueue);
     this.admin = new VolumeAdminApi(db, tasks, quotas, enqueue, cfg);
+    this.transfers = new TransferApi(db, quotas);
+    this.moves = new VolumeMoveApi(db, tasks, quotas, enqueue);
   }
 
   /** Enqueue a task for the volume's backend, deduplicated per volume. */
@@ -118,6 +126,11 @@ export class VolumeApi implements BlockStorageOperations {
       const type = !req.volumeType && typeId ? await findVolumeType(tx, null, typeId)
         : await requestedVolumeType(tx, ctx, req.volumeType, this.cfg.defaultVolumeType);
       const specs = await extraSpecsOf(tx, type.id);
+      // An encrypted type needs a key per volume from a key manager, which Flint does not have:
+      // refused, rather than a volume the user believes encrypted and is not.
+      if (await encryptionOf(tx, type.id)) {
+        throw new InvalidInput(`Invalid volume type: ${type.name} has encryption specs, and Flint has no key manager to create the volume's key.`);
+      }
       const multiattach = req.multiattach ?? specs.multiattach === '<is> True';
       const az = req.availabilityZone ?? this.cfg.defaultAvailabilityZone;
       const reservation = await this.quotas.reserve(tx, ctx.projectId, typeQuotaDeltas(type.name, 1, size));
@@ -177,6 +190,8 @@ export class VolumeApi implements BlockStorageOperations {
       if (!v.host) {
         // Never placed: nothing exists on any backend.
         await tx.deleteFrom('volumeMetadata').where('resourceId', '=', id).execute();
+        await tx.deleteFrom('volumeImageMetadata').where('resourceId', '=', id).execute();
+        await tx.deleteFrom('transfers').where('volumeId', '=', id).execute();
         await tx.deleteFrom('tasks').where('resourceId', '=', id).where('status', 'in', ['pending']).execute();
         await tx.deleteFrom('volumes').where('id', '=', id).execute();
         await this.quotas.commit(tx, reservation);
@@ -271,6 +286,22 @@ export class VolumeApi implements BlockStorageOperations {
   createSnapshot(ctx: RequestContext, req: CreateSnapshotRequest): Promise<SnapshotRow> { return this.snapshots.create(ctx, req); }
   deleteSnapshot(ctx: RequestContext, id: string, opts?: { force?: boolean }) { return this.snapshots.delete(ctx, id, opts); }
   resetSnapshotStatus(ctx: RequestContext, id: string, status: string) { return this.snapshots.resetStatus(ctx, id, status); }
+
+  // --- retype, migrate, reimage: see volume-move-api.ts ---
+  retypeVolume(ctx: RequestContext, id: string, newType: string, policy: 'never' | 'on-demand') { return this.moves.retype(ctx, id, newType, policy); }
+  migrateVolume(ctx: RequestContext, id: string, host: string) { return this.moves.migrate(ctx, id, host); }
+  migrateVolumeCompletion(ctx: RequestContext, id: string, newVolumeId: string) { return this.moves.migrateCompletion(ctx, id, newVolumeId); }
+  async reimageVolume(ctx: RequestContext, id: string, imageRef: string, reimageReserved: boolean): Promise<void> {
+    await getVolume(this.db.kysely, ctx, id);
+    const image = await this.images.resolve(ctx, 'image_id', imageRef);
+    const size = image.row?.size;
+    return this.moves.reimage(ctx, id, { path: image.path, sizeBytes: size === null || size === undefined ? null : Number(size) }, reimageReserved);
+  }
+
+  // --- transfers: see transfer-api.ts ---
+  createTransfer(ctx: RequestContext, req: CreateTransferRequest): Promise<CreatedTransfer> { return this.transfers.createTransfer(ctx, req); }
+  acceptTransfer(ctx: RequestContext, id: string, authKey: string): Promise<TransferRow> { return this.transfers.acceptTransfer(ctx, id, authKey); }
+  deleteTransfer(ctx: RequestContext, id: string) { return this.transfers.deleteTransfer(ctx, id); }
 
   // --- attachments: see attachment-api.ts ---
   reserve(ctx: RequestContext, id: string) { return this.attachments.reserve(ctx, id); }

@@ -16,6 +16,7 @@ import type { Logger } from '../util/logger.js';
 import { flowHandler, type ManagerDeps } from './flows/flow-handler.js';
 import { initializeConnectionFlow, terminateConnectionFlow } from './flows/connection.flows.js';
 import { createSnapshotFlow, deleteSnapshotFlow } from './flows/snapshot.flows.js';
+import { moveVolumeFlow, reimageVolumeFlow } from './flows/move.flows.js';
 import { createVolumeFlow, deleteVolumeFlow, extendVolumeFlow, revertToSnapshotFlow } from './flows/volume.flows.js';
 import { manageVolumeFlow, unmanageVolumeFlow } from './flows/manage.flows.js';
 import { uploadImageFlow } from './flows/image.flows.js';
@@ -111,6 +112,8 @@ export class VolumeManager {
       manage_volume: flowHandler(d, manageVolumeFlow),
       unmanage_volume: flowHandler(d, unmanageVolumeFlow),
       upload_image: flowHandler(d, uploadImageFlow),
+      move_volume: flowHandler(d, moveVolumeFlow),
+      reimage_volume: flowHandler(d, reimageVolumeFlow),
       list_manageable_volumes: listManageableHandler(d),
       create_snapshot: flowHandler(d, createSnapshotFlow),
       delete_snapshot: flowHandler(d, deleteSnapshotFlow),

@@ -93,6 +93,12 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-initialize_connection': { connector: { initiator: 'iqn.x', host: 'h' } } }, strict: ['os-initialize_connection'], fields: { 'os-initialize_connection.connector': 'obj', 'os-initialize_connection.connector.initiator': 'str', 'os-initialize_connection.connector.host': 'str' } },
     { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-update_readonly_flag': { readonly: true } }, strict: ['os-update_readonly_flag'], fields: { 'os-update_readonly_flag.readonly': 'bool' } },
     { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-volume_upload_image': { image_name: 'img', disk_format: 'raw' } }, strict: ['os-volume_upload_image'], fields: { 'os-volume_upload_image.image_name': 'str' } },
+    { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-set_image_metadata': { metadata: { k: 'v' } } }, strict: ['os-set_image_metadata'], fields: { 'os-set_image_metadata': 'obj', 'os-set_image_metadata.metadata': 'obj', 'os-set_image_metadata.metadata.k': 'str' } },
+    { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-unset_image_metadata': { key: 'k' } }, strict: ['os-unset_image_metadata'], fields: { 'os-unset_image_metadata.key': 'str' } },
+    { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-retype': { new_type: s.type, migration_policy: 'never' } }, strict: ['os-retype'], fields: { 'os-retype': 'obj', 'os-retype.new_type': 'str', 'os-retype.migration_policy': 'str' } },
+    { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-migrate_volume': { host: 'h@b#p', force_host_copy: false } }, strict: ['os-migrate_volume'], fields: { 'os-migrate_volume': 'obj', 'os-migrate_volume.host': 'str', 'os-migrate_volume.force_host_copy': 'bool' } },
+    { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-migrate_volume_completion': { new_volume: s.volume } }, strict: ['os-migrate_volume_completion'], fields: { 'os-migrate_volume_completion': 'obj', 'os-migrate_volume_completion.new_volume': 'str' } },
+    { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-reimage': { image_id: 'img', reimage_reserved: false } }, strict: ['os-reimage'], fields: { 'os-reimage': 'obj', 'os-reimage.image_id': 'str', 'os-reimage.reimage_reserved': 'bool' } },
     { method: 'GET', path: '/v3/{p}/volumes/{id}/metadata', params: vol, lookup: ['id'] },
     { method: 'POST', path: '/v3/{p}/volumes/{id}/metadata', params: vol, lookup: ['id'], body: md, strict: [''], fields: mdFields },
     { method: 'PUT', path: '/v3/{p}/volumes/{id}/metadata', params: vol, lookup: ['id'], body: md, strict: [''], fields: mdFields },
@@ -139,6 +145,12 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     { method: 'GET', path: `/v3/{p}/qos-specs/{id}/disassociate?vol_type_id=${s.type}`, params: { id: s.qos }, lookup: ['id'] },
     { method: 'GET', path: '/v3/{p}/qos-specs/{id}/disassociate_all', params: { id: s.qos }, lookup: ['id'] },
     { method: 'GET', path: '/v3/{p}/qos-specs/{id}/associations', params: { id: s.qos }, lookup: ['id'] },
+    // type encryption specs
+    { method: 'GET', path: '/v3/{p}/types/{id}/encryption', params: { id: s.type }, lookup: ['id'] },
+    { method: 'POST', path: '/v3/{p}/types/{id}/encryption', params: { id: s.type }, lookup: ['id'], body: { encryption: { provider: 'luks', key_size: 256 } }, strict: ['', 'encryption'], fields: { encryption: 'obj', 'encryption.provider': 'str', 'encryption.key_size': 'int' } },
+    { method: 'GET', path: '/v3/{p}/types/{id}/encryption/{key}', params: { id: s.type, key: 'provider' }, lookup: ['id'] },
+    { method: 'PUT', path: '/v3/{p}/types/{id}/encryption/{key}', params: { id: s.type, key: 'provider' }, lookup: ['id'], body: { encryption: { provider: 'luks' } }, strict: ['', 'encryption'], fields: { encryption: 'obj', 'encryption.provider': 'str' } },
+    { method: 'DELETE', path: '/v3/{p}/types/{id}/encryption/{key}', params: { id: s.type, key: 'provider' }, lookup: ['id'] },
     // attachments
     { method: 'POST', path: '/v3/{p}/attachments', body: { attachment: { volume_uuid: s.volume, instance_uuid: 'i-1', mode: 'rw' } }, strict: ['', 'attachment'],
       fields: { attachment: 'obj', 'attachment.volume_uuid': 'str', 'attachment.instance_uuid': 'str', 'attachment.mode': 'str' } },
@@ -166,6 +178,21 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     { method: 'GET', path: '/v3/{p}/manageable_volumes/detail', queryKeys: true },
     { method: 'POST', path: '/v3/{p}/os-volume-manage', body: { volume: { host: 'nohost@fake#p', ref: { name: 'x' }, name: 'n' } }, strict: ['', 'volume'],
       fields: { volume: 'obj', 'volume.host': 'str', 'volume.ref': 'obj', 'volume.ref.name': 'str', 'volume.name': 'str' } },
+    // volume transfers (legacy, and 3.55+ with no_snapshots)
+    ...(['os-volume-transfer', 'volume-transfers'] as const).flatMap((c): RouteSpec[] => [
+      { method: 'POST', path: `/v3/{p}/${c}`, body: { transfer: { volume_id: s.volume, name: 'n' } }, strict: ['', 'transfer'], fields: { transfer: 'obj', 'transfer.volume_id': 'str', 'transfer.name': 'str' } },
+      { method: 'GET', path: `/v3/{p}/${c}`, queryKeys: true },
+      { method: 'GET', path: `/v3/{p}/${c}/detail`, queryKeys: true },
+      { method: 'GET', path: `/v3/{p}/${c}/{id}`, params: { id: 't' }, lookup: ['id'] },
+      { method: 'DELETE', path: `/v3/{p}/${c}/{id}`, params: { id: 't' }, lookup: ['id'] },
+      { method: 'POST', path: `/v3/{p}/${c}/{id}/accept`, params: { id: 't' }, lookup: ['id'], body: { accept: { auth_key: 'k' } }, strict: ['', 'accept'], fields: { accept: 'obj', 'accept.auth_key': 'str' } },
+    ]),
+    // quota classes, extensions, hosts
+    { method: 'GET', path: '/v3/{p}/os-quota-class-sets/{className}', params: { className: 'default' } },
+    { method: 'PUT', path: '/v3/{p}/os-quota-class-sets/{className}', params: { className: 'default' }, body: { quota_class_set: { volumes: 5 } }, strict: [''], fields: { quota_class_set: 'obj', 'quota_class_set.volumes': 'int' } },
+    { method: 'GET', path: '/v3/{p}/extensions' },
+    { method: 'GET', path: '/v3/{p}/os-hosts', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/os-hosts/{host}', params: { host: 'h' }, lookup: ['host'] },
     // flint
     { method: 'POST', path: '/v3/{p}/flint/schedule-explain', body: { size: 1, volume_type: null }, strict: [''], fields: { size: 'size', volume_type: 'str' } },
     { method: 'GET', path: '/v3/{p}/flint/volumes/{id}/progress', params: vol, lookup: ['id'] },

@@ -9,6 +9,7 @@ import { clock } from '../../util/clock.js';
 import { checkQueryKeys, q, ts } from '../http.js';
 import { atLeast } from '../microversion.js';
 import { ProjectParams, AnyQuery } from './common.schema.js';
+import { binaryNames, publicBinary } from '../views/service-binary.js';
 
 const ActionParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), action: Type.String({ maxLength: 64 }) });
 const ServiceBody = Type.Object({
@@ -18,18 +19,6 @@ const ServiceBody = Type.Object({
   service: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
   disabled_reason: Type.Optional(Type.String({ maxLength: 255 })),
 }, { additionalProperties: false });
-
-/**
- * Flint's roles record their heartbeats as flint-*; the API shows and accepts Cinder's binary
- * names, which clients and Tempest use (`cinder-volume` is the os-services PUT default).
- */
-const CINDER_BINARY: Record<string, string> = { 'flint-api': 'cinder-api', 'flint-scheduler': 'cinder-scheduler', 'flint-volume': 'cinder-volume', 'flint-backup': 'cinder-backup' };
-const publicBinary = (binary: string) => CINDER_BINARY[binary] ?? binary;
-/** Both names a binary may be stored under, from either. */
-const binaryNames = (binary: string) => {
-  const stored = Object.entries(CINDER_BINARY).find(([, c]) => c === binary)?.[0] ?? binary;
-  return [...new Set([stored, publicBinary(stored)])];
-};
 
 /**
  * Cinder's host filter: `host` matches that host and every backend and pool on it

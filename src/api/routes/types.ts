@@ -137,6 +137,7 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
     await deps.db.kysely.transaction().execute(async (tx) => {
       await tx.deleteFrom('volumeTypeExtraSpecs').where('volumeTypeId', '=', t.id).execute();
       await tx.deleteFrom('volumeTypeProjects').where('volumeTypeId', '=', t.id).execute();
+      await tx.deleteFrom('volumeTypeEncryption').where('volumeTypeId', '=', t.id).execute();
       await tx.deleteFrom('volumeTypes').where('id', '=', t.id).execute();
     });
     reply.code(202).send();

@@ -32,7 +32,8 @@ export async function renderVolume(db: Db, req: FastifyRequest, id: string, opts
     const v = await getVolumeRecord(c.kysely, req.ctx, id);
     const md = await metadataFor(c.kysely, 'volumeMetadata', [id]);
     const att = await attachmentsFor(c.kysely, [id]);
-    return volumeDetail(req, v, md.get(id)!, att.get(id)!, opts);
+    const image = opts.extended ? (await metadataFor(c.kysely, 'volumeImageMetadata', [id])).get(id)! : {};
+    return volumeDetail(req, v, md.get(id)!, att.get(id)!, { ...opts, imageMetadata: image });
   });
 }
 
@@ -90,7 +91,8 @@ async function list(deps: ApiDeps, req: QueryRequest, detail: boolean) {
       const ids = found.map((r) => r.id);
       const md = await metadataFor(c.kysely, 'volumeMetadata', ids);
       const att = await attachmentsFor(c.kysely, ids);
-      out.volumes = found.map((r) => volumeDetail(req, r, md.get(r.id)!, att.get(r.id)!, { extended: true }));
+      const image = await metadataFor(c.kysely, 'volumeImageMetadata', ids);
+      out.volumes = found.map((r) => volumeDetail(req, r, md.get(r.id)!, att.get(r.id)!, { extended: true, imageMetadata: image.get(r.id)! }));
     } else {
       out.volumes = found.map((r) => volumeSummary(req, r));
     }

@@ -37,6 +37,8 @@ export function attachmentSummary(req: FastifyRequest, a: AttachmentRow) {
 export interface VolumeDetailOptions {
   /** Show and list-detail: add the `os-vol-*` attributes the caller may see. */
   extended?: boolean;
+  /** The volume's image properties (os-vol-image-meta): shown, on show and list-detail, only when there are some. */
+  imageMetadata?: Record<string, string>;
 }
 
 export function volumeDetail(
@@ -82,6 +84,8 @@ export function volumeDetail(
       out['os-vol-mig-status-attr:name_id'] = null;
     }
   }
+  // Cinder's os-vol-image-meta extension: only on a volume that carries image properties.
+  if (opts.imageMetadata && Object.keys(opts.imageMetadata).length > 0) out.volume_image_metadata = opts.imageMetadata;
   if (atLeast(ver, '3.13')) out.group_id = v.groupId;
   if (atLeast(ver, '3.21') && admin) out.provider_id = v.providerId;
   if (atLeast(ver, '3.48')) {
