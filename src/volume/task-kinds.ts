@@ -27,6 +27,14 @@ export interface TaskPayloads {
   /** GET /manageable_volumes: the backend's objects, answered by its manager wherever it runs. */
   list_manageable_volumes: Record<string, never>;
   upload_image: { imagePath: string; diskFormat: string; previousStatus: string; /** The reserved image row (absent in tasks queued before images had owners). */ imageId?: string };
+  /** Scheduler: pick the backend of a new group, then hand it to that backend's manager. */
+  schedule_group: { reservation: string };
+  create_group: { reservation: string };
+  /** Deletes the group and the volumes named (those the API moved to deleting with it). */
+  delete_group: { reservation: string; volumeIds: string[] };
+  update_group: { add: string[]; remove: string[] };
+  create_group_snapshot: { reservation: string };
+  delete_group_snapshot: { reservation: string };
 }
 
 export type TaskKind = keyof TaskPayloads;

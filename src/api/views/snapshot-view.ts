@@ -17,7 +17,7 @@ export function snapshotSummary(req: FastifyRequest, s: SnapshotRow, metadata: R
     metadata,
     links: selfLinks(req, s.projectId, 'snapshots', s.id),
   };
-  if (atLeast(req.apiVersion, '3.14')) out.group_snapshot_id = null;
+  if (atLeast(req.apiVersion, '3.14')) out.group_snapshot_id = s.groupSnapshotId ?? null;
   if (atLeast(req.apiVersion, '3.41')) out.user_id = s.userId;
   if (atLeast(req.apiVersion, '3.65')) out.consumes_quota = true;
   return out;
