@@ -18,6 +18,7 @@ import { VolumeApi } from '../volume/volume-api.js';
 import { VolumeManager } from '../volume/volume-manager.js';
 import { SchedulerRole } from './scheduler-role.js';
 import { scheduleVolumeHandler } from '../volume/flows/schedule-volume.js';
+import { scheduleGroupHandler } from '../volume/flows/schedule-group.js';
 import { createScheduler } from './create-scheduler.js';
 import { buildApiApp } from '../api/app.js';
 import type { AuthConfig } from '../api/deps.js';
@@ -126,7 +127,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   const owner = `${hostname()}:${process.pid}:scheduler:${Date.now()}`;
   const schedulerRole = scheduler
     ? new SchedulerRole({ db, tasks, quotas, scheduler, owner, logger: log, statsPollMs: 2000, leaseMs: settings.scheduler.leaseMs,
-      handlers: { schedule_volume: scheduleVolumeHandler },
+      handlers: { schedule_volume: scheduleVolumeHandler, schedule_group: scheduleGroupHandler },
     })
     : null;
 

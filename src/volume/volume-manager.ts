@@ -19,6 +19,8 @@ import { createSnapshotFlow, deleteSnapshotFlow } from './flows/snapshot.flows.j
 import { createVolumeFlow, deleteVolumeFlow, extendVolumeFlow, revertToSnapshotFlow } from './flows/volume.flows.js';
 import { manageVolumeFlow, unmanageVolumeFlow } from './flows/manage.flows.js';
 import { uploadImageFlow } from './flows/image.flows.js';
+import { createGroupFlow, deleteGroupFlow, updateGroupFlow } from './flows/group.flows.js';
+import { createGroupSnapshotFlow, deleteGroupSnapshotFlow } from './flows/group-snapshot.flows.js';
 import { listManageableHandler } from './flows/list-manageable.js';
 import type { TaskPayloads } from './task-kinds.js';
 import { type NameTemplates, toDriverVolume } from './driver-objects.js';
@@ -116,6 +118,11 @@ export class VolumeManager {
       delete_snapshot: flowHandler(d, deleteSnapshotFlow),
       initialize_connection: flowHandler(d, initializeConnectionFlow),
       terminate_connection: flowHandler(d, terminateConnectionFlow),
+      create_group: flowHandler(d, createGroupFlow),
+      update_group: flowHandler(d, updateGroupFlow),
+      delete_group: flowHandler(d, deleteGroupFlow),
+      create_group_snapshot: flowHandler(d, createGroupSnapshotFlow),
+      delete_group_snapshot: flowHandler(d, deleteGroupSnapshotFlow),
     };
   }
 
