@@ -30,6 +30,9 @@ import { messageRoutes } from './routes/messages.js';
 import { manageRoutes } from './routes/manage.js';
 import { flintRoutes } from './routes/flint.js';
 import { imageRoutes } from './routes/images.js';
+import { groupTypeRoutes } from './routes/group-types.js';
+import { groupRoutes } from './routes/groups.js';
+import { groupSnapshotRoutes } from './routes/group-snapshots.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
 const BODY_LIMIT = 1024 * 1024;
@@ -54,6 +57,7 @@ export const BLOCK_STORAGE_API: ApiMount = {
     for (const register of [
       volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
       quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes,
+      groupTypeRoutes, groupRoutes, groupSnapshotRoutes,
     ]) {
       register(app, deps);
     }

@@ -171,6 +171,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     app = buildApiApp({
       db, volumes: api, quotas, auth: authConfig(apiSettings), defaultAvailabilityZone: defaultAz, logger: log, images,
       maxImageUploadBytes: apiSettings.maxImageUploadBytes,
+      defaultGroupType: apiSettings.defaultGroupType,
       serviceDownTime: apiSettings.serviceDownTime,
       listManageableVolumes: manageableVolumesLister(db, tasks, apiSettings.rpcTimeoutMs),
     });

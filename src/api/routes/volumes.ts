@@ -112,7 +112,6 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
     const v = body.volume;
     if (v.backup_id) throw new NotSupported('flint', 'create volume from backup');
     if (v.consistencygroup_id) throw new NotSupported('flint', 'consistency groups');
-    if (v.group_id) throw new NotSupported('flint', 'create volume in group');
     let imagePath = v.image_path ?? null;
     // Flint has no image service: imageRef names an image file in Flint's image directory.
     if (v.imageRef) imagePath = v.imageRef;
@@ -136,6 +135,8 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
       ...(v.bootable !== undefined ? { bootable: parseBoolean(v.bootable, 'volume.bootable') } : {}),
       ...(sameHost || differentHost ? { schedulerHints: { ...(sameHost ? { sameHost } : {}), ...(differentHost ? { differentHost } : {}) } } : {}),
       imagePath,
+      // Cinder reads group_id from 3.13 on; older requests create the volume outside any group.
+      groupId: atLeast(req.apiVersion, '3.13') ? v.group_id ?? null : null,
     });
     reply.code(202);
     return { volume: await renderVolume(deps.db, req, created.id) };
