@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Flint needs on a fresh Debian 12 machine: Debian packages for the data
-# plane and the OpenStack clients, and the npm packages. Safe to run again.
+# plane and the OpenStack clients (python3-tempest: its response schemas are the contract the
+# API tests check bodies against), and the npm packages. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(tgt libiscsi-bin qemu-utils qemu-block-extra xfsprogs btrfs-progs util-linux python3-openstackclient python3-cinderclient openssl)
+DEBS=(tgt libiscsi-bin qemu-utils qemu-block-extra xfsprogs btrfs-progs util-linux python3-openstackclient python3-cinderclient openssl python3-tempest)
 missing=()
 for p in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

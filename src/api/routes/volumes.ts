@@ -11,7 +11,7 @@ import { attachmentsFor } from '../../db/repos/attachments.js';
 import { countVolumes, listVolumes, summarizeVolumes, VOLUME_SORT_KEYS, type VolumeFilters } from '../queries/volumes.js';
 import { getVolume, getVolumeRecord, type VolumeRecord } from '../../db/repos/volumes.js';
 import { metadataFor, replaceMetadata } from '../../db/repos/metadata.js';
-import { volumeDetail, volumeSummary } from '../views/volume-view.js';
+import { volumeDetail, volumeSummary, type VolumeDetailOptions } from '../views/volume-view.js';
 import { IdParams, ProjectParams, toSize, AnyQuery } from './common.schema.js';
 import { CreateVolumeBody, UpdateVolumeBody } from './volumes.schema.js';
 import type { Db } from '../../db/database.js';
@@ -23,13 +23,16 @@ const FILTER_KEYS = [
   'multiattach', 'size', 'volume_type', 'volume_type_id', 'user_id', 'group_id', 'host', 'migration_status',
 ] as const;
 
-/** One volume as the detail view renders it (3 queries: row, metadata, attachments). */
-export async function renderVolume(db: Db, req: FastifyRequest, id: string): Promise<Record<string, unknown>> {
+/**
+ * One volume as the detail view renders it (3 queries: row, metadata, attachments); `extended`
+ * for show (the `os-vol-*` attributes), not for the answers of create, update and manage.
+ */
+export async function renderVolume(db: Db, req: FastifyRequest, id: string, opts: VolumeDetailOptions = {}): Promise<Record<string, unknown>> {
   return onOneConnection(db, async (c) => {
     const v = await getVolumeRecord(c.kysely, req.ctx, id);
     const md = await metadataFor(c.kysely, 'volumeMetadata', [id]);
     const att = await attachmentsFor(c.kysely, [id]);
-    return volumeDetail(req, v, md.get(id)!, att.get(id)!);
+    return volumeDetail(req, v, md.get(id)!, att.get(id)!, opts);
   });
 }
 
@@ -87,7 +90,7 @@ async function list(deps: ApiDeps, req: QueryRequest, detail: boolean) {
       const ids = found.map((r) => r.id);
       const md = await metadataFor(c.kysely, 'volumeMetadata', ids);
       const att = await attachmentsFor(c.kysely, ids);
-      out.volumes = found.map((r) => volumeDetail(req, r, md.get(r.id)!, att.get(r.id)!));
+      out.volumes = found.map((r) => volumeDetail(req, r, md.get(r.id)!, att.get(r.id)!, { extended: true }));
     } else {
       out.volumes = found.map((r) => volumeSummary(req, r));
     }
@@ -156,7 +159,7 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.get(`${P}/:id`, { schema: { params: IdParams } }, async (req) => {
     const { id } = req.params;
-    return { volume: await renderVolume(deps.db, req, id) };
+    return { volume: await renderVolume(deps.db, req, id, { extended: true }) };
   });
 
   app.put(`${P}/:id`, { schema: { params: IdParams, body: UpdateVolumeBody } }, async (req) => {
