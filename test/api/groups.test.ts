@@ -1,0 +1,245 @@
+// Generic volume groups through the API over the real services (scheduler, volume manager on
+// the fake driver, SQLite and PostgreSQL): group types and specs, groups with their volumes,
+// group snapshots, create-from-source, quotas, the errors Cinder answers, every response
+// checked against Tempest's published schema for the microversion sent.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeHarness, MV, type Harness } from './harness.js';
+import { assertMatchesTempestSchema } from '../support/tempest-schemas.js';
+import { waitUntil } from '../support/test-service.js';
+
+for (const kind of ['sqlite', 'postgres'] as const) describe(`generic volume groups (${kind})`, () => {
+  let h: Harness;
+  before(async () => {
+    h = await makeHarness({ db: kind });
+  });
+  after(async () => { await h.close(); });
+
+  const call = (method: string, url: string, mv: string | null, payload?: unknown) =>
+    h.app.inject({ method: method as 'GET', url, headers: mv ? MV(mv) : {}, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  /** Calls and checks the response against Tempest's schema `schema` at microversion `mv`. */
+  const checked = async (schema: string, method: string, url: string, mv: string, payload?: unknown) => {
+    const r = await call(method, url, mv, payload);
+    assertMatchesTempestSchema(schema, mv, { status: r.statusCode, body: r.body });
+    return r.body ? r.json() : null;
+  };
+  const status = async (table: 'groups' | 'groupSnapshots' | 'volumes' | 'snapshots', id: string, want: string[]) => waitUntil(async () => {
+    const r = await h.db.kysely.selectFrom(table).select('status').where('id', '=', id).executeTakeFirst();
+    const s = r?.status ?? 'deleted';
+    return want.includes(s) ? s : undefined;
+  });
+  let seq = 0;
+  const newVolumeType = async () => (await call('POST', '/v3/p1/types', null, { volume_type: { name: `vt-${kind}-${++seq}` } })).json().volume_type;
+  const newGroupType = async (specs: Record<string, string> = {}) =>
+    (await checked('group_types.create_group_type', 'POST', '/v3/p1/group_types', '3.11', { group_type: { name: `gt-${kind}-${++seq}`, group_specs: specs } })).group_type;
+  const newGroup = async (gt: string, vt: string) => {
+    const g = (await checked('groups.create_group', 'POST', '/v3/p1/groups', '3.13', { group: { name: `g${++seq}`, group_type: gt, volume_types: [vt] } })).group;
+    assert.equal(await status('groups', g.id, ['available', 'error']), 'available');
+    return g;
+  };
+  const newVolumeIn = async (groupId: string, vt: string) => {
+    const r = await call('POST', '/v3/p1/volumes', '3.13', { volume: { size: 1, volume_type: vt, group_id: groupId } });
+    assert.equal(r.statusCode, 202, r.body);
+    const v = r.json().volume;
+    assert.equal(v.group_id, groupId);
+    assert.equal(await h.waitVolume(v.id, ['available', 'error']), 'available');
+    return v;
+  };
+
+  test('group types: create, list sorted and by is_public, show, update, delete; group specs CRUD', async () => {
+    const a = (await checked('group_types.create_group_type', 'POST', '/v3/p1/group_types', '3.11', {
+      group_type: { name: `a-${kind}`, description: 'd', group_specs: { consistent_group_snapshot_enabled: '<is> False' }, is_public: true },
+    })).group_type;
+    assert.deepEqual(a.group_specs, { consistent_group_snapshot_enabled: '<is> False' });
+    const b = (await checked('group_types.create_group_type', 'POST', '/v3/p1/group_types', '3.11', { group_type: { name: `b-${kind}`, is_public: false } })).group_type;
+    const names = async (query: string) => (await checked('group_types.list_group_types', 'GET', `/v3/p1/group_types?${query}`, '3.11')).group_types.map((t: { name: string }) => t.name);
+    const asc = await names('sort=name:asc&is_public=None');
+    assert.ok(asc.indexOf(a.name) < asc.indexOf(b.name));
+    const desc = await names('sort=name:desc&is_public=None');
+    assert.ok(desc.indexOf(b.name) < desc.indexOf(a.name));
+    assert.ok(!(await names('is_public=False')).includes(a.name));
+    assert.ok((await names('is_public=False')).includes(b.name));
+    assert.ok(!(await names('is_public=True')).includes(b.name));
+    const dup = await call('POST', '/v3/p1/group_types', '3.11', { group_type: { name: a.name } });
+    assert.equal(dup.statusCode, 409, dup.body);
+
+    const upd = (await checked('group_types.update_group_type', 'PUT', `/v3/p1/group_types/${a.id}`, '3.11', { group_type: { name: `a2-${kind}`, description: 'new' } })).group_type;
+    assert.equal(upd.name, `a2-${kind}`);
+    const shown = (await checked('group_types.show_group_type', 'GET', `/v3/p1/group_types/${a.id}`, '3.11')).group_type;
+    assert.deepEqual([shown.description, shown.is_public, shown.group_specs], ['new', true, { consistent_group_snapshot_enabled: '<is> False' }]);
+
+    const specs = (await checked('group_types.create_or_update_group_type_specs', 'POST', `/v3/p1/group_types/${a.id}/group_specs`, '3.11', { group_specs: { k1: 'v1', k2: 'v2' } })).group_specs;
+    assert.deepEqual(specs, { k1: 'v1', k2: 'v2' });
+    assert.deepEqual(await checked('group_types.show_group_type_specs_item', 'GET', `/v3/p1/group_types/${a.id}/group_specs/k2`, '3.11'), { k2: 'v2' });
+    assert.deepEqual(await checked('group_types.update_group_type_specs_item', 'PUT', `/v3/p1/group_types/${a.id}/group_specs/k2`, '3.11', { k2: 'v3' }), { k2: 'v3' });
+    assert.deepEqual((await checked('group_types.list_group_type_specs', 'GET', `/v3/p1/group_types/${a.id}/group_specs`, '3.11')).group_specs,
+      { consistent_group_snapshot_enabled: '<is> False', k1: 'v1', k2: 'v3' });
+    await checked('group_types.delete_group_type_specs_item', 'DELETE', `/v3/p1/group_types/${a.id}/group_specs/k1`, '3.11');
+    assert.equal((await call('GET', `/v3/p1/group_types/${a.id}/group_specs/k1`, '3.11')).statusCode, 404);
+    assert.equal((await call('DELETE', `/v3/p1/group_types/${a.id}/group_specs/k1`, '3.11')).statusCode, 404);
+    const mismatch = await call('PUT', `/v3/p1/group_types/${a.id}/group_specs/k2`, '3.11', { other: 'x' });
+    assert.equal(mismatch.statusCode, 400, mismatch.body);
+
+    await checked('group_types.delete_group_type', 'DELETE', `/v3/p1/group_types/${a.id}`, '3.11');
+    await checked('group_types.delete_group_type', 'DELETE', `/v3/p1/group_types/${b.id}`, '3.11');
+    assert.equal((await call('GET', `/v3/p1/group_types/${a.id}`, '3.11')).statusCode, 404);
+    assert.equal((await call('GET', '/v3/p1/group_types', '3.10')).statusCode, 404, 'group types start at 3.11');
+    assert.equal((await call('GET', '/v3/p1/group_types/default', '3.11')).statusCode, 404, 'no default_group_type configured');
+  });
+
+  test('the reserved default_cgsnapshot_type is listed but cannot be changed or deleted', async () => {
+    const all = (await call('GET', '/v3/p1/group_types', '3.11')).json().group_types;
+    const cg = all.find((t: { name: string }) => t.name === 'default_cgsnapshot_type');
+    assert.ok(cg, 'seeded by the migration');
+    assert.deepEqual(cg.group_specs, { consistent_group_snapshot_enabled: '<is> True' });
+    for (const [method, url, payload] of [
+      ['PUT', `/v3/p1/group_types/${cg.id}`, { group_type: { name: 'x' } }],
+      ['DELETE', `/v3/p1/group_types/${cg.id}`, undefined],
+      ['POST', `/v3/p1/group_types/${cg.id}/group_specs`, { group_specs: { a: 'b' } }],
+    ] as const) {
+      const r = await call(method, url, '3.11', payload);
+      assert.equal(r.statusCode, 400, `${method} ${url}: ${r.body}`);
+      assert.match(r.body, /reserved/);
+    }
+  });
+
+  test('groups: create, volumes in the group, show with volumes (3.25), update remove/add, delete with volumes; quota counts groups', async () => {
+    const vt = await newVolumeType();
+    const gt = await newGroupType();
+    const g = await newGroup(gt.id, vt.id);
+    const empty = await newGroup(gt.id, vt.id);
+    const v1 = await newVolumeIn(g.id, vt.id);
+    const v2 = await newVolumeIn(g.id, vt.id);
+    const shown = (await checked('groups.show_group', 'GET', `/v3/p1/groups/${g.id}?list_volume=True`, '3.25')).group;
+    assert.deepEqual([shown.status, shown.group_type, shown.volume_types, [...shown.volumes].sort()], ['available', gt.id, [vt.id], [v1.id, v2.id].sort()]);
+    assert.equal((await checked('groups.show_group', 'GET', `/v3/p1/groups/${g.id}`, '3.13')).group.volumes, undefined, 'volumes only from 3.25');
+    const detail = (await checked('groups.list_groups_with_detail', 'GET', '/v3/p1/groups/detail', '3.13')).groups;
+    assert.deepEqual(detail.map((x: { id: string }) => x.id).sort(), [g.id, empty.id].sort());
+    await checked('groups.list_groups_no_detail', 'GET', '/v3/p1/groups', '3.13');
+    const quota = (await call('GET', '/v3/p1/os-quota-sets/p1?usage=True', null)).json().quota_set;
+    assert.equal(quota.groups.in_use, 2);
+
+    await checked('groups.update_group', 'PUT', `/v3/p1/groups/${g.id}`, '3.13', { group: { name: 'renamed', description: 'nd', remove_volumes: v2.id } });
+    assert.equal(await status('groups', g.id, ['available', 'error']), 'available');
+    assert.equal((await h.row(v2.id))?.groupId, null);
+    const after = (await call('GET', `/v3/p1/groups/${g.id}`, '3.13')).json().group;
+    assert.deepEqual([after.name, after.description], ['renamed', 'nd']);
+    await checked('groups.update_group', 'PUT', `/v3/p1/groups/${g.id}`, '3.13', { group: { add_volumes: v2.id } });
+    assert.equal(await status('groups', g.id, ['available', 'error']), 'available');
+    assert.equal((await h.row(v2.id))?.groupId, g.id);
+    assert.equal(h.store.groups().get(g.id)?.has(v2.id), true, 'the array has it in the group');
+
+    const keep = await call('POST', `/v3/p1/groups/${g.id}/action`, '3.13', { delete: { 'delete-volumes': false } });
+    assert.equal(keep.statusCode, 400, keep.body);
+    assert.match(keep.body, /delete-volumes flag is required/);
+    await checked('groups.delete_group', 'POST', `/v3/p1/groups/${g.id}/action`, '3.13', { delete: { 'delete-volumes': true } });
+    await checked('groups.delete_group', 'POST', `/v3/p1/groups/${empty.id}/action`, '3.13', { delete: { 'delete-volumes': false } });
+    for (const id of [g.id, empty.id]) assert.equal(await status('groups', id, ['deleted', 'error_deleting']), 'deleted');
+    for (const v of [v1, v2]) {
+      assert.equal((await h.row(v.id)), undefined);
+      assert.equal(h.store.volumes().has(v.id), false, 'gone from the array');
+    }
+    assert.equal((await call('GET', `/v3/p1/groups/${g.id}`, '3.13')).statusCode, 404);
+    const usage = (await call('GET', '/v3/p1/os-quota-sets/p1?usage=True', null)).json().quota_set;
+    assert.deepEqual([usage.groups.in_use, usage.groups.reserved], [0, 0]);
+    // The group type is free again.
+    assert.equal((await call('DELETE', `/v3/p1/group_types/${gt.id}`, '3.11')).statusCode, 202);
+  });
+
+  test('group snapshots: create with a snapshot per volume, show, list, groups from it and from the group, reset status, delete', async () => {
+    const vt = await newVolumeType();
+    const gt = await newGroupType();
+    const g = await newGroup(gt.id, vt.id);
+    const v = await newVolumeIn(g.id, vt.id);
+    const gs = (await checked('group_snapshots.create_group_snapshot', 'POST', '/v3/p1/group_snapshots', '3.14', { group_snapshot: { group_id: g.id, name: 'gs1' } })).group_snapshot;
+    assert.equal(gs.group_type_id, gt.id);
+    assert.equal(await status('groupSnapshots', gs.id, ['available', 'error']), 'available');
+    const snaps = (await call('GET', '/v3/p1/snapshots/detail', '3.14')).json().snapshots.filter((s: { volume_id: string }) => s.volume_id === v.id);
+    assert.equal(snaps.length, 1);
+    assert.deepEqual([snaps[0].status, snaps[0].group_snapshot_id], ['available', gs.id]);
+    const alone = await call('DELETE', `/v3/p1/snapshots/${snaps[0].id}`, '3.14');
+    assert.equal(alone.statusCode, 400, 'a member goes with its group snapshot');
+    const shown = (await checked('group_snapshots.show_group_snapshot', 'GET', `/v3/p1/group_snapshots/${gs.id}`, '3.14')).group_snapshot;
+    assert.deepEqual([shown.name, shown.group_id, shown.status], ['gs1', g.id, 'available']);
+    const listed = (await checked('group_snapshots.list_group_snapshots_with_detail', 'GET', '/v3/p1/group_snapshots/detail', '3.14')).group_snapshots;
+    assert.ok(listed.some((x: { id: string }) => x.id === gs.id));
+    await checked('group_snapshots.list_group_snapshots_no_detail', 'GET', '/v3/p1/group_snapshots', '3.14');
+
+    const hasSnaps = await call('POST', `/v3/p1/groups/${g.id}/action`, '3.14', { delete: { 'delete-volumes': true } });
+    assert.equal(hasSnaps.statusCode, 400, 'a group with group snapshots is not deleted');
+
+    const fromSnap = (await checked('groups.create_group_from_source', 'POST', '/v3/p1/groups/action', '3.14', { 'create-from-src': { group_snapshot_id: gs.id, name: 'from-gs' } })).group;
+    const fromGroup = (await checked('groups.create_group_from_source', 'POST', '/v3/p1/groups/action', '3.14', { 'create-from-src': { source_group_id: g.id, name: 'from-g' } })).group;
+    for (const made of [fromSnap, fromGroup]) {
+      assert.equal(await status('groups', made.id, ['available', 'error']), 'available');
+      const members = await h.db.kysely.selectFrom('volumes').selectAll().where('groupId', '=', made.id).execute();
+      assert.equal(members.length, 1);
+      assert.equal(await h.waitVolume(members[0]!.id, ['available', 'error']), 'available');
+      const shownMade = (await checked('groups.show_group', 'GET', `/v3/p1/groups/${made.id}`, '3.14')).group;
+      assert.deepEqual([shownMade.group_type, shownMade.volume_types], [gt.id, [vt.id]]);
+    }
+    assert.equal((await h.db.kysely.selectFrom('volumes').select('snapshotId').where('groupId', '=', fromSnap.id).executeTakeFirstOrThrow()).snapshotId, snaps[0].id);
+    const both = await call('POST', '/v3/p1/groups/action', '3.14', { 'create-from-src': { group_snapshot_id: gs.id, source_group_id: g.id } });
+    assert.equal(both.statusCode, 400, both.body);
+    const neither = await call('POST', '/v3/p1/groups/action', '3.14', { 'create-from-src': { name: 'x' } });
+    assert.equal(neither.statusCode, 400, neither.body);
+
+    for (const s of ['creating', 'available', 'error']) {
+      await checked('group_snapshots.reset_group_snapshot_status', 'POST', `/v3/p1/group_snapshots/${gs.id}/action`, '3.19', { reset_status: { status: s } });
+      assert.equal((await call('GET', `/v3/p1/group_snapshots/${gs.id}`, '3.19')).json().group_snapshot.status, s);
+    }
+    const bad = await call('POST', `/v3/p1/group_snapshots/${gs.id}/action`, '3.19', { reset_status: { status: 'bogus' } });
+    assert.equal(bad.statusCode, 400);
+    assert.equal((await call('POST', `/v3/p1/group_snapshots/${gs.id}/action`, '3.18', { reset_status: { status: 'error' } })).statusCode, 404, 'reset needs 3.19');
+
+    await checked('group_snapshots.delete_group_snapshot', 'DELETE', `/v3/p1/group_snapshots/${gs.id}`, '3.14');
+    assert.equal(await status('groupSnapshots', gs.id, ['deleted', 'error_deleting']), 'deleted');
+    assert.equal(await status('snapshots', snaps[0].id, ['deleted']), 'deleted');
+    assert.equal(h.store.snapshots().has(snaps[0].id), false);
+    for (const id of [fromSnap.id, fromGroup.id, g.id]) {
+      await checked('groups.delete_group', 'POST', `/v3/p1/groups/${id}/action`, '3.14', { delete: { 'delete-volumes': true } });
+      assert.equal(await status('groups', id, ['deleted', 'error_deleting']), 'deleted');
+    }
+    const usage = (await call('GET', '/v3/p1/os-quota-sets/p1?usage=True', null)).json().quota_set;
+    assert.deepEqual([usage.groups.in_use, usage.snapshots.in_use, usage.groups.reserved, usage.snapshots.reserved], [0, 0, 0, 0]);
+  });
+
+  test('reset group status (3.20), wrong input and the replication actions (3.38) answer Cinder\'s errors and change nothing', async () => {
+    const vt = await newVolumeType();
+    const gt = await newGroupType();
+    const g = await newGroup(gt.id, vt.id);
+    for (const s of ['creating', 'available', 'error']) {
+      await checked('groups.reset_group_status', 'POST', `/v3/p1/groups/${g.id}/action`, '3.20', { reset_status: { status: s } });
+      assert.equal((await call('GET', `/v3/p1/groups/${g.id}`, '3.20')).json().group.status, s);
+    }
+    assert.equal((await call('POST', `/v3/p1/groups/${g.id}/action`, '3.19', { reset_status: { status: 'error' } })).statusCode, 404, 'reset needs 3.20');
+    await call('POST', `/v3/p1/groups/${g.id}/action`, '3.20', { reset_status: { status: 'available' } });
+    const cases: Array<[string, string, unknown, number]> = [
+      ['POST', '/v3/p1/groups', { group: { group_type: 'nope', volume_types: [vt.id] } }, 404],
+      ['POST', '/v3/p1/groups', { group: { group_type: gt.id, volume_types: ['nope'] } }, 404],
+      ['POST', '/v3/p1/groups', { group: { group_type: gt.id, volume_types: [] } }, 400],
+      ['POST', '/v3/p1/groups', { group: { group_type: gt.id } }, 400],
+      ['POST', '/v3/p1/groups', { group: { group_type: gt.id, volume_types: [vt.id], availability_zone: 'mars' } }, 400],
+      ['PUT', `/v3/p1/groups/${g.id}`, { group: {} }, 400],
+      ['PUT', `/v3/p1/groups/${g.id}`, { group: { add_volumes: '00000000-0000-0000-0000-000000000000' } }, 400],
+      ['PUT', `/v3/p1/groups/${g.id}`, { group: { remove_volumes: '00000000-0000-0000-0000-000000000000' } }, 400],
+      ['POST', `/v3/p1/groups/${g.id}/action`, { reset_status: { status: 'bogus' } }, 400],
+      ['POST', `/v3/p1/groups/${g.id}/action`, { enable_replication: {} }, 400],
+      ['POST', `/v3/p1/groups/${g.id}/action`, { list_replication_targets: {} }, 400],
+      ['POST', '/v3/p1/volumes', { volume: { size: 1, group_id: g.id } }, 400],
+      ['POST', '/v3/p1/group_snapshots', { group_snapshot: { group_id: 'nope' } }, 404],
+    ];
+    for (const [method, url, payload, code] of cases) {
+      const r = await call(method, url, '3.38', payload);
+      assert.equal(r.statusCode, code, `${method} ${url} ${JSON.stringify(payload)}: ${r.body}`);
+    }
+    assert.equal((await call('POST', `/v3/p1/groups/${g.id}/action`, '3.37', { enable_replication: {} })).statusCode, 404, 'replication needs 3.38');
+    assert.equal((await call('GET', '/v3/p1/groups', '3.12')).statusCode, 404, 'groups start at 3.13');
+    const other = await call('POST', '/v3/p1/volumes', '3.13', { volume: { size: 1, volume_type: (await newVolumeType()).id, group_id: g.id } });
+    assert.equal(other.statusCode, 400, 'a type the group does not take');
+    assert.equal((await h.db.kysely.selectFrom('volumes').select('id').where('groupId', '=', g.id).execute()).length, 0, 'nothing was created');
+    assert.equal((await call('GET', `/v3/p1/groups/${g.id}`, '3.13')).json().group.status, 'available');
+    await call('POST', `/v3/p1/groups/${g.id}/action`, '3.13', { delete: {} });
+    assert.equal(await status('groups', g.id, ['deleted', 'error_deleting']), 'deleted');
+  });
+});
