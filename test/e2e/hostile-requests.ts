@@ -61,6 +61,7 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
   const snap = { id: s.snapshot };
   const md = { metadata: { k: 'v' } };
   const mdFields: Record<string, Kind> = { metadata: 'obj', 'metadata.k': 'str' };
+  const gtype = { id: 'default_cgsnapshot_type' };
   return [
     { method: 'GET', path: '/', public: true },
     { method: 'GET', path: '/v3', public: true },
@@ -155,6 +156,39 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     { method: 'GET', path: '/v3/{p}/manageable_volumes/detail', queryKeys: true },
     { method: 'POST', path: '/v3/{p}/os-volume-manage', body: { volume: { host: 'nohost@fake#p', ref: { name: 'x' }, name: 'n' } }, strict: ['', 'volume'],
       fields: { volume: 'obj', 'volume.host': 'str', 'volume.ref': 'obj', 'volume.ref.name': 'str', 'volume.name': 'str' } },
+    // group types and group specs (3.11); the seeded type is Cinder's reserved one, found by name
+    { method: 'GET', path: '/v3/{p}/group_types', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/group_types/default' },
+    { method: 'POST', path: '/v3/{p}/group_types', body: { group_type: { name: 'fresh-gt', is_public: true, group_specs: { k: 'v' } } }, strict: ['', 'group_type'],
+      fields: { group_type: 'obj', 'group_type.name': 'str', 'group_type.is_public': 'bool', 'group_type.group_specs': 'obj', 'group_type.group_specs.k': 'str' } },
+    { method: 'GET', path: '/v3/{p}/group_types/{id}', params: gtype, lookup: ['id'] },
+    { method: 'PUT', path: '/v3/{p}/group_types/{id}', params: gtype, lookup: ['id'], body: { group_type: { description: 'd' } }, strict: ['', 'group_type'], fields: { group_type: 'obj', 'group_type.description': 'str' } },
+    { method: 'DELETE', path: '/v3/{p}/group_types/{id}', params: gtype, lookup: ['id'] },
+    { method: 'GET', path: '/v3/{p}/group_types/{id}/group_specs', params: gtype, lookup: ['id'] },
+    { method: 'POST', path: '/v3/{p}/group_types/{id}/group_specs', params: gtype, lookup: ['id'], body: { group_specs: { k: 'v' } }, strict: [''], fields: { group_specs: 'obj', 'group_specs.k': 'str' } },
+    { method: 'GET', path: '/v3/{p}/group_types/{id}/group_specs/{key}', params: { ...gtype, key: 'k' }, lookup: ['id', 'key'] },
+    { method: 'PUT', path: '/v3/{p}/group_types/{id}/group_specs/{key}', params: { ...gtype, key: 'k' }, lookup: ['id'], body: { k: 'v' }, fields: { k: 'str' } },
+    { method: 'DELETE', path: '/v3/{p}/group_types/{id}/group_specs/{key}', params: { ...gtype, key: 'k' }, lookup: ['id', 'key'] },
+    // generic volume groups (3.13) and group snapshots (3.14)
+    { method: 'POST', path: '/v3/{p}/groups', body: { group: { name: 'n', group_type: 'default_cgsnapshot_type', volume_types: [s.type] } }, strict: ['', 'group'],
+      fields: { group: 'obj', 'group.name': 'str', 'group.group_type': 'str' } },
+    { method: 'GET', path: '/v3/{p}/groups', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/groups/detail', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/groups/{id}', params: { id: 'g' }, lookup: ['id'], queryKeys: true },
+    { method: 'PUT', path: '/v3/{p}/groups/{id}', params: { id: 'g' }, lookup: ['id'], body: { group: { name: 'n' } }, strict: ['', 'group'], fields: { group: 'obj', 'group.name': 'str' } },
+    { method: 'POST', path: '/v3/{p}/groups/{id}/action', params: { id: 'g' }, lookup: ['id'], body: { delete: { 'delete-volumes': true } } },
+    { method: 'POST', path: '/v3/{p}/groups/{id}/action', params: { id: 'g' }, lookup: ['id'], body: { reset_status: { status: 'available' } }, strict: ['reset_status'],
+      fields: { reset_status: 'obj', 'reset_status.status': 'str' } },
+    { method: 'POST', path: '/v3/{p}/groups/action', body: { 'create-from-src': { name: 'n', source_group_id: 'g' } }, strict: ['', 'create-from-src'],
+      fields: { 'create-from-src': 'obj', 'create-from-src.name': 'str', 'create-from-src.source_group_id': 'str' } },
+    { method: 'POST', path: '/v3/{p}/group_snapshots', body: { group_snapshot: { group_id: 'g', name: 'n' } }, strict: ['', 'group_snapshot'],
+      fields: { group_snapshot: 'obj', 'group_snapshot.group_id': 'str', 'group_snapshot.name': 'str' } },
+    { method: 'GET', path: '/v3/{p}/group_snapshots', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/group_snapshots/detail', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/group_snapshots/{id}', params: { id: 'gs' }, lookup: ['id'] },
+    { method: 'DELETE', path: '/v3/{p}/group_snapshots/{id}', params: { id: 'gs' }, lookup: ['id'] },
+    { method: 'POST', path: '/v3/{p}/group_snapshots/{id}/action', params: { id: 'gs' }, lookup: ['id'], body: { reset_status: { status: 'available' } }, strict: ['reset_status'],
+      fields: { reset_status: 'obj', 'reset_status.status': 'str' } },
     // flint
     { method: 'POST', path: '/v3/{p}/flint/schedule-explain', body: { size: 1, volume_type: null }, strict: [''], fields: { size: 'size', volume_type: 'str' } },
     { method: 'GET', path: '/v3/{p}/flint/volumes/{id}/progress', params: vol, lookup: ['id'] },

@@ -171,6 +171,8 @@ export function groupTypeRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.delete(`${P}/:id/group_specs/:key`, { config: ADMIN, schema: { params: KeyParams } }, async (req, reply) => {
     const { id, key } = req.params;
     const t = await findGroupType(db(), req.ctx, id);
+    // A key the type does not have is a 404 first, reserved type or not.
+    if (!(key in await groupSpecsOf(db(), t.id))) throw new NotFound('Group type spec', `${key} of ${t.id}`);
     checkNotReserved(t, 'updated');
     await deps.db.kysely.transaction().execute((tx) => deleteGroupSpec(tx, t.id, key));
     reply.code(202).send();
