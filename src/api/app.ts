@@ -33,6 +33,7 @@ import { imageRoutes } from './routes/images.js';
 import { groupTypeRoutes } from './routes/group-types.js';
 import { groupRoutes } from './routes/groups.js';
 import { groupSnapshotRoutes } from './routes/group-snapshots.js';
+import { consistencyGroupRoutes } from './routes/consistency-groups.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
 const BODY_LIMIT = 1024 * 1024;
@@ -57,7 +58,7 @@ export const BLOCK_STORAGE_API: ApiMount = {
     for (const register of [
       volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
       quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes,
-      groupTypeRoutes, groupRoutes, groupSnapshotRoutes,
+      groupTypeRoutes, groupRoutes, groupSnapshotRoutes, consistencyGroupRoutes,
     ]) {
       register(app, deps);
     }

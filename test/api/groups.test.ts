@@ -204,6 +204,60 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`generic volume gro
     assert.deepEqual([usage.groups.in_use, usage.snapshots.in_use, usage.groups.reserved, usage.snapshots.reserved], [0, 0, 0, 0]);
   });
 
+  test('the legacy consistency group API maps onto groups of default_cgsnapshot_type', async () => {
+    const vt = await newVolumeType();
+    const made = await call('POST', '/v3/p1/consistencygroups', null, { consistencygroup: { name: 'cg1', volume_types: `${vt.id},` } });
+    assert.equal(made.statusCode, 202, made.body);
+    const cg = made.json().consistencygroup;
+    assert.deepEqual(Object.keys(cg).sort(), ['id', 'name']);
+    assert.equal(await status('groups', cg.id, ['available', 'error']), 'available');
+    const shown = (await call('GET', `/v3/p1/consistencygroups/${cg.id}`, null)).json().consistencygroup;
+    assert.deepEqual([shown.name, shown.status, shown.volume_types], ['cg1', 'available', [vt.id]]);
+    const asGroup = (await call('GET', `/v3/p1/groups/${cg.id}`, '3.13')).json().group;
+    const cgType = (await call('GET', '/v3/p1/group_types/default_cgsnapshot_type', '3.11')).json().group_type;
+    assert.equal(asGroup.group_type, cgType.id, 'a group of the reserved type');
+    const v = await call('POST', '/v3/p1/volumes', null, { volume: { size: 1, volume_type: vt.id, consistencygroup_id: cg.id } });
+    assert.equal(v.statusCode, 202, v.body);
+    assert.equal(await h.waitVolume(v.json().volume.id, ['available', 'error']), 'available');
+    assert.equal((await h.row(v.json().volume.id))?.groupId, cg.id);
+    assert.ok((await call('GET', '/v3/p1/consistencygroups/detail', null)).json().consistencygroups.some((x: { id: string }) => x.id === cg.id));
+
+    // A group of another type is not a consistency group.
+    const gt = await newGroupType();
+    const g = await newGroup(gt.id, vt.id);
+    assert.equal((await call('GET', `/v3/p1/consistencygroups/${g.id}`, null)).statusCode, 404);
+    assert.ok(!(await call('GET', '/v3/p1/consistencygroups', null)).json().consistencygroups.some((x: { id: string }) => x.id === g.id));
+
+    const snap = await call('POST', '/v3/p1/cgsnapshots', null, { cgsnapshot: { consistencygroup_id: cg.id, name: 'cgs' } });
+    assert.equal(snap.statusCode, 202, snap.body);
+    const cgs = snap.json().cgsnapshot;
+    assert.equal(await status('groupSnapshots', cgs.id, ['available', 'error']), 'available');
+    const cgsShown = (await call('GET', `/v3/p1/cgsnapshots/${cgs.id}`, null)).json().cgsnapshot;
+    assert.deepEqual([cgsShown.consistencygroup_id, cgsShown.status, cgsShown.name], [cg.id, 'available', 'cgs']);
+    const fromSnap = await call('POST', '/v3/p1/consistencygroups/create_from_src', null, { 'consistencygroup-from-src': { cgsnapshot_id: cgs.id, name: 'cg2' } });
+    assert.equal(fromSnap.statusCode, 202, fromSnap.body);
+    const cg2 = fromSnap.json().consistencygroup;
+    assert.equal(await status('groups', cg2.id, ['available', 'error']), 'available');
+    const updated = await call('PUT', `/v3/p1/consistencygroups/${cg.id}`, null, { consistencygroup: { name: 'renamed' } });
+    assert.equal(updated.statusCode, 202, updated.body);
+    assert.equal((await call('GET', `/v3/p1/consistencygroups/${cg.id}`, null)).json().consistencygroup.name, 'renamed');
+
+    const busy = await call('POST', `/v3/p1/consistencygroups/${cg.id}/delete`, null, { consistencygroup: { force: true } });
+    assert.equal(busy.statusCode, 400, 'a consistency group with cgsnapshots stays');
+    assert.equal((await call('DELETE', `/v3/p1/cgsnapshots/${cgs.id}`, null)).statusCode, 202);
+    assert.equal(await status('groupSnapshots', cgs.id, ['deleted', 'error_deleting']), 'deleted');
+    const noForce = await call('POST', `/v3/p1/consistencygroups/${cg.id}/delete`, null, { consistencygroup: { force: false } });
+    assert.equal(noForce.statusCode, 400, 'volumes need force');
+    for (const id of [cg.id, cg2.id]) {
+      assert.equal((await call('POST', `/v3/p1/consistencygroups/${id}/delete`, null, { consistencygroup: { force: true } })).statusCode, 202);
+      assert.equal(await status('groups', id, ['deleted', 'error_deleting']), 'deleted');
+    }
+    await call('POST', `/v3/p1/groups/${g.id}/action`, '3.13', { delete: {} });
+    assert.equal(await status('groups', g.id, ['deleted', 'error_deleting']), 'deleted');
+    const noTypes = await call('POST', '/v3/p1/consistencygroups', null, { consistencygroup: { name: 'x', volume_types: ' , ' } });
+    assert.equal(noTypes.statusCode, 400, noTypes.body);
+  });
+
   test('reset group status (3.20), wrong input and the replication actions (3.38) answer Cinder\'s errors and change nothing', async () => {
     const vt = await newVolumeType();
     const gt = await newGroupType();
