@@ -41,9 +41,9 @@ const UpdateBody = Type.Object({
   }, { additionalProperties: false }),
 }, { additionalProperties: false });
 
-const DeleteBody = Type.Union([Type.Null(), Type.Object({
+const DeleteBody = Type.Object({
   consistencygroup: Type.Optional(Type.Object({ force: Type.Optional(Bool) }, { additionalProperties: false })),
-}, { additionalProperties: false })]);
+}, { additionalProperties: false });
 
 const FromSourceBody = Type.Object({
   'consistencygroup-from-src': Type.Object({
@@ -160,7 +160,7 @@ export function consistencyGroupRoutes(root: FastifyInstance, deps: ApiDeps): vo
 
   app.post(`${P}/:id/delete`, { schema: { params: IdParams, body: DeleteBody } }, async (req, reply) => {
     await getCg(req, req.params.id);
-    const force = req.body?.consistencygroup?.force;
+    const force = req.body.consistencygroup?.force;
     await deps.volumes.deleteGroup(req.ctx, req.params.id, force !== undefined && parseBoolean(force, 'consistencygroup.force'));
     reply.code(202).send();
   });
