@@ -5,7 +5,7 @@
 import type { Db } from '../db/database.js';
 import type { GroupRow, VolumeRow } from '../db/schema.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
-import { InvalidInput, NotSupported } from '../errors/errors.js';
+import { InvalidInput } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
 import { supersedeTasks } from '../tasks/task-queue.js';
@@ -18,7 +18,8 @@ import { extraSpecsOf, findVolumeType } from '../db/repos/types.js';
 import { lockVolume } from '../db/repos/volumes.js';
 import { typeQuotaDeltas } from './api-support.js';
 import type { CreateGroupRequest, UpdateGroupRequest } from './group-operations.js';
-import { GROUP_ALLOWED_FROM, GROUP_STATUSES, IS_TRUE, REPLICATION_SPEC } from './group-status.js';
+import { GROUP_ALLOWED_FROM, GROUP_REPLICATION, GROUP_STATUSES, IS_TRUE, REPLICATION_SPEC, type GroupReplicationAction } from './group-status.js';
+import type { BackendStats } from '../drivers/interface/stats.js';
 import type { RequestContext } from './operations.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
 import { checkName } from './validation.js';
@@ -202,14 +203,43 @@ export class GroupApi {
   }
 
   /**
-   * Group replication needs a backend that replicates groups as a unit (Cinder's
-   * enable_replication driver call); no Flint driver does yet, so once the checks pass the
-   * answer is "not supported by this backend", never a group stuck in `enabling`.
+   * Enable, disable or fail over the replication of the group's volumes: the replication
+   * status moves by compare-and-set and the backend's manager does the work (per volume with
+   * the Replication capability; failover through the backend's failover_host).
    */
-  async replicationAction(ctx: RequestContext, id: string, action: string): Promise<never> {
-    const g = await this.checkReplication(ctx, id, action);
-    const backend = g.host ? backendHostOf(g.host) : 'unplaced';
-    throw new NotSupported(backend, `${action} of a group`);
+  async replicate(ctx: RequestContext, id: string, action: GroupReplicationAction, opts: { allowAttachedVolume?: boolean; secondaryBackendId?: string | null } = {}): Promise<void> {
+    await this.checkReplication(ctx, id, `${action} replication`);
+    const step = GROUP_REPLICATION[action];
+    const host = await inTransaction(this.db, async (tx) => {
+      const g = await lockGroup(tx, ctx, id);
+      if (!(GROUP_ALLOWED_FROM.replicate as readonly string[]).includes(g.status)) {
+        throw new InvalidInput(`Invalid group: group ${id} must be available to ${action} replication; its status is ${g.status}.`);
+      }
+      if (!(step.from as readonly string[]).includes(g.replicationStatus ?? 'disabled')) {
+        throw new InvalidInput(`Invalid group: the replication status of group ${id} must be ${step.from.join(' or ')} to ${action} replication; it is ${g.replicationStatus ?? 'disabled'}.`);
+      }
+      if (action === 'failover' && !opts.allowAttachedVolume) {
+        const attached = await tx.selectFrom('volumes').select('id').where('groupId', '=', id).where('status', '=', 'in-use').executeTakeFirst();
+        if (attached) throw new InvalidInput(`Invalid input received: volume ${attached.id} is attached but allow_attached_volume is false.`);
+      }
+      const row = await tx.updateTable('groups').set({ replicationStatus: step.during, updatedAt: nowIso() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      await tx.updateTable('volumes').set({ replicationStatus: step.during, updatedAt: nowIso() }).where('groupId', '=', id).execute();
+      await this.enqueue(tx, 'group_replication', row, { action, secondaryBackendId: opts.secondaryBackendId ?? null });
+      return row.host!;
+    });
+    this.tasks.notify(volumeQueue(backendHostOf(host)));
+  }
+
+  /** The backend ids the group's pool reports it replicates to (capability `replication_targets`). */
+  async replicationTargets(ctx: RequestContext, id: string): Promise<Array<Record<string, string>>> {
+    const g = await this.checkReplication(ctx, id, 'list replication targets');
+    const row = g.host ? await this.db.kysely.selectFrom('backendStats').select('stats').where('backendHost', '=', backendHostOf(g.host)).executeTakeFirst() : undefined;
+    if (!row) return [];
+    const stats = JSON.parse(row.stats) as BackendStats;
+    const poolName = g.host!.includes('#') ? g.host!.slice(g.host!.indexOf('#') + 1) : null;
+    const pool = stats.pools.find((p) => p.poolName === poolName) ?? stats.pools[0];
+    const targets = String(pool?.capabilities.replication_targets ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+    return targets.map((backend_id) => ({ backend_id }));
   }
 }
 

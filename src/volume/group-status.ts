@@ -22,3 +22,14 @@ export const GROUP_ALLOWED_FROM = {
 /** Group-type spec (and volume-type extra spec) that makes a group replicated. */
 export const REPLICATION_SPEC = 'group_replication_enabled';
 export const IS_TRUE = '<is> True';
+
+/**
+ * Replication status transitions of a group (Cinder's ReplicationStatus): the status each
+ * action starts from, the one it shows while running and the one it ends in.
+ */
+export const GROUP_REPLICATION = {
+  enable: { from: ['disabled'], during: 'enabling', to: 'enabled' },
+  disable: { from: ['enabled', 'error'], during: 'disabling', to: 'disabled' },
+  failover: { from: ['enabled', 'failed-over'], during: 'failing-over', to: 'failed-over' },
+} as const;
+export type GroupReplicationAction = keyof typeof GROUP_REPLICATION;

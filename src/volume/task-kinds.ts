@@ -33,6 +33,8 @@ export interface TaskPayloads {
   /** Deletes the group and the volumes named (those the API moved to deleting with it). */
   delete_group: { reservation: string; volumeIds: string[] };
   update_group: { add: string[]; remove: string[] };
+  /** Replication of a group's volumes: enable, disable or fail over (3.38). */
+  group_replication: { action: 'enable' | 'disable' | 'failover'; secondaryBackendId: string | null };
   create_group_snapshot: { reservation: string };
   delete_group_snapshot: { reservation: string };
 }

@@ -301,12 +301,12 @@ export class VolumeApi implements BlockStorageOperations {
   updateGroup(ctx: RequestContext, id: string, req: UpdateGroupRequest) { return this.groups.update(ctx, id, req); }
   deleteGroup(ctx: RequestContext, id: string, deleteVolumes: boolean) { return this.groups.delete(ctx, id, deleteVolumes); }
   resetGroupStatus(ctx: RequestContext, id: string, status: string) { return this.groups.resetStatus(ctx, id, status); }
-  async enableGroupReplication(ctx: RequestContext, id: string): Promise<void> { await this.groups.replicationAction(ctx, id, 'enable replication'); }
-  async disableGroupReplication(ctx: RequestContext, id: string): Promise<void> { await this.groups.replicationAction(ctx, id, 'disable replication'); }
-  async failoverGroupReplication(ctx: RequestContext, id: string): Promise<void> { await this.groups.replicationAction(ctx, id, 'failover replication'); }
-  async listGroupReplicationTargets(ctx: RequestContext, id: string): Promise<Array<Record<string, string>>> {
-    return this.groups.replicationAction(ctx, id, 'list replication targets');
+  enableGroupReplication(ctx: RequestContext, id: string) { return this.groups.replicate(ctx, id, 'enable'); }
+  disableGroupReplication(ctx: RequestContext, id: string) { return this.groups.replicate(ctx, id, 'disable'); }
+  failoverGroupReplication(ctx: RequestContext, id: string, opts: { allowAttachedVolume: boolean; secondaryBackendId: string | null }) {
+    return this.groups.replicate(ctx, id, 'failover', opts);
   }
+  listGroupReplicationTargets(ctx: RequestContext, id: string) { return this.groups.replicationTargets(ctx, id); }
   createGroupSnapshot(ctx: RequestContext, req: CreateGroupSnapshotRequest): Promise<GroupSnapshotRow> { return this.groupSnapshots.create(ctx, req); }
   deleteGroupSnapshot(ctx: RequestContext, id: string) { return this.groupSnapshots.delete(ctx, id); }
   resetGroupSnapshotStatus(ctx: RequestContext, id: string, status: string) { return this.groupSnapshots.resetStatus(ctx, id, status); }

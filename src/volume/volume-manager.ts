@@ -21,6 +21,7 @@ import { manageVolumeFlow, unmanageVolumeFlow } from './flows/manage.flows.js';
 import { uploadImageFlow } from './flows/image.flows.js';
 import { createGroupFlow, deleteGroupFlow, updateGroupFlow } from './flows/group.flows.js';
 import { createGroupSnapshotFlow, deleteGroupSnapshotFlow } from './flows/group-snapshot.flows.js';
+import { groupReplicationFlow } from './flows/group-replication.flows.js';
 import { listManageableHandler } from './flows/list-manageable.js';
 import type { TaskPayloads } from './task-kinds.js';
 import { type NameTemplates, toDriverVolume } from './driver-objects.js';
@@ -123,6 +124,7 @@ export class VolumeManager {
       delete_group: flowHandler(d, deleteGroupFlow),
       create_group_snapshot: flowHandler(d, createGroupSnapshotFlow),
       delete_group_snapshot: flowHandler(d, deleteGroupSnapshotFlow),
+      group_replication: flowHandler(d, groupReplicationFlow),
     };
   }
 

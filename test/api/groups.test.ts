@@ -297,3 +297,94 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`generic volume gro
     assert.equal(await status('groups', g.id, ['deleted', 'error_deleting']), 'deleted');
   });
 });
+
+for (const kind of ['sqlite', 'postgres'] as const) describe(`group replication and the generic group fallback (${kind})`, () => {
+  let h: Harness;
+  let plain: Harness;
+  before(async () => {
+    h = await makeHarness({ db: kind, backend: { fake_replication_targets: 'dr1,dr2' } });
+    // A backend without the Groups and Replication capabilities: Cinder's generic groups.
+    plain = await makeHarness({ db: kind, backend: { fake_disabled_capabilities: 'groups,replication' } });
+  });
+  after(async () => {
+    await h.close();
+    await plain.close();
+  });
+  const call = (x: Harness, method: string, url: string, mv: string | null, payload?: unknown) =>
+    x.app.inject({ method: method as 'GET', url, headers: mv ? MV(mv) : {}, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const wait = (x: Harness, table: 'groups' | 'groupSnapshots', id: string, want: string[], column: 'status' | 'replicationStatus' = 'status') => waitUntil(async () => {
+    const r = await x.db.kysely.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst();
+    const s = r ? String((r as Record<string, unknown>)[column]) : 'deleted';
+    return want.includes(s) ? s : undefined;
+  });
+  /**
+   * A group of a replication group type with one volume on `x`; its volume type asks for
+   * replication only where the backend has it (the scheduler places nothing else there).
+   */
+  let n = 0;
+  const setup = async (x: Harness, replicatedType = true) => {
+    const vt = (await call(x, 'POST', '/v3/p1/types', null, { volume_type: { name: `rep-${kind}-${++n}`, extra_specs: replicatedType ? { replication_enabled: '<is> True' } : {} } })).json().volume_type;
+    const gt = (await call(x, 'POST', '/v3/p1/group_types', '3.11', { group_type: { name: `rep-gt-${kind}-${n}`, group_specs: { group_replication_enabled: '<is> True' } } })).json().group_type;
+    const g = (await call(x, 'POST', '/v3/p1/groups', '3.38', { group: { name: 'rg', group_type: gt.id, volume_types: [vt.id] } })).json().group;
+    assert.equal(await wait(x, 'groups', g.id, ['available', 'error']), 'available');
+    const v = (await call(x, 'POST', '/v3/p1/volumes', '3.38', { volume: { size: 1, volume_type: vt.id, group_id: g.id } })).json().volume;
+    assert.equal(await x.waitVolume(v.id, ['available', 'error']), 'available');
+    return { g, v };
+  };
+  const action = (x: Harness, id: string, body: unknown) => call(x, 'POST', `/v3/p1/groups/${id}/action`, '3.38', body);
+
+  test('enable, list targets, fail over and disable replication of a group on a backend that replicates', async () => {
+    const { g, v } = await setup(h);
+    const shown = (await call(h, 'GET', `/v3/p1/groups/${g.id}`, '3.38')).json().group;
+    assert.equal(shown.replication_status, 'disabled');
+    assertMatchesTempestSchema('groups.show_group', '3.38', { status: 200, body: { group: shown } });
+    assert.equal((await action(h, g.id, { disable_replication: {} })).statusCode, 400, 'not enabled yet');
+    assert.equal((await action(h, g.id, { enable_replication: {} })).statusCode, 202);
+    assert.equal(await wait(h, 'groups', g.id, ['enabled', 'error'], 'replicationStatus'), 'enabled');
+    assert.equal(h.store.volumes().get(v.id)?.replication, 'enabled', 'the array replicates the volume');
+    assert.equal((await h.row(v.id))?.replicationStatus, 'enabled');
+    const targets = await action(h, g.id, { list_replication_targets: {} });
+    assert.equal(targets.statusCode, 200, targets.body);
+    assert.deepEqual(targets.json(), { replication_targets: [{ backend_id: 'dr1' }, { backend_id: 'dr2' }] });
+    const unknown = await action(h, g.id, { failover_replication: { secondary_backend_id: 'nowhere' } });
+    assert.equal(unknown.statusCode, 202);
+    assert.equal(await wait(h, 'groups', g.id, ['failed-over', 'error'], 'replicationStatus'), 'error', 'an unknown target fails the task, not the API');
+    assert.equal((await action(h, g.id, { disable_replication: {} })).statusCode, 202, 'disable recovers from error');
+    assert.equal(await wait(h, 'groups', g.id, ['disabled', 'error'], 'replicationStatus'), 'disabled');
+    assert.equal((await action(h, g.id, { enable_replication: {} })).statusCode, 202);
+    assert.equal(await wait(h, 'groups', g.id, ['enabled', 'error'], 'replicationStatus'), 'enabled');
+    assert.equal((await action(h, g.id, { failover_replication: { secondary_backend_id: 'dr2' } })).statusCode, 202);
+    assert.equal(await wait(h, 'groups', g.id, ['failed-over', 'error'], 'replicationStatus'), 'failed-over');
+    assert.equal(h.store.activeBackendId, 'dr2');
+  });
+
+  test('without replication (backend or volume type) the replication actions answer 400 and change nothing', async () => {
+    const rep = await call(plain, 'POST', '/v3/p1/types', null, { volume_type: { name: `needs-rep-${kind}`, extra_specs: { replication_enabled: '<is> True' } } });
+    const gt = (await call(plain, 'GET', '/v3/p1/group_types/default_cgsnapshot_type', '3.11')).json().group_type;
+    const unplaceable = (await call(plain, 'POST', '/v3/p1/groups', '3.38', { group: { name: 'x', group_type: gt.id, volume_types: [rep.json().volume_type.id] } })).json().group;
+    assert.equal(await wait(plain, 'groups', unplaceable.id, ['available', 'error']), 'error', 'no pool of this backend replicates');
+    assert.equal((await action(plain, unplaceable.id, { delete: {} })).statusCode, 202);
+    const { g } = await setup(plain, false);
+    for (const body of [{ enable_replication: {} }, { disable_replication: {} }, { failover_replication: {} }, { list_replication_targets: {} }]) {
+      const r = await action(plain, g.id, body);
+      assert.equal(r.statusCode, 400, `${JSON.stringify(body)}: ${r.body}`);
+      assert.match(r.body, /not replication-enabled/);
+    }
+    assert.equal((await call(plain, 'GET', `/v3/p1/groups/${g.id}`, '3.38')).json().group.replication_status, 'disabled');
+  });
+
+  test('without the Groups capability groups and group snapshots use the generic per-volume path', async () => {
+    const { g, v } = await setup(plain, false);
+    assert.equal(plain.store.groups().has(g.id), false, 'no group object on the array');
+    const gs = (await call(plain, 'POST', '/v3/p1/group_snapshots', '3.14', { group_snapshot: { group_id: g.id, name: 'gen' } })).json().group_snapshot;
+    assert.equal(await wait(plain, 'groupSnapshots', gs.id, ['available', 'error']), 'available');
+    const snap = await plain.db.kysely.selectFrom('snapshots').selectAll().where('groupSnapshotId', '=', gs.id).executeTakeFirstOrThrow();
+    assert.equal(plain.store.snapshots().get(snap.id)?.volumeId, v.id, 'one snapshot per volume on the array');
+    assert.equal((await call(plain, 'DELETE', `/v3/p1/group_snapshots/${gs.id}`, '3.14')).statusCode, 202);
+    assert.equal(await wait(plain, 'groupSnapshots', gs.id, ['deleted', 'error_deleting']), 'deleted');
+    assert.equal(plain.store.snapshots().has(snap.id), false);
+    assert.equal((await action(plain, g.id, { delete: { 'delete-volumes': true } })).statusCode, 202);
+    assert.equal(await wait(plain, 'groups', g.id, ['deleted', 'error_deleting']), 'deleted');
+    assert.equal(plain.store.volumes().has(v.id), false, 'each volume deleted on the array');
+  });
+});
