@@ -116,6 +116,11 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`generic volume gro
     const detail = (await checked('groups.list_groups_with_detail', 'GET', '/v3/p1/groups/detail', '3.13')).groups;
     assert.deepEqual(detail.map((x: { id: string }) => x.id).sort(), [g.id, empty.id].sort());
     await checked('groups.list_groups_no_detail', 'GET', '/v3/p1/groups', '3.13');
+    const first = (await checked('groups.list_groups_with_detail', 'GET', '/v3/p1/groups/detail?limit=1', '3.13')).groups;
+    assert.equal(first.length, 1);
+    const rest = (await call('GET', `/v3/p1/groups/detail?marker=${first[0].id}`, '3.13')).json().groups;
+    assert.deepEqual([...first, ...rest].map((x: { id: string }) => x.id).sort(), [g.id, empty.id].sort(), 'limit and marker page the list');
+    assert.equal((await call('GET', '/v3/p1/groups?marker=00000000-0000-0000-0000-000000000000', '3.13')).statusCode, 404, 'an unknown marker is 404');
     const quota = (await call('GET', '/v3/p1/os-quota-sets/p1?usage=True', null)).json().quota_set;
     assert.equal(quota.groups.in_use, 2);
 

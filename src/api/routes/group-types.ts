@@ -78,7 +78,7 @@ export function groupTypeRoutes(root: FastifyInstance, deps: ApiDeps): void {
     const marker = q(query, 'marker');
     if (marker !== undefined) {
       const i = rows.findIndex((r) => r.id === marker);
-      if (i < 0) throw new NotFound('Group type (marker)', marker);
+      if (i < 0) throw new NotFound('Marker', marker);
       rows = rows.slice(i + 1);
     }
     const limit = q(query, 'limit');

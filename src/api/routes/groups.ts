@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
-import { InvalidInput } from '../../errors/errors.js';
+import { InvalidInput, NotFound } from '../../errors/errors.js';
 import { atLeast } from '../microversion.js';
 import { VersionNotFoundForMethod } from '../microversion.js';
 import { checkQueryKeys, parseBoolean, q, type Query } from '../http.js';
@@ -103,7 +103,8 @@ export function page<T extends { id: string }>(rows: T[], query: Query): T[] {
   const marker = q(query, 'marker');
   if (marker !== undefined) {
     const i = rows.findIndex((r) => r.id === marker);
-    if (i < 0) throw new InvalidInput(`Invalid marker ${marker.slice(0, 40)}: not in the list.`);
+    // Cinder's MarkerNotFound is a 404.
+    if (i < 0) throw new NotFound('Marker', marker);
     rows = rows.slice(i + 1);
   }
   const limit = q(query, 'limit');
