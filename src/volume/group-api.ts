@@ -2,8 +2,9 @@
 // group's status, reserve quota and record the durable task, in one transaction. A group is
 // locked before its volumes (lock order: db/transaction.ts). Cinder answers a group or volume
 // in the wrong state with 400 (InvalidGroup, InvalidVolume), and so do these.
+import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { GroupRow, VolumeRow } from '../db/schema.js';
+import type { Database, GroupRow, VolumeRow } from '../db/schema.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
 import { InvalidInput } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
@@ -149,8 +150,9 @@ export class GroupApi {
       const row = await casGroup(tx, id, GROUP_STATUSES.filter((s) => s !== 'deleting'), { status: 'deleting' }, 'delete');
       const reservation = await this.quotas.reserve(tx, g.projectId, deltas);
       if (!row.host) {
-        // Never placed: nothing exists on any backend.
-        await supersedeTasks(tx, { resourceType: 'group', resourceId: id }, 'group deleted');
+        // Never placed: nothing exists on any backend. The scheduling task's reservation
+        // becomes usage first, so the delete's -1 leaves nothing reserved.
+        await this.supersedeGroupTasks(tx, id, 'superseded by group delete');
         await tx.deleteFrom('groupVolumeTypes').where('groupId', '=', id).execute();
         await tx.deleteFrom('groups').where('id', '=', id).execute();
         await this.quotas.commit(tx, reservation);
@@ -169,14 +171,19 @@ export class GroupApi {
     await inTransaction(this.db, async (tx) => {
       await lockGroup(tx, ctx, id);
       await tx.updateTable('groups').set({ status, updatedAt: nowIso() }).where('id', '=', id).execute();
-      const ended = await supersedeTasks(tx, { resourceType: 'group', resourceId: id }, 'superseded by reset-status');
-      for (const t of ended) {
-        const reservation = (JSON.parse(t.payload) as { reservation?: unknown }).reservation;
-        if (typeof reservation !== 'string') continue;
-        if (BRINGS_A_GROUP.has(t.kind)) await this.quotas.commit(tx, reservation);
-        else await this.quotas.rollback(tx, reservation);
-      }
+      await this.supersedeGroupTasks(tx, id, 'superseded by reset-status');
     });
+  }
+
+  /** Ends the group's unfinished tasks, settling each one's quota reservation. */
+  private async supersedeGroupTasks(tx: Transaction<Database>, id: string, reason: string): Promise<void> {
+    const ended = await supersedeTasks(tx, { resourceType: 'group', resourceId: id }, reason);
+    for (const t of ended) {
+      const reservation = (JSON.parse(t.payload) as { reservation?: unknown }).reservation;
+      if (typeof reservation !== 'string') continue;
+      if (BRINGS_A_GROUP.has(t.kind)) await this.quotas.commit(tx, reservation);
+      else await this.quotas.rollback(tx, reservation);
+    }
   }
 
   /**

@@ -294,6 +294,17 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`generic volume gro
     }
     assert.equal((await call('POST', `/v3/p1/groups/${g.id}/action`, '3.37', { enable_replication: {} })).statusCode, 404, 'replication needs 3.38');
     assert.equal((await call('GET', '/v3/p1/groups', '3.12')).statusCode, 404, 'groups start at 3.13');
+    // The groups quota: a second group over a limit of one is a 413 and leaves no row.
+    assert.equal((await call('PUT', '/v3/p1/os-quota-sets/pq', null, { quota_set: { groups: 1 } })).statusCode, 200);
+    const one = await call('POST', '/v3/pq/groups', '3.13', { group: { name: 'q1', group_type: gt.id, volume_types: [vt.id] } });
+    assert.equal(one.statusCode, 202, one.body);
+    const two = await call('POST', '/v3/pq/groups', '3.13', { group: { name: 'q2', group_type: gt.id, volume_types: [vt.id] } });
+    assert.equal(two.statusCode, 413, two.body);
+    assert.match(two.body, /groups/);
+    assert.equal((await h.db.kysely.selectFrom('groups').select('id').where('projectId', '=', 'pq').execute()).length, 1);
+    assert.equal(await status('groups', one.json().group.id, ['available', 'error']), 'available');
+    await call('POST', `/v3/pq/groups/${one.json().group.id}/action`, '3.13', { delete: {} });
+    assert.equal(await status('groups', one.json().group.id, ['deleted', 'error_deleting']), 'deleted');
     const other = await call('POST', '/v3/p1/volumes', '3.13', { volume: { size: 1, volume_type: (await newVolumeType()).id, group_id: g.id } });
     assert.equal(other.statusCode, 400, 'a type the group does not take');
     assert.equal((await h.db.kysely.selectFrom('volumes').select('id').where('groupId', '=', g.id).execute()).length, 0, 'nothing was created');
@@ -369,6 +380,9 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`group replication 
     const unplaceable = (await call(plain, 'POST', '/v3/p1/groups', '3.38', { group: { name: 'x', group_type: gt.id, volume_types: [rep.json().volume_type.id] } })).json().group;
     assert.equal(await wait(plain, 'groups', unplaceable.id, ['available', 'error']), 'error', 'no pool of this backend replicates');
     assert.equal((await action(plain, unplaceable.id, { delete: {} })).statusCode, 202);
+    assert.equal(await wait(plain, 'groups', unplaceable.id, ['deleted']), 'deleted', 'never placed: deleted at once');
+    const usage = (await call(plain, 'GET', '/v3/p1/os-quota-sets/p1?usage=True', null)).json().quota_set.groups;
+    assert.deepEqual([usage.in_use, usage.reserved], [0, 0]);
     const { g } = await setup(plain, false);
     for (const body of [{ enable_replication: {} }, { disable_replication: {} }, { failover_replication: {} }, { list_replication_targets: {} }]) {
       const r = await action(plain, g.id, body);
