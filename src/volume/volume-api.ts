@@ -179,7 +179,10 @@ export class VolumeApi implements BlockStorageOperations {
       const attached = await tx.selectFrom('attachments').select('id').where('volumeId', '=', id)
         .where('attachStatus', '!=', 'detached').executeTakeFirst();
       if (attached && !opts.force) throw new Conflict(`Volume ${id} is attached; detach it before deleting it.`);
-      const snaps = await tx.selectFrom('snapshots').select(['id', 'status']).where('volumeId', '=', id).execute();
+      const snaps = await tx.selectFrom('snapshots').select(['id', 'status', 'groupSnapshotId']).where('volumeId', '=', id).execute();
+      const grouped = opts.cascade ? snaps.find((s) => s.groupSnapshotId) : undefined;
+      // A member of a group snapshot goes only with its group snapshot (Cinder's InvalidVolume).
+      if (grouped) throw new InvalidInput(`Invalid volume: snapshot ${grouped.id} of volume ${id} belongs to group snapshot ${grouped.groupSnapshotId}; delete the group snapshot first.`);
       if (snaps.length > 0 && !opts.cascade) {
         throw new Conflict(`Volume ${id} has ${snaps.length} snapshot(s); delete them first or use cascade.`);
       }

@@ -164,6 +164,9 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`generic volume gro
     assert.deepEqual([snaps[0].status, snaps[0].group_snapshot_id], ['available', gs.id]);
     const alone = await call('DELETE', `/v3/p1/snapshots/${snaps[0].id}`, '3.14');
     assert.equal(alone.statusCode, 400, 'a member goes with its group snapshot');
+    const cascade = await call('DELETE', `/v3/p1/volumes/${v.id}?cascade=true`, '3.14');
+    assert.equal(cascade.statusCode, 400, 'nor with its volume');
+    assert.equal((await h.row(v.id))?.status, 'available');
     const shown = (await checked('group_snapshots.show_group_snapshot', 'GET', `/v3/p1/group_snapshots/${gs.id}`, '3.14')).group_snapshot;
     assert.deepEqual([shown.name, shown.group_id, shown.status], ['gs1', g.id, 'available']);
     const listed = (await checked('group_snapshots.list_group_snapshots_with_detail', 'GET', '/v3/p1/group_snapshots/detail', '3.14')).group_snapshots;
