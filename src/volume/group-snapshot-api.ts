@@ -18,7 +18,6 @@ import type { GroupApi } from './group-api.js';
 import type { CreateGroupFromSourceRequest, CreateGroupSnapshotRequest } from './group-operations.js';
 import { GROUP_ALLOWED_FROM, GROUP_SNAPSHOT_STATUSES } from './group-status.js';
 import type { RequestContext } from './operations.js';
-import type { TaskPayloads } from './task-kinds.js';
 import { checkName } from './validation.js';
 
 export class GroupSnapshotApi {
@@ -98,8 +97,8 @@ export class GroupSnapshotApi {
 
   /**
    * A new group with the source's group type, volume types and backend, and one new volume per
-   * source volume (cloned) or per snapshot of the group snapshot; each volume is made by its
-   * own create_volume task, the group by a create_group task.
+   * source volume (cloned) or per snapshot of the group snapshot; one create_group task makes
+   * the group and its volumes, so the group is available only once they all are (as Cinder's).
    */
   async createFromSource(ctx: RequestContext, req: CreateGroupFromSourceRequest): Promise<GroupRow> {
     checkName('name', req.name);
@@ -116,7 +115,13 @@ export class GroupSnapshotApi {
       const { source, members } = req.groupSnapshotId
         ? await this.fromGroupSnapshot(tx, ctx, req.groupSnapshotId)
         : await this.fromGroup(tx, ctx, req.sourceGroupId!);
-      const groupReservation = await this.quotas.reserve(tx, ctx.projectId, { groups: 1 });
+      // One reservation for the group and all its volumes: the create_group task makes them together.
+      const deltas: Record<string, number> = { groups: 1 };
+      for (const m of members) {
+        const typeName = m.volume.volumeTypeId ? (await tx.selectFrom('volumeTypes').select('name').where('id', '=', m.volume.volumeTypeId).executeTakeFirst())?.name ?? null : null;
+        for (const [k, d] of Object.entries(typeQuotaDeltas(typeName, 1, m.snapshot ? m.snapshot.volumeSize : m.volume.size))) deltas[k] = (deltas[k] ?? 0) + d;
+      }
+      const groupReservation = await this.quotas.reserve(tx, ctx.projectId, deltas);
       const g = await tx.insertInto('groups').values({
         id, projectId: ctx.projectId, userId: ctx.userId, name: req.name ?? null, description: req.description ?? null,
         status: 'creating', availabilityZone: source.availabilityZone, groupTypeId: source.groupTypeId, host: source.host,
@@ -127,20 +132,13 @@ export class GroupSnapshotApi {
       if (typeIds.length > 0) await tx.insertInto('groupVolumeTypes').values(typeIds.map((volumeTypeId) => ({ groupId: id, volumeTypeId }))).execute();
       for (const m of members) {
         const v = m.volume;
-        const typeName = v.volumeTypeId ? (await tx.selectFrom('volumeTypes').select('name').where('id', '=', v.volumeTypeId).executeTakeFirst())?.name ?? null : null;
-        const size = m.snapshot ? m.snapshot.volumeSize : v.size;
-        const reservation = await this.quotas.reserve(tx, ctx.projectId, typeQuotaDeltas(typeName, 1, size));
-        const nv = await tx.insertInto('volumes').values({
+        await tx.insertInto('volumes').values({
           id: newId(), projectId: ctx.projectId, userId: ctx.userId, displayName: v.displayName, displayDescription: v.displayDescription,
-          size, status: 'creating', attachStatus: 'detached', availabilityZone: v.availabilityZone, volumeTypeId: v.volumeTypeId,
-          host: v.host, providerLocation: null, providerAuth: null, providerId: null, snapshotId: m.snapshot?.id ?? null,
+          size: m.snapshot ? m.snapshot.volumeSize : v.size, status: 'creating', attachStatus: 'detached', availabilityZone: v.availabilityZone,
+          volumeTypeId: v.volumeTypeId, host: v.host, providerLocation: null, providerAuth: null, providerId: null, snapshotId: m.snapshot?.id ?? null,
           sourceVolid: m.snapshot ? null : v.id, bootable: v.bootable, multiattach: v.multiattach, migrationStatus: null,
           replicationStatus: null, groupId: id, exported: 0, createdAt: now, updatedAt: now,
-        }).returningAll().executeTakeFirstOrThrow();
-        await this.tasks.enqueue(tx, {
-          kind: 'create_volume', queue: volumeQueue(backendHostOf(v.host!)), resourceType: 'volume', resourceId: nv.id, dedupeKey: `volume:${nv.id}`,
-          payload: { reservation, excludeHosts: [], imagePath: null } satisfies TaskPayloads['create_volume'],
-        });
+        }).execute();
       }
       await this.groups.enqueue(tx, 'create_group', g, { reservation: groupReservation });
       return { group: g, host: source.host! };

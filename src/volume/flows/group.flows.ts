@@ -1,13 +1,15 @@
-// Flows of group operations on one backend: create, update (add/remove volumes) and delete
-// (with its volumes). A backend with the Groups capability does each as one call; without it,
+// Flows of group operations on one backend: create (with the volumes of a group made from a
+// source), update (add/remove volumes) and delete (with its volumes). A backend with the Groups capability does each as one call; without it,
 // Cinder's generic group: the group is bookkeeping only and its volumes are deleted one by one.
 import type { GroupRow, VolumeRow } from '../../db/schema.js';
-import { Groups } from '../../drivers/interface/capabilities.js';
-import type { DriverVolume } from '../../drivers/interface/objects.js';
+import { Clone, CreateFromSnapshot, Groups } from '../../drivers/interface/capabilities.js';
+import type { DriverSnapshot, DriverVolume, ModelUpdate } from '../../drivers/interface/objects.js';
+import { NotSupported } from '../../errors/errors.js';
 import { casGroup } from '../../db/repos/groups.js';
 import { recordUserMessage } from '../../db/repos/messages.js';
 import { nowIso } from '../../util/clock.js';
-import { toDriverVolume } from '../driver-objects.js';
+import { toDriverSnapshot, toDriverVolume } from '../driver-objects.js';
+import { providerFields } from './volume-context.js';
 import type { FlowDefinition, ManagerDeps } from './flow-handler.js';
 
 interface GroupCtx {
@@ -31,11 +33,30 @@ async function groupFailed(tx: Parameters<FlowDefinition<'create_group', unknown
   if (g) await recordUserMessage(tx, { projectId: g.projectId, resourceType: 'GROUP', resourceUuid: groupId, eventId, userMessage: text });
 }
 
-export const createGroupFlow: FlowDefinition<'create_group', GroupCtx & { reservation: string }> = {
+interface CreateCtx extends GroupCtx {
+  reservation: string;
+  /** Volumes of a group made from a source (create-from-src), each with what it is made from. */
+  members: Array<{ row: VolumeRow; dv: DriverVolume; snapshot: DriverSnapshot | null; source: DriverVolume | null }>;
+}
+
+export const createGroupFlow: FlowDefinition<'create_group', CreateCtx> = {
   kind: 'create_group',
   async load(deps, task, payload) {
     const row = await loadGroup(deps, task.resourceId, 'creating');
-    return row ? { deps, row, reservation: payload.reservation } : null;
+    if (!row) return null;
+    const db = deps.db.kysely;
+    const rows = await db.selectFrom('volumes').selectAll().where('groupId', '=', row.id).where('status', '=', 'creating').orderBy('id').execute();
+    const members: CreateCtx['members'] = [];
+    for (const v of rows) {
+      const snap = v.snapshotId ? await db.selectFrom('snapshots').selectAll().where('id', '=', v.snapshotId).executeTakeFirst() : undefined;
+      const src = v.sourceVolid ? await db.selectFrom('volumes').selectAll().where('id', '=', v.sourceVolid).executeTakeFirst() : undefined;
+      members.push({
+        row: v, dv: await toDriverVolume(db, v, deps.templates),
+        snapshot: snap ? await toDriverSnapshot(db, snap, deps.templates) : null,
+        source: src ? await toDriverVolume(db, src, deps.templates) : null,
+      });
+    }
+    return { deps, row, reservation: payload.reservation, members };
   },
   steps: [
     {
@@ -49,14 +70,50 @@ export const createGroupFlow: FlowDefinition<'create_group', GroupCtx & { reserv
         if (Groups.is(driver)) await driver.deleteGroup(ctx.row.id, []);
       },
     },
+    {
+      name: 'create_volumes',
+      async run(ctx) {
+        const d = ctx.deps;
+        const driver = d.driver;
+        for (const m of ctx.members) {
+          let create: () => Promise<ModelUpdate | void>;
+          if (m.snapshot) {
+            if (!CreateFromSnapshot.is(driver)) throw new NotSupported(d.backendName, 'create volume from snapshot');
+            const snapshot = m.snapshot;
+            create = () => driver.createVolumeFromSnapshot(m.dv, snapshot);
+          } else if (m.source) {
+            if (!Clone.is(driver)) throw new NotSupported(d.backendName, 'clone volume');
+            const source = m.source;
+            create = () => driver.createClonedVolume(m.dv, source);
+          } else {
+            create = () => driver.createVolume(m.dv);
+          }
+          const update = providerFields(await d.trackCreate(m.row.id, create));
+          Object.assign(m.dv, update);
+          // Recorded at once so a crash before `finish` still knows what the backend made.
+          if (Object.keys(update).length > 0) await d.db.kysely.updateTable('volumes').set({ ...update, updatedAt: nowIso() }).where('id', '=', m.row.id).execute();
+        }
+        if (ctx.members.length > 0 && Groups.is(driver)) await driver.updateGroup(ctx.row.id, ctx.members.map((m) => m.dv), []);
+      },
+      async revert(ctx) {
+        for (const m of ctx.members) await ctx.deps.driver.deleteVolume(m.dv);
+      },
+    },
   ],
   async finish(tx, d, ctx) {
     await casGroup(tx, ctx.row.id, ['creating'], { status: 'available' }, 'finish creating');
+    if (ctx.members.length > 0) {
+      await tx.updateTable('volumes').set({ status: 'available', updatedAt: nowIso() })
+        .where('id', 'in', ctx.members.map((m) => m.row.id)).where('status', '=', 'creating').execute();
+    }
     await d.quotas.commit(tx, ctx.reservation);
     return null;
   },
   async giveUp(tx, d, task, payload, error) {
-    await tx.updateTable('groups').set({ status: 'error', updatedAt: nowIso() }).where('id', '=', task.resourceId).where('status', '=', 'creating').execute();
+    const now = nowIso();
+    const g = await tx.updateTable('groups').set({ status: 'error', updatedAt: now }).where('id', '=', task.resourceId).where('status', '=', 'creating').returning('id').executeTakeFirst();
+    if (g) await tx.updateTable('volumes').set({ status: 'error', updatedAt: now }).where('groupId', '=', task.resourceId).where('status', '=', 'creating').execute();
+    // The group and its volumes exist (in error) and count against quota until deleted.
     await d.quotas.commit(tx, payload.reservation);
     await groupFailed(tx, task.resourceId, 'VOLUME_GROUP_001_003', `Create group failed: ${error}`);
   },
