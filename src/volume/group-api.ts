@@ -158,6 +158,9 @@ export class GroupApi {
         await this.quotas.commit(tx, reservation);
         return null;
       }
+      // A create still queued for the group (delete-volumes deletes from any status) ends here,
+      // its reservation made usage, so the delete's -1 balances it.
+      await this.supersedeGroupTasks(tx, id, 'superseded by group delete');
       await this.enqueue(tx, 'delete_group', row, { reservation, volumeIds: volumes.map((v) => v.id) });
       return row.host;
     });

@@ -309,6 +309,17 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`generic volume gro
     assert.equal(await status('groups', one.json().group.id, ['available', 'error']), 'available');
     await call('POST', `/v3/pq/groups/${one.json().group.id}/action`, '3.13', { delete: {} });
     assert.equal(await status('groups', one.json().group.id, ['deleted', 'error_deleting']), 'deleted');
+    // Deleted at once, whatever its create had reached: nothing stays used or reserved.
+    for (let i = 0; i < 3; i++) {
+      const quick = (await call('POST', '/v3/pr/groups', '3.13', { group: { name: `r${i}`, group_type: gt.id, volume_types: [vt.id] } })).json().group;
+      const del = await call('POST', `/v3/pr/groups/${quick.id}/action`, '3.13', { delete: { 'delete-volumes': true } });
+      assert.equal(del.statusCode, 202, del.body);
+      assert.equal(await status('groups', quick.id, ['deleted', 'error_deleting']), 'deleted');
+    }
+    await waitUntil(async () => {
+      const u = (await call('GET', '/v3/pr/os-quota-sets/pr?usage=True', null)).json().quota_set.groups;
+      return u.in_use === 0 && u.reserved === 0 ? true : undefined;
+    }, 5000);
     const other = await call('POST', '/v3/p1/volumes', '3.13', { volume: { size: 1, volume_type: (await newVolumeType()).id, group_id: g.id } });
     assert.equal(other.statusCode, 400, 'a type the group does not take');
     assert.equal((await h.db.kysely.selectFrom('volumes').select('id').where('groupId', '=', g.id).execute()).length, 0, 'nothing was created');
