@@ -38,6 +38,10 @@ import { quotaClassRoutes } from './routes/quota-classes.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { hostRoutes } from './routes/hosts.js';
 import { typeEncryptionRoutes } from './routes/type-encryption.js';
+import { groupTypeRoutes } from './routes/group-types.js';
+import { groupRoutes } from './routes/groups.js';
+import { groupSnapshotRoutes } from './routes/group-snapshots.js';
+import { consistencyGroupRoutes } from './routes/consistency-groups.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
 const BODY_LIMIT = 1024 * 1024;
@@ -63,6 +67,7 @@ export const BLOCK_STORAGE_API: ApiMount = {
       volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
       quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes,
       transferRoutes, quotaClassRoutes, extensionRoutes, hostRoutes, typeEncryptionRoutes,
+      groupTypeRoutes, groupRoutes, groupSnapshotRoutes, consistencyGroupRoutes,
     ]) {
       register(app, deps);
     }

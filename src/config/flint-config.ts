@@ -15,6 +15,7 @@ export const DEFAULT_OPTIONS: readonly OptionSpec[] = [
   { name: 'storage_availability_zone', type: 'string', default: 'nova', help: 'Availability zone of this host.' },
   { name: 'default_availability_zone', type: 'string', default: null, help: 'Zone for volumes created without one; defaults to storage_availability_zone.' },
   { name: 'default_volume_type', type: 'string', default: null, help: 'Type of volumes created without one; __DEFAULT__ when unset.' },
+  { name: 'default_group_type', type: 'string', default: null, help: 'Group type GET /group_types/default answers; none (404) when unset.' },
   { name: 'auth_strategy', type: 'enum', default: 'noauth', choices: ['noauth', 'keystone'], help: 'How API callers are authenticated.' },
   { name: 'keystone_url', type: 'string', default: null, help: 'Keystone v3 URL (auth_strategy = keystone).' },
   { name: 'keystone_service_token', type: 'string', default: null, secret: true, help: 'Token Flint uses to validate user tokens.' },

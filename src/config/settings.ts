@@ -60,6 +60,7 @@ export interface ApiSettings {
   /** Zone of volumes created without one (default_availability_zone, else storage_availability_zone). */
   defaultAvailabilityZone: string;
   defaultVolumeType: string | null;
+  defaultGroupType: string | null;
   rpcTimeoutMs: number;
   maxVolumeSizeGiB: number;
   imageDir: string | null;
@@ -170,6 +171,7 @@ export function buildSettings(cfg: FlintConfig): Settings {
       },
       defaultAvailabilityZone: d.string('default_availability_zone') ?? storageAz,
       defaultVolumeType: d.string('default_volume_type'),
+      defaultGroupType: d.string('default_group_type'),
       rpcTimeoutMs: d.number('rpc_response_timeout') * 1000,
       maxVolumeSizeGiB: d.number('max_volume_size_gib'),
       imageDir: d.string('image_dir'),

@@ -52,6 +52,8 @@ export interface SnapshotsTable {
   volumeSize: number;
   providerLocation: string | null;
   providerId: string | null;
+  /** The group snapshot this snapshot was taken for (migration 005). */
+  groupSnapshotId: Generated<string | null>;
   createdAt: string;
   updatedAt: string;
 }
@@ -256,6 +258,56 @@ export interface VolumeTypeEncryptionTable {
   updatedAt: string | null;
 }
 
+export interface GroupTypesTable {
+  id: string;
+  name: string;
+  description: string | null;
+  isPublic: Bool;
+  createdAt: string;
+}
+
+export interface GroupTypeSpecsTable {
+  groupTypeId: string;
+  key: string;
+  value: string;
+}
+
+export interface GroupsTable {
+  id: string;
+  projectId: string;
+  userId: string;
+  name: string | null;
+  description: string | null;
+  status: string;
+  availabilityZone: string;
+  groupTypeId: string;
+  /** `host@backend#pool` once placed; every volume of the group lives there. */
+  host: string | null;
+  replicationStatus: string | null;
+  groupSnapshotId: string | null;
+  sourceGroupId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface GroupVolumeTypesTable {
+  groupId: string;
+  volumeTypeId: string;
+}
+
+export interface GroupSnapshotsTable {
+  id: string;
+  projectId: string;
+  userId: string;
+  groupId: string;
+  groupTypeId: string;
+  name: string | null;
+  description: string | null;
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface Database {
   volumes: VolumesTable;
   volumeMetadata: MetadataTable;
@@ -280,6 +332,11 @@ export interface Database {
   quotaClasses: QuotaClassesTable;
   volumeTypeEncryption: VolumeTypeEncryptionTable;
   volumeImageMetadata: MetadataTable;
+  groupTypes: GroupTypesTable;
+  groupTypeSpecs: GroupTypeSpecsTable;
+  groups: GroupsTable;
+  groupVolumeTypes: GroupVolumeTypesTable;
+  groupSnapshots: GroupSnapshotsTable;
 }
 
 export type VolumeRow = Selectable<VolumesTable>;
@@ -295,3 +352,6 @@ export type ImageRow = Selectable<ImagesTable>;
 export type QosSpecsRow = Selectable<QosSpecsTable>;
 export type TransferRow = Selectable<TransfersTable>;
 export type EncryptionRow = Selectable<VolumeTypeEncryptionTable>;
+export type GroupTypeRow = Selectable<GroupTypesTable>;
+export type GroupRow = Selectable<GroupsTable>;
+export type GroupSnapshotRow = Selectable<GroupSnapshotsTable>;

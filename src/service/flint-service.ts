@@ -18,6 +18,7 @@ import { VolumeApi } from '../volume/volume-api.js';
 import { VolumeManager } from '../volume/volume-manager.js';
 import { SchedulerRole } from './scheduler-role.js';
 import { scheduleVolumeHandler } from '../volume/flows/schedule-volume.js';
+import { scheduleGroupHandler } from '../volume/flows/schedule-group.js';
 import { createScheduler } from './create-scheduler.js';
 import { buildApiApp } from '../api/app.js';
 import type { AuthConfig } from '../api/deps.js';
@@ -131,7 +132,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   const owner = `${hostname()}:${process.pid}:scheduler:${Date.now()}`;
   const schedulerRole = scheduler
     ? new SchedulerRole({ db, tasks, quotas, scheduler, owner, logger: log, statsPollMs: 2000, leaseMs: settings.scheduler.leaseMs,
-      handlers: { schedule_volume: scheduleVolumeHandler },
+      handlers: { schedule_volume: scheduleVolumeHandler, schedule_group: scheduleGroupHandler },
     })
     : null;
 
@@ -183,6 +184,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     app = buildApiApp({
       db, volumes: api, quotas, auth: authConfig(apiSettings), defaultAvailabilityZone: defaultAz, logger: log, images,
       maxImageUploadBytes: apiSettings.maxImageUploadBytes,
+      defaultGroupType: apiSettings.defaultGroupType,
       serviceDownTime: apiSettings.serviceDownTime,
       listManageableVolumes: manageableVolumesLister(db, tasks, apiSettings.rpcTimeoutMs),
       readiness,

@@ -6,6 +6,7 @@ import type { AttachmentOperations, LegacyAttachOperations } from './attachment-
 import type { SnapshotOperations } from './snapshot-operations.js';
 import type { VolumeOperations } from './volume-operations.js';
 import type { TransferOperations } from './transfer-operations.js';
+import type { GroupOperations } from './group-operations.js';
 
 /** Who is asking; built by the auth layer. */
 export interface RequestContext {
@@ -17,4 +18,5 @@ export interface RequestContext {
 }
 
 /** Everything the block storage API routes hand to the service. */
-export type BlockStorageOperations = VolumeOperations & SnapshotOperations & LegacyAttachOperations & AttachmentOperations & TransferOperations;
+export type BlockStorageOperations = VolumeOperations & SnapshotOperations & LegacyAttachOperations & AttachmentOperations & TransferOperations
+  & GroupOperations;

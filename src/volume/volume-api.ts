@@ -38,6 +38,11 @@ import type { ImageStore } from './image-store.js';
 import { ImageCatalog } from './image-catalog.js';
 import { requireBackendOperation } from './backend-operations.js';
 import { supersedeVolumeTasks } from './supersede.js';
+import { GroupApi } from './group-api.js';
+import { GroupSnapshotApi } from './group-snapshot-api.js';
+import type { CreateGroupFromSourceRequest, CreateGroupRequest, CreateGroupSnapshotRequest, UpdateGroupRequest } from './group-operations.js';
+import type { GroupRow, GroupSnapshotRow } from '../db/schema.js';
+import { lockGroup, volumeTypeIdsFor } from '../db/repos/groups.js';
 
 export interface VolumeApiConfig {
   defaultAvailabilityZone: string;
@@ -56,6 +61,8 @@ export class VolumeApi implements BlockStorageOperations {
   private readonly admin: VolumeAdminApi;
   private readonly transfers: TransferApi;
   private readonly moves: VolumeMoveApi;
+  private readonly groups: GroupApi;
+  private readonly groupSnapshots: GroupSnapshotApi;
 
   constructor(
     private readonly db: Db,
@@ -71,6 +78,8 @@ export class VolumeApi implements BlockStorageOperations {
     this.admin = new VolumeAdminApi(db, tasks, quotas, enqueue, cfg);
     this.transfers = new TransferApi(db, quotas);
     this.moves = new VolumeMoveApi(db, tasks, quotas, enqueue);
+    this.groups = new GroupApi(db, tasks, quotas, cfg.defaultAvailabilityZone);
+    this.groupSnapshots = new GroupSnapshotApi(db, tasks, quotas, this.groups);
   }
 
   /** Enqueue a task for the volume's backend, deduplicated per volume. */
@@ -120,6 +129,21 @@ export class VolumeApi implements BlockStorageOperations {
         sourceHost = src.host;
         typeId = src.volumeTypeId;
       }
+      if (req.groupId) {
+        // The group first (lock order: a group before its volumes); its volumes live on its backend.
+        const g = await lockGroup(tx, ctx, req.groupId);
+        if (g.status !== 'available' || !g.host) throw new InvalidInput(`Invalid group: group ${g.id} must be available to create a volume in it; its status is ${g.status}.`);
+        const named = req.volumeType ? await findVolumeType(tx, ctx, req.volumeType) : null;
+        const groupTypes = (await volumeTypeIdsFor(tx, [g.id])).get(g.id)!;
+        const typeOf = named?.id ?? typeId;
+        if (!typeOf || !groupTypes.includes(typeOf)) {
+          throw new InvalidInput(`Invalid input received: volume_type must be one of the volume types of group ${g.id} (${groupTypes.join(', ')}).`);
+        }
+        if (sourceHost && backendHostOf(sourceHost) !== backendHostOf(g.host)) {
+          throw new InvalidInput(`Invalid input received: the source of the volume is on another backend than group ${g.id}.`);
+        }
+        sourceHost ??= g.host;
+      }
       if (size === undefined) throw new InvalidInput('size is required when creating a volume from nothing.');
       if (!Number.isInteger(size) || size < 1) throw new InvalidInput(`size must be a positive integer number of GiB, got ${size}.`);
       if (size > this.cfg.maxVolumeSizeGiB) throw new InvalidInput(`size ${size} GiB is larger than the maximum, ${this.cfg.maxVolumeSizeGiB} GiB.`);
@@ -139,7 +163,7 @@ export class VolumeApi implements BlockStorageOperations {
         size, status: 'creating', attachStatus: 'detached', availabilityZone: az, volumeTypeId: type.id,
         host: sourceHost, providerLocation: null, providerAuth: null, providerId: null, snapshotId: req.snapshotId ?? null,
         sourceVolid: req.sourceVolid ?? null, bootable: req.bootable ? 1 : 0, multiattach: multiattach ? 1 : 0,
-        migrationStatus: null, replicationStatus: null, groupId: null, exported: 0, createdAt: now, updatedAt: now,
+        migrationStatus: null, replicationStatus: null, groupId: req.groupId ?? null, exported: 0, createdAt: now, updatedAt: now,
       }).returningAll().executeTakeFirstOrThrow();
       await mergeMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
       if (sourceHost) {
@@ -168,7 +192,10 @@ export class VolumeApi implements BlockStorageOperations {
       const attached = await tx.selectFrom('attachments').select('id').where('volumeId', '=', id)
         .where('attachStatus', '!=', 'detached').executeTakeFirst();
       if (attached && !opts.force) throw new Conflict(`Volume ${id} is attached; detach it before deleting it.`);
-      const snaps = await tx.selectFrom('snapshots').select(['id', 'status']).where('volumeId', '=', id).execute();
+      const snaps = await tx.selectFrom('snapshots').select(['id', 'status', 'groupSnapshotId']).where('volumeId', '=', id).execute();
+      const grouped = opts.cascade ? snaps.find((s) => s.groupSnapshotId) : undefined;
+      // A member of a group snapshot goes only with its group snapshot (Cinder's InvalidVolume).
+      if (grouped) throw new InvalidInput(`Invalid volume: snapshot ${grouped.id} of volume ${id} belongs to group snapshot ${grouped.groupSnapshotId}; delete the group snapshot first.`);
       if (snaps.length > 0 && !opts.cascade) {
         throw new Conflict(`Volume ${id} has ${snaps.length} snapshot(s); delete them first or use cascade.`);
       }
@@ -302,6 +329,21 @@ export class VolumeApi implements BlockStorageOperations {
   createTransfer(ctx: RequestContext, req: CreateTransferRequest): Promise<CreatedTransfer> { return this.transfers.createTransfer(ctx, req); }
   acceptTransfer(ctx: RequestContext, id: string, authKey: string): Promise<TransferRow> { return this.transfers.acceptTransfer(ctx, id, authKey); }
   deleteTransfer(ctx: RequestContext, id: string) { return this.transfers.deleteTransfer(ctx, id); }
+  // --- groups and group snapshots: see group-api.ts, group-snapshot-api.ts ---
+  createGroup(ctx: RequestContext, req: CreateGroupRequest): Promise<GroupRow> { return this.groups.create(ctx, req); }
+  createGroupFromSource(ctx: RequestContext, req: CreateGroupFromSourceRequest): Promise<GroupRow> { return this.groupSnapshots.createFromSource(ctx, req); }
+  updateGroup(ctx: RequestContext, id: string, req: UpdateGroupRequest) { return this.groups.update(ctx, id, req); }
+  deleteGroup(ctx: RequestContext, id: string, deleteVolumes: boolean) { return this.groups.delete(ctx, id, deleteVolumes); }
+  resetGroupStatus(ctx: RequestContext, id: string, status: string) { return this.groups.resetStatus(ctx, id, status); }
+  enableGroupReplication(ctx: RequestContext, id: string) { return this.groups.replicate(ctx, id, 'enable'); }
+  disableGroupReplication(ctx: RequestContext, id: string) { return this.groups.replicate(ctx, id, 'disable'); }
+  failoverGroupReplication(ctx: RequestContext, id: string, opts: { allowAttachedVolume: boolean; secondaryBackendId: string | null }) {
+    return this.groups.replicate(ctx, id, 'failover', opts);
+  }
+  listGroupReplicationTargets(ctx: RequestContext, id: string) { return this.groups.replicationTargets(ctx, id); }
+  createGroupSnapshot(ctx: RequestContext, req: CreateGroupSnapshotRequest): Promise<GroupSnapshotRow> { return this.groupSnapshots.create(ctx, req); }
+  deleteGroupSnapshot(ctx: RequestContext, id: string) { return this.groupSnapshots.delete(ctx, id); }
+  resetGroupSnapshotStatus(ctx: RequestContext, id: string, status: string) { return this.groupSnapshots.resetStatus(ctx, id, status); }
 
   // --- attachments: see attachment-api.ts ---
   reserve(ctx: RequestContext, id: string) { return this.attachments.reserve(ctx, id); }

@@ -20,6 +20,9 @@ import { moveVolumeFlow, reimageVolumeFlow } from './flows/move.flows.js';
 import { createVolumeFlow, deleteVolumeFlow, extendVolumeFlow, revertToSnapshotFlow } from './flows/volume.flows.js';
 import { manageVolumeFlow, unmanageVolumeFlow } from './flows/manage.flows.js';
 import { uploadImageFlow } from './flows/image.flows.js';
+import { createGroupFlow, deleteGroupFlow, updateGroupFlow } from './flows/group.flows.js';
+import { createGroupSnapshotFlow, deleteGroupSnapshotFlow } from './flows/group-snapshot.flows.js';
+import { groupReplicationFlow } from './flows/group-replication.flows.js';
 import { listManageableHandler } from './flows/list-manageable.js';
 import type { TaskPayloads } from './task-kinds.js';
 import { type NameTemplates, toDriverVolume } from './driver-objects.js';
@@ -119,6 +122,12 @@ export class VolumeManager {
       delete_snapshot: flowHandler(d, deleteSnapshotFlow),
       initialize_connection: flowHandler(d, initializeConnectionFlow),
       terminate_connection: flowHandler(d, terminateConnectionFlow),
+      create_group: flowHandler(d, createGroupFlow),
+      update_group: flowHandler(d, updateGroupFlow),
+      delete_group: flowHandler(d, deleteGroupFlow),
+      create_group_snapshot: flowHandler(d, createGroupSnapshotFlow),
+      delete_group_snapshot: flowHandler(d, deleteGroupSnapshotFlow),
+      group_replication: flowHandler(d, groupReplicationFlow),
     };
   }
 

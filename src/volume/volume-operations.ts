@@ -16,6 +16,8 @@ export interface CreateVolumeRequest {
   multiattach?: boolean;
   bootable?: boolean;
   schedulerHints?: { sameHost?: string[]; differentHost?: string[] };
+  /** A generic volume group (3.13) the volume is created in, on the group's backend. */
+  groupId?: string | null;
   /** Flint extension: the name of a qcow2/raw file in Flint's image directory to copy onto the new volume. */
   imagePath?: string | null;
 }

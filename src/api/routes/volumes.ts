@@ -116,8 +116,6 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
     const body = req.body;
     const v = body.volume;
     if (v.backup_id) throw new NotSupported('flint', 'create volume from backup');
-    if (v.consistencygroup_id) throw new NotSupported('flint', 'consistency groups');
-    if (v.group_id) throw new NotSupported('flint', 'create volume in group');
     let imagePath = v.image_path ?? null;
     // Flint has no image service: imageRef names an image file in Flint's image directory.
     if (v.imageRef) imagePath = v.imageRef;
@@ -141,6 +139,9 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
       ...(v.bootable !== undefined ? { bootable: parseBoolean(v.bootable, 'volume.bootable') } : {}),
       ...(sameHost || differentHost ? { schedulerHints: { ...(sameHost ? { sameHost } : {}), ...(differentHost ? { differentHost } : {}) } } : {}),
       imagePath,
+      // Cinder reads group_id from 3.13 on; older requests create the volume outside any group.
+      // consistencygroup_id (the legacy API) names a group of default_cgsnapshot_type.
+      groupId: (atLeast(req.apiVersion, '3.13') ? v.group_id : null) ?? v.consistencygroup_id ?? null,
     });
     reply.code(202);
     return { volume: await renderVolume(deps.db, req, created.id) };

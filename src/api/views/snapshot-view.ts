@@ -28,7 +28,7 @@ export interface SnapshotDetailOptions {
 
 export function snapshotDetail(req: FastifyRequest, s: SnapshotRow, metadata: Record<string, string>, opts: SnapshotDetailOptions = {}) {
   const out = snapshotSummary(s, metadata);
-  if (atLeast(req.apiVersion, '3.14')) out.group_snapshot_id = null;
+  if (atLeast(req.apiVersion, '3.14')) out.group_snapshot_id = s.groupSnapshotId ?? null;
   if (atLeast(req.apiVersion, '3.41')) out.user_id = s.userId;
   if (atLeast(req.apiVersion, '3.65')) out.consumes_quota = true;
   if (opts.extended && (req.ctx.isAdmin || req.ctx.projectId === s.projectId)) {
