@@ -2,7 +2,7 @@
 import type { Tx } from '../transaction.js';
 import { groupPairs } from './caller.js';
 
-export type MetadataTableName = 'volumeMetadata' | 'snapshotMetadata';
+export type MetadataTableName = 'volumeMetadata' | 'snapshotMetadata' | 'backupMetadata';
 
 export async function readMetadata(tx: Tx, table: MetadataTableName, id: string): Promise<Record<string, string>> {
   return (await metadataFor(tx, table, [id])).get(id)!;
