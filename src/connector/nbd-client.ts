@@ -32,7 +32,7 @@ interface Pending {
 }
 
 export class NbdClient {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private readonly pending = new Map<bigint, Pending>();
   private nextHandle = 1n;
   private inFlight = 0;
@@ -204,7 +204,7 @@ function errnoName(n: number): string {
 
 /** Reads exact byte counts from a socket during the handshake; `rest()` hands over what came after. */
 function byteReader(sock: Socket): ((n: number) => Promise<Buffer>) & { rest(): Buffer } {
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
   let want: { n: number; resolve(b: Buffer): void; reject(e: Error): void } | null = null;
   const pump = () => {
     if (want && buf.length >= want.n) {
