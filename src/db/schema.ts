@@ -82,6 +82,8 @@ export interface BackupsTable {
   snapshotId: string | null;
   dataTimestamp: string;
   tempVolumeId: string | null;
+  /** JSON of the temporary clone's provider fields. */
+  tempVolumeProvider: string | null;
   tempSnapshotId: string | null;
   restoreVolumeId: string | null;
   previousVolumeStatus: string | null;

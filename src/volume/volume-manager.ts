@@ -19,6 +19,7 @@ import { createSnapshotFlow, deleteSnapshotFlow } from './flows/snapshot.flows.j
 import { createVolumeFlow, deleteVolumeFlow, extendVolumeFlow, revertToSnapshotFlow } from './flows/volume.flows.js';
 import { manageVolumeFlow, unmanageVolumeFlow } from './flows/manage.flows.js';
 import { uploadImageFlow } from './flows/image.flows.js';
+import { attachForBackupFlow, detachForBackupFlow } from './flows/backup-access.flows.js';
 import { listManageableHandler } from './flows/list-manageable.js';
 import type { TaskPayloads } from './task-kinds.js';
 import { type NameTemplates, toDriverVolume } from './driver-objects.js';
@@ -116,6 +117,8 @@ export class VolumeManager {
       delete_snapshot: flowHandler(d, deleteSnapshotFlow),
       initialize_connection: flowHandler(d, initializeConnectionFlow),
       terminate_connection: flowHandler(d, terminateConnectionFlow),
+      attach_for_backup: flowHandler(d, attachForBackupFlow),
+      detach_for_backup: flowHandler(d, detachForBackupFlow),
     };
   }
 

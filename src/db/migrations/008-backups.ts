@@ -29,6 +29,8 @@ export const m008Backups: Migration = {
       .addColumn('snapshot_id', 'varchar(36)')
       .addColumn('data_timestamp', 'varchar(32)', (c) => c.notNull())
       .addColumn('temp_volume_id', 'varchar(36)')
+      // The temporary clone's provider fields (what the driver needs to remove it after a crash).
+      .addColumn('temp_volume_provider', 'text')
       .addColumn('temp_snapshot_id', 'varchar(36)')
       .addColumn('restore_volume_id', 'varchar(36)')
       // The status the source or restore volume goes back to when the backup's work ends.
