@@ -107,8 +107,8 @@ export class BackupApi {
       }
       const reservation = await this.quotas.reserve(tx, v.projectId, { backups: 1, backup_gigabytes: v.size });
       const previousStatus = v.status;
-      // The temporary clone is needed whenever the volume may be written meanwhile; a snapshot is its own point in time.
-      const useTemporary = previousStatus === 'in-use' && !req.snapshotId;
+      // A temporary volume whenever the live device may be written meanwhile, or the data is a snapshot's.
+      const useTemporary = previousStatus === 'in-use' || req.snapshotId !== null;
       await casVolume(tx, v.id, allowed, { status: 'backing-up' }, 'back up');
       const b = await tx.insertInto('backups').values({
         id, projectId: v.projectId, userId: caller.userId, volumeId: v.id, displayName: req.name, displayDescription: req.description,

@@ -16,8 +16,11 @@ export interface TemporaryVolume {
 }
 
 export interface BackupAccessPayloads {
-  /** Export the volume (with `temporaryId`, a new clone of it by that id) to `connector`. */
-  attach_for_backup: { connector: Connector; temporaryId: string | null };
+  /**
+   * Export the volume to `connector`; with `temporaryId`, a new temporary volume by that id
+   * instead: a clone of the volume, or with `snapshotId` a volume made from that snapshot.
+   */
+  attach_for_backup: { connector: Connector; temporaryId: string | null; snapshotId?: string | null };
   /** Undo attach_for_backup; idempotent (a restart may ask twice, or for half-done work). */
   detach_for_backup: { connector: Connector; temporary: TemporaryVolume | null };
 }

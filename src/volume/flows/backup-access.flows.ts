@@ -4,12 +4,13 @@
 // status is the backup service's business (backing-up / restoring-backup); these flows only
 // touch the export and the `exported` flag.
 import type { VolumeRow } from '../../db/schema.js';
-import { Clone, ValidateConnector } from '../../drivers/interface/capabilities.js';
+import { Clone, CreateFromSnapshot, ValidateConnector } from '../../drivers/interface/capabilities.js';
 import type { ConnectionInfo, Connector, DriverVolume } from '../../drivers/interface/objects.js';
 import { NotSupported, toFlintError } from '../../errors/errors.js';
 import type { BackupAccess, TemporaryVolume } from '../../protocols/backup-access.js';
 import { nowIso } from '../../util/clock.js';
-import { toDriverVolume } from '../driver-objects.js';
+import { toDriverSnapshot, toDriverVolume } from '../driver-objects.js';
+import { getSnapshot } from '../../db/repos/snapshots.js';
 import type { FlowDefinition, ManagerDeps } from './flow-handler.js';
 import { providerFields } from './volume-context.js';
 
@@ -19,6 +20,7 @@ interface AccessCtx {
   dv: DriverVolume;
   connector: Connector;
   temporaryId: string | null;
+  snapshotId: string | null;
   temporary: DriverVolume | null;
   info: ConnectionInfo | null;
   undo: TemporaryVolume | null;
@@ -27,7 +29,7 @@ interface AccessCtx {
 async function load(deps: ManagerDeps, id: string, connector: Connector): Promise<AccessCtx | null> {
   const row = await deps.db.kysely.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return null;
-  return { deps, row, dv: await toDriverVolume(deps.db.kysely, row, deps.templates), connector, temporaryId: null, temporary: null, info: null, undo: null };
+  return { deps, row, dv: await toDriverVolume(deps.db.kysely, row, deps.templates), connector, temporaryId: null, snapshotId: null, temporary: null, info: null, undo: null };
 }
 
 function temporaryOf(ctx: { deps: ManagerDeps; dv: DriverVolume }, t: TemporaryVolume): DriverVolume {
@@ -41,7 +43,7 @@ export const attachForBackupFlow: FlowDefinition<'attach_for_backup', AccessCtx>
   kind: 'attach_for_backup',
   async load(d, task, p) {
     const ctx = await load(d, task.resourceId, p.connector);
-    if (ctx) ctx.temporaryId = p.temporaryId;
+    if (ctx) Object.assign(ctx, { temporaryId: p.temporaryId, snapshotId: p.snapshotId ?? null });
     return ctx;
   },
   steps: [
@@ -53,10 +55,16 @@ export const attachForBackupFlow: FlowDefinition<'attach_for_backup', AccessCtx>
         if (ValidateConnector.is(driver)) driver.validateConnector(ctx.connector);
         let target = ctx.dv;
         if (ctx.temporaryId) {
-          if (!Clone.is(driver)) throw new NotSupported(backendName, 'backup of an in-use volume (needs a temporary clone)');
           const t = temporaryOf(ctx, { id: ctx.temporaryId, providerLocation: null, providerAuth: null, providerId: null });
           ctx.temporary = t;
-          Object.assign(t, providerFields(await driver.createClonedVolume(t, ctx.dv)));
+          if (ctx.snapshotId) {
+            if (!CreateFromSnapshot.is(driver)) throw new NotSupported(backendName, 'backup of a snapshot (needs a volume from the snapshot)');
+            const s = await getSnapshot(ctx.deps.db.kysely, null, ctx.snapshotId);
+            Object.assign(t, providerFields(await driver.createVolumeFromSnapshot(t, await toDriverSnapshot(ctx.deps.db.kysely, s, ctx.deps.templates))));
+          } else {
+            if (!Clone.is(driver)) throw new NotSupported(backendName, 'backup of an in-use volume (needs a temporary clone)');
+            Object.assign(t, providerFields(await driver.createClonedVolume(t, ctx.dv)));
+          }
           target = t;
         }
         const u = providerFields(await driver.createExport(target, ctx.connector));
