@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'ini';
 import { ConfigError } from '../errors/errors.js';
+import { BACKUP_OPTIONS } from './backup-options.js';
 import { DRIVER_KEY, DRIVER_KINDS, type DriverCatalog, type DriverKind } from './driver-options.js';
 import { resolveOptions, type OptionSpec, type OptionValues } from './options.js';
 
@@ -51,6 +52,7 @@ export const DEFAULT_OPTIONS: readonly OptionSpec[] = [
   { name: 'manager_concurrency', type: 'int', default: 16, min: 1, max: 256, help: 'Operations one volume manager runs at once.' },
   { name: 'task_lease_seconds', type: 'int', default: 30, min: 2, help: 'Lease on a claimed task; a dead worker loses it after this.' },
   { name: 'rpc_response_timeout', type: 'int', default: 60, min: 1, help: 'Seconds an API call waits for a backend to answer.' },
+  ...BACKUP_OPTIONS,
 ];
 
 export interface BackendConfig {
