@@ -30,6 +30,7 @@ import { messageRoutes } from './routes/messages.js';
 import { manageRoutes } from './routes/manage.js';
 import { flintRoutes } from './routes/flint.js';
 import { imageRoutes } from './routes/images.js';
+import { backupRoutes } from './routes/backups.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
 const BODY_LIMIT = 1024 * 1024;
@@ -53,7 +54,7 @@ export const BLOCK_STORAGE_API: ApiMount = {
   register(app, deps) {
     for (const register of [
       volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
-      quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes,
+      quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes, backupRoutes,
     ]) {
       register(app, deps);
     }

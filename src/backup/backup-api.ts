@@ -22,8 +22,11 @@ import { BACKUP_ALLOWED_FROM, RESETTABLE_STATUSES, VOLUME_BACKUP_FROM, VOLUME_BA
 import { BACKUP_QUEUE, type BackupTaskKind, type BackupTaskPayloads } from './task-kinds.js';
 import { decodeRecord, encodeRecord } from './backup-record.js';
 
+/** Who asks (the API's RequestContext satisfies it). */
 export interface BackupCaller extends Caller {
   userId: string;
+  roles: string[];
+  requestId: string;
 }
 
 export interface CreateBackupRequest {

@@ -26,6 +26,9 @@ import { heartbeat } from '../db/repos/services.js';
 import { checkRoles, configuredRoles, idleRoleReason, type Role } from './roles.js';
 import { ImageStore } from '../volume/image-store.js';
 import { manageableVolumesLister } from '../volume/manageable-volumes.js';
+import { BackupApi } from '../backup/backup-api.js';
+import { BackupManager } from '../backup/backup-manager.js';
+import { createBackupDriver } from '../drivers/backup/index.js';
 
 export type { Role } from './roles.js';
 
@@ -51,6 +54,8 @@ export interface RunningService {
   app: FastifyInstance | null;
   url: string | null;
   managers: Map<string, VolumeManager>;
+  backups: BackupApi;
+  backupManager: BackupManager | null;
   scheduler: Scheduler | null;
   close(): Promise<void>;
 }
@@ -97,6 +102,19 @@ async function buildManager(
   });
 }
 
+/** The backup service: the driver [DEFAULT] backup_driver names, set up and checked here. */
+async function buildBackupManager(cfg: FlintConfig, settings: Settings, db: Db, tasks: TaskQueue, quotas: QuotaEngine, log: Logger): Promise<BackupManager> {
+  const stateDir = join(settings.statePath, 'backup-service');
+  mkdirSync(stateDir, { recursive: true });
+  const backupLog = log.child({ service: 'backup' });
+  const driver = await createBackupDriver({ options: cfg.defaults, logger: backupLog, stateDir: settings.statePath });
+  return new BackupManager({
+    db, tasks, quotas, driver, executor: new ShellExecutor({ tries: 1, logger: backupLog }), host: settings.host,
+    availabilityZone: settings.api.defaultAvailabilityZone, runDir: join(stateDir, 'run'), logger: backupLog,
+    concurrency: 4, leaseMs: settings.manager.leaseMs, heartbeatMs: 10_000, callTimeoutMs: Math.max(600_000, settings.api.rpcTimeoutMs),
+  });
+}
+
 /** GET /manageable_volumes from any process (the backend's manager answers through the task queue). */
 export { manageableVolumesLister };
 
@@ -131,6 +149,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     : null;
 
   const managers = new Map<string, VolumeManager>();
+  let backupManager: BackupManager | null = null;
   const started: Array<{ stop(): Promise<void> }> = [];
   const closeAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
@@ -143,6 +162,11 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       await m.start();
       started.push(m);
       managers.set(b.section, m);
+    }
+    if (roles.includes('backup')) {
+      backupManager = await buildBackupManager(cfg, settings, db, tasks, quotas, log);
+      await backupManager.start();
+      started.push(backupManager);
     }
     if (schedulerRole) {
       await schedulerRole.start();
@@ -164,11 +188,18 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     images,
   });
 
+  const backups = new BackupApi(db, tasks, quotas, {
+    driverName: String(cfg.defaults.backup_driver ?? 'posix'),
+    serviceDownTimeSeconds: apiSettings.serviceDownTime,
+    createRestoreVolume: async (ctx, req) => (await api.createVolume(ctx, { size: req.size, name: req.name, description: req.description, availabilityZone: req.availabilityZone })).id,
+    volumeWaitMs: apiSettings.rpcTimeoutMs,
+  });
+
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (roles.includes('api')) {
     app = buildApiApp({
-      db, volumes: api, quotas, auth: authConfig(apiSettings), defaultAvailabilityZone: defaultAz, logger: log, images,
+      db, volumes: api, backups, quotas, auth: authConfig(apiSettings), defaultAvailabilityZone: defaultAz, logger: log, images,
       maxImageUploadBytes: apiSettings.maxImageUploadBytes,
       serviceDownTime: apiSettings.serviceDownTime,
       listManageableVolumes: manageableVolumesLister(db, tasks, apiSettings.rpcTimeoutMs),
@@ -184,7 +215,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   }
 
   return {
-    config: cfg, db, tasks, api, quotas, app, url, managers, scheduler,
+    config: cfg, db, tasks, api, quotas, app, url, managers, backups, backupManager, scheduler,
     async close() {
       if (app) await app.close();
       await closeAll();
