@@ -32,7 +32,6 @@ interface Pending {
 }
 
 export class NbdClient {
-  private buf: Buffer = Buffer.alloc(0);
   private readonly pending = new Map<bigint, Pending>();
   private nextHandle = 1n;
   private inFlight = 0;
@@ -152,24 +151,50 @@ export class NbdClient {
     }
   }
 
+  /** Received bytes not yet consumed, as the chunks they came in (concatenating each chunk would copy a 4 MiB reply 64 times). */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  private take(n: number): Buffer {
+    this.buffered -= n;
+    const first = this.chunks[0]!;
+    if (first.length >= n) {
+      const out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.length, n - filled);
+      c.copy(out, filled, 0, k);
+      filled += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    return out;
+  }
+
   private onData(chunk: Buffer): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
     for (;;) {
       if (this.current === null) {
-        if (this.buf.length < 16) return;
-        if (this.buf.readUInt32BE(0) !== SIMPLE_REPLY_MAGIC) {
+        if (this.buffered < 16) return;
+        const h = this.take(16);
+        if (h.readUInt32BE(0) !== SIMPLE_REPLY_MAGIC) {
           this.failAll(new NbdError('NBD reply with a bad magic number.'));
           this.sock.destroy();
           return;
         }
-        this.current = { error: this.buf.readUInt32BE(4), handle: this.buf.readBigUInt64BE(8) };
-        this.buf = this.buf.subarray(16);
+        this.current = { error: h.readUInt32BE(4), handle: h.readBigUInt64BE(8) };
       }
       const p = this.pending.get(this.current.handle);
       const want = p && this.current.error === 0 ? p.readLength : 0;
-      if (this.buf.length < want) return;
-      const data = Buffer.from(this.buf.subarray(0, want));
-      this.buf = this.buf.subarray(want);
+      if (this.buffered < want) return;
+      const data = want > 0 ? this.take(want) : Buffer.alloc(0);
       const { error, handle } = this.current;
       this.current = null;
       if (!p) continue;
