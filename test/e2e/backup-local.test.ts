@@ -97,11 +97,28 @@ describe('volume backups with the openstack client over real iSCSI (local backen
     if (!want.includes(v.status) && String(v.status).startsWith('error')) throw new Error(`volume ${id} went to ${v.status}`);
     return want.includes(v.status) ? v : undefined;
   }, timeoutMs, 100);
-  const backupAvailable = (nameOrId: string): Promise<any> => waitUntil(async () => {
-    const b = await oscJson(['volume', 'backup', 'show', nameOrId]);
-    if (b.status === 'error') throw new Error(`backup ${nameOrId} failed: ${b.fail_reason}`);
-    return b.status === 'available' ? b : undefined;
-  }, 300_000, 500);
+  /** Waits through the API (each `openstack` run costs seconds of Python start-up), then shows it with the client. */
+  const backupAvailable = async (name: string): Promise<any> => {
+    await waitUntil(async () => {
+      const list = ok(await call('GET', `/backups/detail?name=${encodeURIComponent(name)}`), 200).backups as Array<{ status: string; fail_reason: string | null }>;
+      if (list[0]?.status === 'error') throw new Error(`backup ${name} failed: ${list[0].fail_reason}`);
+      return list[0]?.status === 'available' ? true : undefined;
+    }, 300_000, 200);
+    return oscJson(['volume', 'backup', 'show', name]);
+  };
+  /**
+   * `openstack volume backup restore`: python-openstackclient 6.0 sends the restore and then
+   * fails to print Cinder's answer ("cannot unpack non-iterable VolumeBackupsRestore object",
+   * fixed in later releases), so the answer is read from the API: the restored volume, by name.
+   */
+  const restore = async (backup: string, volume: string, force = false): Promise<string> => {
+    const r = await osc(['volume', 'backup', 'restore', ...(force ? ['--force'] : []), backup, volume]);
+    if (r.code !== 0) assert.match(r.stderr, /cannot unpack non-iterable VolumeBackupsRestore/, r.stderr);
+    const vols = ok(await call('GET', `/volumes?name=${encodeURIComponent(volume)}`), 200).volumes as Array<{ id: string }>;
+    assert.equal(vols.length, 1, `one volume named ${volume}`);
+    await volumeStatus(vols[0]!.id, ['available']);
+    return vols[0]!.id;
+  };
   const backupGone = (id: string) => waitUntil(async () => ((await call('GET', `/backups/${id}`)).status === 404 ? true : undefined), 120_000, 200);
   const createVolume = async (size: number, name: string): Promise<string> => {
     const id = ok(await call('POST', '/volumes', { volume: { size, name } }), 202).volume.id as string;
@@ -199,14 +216,11 @@ describe('volume backups with the openstack client over real iSCSI (local backen
     assert.match(refused.stderr, /dependent/);
 
     // Each backup into a new volume, compared with the bytes of its point in time.
-    const rFull = await oscJson(['volume', 'backup', 'restore', 'bk-full', 'restored-full']);
-    assert.equal(rFull.backup_id, full.id);
-    await volumeStatus(rFull.volume_id, ['available']);
-    assert.ok(await sameBytes(rFull.volume_id, expectedA), 'the full backup restores point A');
-    const rIncr = await oscJson(['volume', 'backup', 'restore', 'bk-incr', 'restored-incr']);
-    await volumeStatus(rIncr.volume_id, ['available']);
-    assert.ok(await sameBytes(rIncr.volume_id, expectedB), 'the incremental backup restores point B');
-    assert.equal(ok(await call('GET', `/volumes/${rIncr.volume_id}`), 200).volume.name, 'restored-incr');
+    const rFull = await restore('bk-full', 'restored-full');
+    assert.equal((await oscJson(['volume', 'backup', 'show', full.id])).status, 'available');
+    assert.ok(await sameBytes(rFull, expectedA), 'the full backup restores point A');
+    const rIncr = await restore('bk-incr', 'restored-incr');
+    assert.ok(await sameBytes(rIncr, expectedB), 'the incremental backup restores point B');
 
     // Over an existing, larger volume that held other bytes.
     const target = await createVolume(2, 'restore-target');
@@ -215,8 +229,7 @@ describe('volume backups with the openstack client over real iSCSI (local backen
     await detach(a.id, target);
     const over = await osc(['volume', 'backup', 'restore', 'bk-incr', 'restore-target']);
     assert.notEqual(over.code, 0, 'the client wants --force to restore over an existing volume');
-    await oscJson(['volume', 'backup', 'restore', '--force', 'bk-incr', 'restore-target']);
-    await volumeStatus(target, ['available']);
+    assert.equal(await restore('bk-incr', 'restore-target', true), target);
     const head = join(dir, 'target-expected.raw');
     copyFileSync(expectedB, head);
     const fh = await open(head, 'r+');
@@ -237,32 +250,24 @@ describe('volume backups with the openstack client over real iSCSI (local backen
     assert.ok(!poolFiles.some((f) => f.includes(inuse.id)), 'no temporary clone is left in the pool');
     await detach(a.id, vol);
 
-    // Export the record, delete the backup, import the record, restore.
+    // Export the record, delete the backup, import the record, restore. Deleting removes the
+    // objects, so the store is first copied aside and put back after the delete, as an operator
+    // restores a backup store from a copy after losing the database.
     const rec = await oscJson(['volume', 'backup', 'record', 'export', 'bk-inuse']);
     assert.equal(rec['Backup Service'], 'posix');
+    const kept = join(dir, 'kept-objects');
+    await exec.run(['cp', '-a', backupsDir(), kept]);
     const before = storedBytes();
     assert.equal((await osc(['volume', 'backup', 'delete', 'bk-inuse'])).code, 0);
     await backupGone(inuse.id);
     assert.ok(storedBytes() < before, 'the deleted backup\'s objects are gone');
-    // Its objects are gone with it: an import of the record restores only if a copy of the objects
-    // is there, so this checks the record round trip on a second backup whose objects remain.
-    await oscJson(['volume', 'backup', 'create', '--name', 'bk-exp', vol]);
-    const exp = await backupAvailable('bk-exp');
-    const rec2 = await oscJson(['volume', 'backup', 'record', 'export', 'bk-exp']);
-    const kept = join(dir, 'kept-objects');
-    await exec.run(['cp', '-a', backupsDir(), kept]);
-    assert.equal((await osc(['volume', 'backup', 'delete', 'bk-exp'])).code, 0);
-    await backupGone(exp.id);
-    // The store comes back (as after a disaster, from a copy): then the record makes the backup known again.
     await exec.run(['rm', '-rf', backupsDir()]);
     await exec.run(['mv', kept, backupsDir()]);
-    const imported = await oscJson(['volume', 'backup', 'record', 'import', rec2['Backup Service'], rec2.Metadata]);
-    assert.equal(imported.id, exp.id);
-    assert.equal((await backupAvailable(exp.id)).name, 'bk-exp');
-    const rImp = await oscJson(['volume', 'backup', 'restore', exp.id, 'restored-imported']);
-    await volumeStatus(rImp.volume_id, ['available']);
-    assert.ok(await sameBytes(rImp.volume_id, expectedB), 'the imported backup restores the volume');
-    assert.ok(rec.Metadata.length > 0);
+    const imported = await oscJson(['volume', 'backup', 'record', 'import', rec['Backup Service'], rec.Metadata]);
+    assert.equal(imported.id, inuse.id);
+    assert.equal((await backupAvailable('bk-inuse')).id, inuse.id);
+    const rImp = await restore('bk-inuse', 'restored-imported');
+    assert.ok(await sameBytes(rImp, expectedB), 'the imported backup restores the volume');
 
     // Nothing left exported for the backups, no qemu-nbd left running.
     const exported = await svc!.db.kysely.selectFrom('volumes').select(['id', 'exported', 'status']).execute();
