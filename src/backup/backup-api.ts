@@ -202,6 +202,12 @@ export class BackupApi {
     return { backupId: id, volumeId: v.id, volumeName: v.displayName };
   }
 
+  /** Restore onto a volume still being created for it (volume create with backup_id, 3.47). */
+  async restoreOnto(caller: BackupCaller, id: string, volumeId: string): Promise<RestoreResult> {
+    await this.waitForVolume(caller, volumeId);
+    return this.restore(caller, id, { volumeId, name: null });
+  }
+
   private async waitForVolume(caller: Caller, volumeId: string): Promise<void> {
     const deadline = Date.now() + this.o.volumeWaitMs;
     for (;;) {

@@ -169,4 +169,24 @@ for (const kind of DB_KINDS) describe(`backup API (${kind})`, () => {
     assert.equal(orphan.status, 400);
     assert.deepEqual(await usage(), { backups: 0, gigabytes: 0, reserved: 0 });
   });
+
+  test('volume create with backup_id (3.47) restores onto the new volume; the fake export fails it as error_restoring', async () => {
+    const b = expectStatus(await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'posix', backup_url: record({ size: 2 }) } }), 201).backup;
+    const early = await p1('POST', '/volumes', { volume: { backup_id: b.id } }, '3.46');
+    assert.equal(early.status, 400);
+    assert.match(early.json.badRequest.message, /3\.47/);
+    const small = await p1('POST', '/volumes', { volume: { backup_id: b.id, size: 1 } });
+    assert.equal(small.status, 400);
+    assert.match(small.json.badRequest.message, /at least 2 GiB/);
+    const v = expectStatus(await p1('POST', '/volumes', { volume: { backup_id: b.id, name: 'from-backup' } }), 202).volume;
+    assert.equal(v.size, 2);
+    assert.equal(await volumeStatus(v.id), 'error_restoring');
+    const after = expectStatus(await p1('GET', `/backups/${b.id}`), 200).backup;
+    assert.equal(after.status, 'available', 'a failed restore leaves the backup usable');
+    assert.match(after.fail_reason, /\S/);
+    const msgs = expectStatus(await p1('GET', '/messages'), 200).messages as Array<{ resource_uuid: string; user_message: string }>;
+    assert.ok(msgs.some((m) => m.resource_uuid === b.id && /Restore backup failed/.test(m.user_message)));
+    expectStatus(await p1('DELETE', `/backups/${b.id}`), 202);
+    assert.equal(await backupStatus(b.id), 'deleted');
+  });
 });
