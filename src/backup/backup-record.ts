@@ -22,8 +22,8 @@ export interface BackupRecord {
 }
 
 const RECORD_VERSION = 1;
-/** A record larger than this is not one Flint wrote (service metadata of a 16 TiB volume stays well below). */
-const MAX_RECORD_CHARS = 64 * 1024 * 1024;
+/** A record larger than this is not one Flint wrote (the driver's service metadata is a few hundred bytes). */
+const MAX_RECORD_CHARS = 65535;
 
 export function encodeRecord(b: BackupRow, metadata: Record<string, string>): string {
   const r: BackupRecord & { v: number } = {

@@ -50,7 +50,8 @@ const RestoreBody = Type.Object({
 const ImportBody = Type.Object({
   'backup-record': Type.Object({
     backup_service: Type.String({ minLength: 1, maxLength: 255 }),
-    backup_url: Type.String({ minLength: 1, maxLength: 64 * 1024 * 1024 }),
+    // A record holds the row and the driver's small service metadata (the manifest stays with the objects).
+    backup_url: Type.String({ minLength: 1, maxLength: 65535 }),
   }, { additionalProperties: false }),
 }, { additionalProperties: false });
 
