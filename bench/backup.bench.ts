@@ -69,10 +69,11 @@ export async function run(report: (name: string, value: number) => void): Promis
       } finally { await dev.close(); }
     });
     report('backup.nbd_read_ceiling_mb_s', Math.round(GiB / MiB / ceiling));
-    // The iSCSI read ceiling without the NBD hop: qemu-img bench reading 1 GiB through libiscsi, 4 MiB at a time, 8 in flight.
+    // The iSCSI read ceiling without the NBD hop: qemu-img convert reading 1 GiB through libiscsi into qemu's null driver.
     const opened = await openEndpoint(ep);
     try {
-      const direct = await timed(() => b.executor.run(['qemu-img', 'bench', '-c', '256', '-s', '4M', '-d', '8', '-q', ...opened.objectArgs, '--image-opts', opened.imageOpts], { quiet: true, timeoutMs: 600_000 }));
+      const direct = await timed(() => b.executor.run(['qemu-img', 'convert', '-n', '-W', '-m', '8', ...opened.objectArgs, '--image-opts', opened.imageOpts,
+        '--target-image-opts', `driver=null-co,size=${GiB}`], { quiet: true, timeoutMs: 600_000 }));
       report('backup.iscsi_read_ceiling_mb_s', Math.round(GiB / MiB / direct));
     } finally {
       await opened.dispose();
