@@ -78,7 +78,7 @@ export function createBackupHandler(d: BackupDeps): TaskHandler {
         throw e;
       }
       const done = row;
-      await inTransaction(d.db, async (tx) => {
+      const kept = await inTransaction(d.db, async (tx) => {
         const ok = await tx.updateTable('backups').set({
           status: 'available', container: result.container, serviceMetadata: result.serviceMetadata, objectCount: result.objectCount,
           host: d.host, tempVolumeProvider: null, updatedAt: nowIso(),
@@ -88,7 +88,10 @@ export function createBackupHandler(d: BackupDeps): TaskHandler {
           await d.quotas.commit(tx, payload.reservation);
         }
         await d.tasks.complete(tx, task.id);
+        return ok !== undefined;
       });
+      // Force-deleted or reset while it ran: the delete may have run before these objects were written.
+      if (!kept) await d.driver.deleteBackup({ ...(await toDriverBackup(d.db, done)), serviceMetadata: result.serviceMetadata });
     },
     async giveUp(task: TaskRow, error: unknown) {
       const payload = JSON.parse(task.payload) as BackupTaskPayloads['create_backup'];
