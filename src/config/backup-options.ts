@@ -1,6 +1,6 @@
 // Options of the backup service's driver, read from [DEFAULT] as Cinder reads them. They live in
 // config/ (not beside the drivers) because [DEFAULT] is validated before any driver is loaded.
-import type { OptionSpec } from './options.js';
+import type { OptionSpec, OptionValues } from './options.js';
 
 export const BACKUP_DRIVER_NAMES = ['posix', 's3'] as const;
 
@@ -42,3 +42,11 @@ export const BACKUP_S3_OPTIONS: readonly OptionSpec[] = [
 
 /** Every backup option, as [DEFAULT] accepts them. */
 export const BACKUP_OPTIONS: readonly OptionSpec[] = [...BACKUP_COMMON_OPTIONS, ...BACKUP_POSIX_OPTIONS, ...BACKUP_S3_OPTIONS];
+
+/**
+ * The backup driver's part of the [DEFAULT] values (every backup_* option, defaults filled in),
+ * for the service to hand the backup role as `BackupDriverContext.options` instead of the whole bag.
+ */
+export function backupDriverOptions(defaults: OptionValues): OptionValues {
+  return Object.fromEntries(BACKUP_OPTIONS.map((o) => [o.name, defaults[o.name] ?? o.default ?? null]));
+}

@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 
 export const REDACTED_KEYS = [
   'password', 'auth_password', 'secret', 'chap_secret', 'provider_auth', 'token',
-  'netapp_password', 'san_password', 'x-auth-token', 'authorization', 'discovery_auth_password',
+  'netapp_password', 'san_password', 'backup_s3_store_secret_key', 'backup_s3_store_access_key', 'x-auth-token', 'authorization', 'discovery_auth_password',
 ];
 
 const paths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`, `headers["${k}"]`, `req.headers["${k}"]`]);

@@ -131,6 +131,15 @@ export function runBackupDriverConformance(subject: BackupConformanceSubject): v
       assert.equal(progress.at(-1), 100);
       const keys = await store.listObjects(container, prefixOf(backup));
       assert.equal(keys.length, result.objectCount + 1, 'one key per object and the manifest');
+      const restoreProgress: number[] = [];
+      const target = await FileBlockWriter.open(join(dir, `restore-${randomUUID()}`), VOLUME);
+      try {
+        await driver.restore(backup, target, (p) => restoreProgress.push(p));
+      } finally {
+        await target.close();
+      }
+      assert.equal(restoreProgress.at(-1), 100);
+      assert.ok(target.maxInFlight >= 1 && target.maxInFlight <= 3, `restore writes in flight at once: ${target.maxInFlight}`);
       assert.ok((await restoreTo(backup)).equals(image));
     });
 
@@ -192,6 +201,19 @@ export function runBackupDriverConformance(subject: BackupConformanceSubject): v
       assert.ok((await restoreTo(inc.backup)).equals(image));
     });
 
+    test('an incremental of an extended volume restores at the new size (the old last object was shorter)', async () => {
+      const volumeId = randomUUID();
+      const size = 2 * OBJECT + 3 * BLOCK + 100;
+      const path = await makeVolume('random', size);
+      const full = await backupOf(volumeId, path, null);
+      // Grow by less than a block: the last object keeps its 4 blocks but not its length.
+      const grown = Buffer.concat([await readFile(path), randomBytes(3000)]);
+      await writeFile(path, grown);
+      const inc = await backupOf(volumeId, path, full.backup);
+      assert.ok((await restoreTo(inc.backup, grown.length)).equals(grown));
+      assert.ok((await restoreTo(full.backup, size)).equals(full.image));
+    });
+
     test('a mostly empty volume stores almost nothing and restores its zeroes over old data', async () => {
       const path = await makeVolume('zero');
       const image = await readFile(path);
@@ -238,6 +260,28 @@ export function runBackupDriverConformance(subject: BackupConformanceSubject): v
       assert.deepEqual(await store.listObjects(container, prefixOf(backup)), []);
     });
 
+    test('a backup retried under the same id after a crash replaces what the first attempt left', async () => {
+      const path = await makeVolume('random');
+      const backup: DriverBackup = { id: randomUUID(), volumeId: randomUUID(), size: 1, container: null, serviceMetadata: null, parent: null };
+      const first = await FileBlockReader.open(path);
+      try {
+        await assert.rejects(driver.backup(backup, new FailingReader(first, 7)), /simulated crash/);
+      } finally {
+        await first.close();
+      }
+      const image = await readFile(path);
+      const retry = await backupOf(backup.volumeId, path, null);
+      const again = await FileBlockReader.open(path);
+      try {
+        const result = await driver.backup(backup, again);
+        backup.serviceMetadata = result.serviceMetadata;
+      } finally {
+        await again.close();
+      }
+      assert.equal((await store.listObjects(container, prefixOf(backup))).length, retry.result.objectCount + 1);
+      assert.ok((await restoreTo(backup)).equals(image));
+    });
+
     test('a corrupt object is detected on restore with an error naming it, also through a child', async () => {
       const volumeId = randomUUID();
       const path = await makeVolume('random');
@@ -277,6 +321,17 @@ export function runBackupDriverConformance(subject: BackupConformanceSubject): v
       } finally {
         await fresh.shutdown?.();
       }
+    });
+
+    test('service metadata naming another backup\'s objects is refused by restore and delete', async () => {
+      const volumeId = randomUUID();
+      const path = await makeVolume('random', 2 * OBJECT);
+      const victim = await backupOf(volumeId, path, null);
+      const forged: DriverBackup = { ...victim.backup, id: randomUUID() };
+      const refused = (e: unknown): boolean => e instanceof BackendError && /another backup/.test(e.message);
+      await assert.rejects(restoreTo(forged, 2 * OBJECT), refused);
+      await assert.rejects(driver.deleteBackup(forged), refused);
+      assert.ok((await restoreTo(victim.backup, 2 * OBJECT)).equals(victim.image), 'the victim is untouched');
     });
 
     test('restore refuses a target smaller than the backup, and a chain that does not match', async () => {

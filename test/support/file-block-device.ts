@@ -45,6 +45,9 @@ export class FileBlockReader implements BlockReader {
 export class FileBlockWriter implements BlockWriter {
   zeroedBytes = 0;
   writtenBytes = 0;
+  /** Writes running at this moment, and the most seen at once. */
+  inFlight = 0;
+  maxInFlight = 0;
 
   private constructor(private readonly fh: FileHandle, readonly sizeBytes: number) {}
 
@@ -56,12 +59,18 @@ export class FileBlockWriter implements BlockWriter {
   }
 
   async write(offset: number, data: Buffer): Promise<void> {
-    let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await this.fh.write(data, done, data.length - done, offset + done);
-      done += bytesWritten;
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      let done = 0;
+      while (done < data.length) {
+        const { bytesWritten } = await this.fh.write(data, done, data.length - done, offset + done);
+        done += bytesWritten;
+      }
+      this.writtenBytes += data.length;
+    } finally {
+      this.inFlight--;
     }
-    this.writtenBytes += data.length;
   }
 
   async writeZeroes(offset: number, length: number): Promise<void> {

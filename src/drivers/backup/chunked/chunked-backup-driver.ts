@@ -93,7 +93,9 @@ export class ChunkedBackupDriver implements BackupDriverCore {
       const length = Math.min(objectSize, sizeBytes - offset);
       const data = await source.read(offset, length);
       if (data.length !== length) throw new BackendError(`Backup ${backup.id}: read of ${length} bytes at ${offset} returned ${data.length}.`);
-      const entry = await this.storeObject(container, prefix, i, data, base?.objects[i] ?? null);
+      // Compare only with the same object at the same length (an extended volume's old last object is shorter).
+      const before = base && i < base.objects.length && Math.min(objectSize, base.sizeBytes - offset) === length ? base.objects[i]! : null;
+      const entry = await this.storeObject(container, prefix, i, data, before);
       objects[i] = entry;
       if (entry.kind === 'full' || entry.kind === 'delta') {
         storedObjects++;
@@ -244,11 +246,8 @@ export class ChunkedBackupDriver implements BackupDriverCore {
     let container = backup.container ?? this.settings.defaultContainer;
     let prefix = backupPrefix(backup.volumeId, backup.id);
     if (backup.serviceMetadata) {
-      try {
-        ({ container, prefix } = parseServiceMetadata(backup.id, backup.serviceMetadata));
-      } catch {
-        // Unreadable metadata: fall back to where this driver would have put the backup.
-      }
+      // Unreadable or foreign metadata throws: deleting by a guess could remove another backup's objects.
+      ({ container, prefix } = parseServiceMetadata(backup.id, backup.serviceMetadata));
     }
     await this.removePrefix(container, prefix);
     this.logger.info({ backup: backup.id, container, prefix }, 'backup objects removed');

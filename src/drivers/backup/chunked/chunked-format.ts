@@ -82,6 +82,10 @@ export function parseServiceMetadata(backupId: string, text: string): ServiceMet
   for (const k of ['container', 'prefix', 'manifestKey', 'manifestSha256'] as const) {
     if (typeof v[k] !== 'string' || v[k] === '') throw new BackupCorrupt(`Backup ${backupId}: service metadata lacks ${k}.`);
   }
+  // An imported record is input: it may only name this backup's own objects, never another's.
+  if (!v.prefix!.endsWith(`/backup_${backupId}`) || v.manifestKey !== manifestKey(v.prefix!)) {
+    throw new BackupCorrupt(`Backup ${backupId}: service metadata names objects of another backup (${v.prefix}).`);
+  }
   return v as ServiceMetadata;
 }
 

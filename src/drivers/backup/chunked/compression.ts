@@ -1,5 +1,7 @@
-// Compression of stored objects. zlib (Node's own, no dependency) or none; an object that does
-// not shrink is stored as it is, so random data costs one compression attempt and no inflate.
+// Compression of stored objects. zlib (Node's own, no dependency) or none. Deflating
+// incompressible data (encrypted or already compressed volumes) costs a core per ~50 MB/s and
+// gains nothing, so a few slices of each object are tried first and an object whose sample does
+// not shrink is stored as it is; an object that does not shrink whole is also stored as it is.
 import { promisify } from 'node:util';
 import { deflate, inflate } from 'node:zlib';
 
@@ -22,12 +24,24 @@ export function compressionAlgorithm(name: string): CompressionAlgorithm {
 export async function encodeObject(
   data: Buffer, algorithm: CompressionAlgorithm, level: number,
 ): Promise<{ encoding: ObjectEncoding; bytes: Buffer }> {
-  if (algorithm === 'zlib') {
+  if (algorithm === 'zlib' && (await looksCompressible(data, level))) {
     // deflate runs in libuv's thread pool, so objects in flight compress on every core.
     const packed = await deflateAsync(data, { level });
     if (packed.length < data.length) return { encoding: 'zlib', bytes: packed };
   }
   return { encoding: 'none', bytes: data };
+}
+
+const SAMPLES = 8;
+const SAMPLE_BYTES = 8 * 1024;
+/** The sample must shrink below this fraction for the object to be compressed. */
+const SAMPLE_RATIO = 0.9;
+
+async function looksCompressible(data: Buffer, level: number): Promise<boolean> {
+  if (data.length <= SAMPLES * SAMPLE_BYTES * 4) return true;
+  const stride = Math.floor(data.length / SAMPLES);
+  const sample = Buffer.concat(Array.from({ length: SAMPLES }, (_, k) => data.subarray(k * stride, k * stride + SAMPLE_BYTES)));
+  return (await deflateAsync(sample, { level })).length < sample.length * SAMPLE_RATIO;
 }
 
 /** Decodes a stored object; `length` bounds the output so a forged object cannot balloon. */
