@@ -21,6 +21,7 @@ import { mergeMetadata, replaceMetadata } from '../db/repos/metadata.js';
 import { BACKUP_ALLOWED_FROM, RESETTABLE_STATUSES, VOLUME_BACKUP_FROM, VOLUME_BACKUP_FROM_FORCE } from './status.js';
 import { BACKUP_QUEUE, type BackupTaskKind, type BackupTaskPayloads } from './task-kinds.js';
 import { decodeRecord, encodeRecord } from './backup-record.js';
+import { backupContainerProblem } from '../drivers/backup/index.js';
 
 /** Who asks (the API's RequestContext satisfies it). */
 export interface BackupCaller extends Caller {
@@ -81,6 +82,11 @@ export class BackupApi {
   }
 
   async create(caller: BackupCaller, req: CreateBackupRequest): Promise<BackupRow> {
+    if (req.container !== null) {
+      // A container names a directory or a bucket: '..' or '/x' must never reach the driver.
+      const problem = backupContainerProblem(this.o.driverName, req.container);
+      if (problem) throw new InvalidInput(`Invalid input for field/attribute backup.container: ${problem}.`);
+    }
     await this.requireBackupService();
     const id = newId();
     const now = nowIso();
@@ -243,6 +249,8 @@ export class BackupApi {
       throw new InvalidInput(`backup_service '${backupService.slice(0, 64)}' is not this service's backup driver (${this.o.driverName}).`);
     }
     const r = decodeRecord(backupUrl);
+    const problem = r.container === null ? null : backupContainerProblem(this.o.driverName, r.container);
+    if (problem) throw new InvalidInput(`backup_url names a container that is not valid: ${problem}.`);
     const now = nowIso();
     return inTransaction(this.db, async (tx) => {
       const existing = await tx.selectFrom('backups').select(['id', 'status']).where('id', '=', r.id).executeTakeFirst();

@@ -29,6 +29,7 @@ import { manageableVolumesLister } from '../volume/manageable-volumes.js';
 import { BackupApi } from '../backup/backup-api.js';
 import { BackupManager } from '../backup/backup-manager.js';
 import { createBackupDriver } from '../drivers/backup/index.js';
+import { backupDriverOptions } from '../config/backup-options.js';
 
 export type { Role } from './roles.js';
 
@@ -107,7 +108,7 @@ async function buildBackupManager(cfg: FlintConfig, settings: Settings, db: Db, 
   const stateDir = join(settings.statePath, 'backup-service');
   mkdirSync(stateDir, { recursive: true });
   const backupLog = log.child({ service: 'backup' });
-  const driver = await createBackupDriver({ options: cfg.defaults, logger: backupLog, stateDir: settings.statePath });
+  const driver = await createBackupDriver({ options: backupDriverOptions(cfg.defaults), logger: backupLog, stateDir: settings.statePath });
   return new BackupManager({
     db, tasks, quotas, driver, executor: new ShellExecutor({ tries: 1, logger: backupLog }), host: settings.host,
     availabilityZone: settings.api.defaultAvailabilityZone, runDir: join(stateDir, 'run'), logger: backupLog,

@@ -50,11 +50,20 @@ for (const kind of DB_KINDS) describe(`backup API (${kind})`, () => {
   };
   const countRows = async () => Number((await svc.db.kysely.selectFrom('backups').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   /** A record as export_record makes it, for a backup that never existed here. */
-  const record = (o: { id?: string; parentId?: string | null; size?: number } = {}) => Buffer.from(JSON.stringify({
-    v: 1, id: o.id ?? randomUUID(), volumeId: randomUUID(), name: 'imported', description: null, size: o.size ?? 1, container: 'c1',
-    serviceMetadata: '{"objects":[]}', objectCount: 0, parentId: o.parentId ?? null, snapshotId: null, availabilityZone: 'nova',
-    dataTimestamp: new Date().toISOString(), metadata: { origin: 'test' },
-  })).toString('base64');
+  const record = (o: { id?: string; parentId?: string | null; size?: number } = {}) => {
+    const id = o.id ?? randomUUID();
+    const volumeId = randomUUID();
+    // The posix driver's service metadata for objects that are not there (deleting them is a no-op).
+    const prefix = `volume_${volumeId}/backup_${id}`;
+    const serviceMetadata = JSON.stringify({
+      format: 'flint-chunked/1', container: 'c1', prefix, manifestKey: `${prefix}/manifest.json`, manifestSha256: '0'.repeat(64),
+      sizeBytes: (o.size ?? 1) * 2 ** 30, objectSize: 2 ** 20, blockSize: 32768, objectCount: 0, storedBytes: 0,
+    });
+    return Buffer.from(JSON.stringify({
+      v: 1, id, volumeId, name: 'imported', description: null, size: o.size ?? 1, container: 'c1', serviceMetadata, objectCount: 0,
+      parentId: o.parentId ?? null, snapshotId: null, availabilityZone: 'nova', dataTimestamp: new Date().toISOString(), metadata: { origin: 'test' },
+    })).toString('base64');
+  };
 
   test('bad requests are refused naming what is wrong, and change nothing', async () => {
     const vol = await newVolume();
@@ -67,6 +76,7 @@ for (const kind of DB_KINDS) describe(`backup API (${kind})`, () => {
       [await p1('POST', '/backups', { backup: { volume_id: vol, availability_zone: 'elsewhere' } }), 400, /availability_zone elsewhere differs/],
       [await p1('POST', '/backups', { backup: { volume_id: vol, snapshot_id: randomUUID() } }), 404, /Snapshot/],
       [await p1('POST', '/backups', { backup: { volume_id: vol, force: 'maybe' } }), 400, /backup\.force/],
+      [await p1('POST', '/backups', { backup: { volume_id: vol, container: '../../etc' } }), 400, /backup\.container: '\.\.\/\.\.\/etc' is not a valid container/],
       [await p1('POST', '/backups', { backup: { volume_id: vol, bogus: 1 } }), 400, /backup\.bogus/],
       [await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 's3', backup_url: record() } }), 400, /backup_service 's3' is not/],
       [await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'posix', backup_url: 'not base64!' } }), 400, /not base64/],
