@@ -3,7 +3,8 @@
 // random bytes written into a volume over iSCSI, a full backup, 1 % of the blocks changed, an
 // incremental backup, each restored into a new volume and compared byte for byte with what
 // was written at that point; a restore over an existing larger volume; a backup of an in-use
-// volume with --force (from a temporary clone); export record, delete, import, restore.
+// volume with --force (from a temporary clone); export record, delete, import, restore; a
+// backup of a snapshot.
 // Every byte goes through the volumes' real iSCSI exports; the expected images are sparse
 // files here, compared with `qemu-img compare` over iSCSI.
 import { after, before, describe, test } from 'node:test';
@@ -162,7 +163,7 @@ describe('volume backups with the openstack client over real iSCSI (local backen
     return n;
   };
 
-  test('full, incremental (1 % of blocks changed), restores to new and existing volumes, in-use with --force, export/import', async () => {
+  test('full, incremental (1 % of blocks changed), restores to new and existing volumes, in-use with --force, export/import, from a snapshot', async () => {
     const vol = await createVolume(1, 'bk-src');
     // Point A: random bytes at the start and in the middle, zeroes elsewhere.
     const expectedA = emptyFile('expected-a.raw');
@@ -269,6 +270,19 @@ describe('volume backups with the openstack client over real iSCSI (local backen
     assert.equal((await backupAvailable('bk-inuse')).id, inuse.id);
     const rImp = await restore('bk-inuse', 'restored-imported');
     assert.ok(await sameBytes(rImp, expectedB), 'the imported backup restores the volume');
+
+    // From a snapshot: the backup holds the snapshot's bytes, not what the volume holds since.
+    const snap = ok(await call('POST', '/snapshots', { snapshot: { volume_id: vol, name: 'snap-b' } }), 202).snapshot;
+    await waitUntil(async () => (ok(await call('GET', `/snapshots/${snap.id}`), 200).snapshot.status === 'available' ? true : undefined), 120_000, 100);
+    a = await attach(vol);
+    const later = join(dir, 'later.raw');
+    writeFileSync(later, randomBytes(MiB));
+    await copyData(exec, { kind: 'file', path: later, format: 'raw' }, a.ep);
+    await detach(a.id, vol);
+    await oscJson(['volume', 'backup', 'create', '--snapshot', 'snap-b', '--name', 'bk-snap', vol]);
+    const fromSnap = await backupAvailable('bk-snap');
+    assert.equal(fromSnap.snapshot_id, snap.id);
+    assert.ok(await sameBytes(await restore('bk-snap', 'restored-snap'), expectedB), 'the snapshot backup holds the snapshot\'s bytes');
 
     // Nothing left exported for the backups, no qemu-nbd left running.
     const exported = await svc!.db.kysely.selectFrom('volumes').select(['id', 'exported', 'status']).execute();
