@@ -42,6 +42,7 @@ import { groupTypeRoutes } from './routes/group-types.js';
 import { groupRoutes } from './routes/groups.js';
 import { groupSnapshotRoutes } from './routes/group-snapshots.js';
 import { consistencyGroupRoutes } from './routes/consistency-groups.js';
+import { backupRoutes } from './routes/backups.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
 const BODY_LIMIT = 1024 * 1024;
@@ -67,7 +68,7 @@ export const BLOCK_STORAGE_API: ApiMount = {
       volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
       quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes,
       transferRoutes, quotaClassRoutes, extensionRoutes, hostRoutes, typeEncryptionRoutes,
-      groupTypeRoutes, groupRoutes, groupSnapshotRoutes, consistencyGroupRoutes,
+      groupTypeRoutes, groupRoutes, groupSnapshotRoutes, consistencyGroupRoutes, backupRoutes,
     ]) {
       register(app, deps);
     }

@@ -5,6 +5,7 @@ import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { BackendVolumeObject } from '../drivers/interface/objects.js';
 import type { Logger } from '../util/logger.js';
 import type { ImageStore } from '../volume/image-store.js';
+import type { BackupApi } from '../backup/backup-api.js';
 
 export type AuthConfig =
   | { strategy: 'noauth' }
@@ -27,6 +28,8 @@ export type AuthConfig =
 export interface ApiDeps {
   db: Db;
   volumes: BlockStorageOperations;
+  /** Backup operations; absent, the backup routes answer that backups are not available. */
+  backups?: BackupApi;
   quotas: QuotaEngine;
   auth: AuthConfig;
   defaultAvailabilityZone: string;

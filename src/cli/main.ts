@@ -45,7 +45,7 @@ export function buildProgram(): Command {
   doctor.register(program);
 
   program.command('serve')
-    .description('Run Flint: API, scheduler and volume managers (all roles by default)')
+    .description('Run Flint: API, scheduler, volume managers and the backup service (all roles by default)')
     .option('--role <roles>', 'run only these roles, comma separated: api, scheduler, volume@BACKEND, share@BACKEND, backup')
     .option('--config <file>', 'configuration file (INI)')
     .option('--listen <addr:port>', 'API listen address')

@@ -58,6 +58,41 @@ export interface SnapshotsTable {
   updatedAt: string;
 }
 
+export interface BackupsTable {
+  id: string;
+  projectId: string;
+  userId: string;
+  volumeId: string;
+  displayName: string | null;
+  displayDescription: string | null;
+  status: string;
+  failReason: string | null;
+  availabilityZone: string | null;
+  /** The backup service host that made it (`flint-backup` service host). */
+  host: string | null;
+  /** The backup driver's name (posix, s3). */
+  service: string | null;
+  container: string | null;
+  /** The driver's record of the stored objects (JSON text); null until the backup completed. */
+  serviceMetadata: string | null;
+  /** GiB of the source volume. */
+  size: number;
+  objectCount: number;
+  parentId: string | null;
+  isIncremental: Bool;
+  numDependentBackups: number;
+  snapshotId: string | null;
+  dataTimestamp: string;
+  tempVolumeId: string | null;
+  /** JSON of the temporary clone's provider fields. */
+  tempVolumeProvider: string | null;
+  tempSnapshotId: string | null;
+  restoreVolumeId: string | null;
+  previousVolumeStatus: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface VolumeTypesTable {
   id: string;
   name: string;
@@ -313,6 +348,8 @@ export interface Database {
   volumeMetadata: MetadataTable;
   snapshots: SnapshotsTable;
   snapshotMetadata: MetadataTable;
+  backups: BackupsTable;
+  backupMetadata: MetadataTable;
   volumeTypes: VolumeTypesTable;
   volumeTypeExtraSpecs: ExtraSpecsTable;
   volumeTypeProjects: TypeAccessTable;
@@ -343,6 +380,7 @@ export type VolumeRow = Selectable<VolumesTable>;
 export type NewVolume = Insertable<VolumesTable>;
 export type VolumeUpdate = Updateable<VolumesTable>;
 export type SnapshotRow = Selectable<SnapshotsTable>;
+export type BackupRow = Selectable<BackupsTable>;
 export type VolumeTypeRow = Selectable<VolumeTypesTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
 export type TaskRow = Selectable<TasksTable>;

@@ -30,6 +30,10 @@ import { manageableVolumesLister } from '../volume/manageable-volumes.js';
 import { instrumentDriver } from '../drivers/instrumented.js';
 import { buildOperatorApp } from '../api/operator-app.js';
 import { checkReadiness, registerDatabaseGauges } from './operator-probes.js';
+import { BackupApi } from '../backup/backup-api.js';
+import { BackupManager } from '../backup/backup-manager.js';
+import { createBackupDriver } from '../drivers/backup/index.js';
+import { backupDriverOptions } from '../config/backup-options.js';
 
 export type { Role } from './roles.js';
 
@@ -55,6 +59,8 @@ export interface RunningService {
   app: FastifyInstance | null;
   url: string | null;
   managers: Map<string, VolumeManager>;
+  backups: BackupApi;
+  backupManager: BackupManager | null;
   scheduler: Scheduler | null;
   close(): Promise<void>;
 }
@@ -101,6 +107,19 @@ async function buildManager(
   });
 }
 
+/** The backup service: the driver [DEFAULT] backup_driver names, set up and checked here. */
+async function buildBackupManager(cfg: FlintConfig, settings: Settings, db: Db, tasks: TaskQueue, quotas: QuotaEngine, log: Logger): Promise<BackupManager> {
+  const stateDir = join(settings.statePath, 'backup-service');
+  mkdirSync(stateDir, { recursive: true });
+  const backupLog = log.child({ service: 'backup' });
+  const driver = await createBackupDriver({ options: backupDriverOptions(cfg.defaults), logger: backupLog, stateDir: settings.statePath });
+  return new BackupManager({
+    db, tasks, quotas, driver, executor: new ShellExecutor({ tries: 1, logger: backupLog }), host: settings.host,
+    availabilityZone: settings.api.defaultAvailabilityZone, runDir: join(stateDir, 'run'), logger: backupLog,
+    concurrency: 4, leaseMs: settings.manager.leaseMs, heartbeatMs: 10_000, callTimeoutMs: Math.max(600_000, settings.api.rpcTimeoutMs),
+  });
+}
+
 /** GET /manageable_volumes from any process (the backend's manager answers through the task queue). */
 export { manageableVolumesLister };
 
@@ -137,6 +156,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     : null;
 
   const managers = new Map<string, VolumeManager>();
+  let backupManager: BackupManager | null = null;
   const started: Array<{ stop(): Promise<void> }> = [];
   const unregisterGauges = registerDatabaseGauges(db);
   const closeAll = async () => {
@@ -158,6 +178,11 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       started.push(m);
       managers.set(b.section, m);
     }
+    if (roles.includes('backup')) {
+      backupManager = await buildBackupManager(cfg, settings, db, tasks, quotas, log);
+      await backupManager.start();
+      started.push(backupManager);
+    }
     if (schedulerRole) {
       await schedulerRole.start();
       started.push(schedulerRole);
@@ -178,11 +203,18 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     images,
   });
 
+  const backups = new BackupApi(db, tasks, quotas, {
+    driverName: String(cfg.defaults.backup_driver ?? 'posix'),
+    serviceDownTimeSeconds: apiSettings.serviceDownTime,
+    createRestoreVolume: async (ctx, req) => (await api.createVolume(ctx, { size: req.size, name: req.name, description: req.description, availabilityZone: req.availabilityZone })).id,
+    volumeWaitMs: apiSettings.rpcTimeoutMs,
+  });
+
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (roles.includes('api')) {
     app = buildApiApp({
-      db, volumes: api, quotas, auth: authConfig(apiSettings), defaultAvailabilityZone: defaultAz, logger: log, images,
+      db, volumes: api, backups, quotas, auth: authConfig(apiSettings), defaultAvailabilityZone: defaultAz, logger: log, images,
       maxImageUploadBytes: apiSettings.maxImageUploadBytes,
       defaultGroupType: apiSettings.defaultGroupType,
       serviceDownTime: apiSettings.serviceDownTime,
@@ -214,7 +246,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   }
 
   return {
-    config: cfg, db, tasks, api, quotas, app, url, managers, scheduler,
+    config: cfg, db, tasks, api, quotas, app, url, managers, backups, backupManager, scheduler,
     async close() {
       if (app) await app.close();
       if (probes) await probes.close();

@@ -19,7 +19,7 @@ export function parseRoles(text: string): Role[] {
 
 /** Every role this configuration offers: the default when no role is named. */
 export function configuredRoles(cfg: FlintConfig): Role[] {
-  return ['api', 'scheduler', ...cfg.backends.map((b) => `${b.kind}@${b.section}` as Role)];
+  return ['api', 'scheduler', ...cfg.backends.map((b) => `${b.kind}@${b.section}` as Role), 'backup'];
 }
 
 /**
@@ -27,20 +27,19 @@ export function configuredRoles(cfg: FlintConfig): Role[] {
  * can name them ahead of time) and reported, never silently ignored.
  */
 export function idleRoleReason(role: Role): string | null {
-  if (role === 'backup') return 'role backup has nothing to run: this build has no backup service yet';
   if (role.startsWith('share@')) return `role ${role} has nothing to run: this build has no share manager yet`;
   return null;
 }
 
-/** Checks `roles` against the configuration: each must be offered here, or be `backup`. */
+/** Checks `roles` against the configuration: each must be offered here. */
 export function checkRoles(roles: readonly Role[], cfg: FlintConfig): void {
   const offered = configuredRoles(cfg);
   for (const r of roles) {
-    if (r === 'backup' || offered.includes(r)) continue;
+    if (offered.includes(r)) continue;
     const [kind, section] = r.split('@') as [string, string | undefined];
     const other = cfg.backends.find((b) => b.section === section);
     if (other) throw new ConfigError(`Role '${r}' names backend ${section}, which is a ${other.kind} backend (${other.kind}_driver); its role is ${other.kind}@${section}.`);
     const same = offered.filter((o) => o.startsWith(`${kind}@`));
-    throw new ConfigError(`Unknown role '${r}'. Roles here: ${offered.join(', ')}, backup${same.length === 0 && kind === 'share' ? ' (no share backend is enabled)' : ''}.`);
+    throw new ConfigError(`Unknown role '${r}'. Roles here: ${offered.join(', ')}${same.length === 0 && kind === 'share' ? ' (no share backend is enabled)' : ''}.`);
   }
 }

@@ -1,7 +1,8 @@
 // The durable operations of the block service and their payloads.
 import type { Connector } from '../drivers/interface/objects.js';
+import type { BackupAccessPayloads } from '../protocols/backup-access.js';
 
-export interface TaskPayloads {
+export interface TaskPayloads extends BackupAccessPayloads {
   /** Scheduler: place a new volume, then hand it to its backend's manager. */
   schedule_volume: {
     reservation: string; excludeHosts: string[]; hints: { sameHost?: string[]; differentHost?: string[] }; imagePath: string | null;

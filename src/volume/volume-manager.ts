@@ -23,6 +23,7 @@ import { uploadImageFlow } from './flows/image.flows.js';
 import { createGroupFlow, deleteGroupFlow, updateGroupFlow } from './flows/group.flows.js';
 import { createGroupSnapshotFlow, deleteGroupSnapshotFlow } from './flows/group-snapshot.flows.js';
 import { groupReplicationFlow } from './flows/group-replication.flows.js';
+import { attachForBackupFlow, detachForBackupFlow } from './flows/backup-access.flows.js';
 import { listManageableHandler } from './flows/list-manageable.js';
 import type { TaskPayloads } from './task-kinds.js';
 import { type NameTemplates, toDriverVolume } from './driver-objects.js';
@@ -128,6 +129,8 @@ export class VolumeManager {
       create_group_snapshot: flowHandler(d, createGroupSnapshotFlow),
       delete_group_snapshot: flowHandler(d, deleteGroupSnapshotFlow),
       group_replication: flowHandler(d, groupReplicationFlow),
+      attach_for_backup: flowHandler(d, attachForBackupFlow),
+      detach_for_backup: flowHandler(d, detachForBackupFlow),
     };
   }
 

@@ -59,6 +59,7 @@ export const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function routeSpecs(s: Seeded): RouteSpec[] {
   const vol = { id: s.volume };
   const snap = { id: s.snapshot };
+  const bak = { id: '5a0b8c1e-0000-4000-8000-00000000bac0' };
   const md = { metadata: { k: 'v' } };
   const mdFields: Record<string, Kind> = { metadata: 'obj', 'metadata.k': 'str' };
   const gtype = { id: 'default_cgsnapshot_type' };
@@ -106,6 +107,19 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     { method: 'GET', path: '/v3/{p}/volumes/{id}/metadata/{key}', params: { ...vol, key: 'k' }, lookup: ['id', 'key'] },
     { method: 'PUT', path: '/v3/{p}/volumes/{id}/metadata/{key}', params: { ...vol, key: 'k' }, lookup: ['id'], body: { meta: { k: 'v' } }, strict: [''], fields: { meta: 'obj', 'meta.k': 'str' } },
     { method: 'DELETE', path: '/v3/{p}/volumes/{id}/metadata/{key}', params: { ...vol, key: 'k' }, lookup: ['id', 'key'] },
+    // backups (no backup is seeded: an id that is not there is what the lookups need, and every body is refused before it is read)
+    { method: 'POST', path: '/v3/{p}/backups', body: { backup: { volume_id: s.volume, name: 'n', incremental: false, force: false, metadata: { k: 'v' } } }, strict: ['', 'backup'],
+      fields: { backup: 'obj', 'backup.volume_id': 'str', 'backup.name': 'str', 'backup.incremental': 'bool', 'backup.force': 'bool', 'backup.metadata': 'obj', 'backup.metadata.k': 'str' } },
+    { method: 'GET', path: '/v3/{p}/backups', queryKeys: true, metadataFilter: true },
+    { method: 'GET', path: '/v3/{p}/backups/detail', queryKeys: true, metadataFilter: true },
+    { method: 'GET', path: '/v3/{p}/backups/{id}', params: bak, lookup: ['id'] },
+    { method: 'PUT', path: '/v3/{p}/backups/{id}', params: bak, lookup: ['id'], body: { backup: { name: 'n', description: 'd' } }, strict: ['', 'backup'], fields: { backup: 'obj', 'backup.name': 'str', 'backup.description': 'str' } },
+    { method: 'DELETE', path: '/v3/{p}/backups/{id}', params: bak, lookup: ['id'] },
+    { method: 'POST', path: '/v3/{p}/backups/{id}/action', params: bak, lookup: ['id'], body: { 'os-reset_status': { status: 'available' } }, strict: ['os-reset_status'], fields: { 'os-reset_status': 'obj', 'os-reset_status.status': 'str' } },
+    { method: 'POST', path: '/v3/{p}/backups/{id}/restore', params: bak, lookup: ['id'], body: { restore: { volume_id: s.volume } }, strict: ['', 'restore'], fields: { restore: 'obj', 'restore.volume_id': 'str' } },
+    { method: 'GET', path: '/v3/{p}/backups/{id}/export_record', params: bak, lookup: ['id'] },
+    { method: 'POST', path: '/v3/{p}/backups/import_record', body: { 'backup-record': { backup_service: 'posix', backup_url: 'eA==' } }, strict: ['', 'backup-record'],
+      fields: { 'backup-record': 'obj', 'backup-record.backup_service': 'str', 'backup-record.backup_url': 'str' } },
     // snapshots
     { method: 'POST', path: '/v3/{p}/snapshots', body: { snapshot: { volume_id: s.volume, name: 'n', force: false } }, strict: ['', 'snapshot'],
       fields: { snapshot: 'obj', 'snapshot.volume_id': 'str', 'snapshot.name': 'str', 'snapshot.force': 'bool' } },

@@ -2,6 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
+import { getBackup } from '../../db/repos/backups.js';
 import { atLeast } from '../microversion.js';
 import { Forbidden, InvalidInput, NotSupported } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
@@ -108,6 +109,29 @@ function hintList(v: string | string[] | undefined): string[] | undefined {
   return Array.isArray(v) ? v : [v];
 }
 
+/** volume.backup_id (3.47): the backup to restore onto the new volume, checked before anything is created. */
+async function backupSource(deps: ApiDeps, req: FastifyRequest, v: { backup_id?: string | null; size?: number | string | null; snapshot_id?: string | null; source_volid?: string | null; imageRef?: string | null }) {
+  if (!atLeast(req.apiVersion, '3.47')) throw new InvalidInput('volume.backup_id needs microversion 3.47 or later.');
+  if (!deps.backups) throw new NotSupported('flint', 'create volume from backup in this process');
+  if (v.snapshot_id || v.source_volid || v.imageRef) throw new InvalidInput('volume.backup_id cannot be combined with snapshot_id, source_volid or imageRef.');
+  const b = await getBackup(deps.db.kysely, req.ctx, v.backup_id!);
+  if (b.status !== 'available') throw new InvalidInput(`Backup ${b.id} must be available to create a volume from it; its status is ${b.status}.`);
+  if (v.size !== undefined && v.size !== null && toSize(v.size, 'volume.size') < b.size) {
+    throw new InvalidInput(`Invalid input for field/attribute volume.size: backup ${b.id} needs at least ${b.size} GiB.`);
+  }
+  return b;
+}
+
+/** The restore onto the volume just created; a restore that cannot start takes the volume away again. */
+async function restoreOntoNew(deps: ApiDeps, req: FastifyRequest, backupId: string, volumeId: string): Promise<void> {
+  try {
+    await deps.backups!.restoreOnto(req.ctx, backupId, volumeId);
+  } catch (e) {
+    await deps.volumes.deleteVolume(req.ctx, volumeId).catch(() => undefined);
+    throw e;
+  }
+}
+
 export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const P = '/v3/:projectId/volumes';
@@ -115,11 +139,11 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.post(P, { schema: { params: ProjectParams, body: CreateVolumeBody } }, async (req, reply) => {
     const body = req.body;
     const v = body.volume;
-    if (v.backup_id) throw new NotSupported('flint', 'create volume from backup');
+    const fromBackup = v.backup_id ? await backupSource(deps, req, v) : null;
     let imagePath = v.image_path ?? null;
     // Flint has no image service: imageRef names an image file in Flint's image directory.
     if (v.imageRef) imagePath = v.imageRef;
-    if ((v.size === undefined || v.size === null) && !v.snapshot_id && !v.source_volid) {
+    if ((v.size === undefined || v.size === null) && !v.snapshot_id && !v.source_volid && !fromBackup) {
       throw new InvalidInput('Invalid input for field/attribute volume.size: it is required unless snapshot_id or source_volid is given.');
     }
     if (v.availability_zone) await checkZone(deps.db, deps.defaultAvailabilityZone, v.availability_zone, 'volume.availability_zone');
@@ -127,7 +151,7 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
     const sameHost = hintList(hints?.same_host);
     const differentHost = hintList(hints?.different_host);
     const created = await deps.volumes.createVolume(req.ctx, {
-      ...(v.size !== undefined && v.size !== null ? { size: toSize(v.size, 'volume.size') } : {}),
+      ...(v.size !== undefined && v.size !== null ? { size: toSize(v.size, 'volume.size') } : fromBackup ? { size: fromBackup.size } : {}),
       name: v.name ?? v.display_name ?? null,
       description: v.description ?? v.display_description ?? null,
       volumeType: v.volume_type ?? null,
@@ -143,6 +167,7 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
       // consistencygroup_id (the legacy API) names a group of default_cgsnapshot_type.
       groupId: (atLeast(req.apiVersion, '3.13') ? v.group_id : null) ?? v.consistencygroup_id ?? null,
     });
+    if (fromBackup) await restoreOntoNew(deps, req, fromBackup.id, created.id);
     reply.code(202);
     return { volume: await renderVolume(deps.db, req, created.id) };
   });

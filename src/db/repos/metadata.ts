@@ -3,7 +3,7 @@ import type { Tx } from '../transaction.js';
 import { groupPairs } from './caller.js';
 
 /** volumeImageMetadata: the image properties a volume carries (Cinder's volume_glance_metadata). */
-export type MetadataTableName = 'volumeMetadata' | 'snapshotMetadata' | 'volumeImageMetadata';
+export type MetadataTableName = 'volumeMetadata' | 'snapshotMetadata' | 'volumeImageMetadata' | 'backupMetadata';
 
 export async function readMetadata(tx: Tx, table: MetadataTableName, id: string): Promise<Record<string, string>> {
   return (await metadataFor(tx, table, [id])).get(id)!;
