@@ -1,8 +1,8 @@
-// Key/value metadata of volumes and snapshots: read one or many, replace, merge, delete a key.
+// Key/value metadata of volumes, snapshots, shares, share snapshots and access rules: read one or many, replace, merge, delete a key.
 import type { Tx } from '../transaction.js';
 import { groupPairs } from './caller.js';
 
-export type MetadataTableName = 'volumeMetadata' | 'snapshotMetadata';
+export type MetadataTableName = 'volumeMetadata' | 'snapshotMetadata' | 'shareMetadata' | 'shareSnapshotMetadata' | 'shareAccessRuleMetadata';
 
 export async function readMetadata(tx: Tx, table: MetadataTableName, id: string): Promise<Record<string, string>> {
   return (await metadataFor(tx, table, [id])).get(id)!;
