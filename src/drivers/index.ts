@@ -3,3 +3,4 @@ import './fake/register.js';
 import './local/register.js';
 import './netapp/ontap/register.js';
 import './netapp/eseries/register.js';
+import './fake-share/register.js';

@@ -1,5 +1,5 @@
-// Composes Flint's roles in one process: the API, the scheduler, and one volume manager
-// per enabled backend (all of them by default, or those `--role` names).
+// Composes Flint's roles in one process: the API, the scheduler, and one volume or share
+// manager per enabled backend (all of them by default, or those `--role` names).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
@@ -11,7 +11,7 @@ import { driverCatalog, driverRegistration } from '../drivers/registry.js';
 import '../drivers/index.js';
 import { ShellExecutor } from '../exec/executor.js';
 import { ConfigError } from '../errors/errors.js';
-import { QuotaEngine } from '../quota/quota-engine.js';
+import { MANILA_QUOTA_DEFAULTS, QuotaEngine, SHARE_QUOTA_SCOPE } from '../quota/quota-engine.js';
 import { TaskQueue } from '../tasks/task-queue.js';
 import { logger as rootLogger, type Logger } from '../util/logger.js';
 import { VolumeApi } from '../volume/volume-api.js';
@@ -19,7 +19,12 @@ import { VolumeManager } from '../volume/volume-manager.js';
 import { SchedulerRole } from './scheduler-role.js';
 import { scheduleVolumeHandler } from '../volume/flows/schedule-volume.js';
 import { createScheduler } from './create-scheduler.js';
-import { buildApiApp } from '../api/app.js';
+import { BLOCK_STORAGE_API, buildApiApp } from '../api/app.js';
+import { SHARED_FILE_SYSTEMS_API } from '../api/share-api-mount.js';
+import { ShareApi } from '../share/share-api.js';
+import { ShareManager } from '../share/share-manager.js';
+import { DEFAULT_SHARE_TEMPLATES } from '../share/driver-objects.js';
+import { scheduleShareHandler } from '../share/flows/schedule-share.js';
 import type { AuthConfig } from '../api/deps.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { heartbeat } from '../db/repos/services.js';
@@ -52,6 +57,10 @@ export interface RunningService {
   url: string | null;
   managers: Map<string, VolumeManager>;
   scheduler: Scheduler | null;
+  shares: ShareApi;
+  shareQuotas: QuotaEngine;
+  shareManagers: Map<string, ShareManager>;
+  shareScheduler: Scheduler | null;
   close(): Promise<void>;
 }
 
@@ -72,19 +81,29 @@ function authConfig(s: ApiSettings): AuthConfig {
   };
 }
 
-async function buildManager(
-  settings: Settings, b: BackendSettings, db: Db, tasks: TaskQueue, quotas: QuotaEngine, log: Logger, schedulerRole: SchedulerRole | null,
-): Promise<VolumeManager> {
-  const reg = driverRegistration(b.config.driver, b.section, b.config.kind);
-  const factory = await reg.load();
+/** What a backend's driver is built from: its section's settings, a state directory, a logger and the command runner. */
+function driverContext(settings: Settings, b: BackendSettings, log: Logger) {
   const backendHost = `${settings.host}@${b.section}`;
   const stateDir = join(settings.statePath, 'backends', b.section);
   mkdirSync(stateDir, { recursive: true });
   const driverLog = log.child({ backend: backendHost });
-  const driver = factory({
-    backendName: b.section, host: backendHost, options: b.config.options, logger: driverLog, stateDir,
-    executor: new ShellExecutor({ tries: b.numShellTries, logger: driverLog }),
-  });
+  return {
+    backendHost, driverLog,
+    ctx: {
+      backendName: b.section, host: backendHost, options: b.config.options, logger: driverLog, stateDir,
+      executor: new ShellExecutor({ tries: b.numShellTries, logger: driverLog }),
+    },
+  };
+}
+
+async function buildManager(
+  settings: Settings, b: BackendSettings, db: Db, tasks: TaskQueue, quotas: QuotaEngine, log: Logger, schedulerRole: SchedulerRole | null,
+): Promise<VolumeManager> {
+  const reg = driverRegistration(b.config.driver, b.section, 'volume');
+  if (reg.kind === 'share') throw new ConfigError(`Driver ${reg.name} of section [${b.section}] is a share driver.`);
+  const factory = await reg.load();
+  const { backendHost, driverLog, ctx } = driverContext(settings, b, log);
+  const driver = factory(ctx);
   const { backendName: name, availabilityZone: az } = b;
   return new VolumeManager({
     db, tasks, quotas, driver, backendHost, backendName: name, availabilityZone: az, logger: driverLog,
@@ -94,6 +113,22 @@ async function buildManager(
     goodnessFunction: b.goodnessFunction,
     onStats: schedulerRole ? (stats, _problems, landed, sampledAt) => schedulerRole.onStats(backendHost, name, az, stats, sampledAt, landed) : undefined,
     onCapacityChange: schedulerRole ? (poolHost, delta, volumeId) => schedulerRole.onCapacityChange(poolHost, delta, volumeId) : undefined,
+  });
+}
+
+async function buildShareManager(
+  settings: Settings, b: BackendSettings, db: Db, tasks: TaskQueue, quotas: QuotaEngine, log: Logger, schedulerRole: SchedulerRole | null,
+): Promise<ShareManager> {
+  const reg = driverRegistration(b.config.driver, b.section, 'share');
+  if (reg.kind !== 'share') throw new ConfigError(`Driver ${reg.name} of section [${b.section}] is not a share driver.`);
+  const factory = await reg.load();
+  const { backendHost, driverLog, ctx } = driverContext(settings, b, log);
+  return new ShareManager({
+    db, tasks, quotas, driver: factory(ctx), backendHost, backendName: b.backendName, availabilityZone: b.availabilityZone, logger: driverLog,
+    templates: DEFAULT_SHARE_TEMPLATES, ...settings.manager, filterFunction: b.filterFunction, goodnessFunction: b.goodnessFunction,
+    // The role reads the row the manager just wrote, with the placements not yet landed on top.
+    onStats: schedulerRole ? () => void schedulerRole.loadStats().catch(() => undefined) : undefined,
+    onCapacityChange: schedulerRole ? (poolHost, delta, id) => schedulerRole.onCapacityChange(poolHost, delta, id, 'share') : undefined,
   });
 }
 
@@ -122,15 +157,20 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   const db = await openDatabase({ url: cfg.databaseUrl, schema: opts.databaseSchema });
   const tasks = new TaskQueue(db);
   const quotas = new QuotaEngine(db, settings.quotas);
+  const shareQuotas = new QuotaEngine(db, { ...MANILA_QUOTA_DEFAULTS, ...settings.shareQuotas }, SHARE_QUOTA_SCOPE);
   const scheduler = roles.includes('scheduler') ? createScheduler(settings.scheduler) : null;
+  // Shares are placed by the same engine, over the share backends only.
+  const shareScheduler = roles.includes('scheduler') ? createScheduler(settings.scheduler) : null;
   const owner = `${hostname()}:${process.pid}:scheduler:${Date.now()}`;
   const schedulerRole = scheduler
     ? new SchedulerRole({ db, tasks, quotas, scheduler, owner, logger: log, statsPollMs: 2000, leaseMs: settings.scheduler.leaseMs,
       handlers: { schedule_volume: scheduleVolumeHandler },
+      share: { scheduler: shareScheduler!, quotas: shareQuotas, handlers: { schedule_share: scheduleShareHandler } },
     })
     : null;
 
   const managers = new Map<string, VolumeManager>();
+  const shareManagers = new Map<string, ShareManager>();
   const started: Array<{ stop(): Promise<void> }> = [];
   const closeAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
@@ -143,6 +183,13 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       await m.start();
       started.push(m);
       managers.set(b.section, m);
+    }
+    for (const b of settings.backends) {
+      if (b.config.kind !== 'share' || !roles.includes(`share@${b.section}`)) continue;
+      const m = await buildShareManager(settings, b, db, tasks, shareQuotas, log, schedulerRole);
+      await m.start();
+      started.push(m);
+      shareManagers.set(b.section, m);
     }
     if (schedulerRole) {
       await schedulerRole.start();
@@ -164,15 +211,22 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     images,
   });
 
+  const shareApi = new ShareApi(db, tasks, shareQuotas, {
+    defaultAvailabilityZone: defaultAz,
+    defaultShareType: apiSettings.shares.defaultShareType,
+    enabledProtocols: apiSettings.shares.enabledProtocols,
+    maxShareSizeGiB: apiSettings.shares.maxShareSizeGiB,
+  });
+
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (roles.includes('api')) {
     app = buildApiApp({
-      db, volumes: api, quotas, auth: authConfig(apiSettings), defaultAvailabilityZone: defaultAz, logger: log, images,
+      db, volumes: api, quotas, shares: shareApi, shareQuotas, defaultShareType: apiSettings.shares.defaultShareType, auth: authConfig(apiSettings), defaultAvailabilityZone: defaultAz, logger: log, images,
       maxImageUploadBytes: apiSettings.maxImageUploadBytes,
       serviceDownTime: apiSettings.serviceDownTime,
       listManageableVolumes: manageableVolumesLister(db, tasks, apiSettings.rpcTimeoutMs),
-    });
+    }, [BLOCK_STORAGE_API, SHARED_FILE_SYSTEMS_API]);
     try {
       url = await app.listen({ host: addr, port });
     } catch (e) {
@@ -184,7 +238,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   }
 
   return {
-    config: cfg, db, tasks, api, quotas, app, url, managers, scheduler,
+    config: cfg, db, tasks, api, quotas, app, url, managers, scheduler, shares: shareApi, shareQuotas, shareManagers, shareScheduler,
     async close() {
       if (app) await app.close();
       await closeAll();

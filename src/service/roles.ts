@@ -28,7 +28,6 @@ export function configuredRoles(cfg: FlintConfig): Role[] {
  */
 export function idleRoleReason(role: Role): string | null {
   if (role === 'backup') return 'role backup has nothing to run: this build has no backup service yet';
-  if (role.startsWith('share@')) return `role ${role} has nothing to run: this build has no share manager yet`;
   return null;
 }
 
