@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(tgt libiscsi-bin qemu-utils qemu-block-extra xfsprogs btrfs-progs util-linux python3-openstackclient python3-cinderclient openssl)
+DEBS=(tgt libiscsi-bin qemu-utils qemu-block-extra xfsprogs btrfs-progs util-linux python3-openstackclient python3-cinderclient python3-manilaclient openssl)
 missing=()
 for p in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
