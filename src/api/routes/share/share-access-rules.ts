@@ -40,7 +40,7 @@ export function shareAccessRuleRoutes(app: FastifyInstance, deps: ApiDeps): void
   });
   app.put<{ Params: Params }>(`${P}/:id/metadata`, config, async (req) => {
     const md = optStringMap({ m: (req.body as Record<string, unknown> | undefined)?.metadata ?? null }, 'm');
-    if (!md) throw new InvalidInput('Malformed request body: expected an object \'metadata\'.');
+    if (!md) throw new InvalidInput('Invalid input for field/attribute body: expected an object \'metadata\'.');
     checkShareMetadata(md);
     const rule = await getAccessRule(deps.db.kysely, req.ctx, req.params.id);
     await inTransaction(deps.db, (tx) => mergeMetadata(tx, 'shareAccessRuleMetadata', rule.id, md));

@@ -98,7 +98,7 @@ export function shareActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Params: Params }>(`${V2}/shares/:id/action`, async (req, reply) => {
     const body = req.body as Body | undefined;
     const keys = body && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : [];
-    if (keys.length !== 1) throw new InvalidInput('Malformed request body: an action body names exactly one action.');
+    if (keys.length !== 1) throw new InvalidInput('Invalid input for field/attribute body: an action body names exactly one action.');
     const key = keys[0]!;
     // Before 2.7 the actions carry the `os-` prefix; from 2.7 they do not (Manila's rename).
     const legacy = key.startsWith('os-');

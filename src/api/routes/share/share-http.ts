@@ -21,7 +21,7 @@ export type Body = Record<string, unknown>;
 export function bodyOf(req: FastifyRequest, key: string): Body {
   const b = req.body as Body | undefined;
   const inner = b && typeof b === 'object' && !Array.isArray(b) ? b[key] : undefined;
-  if (!inner || typeof inner !== 'object' || Array.isArray(inner)) throw new InvalidInput(`Malformed request body: expected an object '${key}'.`);
+  if (!inner || typeof inner !== 'object' || Array.isArray(inner)) throw new InvalidInput(`Invalid input for field/attribute body: expected an object with the object '${key}' in it.`);
   return inner as Body;
 }
 

@@ -143,6 +143,8 @@ export function shareInfraRoutes(app: FastifyInstance, deps: ApiDeps): void {
   };
   app.post(`${V2}/shares/manage`, { config: { adminOnly: true, minVersion: '2.7' } }, manage);
   app.post(`${V2}/os-share-manage`, admin, async (req) => {
+    bodyOf(req, 'share');
+    // Renamed to /shares/manage in 2.7 (Manila's rename of extension-like URLs).
     if (atLeast(req.apiVersion, '2.7')) throw new NotFound('Resource', 'os-share-manage');
     return manage(req);
   });

@@ -84,7 +84,7 @@ export function shareSnapshotRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Params: Params }>(`${V2}/snapshots/:id/action`, async (req, reply) => {
     const body = req.body as Body | undefined;
     const keys = body && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : [];
-    if (keys.length !== 1) throw new InvalidInput('Malformed request body: an action body names exactly one action.');
+    if (keys.length !== 1) throw new InvalidInput('Invalid input for field/attribute body: an action body names exactly one action.');
     const key = keys[0]!;
     const name = key.replace(/^os-/, '');
     const arg = (body![key] && typeof body![key] === 'object' ? body![key] : {}) as Body;

@@ -122,9 +122,11 @@ export function shareTypeRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return { extra_specs: shareTypeView(req, t, await shareExtraSpecsOf(deps.db.kysely, t.id), null).extra_specs };
     });
     app.post<{ Params: Params }>(`${base}/:id/extra_specs`, admin, async (req) => {
+      const body = req.body as Record<string, unknown> | null | undefined;
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidInput('Invalid input for field/attribute body: expected an object with extra_specs in it.');
+      const specs = checkSpecs(optStringMap({ s: body.extra_specs ?? null }, 's') ?? {});
+      if (Object.keys(specs).length === 0) throw new InvalidInput('Invalid input for field/attribute body: extra_specs must name at least one spec.');
       const t = await findShareType(deps.db.kysely, null, req.params.id);
-      const specs = checkSpecs(optStringMap({ s: (req.body as Record<string, unknown> | undefined)?.extra_specs ?? null }, 's') ?? {});
-      if (Object.keys(specs).length === 0) throw new InvalidInput('Malformed request body: extra_specs must name at least one spec.');
       await inTransaction(deps.db, async (tx) => {
         await tx.deleteFrom('shareTypeExtraSpecs').where('shareTypeId', '=', t.id).where('key', 'in', Object.keys(specs)).execute();
         await tx.insertInto('shareTypeExtraSpecs').values(Object.entries(specs).map(([key, value]) => ({ shareTypeId: t.id, key, value }))).execute();
@@ -154,13 +156,15 @@ export function shareTypeRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return { share_type_access: rows.map((r) => ({ share_type_id: r.shareTypeId, project_id: r.projectId })) };
     });
     app.post<{ Params: Params }>(`${base}/:id/action`, admin, async (req, reply) => {
-      const t = await findShareType(deps.db.kysely, null, req.params.id);
-      const body = (req.body ?? {}) as Record<string, unknown>;
+      const raw = req.body as Record<string, unknown> | null | undefined;
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidInput('Invalid input for field/attribute body: expected addProjectAccess or removeProjectAccess.');
+      const body = raw;
       const add = body.addProjectAccess ?? body.add_project_access;
       const remove = body.removeProjectAccess ?? body.remove_project_access;
       const arg = (add ?? remove) as Record<string, unknown> | undefined;
       const project = arg && typeof arg.project === 'string' ? arg.project : undefined;
-      if (!project || project.length > 255) throw new InvalidInput('Malformed request body: addProjectAccess or removeProjectAccess with a project.');
+      if (!project || project.length > 255) throw new InvalidInput('Invalid input for field/attribute body: addProjectAccess or removeProjectAccess with a project.');
+      const t = await findShareType(deps.db.kysely, null, req.params.id);
       if (t.isPublic) throw new Conflict(`Share type ${t.id} is public; project access applies to private types only.`);
       if (add) {
         await inTransaction(deps.db, async (tx) => {

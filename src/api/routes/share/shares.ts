@@ -147,7 +147,7 @@ export function shareRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const writeMetadata = (replace: boolean) => async (req: FastifyRequest<{ Params: Params }>) => {
     const b = req.body as { metadata?: unknown } | undefined;
     const md = optStringMap({ metadata: b?.metadata ?? null }, 'metadata');
-    if (!md) throw new InvalidInput('Malformed request body: expected an object \'metadata\'.');
+    if (!md) throw new InvalidInput('Invalid input for field/attribute body: expected an object \'metadata\'.');
     checkShareMetadata(md);
     return inTransaction(deps.db, async (tx) => {
       await lockShare(tx, req.ctx, req.params.id);
@@ -167,7 +167,7 @@ export function shareRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.put<{ Params: Params & { key: string } }>(`${metaPath}/:key`, async (req) => {
     const b = req.body as { meta?: unknown } | undefined;
     const md = optStringMap({ meta: b?.meta ?? null }, 'meta');
-    if (!md || Object.keys(md).length !== 1 || !(req.params.key in md)) throw new InvalidInput('Request body and URI mismatch: meta must hold exactly the key in the URL.');
+    if (!md || Object.keys(md).length !== 1 || !(req.params.key in md)) throw new InvalidInput('Invalid input for field/attribute body: meta must hold exactly the key in the URL.');
     checkShareMetadata(md);
     await inTransaction(deps.db, async (tx) => {
       await lockShare(tx, req.ctx, req.params.id);
