@@ -54,7 +54,8 @@ export function reqSize(b: Body, field: string): number {
   return n;
 }
 
-export function optStringMap(b: Body, field: string): Record<string, string> | undefined {
+/** A map of strings; `lenient` takes booleans and numbers as their text (extra specs are often sent so). */
+export function optStringMap(b: Body, field: string, lenient = false): Record<string, string> | undefined {
   const v = b[field];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v)) throw new InvalidInput(`Invalid input for field/attribute ${field}: must be an object.`);
@@ -62,7 +63,7 @@ export function optStringMap(b: Body, field: string): Record<string, string> | u
   const entries = Object.entries(v as Record<string, unknown>);
   if (entries.length > 128) throw new InvalidInput(`Invalid input for field/attribute ${field}: at most 128 keys.`);
   for (const [k, x] of entries) {
-    if (typeof x === 'boolean' || typeof x === 'number') out[k] = String(x);
+    if (lenient && (typeof x === 'boolean' || typeof x === 'number')) out[k] = String(x);
     else if (typeof x === 'string') out[k] = x;
     else throw new InvalidInput(`Invalid input for field/attribute ${field}: the value of '${k.slice(0, 40)}' must be a string.`);
   }

@@ -70,7 +70,7 @@ export function shareTypeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     app.post(base, admin, async (req) => {
       const b = bodyOf(req, 'share_type');
       const name = reqString(b, 'name');
-      const specs = checkSpecs(optStringMap(b, 'extra_specs') ?? {});
+      const specs = checkSpecs(optStringMap(b, 'extra_specs', true) ?? {});
       if (specs.driver_handles_share_servers === undefined) {
         throw new InvalidInput('Required extra specification driver_handles_share_servers is missing.');
       }
@@ -124,7 +124,7 @@ export function shareTypeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     app.post<{ Params: Params }>(`${base}/:id/extra_specs`, admin, async (req) => {
       const body = req.body as Record<string, unknown> | null | undefined;
       if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidInput('Invalid input for field/attribute body: expected an object with extra_specs in it.');
-      const specs = checkSpecs(optStringMap({ s: body.extra_specs ?? null }, 's') ?? {});
+      const specs = checkSpecs(optStringMap({ s: body.extra_specs ?? null }, 's', true) ?? {});
       if (Object.keys(specs).length === 0) throw new InvalidInput('Invalid input for field/attribute body: extra_specs must name at least one spec.');
       const t = await findShareType(deps.db.kysely, null, req.params.id);
       await inTransaction(deps.db, async (tx) => {
