@@ -7,7 +7,7 @@ import { inTransaction } from '../db/transaction.js';
 import { Conflict, Forbidden, InvalidInput } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import { supersedeTasks, type TaskQueue } from '../tasks/task-queue.js';
-import { SCHEDULER_QUEUE, backendHostOf, shareQueue } from '../tasks/queues.js';
+import { SCHEDULER_QUEUE, backendHostOf } from '../tasks/queues.js';
 import type { Tx } from '../db/transaction.js';
 import { nowIso } from '../util/clock.js';
 import { newId } from '../util/ids.js';
@@ -298,4 +298,3 @@ export async function dropShareRows(tx: Tx, id: string): Promise<void> {
   await tx.deleteFrom('shares').where('id', '=', id).execute();
 }
 
-export { shareQueue };
