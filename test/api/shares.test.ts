@@ -187,6 +187,15 @@ for (const kind of DB_KINDS) {
       assert.match((await row(plain))!.host!, new RegExp(`@${backend}#`), 'a DHSS=false type never lands on the DHSS=true backend');
     });
 
+    test('from 2.60 the project may be left out of the URL (the token names it)', async () => {
+      const r = await fetch(`${svc.url}/v2/shares`, { headers: { 'x-openstack-manila-api-version': '2.60', 'x-auth-token': `u:${P}` } });
+      assert.equal(r.status, 200);
+      const listed = ((await r.json()) as any).shares.length;
+      assert.equal(listed, (await call('GET', '/shares', undefined, 200)).shares.length);
+      const old = await fetch(`${svc.url}/v2/shares`, { headers: { 'x-openstack-manila-api-version': '2.59', 'x-auth-token': `u:${P}` } });
+      assert.equal(old.status, 404);
+    });
+
     test('a project over its share quota gets 413 and nothing is created', async () => {
       await call('PUT', `/quota-sets/${P}`, { quota_set: { shares: 1 } }, 200);
       const before = await counts();
