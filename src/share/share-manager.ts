@@ -149,6 +149,8 @@ export class ShareManager {
     const sampledAt = clock().now().toISOString();
     const raw = await this.o.driver.getShareStats(true);
     raw.operations = supportedShareOperations(this.o.driver);
+    // share_backend_name is configuration (else the section): what the share_backend_name extra spec matches.
+    raw.shareBackendName = this.o.backendName;
     for (const p of raw.pools) {
       p.filterFunction ??= this.o.filterFunction ?? undefined;
       p.goodnessFunction ??= this.o.goodnessFunction ?? undefined;

@@ -50,9 +50,14 @@ async function schedule(c: ScheduleContext, task: TaskRow): Promise<void> {
   tasks.notify(shareQueue(placement.backendHost));
 }
 
+/** The engine explains in volume terms (it places volumes too); a share's owner reads share terms. */
+function inShareTerms(text: string): string {
+  return text.replace(/volume_backend_name/g, 'share_backend_name').replace(/\bvolume\b/g, 'share');
+}
+
 async function giveUp(c: ScheduleContext, task: TaskRow, error: unknown): Promise<void> {
   const payload = JSON.parse(task.payload) as ShareTaskPayloads['schedule_share'];
-  const reason = error instanceof NoValidBackend ? error.message : describeShareError(error);
+  const reason = error instanceof NoValidBackend ? inShareTerms(error.message) : describeShareError(error);
   const text = payload.lastError ? `${reason} The last backend tried failed with ${payload.lastError}` : reason;
   await c.db.kysely.transaction().execute(async (tx) => {
     const s = await lockShareIfExists(tx, task.resourceId);
