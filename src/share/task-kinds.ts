@@ -16,7 +16,6 @@ export interface ShareTaskPayloads {
   unmanage_share: { reservation: string };
   manage_share_snapshot: { providerLocation: string; reservation: string };
   unmanage_share_snapshot: { reservation: string };
-  delete_share_server: Record<string, never>;
 }
 
 export type ShareTaskKind = keyof ShareTaskPayloads;

@@ -185,6 +185,11 @@ for (const kind of DB_KINDS) {
       assert.ok(driver(dhss).store.state.servers[server.id]);
       const plain = await makeShare();
       assert.match((await row(plain))!.host!, new RegExp(`@${backend}#`), 'a DHSS=false type never lands on the DHSS=true backend');
+      // The server goes with its last share.
+      await call('DELETE', `/shares/${id}`, undefined, 202);
+      await waitUntil(async () => ((await row(id)) ? undefined : true));
+      assert.equal((await svc.db.kysely.selectFrom('shareServers').select('id').where('id', '=', server.id).executeTakeFirst()), undefined);
+      assert.equal(driver(dhss).store.state.servers[server.id], undefined);
     });
 
     test('from 2.60 the project may be left out of the URL (the token names it)', async () => {

@@ -93,19 +93,41 @@ export const createShareFlow: ShareFlowDefinition<'create_share', CreateCtx> = {
   },
 };
 
-export const deleteShareFlow: ShareFlowDefinition<'delete_share', ShareCtx> = {
+interface DeleteCtx extends ShareCtx {
+  /** The share server torn down with its last share (DHSS=true). */
+  serverGone: string | null;
+}
+
+export const deleteShareFlow: ShareFlowDefinition<'delete_share', DeleteCtx> = {
   kind: 'delete_share',
-  load: (deps, task, payload) => loadShare(deps, task.resourceId, 'deleting', payload.reservation),
+  async load(deps, task, payload) {
+    const s = await loadShare(deps, task.resourceId, 'deleting', payload.reservation);
+    return s ? { ...s, serverGone: null } : null;
+  },
   steps: [{
     name: 'delete_on_backend',
     async run(ctx) {
       await ctx.deps.driver.deleteShare(ctx.ds);
+    },
+  }, {
+    // Manila tears a share server down with its last share (automatic_share_server_cleanup).
+    name: 'teardown_server',
+    async run(ctx) {
+      const d = ctx.deps;
+      const server = ctx.ds.shareServer;
+      if (!server || !ShareServers.is(d.driver)) return;
+      const others = await d.db.kysely.selectFrom('shares').select('id').where('shareServerId', '=', server.id).where('id', '!=', ctx.row.id).executeTakeFirst();
+      if (others) return;
+      await d.db.kysely.updateTable('shareServers').set({ status: 'deleting', updatedAt: nowIso() }).where('id', '=', server.id).execute();
+      await d.driver.teardownServer(server);
+      ctx.serverGone = server.id;
     },
   }],
   async finish(tx, deps, ctx) {
     const s = await lockShareIfExists(tx, ctx.row.id);
     if (!s) return null;
     await dropShareRows(tx, s.id);
+    if (ctx.serverGone) await tx.deleteFrom('shareServers').where('id', '=', ctx.serverGone).execute();
     await deps.quotas.commit(tx, ctx.reservation);
     deps.onCapacityChange(s.host, -s.size, s.id);
     return null;
