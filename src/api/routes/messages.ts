@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import type { MessageRow } from '../../db/schema.js';
 import { NotFound } from '../../errors/errors.js';
+import { SHARE_MESSAGE_RESOURCE_TYPES } from '../../db/repos/messages.js';
 import { clock } from '../../util/clock.js';
 import { checkQueryKeys, q, selfLinks, ts } from '../http.js';
 import { IdParams, ProjectParams, AnyQuery } from './common.schema.js';
@@ -22,7 +23,8 @@ export function messageRoutes(root: FastifyInstance, deps: ApiDeps): void {
   const config = { minVersion: '3.3' };
 
   const get = async (req: FastifyRequest, id: string) => {
-    let qb = deps.db.kysely.selectFrom('messages').selectAll().where('id', '=', id).where('expiresAt', '>', clock().now().toISOString());
+    let qb = deps.db.kysely.selectFrom('messages').selectAll().where('id', '=', id).where('expiresAt', '>', clock().now().toISOString())
+      .where('resourceType', 'not in', [...SHARE_MESSAGE_RESOURCE_TYPES]);
     if (!req.ctx.isAdmin) qb = qb.where('projectId', '=', req.ctx.projectId);
     const m = await qb.executeTakeFirst();
     if (!m) throw new NotFound('Message', id);
@@ -34,6 +36,7 @@ export function messageRoutes(root: FastifyInstance, deps: ApiDeps): void {
     checkQueryKeys(query, ['resource_type', 'resource_uuid', 'event_id', 'message_level', 'request_id', 'limit', 'marker', 'sort']);
     let qb = deps.db.kysely.selectFrom('messages').selectAll()
       .where('projectId', '=', req.ctx.projectId).where('expiresAt', '>', clock().now().toISOString())
+      .where('resourceType', 'not in', [...SHARE_MESSAGE_RESOURCE_TYPES])
       .orderBy('createdAt', 'desc').limit(1000);
     for (const [param, col] of [['resource_type', 'resourceType'], ['resource_uuid', 'resourceUuid'], ['event_id', 'eventId'], ['message_level', 'messageLevel'], ['request_id', 'requestId']] as const) {
       const v = q(query, param);

@@ -16,3 +16,6 @@ export async function recordUserMessage(
     createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + MESSAGE_TTL_MS).toISOString(),
   }).execute();
 }
+
+/** Resource types of the share service's messages: Manila's /messages shows these, Cinder's the others. */
+export const SHARE_MESSAGE_RESOURCE_TYPES = ['SHARE', 'SHARE_SNAPSHOT', 'ACCESS_RULE', 'SHARE_NETWORK', 'SHARE_SERVER'] as const;

@@ -10,12 +10,13 @@ import { checkQueryKeys, q, ts, type Query } from '../../http.js';
 import { atLeast } from '../../microversion.js';
 import { exportLocationView, shareLinks } from '../../views/share-view.js';
 import { exportLocationsFor } from '../../../db/repos/shares.js';
+import { SHARE_MESSAGE_RESOURCE_TYPES } from '../../../db/repos/messages.js';
 import { V2, bodyOf, optBool, optString, optStringMap, renderShare, reqString, sharesOf } from './share-http.js';
 
 type Params = { projectId: string; id: string };
 const SHARE_BINARIES = ['flint-share', 'flint-scheduler'];
 const MANILA_BINARY: Record<string, string> = { 'flint-share': 'manila-share', 'flint-scheduler': 'manila-scheduler' };
-const SHARE_MESSAGE_TYPES = ['SHARE', 'SHARE_SNAPSHOT', 'ACCESS_RULE', 'SHARE_NETWORK', 'SHARE_SERVER'];
+const SHARE_MESSAGE_TYPES = [...SHARE_MESSAGE_RESOURCE_TYPES];
 
 function messageView(req: FastifyRequest, m: MessageRow) {
   return {
