@@ -192,6 +192,33 @@ for (const kind of DB_KINDS) {
       assert.equal(driver(dhss).store.state.servers[server.id], undefined);
     });
 
+    test('metadata, update, recycle bin (soft_delete/restore) and private type access', async () => {
+      const id = await makeShare(1, { name: 'meta' });
+      assert.deepEqual((await call('POST', `/shares/${id}/metadata`, { metadata: { a: '1', b: '2' } }, 200)).metadata, { a: '1', b: '2' });
+      assert.deepEqual((await call('PUT', `/shares/${id}/metadata/a`, { meta: { a: '9' } }, 200)).meta, { a: '9' });
+      await call('DELETE', `/shares/${id}/metadata/b`, undefined, 200);
+      assert.deepEqual((await call('GET', `/shares/${id}/metadata`, undefined, 200)).metadata, { a: '9' });
+      assert.equal((await call('PUT', `/shares/${id}`, { share: { display_name: 'renamed', is_public: true } }, 200)).share.name, 'renamed');
+
+      await call('POST', `/shares/${id}/action`, { soft_delete: null }, 202);
+      assert.equal((await call('GET', '/shares?name=renamed', undefined, 200)).shares.length, 0, 'a soft-deleted share leaves the default list');
+      assert.equal((await call('GET', '/shares?name=renamed&is_soft_deleted=true', undefined, 200)).shares.length, 1);
+      const refused = await call('POST', `/shares/${id}/action`, { soft_delete: null }, 409);
+      assert.match(refused.conflictingRequest.message, /already in the recycle bin/);
+      const before = await call('POST', `/shares/${id}/action`, { soft_delete: null }, undefined, '2.68');
+      assert.match(before.badRequest.message, /needs API version 2\.69/);
+      await call('POST', `/shares/${id}/action`, { restore: null }, 202);
+      assert.equal((await call('GET', `/shares/${id}`, undefined, 200)).share.is_soft_deleted, false);
+
+      const priv = (await call('POST', '/types', { share_type: { name: 'private-t', 'share_type_access:is_public': false, extra_specs: { driver_handles_share_servers: 'False' } } }, 200)).share_type;
+      await call('POST', `/types/${priv.id}/action`, { addProjectAccess: { project: 'other' } }, 202);
+      assert.deepEqual((await call('GET', `/types/${priv.id}/share_type_access`, undefined, 200)).share_type_access.map((a: any) => a.project_id), ['other']);
+      const dup = await call('POST', `/types/${priv.id}/action`, { addProjectAccess: { project: 'other' } }, 409);
+      assert.match(dup.conflictingRequest.message, /already exists/);
+      await call('POST', `/types/${priv.id}/action`, { removeProjectAccess: { project: 'other' } }, 202);
+      await call('DELETE', `/types/${priv.id}`, undefined, 202);
+    });
+
     test('from 2.60 the project may be left out of the URL (the token names it)', async () => {
       const r = await fetch(`${svc.url}/v2/shares`, { headers: { 'x-openstack-manila-api-version': '2.60', 'x-auth-token': `u:${P}` } });
       assert.equal(r.status, 200);
