@@ -9,7 +9,7 @@
 // raised the file ceiling from ~900 to ~1300 MB/s. CHAP, the source's filesystem and
 // thin_provisioning made no measurable difference. The machine is shared: expect ±40%.
 import { randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { fill, timed } from './bench-io.js';
 import { join } from 'node:path';
 import { makeTestLocalBackend } from '../test/support/local-test-backend.js';
 import { copyData } from '../src/connector/volume-io.js';
@@ -17,21 +17,6 @@ import { applyUpdate, makeIscsiConnector, makeSnapshot, makeVolume } from '../te
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-
-/** Writes `bytes` of incompressible data fast: one random 64 MiB block repeated, then fsync. */
-async function fill(path: string, bytes: number, block: Buffer): Promise<void> {
-  const fh = await open(path, 'r+');
-  try {
-    for (let off = 0; off < bytes; off += block.length) await fh.write(block, 0, Math.min(block.length, bytes - off), off);
-    await fh.sync();
-  } finally { await fh.close(); }
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t) / 1e6;
-}
 
 export async function run(report: (name: string, value: number) => void): Promise<void> {
   const b = await makeTestLocalBackend({ local_pool_image_size_gib: '24', volume_clear: 'zero' });

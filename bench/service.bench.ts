@@ -111,6 +111,28 @@ async function createAndDelete(report: (name: string, value: number) => void): P
   }
 }
 
+/** Puts `n` available 1 GiB volumes of `project` straight into the child's database: creating them through the API would take minutes. */
+export function insertVolumes(svc: ChildService, project: string, n: number, firstIndex = 0): void {
+  const w = svc.writableDb();
+  try {
+    const typeId = (w.prepare('select id from volume_types order by created_at limit 1').get() as { id: string } | undefined)?.id ?? null;
+    const host = (w.prepare('select backend_host from backend_stats limit 1').get() as { backend_host: string }).backend_host;
+    const insert = w.prepare(`insert into volumes (id, project_id, user_id, display_name, display_description, size, status, attach_status,
+      availability_zone, volume_type_id, host, bootable, multiattach, exported, created_at, updated_at)
+      values (?, ?, 'u-bench', ?, 'bulk-inserted for a bench', 1, 'available', 'detached', 'nova', ?, ?, 0, 0, 0, ?, ?)`);
+    const t = new Date('2030-01-01T00:00:00Z').getTime();
+    w.transaction(() => {
+      for (let i = firstIndex; i < firstIndex + n; i++) {
+        const id = `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+        const at = new Date(t + i * 1000).toISOString();
+        insert.run(id, project, `${project}-${i}`, typeId, `${host}#pool0`, at, at);
+      }
+    })();
+  } finally {
+    w.close();
+  }
+}
+
 async function memoryWith10000(report: (name: string, value: number) => void): Promise<void> {
   const N = 10_000;
   const project = 'rss';
@@ -121,25 +143,7 @@ async function memoryWith10000(report: (name: string, value: number) => void): P
     await new Promise((r) => setTimeout(r, 500));
     report('service.rss_mb_idle', rssMiB(svc.pid));
 
-    // Rows go straight into the database: creating 10,000 through the API would take minutes.
-    const w = svc.writableDb();
-    try {
-      const typeId = (w.prepare('select id from volume_types order by created_at limit 1').get() as { id: string } | undefined)?.id ?? null;
-      const host = (w.prepare('select backend_host from backend_stats limit 1').get() as { backend_host: string }).backend_host;
-      const insert = w.prepare(`insert into volumes (id, project_id, user_id, display_name, display_description, size, status, attach_status,
-        availability_zone, volume_type_id, host, bootable, multiattach, exported, created_at, updated_at)
-        values (?, ?, 'u-rss', ?, 'bulk-inserted for the memory bench', 1, 'available', 'detached', 'nova', ?, ?, 0, 0, 0, ?, ?)`);
-      const t = new Date('2030-01-01T00:00:00Z').getTime();
-      w.transaction(() => {
-        for (let i = 0; i < N; i++) {
-          const id = `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
-          const at = new Date(t + i * 1000).toISOString();
-          insert.run(id, project, `rss-${i}`, typeId, `${host}#pool0`, at, at);
-        }
-      })();
-    } finally {
-      w.close();
-    }
+    insertVolumes(svc, project, N);
 
     // Page through the detail list as a client does, following the next links.
     let seen = 0;

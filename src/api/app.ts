@@ -2,7 +2,7 @@
 // handler, and each mounted API's routes (Block Storage v3 today; Shared File Systems v2 next).
 import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { Forbidden, InvalidInput } from '../errors/errors.js';
+import { Forbidden, InvalidInput, NotFound } from '../errors/errors.js';
 import { CALLER_PROJECT, rewriteProjectlessUrl } from './project-less-urls.js';
 import type { ApiDeps } from './deps.js';
 import './request-state.js';
@@ -30,6 +30,18 @@ import { messageRoutes } from './routes/messages.js';
 import { manageRoutes } from './routes/manage.js';
 import { flintRoutes } from './routes/flint.js';
 import { imageRoutes } from './routes/images.js';
+import { operatorRoutes } from './routes/operator.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { httpRequestDuration, httpRequests } from '../util/metrics.js';
+import { transferRoutes } from './routes/transfers.js';
+import { quotaClassRoutes } from './routes/quota-classes.js';
+import { extensionRoutes } from './routes/extensions.js';
+import { hostRoutes } from './routes/hosts.js';
+import { typeEncryptionRoutes } from './routes/type-encryption.js';
+import { groupTypeRoutes } from './routes/group-types.js';
+import { groupRoutes } from './routes/groups.js';
+import { groupSnapshotRoutes } from './routes/group-snapshots.js';
+import { consistencyGroupRoutes } from './routes/consistency-groups.js';
 
 /** Bodies larger than this are refused (413) before parsing. */
 const BODY_LIMIT = 1024 * 1024;
@@ -54,6 +66,8 @@ export const BLOCK_STORAGE_API: ApiMount = {
     for (const register of [
       volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
       quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes,
+      transferRoutes, quotaClassRoutes, extensionRoutes, hostRoutes, typeEncryptionRoutes,
+      groupTypeRoutes, groupRoutes, groupSnapshotRoutes, consistencyGroupRoutes,
     ]) {
       register(app, deps);
     }
@@ -135,9 +149,21 @@ export function buildApiApp(deps: ApiDeps, mounts: readonly ApiMount[] = [BLOCK_
     if (config.adminOnly && !identity.isAdmin) {
       throw new Forbidden(`Policy doesn't allow ${req.method} ${req.routeOptions.url} to be performed: admin role required.`);
     }
+    // PUT /volumes/ names no volume: Cinder's router answers 404 before reading the body, so
+    // an empty id is not found here too, whatever the body would have said.
+    if ((req.params as { id?: string }).id === '') throw new NotFound('Resource', `with an empty id at ${req.method} ${req.routeOptions.url}`);
+  });
+
+  // Counted by route template (never the raw URL: ids would make one series per volume).
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    httpRequests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    httpRequestDuration.observe({ route, method: req.method }, reply.elapsedTime / 1000);
   });
 
   versionRoutes(app);
+  operatorRoutes(app, deps);
+  dashboardRoutes(app, deps);
   for (const m of mounts) m.register(app, deps);
   return app;
 }

@@ -44,7 +44,11 @@ export interface ApiDeps {
   serviceDownTime?: number;
   /** Flint's image directory, for the /flint/images routes; absent, those routes answer 400. */
   images?: ImageStore;
+  /** The group type GET /group_types/default answers ([DEFAULT] default_group_type); absent: 404. */
+  defaultGroupType?: string | null;
   /** Largest image upload accepted over the API, in bytes; absent means no limit. */
   maxImageUploadBytes?: number;
+  /** What /readyz answers; absent, the process is ready when it answers. */
+  readiness?: () => Promise<{ ready: boolean; reasons: string[] }>;
 }
 

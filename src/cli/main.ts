@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiError } from './client.js';
 import { OperationFailed } from './wait.js';
+import * as doctor from './commands/doctor.js';
 import * as volumeCreate from './commands/volume/create.js';
 import * as volumeList from './commands/volume/list.js';
 import * as volumeShow from './commands/volume/show.js';
@@ -51,12 +52,15 @@ export function buildProgram(): Command {
     for (const c of commands) c.register(group);
   }
 
+  doctor.register(program);
+
   program.command('serve')
     .description('Run Flint: API, scheduler and volume managers (all roles by default)')
     .option('--role <roles>', 'run only these roles, comma separated: api, scheduler, volume@BACKEND, share@BACKEND, backup')
     .option('--config <file>', 'configuration file (INI)')
     .option('--listen <addr:port>', 'API listen address')
     .option('--allow-insecure-noauth', 'allow noauth on a non-loopback address')
+    .option('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)')
     // serve.ts is the lead's; imported lazily so the CLI builds without it.
     .action(async (o) => (await import('./commands/serve.js')).serve(o));
   return program;
@@ -79,5 +83,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv).then((code) => { process.exitCode = code; });
+  // A command may set process.exitCode itself (doctor: checks ran, some failed).
+  main(process.argv).then((code) => { process.exitCode = code !== 0 ? code : process.exitCode ?? 0; });
 }

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'ini';
 import { ConfigError } from '../errors/errors.js';
+import { BACKUP_OPTIONS } from './backup-options.js';
 import { DRIVER_KEY, DRIVER_KINDS, type DriverCatalog, type DriverKind } from './driver-options.js';
 import { resolveOptions, type OptionSpec, type OptionValues } from './options.js';
 
@@ -14,6 +15,7 @@ export const DEFAULT_OPTIONS: readonly OptionSpec[] = [
   { name: 'storage_availability_zone', type: 'string', default: 'nova', help: 'Availability zone of this host.' },
   { name: 'default_availability_zone', type: 'string', default: null, help: 'Zone for volumes created without one; defaults to storage_availability_zone.' },
   { name: 'default_volume_type', type: 'string', default: null, help: 'Type of volumes created without one; __DEFAULT__ when unset.' },
+  { name: 'default_group_type', type: 'string', default: null, help: 'Group type GET /group_types/default answers; none (404) when unset.' },
   { name: 'auth_strategy', type: 'enum', default: 'noauth', choices: ['noauth', 'keystone'], help: 'How API callers are authenticated.' },
   { name: 'keystone_url', type: 'string', default: null, help: 'Keystone v3 URL (auth_strategy = keystone).' },
   { name: 'keystone_service_token', type: 'string', default: null, secret: true, help: 'Token Flint uses to validate user tokens.' },
@@ -27,6 +29,7 @@ export const DEFAULT_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'osapi_volume_listen', type: 'string', default: '127.0.0.1', help: 'Address the API listens on.' },
   { name: 'osapi_volume_listen_port', type: 'int', default: 8776, min: 0, max: 65535, help: 'Port the API listens on.' },
+  { name: 'metrics_listen', type: 'string', default: null, help: 'ADDR:PORT where a process without the api role serves /metrics, /healthz and /readyz (the api role serves them on its own port).' },
   { name: 'state_path', type: 'string', default: './var', help: 'Directory for the embedded database and backend state.' },
   { name: 'image_dir', type: 'string', default: null, help: 'Directory of image files volumes are created from and uploaded to; <state_path>/images by default. Uploaded images are kept under .store/ by id; files put here by hand are for admins only.' },
   { name: 'image_upload_max_gib', type: 'int', default: 0, min: 0, help: 'Largest image accepted by PUT /flint/images in GiB; 0 for no limit.' },
@@ -59,6 +62,7 @@ export const DEFAULT_OPTIONS: readonly OptionSpec[] = [
   { name: 'manager_concurrency', type: 'int', default: 16, min: 1, max: 256, help: 'Operations one volume manager runs at once.' },
   { name: 'task_lease_seconds', type: 'int', default: 30, min: 2, help: 'Lease on a claimed task; a dead worker loses it after this.' },
   { name: 'rpc_response_timeout', type: 'int', default: 60, min: 1, help: 'Seconds an API call waits for a backend to answer.' },
+  ...BACKUP_OPTIONS,
 ];
 
 export interface BackendConfig {

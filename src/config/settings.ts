@@ -60,6 +60,7 @@ export interface ApiSettings {
   /** Zone of volumes created without one (default_availability_zone, else storage_availability_zone). */
   defaultAvailabilityZone: string;
   defaultVolumeType: string | null;
+  defaultGroupType: string | null;
   rpcTimeoutMs: number;
   maxVolumeSizeGiB: number;
   imageDir: string | null;
@@ -125,6 +126,8 @@ export interface QuotaSettings {
 
 export interface Settings {
   host: string;
+  /** `addr:port` of the probes-only listener for processes without the api role; null for none. */
+  metricsListen: string | null;
   statePath: string;
   storageAvailabilityZone: string;
   api: ApiSettings;
@@ -161,6 +164,7 @@ export function buildSettings(cfg: FlintConfig): Settings {
   const uploadGiB = d.number('image_upload_max_gib');
   return {
     host: cfg.host,
+    metricsListen: d.string('metrics_listen'),
     statePath: cfg.statePath,
     storageAvailabilityZone: storageAz,
     api: {
@@ -177,6 +181,7 @@ export function buildSettings(cfg: FlintConfig): Settings {
       },
       defaultAvailabilityZone: d.string('default_availability_zone') ?? storageAz,
       defaultVolumeType: d.string('default_volume_type'),
+      defaultGroupType: d.string('default_group_type'),
       rpcTimeoutMs: d.number('rpc_response_timeout') * 1000,
       maxVolumeSizeGiB: d.number('max_volume_size_gib'),
       imageDir: d.string('image_dir'),

@@ -15,6 +15,19 @@ export interface Db {
   kysely: Kysely<Database>;
   dialect: Dialect;
   close(): Promise<void>;
+  /**
+   * Cross-process wake-ups (PostgreSQL LISTEN/NOTIFY), absent on SQLite where every worker is in
+   * one process. `publish` sends after the caller's commit; `subscribe` delivers every payload
+   * published by any process on this database and schema, its own included.
+   */
+  signals?: Signals;
+}
+
+export interface Signals {
+  publish(payload: string): void;
+  subscribe(onPayload: (payload: string) => void): () => void;
+  /** Resolves once the listener is connected (wake-ups sent before that are lost to polling). */
+  ready(): Promise<void>;
 }
 
 export interface OpenOptions {
@@ -22,6 +35,8 @@ export interface OpenOptions {
   url: string;
   /** PostgreSQL schema to use (created if missing); isolates test runs. */
   schema?: string;
+  /** Bring the schema up to date (default). `false` opens as it is, for read-only checks. */
+  migrate?: boolean;
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Db> {
@@ -44,7 +59,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
       }
     }
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
-    db = { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+    const signals = new PgSignals(url, pool, `flint_${schema ?? 'public'}`);
+    db = { kysely, dialect: 'postgres', signals, close: async () => { await signals.close(); await kysely.destroy(); } };
   } else {
     const path = url.replace(/^sqlite:(\/\/)?/, '');
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -55,7 +71,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [new CamelCasePlugin()] });
     db = { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
   }
-  await migrate(db);
+  if (opts.migrate !== false) await migrate(db);
   return db;
 }
 
@@ -79,16 +95,91 @@ function withStatementCache(sqlite: SqliteDatabase.Database, max = 1000): Sqlite
   };
 }
 
+/**
+ * LISTEN/NOTIFY on one channel per schema (deployments and test schemas sharing a database do
+ * not wake each other). One dedicated connection listens, opened at the first subscriber and
+ * reopened after it drops; notifications lost while it was down are what the pollers are for.
+ */
+class PgSignals implements Signals {
+  private listener: pg.Client | null = null;
+  private connecting: Promise<void> | null = null;
+  private readonly subscribers = new Set<(payload: string) => void>();
+  private closed = false;
+
+  constructor(private readonly url: string, private readonly pool: pg.Pool, private readonly channel: string) {}
+
+  publish(payload: string): void {
+    if (this.closed) return;
+    // Fire and forget: a lost wake-up costs one poll interval, never correctness.
+    this.pool.query('select pg_notify($1, $2)', [this.channel, payload]).catch(() => undefined);
+  }
+
+  subscribe(onPayload: (payload: string) => void): () => void {
+    this.subscribers.add(onPayload);
+    void this.ensureListening();
+    return () => this.subscribers.delete(onPayload);
+  }
+
+  ready(): Promise<void> {
+    return this.ensureListening();
+  }
+
+  private ensureListening(): Promise<void> {
+    if (this.listener || this.closed) return Promise.resolve();
+    this.connecting ??= (async () => {
+      const client = new pg.Client({ connectionString: this.url });
+      client.on('notification', (n) => {
+        if (n.channel !== this.channel || n.payload === undefined) return;
+        for (const s of this.subscribers) s(n.payload);
+      });
+      client.on('error', () => {
+        this.listener = null;
+        void client.end().catch(() => undefined);
+        if (!this.closed) setTimeout(() => void this.ensureListening(), 1000).unref();
+      });
+      try {
+        await client.connect();
+        await client.query(`LISTEN "${this.channel}"`);
+        if (this.closed) await client.end();
+        else this.listener = client;
+      } catch {
+        await client.end().catch(() => undefined);
+        if (!this.closed) setTimeout(() => void this.ensureListening(), 1000).unref();
+      } finally {
+        this.connecting = null;
+      }
+    })();
+    return this.connecting;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.connecting;
+    await this.listener?.end().catch(() => undefined);
+    this.listener = null;
+  }
+}
+
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export async function migrate(db: Db): Promise<void> {
+async function migratorFor(db: Db): Promise<Migrator> {
   // Kysely's migrator, given no schema, takes a kysely_migration table in ANY schema of the
   // database for its own, skips creating it, then fails ("relation kysely_migration_lock does
   // not exist") whenever another Flint schema (a parallel test, a second deployment) exists.
   const migrationTableSchema = db.dialect === 'postgres'
     ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely)).rows[0]?.schema
     : undefined;
-  const migrator = new Migrator({ db: db.kysely, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+  return new Migrator({ db: db.kysely, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+}
+
+/** Names of the migrations this build has that the database has not run. */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const all = await (await migratorFor(db)).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+export async function migrate(db: Db): Promise<void> {
+  const migrator = await migratorFor(db);
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -52,6 +52,8 @@ export interface SnapshotsTable {
   volumeSize: number;
   providerLocation: string | null;
   providerId: string | null;
+  /** The group snapshot this snapshot was taken for (migration 005). */
+  groupSnapshotId: Generated<string | null>;
   createdAt: string;
   updatedAt: string;
 }
@@ -225,6 +227,89 @@ export interface ImageMembersTable {
   projectId: string;
 }
 
+export interface TransfersTable {
+  id: string;
+  volumeId: string;
+  displayName: string | null;
+  /** The auth key is never stored: only an HMAC of it keyed by this salt. */
+  salt: string;
+  cryptHash: string;
+  noSnapshots: Bool;
+  sourceProjectId: string;
+  destinationProjectId: string | null;
+  accepted: Bool;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface QuotaClassesTable {
+  className: string;
+  resource: string;
+  hardLimit: number;
+}
+
+export interface VolumeTypeEncryptionTable {
+  volumeTypeId: string;
+  encryptionId: string;
+  provider: string;
+  /** 'front-end' (the host encrypts) or 'back-end'. */
+  controlLocation: string;
+  cipher: string | null;
+  keySize: number | null;
+  createdAt: string;
+  updatedAt: string | null;
+}
+
+export interface GroupTypesTable {
+  id: string;
+  name: string;
+  description: string | null;
+  isPublic: Bool;
+  createdAt: string;
+}
+
+export interface GroupTypeSpecsTable {
+  groupTypeId: string;
+  key: string;
+  value: string;
+}
+
+export interface GroupsTable {
+  id: string;
+  projectId: string;
+  userId: string;
+  name: string | null;
+  description: string | null;
+  status: string;
+  availabilityZone: string;
+  groupTypeId: string;
+  /** `host@backend#pool` once placed; every volume of the group lives there. */
+  host: string | null;
+  replicationStatus: string | null;
+  groupSnapshotId: string | null;
+  sourceGroupId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface GroupVolumeTypesTable {
+  groupId: string;
+  volumeTypeId: string;
+}
+
+export interface GroupSnapshotsTable {
+  id: string;
+  projectId: string;
+  userId: string;
+  groupId: string;
+  groupTypeId: string;
+  name: string | null;
+  description: string | null;
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface SharesTable {
   id: string;
   projectId: string;
@@ -363,6 +448,15 @@ export interface Database {
   messages: MessagesTable;
   images: ImagesTable;
   imageMembers: ImageMembersTable;
+  transfers: TransfersTable;
+  quotaClasses: QuotaClassesTable;
+  volumeTypeEncryption: VolumeTypeEncryptionTable;
+  volumeImageMetadata: MetadataTable;
+  groupTypes: GroupTypesTable;
+  groupTypeSpecs: GroupTypeSpecsTable;
+  groups: GroupsTable;
+  groupVolumeTypes: GroupVolumeTypesTable;
+  groupSnapshots: GroupSnapshotsTable;
   shares: SharesTable;
   shareMetadata: MetadataTable;
   shareExportLocations: ShareExportLocationsTable;
@@ -391,6 +485,11 @@ export type ServiceRow = Selectable<ServicesTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type ImageRow = Selectable<ImagesTable>;
 export type QosSpecsRow = Selectable<QosSpecsTable>;
+export type TransferRow = Selectable<TransfersTable>;
+export type EncryptionRow = Selectable<VolumeTypeEncryptionTable>;
+export type GroupTypeRow = Selectable<GroupTypesTable>;
+export type GroupRow = Selectable<GroupsTable>;
+export type GroupSnapshotRow = Selectable<GroupSnapshotsTable>;
 export type ShareRow = Selectable<SharesTable>;
 export type ShareUpdate = Updateable<SharesTable>;
 export type ShareSnapshotRow = Selectable<ShareSnapshotsTable>;

@@ -20,6 +20,8 @@ export interface RunOptions {
   cwd?: string;
   /** Do not log at info level (hot paths, polling). */
   quiet?: boolean;
+  /** A failure is an expected answer (a liveness probe while a daemon starts): logged at debug, not as a warning. */
+  probe?: boolean;
   /** Called with each stdout chunk as it arrives (progress output of long commands). */
   onStdout?: (chunk: string) => void;
 }
@@ -88,7 +90,8 @@ export class ShellExecutor implements Executor {
       const stderr = redact(result.stderr, secrets);
       const stdout = redact(result.stdout, secrets);
       last = new CommandError(shown, result.exitCode, stdout, stderr);
-      this.log.warn({ ...logFields, stderr: stderr.slice(0, 500) }, 'command failed');
+      if (opts.probe) this.log.debug({ ...logFields, stderr: stderr.slice(0, 500) }, 'probe answered no');
+      else this.log.warn({ ...logFields, stderr: stderr.slice(0, 500) }, 'command failed');
       const text = `${result.stderr}\n${result.stdout}`;
       if (opts.nonRetryable?.some((re) => re.test(text))) break;
       if (attempt < tries) await sleep(Math.min(this.backoffMs * 2 ** (attempt - 1), 10_000));

@@ -62,6 +62,18 @@ export const SHARE_QUOTA_SCOPE: QuotaScope = {
   noun: 'share',
 };
 
+/** The quota class every project falls back to (Cinder's `default`). */
+export const DEFAULT_QUOTA_CLASS = 'default';
+/** Counters kept per volume type as well as in total. */
+const TYPE_RESOURCES = ['volumes', 'gigabytes', 'snapshots'] as const;
+
+function checkLimits(values: Record<string, number>, known: (name: string) => boolean = (n) => QuotaEngine.isKnownResource(n)): void {
+  for (const [resource, v] of Object.entries(values)) {
+    if (!known(resource)) throw new InvalidInput(`Unknown quota resource '${resource}'.`);
+    if (!Number.isInteger(v) || v < -1) throw new InvalidInput(`Quota ${resource} must be an integer >= -1, got ${v}.`);
+  }
+}
+
 export interface QuotaDetail {
   limit: number;
   in_use: number;
@@ -93,9 +105,36 @@ export class QuotaEngine {
     return (this.defaults as Record<string, number>)[resource] ?? -1;
   }
 
+  /**
+   * The limits of a quota class: the configured defaults, one unlimited counter per volume type
+   * (`volumes_T`, `gigabytes_T`, `snapshots_T`, as Cinder lists them), the `default` class's
+   * stored values over those, then the named class's own.
+   */
+  async classLimits(className: string = DEFAULT_QUOTA_CLASS, tx: Tx = this.db.kysely): Promise<Record<string, number>> {
+    const out: Record<string, number> = { ...this.defaults };
+    const types = await tx.selectFrom('volumeTypes').select('name').orderBy('name').execute();
+    for (const { name } of types) for (const r of TYPE_RESOURCES) out[`${r}_${name}`] = -1;
+    const classes = [...new Set([DEFAULT_QUOTA_CLASS, className])];
+    const rows = await tx.selectFrom('quotaClasses').select(['className', 'resource', 'hardLimit']).where('className', 'in', classes).execute();
+    for (const c of classes) for (const r of rows) if (r.className === c) out[r.resource] = r.hardLimit;
+    return out;
+  }
+
+  async setClassLimits(className: string, values: Record<string, number>): Promise<void> {
+    checkLimits(values);
+    await this.db.kysely.transaction().execute(async (tx) => {
+      for (const [resource, hardLimit] of Object.entries(values)) {
+        await tx.deleteFrom('quotaClasses').where('className', '=', className).where('resource', '=', resource).execute();
+        await tx.insertInto('quotaClasses').values({ className, resource, hardLimit }).execute();
+      }
+    });
+  }
+
+  /** A project's limits: its own values over the `default` class's. */
   async limits(projectId: string, tx: Tx = this.db.kysely): Promise<Record<string, number>> {
     const rows = await tx.selectFrom(this.t.quotas).select(['resource', 'hardLimit']).where('projectId', '=', projectId).execute();
-    const out: Record<string, number> = { ...this.defaults };
+    // Quota classes are Cinder's (volume types, quota_classes); the share engine has its defaults only.
+    const out = this.scope === VOLUME_QUOTA_SCOPE ? await this.classLimits(DEFAULT_QUOTA_CLASS, tx) : { ...this.defaults };
     for (const r of rows) out[r.resource] = r.hardLimit;
     return out;
   }
@@ -112,10 +151,7 @@ export class QuotaEngine {
   }
 
   async setLimits(projectId: string, values: Record<string, number>): Promise<void> {
-    for (const [resource, v] of Object.entries(values)) {
-      if (!this.knows(resource)) throw new InvalidInput(`Unknown quota resource '${resource}'.`);
-      if (!Number.isInteger(v) || v < -1) throw new InvalidInput(`Quota ${resource} must be an integer >= -1, got ${v}.`);
-    }
+    checkLimits(values, (n) => this.knows(n));
     await this.db.kysely.transaction().execute(async (tx) => {
       for (const [resource, hardLimit] of Object.entries(values)) {
         await tx.deleteFrom(this.t.quotas).where('projectId', '=', projectId).where('resource', '=', resource).execute();

@@ -1,4 +1,5 @@
 // Cinder's filter scheduler: filter pools, weigh the survivors, place on the best and account for it at once.
+import { schedulerPlacementDuration, schedulerPlacements, schedulerRefusals } from '../util/metrics.js';
 import { ConfigError, InvalidInput, NoValidBackend } from '../errors/errors.js';
 import type { BackendStats } from '../drivers/interface/stats.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -129,9 +130,13 @@ export class FilterScheduler implements Scheduler {
   }
 
   place(req: PlacementRequest): Placement {
+    const started = process.hrtime.bigint();
     const ctx = this.prepare(req);
     const snap = this.snap;
     const d = decide(snap, ctx, this.filters, this.weighers);
+    schedulerPlacementDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    schedulerPlacements.inc({ outcome: d.chosen >= 0 ? 'placed' : 'refused' });
+    for (let f = 0; f < d.rejected.length; f++) if (d.rejected[f]! > 0) schedulerRefusals.inc({ filter: this.filters[f]!.name }, d.rejected[f]);
     const chosen = d.chosen >= 0 ? snap.pools[d.chosen] : null;
     const summary = summarize(snap, ctx, this.filters, d);
     const explanation = lazyExplanation(chosen?.poolHost ?? null, summary, () => explainPools(snap, ctx, this.filters, this.weighers));

@@ -18,6 +18,7 @@ import { VolumeApi } from '../volume/volume-api.js';
 import { VolumeManager } from '../volume/volume-manager.js';
 import { SchedulerRole } from './scheduler-role.js';
 import { scheduleVolumeHandler } from '../volume/flows/schedule-volume.js';
+import { scheduleGroupHandler } from '../volume/flows/schedule-group.js';
 import { createScheduler } from './create-scheduler.js';
 import { BLOCK_STORAGE_API, buildApiApp } from '../api/app.js';
 import { SHARED_FILE_SYSTEMS_API } from '../api/share-api-mount.js';
@@ -27,10 +28,13 @@ import { DEFAULT_SHARE_TEMPLATES } from '../share/driver-objects.js';
 import { scheduleShareHandler } from '../share/flows/schedule-share.js';
 import type { AuthConfig } from '../api/deps.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { heartbeat } from '../db/repos/services.js';
+import { startHeartbeat } from '../db/repos/services.js';
 import { checkRoles, configuredRoles, idleRoleReason, type Role } from './roles.js';
 import { ImageStore } from '../volume/image-store.js';
 import { manageableVolumesLister } from '../volume/manageable-volumes.js';
+import { instrumentDriver } from '../drivers/instrumented.js';
+import { buildOperatorApp } from '../api/operator-app.js';
+import { checkReadiness, registerDatabaseGauges } from './operator-probes.js';
 
 export type { Role } from './roles.js';
 
@@ -103,7 +107,7 @@ async function buildManager(
   if (reg.kind === 'share') throw new ConfigError(`Driver ${reg.name} of section [${b.section}] is a share driver.`);
   const factory = await reg.load();
   const { backendHost, driverLog, ctx } = driverContext(settings, b, log);
-  const driver = factory(ctx);
+  const driver = instrumentDriver(factory(ctx), b.section);
   const { backendName: name, availabilityZone: az } = b;
   return new VolumeManager({
     db, tasks, quotas, driver, backendHost, backendName: name, availabilityZone: az, logger: driverLog,
@@ -156,6 +160,8 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   mkdirSync(cfg.statePath, { recursive: true });
   const db = await openDatabase({ url: cfg.databaseUrl, schema: opts.databaseSchema });
   const tasks = new TaskQueue(db);
+  // Hear other processes' wake-ups before taking or sending any work.
+  await tasks.listening();
   const quotas = new QuotaEngine(db, settings.quotas);
   const shareQuotas = new QuotaEngine(db, { ...MANILA_QUOTA_DEFAULTS, ...settings.shareQuotas }, SHARE_QUOTA_SCOPE);
   const scheduler = roles.includes('scheduler') ? createScheduler(settings.scheduler) : null;
@@ -164,7 +170,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   const owner = `${hostname()}:${process.pid}:scheduler:${Date.now()}`;
   const schedulerRole = scheduler
     ? new SchedulerRole({ db, tasks, quotas, scheduler, owner, logger: log, statsPollMs: 2000, leaseMs: settings.scheduler.leaseMs,
-      handlers: { schedule_volume: scheduleVolumeHandler },
+      handlers: { schedule_volume: scheduleVolumeHandler, schedule_group: scheduleGroupHandler },
       share: { scheduler: shareScheduler!, quotas: shareQuotas, handlers: { schedule_share: scheduleShareHandler } },
     })
     : null;
@@ -172,10 +178,18 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   const managers = new Map<string, VolumeManager>();
   const shareManagers = new Map<string, ShareManager>();
   const started: Array<{ stop(): Promise<void> }> = [];
+  const unregisterGauges = registerDatabaseGauges(db);
   const closeAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    unregisterGauges();
+    tasks.close();
     await db.close();
   };
+  const readiness = () => checkReadiness({
+    db,
+    backendHosts: settings.backends.map((b) => `${settings.host}@${b.section}`),
+    staleAfterSeconds: apiSettings.serviceDownTime,
+  });
   try {
     for (const b of settings.backends) {
       if (b.config.kind !== 'volume' || !roles.includes(`volume@${b.section}`)) continue;
@@ -194,7 +208,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     if (schedulerRole) {
       await schedulerRole.start();
       started.push(schedulerRole);
-      await heartbeat(db, 'flint-scheduler', cfg.host, settings.scheduler.availabilityZone);
+      started.push(await startHeartbeat(db, 'flint-scheduler', cfg.host, settings.scheduler.availabilityZone, settings.manager.statsIntervalMs));
     }
   } catch (e) {
     await closeAll();
@@ -224,8 +238,10 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     app = buildApiApp({
       db, volumes: api, quotas, shares: shareApi, shareQuotas, defaultShareType: apiSettings.shares.defaultShareType, auth: authConfig(apiSettings), defaultAvailabilityZone: defaultAz, logger: log, images,
       maxImageUploadBytes: apiSettings.maxImageUploadBytes,
+      defaultGroupType: apiSettings.defaultGroupType,
       serviceDownTime: apiSettings.serviceDownTime,
       listManageableVolumes: manageableVolumesLister(db, tasks, apiSettings.rpcTimeoutMs),
+      readiness,
     }, [BLOCK_STORAGE_API, SHARED_FILE_SYSTEMS_API]);
     try {
       url = await app.listen({ host: addr, port });
@@ -233,14 +249,29 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       await closeAll();
       throw e;
     }
-    await heartbeat(db, 'flint-api', cfg.host, defaultAz);
+    started.push(await startHeartbeat(db, 'flint-api', cfg.host, defaultAz, settings.manager.statsIntervalMs));
     log.info({ url, source: cfg.source, backends: cfg.backends.map((b) => b.section) }, 'Flint API listening');
+  }
+
+  // A process without the API still answers probes when asked to (cluster mode).
+  let probes: FastifyInstance | null = null;
+  if (!app && settings.metricsListen) {
+    const at = settings.metricsListen.lastIndexOf(':');
+    probes = buildOperatorApp({ readiness, logger: log });
+    try {
+      const probesUrl = await probes.listen({ host: settings.metricsListen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(settings.metricsListen.slice(at + 1)) });
+      log.info({ url: probesUrl }, 'metrics and health probes listening');
+    } catch (e) {
+      await closeAll();
+      throw e;
+    }
   }
 
   return {
     config: cfg, db, tasks, api, quotas, app, url, managers, scheduler, shares: shareApi, shareQuotas, shareManagers, shareScheduler,
     async close() {
       if (app) await app.close();
+      if (probes) await probes.close();
       await closeAll();
     },
   };

@@ -2,6 +2,7 @@
 // records which steps completed, so a restarted worker resumes after them, and a
 // failure reverts the completed steps in reverse order.
 import { logger } from '../util/logger.js';
+import { flowStepDuration, flowStepFailures } from '../util/metrics.js';
 
 export interface FlowStep<C> {
   name: string;
@@ -30,9 +31,14 @@ export async function runFlow<C>(
   const done = steps.filter((s) => alreadyCompleted.includes(s.name)).map((s) => s.name);
   for (const step of steps) {
     if (done.includes(step.name)) continue;
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
       await step.run(ctx);
+      flowStepDuration.observe({ step: step.name, outcome: 'ok' }, seconds());
     } catch (err) {
+      flowStepDuration.observe({ step: step.name, outcome: 'error' }, seconds());
+      flowStepFailures.inc({ step: step.name });
       const revertErrors: unknown[] = [];
       // Revert the failed step too: it may have half-done its work.
       for (const s of [step, ...steps.filter((x) => done.includes(x.name)).reverse()]) {

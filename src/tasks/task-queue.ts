@@ -79,11 +79,33 @@ export async function supersedeTasks(tx: Tx, key: TaskSelector, reason: string):
 }
 
 export class TaskQueue {
-  /** Wakes workers and waiters in this process; other processes poll. */
+  /** Wakes workers and waiters in this process, and (PostgreSQL) in every other process. */
   readonly events = new EventEmitter();
+  private readonly unsubscribe: (() => void) | null;
 
   constructor(private readonly db: Db) {
     this.events.setMaxListeners(0);
+    // Payloads are the event names themselves: `queue:<name>` and `done:<task id>`.
+    this.unsubscribe = db.signals?.subscribe((payload) => this.events.emit(payload)) ?? null;
+  }
+
+  /** Resolves once other processes' wake-ups reach this one (at once on SQLite). */
+  async listening(): Promise<void> {
+    await this.db.signals?.ready();
+  }
+
+  /** Stop receiving other processes' wake-ups (the database's close ends the listener). */
+  close(): void {
+    this.unsubscribe?.();
+  }
+
+  /**
+   * Emit here at once and, through the database, in the other processes. The echo of our own
+   * publish arrives too; a second wake-up is harmless (workers pump idempotently, waiters re-read).
+   */
+  private signal(event: string): void {
+    this.events.emit(event);
+    this.db.signals?.publish(event);
   }
 
   get kysely(): Kysely<Database> {
@@ -110,7 +132,7 @@ export class TaskQueue {
 
   /** Tell local workers that `queue` has work (call after the enqueuing transaction commits). */
   notify(queue: string): void {
-    this.events.emit(`queue:${queue}`);
+    this.signal(`queue:${queue}`);
   }
 
   /** Claim one runnable task from `queues` with a lease, or null. */
@@ -251,7 +273,7 @@ export class TaskQueue {
 
   /** Tell local waiters that a task ended. */
   notifyDone(id: string): void {
-    this.events.emit(`done:${id}`);
+    this.signal(`done:${id}`);
   }
 
   /**

@@ -4,6 +4,7 @@
 import type { TaskRow } from '../db/schema.js';
 import { toFlintError } from '../errors/errors.js';
 import { logger as rootLogger, type Logger } from '../util/logger.js';
+import { taskDuration, tasksFinished } from '../util/metrics.js';
 import type { TaskQueue } from './task-queue.js';
 
 export interface TaskHandler {
@@ -23,6 +24,9 @@ export interface WorkerOptions {
   logger?: Logger;
 }
 
+/** How often a worker looks for work nobody woke it for. */
+export const DEFAULT_POLL_MS = 1000;
+
 export class Worker {
   private running = 0;
   private stopped = true;
@@ -30,6 +34,7 @@ export class Worker {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly wake = () => void this.pump();
   private pumping = false;
+  private wokenWhilePumping = false;
   private readonly log: Logger;
 
   constructor(private readonly queue: TaskQueue, private readonly opts: WorkerOptions) {
@@ -44,7 +49,9 @@ export class Worker {
     if (!this.stopped) return;
     this.stopped = false;
     for (const q of this.opts.queues) this.queue.events.on(`queue:${q}`, this.wake);
-    this.timer = setInterval(this.wake, this.opts.pollMs ?? 250);
+    // The safety net: wake-ups (in-process events, PostgreSQL NOTIFY) start work at once; the
+    // poll finds what a lost wake-up or a retry's later run_at left waiting.
+    this.timer = setInterval(this.wake, this.opts.pollMs ?? DEFAULT_POLL_MS);
     void this.pump();
   }
 
@@ -56,12 +63,20 @@ export class Worker {
   }
 
   private async pump(): Promise<void> {
-    if (this.pumping || this.stopped) return;
+    if (this.stopped) return;
+    if (this.pumping) {
+      // A wake-up during a claim that may already have looked: look once more after it, or
+      // the task it announces waits for the next poll.
+      this.wokenWhilePumping = true;
+      return;
+    }
     this.pumping = true;
     try {
       while (!this.stopped && this.running < (this.opts.concurrency ?? 8)) {
+        this.wokenWhilePumping = false;
         const task = await this.queue.claim(this.opts.queues, this.opts.owner, this.leaseMs);
-        if (!task) break;
+        if (!task && !this.wokenWhilePumping) break;
+        if (!task) continue;
         this.running++;
         const p = this.execute(task).finally(() => {
           this.running--;
@@ -82,11 +97,14 @@ export class Worker {
     const beat = setInterval(() => {
       void this.queue.heartbeat(task.id, this.opts.owner, this.leaseMs).catch(() => undefined);
     }, Math.max(1000, this.leaseMs / 3));
+    const started = process.hrtime.bigint();
+    let outcome: 'done' | 'failed' | 'retried' = 'done';
     try {
       if (!handler) throw new Error(`no handler for task kind ${task.kind}`);
       await handler.run(task, this.opts.owner);
     } catch (err) {
       const fe = toFlintError(err);
+      outcome = fe.retryable && task.attempts < task.maxAttempts ? 'retried' : 'failed';
       this.log.warn({ task: task.id, kind: task.kind, attempt: task.attempts, err: fe.message }, 'task failed');
       try {
         if (fe.retryable && task.attempts < task.maxAttempts) {
@@ -101,6 +119,8 @@ export class Worker {
         this.log.error({ task: task.id, err: toFlintError(e2).message }, 'recording task failure failed');
       }
     } finally {
+      tasksFinished.inc({ kind: task.kind, outcome });
+      taskDuration.observe({ kind: task.kind, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
       clearInterval(beat);
       this.queue.notifyDone(task.id);
     }

@@ -5,6 +5,8 @@
 import type { AttachmentOperations, LegacyAttachOperations } from './attachment-operations.js';
 import type { SnapshotOperations } from './snapshot-operations.js';
 import type { VolumeOperations } from './volume-operations.js';
+import type { TransferOperations } from './transfer-operations.js';
+import type { GroupOperations } from './group-operations.js';
 
 /** Who is asking; built by the auth layer. */
 export interface RequestContext {
@@ -16,4 +18,5 @@ export interface RequestContext {
 }
 
 /** Everything the block storage API routes hand to the service. */
-export type BlockStorageOperations = VolumeOperations & SnapshotOperations & LegacyAttachOperations & AttachmentOperations;
+export type BlockStorageOperations = VolumeOperations & SnapshotOperations & LegacyAttachOperations & AttachmentOperations & TransferOperations
+  & GroupOperations;

@@ -60,7 +60,9 @@ export class SnapshotApi {
     const host = await inTransaction(this.db, async (tx) => {
       const { volumeId } = await getSnapshot(tx, ctx, id);
       const v = await lockVolume(tx, null, volumeId);
-      await lockSnapshot(tx, ctx, id);
+      const locked = await lockSnapshot(tx, ctx, id);
+      // Cinder: a member of a group snapshot goes only with its group snapshot.
+      if (locked.groupSnapshotId) throw new InvalidInput(`Invalid snapshot: snapshot ${id} is part of group snapshot ${locked.groupSnapshotId}; delete the group snapshot instead.`);
       const allowed = opts.force ? [...SNAPSHOT_STATUSES].filter((x) => x !== 'deleting') : ALLOWED_FROM.snapshotDelete;
       const dependents = await tx.selectFrom('volumes').select('id').where('snapshotId', '=', id).where('status', '=', 'creating').executeTakeFirst();
       if (dependents) throw new Conflict(`Snapshot ${id} is the source of volume ${dependents.id}, which is still being created.`);

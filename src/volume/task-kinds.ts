@@ -26,7 +26,25 @@ export interface TaskPayloads {
   unmanage_volume: { reservation: string };
   /** GET /manageable_volumes: the backend's objects, answered by its manager wherever it runs. */
   list_manageable_volumes: Record<string, never>;
+  /**
+   * Retype (newTypeId set) and/or migrate (destHost set) on the source backend: in place by
+   * the driver's Retype, across backends by its Migrate. The status goes back to
+   * previousStatus at the end; the reservation moves the per-type quota.
+   */
+  move_volume: { newTypeId: string | null; destHost: string | null; reservation: string; previousStatus: string };
+  /** 3.68 os-reimage: write the image over the volume's data. */
+  reimage_volume: { imagePath: string; previousStatus: string };
   upload_image: { imagePath: string; diskFormat: string; previousStatus: string; /** The reserved image row (absent in tasks queued before images had owners). */ imageId?: string };
+  /** Scheduler: pick the backend of a new group, then hand it to that backend's manager. */
+  schedule_group: { reservation: string };
+  create_group: { reservation: string };
+  /** Deletes the group and the volumes named (those the API moved to deleting with it). */
+  delete_group: { reservation: string; volumeIds: string[] };
+  update_group: { add: string[]; remove: string[] };
+  /** Replication of a group's volumes: enable, disable or fail over (3.38). */
+  group_replication: { action: 'enable' | 'disable' | 'failover'; secondaryBackendId: string | null };
+  create_group_snapshot: { reservation: string };
+  delete_group_snapshot: { reservation: string };
 }
 
 export type TaskKind = keyof TaskPayloads;

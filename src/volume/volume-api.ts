@@ -4,7 +4,7 @@
 // itself), then dependent rows, then quota rows; checks read only locked rows, and quota
 // deltas come from the row the locking statement returned (lock order: db/transaction.ts).
 import type { Db } from '../db/database.js';
-import type { AttachmentRow, SnapshotRow, VolumeRow } from '../db/schema.js';
+import type { AttachmentRow, SnapshotRow, TransferRow, VolumeRow } from '../db/schema.js';
 import type { Connector, ConnectionInfo } from '../drivers/interface/objects.js';
 import { Conflict, Forbidden, InvalidInput } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
@@ -21,11 +21,15 @@ import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js
 import { casVolume, getVolume, lockVolume } from '../db/repos/volumes.js';
 import { extraSpecsOf, findVolumeType, requestedVolumeType } from '../db/repos/types.js';
 import { mergeMetadata } from '../db/repos/metadata.js';
+import { encryptionOf } from '../db/repos/type-encryption.js';
 import { SCHEDULER_QUEUE, backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
 import { AttachmentApi } from './attachment-api.js';
 import { SnapshotApi } from './snapshot-api.js';
+import { TransferApi } from './transfer-api.js';
+import { VolumeMoveApi } from './volume-move-api.js';
+import type { CreateTransferRequest, CreatedTransfer } from './transfer-operations.js';
 import { VolumeAdminApi } from './volume-admin-api.js';
 import { explainPlacement } from './placement-explain.js';
 import { type Enqueue, typeQuotaDeltas } from './api-support.js';
@@ -34,6 +38,11 @@ import type { ImageStore } from './image-store.js';
 import { ImageCatalog } from './image-catalog.js';
 import { requireBackendOperation } from './backend-operations.js';
 import { supersedeVolumeTasks } from './supersede.js';
+import { GroupApi } from './group-api.js';
+import { GroupSnapshotApi } from './group-snapshot-api.js';
+import type { CreateGroupFromSourceRequest, CreateGroupRequest, CreateGroupSnapshotRequest, UpdateGroupRequest } from './group-operations.js';
+import type { GroupRow, GroupSnapshotRow } from '../db/schema.js';
+import { lockGroup, volumeTypeIdsFor } from '../db/repos/groups.js';
 
 export interface VolumeApiConfig {
   defaultAvailabilityZone: string;
@@ -50,6 +59,10 @@ export class VolumeApi implements BlockStorageOperations {
   private readonly snapshots: SnapshotApi;
   private readonly images: ImageCatalog;
   private readonly admin: VolumeAdminApi;
+  private readonly transfers: TransferApi;
+  private readonly moves: VolumeMoveApi;
+  private readonly groups: GroupApi;
+  private readonly groupSnapshots: GroupSnapshotApi;
 
   constructor(
     private readonly db: Db,
@@ -63,6 +76,10 @@ export class VolumeApi implements BlockStorageOperations {
     const enqueue: Enqueue = (tx, kind, v, payload, type, id) => this.enqueue(tx, kind, v, payload, type, id);
     this.snapshots = new SnapshotApi(db, tasks, quotas, enqueue);
     this.admin = new VolumeAdminApi(db, tasks, quotas, enqueue, cfg);
+    this.transfers = new TransferApi(db, quotas);
+    this.moves = new VolumeMoveApi(db, tasks, quotas, enqueue);
+    this.groups = new GroupApi(db, tasks, quotas, cfg.defaultAvailabilityZone);
+    this.groupSnapshots = new GroupSnapshotApi(db, tasks, quotas, this.groups);
   }
 
   /** Enqueue a task for the volume's backend, deduplicated per volume. */
@@ -112,12 +129,32 @@ export class VolumeApi implements BlockStorageOperations {
         sourceHost = src.host;
         typeId = src.volumeTypeId;
       }
+      if (req.groupId) {
+        // The group first (lock order: a group before its volumes); its volumes live on its backend.
+        const g = await lockGroup(tx, ctx, req.groupId);
+        if (g.status !== 'available' || !g.host) throw new InvalidInput(`Invalid group: group ${g.id} must be available to create a volume in it; its status is ${g.status}.`);
+        const named = req.volumeType ? await findVolumeType(tx, ctx, req.volumeType) : null;
+        const groupTypes = (await volumeTypeIdsFor(tx, [g.id])).get(g.id)!;
+        const typeOf = named?.id ?? typeId;
+        if (!typeOf || !groupTypes.includes(typeOf)) {
+          throw new InvalidInput(`Invalid input received: volume_type must be one of the volume types of group ${g.id} (${groupTypes.join(', ')}).`);
+        }
+        if (sourceHost && backendHostOf(sourceHost) !== backendHostOf(g.host)) {
+          throw new InvalidInput(`Invalid input received: the source of the volume is on another backend than group ${g.id}.`);
+        }
+        sourceHost ??= g.host;
+      }
       if (size === undefined) throw new InvalidInput('size is required when creating a volume from nothing.');
       if (!Number.isInteger(size) || size < 1) throw new InvalidInput(`size must be a positive integer number of GiB, got ${size}.`);
       if (size > this.cfg.maxVolumeSizeGiB) throw new InvalidInput(`size ${size} GiB is larger than the maximum, ${this.cfg.maxVolumeSizeGiB} GiB.`);
       const type = !req.volumeType && typeId ? await findVolumeType(tx, null, typeId)
         : await requestedVolumeType(tx, ctx, req.volumeType, this.cfg.defaultVolumeType);
       const specs = await extraSpecsOf(tx, type.id);
+      // An encrypted type needs a key per volume from a key manager, which Flint does not have:
+      // refused, rather than a volume the user believes encrypted and is not.
+      if (await encryptionOf(tx, type.id)) {
+        throw new InvalidInput(`Invalid volume type: ${type.name} has encryption specs, and Flint has no key manager to create the volume's key.`);
+      }
       const multiattach = req.multiattach ?? specs.multiattach === '<is> True';
       const az = req.availabilityZone ?? this.cfg.defaultAvailabilityZone;
       const reservation = await this.quotas.reserve(tx, ctx.projectId, typeQuotaDeltas(type.name, 1, size));
@@ -126,7 +163,7 @@ export class VolumeApi implements BlockStorageOperations {
         size, status: 'creating', attachStatus: 'detached', availabilityZone: az, volumeTypeId: type.id,
         host: sourceHost, providerLocation: null, providerAuth: null, providerId: null, snapshotId: req.snapshotId ?? null,
         sourceVolid: req.sourceVolid ?? null, bootable: req.bootable ? 1 : 0, multiattach: multiattach ? 1 : 0,
-        migrationStatus: null, replicationStatus: null, groupId: null, exported: 0, createdAt: now, updatedAt: now,
+        migrationStatus: null, replicationStatus: null, groupId: req.groupId ?? null, exported: 0, createdAt: now, updatedAt: now,
       }).returningAll().executeTakeFirstOrThrow();
       await mergeMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
       if (sourceHost) {
@@ -155,7 +192,10 @@ export class VolumeApi implements BlockStorageOperations {
       const attached = await tx.selectFrom('attachments').select('id').where('volumeId', '=', id)
         .where('attachStatus', '!=', 'detached').executeTakeFirst();
       if (attached && !opts.force) throw new Conflict(`Volume ${id} is attached; detach it before deleting it.`);
-      const snaps = await tx.selectFrom('snapshots').select(['id', 'status']).where('volumeId', '=', id).execute();
+      const snaps = await tx.selectFrom('snapshots').select(['id', 'status', 'groupSnapshotId']).where('volumeId', '=', id).execute();
+      const grouped = opts.cascade ? snaps.find((s) => s.groupSnapshotId) : undefined;
+      // A member of a group snapshot goes only with its group snapshot (Cinder's InvalidVolume).
+      if (grouped) throw new InvalidInput(`Invalid volume: snapshot ${grouped.id} of volume ${id} belongs to group snapshot ${grouped.groupSnapshotId}; delete the group snapshot first.`);
       if (snaps.length > 0 && !opts.cascade) {
         throw new Conflict(`Volume ${id} has ${snaps.length} snapshot(s); delete them first or use cascade.`);
       }
@@ -177,6 +217,8 @@ export class VolumeApi implements BlockStorageOperations {
       if (!v.host) {
         // Never placed: nothing exists on any backend.
         await tx.deleteFrom('volumeMetadata').where('resourceId', '=', id).execute();
+        await tx.deleteFrom('volumeImageMetadata').where('resourceId', '=', id).execute();
+        await tx.deleteFrom('transfers').where('volumeId', '=', id).execute();
         await tx.deleteFrom('tasks').where('resourceId', '=', id).where('status', 'in', ['pending']).execute();
         await tx.deleteFrom('volumes').where('id', '=', id).execute();
         await this.quotas.commit(tx, reservation);
@@ -240,8 +282,9 @@ export class VolumeApi implements BlockStorageOperations {
       // it was connected with).
       await lockVolume(tx, ctx, id);
       await casVolume(tx, id, ['available'], {}, 'update the read-only flag of');
-      await tx.deleteFrom('volumeMetadata').where('resourceId', '=', id).where('key', '=', 'readonly').execute();
-      if (readonly) await mergeMetadata(tx, 'volumeMetadata', id, { readonly: 'True' });
+      // Kept either way, as Cinder keeps its admin metadata: clients (Tempest among them)
+      // read metadata.readonly back after clearing the flag.
+      await mergeMetadata(tx, 'volumeMetadata', id, { readonly: readonly ? 'True' : 'False' });
     });
   }
 
@@ -270,6 +313,37 @@ export class VolumeApi implements BlockStorageOperations {
   createSnapshot(ctx: RequestContext, req: CreateSnapshotRequest): Promise<SnapshotRow> { return this.snapshots.create(ctx, req); }
   deleteSnapshot(ctx: RequestContext, id: string, opts?: { force?: boolean }) { return this.snapshots.delete(ctx, id, opts); }
   resetSnapshotStatus(ctx: RequestContext, id: string, status: string) { return this.snapshots.resetStatus(ctx, id, status); }
+
+  // --- retype, migrate, reimage: see volume-move-api.ts ---
+  retypeVolume(ctx: RequestContext, id: string, newType: string, policy: 'never' | 'on-demand') { return this.moves.retype(ctx, id, newType, policy); }
+  migrateVolume(ctx: RequestContext, id: string, host: string) { return this.moves.migrate(ctx, id, host); }
+  migrateVolumeCompletion(ctx: RequestContext, id: string, newVolumeId: string) { return this.moves.migrateCompletion(ctx, id, newVolumeId); }
+  async reimageVolume(ctx: RequestContext, id: string, imageRef: string, reimageReserved: boolean): Promise<void> {
+    await getVolume(this.db.kysely, ctx, id);
+    const image = await this.images.resolve(ctx, 'image_id', imageRef);
+    const size = image.row?.size;
+    return this.moves.reimage(ctx, id, { path: image.path, sizeBytes: size === null || size === undefined ? null : Number(size) }, reimageReserved);
+  }
+
+  // --- transfers: see transfer-api.ts ---
+  createTransfer(ctx: RequestContext, req: CreateTransferRequest): Promise<CreatedTransfer> { return this.transfers.createTransfer(ctx, req); }
+  acceptTransfer(ctx: RequestContext, id: string, authKey: string): Promise<TransferRow> { return this.transfers.acceptTransfer(ctx, id, authKey); }
+  deleteTransfer(ctx: RequestContext, id: string) { return this.transfers.deleteTransfer(ctx, id); }
+  // --- groups and group snapshots: see group-api.ts, group-snapshot-api.ts ---
+  createGroup(ctx: RequestContext, req: CreateGroupRequest): Promise<GroupRow> { return this.groups.create(ctx, req); }
+  createGroupFromSource(ctx: RequestContext, req: CreateGroupFromSourceRequest): Promise<GroupRow> { return this.groupSnapshots.createFromSource(ctx, req); }
+  updateGroup(ctx: RequestContext, id: string, req: UpdateGroupRequest) { return this.groups.update(ctx, id, req); }
+  deleteGroup(ctx: RequestContext, id: string, deleteVolumes: boolean) { return this.groups.delete(ctx, id, deleteVolumes); }
+  resetGroupStatus(ctx: RequestContext, id: string, status: string) { return this.groups.resetStatus(ctx, id, status); }
+  enableGroupReplication(ctx: RequestContext, id: string) { return this.groups.replicate(ctx, id, 'enable'); }
+  disableGroupReplication(ctx: RequestContext, id: string) { return this.groups.replicate(ctx, id, 'disable'); }
+  failoverGroupReplication(ctx: RequestContext, id: string, opts: { allowAttachedVolume: boolean; secondaryBackendId: string | null }) {
+    return this.groups.replicate(ctx, id, 'failover', opts);
+  }
+  listGroupReplicationTargets(ctx: RequestContext, id: string) { return this.groups.replicationTargets(ctx, id); }
+  createGroupSnapshot(ctx: RequestContext, req: CreateGroupSnapshotRequest): Promise<GroupSnapshotRow> { return this.groupSnapshots.create(ctx, req); }
+  deleteGroupSnapshot(ctx: RequestContext, id: string) { return this.groupSnapshots.delete(ctx, id); }
+  resetGroupSnapshotStatus(ctx: RequestContext, id: string, status: string) { return this.groupSnapshots.resetStatus(ctx, id, status); }
 
   // --- attachments: see attachment-api.ts ---
   reserve(ctx: RequestContext, id: string) { return this.attachments.reserve(ctx, id); }

@@ -16,9 +16,13 @@ import type { Logger } from '../util/logger.js';
 import { flowHandler, type ManagerDeps } from './flows/flow-handler.js';
 import { initializeConnectionFlow, terminateConnectionFlow } from './flows/connection.flows.js';
 import { createSnapshotFlow, deleteSnapshotFlow } from './flows/snapshot.flows.js';
+import { moveVolumeFlow, reimageVolumeFlow } from './flows/move.flows.js';
 import { createVolumeFlow, deleteVolumeFlow, extendVolumeFlow, revertToSnapshotFlow } from './flows/volume.flows.js';
 import { manageVolumeFlow, unmanageVolumeFlow } from './flows/manage.flows.js';
 import { uploadImageFlow } from './flows/image.flows.js';
+import { createGroupFlow, deleteGroupFlow, updateGroupFlow } from './flows/group.flows.js';
+import { createGroupSnapshotFlow, deleteGroupSnapshotFlow } from './flows/group-snapshot.flows.js';
+import { groupReplicationFlow } from './flows/group-replication.flows.js';
 import { listManageableHandler } from './flows/list-manageable.js';
 import type { TaskPayloads } from './task-kinds.js';
 import { type NameTemplates, toDriverVolume } from './driver-objects.js';
@@ -111,11 +115,19 @@ export class VolumeManager {
       manage_volume: flowHandler(d, manageVolumeFlow),
       unmanage_volume: flowHandler(d, unmanageVolumeFlow),
       upload_image: flowHandler(d, uploadImageFlow),
+      move_volume: flowHandler(d, moveVolumeFlow),
+      reimage_volume: flowHandler(d, reimageVolumeFlow),
       list_manageable_volumes: listManageableHandler(d),
       create_snapshot: flowHandler(d, createSnapshotFlow),
       delete_snapshot: flowHandler(d, deleteSnapshotFlow),
       initialize_connection: flowHandler(d, initializeConnectionFlow),
       terminate_connection: flowHandler(d, terminateConnectionFlow),
+      create_group: flowHandler(d, createGroupFlow),
+      update_group: flowHandler(d, updateGroupFlow),
+      delete_group: flowHandler(d, deleteGroupFlow),
+      create_group_snapshot: flowHandler(d, createGroupSnapshotFlow),
+      delete_group_snapshot: flowHandler(d, deleteGroupSnapshotFlow),
+      group_replication: flowHandler(d, groupReplicationFlow),
     };
   }
 

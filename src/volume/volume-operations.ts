@@ -16,6 +16,8 @@ export interface CreateVolumeRequest {
   multiattach?: boolean;
   bootable?: boolean;
   schedulerHints?: { sameHost?: string[]; differentHost?: string[] };
+  /** A generic volume group (3.13) the volume is created in, on the group's backend. */
+  groupId?: string | null;
   /** Flint extension: the name of a qcow2/raw file in Flint's image directory to copy onto the new volume. */
   imagePath?: string | null;
 }
@@ -50,6 +52,15 @@ export interface VolumeOperations {
   setReadonly(ctx: RequestContext, id: string, readonly: boolean): Promise<void>;
   /** Copy the volume to a new image file named `imageName` in Flint's image directory. */
   uploadToImage(ctx: RequestContext, id: string, imageName: string, diskFormat: string): Promise<void>;
+
+  /** os-retype: in place, or (policy on-demand) by migration when the new type names another backend. */
+  retypeVolume(ctx: RequestContext, id: string, newType: string, policy: 'never' | 'on-demand'): Promise<void>;
+  /** os-migrate_volume (admin). */
+  migrateVolume(ctx: RequestContext, id: string, host: string): Promise<void>;
+  /** os-migrate_volume_completion (admin): refused unless the new volume is the migration's target. */
+  migrateVolumeCompletion(ctx: RequestContext, id: string, newVolumeId: string): Promise<never>;
+  /** 3.68 os-reimage: an image (name or id in Flint's image store) written over the volume. */
+  reimageVolume(ctx: RequestContext, id: string, imageRef: string, reimageReserved: boolean): Promise<void>;
 
   /** What placement would decide for such a volume, creating nothing. */
   explainPlacement(ctx: RequestContext, req: { size: number; volumeType?: string | null; availabilityZone?: string | null }): Promise<Explanation>;

@@ -215,7 +215,8 @@ describe('auth', () => {
     const r = await n.app.inject({ method: 'POST', url: '/v3/projX/volumes', headers: { 'x-auth-token': 'alice:projY' }, payload: { volume: { size: 1 } } });
     assert.equal(r.statusCode, 202);
     assert.equal(r.json().volume.user_id, 'alice');
-    assert.equal(r.json().volume['os-vol-tenant-attr:tenant_id'], 'projX');
+    const shown = await n.app.inject({ method: 'GET', url: `/v3/projX/volumes/${r.json().volume.id}`, headers: { 'x-auth-token': 'alice:projY' } });
+    assert.equal(shown.json().volume['os-vol-tenant-attr:tenant_id'], 'projX');
     await n.close();
   });
 });

@@ -4,21 +4,40 @@ import assert from 'node:assert/strict';
 import { makeHarness, MV, type Harness } from './harness.js';
 import { buildApiApp } from '../../src/api/app.js';
 import { BackendError } from '../../src/errors/errors.js';
+import { assertMatchesTempestSchema } from '../support/tempest-schemas.js';
 
 describe('versions, microversions and errors', () => {
   let h: Harness;
   before(async () => { h = await makeHarness(); });
   after(async () => { await h.close(); });
 
-  test('GET / lists v3 with min and max versions; GET /v3/ describes it', async () => {
+  test('GET / lists v3 with min and max versions; GET /v3/ describes it; both as Tempest\'s schemas want', async () => {
     const root = await h.app.inject({ method: 'GET', url: '/' });
-    assert.equal(root.statusCode, 300);
+    assertMatchesTempestSchema('versions.list_versions', null, { status: root.statusCode, body: root.body });
     const v = root.json().versions[0];
     assert.equal(v.id, 'v3.0');
     assert.equal(v.min_version, '3.0');
     assert.equal(v.version, '3.70');
-    const v3 = await h.app.inject({ method: 'GET', url: '/v3/' });
-    assert.equal(v3.json().version.status, 'CURRENT');
+    assert.deepEqual(v.links.map((l: { rel: string }) => l.rel), ['describedby', 'self']);
+    for (const url of ['/v3/', '/v3']) {
+      const v3 = await h.app.inject({ method: 'GET', url });
+      assertMatchesTempestSchema('versions.volume_api_version_details', null, { status: v3.statusCode, body: v3.body });
+      assert.equal(v3.json().versions[0].status, 'CURRENT');
+      assert.equal(v3.json().versions[0].version, '3.70');
+    }
+  });
+
+  test('an empty resource id (GET /volumes/) is a 404 fault, as Cinder answers', async () => {
+    const calls: [string, string, object?][] = [
+      ['GET', '/v3/p1/volumes/'], ['PUT', '/v3/p1/volumes/', { volume: { name: 'x' } }], ['DELETE', '/v3/p1/volumes/'],
+      ['GET', '/v3/p1/snapshots/'], ['DELETE', '/v3/p1/snapshots/'], ['GET', '/v3/p1/types/'], ['GET', '/v3/p1/qos-specs/'],
+      ['GET', '/v3/p1/volumes//metadata'], ['PUT', '/v3/p1/volumes/', { volume: {} }], ['PUT', '/v3/p1/snapshots/', { snapshot: {} }],
+    ];
+    for (const [method, url, payload] of calls) {
+      const r = await h.app.inject({ method: method as 'GET', url, ...(payload ? { payload } : {}) });
+      assert.equal(r.statusCode, 404, `${method} ${url}: ${r.body}`);
+      assert.ok(r.json().itemNotFound, `${method} ${url}`);
+    }
   });
 
   test('negotiation: default 3.0, explicit, latest, legacy header, echo and Vary', async () => {
@@ -38,9 +57,10 @@ describe('versions, microversions and errors', () => {
     const headers = { ...MV('3.67'), 'x-auth-token': 'alice:proj67' };
     const c = await h.app.inject({ method: 'POST', url: '/v3/volumes', headers, payload: { volume: { size: 1, name: 'no-project-url' } } });
     assert.equal(c.statusCode, 202, c.body);
-    assert.equal(c.json().volume['os-vol-tenant-attr:tenant_id'], 'proj67');
+    assert.equal(c.json().volume.user_id, 'alice');
     const list = await h.app.inject({ method: 'GET', url: '/v3/volumes/detail?name=no-project-url', headers });
     assert.equal(list.json().volumes.length, 1);
+    assert.equal(list.json().volumes[0]['os-vol-tenant-attr:tenant_id'], 'proj67');
     assert.equal((await h.app.inject({ method: 'GET', url: '/v3/proj67/volumes?name=no-project-url' })).json().volumes.length, 1);
     // Before 3.67 the first segment is the project: here a project called "volumes" with no such route.
     assert.equal((await h.app.inject({ method: 'GET', url: '/v3/volumes/detail', headers: { 'x-auth-token': 'alice:proj67' } })).statusCode, 404);

@@ -149,11 +149,13 @@ function generate(ids: { volume: string; snapshot: string; type: string; qos: st
   // 8. Query parameters.
   const badQueries: [string, RegExp][] = [
     ['colour=red', /colour/], ['sort=shoe:asc', /shoe/], ['sort=size:sideways', /sideways/], ['sort_key=bogus', /bogus/], ['sort_dir=up', /direction 'up'/],
-    ['limit=-1', /limit/], ['limit=abc', /limit/], ['limit=1.5', /limit/], ['offset=-2', /offset/], [`marker=${randomUUID()}`, /Marker volume/],
+    ['limit=-1', /limit/], ['limit=abc', /limit/], ['limit=1.5', /limit/], ['offset=-2', /offset/],
     ['all_tenants=perhaps', /all_tenants/], ['bootable=sometimes', /bootable/], ['size=big', /size/], ['size=-1', /size/],
     ['metadata=notjson', /metadata/], ['metadata=[1]', /metadata/], ['sort=size:asc&sort_key=size', /sort_key/], ['limit=1&limit=2', /limit/],
   ];
   for (const [qs, names] of badQueries) for (const path of [V, `${V}/detail`]) cases.push({ what: `query ${qs}`, method: 'GET', url: `${path}?${qs}`, names });
+  // An unknown marker is Cinder's MarkerNotFound: 404, naming the marker.
+  for (const path of [V, `${V}/detail`]) cases.push({ what: 'query unknown marker', method: 'GET', url: `${path}?marker=${randomUUID()}`, names: /Marker volume/, status: 404 });
   for (const qs of ['cascade=maybe', 'force=2', 'colour=1']) cases.push({ what: `delete ${qs}`, method: 'DELETE', url: `${V}/${ids.volume}?${qs}`, names: new RegExp(qs.split('=')[0]!) });
 
   // 9. Quotas, types, QoS.

@@ -50,7 +50,7 @@ describe('cluster mode over PostgreSQL (api+scheduler | volume@backend)', () => 
 
   test('create, attach, snapshot and delete cross the process boundary', async () => {
     const services = expectStatus(await call('GET', '/os-services'), 200).services as Array<{ binary: string; host: string; state: string }>;
-    assert.deepEqual(services.map((s) => s.binary).sort(), ['flint-api', 'flint-scheduler', 'flint-volume']);
+    assert.deepEqual(services.map((s) => s.binary).sort(), ['cinder-api', 'cinder-scheduler', 'cinder-volume']);
     assert.ok(services.every((s) => s.state === 'up'), JSON.stringify(services));
 
     const v = expectStatus(await call('POST', '/volumes', { volume: { size: 2, name: 'c1' } }), 202).volume;
@@ -85,7 +85,7 @@ describe('cluster mode over PostgreSQL (api+scheduler | volume@backend)', () => 
 
   test('manageable_volumes asked of the API-only process is answered by the manager in the other one', async () => {
     const services = expectStatus(await call('GET', '/os-services'), 200).services as Array<{ binary: string; host: string }>;
-    const host = services.find((s) => s.binary === 'flint-volume')!.host;
+    const host = services.find((s) => s.binary === 'cinder-volume')!.host;
     const v = expectStatus(await call('POST', '/volumes', { volume: { size: 1, name: 'listed' } }), 202).volume;
     assert.equal(await status(v.id, ['available', 'error']), 'available');
     const listed = expectStatus(await call('GET', `/manageable_volumes/detail?host=${encodeURIComponent(host)}`), 200)['manageable-volumes'] as Array<{ cinder_id: string | null; safe_to_manage: boolean }>;

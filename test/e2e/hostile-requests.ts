@@ -64,10 +64,22 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
   const snap = { id: s.snapshot };
   const md = { metadata: { k: 'v' } };
   const mdFields: Record<string, Kind> = { metadata: 'obj', 'metadata.k': 'str' };
+  const gtype = { id: 'default_cgsnapshot_type' };
   return [
     { method: 'GET', path: '/', public: true },
     { method: 'GET', path: '/v3', public: true },
     { method: 'GET', path: '/v3/', public: true },
+    // operator probes
+    { method: 'GET', path: '/healthz', public: true },
+    { method: 'GET', path: '/readyz', public: true },
+    { method: 'GET', path: '/metrics', public: true },
+    // dashboard
+    { method: 'GET', path: '/dashboard', public: true },
+    { method: 'GET', path: '/dashboard/', public: true },
+    { method: 'GET', path: '/dashboard/app.js', public: true },
+    { method: 'GET', path: '/dashboard/config', public: true },
+    { method: 'POST', path: '/dashboard/login', public: true, body: { username: 'u', password: 'p', project: 'x', domain: 'Default' }, strict: [''],
+      fields: { username: 'str', password: 'str', project: 'str', domain: 'str' } },
     // volumes
     { method: 'POST', path: '/v3/{p}/volumes', body: { volume: { size: 1, name: 'n', metadata: { k: 'v' }, multiattach: false } }, strict: ['', 'volume'],
       fields: { volume: 'obj', 'volume.size': 'size', 'volume.name': 'str', 'volume.metadata': 'obj', 'volume.metadata.k': 'str', 'volume.multiattach': 'bool' } },
@@ -85,6 +97,12 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-initialize_connection': { connector: { initiator: 'iqn.x', host: 'h' } } }, strict: ['os-initialize_connection'], fields: { 'os-initialize_connection.connector': 'obj', 'os-initialize_connection.connector.initiator': 'str', 'os-initialize_connection.connector.host': 'str' } },
     { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-update_readonly_flag': { readonly: true } }, strict: ['os-update_readonly_flag'], fields: { 'os-update_readonly_flag.readonly': 'bool' } },
     { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-volume_upload_image': { image_name: 'img', disk_format: 'raw' } }, strict: ['os-volume_upload_image'], fields: { 'os-volume_upload_image.image_name': 'str' } },
+    { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-set_image_metadata': { metadata: { k: 'v' } } }, strict: ['os-set_image_metadata'], fields: { 'os-set_image_metadata': 'obj', 'os-set_image_metadata.metadata': 'obj', 'os-set_image_metadata.metadata.k': 'str' } },
+    { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-unset_image_metadata': { key: 'k' } }, strict: ['os-unset_image_metadata'], fields: { 'os-unset_image_metadata.key': 'str' } },
+    { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-retype': { new_type: s.type, migration_policy: 'never' } }, strict: ['os-retype'], fields: { 'os-retype': 'obj', 'os-retype.new_type': 'str', 'os-retype.migration_policy': 'str' } },
+    { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-migrate_volume': { host: 'h@b#p', force_host_copy: false } }, strict: ['os-migrate_volume'], fields: { 'os-migrate_volume': 'obj', 'os-migrate_volume.host': 'str', 'os-migrate_volume.force_host_copy': 'bool' } },
+    { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-migrate_volume_completion': { new_volume: s.volume } }, strict: ['os-migrate_volume_completion'], fields: { 'os-migrate_volume_completion': 'obj', 'os-migrate_volume_completion.new_volume': 'str' } },
+    { method: 'POST', path: '/v3/{p}/volumes/{id}/action', params: vol, lookup: ['id'], body: { 'os-reimage': { image_id: 'img', reimage_reserved: false } }, strict: ['os-reimage'], fields: { 'os-reimage': 'obj', 'os-reimage.image_id': 'str', 'os-reimage.reimage_reserved': 'bool' } },
     { method: 'GET', path: '/v3/{p}/volumes/{id}/metadata', params: vol, lookup: ['id'] },
     { method: 'POST', path: '/v3/{p}/volumes/{id}/metadata', params: vol, lookup: ['id'], body: md, strict: [''], fields: mdFields },
     { method: 'PUT', path: '/v3/{p}/volumes/{id}/metadata', params: vol, lookup: ['id'], body: md, strict: [''], fields: mdFields },
@@ -131,6 +149,12 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     { method: 'GET', path: `/v3/{p}/qos-specs/{id}/disassociate?vol_type_id=${s.type}`, params: { id: s.qos }, lookup: ['id'] },
     { method: 'GET', path: '/v3/{p}/qos-specs/{id}/disassociate_all', params: { id: s.qos }, lookup: ['id'] },
     { method: 'GET', path: '/v3/{p}/qos-specs/{id}/associations', params: { id: s.qos }, lookup: ['id'] },
+    // type encryption specs
+    { method: 'GET', path: '/v3/{p}/types/{id}/encryption', params: { id: s.type }, lookup: ['id'] },
+    { method: 'POST', path: '/v3/{p}/types/{id}/encryption', params: { id: s.type }, lookup: ['id'], body: { encryption: { provider: 'luks', key_size: 256 } }, strict: ['', 'encryption'], fields: { encryption: 'obj', 'encryption.provider': 'str', 'encryption.key_size': 'int' } },
+    { method: 'GET', path: '/v3/{p}/types/{id}/encryption/{key}', params: { id: s.type, key: 'provider' }, lookup: ['id'] },
+    { method: 'PUT', path: '/v3/{p}/types/{id}/encryption/{key}', params: { id: s.type, key: 'provider' }, lookup: ['id'], body: { encryption: { provider: 'luks' } }, strict: ['', 'encryption'], fields: { encryption: 'obj', 'encryption.provider': 'str' } },
+    { method: 'DELETE', path: '/v3/{p}/types/{id}/encryption/{key}', params: { id: s.type, key: 'provider' }, lookup: ['id'] },
     // attachments
     { method: 'POST', path: '/v3/{p}/attachments', body: { attachment: { volume_uuid: s.volume, instance_uuid: 'i-1', mode: 'rw' } }, strict: ['', 'attachment'],
       fields: { attachment: 'obj', 'attachment.volume_uuid': 'str', 'attachment.instance_uuid': 'str', 'attachment.mode': 'str' } },
@@ -158,6 +182,71 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     { method: 'GET', path: '/v3/{p}/manageable_volumes/detail', queryKeys: true },
     { method: 'POST', path: '/v3/{p}/os-volume-manage', body: { volume: { host: 'nohost@fake#p', ref: { name: 'x' }, name: 'n' } }, strict: ['', 'volume'],
       fields: { volume: 'obj', 'volume.host': 'str', 'volume.ref': 'obj', 'volume.ref.name': 'str', 'volume.name': 'str' } },
+    // volume transfers (legacy, and 3.55+ with no_snapshots)
+    ...(['os-volume-transfer', 'volume-transfers'] as const).flatMap((c): RouteSpec[] => [
+      { method: 'POST', path: `/v3/{p}/${c}`, body: { transfer: { volume_id: s.volume, name: 'n' } }, strict: ['', 'transfer'], fields: { transfer: 'obj', 'transfer.volume_id': 'str', 'transfer.name': 'str' } },
+      { method: 'GET', path: `/v3/{p}/${c}`, queryKeys: true },
+      { method: 'GET', path: `/v3/{p}/${c}/detail`, queryKeys: true },
+      { method: 'GET', path: `/v3/{p}/${c}/{id}`, params: { id: 't' }, lookup: ['id'] },
+      { method: 'DELETE', path: `/v3/{p}/${c}/{id}`, params: { id: 't' }, lookup: ['id'] },
+      { method: 'POST', path: `/v3/{p}/${c}/{id}/accept`, params: { id: 't' }, lookup: ['id'], body: { accept: { auth_key: 'k' } }, strict: ['', 'accept'], fields: { accept: 'obj', 'accept.auth_key': 'str' } },
+    ]),
+    // quota classes, extensions, hosts
+    { method: 'GET', path: '/v3/{p}/os-quota-class-sets/{className}', params: { className: 'default' } },
+    { method: 'PUT', path: '/v3/{p}/os-quota-class-sets/{className}', params: { className: 'default' }, body: { quota_class_set: { volumes: 5 } }, strict: [''], fields: { quota_class_set: 'obj', 'quota_class_set.volumes': 'int' } },
+    { method: 'GET', path: '/v3/{p}/extensions' },
+    { method: 'GET', path: '/v3/{p}/os-hosts', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/os-hosts/{host}', params: { host: 'h' }, lookup: ['host'] },
+    // group types and group specs (3.11); the seeded type is Cinder's reserved one, found by name
+    { method: 'GET', path: '/v3/{p}/group_types', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/group_types/default' },
+    { method: 'POST', path: '/v3/{p}/group_types', body: { group_type: { name: 'fresh-gt', is_public: true, group_specs: { k: 'v' } } }, strict: ['', 'group_type'],
+      fields: { group_type: 'obj', 'group_type.name': 'str', 'group_type.is_public': 'bool', 'group_type.group_specs': 'obj', 'group_type.group_specs.k': 'str' } },
+    { method: 'GET', path: '/v3/{p}/group_types/{id}', params: gtype, lookup: ['id'] },
+    { method: 'PUT', path: '/v3/{p}/group_types/{id}', params: gtype, lookup: ['id'], body: { group_type: { description: 'd' } }, strict: ['', 'group_type'], fields: { group_type: 'obj', 'group_type.description': 'str' } },
+    { method: 'DELETE', path: '/v3/{p}/group_types/{id}', params: gtype, lookup: ['id'] },
+    { method: 'GET', path: '/v3/{p}/group_types/{id}/group_specs', params: gtype, lookup: ['id'] },
+    { method: 'POST', path: '/v3/{p}/group_types/{id}/group_specs', params: gtype, lookup: ['id'], body: { group_specs: { k: 'v' } }, strict: [''], fields: { group_specs: 'obj', 'group_specs.k': 'str' } },
+    { method: 'GET', path: '/v3/{p}/group_types/{id}/group_specs/{key}', params: { ...gtype, key: 'k' }, lookup: ['id', 'key'] },
+    { method: 'PUT', path: '/v3/{p}/group_types/{id}/group_specs/{key}', params: { ...gtype, key: 'k' }, lookup: ['id'], body: { k: 'v' }, fields: { k: 'str' } },
+    { method: 'DELETE', path: '/v3/{p}/group_types/{id}/group_specs/{key}', params: { ...gtype, key: 'k' }, lookup: ['id', 'key'] },
+    // generic volume groups (3.13) and group snapshots (3.14)
+    { method: 'POST', path: '/v3/{p}/groups', body: { group: { name: 'n', group_type: 'default_cgsnapshot_type', volume_types: [s.type] } }, strict: ['', 'group'],
+      fields: { group: 'obj', 'group.name': 'str', 'group.group_type': 'str' } },
+    { method: 'GET', path: '/v3/{p}/groups', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/groups/detail', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/groups/{id}', params: { id: 'g' }, lookup: ['id'], queryKeys: true },
+    { method: 'PUT', path: '/v3/{p}/groups/{id}', params: { id: 'g' }, lookup: ['id'], body: { group: { name: 'n' } }, strict: ['', 'group'], fields: { group: 'obj', 'group.name': 'str' } },
+    { method: 'POST', path: '/v3/{p}/groups/{id}/action', params: { id: 'g' }, lookup: ['id'], body: { delete: { 'delete-volumes': true } } },
+    { method: 'POST', path: '/v3/{p}/groups/{id}/action', params: { id: 'g' }, lookup: ['id'], body: { reset_status: { status: 'available' } }, strict: ['reset_status'],
+      fields: { reset_status: 'obj', 'reset_status.status': 'str' } },
+    { method: 'POST', path: '/v3/{p}/groups/action', body: { 'create-from-src': { name: 'n', source_group_id: 'g' } }, strict: ['', 'create-from-src'],
+      fields: { 'create-from-src': 'obj', 'create-from-src.name': 'str', 'create-from-src.source_group_id': 'str' } },
+    { method: 'POST', path: '/v3/{p}/group_snapshots', body: { group_snapshot: { group_id: 'g', name: 'n' } }, strict: ['', 'group_snapshot'],
+      fields: { group_snapshot: 'obj', 'group_snapshot.group_id': 'str', 'group_snapshot.name': 'str' } },
+    { method: 'GET', path: '/v3/{p}/group_snapshots', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/group_snapshots/detail', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/group_snapshots/{id}', params: { id: 'gs' }, lookup: ['id'] },
+    { method: 'DELETE', path: '/v3/{p}/group_snapshots/{id}', params: { id: 'gs' }, lookup: ['id'] },
+    { method: 'POST', path: '/v3/{p}/group_snapshots/{id}/action', params: { id: 'gs' }, lookup: ['id'], body: { reset_status: { status: 'available' } }, strict: ['reset_status'],
+      fields: { reset_status: 'obj', 'reset_status.status': 'str' } },
+    // the legacy consistency group API (groups of default_cgsnapshot_type)
+    { method: 'POST', path: '/v3/{p}/consistencygroups', body: { consistencygroup: { name: 'n', volume_types: s.type } }, strict: ['', 'consistencygroup'],
+      fields: { consistencygroup: 'obj', 'consistencygroup.name': 'str', 'consistencygroup.volume_types': 'str' } },
+    { method: 'GET', path: '/v3/{p}/consistencygroups', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/consistencygroups/detail', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/consistencygroups/{id}', params: { id: 'cg' }, lookup: ['id'] },
+    { method: 'PUT', path: '/v3/{p}/consistencygroups/{id}', params: { id: 'cg' }, lookup: ['id'], body: { consistencygroup: { name: 'n' } }, strict: ['', 'consistencygroup'],
+      fields: { consistencygroup: 'obj', 'consistencygroup.name': 'str' } },
+    { method: 'POST', path: '/v3/{p}/consistencygroups/{id}/delete', params: { id: 'cg' }, lookup: ['id'], body: { consistencygroup: { force: true } } },
+    { method: 'POST', path: '/v3/{p}/consistencygroups/create_from_src', body: { 'consistencygroup-from-src': { name: 'n', source_cgid: 'cg' } }, strict: ['', 'consistencygroup-from-src'],
+      fields: { 'consistencygroup-from-src': 'obj', 'consistencygroup-from-src.name': 'str', 'consistencygroup-from-src.source_cgid': 'str' } },
+    { method: 'POST', path: '/v3/{p}/cgsnapshots', body: { cgsnapshot: { consistencygroup_id: 'cg', name: 'n' } }, strict: ['', 'cgsnapshot'],
+      fields: { cgsnapshot: 'obj', 'cgsnapshot.consistencygroup_id': 'str', 'cgsnapshot.name': 'str' } },
+    { method: 'GET', path: '/v3/{p}/cgsnapshots', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/cgsnapshots/detail', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/cgsnapshots/{id}', params: { id: 'cgs' }, lookup: ['id'] },
+    { method: 'DELETE', path: '/v3/{p}/cgsnapshots/{id}', params: { id: 'cgs' }, lookup: ['id'] },
     // flint
     { method: 'POST', path: '/v3/{p}/flint/schedule-explain', body: { size: 1, volume_type: null }, strict: [''], fields: { size: 'size', volume_type: 'str' } },
     { method: 'GET', path: '/v3/{p}/flint/volumes/{id}/progress', params: vol, lookup: ['id'] },
@@ -408,7 +497,8 @@ export function hostileRequests(s: Seeded, opts: { seed: number; per: number }):
         for (const lim of sample(fc.string({ minLength: 1, maxLength: 10 }).filter((x) => !/^\d+$/.test(x)))) {
           push({ family: `${what}: bad limit`, ...base, path: withQuery(`limit=${encodeURIComponent(lim)}`), status: 400, names: /limit/ });
         }
-        for (const m of sample(fc.uuid())) push({ family: `${what}: unknown marker`, ...base, path: withQuery(`marker=${m}`), status: 400, names: new RegExp(`Marker .*${esc(m)}`) });
+        // Cinder's MarkerNotFound is a 404 (Tempest checks it on snapshots).
+        for (const m of sample(fc.uuid())) push({ family: `${what}: unknown marker`, ...base, path: withQuery(`marker=${m}`), status: 404, names: new RegExp(`Marker .*${esc(m)}`) });
         // Repeated sort keys under a marker: the keyset clause grows with the square of their number.
         for (const [key, n, dir] of sample(fc.tuple(fc.constantFrom('size', 'created_at', 'id', 'name', 'status'), fc.integer({ min: 2, max: 3000 }), fc.constantFrom('', ':asc', ':desc')))) {
           // Kept under Node's 16 KiB limit on the request line and headers (beyond it: 431).

@@ -1,5 +1,7 @@
 // A Keystone v3 stand-in on loopback for tests that need real token validation: it answers
-// GET /v3/auth/tokens for the tokens it is given (checked with service token `svc`), 404 otherwise.
+// GET /v3/auth/tokens for the tokens it is given (checked with service token `svc`), 404 otherwise,
+// and, for the users it is given, POST /v3/auth/tokens with a password (201 and a new token
+// scoped to the user's project, or 401).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -12,8 +14,32 @@ export interface FakeKeystone {
 
 export const FAKE_KEYSTONE_SERVICE_TOKEN = 'svc';
 
-export async function startFakeKeystone(tokens: FakeTokens): Promise<FakeKeystone> {
+/** Users who may log in with a password: name → password and the project-scoped token's contents. */
+export type FakeUsers = Record<string, { password: string; project: string; roles: string[] }>;
+
+interface PasswordAuth { auth?: { identity?: { password?: { user?: { name?: string; password?: string } } }; scope?: { project?: { name?: string } } } }
+
+export async function startFakeKeystone(tokens: FakeTokens, users: FakeUsers = {}): Promise<FakeKeystone> {
+  let issued = 0;
   const server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url?.startsWith('/v3/auth/tokens')) {
+      let body = '';
+      req.on('data', (b: Buffer) => { body += b.toString(); });
+      req.on('end', () => {
+        const a = (JSON.parse(body || '{}') as PasswordAuth).auth;
+        const name = a?.identity?.password?.user?.name ?? '';
+        const u = users[name];
+        if (!u || u.password !== a?.identity?.password?.user?.password || a?.scope?.project?.name !== u.project) {
+          res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":401}}');
+          return;
+        }
+        const token = `issued-${++issued}`;
+        tokens[token] = { project: u.project, roles: u.roles };
+        res.writeHead(201, { 'content-type': 'application/json', 'x-subject-token': token });
+        res.end(JSON.stringify({ token: { project: { id: u.project, name: u.project }, expires_at: new Date(Date.now() + 3600_000).toISOString() } }));
+      });
+      return;
+    }
     const t = tokens[String(req.headers['x-subject-token'])];
     const valid = req.method === 'GET' && req.url?.startsWith('/v3/auth/tokens') && req.headers['x-auth-token'] === FAKE_KEYSTONE_SERVICE_TOKEN;
     if (!valid || !t) { res.writeHead(404).end(); return; }

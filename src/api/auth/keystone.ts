@@ -3,6 +3,7 @@
 // token_cache_time (300 s by default) and never past shortly before the token expires, so a
 // revoked token stops working within that time. A token Keystone refused is remembered
 // briefly, so a flood of one bogus token costs one Keystone call, not one per request.
+import { keystoneTokenCache } from '../../util/metrics.js';
 import { createHash } from 'node:crypto';
 import { Forbidden, Unauthorized } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
@@ -86,7 +87,11 @@ export class KeystoneAuth implements Authenticator {
     const now = clock().now().getTime();
     const key = cacheKey(token);
     const hit = this.cache.get(key, now);
-    if (hit) return hit.identity;
+    if (hit) {
+      keystoneTokenCache.inc({ result: 'hit' });
+      return hit.identity;
+    }
+    keystoneTokenCache.inc({ result: 'miss' });
     if (this.refused.get(key, now)) throw invalidToken();
     const pending = this.inFlight.get(key);
     if (pending) return pending;

@@ -16,6 +16,8 @@ export interface PageParams {
   sort: SortKey[];
 }
 
+const SORT_KEY_ALIASES: Record<string, string> = { display_name: 'name', display_description: 'description' };
+
 export const PAGE_QUERY_KEYS = ['limit', 'marker', 'offset', 'sort', 'sort_key', 'sort_dir', 'with_count'] as const;
 
 export function parsePageParams(query: Query, sortable: readonly string[], defaultSort: SortKey[]): PageParams {
@@ -24,7 +26,8 @@ export function parsePageParams(query: Query, sortable: readonly string[], defau
   if (limitRaw !== undefined) {
     if (!/^\d+$/.test(limitRaw)) throw new InvalidInput(`Invalid value for limit: '${limitRaw.slice(0, 30)}' is not a non-negative integer.`);
     const n = Number(limitRaw);
-    limit = n === 0 ? MAX_LIMIT : Math.min(n, MAX_LIMIT);
+    // limit=0 asks for an empty page, as in Cinder.
+    limit = Math.min(n, MAX_LIMIT);
   }
   const offsetRaw = q(query, 'offset');
   let offset = 0;
@@ -45,7 +48,9 @@ function parseSort(query: Query, sortable: readonly string[]): SortKey[] | null 
     throw new InvalidInput('The sort parameter cannot be used with sort_key or sort_dir.');
   }
   const keys: SortKey[] = [];
-  const add = (key: string, dir: string | undefined) => {
+  const add = (requested: string, dir: string | undefined) => {
+    // Cinder's column names are accepted for the API names (display_name is name).
+    const key = SORT_KEY_ALIASES[requested] && sortable.includes(SORT_KEY_ALIASES[requested]) ? SORT_KEY_ALIASES[requested] : requested;
     if (!sortable.includes(key)) throw new InvalidInput(`Invalid sort key '${key.slice(0, 40)}': allowed are ${sortable.join(', ')}.`);
     if (keys.some((k) => k.key === key)) throw new InvalidInput(`Invalid sort parameter: sort key '${key}' is given more than once.`);
     const d = (dir ?? 'desc').toLowerCase();

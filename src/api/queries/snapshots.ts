@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { SnapshotRow } from '../../db/schema.js';
-import { InvalidInput } from '../../errors/errors.js';
+import { InvalidInput, NotFound } from '../../errors/errors.js';
 import { afterMarker, type SortExpr } from './keyset.js';
 import type { PageParams } from './list-params.js';
 
@@ -54,7 +54,8 @@ export async function listSnapshots(db: Db, f: SnapshotFilters, page: PageParams
     let mq = db.kysely.selectFrom('snapshots').where('snapshots.id', '=', page.marker);
     if (f.projectId !== null) mq = mq.where('snapshots.projectId', '=', f.projectId);
     const marker = await mq.select(keys.map((k, i) => sql`${k.expr}`.as(`k${i}`))).executeTakeFirst();
-    if (!marker) throw new InvalidInput(`Marker snapshot ${page.marker.slice(0, 64)} could not be found.`);
+    // 404 as Cinder's MarkerNotFound: the marker names a resource that is not there.
+    if (!marker) throw new NotFound('Marker snapshot', page.marker.slice(0, 64));
     const values = keys.map((_, i) => (marker as Record<string, unknown>)[`k${i}`]);
     qb = qb.where((eb) => afterMarker(eb, keys, values));
   }

@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { VolumeRecord } from '../../db/repos/volumes.js';
-import { InvalidInput } from '../../errors/errors.js';
+import { InvalidInput, NotFound } from '../../errors/errors.js';
 import { afterMarker, type SortExpr } from './keyset.js';
 import type { PageParams } from './list-params.js';
 
@@ -104,7 +104,8 @@ export async function listVolumes(db: Db, f: VolumeFilters, page: PageParams): P
     let mq = db.kysely.selectFrom('volumes').where('volumes.id', '=', page.marker);
     if (f.projectId !== null) mq = mq.where('volumes.projectId', '=', f.projectId);
     const marker = await mq.select(keys.map((k, i) => sql`${k.expr}`.as(`k${i}`))).executeTakeFirst();
-    if (!marker) throw new InvalidInput(`Marker volume ${page.marker.slice(0, 64)} could not be found.`);
+    // 404 as Cinder's MarkerNotFound: the marker names a resource that is not there.
+    if (!marker) throw new NotFound('Marker volume', page.marker.slice(0, 64));
     const values = keys.map((_, i) => (marker as Record<string, unknown>)[`k${i}`]);
     qb = qb.where((eb) => afterMarker(eb, keys, values));
   }

@@ -49,7 +49,8 @@ export const Connector = Type.Object({
 }, { additionalProperties: true, maxProperties: 64 });
 
 export const ProjectParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }) });
-export const IdParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), id: Type.String({ minLength: 1, maxLength: 255 }) });
+// An empty id (GET /volumes/) is a resource that is not there: 404 from the lookup, as Cinder answers.
+export const IdParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), id: Type.String({ maxLength: 255 }) });
 
 export function toSize(v: number | string, field: string): number {
   const n = typeof v === 'number' ? v : Number(v);

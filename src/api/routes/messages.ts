@@ -1,17 +1,24 @@
-// /v3/{project_id}/messages (3.3+): user messages about failed asynchronous operations.
+// /v3/{project_id}/messages (3.3+): user messages about failed asynchronous operations. The
+// list is the URL project's; one message by id is its project's or an admin's to read and
+// delete. 3.5 adds filters, sorting and paging.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import type { MessageRow } from '../../db/schema.js';
-import { NotFound } from '../../errors/errors.js';
-import { SHARE_MESSAGE_RESOURCE_TYPES } from '../../db/repos/messages.js';
-import { clock } from '../../util/clock.js';
+import { deleteMessage, getMessage } from '../../db/repos/messages.js';
+import { atLeast } from '../microversion.js';
 import { checkQueryKeys, q, selfLinks, ts } from '../http.js';
+import { listMessages, MESSAGE_SORT_KEYS, type MessageFilters } from '../queries/messages.js';
+import { MAX_LIMIT, PAGE_QUERY_KEYS, parsePageParams } from '../queries/list-params.js';
 import { IdParams, ProjectParams, AnyQuery } from './common.schema.js';
+
+const FILTERS = [['resource_type', 'resourceType'], ['resource_uuid', 'resourceUuid'], ['event_id', 'eventId'], ['message_level', 'messageLevel'], ['request_id', 'requestId']] as const;
 
 function view(req: FastifyRequest, m: MessageRow) {
   return {
-    id: m.id, resource_type: m.resourceType, resource_uuid: m.resourceUuid, request_id: m.requestId, event_id: m.eventId,
+    id: m.id, resource_type: m.resourceType, resource_uuid: m.resourceUuid, event_id: m.eventId,
+    // A message recorded by a manager has no API request behind it: an empty id, never null.
+    request_id: m.requestId ?? '',
     message_level: m.messageLevel, user_message: m.userMessage, created_at: ts(m.createdAt), guaranteed_until: ts(m.expiresAt),
     links: selfLinks(req, m.projectId, 'messages', m.id),
   };
@@ -22,34 +29,26 @@ export function messageRoutes(root: FastifyInstance, deps: ApiDeps): void {
   const P = '/v3/:projectId/messages';
   const config = { minVersion: '3.3' };
 
-  const get = async (req: FastifyRequest, id: string) => {
-    let qb = deps.db.kysely.selectFrom('messages').selectAll().where('id', '=', id).where('expiresAt', '>', clock().now().toISOString())
-      .where('resourceType', 'not in', [...SHARE_MESSAGE_RESOURCE_TYPES]);
-    if (!req.ctx.isAdmin) qb = qb.where('projectId', '=', req.ctx.projectId);
-    const m = await qb.executeTakeFirst();
-    if (!m) throw new NotFound('Message', id);
-    return m;
-  };
-
   app.get(P, { config, schema: { querystring: AnyQuery, params: ProjectParams } }, async (req) => {
     const query = req.query;
-    checkQueryKeys(query, ['resource_type', 'resource_uuid', 'event_id', 'message_level', 'request_id', 'limit', 'marker', 'sort']);
-    let qb = deps.db.kysely.selectFrom('messages').selectAll()
-      .where('projectId', '=', req.ctx.projectId).where('expiresAt', '>', clock().now().toISOString())
-      .where('resourceType', 'not in', [...SHARE_MESSAGE_RESOURCE_TYPES])
-      .orderBy('createdAt', 'desc').limit(1000);
-    for (const [param, col] of [['resource_type', 'resourceType'], ['resource_uuid', 'resourceUuid'], ['event_id', 'eventId'], ['message_level', 'messageLevel'], ['request_id', 'requestId']] as const) {
+    const paged = atLeast(req.apiVersion, '3.5');
+    // Before 3.5 Cinder takes no filters or paging at all; Flint refuses them by name rather than ignore them.
+    checkQueryKeys(query, paged ? [...FILTERS.map(([p]) => p), ...PAGE_QUERY_KEYS.filter((k) => k !== 'with_count')] : []);
+    const filters: MessageFilters = { projectId: req.ctx.projectId };
+    for (const [param, field] of FILTERS) {
       const v = q(query, param);
-      if (v !== undefined) qb = qb.where(col, '=', v);
+      if (v !== undefined) filters[field] = v;
     }
-    return { messages: (await qb.execute()).map((m) => view(req, m)) };
+    const page = paged
+      ? parsePageParams(query, MESSAGE_SORT_KEYS, [{ key: 'created_at', dir: 'desc' }])
+      : { limit: MAX_LIMIT, marker: null, offset: 0, sort: [{ key: 'created_at', dir: 'desc' as const }] };
+    return { messages: (await listMessages(deps.db, filters, page)).map((m) => view(req, m)) };
   });
 
-  app.get(`${P}/:id`, { config, schema: { params: IdParams } }, async (req) => ({ message: view(req, await get(req, req.params.id)) }));
+  app.get(`${P}/:id`, { config, schema: { params: IdParams } }, async (req) => ({ message: view(req, await getMessage(deps.db.kysely, req.ctx, req.params.id)) }));
 
   app.delete(`${P}/:id`, { config, schema: { params: IdParams } }, async (req, reply) => {
-    const m = await get(req, req.params.id);
-    await deps.db.kysely.deleteFrom('messages').where('id', '=', m.id).execute();
+    await deleteMessage(deps.db.kysely, req.ctx, req.params.id);
     reply.code(204).send();
   });
 }

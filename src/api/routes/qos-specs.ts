@@ -7,7 +7,7 @@ import type { QosSpecsRow } from '../../db/schema.js';
 import { Conflict, InvalidInput } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { newId } from '../../util/ids.js';
-import { checkQueryKeys, parseBoolean, q, selfLinks, ts, type Query, type QueryRequest } from '../http.js';
+import { checkQueryKeys, parseBoolean, q, selfLinks, type QueryRequest } from '../http.js';
 import { getQosSpecs, lookupVolumeType, qosValuesFor } from '../../db/repos/types.js';
 import { IdParams, MapOf, ProjectParams, AnyQuery } from './common.schema.js';
 
@@ -29,8 +29,9 @@ const UpdateQosBody = Type.Object({
 
 const DeleteKeysBody = Type.Object({ keys: Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { minItems: 1, maxItems: 64 }) }, { additionalProperties: false });
 
-function view(req: FastifyRequest, r: QosSpecsRow, specs: Record<string, string>) {
-  return { id: r.id, name: r.name, consumer: r.consumer, specs, created_at: ts(r.createdAt) };
+/** Cinder's QoS specs view: no timestamps (Tempest's schema refuses any other field). */
+function view(r: QosSpecsRow, specs: Record<string, string>) {
+  return { id: r.id, name: r.name, consumer: r.consumer, specs };
 }
 
 function typeIdParam(req: QueryRequest): string {
@@ -47,13 +48,13 @@ export function qosSpecsRoutes(root: FastifyInstance, deps: ApiDeps): void {
   const config = { adminOnly: true };
   const render = async (req: FastifyRequest, id: string) => {
     const r = await getQosSpecs(deps.db.kysely, id);
-    return view(req, r, (await qosValuesFor(deps.db.kysely, [id])).get(id)!);
+    return view(r, (await qosValuesFor(deps.db.kysely, [id])).get(id)!);
   };
 
   app.get(P, { config, schema: { params: ProjectParams } }, async (req) => {
     const rows = await deps.db.kysely.selectFrom('qosSpecs').selectAll().orderBy('name').execute();
     const values = await qosValuesFor(deps.db.kysely, rows.map((r) => r.id));
-    return { qos_specs: rows.map((r) => view(req, r, values.get(r.id)!)) };
+    return { qos_specs: rows.map((r) => view(r, values.get(r.id)!)) };
   });
 
   app.post(P, { config, schema: { params: ProjectParams, body: CreateQosBody } }, async (req) => {

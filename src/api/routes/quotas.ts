@@ -3,7 +3,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
-import { QUOTA_RESOURCES } from '../../quota/quota-engine.js';
 import { checkQueryKeys, parseBoolean, q, requireAdmin } from '../http.js';
 import { AnyQuery, MapOf } from './common.schema.js';
 
@@ -26,10 +25,11 @@ export function quotaRoutes(root: FastifyInstance, deps: ApiDeps): void {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const P = '/v3/:projectId/os-quota-sets';
 
-  const defaults = () => Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, deps.quotas.defaultLimit(r)]));
+  // The defaults are the `default` quota class (os-quota-class-sets), as in Cinder.
+  const defaults = () => deps.quotas.classLimits();
 
   app.get(`${P}/:target/defaults`, { schema: { params: TargetParams } }, async (req) => ({
-    quota_set: { id: req.params.target, ...defaults() },
+    quota_set: { id: req.params.target, ...(await defaults()) },
   }));
 
   app.get(`${P}/:target`, { schema: { querystring: AnyQuery, params: TargetParams } }, async (req) => {
@@ -37,7 +37,7 @@ export function quotaRoutes(root: FastifyInstance, deps: ApiDeps): void {
     const query = req.query;
     checkQueryKeys(query, ['usage']);
     // GET /os-quota-sets/defaults: the defaults, as some clients ask for them.
-    if (target === 'defaults') return { quota_set: { id: req.ctx.projectId, ...defaults() } };
+    if (target === 'defaults') return { quota_set: { id: req.ctx.projectId, ...(await defaults()) } };
     checkTarget(req, target);
     const usage = q(query, 'usage') !== undefined && parseBoolean(q(query, 'usage'), 'usage');
     if (usage) {

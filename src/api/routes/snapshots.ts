@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps.js';
-import { InvalidInput } from '../../errors/errors.js';
+import { InvalidInput, NotFound } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { baseUrl, checkQueryKeys, parseBoolean, parseDictParam, q, requireAdmin, type QueryRequest } from '../http.js';
 import { PAGE_QUERY_KEYS, parsePageParams } from '../queries/list-params.js';
@@ -11,13 +11,14 @@ import { atLeast } from '../microversion.js';
 import { countSnapshots, listSnapshots, SNAPSHOT_SORT_KEYS, type SnapshotFilters } from '../queries/snapshots.js';
 import { getSnapshot } from '../../db/repos/snapshots.js';
 import { metadataFor } from '../../db/repos/metadata.js';
-import { snapshotDetail, snapshotSummary } from '../views/snapshot-view.js';
+import { snapshotDetail, snapshotSummary, type SnapshotDetailOptions } from '../views/snapshot-view.js';
 import { Bool, IdParams, Metadata, NullableDescription, NullableName, ProjectParams, AnyQuery } from './common.schema.js';
 import { SnapshotActionBody } from './volume-actions.schema.js';
 
 const CreateSnapshotBody = Type.Object({
   snapshot: Type.Object({
-    volume_id: Type.String({ minLength: 1, maxLength: 255 }),
+    // null is allowed by Cinder's schema and answered 404 (no such volume), as Tempest checks.
+    volume_id: Type.Union([Type.String({ minLength: 1, maxLength: 255 }), Type.Null()]),
     name: Type.Optional(NullableName),
     display_name: Type.Optional(NullableName),
     description: Type.Optional(NullableDescription),
@@ -38,10 +39,11 @@ const UpdateSnapshotBody = Type.Object({
 
 const FILTER_KEYS = ['all_tenants', 'project_id', 'name', 'display_name', 'status', 'volume_id', 'metadata'];
 
-async function render(deps: ApiDeps, req: FastifyRequest, id: string) {
+/** One snapshot in the detail view; `extended` for show, not for the answers of create and update. */
+async function render(deps: ApiDeps, req: FastifyRequest, id: string, opts: SnapshotDetailOptions = {}) {
   const s = await getSnapshot(deps.db.kysely, req.ctx, id);
   const md = await metadataFor(deps.db.kysely, 'snapshotMetadata', [id]);
-  return snapshotDetail(req, s, md.get(id)!);
+  return snapshotDetail(req, s, md.get(id)!, opts);
 }
 
 async function list(deps: ApiDeps, req: QueryRequest, detail: boolean) {
@@ -58,7 +60,7 @@ async function list(deps: ApiDeps, req: QueryRequest, detail: boolean) {
   const page = parsePageParams(query, SNAPSHOT_SORT_KEYS, [{ key: 'created_at', dir: 'desc' }]);
   const rows = await listSnapshots(deps.db, f, page);
   const md = await metadataFor(deps.db.kysely, 'snapshotMetadata', rows.map((r) => r.id));
-  const snapshots = rows.map((r) => (detail ? snapshotDetail(req, r, md.get(r.id)!) : snapshotSummary(req, r, md.get(r.id)!)));
+  const snapshots = rows.map((r) => (detail ? snapshotDetail(req, r, md.get(r.id)!, { extended: true }) : snapshotSummary(r, md.get(r.id)!)));
   const out: Record<string, unknown> = { snapshots };
   if (q(query, 'with_count') !== undefined && parseBoolean(q(query, 'with_count'), 'with_count')) {
     if (!atLeast(req.apiVersion, '3.45')) throw new InvalidInput('with_count needs microversion 3.45 or later.');
@@ -79,6 +81,7 @@ export function snapshotRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.post(P, { schema: { params: ProjectParams, body: CreateSnapshotBody } }, async (req, reply) => {
     const s = req.body.snapshot;
+    if (s.volume_id === null) throw new NotFound('Volume', '(snapshot.volume_id is null)');
     const created = await deps.volumes.createSnapshot(req.ctx, {
       volumeId: s.volume_id,
       name: s.name ?? s.display_name ?? null,
@@ -93,7 +96,7 @@ export function snapshotRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.get(P, { schema: { querystring: AnyQuery, params: ProjectParams } }, async (req) => list(deps, req, false));
   app.get(`${P}/detail`, { schema: { querystring: AnyQuery, params: ProjectParams } }, async (req) => list(deps, req, true));
 
-  app.get(`${P}/:id`, { schema: { params: IdParams } }, async (req) => ({ snapshot: await render(deps, req, req.params.id) }));
+  app.get(`${P}/:id`, { schema: { params: IdParams } }, async (req) => ({ snapshot: await render(deps, req, req.params.id, { extended: true }) }));
 
   app.put(`${P}/:id`, { schema: { params: IdParams, body: UpdateSnapshotBody } }, async (req) => {
     const { id } = req.params;

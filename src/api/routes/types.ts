@@ -9,6 +9,7 @@ import { clock } from '../../util/clock.js';
 import { newId } from '../../util/ids.js';
 import { checkQueryKeys, parseBoolean, parseDictParam, q } from '../http.js';
 import { extraSpecsFor, findVolumeType } from '../../db/repos/types.js';
+import { typeCreateView, typeShowView, typeUpdateView, visibleExtraSpecs } from '../views/type-view.js';
 import { Bool, IdParams, MapOf, NullableDescription, ProjectParams, AnyQuery } from './common.schema.js';
 
 const SpecKey = { minLength: 1, maxLength: 255 };
@@ -42,26 +43,12 @@ const AccessActionBody = Type.Object({
 
 const admin = { adminOnly: true };
 
-export function typeView(req: FastifyRequest, t: VolumeTypeRow, specs: Record<string, string>) {
-  return {
-    id: t.id,
-    name: t.name,
-    description: t.description,
-    is_public: t.isPublic === 1,
-    'os-volume-type-access:is_public': t.isPublic === 1,
-    // Cinder shows extra specs to admins only; they describe backends.
-    extra_specs: req.ctx.isAdmin ? specs : {},
-    qos_specs_id: t.qosSpecsId,
-  };
-}
-
 async function mustGet(deps: ApiDeps, req: FastifyRequest, id: string) {
   return findVolumeType(deps.db.kysely, req.ctx, id);
 }
 
-async function render(deps: ApiDeps, req: FastifyRequest, t: VolumeTypeRow) {
-  const specs = await extraSpecsFor(deps.db.kysely, [t.id]);
-  return typeView(req, t, specs.get(t.id)!);
+async function specsOf(deps: ApiDeps, t: VolumeTypeRow): Promise<Record<string, string>> {
+  return (await extraSpecsFor(deps.db.kysely, [t.id])).get(t.id)!;
 }
 
 async function nameTaken(deps: ApiDeps, name: string, exceptId?: string): Promise<boolean> {
@@ -99,12 +86,13 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
     }
     const rows = await qb.execute();
     const specs = await extraSpecsFor(deps.db.kysely, rows.map((r) => r.id));
-    return { volume_types: rows.map((t) => typeView(req, t, specs.get(t.id)!)) };
+    return { volume_types: rows.map((t) => typeShowView(req, t, specs.get(t.id)!)) };
   });
 
-  app.get(`${P}/:id`, { schema: { params: IdParams } }, async (req) => ({
-    volume_type: await render(deps, req, await mustGet(deps, req, req.params.id)),
-  }));
+  app.get(`${P}/:id`, { schema: { params: IdParams } }, async (req) => {
+    const t = await mustGet(deps, req, req.params.id);
+    return { volume_type: typeShowView(req, t, await specsOf(deps, t)) };
+  });
 
   app.post(P, { config: admin, schema: { params: ProjectParams, body: CreateTypeBody } }, async (req) => {
     const b = req.body.volume_type;
@@ -121,7 +109,8 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
       const specs = Object.entries(b.extra_specs ?? {});
       if (specs.length) await tx.insertInto('volumeTypeExtraSpecs').values(specs.map(([key, value]) => ({ volumeTypeId: id, key, value }))).execute();
     });
-    return { volume_type: await render(deps, req, (await findVolumeType(deps.db.kysely, null, id))) };
+    const created = await findVolumeType(deps.db.kysely, null, id);
+    return { volume_type: typeCreateView(created, await specsOf(deps, created)) };
   });
 
   app.put(`${P}/:id`, { config: admin, schema: { params: IdParams, body: UpdateTypeBody } }, async (req) => {
@@ -137,7 +126,8 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
     if (b.description !== undefined) set.description = b.description;
     if (b.is_public !== undefined) set.isPublic = parseBoolean(b.is_public, 'volume_type.is_public') ? 1 : 0;
     await deps.db.kysely.updateTable('volumeTypes').set(set).where('id', '=', t.id).execute();
-    return { volume_type: await render(deps, req, (await findVolumeType(deps.db.kysely, null, t.id))) };
+    const updated = await findVolumeType(deps.db.kysely, null, t.id);
+    return { volume_type: typeUpdateView(updated, await specsOf(deps, updated)) };
   });
 
   app.delete(`${P}/:id`, { config: admin, schema: { params: IdParams } }, async (req, reply) => {
@@ -147,6 +137,7 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
     await deps.db.kysely.transaction().execute(async (tx) => {
       await tx.deleteFrom('volumeTypeExtraSpecs').where('volumeTypeId', '=', t.id).execute();
       await tx.deleteFrom('volumeTypeProjects').where('volumeTypeId', '=', t.id).execute();
+      await tx.deleteFrom('volumeTypeEncryption').where('volumeTypeId', '=', t.id).execute();
       await tx.deleteFrom('volumeTypes').where('id', '=', t.id).execute();
     });
     reply.code(202).send();
@@ -155,8 +146,7 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
   // Extra specs.
   app.get(`${P}/:id/extra_specs`, { schema: { params: IdParams } }, async (req) => {
     const t = await mustGet(deps, req, req.params.id);
-    const specs = (await extraSpecsFor(deps.db.kysely, [t.id])).get(t.id)!;
-    return { extra_specs: req.ctx.isAdmin ? specs : {} };
+    return { extra_specs: visibleExtraSpecs(req, await specsOf(deps, t)) };
   });
 
   app.post(`${P}/:id/extra_specs`, { config: admin, schema: { params: IdParams, body: ExtraSpecsBody } }, async (req) => {
@@ -166,10 +156,11 @@ export function typeRoutes(root: FastifyInstance, deps: ApiDeps): void {
     return { extra_specs: specs };
   });
 
-  app.get(`${P}/:id/extra_specs/:key`, { config: admin, schema: { params: KeyParams } }, async (req) => {
+  // Readers may ask for a key they may see (a user-visible one); any other is not found for them.
+  app.get(`${P}/:id/extra_specs/:key`, { schema: { params: KeyParams } }, async (req) => {
     const { id, key } = req.params;
     const t = await mustGet(deps, req, id);
-    const specs = (await extraSpecsFor(deps.db.kysely, [t.id])).get(t.id)!;
+    const specs = visibleExtraSpecs(req, await specsOf(deps, t));
     if (!(key in specs)) throw new NotFound('Volume type extra spec', `${key} of ${t.id}`);
     return { [key]: specs[key] };
   });

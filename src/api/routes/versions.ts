@@ -1,4 +1,5 @@
-// Version discovery: GET / lists the API versions, GET /v3/ describes v3.
+// Version discovery, as Cinder answers it: GET / lists the API versions (300 Multiple
+// Choices), GET /v3/ the same document with 200. Each version links to its docs and itself.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { baseUrl } from '../http.js';
@@ -14,7 +15,10 @@ function v3Document(req: FastifyRequest) {
     version: MAX_VERSION,
     min_version: MIN_VERSION,
     updated: UPDATED,
-    links: [{ rel: 'self', href: `${baseUrl(req)}/v3/` }],
+    links: [
+      { rel: 'describedby', type: 'text/html', href: 'https://docs.openstack.org/' },
+      { rel: 'self', href: `${baseUrl(req)}/v3/` },
+    ],
     'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.volume+json;version=3' }],
   };
 }
@@ -28,6 +32,6 @@ export function versionRoutes(root: FastifyInstance): void {
     reply.code(300);
     return { versions: [v3Document(req)] };
   });
-  app.get('/v3', { config }, async (req) => ({ version: v3Document(req) }));
-  app.get('/v3/', { config }, async (req) => ({ version: v3Document(req) }));
+  app.get('/v3', { config }, async (req) => ({ versions: [v3Document(req)] }));
+  app.get('/v3/', { config }, async (req) => ({ versions: [v3Document(req)] }));
 }

@@ -1,6 +1,6 @@
 // The body of POST /volumes/{id}/action: exactly one action, each with its own shape.
 import { Type, type Static } from '@sinclair/typebox';
-import { Bool, Connector, InstanceId, Size } from './common.schema.js';
+import { Bool, Connector, InstanceId, Metadata, Size } from './common.schema.js';
 
 const NoArgs = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })]);
 const Id = Type.String({ minLength: 1, maxLength: 255 });
@@ -36,6 +36,27 @@ export const VolumeActionBody = Type.Object({
   'os-set_bootable': Type.Optional(Type.Object({ bootable: Bool }, { additionalProperties: false })),
   'os-update_readonly_flag': Type.Optional(Type.Object({ readonly: Bool }, { additionalProperties: false })),
   revert: Type.Optional(Type.Object({ snapshot_id: Id }, { additionalProperties: false })),
+  'os-set_image_metadata': Type.Optional(Type.Object({ metadata: Metadata }, { additionalProperties: false })),
+  'os-unset_image_metadata': Type.Optional(Type.Object({ key: Type.String({ minLength: 1, maxLength: 255 }) }, { additionalProperties: false })),
+  'os-show_image_metadata': Type.Optional(NoArgs),
+  'os-retype': Type.Optional(Type.Object({
+    new_type: Type.String({ minLength: 1, maxLength: 255 }),
+    migration_policy: Type.Optional(Type.Union([Type.Literal('never'), Type.Literal('on-demand'), Type.Null()])),
+  }, { additionalProperties: false })),
+  'os-migrate_volume': Type.Optional(Type.Object({
+    host: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 255 }), Type.Null()])),
+    cluster: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 255 }), Type.Null()])),
+    force_host_copy: Type.Optional(Bool),
+    lock_volume: Type.Optional(Bool),
+  }, { additionalProperties: false })),
+  'os-migrate_volume_completion': Type.Optional(Type.Object({
+    new_volume: Id,
+    error: Type.Optional(Type.Union([Bool, Type.Null()])),
+  }, { additionalProperties: false })),
+  'os-reimage': Type.Optional(Type.Object({
+    image_id: Id,
+    reimage_reserved: Type.Optional(Bool),
+  }, { additionalProperties: false })),
   'os-volume_upload_image': Type.Optional(Type.Object({
     /** Flint has no image service: the name of a new file in Flint's image directory. */
     image_name: Type.String({ minLength: 1, maxLength: 4096 }),

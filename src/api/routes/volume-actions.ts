@@ -8,8 +8,9 @@ import { atLeast, fmt, VersionNotFoundForMethod } from '../microversion.js';
 import { getVolumeRecord } from '../../db/repos/volumes.js';
 import { IdParams, toSize } from './common.schema.js';
 import { VolumeActionBody } from './volume-actions.schema.js';
+import { setImageMetadata, showImageMetadata, unsetImageMetadata } from '../../volume/image-metadata.js';
 
-const ADMIN_ACTIONS = new Set(['os-reset_status', 'os-force_delete', 'os-force_detach', 'os-unmanage']);
+const ADMIN_ACTIONS = new Set(['os-reset_status', 'os-force_delete', 'os-force_detach', 'os-unmanage', 'os-migrate_volume', 'os-migrate_volume_completion']);
 
 export function volumeActionRoutes(root: FastifyInstance, deps: ApiDeps): void {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
@@ -107,6 +108,44 @@ export function volumeActionRoutes(root: FastifyInstance, deps: ApiDeps): void {
           },
         };
       }
+      case 'os-retype': {
+        const r = body['os-retype']!;
+        await ops.retypeVolume(ctx, id, r.new_type, r.migration_policy ?? 'never');
+        return reply.send();
+      }
+      case 'os-migrate_volume': {
+        const m = body['os-migrate_volume']!;
+        if (m.cluster && !atLeast(req.apiVersion, '3.16')) throw new InvalidInput('Invalid input for field/attribute os-migrate_volume.cluster: it needs microversion 3.16 or later.');
+        if (m.cluster) throw new InvalidInput('Invalid input for field/attribute os-migrate_volume.cluster: Flint has no clusters; name a host.');
+        if (!m.host) throw new InvalidInput('Invalid input for field/attribute os-migrate_volume.host: a destination host is required.');
+        // Cinder's host-assisted copy (attach both volumes, copy the bytes) is not built yet: say so rather than migrate another way.
+        if (m.force_host_copy !== undefined && parseBoolean(m.force_host_copy, 'os-migrate_volume.force_host_copy')) {
+          throw new InvalidInput('Invalid input for field/attribute os-migrate_volume.force_host_copy: host-assisted copy migration is not supported; omit it to let the backend driver migrate the volume.');
+        }
+        await ops.migrateVolume(ctx, id, m.host);
+        return reply.send();
+      }
+      case 'os-migrate_volume_completion':
+        return ops.migrateVolumeCompletion(ctx, id, body['os-migrate_volume_completion']!.new_volume);
+      case 'os-reimage': {
+        if (!atLeast(req.apiVersion, '3.68')) {
+          throw new VersionNotFoundForMethod(`API version ${fmt(req.apiVersion)} does not support the os-reimage action; it needs 3.68 or later.`);
+        }
+        const r = body['os-reimage']!;
+        const reserved = r.reimage_reserved !== undefined && parseBoolean(r.reimage_reserved, 'os-reimage.reimage_reserved');
+        await ops.reimageVolume(ctx, id, r.image_id, reserved);
+        return reply.send();
+      }
+      case 'os-set_image_metadata':
+        reply.code(200);
+        return { metadata: await setImageMetadata(deps.db, ctx, id, body['os-set_image_metadata']!.metadata) };
+      case 'os-unset_image_metadata':
+        await unsetImageMetadata(deps.db, ctx, id, body['os-unset_image_metadata']!.key);
+        reply.code(200);
+        return reply.send();
+      case 'os-show_image_metadata':
+        reply.code(200);
+        return { metadata: await showImageMetadata(deps.db, ctx, id) };
       default:
         throw new InvalidInput(`Unknown volume action '${action.slice(0, 64)}'.`);
     }

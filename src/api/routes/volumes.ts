@@ -11,7 +11,7 @@ import { attachmentsFor } from '../../db/repos/attachments.js';
 import { countVolumes, listVolumes, summarizeVolumes, VOLUME_SORT_KEYS, type VolumeFilters } from '../queries/volumes.js';
 import { getVolume, getVolumeRecord, type VolumeRecord } from '../../db/repos/volumes.js';
 import { metadataFor, replaceMetadata } from '../../db/repos/metadata.js';
-import { volumeDetail, volumeSummary } from '../views/volume-view.js';
+import { volumeDetail, volumeSummary, type VolumeDetailOptions } from '../views/volume-view.js';
 import { IdParams, ProjectParams, toSize, AnyQuery } from './common.schema.js';
 import { CreateVolumeBody, UpdateVolumeBody } from './volumes.schema.js';
 import type { Db } from '../../db/database.js';
@@ -23,13 +23,17 @@ const FILTER_KEYS = [
   'multiattach', 'size', 'volume_type', 'volume_type_id', 'user_id', 'group_id', 'host', 'migration_status',
 ] as const;
 
-/** One volume as the detail view renders it (3 queries: row, metadata, attachments). */
-export async function renderVolume(db: Db, req: FastifyRequest, id: string): Promise<Record<string, unknown>> {
+/**
+ * One volume as the detail view renders it (3 queries: row, metadata, attachments); `extended`
+ * for show (the `os-vol-*` attributes), not for the answers of create, update and manage.
+ */
+export async function renderVolume(db: Db, req: FastifyRequest, id: string, opts: VolumeDetailOptions = {}): Promise<Record<string, unknown>> {
   return onOneConnection(db, async (c) => {
     const v = await getVolumeRecord(c.kysely, req.ctx, id);
     const md = await metadataFor(c.kysely, 'volumeMetadata', [id]);
     const att = await attachmentsFor(c.kysely, [id]);
-    return volumeDetail(req, v, md.get(id)!, att.get(id)!);
+    const image = opts.extended ? (await metadataFor(c.kysely, 'volumeImageMetadata', [id])).get(id)! : {};
+    return volumeDetail(req, v, md.get(id)!, att.get(id)!, { ...opts, imageMetadata: image });
   });
 }
 
@@ -87,7 +91,8 @@ async function list(deps: ApiDeps, req: QueryRequest, detail: boolean) {
       const ids = found.map((r) => r.id);
       const md = await metadataFor(c.kysely, 'volumeMetadata', ids);
       const att = await attachmentsFor(c.kysely, ids);
-      out.volumes = found.map((r) => volumeDetail(req, r, md.get(r.id)!, att.get(r.id)!));
+      const image = await metadataFor(c.kysely, 'volumeImageMetadata', ids);
+      out.volumes = found.map((r) => volumeDetail(req, r, md.get(r.id)!, att.get(r.id)!, { extended: true, imageMetadata: image.get(r.id)! }));
     } else {
       out.volumes = found.map((r) => volumeSummary(req, r));
     }
@@ -111,8 +116,6 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
     const body = req.body;
     const v = body.volume;
     if (v.backup_id) throw new NotSupported('flint', 'create volume from backup');
-    if (v.consistencygroup_id) throw new NotSupported('flint', 'consistency groups');
-    if (v.group_id) throw new NotSupported('flint', 'create volume in group');
     let imagePath = v.image_path ?? null;
     // Flint has no image service: imageRef names an image file in Flint's image directory.
     if (v.imageRef) imagePath = v.imageRef;
@@ -136,6 +139,9 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
       ...(v.bootable !== undefined ? { bootable: parseBoolean(v.bootable, 'volume.bootable') } : {}),
       ...(sameHost || differentHost ? { schedulerHints: { ...(sameHost ? { sameHost } : {}), ...(differentHost ? { differentHost } : {}) } } : {}),
       imagePath,
+      // Cinder reads group_id from 3.13 on; older requests create the volume outside any group.
+      // consistencygroup_id (the legacy API) names a group of default_cgsnapshot_type.
+      groupId: (atLeast(req.apiVersion, '3.13') ? v.group_id : null) ?? v.consistencygroup_id ?? null,
     });
     reply.code(202);
     return { volume: await renderVolume(deps.db, req, created.id) };
@@ -155,7 +161,7 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.get(`${P}/:id`, { schema: { params: IdParams } }, async (req) => {
     const { id } = req.params;
-    return { volume: await renderVolume(deps.db, req, id) };
+    return { volume: await renderVolume(deps.db, req, id, { extended: true }) };
   });
 
   app.put(`${P}/:id`, { schema: { params: IdParams, body: UpdateVolumeBody } }, async (req) => {

@@ -1,16 +1,28 @@
-// `flint serve`: run every role (or one) until SIGINT/SIGTERM.
+// `flint serve`: run every role (or some) until SIGINT/SIGTERM. Readable logs and a start-up
+// summary on a terminal, JSON lines elsewhere or with --log-format json.
 import { startService } from '../../service/flint-service.js';
 import { parseRoles } from '../../service/roles.js';
-import { logger } from '../../util/logger.js';
+import { formatSummary, startupSummary } from '../../service/startup-summary.js';
+import { defaultLogFormat, logger, setLogFormat, type LogFormat } from '../../util/logger.js';
+import { InvalidInput } from '../../errors/errors.js';
 
 export interface ServeOptions {
   role?: string;
   config?: string;
   listen?: string;
   allowInsecureNoauth?: boolean;
+  logFormat?: string;
+}
+
+function logFormat(o: ServeOptions): LogFormat {
+  if (o.logFormat === undefined) return defaultLogFormat();
+  if (o.logFormat === 'json' || o.logFormat === 'pretty') return o.logFormat;
+  throw new InvalidInput(`--log-format must be json or pretty, not '${o.logFormat}'.`);
 }
 
 export async function serve(o: ServeOptions): Promise<void> {
+  const format = logFormat(o);
+  await setLogFormat(format);
   const configFile = o.config ?? process.env.FLINT_CONFIG ?? null;
   const svc = await startService({
     configFile,
@@ -18,6 +30,9 @@ export async function serve(o: ServeOptions): Promise<void> {
     listen: o.listen,
     allowInsecureNoauth: o.allowInsecureNoauth,
   });
+  const summary = await startupSummary(svc);
+  if (format === 'pretty') process.stdout.write(`${formatSummary(summary).join('\n')}\n`);
+  else logger.info({ summary }, 'Flint is up');
   if (svc.url) process.stdout.write(`Flint is listening on ${svc.url}\n`);
   let closing = false;
   const shutdown = async (signal: string) => {

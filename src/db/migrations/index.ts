@@ -4,6 +4,8 @@ import { m001Initial } from './001-initial.js';
 import { m002TaskPercent } from './002-task-percent.js';
 import { m003Images } from './003-images.js';
 import { m004TaskErrorCode } from './004-task-error-code.js';
+import { m005Groups } from './005-groups.js';
+import { m006TransfersQuotaClassesEncryption } from './006-transfers-quota-classes-encryption.js';
 import { m007Shares } from './007-shares.js';
 
 export const migrations: Record<string, Migration> = {
@@ -11,5 +13,7 @@ export const migrations: Record<string, Migration> = {
   '002-task-percent': m002TaskPercent,
   '003-images': m003Images,
   '004-task-error-code': m004TaskErrorCode,
+  '005-groups': m005Groups,
+  '006-transfers-quota-classes-encryption': m006TransfersQuotaClassesEncryption,
   '007-shares': m007Shares,
 };

@@ -2,7 +2,8 @@
 import type { Tx } from '../transaction.js';
 import { groupPairs } from './caller.js';
 
-export type MetadataTableName = 'volumeMetadata' | 'snapshotMetadata' | 'shareMetadata' | 'shareSnapshotMetadata' | 'shareAccessRuleMetadata';
+/** volumeImageMetadata: the image properties a volume carries (Cinder's volume_glance_metadata). */
+export type MetadataTableName = 'volumeMetadata' | 'snapshotMetadata' | 'volumeImageMetadata' | 'shareMetadata' | 'shareSnapshotMetadata' | 'shareAccessRuleMetadata';
 
 export async function readMetadata(tx: Tx, table: MetadataTableName, id: string): Promise<Record<string, string>> {
   return (await metadataFor(tx, table, [id])).get(id)!;

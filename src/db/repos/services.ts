@@ -14,6 +14,18 @@ export async function heartbeat(db: Db, binary: string, host: string, availabili
   }).onConflict((oc) => oc.columns(['binary', 'host']).doUpdateSet({ lastHeartbeat: now, availabilityZone })).execute();
 }
 
+/**
+ * Heartbeats every `intervalMs` after a first one now, so os-services shows the role up for
+ * as long as it runs (one heartbeat at start made the API and scheduler look down after
+ * service_down_time). A failed beat is retried at the next tick.
+ */
+export async function startHeartbeat(db: Db, binary: string, host: string, availabilityZone: string, intervalMs: number): Promise<{ stop(): Promise<void> }> {
+  await heartbeat(db, binary, host, availabilityZone);
+  const timer = setInterval(() => { void heartbeat(db, binary, host, availabilityZone).catch(() => undefined); }, intervalMs);
+  timer.unref();
+  return { stop: async () => clearInterval(timer) };
+}
+
 export async function volumeZones(db: Db, defaultZone: string): Promise<string[]> {
   const rows = await db.kysely.selectFrom('services').select('availabilityZone').distinct()
     .where('binary', '=', 'flint-volume').orderBy('availabilityZone').execute();

@@ -62,7 +62,9 @@ function poolStats(a: FakeArray, driver: VolumeDriverCore, pool: string): PoolSt
     ...(a.opt.optStr('filter_function') ? { filterFunction: a.opt.str('filter_function') } : {}),
     ...(a.opt.optStr('goodness_function') ? { goodnessFunction: a.opt.str('goodness_function') } : {}),
     capabilities: {
-      fake_pool: pool, replication_enabled: Cap.Replication.is(driver), consistent_group_snapshot_enabled: Cap.Groups.is(driver) && Cap.Snapshots.is(driver),
+      fake_pool: pool, replication_enabled: Cap.Replication.is(driver),
+      // Cinder's replication_targets, comma-joined: what list_replication_targets of a group answers.
+      ...(Cap.Replication.is(driver) ? { replication_targets: a.opt.list('fake_replication_targets').join(',') } : {}), consistent_group_snapshot_enabled: Cap.Groups.is(driver) && Cap.Snapshots.is(driver),
     },
   };
 }

@@ -18,7 +18,7 @@ import {
 import type { TargetHelper } from '../../targets/target-helper.js';
 import { makeTargetHelper } from '../../targets/target-factory.js';
 import { copyImageToVolume, copyVolumeToImage } from '../../connector/volume-transfer.js';
-import { LocalPool } from './local-pool.js';
+import { LocalPool, localPoolFromOptions } from './local-pool.js';
 import { LocalExports } from './local-exports.js';
 import { wipeFile, type VolumeClear } from './volume-wipe.js';
 import {
@@ -43,14 +43,7 @@ export class LocalDriver implements VolumeDriverCore {
     this.backendName = ctx.backendName;
     this.opt = new Options(ctx.options, ctx.backendName);
     this.protocol = this.opt.str('target_protocol') === 'iser' ? 'iser' : 'iscsi';
-    this.pool = new LocalPool({
-      dir: this.opt.optStr('local_pool_dir') ?? join(ctx.stateDir, 'pool'),
-      image: this.opt.optStr('local_pool_image'),
-      imageSizeGiB: this.opt.int('local_pool_image_size_gib'),
-      loopDirectIo: this.opt.bool('local_pool_loop_direct_io'),
-      executor: ctx.executor,
-      logger: ctx.logger,
-    });
+    this.pool = localPoolFromOptions(this.opt, ctx);
     this.target = makeTargetHelper({
       helper: this.opt.str('target_helper'), executor: ctx.executor, ip: this.opt.str('target_ip_address'),
       port: this.opt.int('target_port'), protocol: this.protocol, controlPort: this.controlPort(),

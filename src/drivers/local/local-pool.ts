@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import type { Executor } from '../../exec/executor.js';
 import type { Logger } from '../../util/logger.js';
 import { BackendError, Conflict, InvalidInput } from '../../errors/errors.js';
+import type { Options } from '../../config/options.js';
+import type { DriverContext } from '../interface/core.js';
 
 const GiB = 1024 ** 3;
 
@@ -17,6 +19,18 @@ export interface LocalPoolOptions {
   loopDirectIo?: boolean;
   executor: Executor;
   logger: Logger;
+}
+
+/** The pool a backend's `local_pool_*` options describe (the volume and share drivers read the same names). */
+export function localPoolFromOptions(opt: Options, ctx: Pick<DriverContext, 'stateDir' | 'executor' | 'logger'>): LocalPool {
+  return new LocalPool({
+    dir: opt.optStr('local_pool_dir') ?? join(ctx.stateDir, 'pool'),
+    image: opt.optStr('local_pool_image'),
+    imageSizeGiB: opt.int('local_pool_image_size_gib'),
+    loopDirectIo: opt.bool('local_pool_loop_direct_io'),
+    executor: ctx.executor,
+    logger: ctx.logger,
+  });
 }
 
 export class LocalPool {

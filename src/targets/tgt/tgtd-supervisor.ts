@@ -8,6 +8,7 @@ import type { Executor } from '../../exec/executor.js';
 import type { Logger } from '../../util/logger.js';
 import { sleep } from '../../util/clock.js';
 import { BackendError } from '../../errors/errors.js';
+import { daemonRestarts } from '../../util/metrics.js';
 
 export interface TgtdSupervisorOptions {
   executor: Executor;
@@ -59,7 +60,7 @@ export class TgtdSupervisor extends EventEmitter {
 
   private async alive(): Promise<boolean> {
     try {
-      await this.o.executor.run(['tgtadm', '-C', String(this.o.controlPort), '--mode', 'system', '--op', 'show'], { tries: 1, quiet: true, timeoutMs: 5000 });
+      await this.o.executor.run(['tgtadm', '-C', String(this.o.controlPort), '--mode', 'system', '--op', 'show'], { tries: 1, quiet: true, probe: true, timeoutMs: 5000 });
       return true;
     } catch {
       return false;
@@ -92,6 +93,7 @@ export class TgtdSupervisor extends EventEmitter {
     if (ok && !this.up) {
       // An external tgtd came back: it has no targets.
       this.up = true;
+      daemonRestarts.inc({ daemon: 'tgtd' });
       this.emit('restarted');
     } else if (!ok && this.up) {
       this.up = false;
@@ -109,6 +111,7 @@ export class TgtdSupervisor extends EventEmitter {
         try {
           if (!this.child && !(await this.alive())) await this.spawnAndWait();
           this.up = true;
+          daemonRestarts.inc({ daemon: 'tgtd' });
           this.emit('restarted');
           return;
         } catch (e) {

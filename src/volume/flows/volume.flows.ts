@@ -147,6 +147,8 @@ export const deleteVolumeFlow: FlowDefinition<'delete_volume', DeleteCtx> = {
   ],
   async finish(tx, d, ctx) {
     await tx.deleteFrom('volumeMetadata').where('resourceId', '=', ctx.row.id).execute();
+    await tx.deleteFrom('volumeImageMetadata').where('resourceId', '=', ctx.row.id).execute();
+    await tx.deleteFrom('transfers').where('volumeId', '=', ctx.row.id).execute();
     await tx.deleteFrom('attachments').where('volumeId', '=', ctx.row.id).execute();
     await tx.deleteFrom('volumes').where('id', '=', ctx.row.id).execute();
     await d.quotas.commit(tx, ctx.reservation);

@@ -1,0 +1,33 @@
+// Compiles Flint's TypeScript (src/, tests excluded) to JavaScript under dist/js/ with esbuild,
+// one output file per source file (no bundling: the layout and lazy imports stay as written),
+// so `flint` and `flint serve` start without a TypeScript loader. Type checking stays tsc's job.
+// Run by scripts/install-deps.sh; bin/flint re-runs it when a source is newer than the build.
+import { build } from 'esbuild';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist/js');
+
+function sources(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return sources(p);
+    return p.endsWith('.ts') && !p.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+rmSync(out, { recursive: true, force: true });
+await build({
+  entryPoints: sources(join(root, 'src')),
+  outdir: out,
+  outbase: root,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+// bin/flint compares sources against this stamp.
+writeFileSync(join(out, '.built'), new Date().toISOString());

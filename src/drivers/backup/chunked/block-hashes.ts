@@ -1,0 +1,38 @@
+// SHA-256 per fixed-size block of an object: what an incremental backup compares to find
+// changed blocks, and what a restore checks every rebuilt object against.
+import { createHash } from 'node:crypto';
+
+export const DIGEST_BYTES = 32;
+
+/** Concatenated digests of each `blockSize` block of `data` (the last one may be short). */
+export function blockDigests(data: Buffer, blockSize: number): Buffer {
+  const count = Math.ceil(data.length / blockSize);
+  const out = Buffer.allocUnsafe(count * DIGEST_BYTES);
+  for (let b = 0; b < count; b++) {
+    createHash('sha256').update(data.subarray(b * blockSize, (b + 1) * blockSize)).digest().copy(out, b * DIGEST_BYTES);
+  }
+  return out;
+}
+
+/** Digests of an all-zero object of `length` bytes (what a never-stored object hashes to). */
+export function zeroDigests(length: number, blockSize: number): Buffer {
+  return blockDigests(Buffer.alloc(length), blockSize);
+}
+
+/** Indexes of blocks whose digest differs; both sides describe objects of one length. */
+export function changedBlocks(now: Buffer, before: Buffer): number[] {
+  const changed: number[] = [];
+  for (let b = 0; b * DIGEST_BYTES < now.length; b++) {
+    const at = b * DIGEST_BYTES;
+    if (now.compare(before, at, at + DIGEST_BYTES, at, at + DIGEST_BYTES) !== 0) changed.push(b);
+  }
+  return changed;
+}
+
+export function sha256Hex(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function isAllZero(data: Buffer, zeroes: Buffer): boolean {
+  return data.equals(zeroes.subarray(0, data.length));
+}

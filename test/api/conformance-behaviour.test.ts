@@ -1,0 +1,98 @@
+// Behaviours of the existing volume and snapshot APIs that OpenStack's conformance suite
+// (Tempest's tempest.api.volume) checks, each as Cinder answers it.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { makeHarness, type Harness } from './harness.js';
+import { startHeartbeat } from '../../src/db/repos/services.js';
+import { waitUntil } from '../support/test-service.js';
+
+for (const kind of ['sqlite', 'postgres'] as const) describe(`conformance behaviours (${kind})`, () => {
+  let h: Harness;
+  before(async () => { h = await makeHarness({ db: kind }); });
+  after(async () => { await h.close(); });
+
+  const createVolume = async (volume: Record<string, unknown>, project = 'p1') => {
+    const r = await h.app.inject({ method: 'POST', url: `/v3/${project}/volumes`, payload: { volume } });
+    assert.equal(r.statusCode, 202, r.body);
+    const id = r.json().volume.id as string;
+    assert.equal(await h.waitVolume(id, ['available', 'error']), 'available');
+    return id;
+  };
+  const createSnapshot = async (volumeId: string, project = 'p1') => {
+    const r = await h.app.inject({ method: 'POST', url: `/v3/${project}/snapshots`, payload: { snapshot: { volume_id: volumeId } } });
+    assert.equal(r.statusCode, 202, r.body);
+    const id = r.json().snapshot.id as string;
+    assert.equal(await h.waitSnapshot(id, ['available', 'error']), 'available');
+    return id;
+  };
+  const snapshotCount = async () => Number((await h.db.kysely.selectFrom('snapshots').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+  test('a snapshot with volume_id null is 404 (no such volume) and creates nothing', async () => {
+    const before = await snapshotCount();
+    const r = await h.app.inject({ method: 'POST', url: '/v3/p1/snapshots', payload: { snapshot: { volume_id: null, display_name: 'x' } } });
+    assert.equal(r.statusCode, 404, r.body);
+    assert.match(r.json().itemNotFound.message, /Volume .*volume_id is null.* could not be found/);
+    assert.equal(await snapshotCount(), before);
+    // Without the key at all it is still a bad request naming it.
+    const missing = await h.app.inject({ method: 'POST', url: '/v3/p1/snapshots', payload: { snapshot: { display_name: 'x' } } });
+    assert.equal(missing.statusCode, 400, missing.body);
+    assert.match(missing.json().badRequest.message, /volume_id/);
+  });
+
+  test('listing snapshots or volumes after an unknown marker is 404 naming the marker', async () => {
+    const v = await createVolume({ size: 1 });
+    await createSnapshot(v);
+    const marker = randomUUID();
+    for (const path of ['snapshots', 'snapshots/detail']) {
+      const r = await h.app.inject({ method: 'GET', url: `/v3/p1/${path}?marker=${marker}` });
+      assert.equal(r.statusCode, 404, r.body);
+      assert.match(r.json().itemNotFound.message, new RegExp(`Marker snapshot ${marker}`));
+    }
+    for (const path of ['volumes', 'volumes/detail']) {
+      const r = await h.app.inject({ method: 'GET', url: `/v3/p1/${path}?marker=${marker}` });
+      assert.equal(r.statusCode, 404, r.body);
+      assert.match(r.json().itemNotFound.message, new RegExp(`Marker volume ${marker}`));
+    }
+    // A snapshot of another project is not a marker this project can page from.
+    const other = await createSnapshot(await createVolume({ size: 1 }, 'p2'), 'p2');
+    const r = await h.app.inject({ method: 'GET', url: `/v3/p1/snapshots?marker=${other}` });
+    assert.equal(r.statusCode, 404, r.body);
+  });
+
+  test('os-services shows Cinder binary names; a host filter matches the backends on that host', async () => {
+    const [host, section] = h.backendHost.split('@') as [string, string];
+    const all = (await h.app.inject({ method: 'GET', url: '/v3/p1/os-services' })).json().services as Array<{ binary: string; host: string }>;
+    assert.ok(all.some((s) => s.binary === 'cinder-volume' && s.host === h.backendHost), JSON.stringify(all));
+    assert.ok(all.every((s) => s.binary.startsWith('cinder-')), JSON.stringify(all));
+    // host=node matches node and node@backend, as Cinder's _filter_host.
+    const onHost = (await h.app.inject({ method: 'GET', url: `/v3/p1/os-services?host=${host}` })).json().services as Array<{ binary: string; host: string }>;
+    assert.deepEqual(onHost.map((s) => s.binary).sort(), all.filter((s) => s.host === host || s.host.startsWith(`${host}@`)).map((s) => s.binary).sort());
+    assert.ok(onHost.some((s) => s.binary === 'cinder-volume'));
+    const byBinary = (await h.app.inject({ method: 'GET', url: `/v3/p1/os-services?host=${host}&binary=cinder-volume` })).json().services as Array<{ host: string }>;
+    assert.deepEqual(byBinary.map((s) => s.host), [h.backendHost]);
+    assert.deepEqual((await h.app.inject({ method: 'GET', url: `/v3/p1/os-services?host=${host}x` })).json().services, []);
+    assert.deepEqual((await h.app.inject({ method: 'GET', url: `/v3/p1/os-services?host=${host}@${section}x` })).json().services, []);
+    // Disable with the default binary (cinder-volume) reaches the volume service, and back.
+    const dis = await h.app.inject({ method: 'PUT', url: '/v3/p1/os-services/disable', payload: { host: h.backendHost } });
+    assert.equal(dis.statusCode, 200, dis.body);
+    assert.equal(dis.json().binary, 'cinder-volume');
+    const shown = (await h.app.inject({ method: 'GET', url: `/v3/p1/os-services?binary=cinder-volume&host=${h.backendHost}` })).json().services;
+    assert.equal(shown[0].status, 'disabled');
+    assert.equal((await h.app.inject({ method: 'PUT', url: '/v3/p1/os-services/enable', payload: { host: h.backendHost, binary: 'cinder-volume' } })).statusCode, 200);
+  });
+
+  test('a role keeps heartbeating while it runs, so os-services does not show it down', async () => {
+    const read = async () => (await h.db.kysely.selectFrom('services').select('lastHeartbeat').where('binary', '=', 'flint-api').where('host', '=', 'beat-host').executeTakeFirst())?.lastHeartbeat;
+    const beat = await startHeartbeat(h.db, 'flint-api', 'beat-host', 'nova', 20);
+    try {
+      const first = await read();
+      assert.ok(first);
+      await waitUntil(async () => ((await read()) !== first ? true : undefined));
+    } finally {
+      await beat.stop();
+    }
+    const api = (await h.app.inject({ method: 'GET', url: '/v3/p1/os-services?host=beat-host' })).json().services;
+    assert.deepEqual(api.map((s: any) => [s.binary, s.state]), [['cinder-api', 'up']]);
+  });
+});
