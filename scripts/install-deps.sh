@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(tgt libiscsi-bin qemu-utils qemu-block-extra xfsprogs btrfs-progs util-linux python3-openstackclient python3-cinderclient openssl python3-prometheus-client chromium
+DEBS=(tgt libiscsi-bin qemu-utils qemu-block-extra xfsprogs btrfs-progs util-linux python3-openstackclient python3-cinderclient python3-manilaclient openssl python3-prometheus-client chromium
   nfs-ganesha nfs-ganesha-vfs libnfs-utils rpcbind dbus gcc libc6-dev python3-tempest)
 missing=()
 for p in "${DEBS[@]}"; do

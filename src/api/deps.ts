@@ -1,5 +1,6 @@
 // What the API layer needs from the rest of Flint, given to buildApiApp by the service.
 import type { Db } from '../db/database.js';
+import type { ShareOperations } from '../share/operations.js';
 import type { BlockStorageOperations, RequestContext } from '../volume/operations.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { BackendVolumeObject } from '../drivers/interface/objects.js';
@@ -31,6 +32,12 @@ export interface ApiDeps {
   /** Backup operations; absent, the backup routes answer that backups are not available. */
   backups?: BackupApi;
   quotas: QuotaEngine;
+  /** The share service (Shared File Systems v2); absent, the v2 API is not mounted. */
+  shares?: ShareOperations;
+  /** Manila's quotas, apart from Cinder's. */
+  shareQuotas?: QuotaEngine;
+  /** default_share_type, for the share types' is_default and GET /types/default. */
+  defaultShareType?: string | null;
   auth: AuthConfig;
   defaultAvailabilityZone: string;
   logger?: Logger;

@@ -16,9 +16,9 @@ export interface MicroversionSpec {
 /** Block Storage API v3 (Cinder). */
 export const BLOCK_STORAGE_V3: MicroversionSpec = { service: 'volume', min: '3.0', max: '3.70', legacyHeader: 'OpenStack-Volume-microversion' };
 
-/** Shared File Systems API v2 (Manila); the range grows as its routes land. */
+/** Shared File Systems API v2 (Manila): the range of Debian 12's Manila (15, Zed). */
 export const SHARED_FILE_SYSTEMS_V2: MicroversionSpec = {
-  service: 'shared-file-system', min: '2.0', max: '2.0', legacyHeader: 'X-OpenStack-Manila-API-Version',
+  service: 'shared-file-system', min: '2.0', max: '2.73', legacyHeader: 'X-OpenStack-Manila-API-Version',
 };
 
 export const MIN_VERSION = BLOCK_STORAGE_V3.min;

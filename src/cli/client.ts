@@ -85,7 +85,7 @@ export class FlintClient {
   }
 }
 
-function parse(text: string): unknown {
+export function parse(text: string): unknown {
   if (!text) return null;
   try {
     return JSON.parse(text);
@@ -95,7 +95,7 @@ function parse(text: string): unknown {
 }
 
 /** An OpenStack fault body (`{"itemNotFound": {"message": …}}`) as an ApiError. */
-function faultOf(status: number, parsed: unknown, text: string): ApiError {
+export function faultOf(status: number, parsed: unknown, text: string): ApiError {
   const fault = parsed && typeof parsed === 'object' ? (Object.values(parsed)[0] as { message?: string } | undefined) : undefined;
   return new ApiError(status, fault?.message ?? `HTTP ${status}: ${String(text).slice(0, 200)}`);
 }

@@ -20,10 +20,19 @@ import * as typeList from './commands/type/list.js';
 import * as typeSet from './commands/type/set.js';
 import * as backendList from './commands/backend/list.js';
 import * as scheduleExplain from './commands/schedule/explain.js';
+import * as shareCreate from './commands/share/create.js';
+import * as shareList from './commands/share/list.js';
+import * as shareShow from './commands/share/show.js';
+import * as shareDelete from './commands/share/delete.js';
+import { extend as shareExtend, shrink as shareShrink } from './commands/share/resize.js';
+import * as shareRevert from './commands/share/revert.js';
+import * as shareAccess from './commands/share/access.js';
+import * as shareSnapshot from './commands/share/snapshot.js';
+import * as shareType from './commands/share/type.js';
 
 export function buildProgram(): Command {
   const program = new Command('flint')
-    .description('Flint: block storage control plane (OpenStack Block Storage v3 API)')
+    .description('Flint: block and file storage control plane (OpenStack Block Storage v3 and Shared File Systems v2 APIs)')
     .option('--url <url>', 'API URL (env FLINT_URL, default http://127.0.0.1:8776)')
     .option('--project <id>', 'project id (env FLINT_PROJECT, default admin)')
     .option('--token <token>', 'Keystone token (env FLINT_TOKEN or OS_TOKEN)')
@@ -36,6 +45,7 @@ export function buildProgram(): Command {
     ['image', 'Images in Flint\'s image directory', [imageList]],
     ['backend', 'Backends and pools', [backendList]],
     ['schedule', 'Placement', [scheduleExplain]],
+    ['share', 'Shares (Shared File Systems API v2)', [shareCreate, shareList, shareShow, shareDelete, shareExtend, shareShrink, shareRevert, shareAccess, shareSnapshot, shareType]],
   ];
   for (const [name, description, commands] of groups) {
     const group = program.command(name).description(description);

@@ -67,6 +67,14 @@ export interface ApiSettings {
   /** Largest image upload in bytes; undefined for no limit. */
   maxImageUploadBytes: number | undefined;
   serviceDownTime: number;
+  shares: ShareApiSettings;
+}
+
+/** What the share API checks a request against. */
+export interface ShareApiSettings {
+  defaultShareType: string | null;
+  enabledProtocols: string[];
+  maxShareSizeGiB: number;
 }
 
 export interface SchedulerSettings {
@@ -126,6 +134,8 @@ export interface Settings {
   scheduler: SchedulerSettings;
   manager: ManagerSettings;
   quotas: QuotaSettings;
+  /** Manila's defaults, by its resource names. */
+  shareQuotas: Record<string, number>;
   backends: BackendSettings[];
 }
 
@@ -177,6 +187,11 @@ export function buildSettings(cfg: FlintConfig): Settings {
       imageDir: d.string('image_dir'),
       maxImageUploadBytes: uploadGiB > 0 ? uploadGiB * 1024 ** 3 : undefined,
       serviceDownTime,
+      shares: {
+        defaultShareType: d.string('default_share_type'),
+        enabledProtocols: d.list('enabled_share_protocols').map((p) => p.toUpperCase()),
+        maxShareSizeGiB: d.number('max_share_size_gib'),
+      },
     },
     scheduler: {
       filters: d.list('scheduler_default_filters'),
@@ -206,6 +221,13 @@ export function buildSettings(cfg: FlintConfig): Settings {
       backup_gigabytes: d.number('quota_backup_gigabytes'),
       groups: d.number('quota_groups'),
       per_volume_gigabytes: d.number('per_volume_size_limit'),
+    },
+    shareQuotas: {
+      shares: d.number('quota_shares'),
+      gigabytes: d.number('quota_share_gigabytes'),
+      snapshots: d.number('quota_share_snapshots'),
+      snapshot_gigabytes: d.number('quota_snapshot_gigabytes'),
+      share_networks: d.number('quota_share_networks'),
     },
     backends: cfg.backends.map((b) => backendSettings(b, storageAz)),
   };

@@ -192,6 +192,8 @@ export interface BackendStatsTable {
   /** Problems the manager reports (bad filter_function…), JSON list of strings. */
   problems: string;
   updatedAt: string;
+  /** `volume` or `share`: which scheduler reads this backend (migration 007). */
+  serviceKind: Generated<string>;
 }
 
 export interface TasksTable {
@@ -343,6 +345,124 @@ export interface GroupSnapshotsTable {
   updatedAt: string;
 }
 
+export interface SharesTable {
+  id: string;
+  projectId: string;
+  userId: string;
+  displayName: string | null;
+  displayDescription: string | null;
+  size: number;
+  shareProto: string;
+  status: string;
+  /** Manila's aggregate of the rules' states: active, syncing or error. */
+  accessRulesStatus: string;
+  taskState: string | null;
+  availabilityZone: string;
+  shareTypeId: string | null;
+  /** `host@backend#pool` once placed. */
+  host: string | null;
+  providerLocation: string | null;
+  snapshotId: string | null;
+  shareNetworkId: string | null;
+  shareServerId: string | null;
+  /** The id of the share's one instance (Manila's share instances API). */
+  instanceId: string;
+  isPublic: Bool;
+  isSoftDeleted: Bool;
+  scheduledToBeDeletedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ShareExportLocationsTable {
+  id: string;
+  shareId: string;
+  path: string;
+  isAdminOnly: Bool;
+  preferred: Bool;
+  /** JSON object. */
+  metadata: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ShareSnapshotsTable {
+  id: string;
+  projectId: string;
+  userId: string;
+  shareId: string;
+  displayName: string | null;
+  displayDescription: string | null;
+  status: string;
+  progress: string;
+  /** The share's size when the snapshot was taken. */
+  shareSize: number;
+  size: number;
+  shareProto: string;
+  providerLocation: string | null;
+  instanceId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ShareAccessRulesTable {
+  id: string;
+  shareId: string;
+  accessType: string;
+  accessTo: string;
+  accessLevel: string;
+  /** queued_to_apply, applying, active, error, queued_to_deny, denying. */
+  state: string;
+  accessKey: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ShareTypesTable {
+  id: string;
+  name: string;
+  description: string | null;
+  isPublic: Bool;
+  createdAt: string;
+}
+
+export interface ShareTypeExtraSpecsTable {
+  shareTypeId: string;
+  key: string;
+  value: string;
+}
+
+export interface ShareTypeAccessTable {
+  shareTypeId: string;
+  projectId: string;
+}
+
+export interface ShareNetworksTable {
+  id: string;
+  projectId: string;
+  userId: string;
+  name: string | null;
+  description: string | null;
+  neutronNetId: string | null;
+  neutronSubnetId: string | null;
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ShareServersTable {
+  id: string;
+  projectId: string;
+  shareNetworkId: string | null;
+  /** `host@backend` */
+  host: string;
+  status: string;
+  /** JSON object the driver returned at set-up. */
+  backendDetails: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface Database {
   volumes: VolumesTable;
   volumeMetadata: MetadataTable;
@@ -374,6 +494,21 @@ export interface Database {
   groups: GroupsTable;
   groupVolumeTypes: GroupVolumeTypesTable;
   groupSnapshots: GroupSnapshotsTable;
+  shares: SharesTable;
+  shareMetadata: MetadataTable;
+  shareExportLocations: ShareExportLocationsTable;
+  shareSnapshots: ShareSnapshotsTable;
+  shareSnapshotMetadata: MetadataTable;
+  shareAccessRules: ShareAccessRulesTable;
+  shareAccessRuleMetadata: MetadataTable;
+  shareTypes: ShareTypesTable;
+  shareTypeExtraSpecs: ShareTypeExtraSpecsTable;
+  shareTypeProjects: ShareTypeAccessTable;
+  shareNetworks: ShareNetworksTable;
+  shareServers: ShareServersTable;
+  shareQuotas: QuotasTable;
+  shareQuotaUsages: QuotaUsagesTable;
+  shareReservations: ReservationsTable;
 }
 
 export type VolumeRow = Selectable<VolumesTable>;
@@ -393,3 +528,11 @@ export type EncryptionRow = Selectable<VolumeTypeEncryptionTable>;
 export type GroupTypeRow = Selectable<GroupTypesTable>;
 export type GroupRow = Selectable<GroupsTable>;
 export type GroupSnapshotRow = Selectable<GroupSnapshotsTable>;
+export type ShareRow = Selectable<SharesTable>;
+export type ShareUpdate = Updateable<SharesTable>;
+export type ShareSnapshotRow = Selectable<ShareSnapshotsTable>;
+export type ShareAccessRuleRow = Selectable<ShareAccessRulesTable>;
+export type ShareTypeRow = Selectable<ShareTypesTable>;
+export type ShareExportLocationRow = Selectable<ShareExportLocationsTable>;
+export type ShareNetworkRow = Selectable<ShareNetworksTable>;
+export type ShareServerRow = Selectable<ShareServersTable>;

@@ -4,3 +4,4 @@ import './local/register.js';
 import './local-share/register.js';
 import './netapp/ontap/register.js';
 import './netapp/eseries/register.js';
+import './fake-share/register.js';

@@ -6,21 +6,24 @@ import {
   BACKEND_OPTIONS, DRIVER_KEY, TARGET_HELPER_OPTIONS, type DriverCatalog, type DriverKind,
 } from '../config/driver-options.js';
 import type { DriverFactory } from './interface/core.js';
+import type { ShareDriverFactory } from './interface/share.js';
 
 export type { DriverKind } from '../config/driver-options.js';
 
-export interface DriverRegistration {
-  /** Which key names it in a backend section; `volume` when not given. */
-  kind?: DriverKind;
+interface RegistrationBase {
   name: string;
   description: string;
   /** The driver's own options, beyond those every backend of its kind accepts. */
   options: readonly OptionSpec[];
   /** Exports through an iSCSI target helper, so its sections take the target options. */
   usesTargetHelper?: boolean;
-  /** Loaded lazily so a deployment only imports the drivers it enables. */
-  load(): Promise<DriverFactory>;
 }
+
+/** A driver of one kind (the key that names it in a backend section: `volume` when not given), loaded lazily so a deployment only imports the drivers it enables. */
+export type DriverRegistration = RegistrationBase & (
+  | { kind?: 'volume'; load(): Promise<DriverFactory> }
+  | { kind: 'share'; load(): Promise<ShareDriverFactory> }
+);
 
 const registrations: Record<DriverKind, Map<string, DriverRegistration>> = { volume: new Map(), share: new Map() };
 

@@ -21,14 +21,55 @@ export const CINDER_QUOTA_DEFAULTS: QuotaDefaults = {
 
 type Tx = Kysely<Database> | Transaction<Database>;
 
+/** The three tables one engine keeps its limits, usages and reservations in (same shape). */
+export interface QuotaTables {
+  quotas: 'quotas' | 'shareQuotas';
+  usages: 'quotaUsages' | 'shareQuotaUsages';
+  reservations: 'reservations' | 'shareReservations';
+}
+export const VOLUME_QUOTA_TABLES: QuotaTables = { quotas: 'quotas', usages: 'quotaUsages', reservations: 'reservations' };
+
+/** Manila's project quotas (kept apart: its gigabytes and snapshots are not Cinder's). */
+export const SHARE_QUOTA_RESOURCES = [
+  'shares', 'gigabytes', 'snapshots', 'snapshot_gigabytes', 'share_networks', 'share_groups', 'share_group_snapshots',
+  'share_replicas', 'replica_gigabytes', 'per_share_gigabytes',
+] as const;
+export type ShareQuotaResource = (typeof SHARE_QUOTA_RESOURCES)[number];
+export const SHARE_QUOTA_TABLES: QuotaTables = { quotas: 'shareQuotas', usages: 'shareQuotaUsages', reservations: 'shareReservations' };
+/** Manila's defaults; -1 means unlimited. */
+export const MANILA_QUOTA_DEFAULTS: Record<ShareQuotaResource, number> = {
+  shares: 50, gigabytes: 1000, snapshots: 50, snapshot_gigabytes: 1000, share_networks: 10, share_groups: 50,
+  share_group_snapshots: 50, share_replicas: 100, replica_gigabytes: 1000, per_share_gigabytes: -1,
+};
+
+/** What one engine counts: its tables, its resource names and the per-resource size cap. */
+export interface QuotaScope {
+  tables: QuotaTables;
+  known(name: string): boolean;
+  /** Resource holding the largest size one resource may have (per_volume_gigabytes…). */
+  perResourceLimit: string;
+  /** The noun the per-resource refusal names. */
+  noun: string;
+}
+export const VOLUME_QUOTA_SCOPE: QuotaScope = {
+  tables: VOLUME_QUOTA_TABLES, known: (n) => QuotaEngine.isKnownResource(n), perResourceLimit: 'per_volume_gigabytes', noun: 'volume',
+};
+export const SHARE_QUOTA_SCOPE: QuotaScope = {
+  tables: SHARE_QUOTA_TABLES,
+  // Per share type: shares_<type>, gigabytes_<type>, snapshots_<type>, snapshot_gigabytes_<type> (Manila's share type quotas).
+  known: (n) => (SHARE_QUOTA_RESOURCES as readonly string[]).includes(n) || /^(shares|gigabytes|snapshots|snapshot_gigabytes)_.+$/.test(n),
+  perResourceLimit: 'per_share_gigabytes',
+  noun: 'share',
+};
+
 /** The quota class every project falls back to (Cinder's `default`). */
 export const DEFAULT_QUOTA_CLASS = 'default';
 /** Counters kept per volume type as well as in total. */
 const TYPE_RESOURCES = ['volumes', 'gigabytes', 'snapshots'] as const;
 
-function checkLimits(values: Record<string, number>): void {
+function checkLimits(values: Record<string, number>, known: (name: string) => boolean = (n) => QuotaEngine.isKnownResource(n)): void {
   for (const [resource, v] of Object.entries(values)) {
-    if (!QuotaEngine.isKnownResource(resource)) throw new InvalidInput(`Unknown quota resource '${resource}'.`);
+    if (!known(resource)) throw new InvalidInput(`Unknown quota resource '${resource}'.`);
     if (!Number.isInteger(v) || v < -1) throw new InvalidInput(`Quota ${resource} must be an integer >= -1, got ${v}.`);
   }
 }
@@ -40,7 +81,20 @@ export interface QuotaDetail {
 }
 
 export class QuotaEngine {
-  constructor(private readonly db: Db, private readonly defaults: QuotaDefaults = CINDER_QUOTA_DEFAULTS) {}
+  private readonly t: QuotaTables;
+
+  constructor(
+    private readonly db: Db,
+    private readonly defaults: QuotaDefaults | Readonly<Record<string, number>> = CINDER_QUOTA_DEFAULTS,
+    private readonly scope: QuotaScope = VOLUME_QUOTA_SCOPE,
+  ) {
+    this.t = scope.tables;
+  }
+
+  /** Whether this engine counts `name` (for a request that sets it). */
+  knows(name: string): boolean {
+    return this.scope.known(name);
+  }
 
   /** Resources a request names, including the per-volume-type ones (`volumes_gold`). */
   static isKnownResource(name: string): boolean {
@@ -78,15 +132,16 @@ export class QuotaEngine {
 
   /** A project's limits: its own values over the `default` class's. */
   async limits(projectId: string, tx: Tx = this.db.kysely): Promise<Record<string, number>> {
-    const rows = await tx.selectFrom('quotas').select(['resource', 'hardLimit']).where('projectId', '=', projectId).execute();
-    const out = await this.classLimits(DEFAULT_QUOTA_CLASS, tx);
+    const rows = await tx.selectFrom(this.t.quotas).select(['resource', 'hardLimit']).where('projectId', '=', projectId).execute();
+    // Quota classes are Cinder's (volume types, quota_classes); the share engine has its defaults only.
+    const out = this.scope === VOLUME_QUOTA_SCOPE ? await this.classLimits(DEFAULT_QUOTA_CLASS, tx) : { ...this.defaults };
     for (const r of rows) out[r.resource] = r.hardLimit;
     return out;
   }
 
   async details(projectId: string): Promise<Record<string, QuotaDetail>> {
     const limits = await this.limits(projectId);
-    const usages = await this.db.kysely.selectFrom('quotaUsages').selectAll().where('projectId', '=', projectId).execute();
+    const usages = await this.db.kysely.selectFrom(this.t.usages).selectAll().where('projectId', '=', projectId).execute();
     const out: Record<string, QuotaDetail> = {};
     for (const [res, limit] of Object.entries(limits)) out[res] = { limit, in_use: 0, reserved: 0 };
     for (const u of usages) {
@@ -96,17 +151,17 @@ export class QuotaEngine {
   }
 
   async setLimits(projectId: string, values: Record<string, number>): Promise<void> {
-    checkLimits(values);
+    checkLimits(values, (n) => this.knows(n));
     await this.db.kysely.transaction().execute(async (tx) => {
       for (const [resource, hardLimit] of Object.entries(values)) {
-        await tx.deleteFrom('quotas').where('projectId', '=', projectId).where('resource', '=', resource).execute();
-        await tx.insertInto('quotas').values({ projectId, resource, hardLimit }).execute();
+        await tx.deleteFrom(this.t.quotas).where('projectId', '=', projectId).where('resource', '=', resource).execute();
+        await tx.insertInto(this.t.quotas).values({ projectId, resource, hardLimit }).execute();
       }
     });
   }
 
   async resetLimits(projectId: string): Promise<void> {
-    await this.db.kysely.deleteFrom('quotas').where('projectId', '=', projectId).execute();
+    await this.db.kysely.deleteFrom(this.t.quotas).where('projectId', '=', projectId).execute();
   }
 
   /**
@@ -116,9 +171,10 @@ export class QuotaEngine {
   async reserve(tx: Transaction<Database>, projectId: string, deltas: Record<string, number>): Promise<string> {
     const groupId = newId();
     const limits = await this.limits(projectId, tx);
-    const perVolume = limits.per_volume_gigabytes ?? -1;
-    if (perVolume >= 0 && (deltas.gigabytes ?? 0) > perVolume) {
-      throw new QuotaExceeded(`Requested volume size ${deltas.gigabytes} GiB is larger than the maximum allowed per volume, ${perVolume} GiB.`);
+    const perResource = limits[this.scope.perResourceLimit] ?? -1;
+    const noun = this.scope.noun;
+    if (perResource >= 0 && (deltas.gigabytes ?? 0) > perResource) {
+      throw new QuotaExceeded(`Requested ${noun} size ${deltas.gigabytes} GiB is larger than the maximum allowed per ${noun}, ${perResource} GiB.`);
     }
     const now = clock().now().toISOString();
     const rows: Array<{ id: string; groupId: string; projectId: string; resource: string; delta: number; createdAt: string }> = [];
@@ -128,8 +184,9 @@ export class QuotaEngine {
       if (delta === 0) continue;
       const add = Math.max(0, delta);
       // One upsert reserves and locks the usage row; an over-limit answer rolls the transaction back.
-      const usage = await tx.insertInto('quotaUsages').values({ projectId, resource, inUse: 0, reserved: add })
-        .onConflict((oc) => oc.columns(['projectId', 'resource']).doUpdateSet((eb) => ({ reserved: eb('quotaUsages.reserved', '+', add) })))
+      // Both usage tables have one shape; the cast only picks one name for the type checker.
+      const usage = await tx.insertInto(this.t.usages as 'quotaUsages').values({ projectId, resource, inUse: 0, reserved: add })
+        .onConflict((oc) => oc.columns(['projectId', 'resource']).doUpdateSet(() => ({ reserved: sql<number>`${sql.ref(`${this.t.usages}.reserved`)} + ${add}` })))
         .returningAll().executeTakeFirstOrThrow();
       const limit = limits[resource] ?? this.defaultLimit(resource);
       if (delta > 0 && limit >= 0 && usage.inUse + usage.reserved > limit) {
@@ -139,7 +196,7 @@ export class QuotaEngine {
       }
       rows.push({ id: newId(), groupId, projectId, resource, delta, createdAt: now });
     }
-    if (rows.length > 0) await tx.insertInto('reservations').values(rows).execute();
+    if (rows.length > 0) await tx.insertInto(this.t.reservations).values(rows).execute();
     return groupId;
   }
 
@@ -154,18 +211,18 @@ export class QuotaEngine {
   }
 
   private async settle(tx: Transaction<Database>, groupId: string, commit: boolean): Promise<void> {
-    const rows = await tx.selectFrom('reservations').selectAll().where('groupId', '=', groupId).execute();
+    const rows = await tx.selectFrom(this.t.reservations).selectAll().where('groupId', '=', groupId).execute();
     // Sorted here, not by the database: its collation may order names differently from reserve().
     rows.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
     for (const r of rows) {
       const unreserve = Math.max(0, r.delta);
       const use = commit ? r.delta : 0;
       // Usage never goes below zero, even after an admin reset left it short.
-      await tx.updateTable('quotaUsages').set({
+      await tx.updateTable(this.t.usages as 'quotaUsages').set({
         reserved: sql<number>`case when reserved < ${unreserve} then 0 else reserved - ${unreserve} end`,
         inUse: sql<number>`case when in_use + ${use} < 0 then 0 else in_use + ${use} end`,
       }).where('projectId', '=', r.projectId).where('resource', '=', r.resource).execute();
     }
-    await tx.deleteFrom('reservations').where('groupId', '=', groupId).execute();
+    await tx.deleteFrom(this.t.reservations).where('groupId', '=', groupId).execute();
   }
 }

@@ -161,7 +161,9 @@ async function backendCheck(settings: Settings, b: BackendSettings): Promise<Che
   if (b.config.kind !== 'volume') return { check, status: 'warn', detail: `${b.config.kind} backends are not checked by this build` };
   let driver;
   try {
-    const factory = await driverRegistration(b.config.driver, b.section, b.config.kind).load();
+    const reg = driverRegistration(b.config.driver, b.section, 'volume');
+    if (reg.kind === 'share') throw new Error(`${reg.name} is a share driver`);
+    const factory = await reg.load();
     const stateDir = join(settings.statePath, 'backends', b.section);
     mkdirSync(stateDir, { recursive: true });
     driver = factory({ backendName: b.section, host: `${settings.host}@${b.section}`, options: b.config.options, logger: quiet, stateDir, executor: new ShellExecutor({ tries: b.numShellTries, logger: quiet }) });

@@ -1,5 +1,5 @@
-// Composes Flint's roles in one process: the API, the scheduler, and one volume manager
-// per enabled backend (all of them by default, or those `--role` names).
+// Composes Flint's roles in one process: the API, the scheduler, and one volume or share
+// manager per enabled backend (all of them by default, or those `--role` names).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
@@ -11,7 +11,7 @@ import { driverCatalog, driverRegistration } from '../drivers/registry.js';
 import '../drivers/index.js';
 import { ShellExecutor } from '../exec/executor.js';
 import { ConfigError } from '../errors/errors.js';
-import { QuotaEngine } from '../quota/quota-engine.js';
+import { MANILA_QUOTA_DEFAULTS, QuotaEngine, SHARE_QUOTA_SCOPE } from '../quota/quota-engine.js';
 import { TaskQueue } from '../tasks/task-queue.js';
 import { logger as rootLogger, type Logger } from '../util/logger.js';
 import { VolumeApi } from '../volume/volume-api.js';
@@ -20,7 +20,12 @@ import { SchedulerRole } from './scheduler-role.js';
 import { scheduleVolumeHandler } from '../volume/flows/schedule-volume.js';
 import { scheduleGroupHandler } from '../volume/flows/schedule-group.js';
 import { createScheduler } from './create-scheduler.js';
-import { buildApiApp } from '../api/app.js';
+import { BLOCK_STORAGE_API, buildApiApp } from '../api/app.js';
+import { SHARED_FILE_SYSTEMS_API } from '../api/share-api-mount.js';
+import { ShareApi } from '../share/share-api.js';
+import { ShareManager } from '../share/share-manager.js';
+import { DEFAULT_SHARE_TEMPLATES } from '../share/driver-objects.js';
+import { scheduleShareHandler } from '../share/flows/schedule-share.js';
 import type { AuthConfig } from '../api/deps.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { startHeartbeat } from '../db/repos/services.js';
@@ -62,6 +67,10 @@ export interface RunningService {
   backups: BackupApi;
   backupManager: BackupManager | null;
   scheduler: Scheduler | null;
+  shares: ShareApi;
+  shareQuotas: QuotaEngine;
+  shareManagers: Map<string, ShareManager>;
+  shareScheduler: Scheduler | null;
   close(): Promise<void>;
 }
 
@@ -82,19 +91,29 @@ function authConfig(s: ApiSettings): AuthConfig {
   };
 }
 
-async function buildManager(
-  settings: Settings, b: BackendSettings, db: Db, tasks: TaskQueue, quotas: QuotaEngine, log: Logger, schedulerRole: SchedulerRole | null,
-): Promise<VolumeManager> {
-  const reg = driverRegistration(b.config.driver, b.section, b.config.kind);
-  const factory = await reg.load();
+/** What a backend's driver is built from: its section's settings, a state directory, a logger and the command runner. */
+function driverContext(settings: Settings, b: BackendSettings, log: Logger) {
   const backendHost = `${settings.host}@${b.section}`;
   const stateDir = join(settings.statePath, 'backends', b.section);
   mkdirSync(stateDir, { recursive: true });
   const driverLog = log.child({ backend: backendHost });
-  const driver = instrumentDriver(factory({
-    backendName: b.section, host: backendHost, options: b.config.options, logger: driverLog, stateDir,
-    executor: new ShellExecutor({ tries: b.numShellTries, logger: driverLog }),
-  }), b.section);
+  return {
+    backendHost, driverLog,
+    ctx: {
+      backendName: b.section, host: backendHost, options: b.config.options, logger: driverLog, stateDir,
+      executor: new ShellExecutor({ tries: b.numShellTries, logger: driverLog }),
+    },
+  };
+}
+
+async function buildManager(
+  settings: Settings, b: BackendSettings, db: Db, tasks: TaskQueue, quotas: QuotaEngine, log: Logger, schedulerRole: SchedulerRole | null,
+): Promise<VolumeManager> {
+  const reg = driverRegistration(b.config.driver, b.section, 'volume');
+  if (reg.kind === 'share') throw new ConfigError(`Driver ${reg.name} of section [${b.section}] is a share driver.`);
+  const factory = await reg.load();
+  const { backendHost, driverLog, ctx } = driverContext(settings, b, log);
+  const driver = instrumentDriver(factory(ctx), b.section);
   const { backendName: name, availabilityZone: az } = b;
   return new VolumeManager({
     db, tasks, quotas, driver, backendHost, backendName: name, availabilityZone: az, logger: driverLog,
@@ -117,6 +136,22 @@ async function buildBackupManager(cfg: FlintConfig, settings: Settings, db: Db, 
     db, tasks, quotas, driver, executor: new ShellExecutor({ tries: 1, logger: backupLog }), host: settings.host,
     availabilityZone: settings.api.defaultAvailabilityZone, runDir: join(stateDir, 'run'), logger: backupLog,
     concurrency: 4, leaseMs: settings.manager.leaseMs, heartbeatMs: 10_000, callTimeoutMs: Math.max(600_000, settings.api.rpcTimeoutMs),
+  });
+}
+
+async function buildShareManager(
+  settings: Settings, b: BackendSettings, db: Db, tasks: TaskQueue, quotas: QuotaEngine, log: Logger, schedulerRole: SchedulerRole | null,
+): Promise<ShareManager> {
+  const reg = driverRegistration(b.config.driver, b.section, 'share');
+  if (reg.kind !== 'share') throw new ConfigError(`Driver ${reg.name} of section [${b.section}] is not a share driver.`);
+  const factory = await reg.load();
+  const { backendHost, driverLog, ctx } = driverContext(settings, b, log);
+  return new ShareManager({
+    db, tasks, quotas, driver: instrumentDriver(factory(ctx), b.section), backendHost, backendName: b.backendName, availabilityZone: b.availabilityZone, logger: driverLog,
+    templates: DEFAULT_SHARE_TEMPLATES, ...settings.manager, filterFunction: b.filterFunction, goodnessFunction: b.goodnessFunction,
+    // The role reads the row the manager just wrote, with the placements not yet landed on top.
+    onStats: schedulerRole ? () => void schedulerRole.loadStats().catch(() => undefined) : undefined,
+    onCapacityChange: schedulerRole ? (poolHost, delta, id) => schedulerRole.onCapacityChange(poolHost, delta, id, 'share') : undefined,
   });
 }
 
@@ -147,16 +182,21 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   // Hear other processes' wake-ups before taking or sending any work.
   await tasks.listening();
   const quotas = new QuotaEngine(db, settings.quotas);
+  const shareQuotas = new QuotaEngine(db, { ...MANILA_QUOTA_DEFAULTS, ...settings.shareQuotas }, SHARE_QUOTA_SCOPE);
   const scheduler = roles.includes('scheduler') ? createScheduler(settings.scheduler) : null;
+  // Shares are placed by the same engine, over the share backends only.
+  const shareScheduler = roles.includes('scheduler') ? createScheduler(settings.scheduler) : null;
   const owner = `${hostname()}:${process.pid}:scheduler:${Date.now()}`;
   const schedulerRole = scheduler
     ? new SchedulerRole({ db, tasks, quotas, scheduler, owner, logger: log, statsPollMs: 2000, leaseMs: settings.scheduler.leaseMs,
       handlers: { schedule_volume: scheduleVolumeHandler, schedule_group: scheduleGroupHandler },
+      share: { scheduler: shareScheduler!, quotas: shareQuotas, handlers: { schedule_share: scheduleShareHandler } },
     })
     : null;
 
   const managers = new Map<string, VolumeManager>();
   let backupManager: BackupManager | null = null;
+  const shareManagers = new Map<string, ShareManager>();
   const started: Array<{ stop(): Promise<void> }> = [];
   const unregisterGauges = registerDatabaseGauges(db);
   const closeAll = async () => {
@@ -177,6 +217,13 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       await m.start();
       started.push(m);
       managers.set(b.section, m);
+    }
+    for (const b of settings.backends) {
+      if (b.config.kind !== 'share' || !roles.includes(`share@${b.section}`)) continue;
+      const m = await buildShareManager(settings, b, db, tasks, shareQuotas, log, schedulerRole);
+      await m.start();
+      started.push(m);
+      shareManagers.set(b.section, m);
     }
     if (roles.includes('backup')) {
       backupManager = await buildBackupManager(cfg, settings, db, tasks, quotas, log);
@@ -210,17 +257,24 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     volumeWaitMs: apiSettings.rpcTimeoutMs,
   });
 
+  const shareApi = new ShareApi(db, tasks, shareQuotas, {
+    defaultAvailabilityZone: defaultAz,
+    defaultShareType: apiSettings.shares.defaultShareType,
+    enabledProtocols: apiSettings.shares.enabledProtocols,
+    maxShareSizeGiB: apiSettings.shares.maxShareSizeGiB,
+  });
+
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (roles.includes('api')) {
     app = buildApiApp({
-      db, volumes: api, backups, quotas, auth: authConfig(apiSettings), defaultAvailabilityZone: defaultAz, logger: log, images,
+      db, volumes: api, backups, quotas, shares: shareApi, shareQuotas, defaultShareType: apiSettings.shares.defaultShareType, auth: authConfig(apiSettings), defaultAvailabilityZone: defaultAz, logger: log, images,
       maxImageUploadBytes: apiSettings.maxImageUploadBytes,
       defaultGroupType: apiSettings.defaultGroupType,
       serviceDownTime: apiSettings.serviceDownTime,
       listManageableVolumes: manageableVolumesLister(db, tasks, apiSettings.rpcTimeoutMs),
       readiness,
-    });
+    }, [BLOCK_STORAGE_API, SHARED_FILE_SYSTEMS_API]);
     try {
       url = await app.listen({ host: addr, port });
     } catch (e) {
@@ -246,7 +300,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   }
 
   return {
-    config: cfg, db, tasks, api, quotas, app, url, managers, backups, backupManager, scheduler,
+    config: cfg, db, tasks, api, quotas, app, url, managers, backups, backupManager, scheduler, shares: shareApi, shareQuotas, shareManagers, shareScheduler,
     async close() {
       if (app) await app.close();
       if (probes) await probes.close();

@@ -27,7 +27,6 @@ export function configuredRoles(cfg: FlintConfig): Role[] {
  * can name them ahead of time) and reported, never silently ignored.
  */
 export function idleRoleReason(role: Role): string | null {
-  if (role.startsWith('share@')) return `role ${role} has nothing to run: this build has no share manager yet`;
   return null;
 }
 

@@ -11,3 +11,6 @@ export function backendHostOf(poolHost: string): string {
 
 /** The queue of the volume manager of `host@backend`. */
 export const volumeQueue = (backendHost: string) => `volume@${backendHost}`;
+
+/** The queue of the share manager of `host@backend`. */
+export const shareQueue = (backendHost: string) => `share@${backendHost}`;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { RawClient, type RawReply } from '../support/raw-http.js';
-import { hostileRequests, routeKey, routeSpecs, type Hostile } from './hostile-requests.js';
+import { hostileRequests, routeKey, routeSpecs, shareRouteSpecs, type Hostile } from './hostile-requests.js';
 import { DB_KINDS, startTestService, waitForVolumeStatus, waitForSnapshotStatus, type TestService } from '../support/test-service.js';
 
 const P = 'badin';
@@ -285,7 +285,7 @@ for (const kind of DB_KINDS) describe(`bad input (${kind})`, () => {
 
   test('the hostile set covers every route and method the API has', () => {
     const seeded = { project: P, ...ids };
-    const covered = new Set(routeSpecs(seeded).flatMap((r) => (r.method === 'GET' ? [routeKey(r), routeKey({ ...r, method: 'HEAD' })] : [routeKey(r)])));
+    const covered = new Set([...routeSpecs(seeded), ...shareRouteSpecs()].flatMap((r) => (r.method === 'GET' ? [routeKey(r), routeKey({ ...r, method: 'HEAD' })] : [routeKey(r)])));
     const registered = registeredRoutes(svc.app!);
     assert.ok(registered.size > 100, `read ${registered.size} routes from the route tree`);
     const missing = [...registered].filter((r) => !covered.has(r));

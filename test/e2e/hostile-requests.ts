@@ -1,10 +1,10 @@
-// Generates requests that must fail, for every route and method of the v3 API and the
-// /flint routes, with fast-check: each comes with the status it must get and a pattern its
+// Generates requests that must fail, for every route and method of the v3 API, the v2
+// (shares) API and the /flint routes, with fast-check: each comes with the status it must get and a pattern its
 // message must match (it names the field, key, id, parameter or version at fault).
 // Nothing generated here may succeed: bodies are mutated away from a valid template,
 // ids are unknown, and every family is refused before any state changes.
 import fc from 'fast-check';
-import { negotiate } from '../../src/api/microversion.js';
+import { negotiate, SHARED_FILE_SYSTEMS_V2 } from '../../src/api/microversion.js';
 
 export interface Hostile {
   family: string;
@@ -51,9 +51,12 @@ interface RouteSpec {
   metadataFilter?: boolean;
   /** No microversion negotiation or auth (version documents). */
   public?: boolean;
+  /** The API the route belongs to: Block Storage v3 (default) or Shared File Systems v2. */
+  api?: 'share';
 }
 
 const MV = { 'openstack-api-version': 'volume 3.70' };
+const SHARE_MV = { 'x-openstack-manila-api-version': '2.73' };
 export const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function routeSpecs(s: Seeded): RouteSpec[] {
@@ -270,6 +273,109 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
   ];
 }
 
+/** Ids no share resource has: the v2 routes' "valid" params (every family fails before they matter, or names them). */
+const NO_SHARE = 'aaaaaaaa-0000-4000-8000-000000000001';
+const NO_SNAP = 'aaaaaaaa-0000-4000-8000-000000000002';
+const NO_TYPE = 'aaaaaaaa-0000-4000-8000-000000000003';
+const NO_RULE = 'aaaaaaaa-0000-4000-8000-000000000004';
+const NO_NET = 'aaaaaaaa-0000-4000-8000-000000000005';
+const NO_SERVER = 'aaaaaaaa-0000-4000-8000-000000000006';
+const NO_MSG = 'aaaaaaaa-0000-4000-8000-000000000007';
+
+/** Every route of the Shared File Systems API v2 (/v2), as the hostile set exercises it. */
+export function shareRouteSpecs(): RouteSpec[] {
+  const sh = { id: NO_SHARE };
+  const md = { metadata: { k: 'v' } };
+  const specs: RouteSpec[] = [
+    { method: 'GET', path: '/v2', public: true },
+    { method: 'GET', path: '/v2/', public: true },
+    { method: 'GET', path: '/v2/{p}/shares', queryKeys: true, metadataFilter: true },
+    { method: 'GET', path: '/v2/{p}/shares/detail', queryKeys: true, metadataFilter: true },
+    { method: 'POST', path: '/v2/{p}/shares', body: { share: { size: 1, share_proto: 'NFS', name: 'n' } } },
+    { method: 'POST', path: '/v2/{p}/shares/manage', body: { share: { service_host: 'h@b#p', export_path: '/x', protocol: 'NFS' } } },
+    { method: 'GET', path: '/v2/{p}/shares/{id}', params: sh, lookup: ['id'] },
+    { method: 'PUT', path: '/v2/{p}/shares/{id}', params: sh, lookup: ['id'], body: { share: { display_name: 'n' } } },
+    { method: 'DELETE', path: '/v2/{p}/shares/{id}', params: sh, lookup: ['id'] },
+    { method: 'GET', path: '/v2/{p}/shares/{id}/metadata', params: sh, lookup: ['id'] },
+    { method: 'POST', path: '/v2/{p}/shares/{id}/metadata', params: sh, lookup: ['id'], body: md },
+    { method: 'PUT', path: '/v2/{p}/shares/{id}/metadata', params: sh, lookup: ['id'], body: md },
+    { method: 'GET', path: '/v2/{p}/shares/{id}/metadata/{key}', params: { ...sh, key: 'k' }, lookup: ['id'] },
+    { method: 'PUT', path: '/v2/{p}/shares/{id}/metadata/{key}', params: { ...sh, key: 'k' }, lookup: ['id'], body: { meta: { k: 'v' } } },
+    { method: 'DELETE', path: '/v2/{p}/shares/{id}/metadata/{key}', params: { ...sh, key: 'k' }, lookup: ['id'] },
+    { method: 'GET', path: '/v2/{p}/shares/{id}/export_locations', params: sh, lookup: ['id'] },
+    { method: 'GET', path: '/v2/{p}/shares/{id}/export_locations/{elId}', params: { ...sh, elId: NO_RULE }, lookup: ['id'] },
+    { method: 'POST', path: '/v2/{p}/shares/{id}/action', params: sh, lookup: ['id'], body: { extend: { new_size: 2 } } },
+    { method: 'GET', path: '/v2/{p}/shares/{id}/instances', params: sh, lookup: ['id'] },
+    { method: 'GET', path: `/v2/{p}/share-access-rules?share_id=${NO_SHARE}` },
+    { method: 'GET', path: '/v2/{p}/share-access-rules/{id}', params: { id: NO_RULE }, lookup: ['id'] },
+    { method: 'PUT', path: '/v2/{p}/share-access-rules/{id}/metadata', params: { id: NO_RULE }, lookup: ['id'], body: md },
+    { method: 'DELETE', path: '/v2/{p}/share-access-rules/{id}/metadata/{key}', params: { id: NO_RULE, key: 'k' }, lookup: ['id'] },
+    { method: 'GET', path: '/v2/{p}/share-networks' },
+    { method: 'GET', path: '/v2/{p}/share-networks/detail' },
+    { method: 'POST', path: '/v2/{p}/share-networks', body: { share_network: { name: 'n' } } },
+    { method: 'GET', path: '/v2/{p}/share-networks/{id}', params: { id: NO_NET }, lookup: ['id'] },
+    { method: 'PUT', path: '/v2/{p}/share-networks/{id}', params: { id: NO_NET }, lookup: ['id'], body: { share_network: { name: 'n' } } },
+    { method: 'DELETE', path: '/v2/{p}/share-networks/{id}', params: { id: NO_NET }, lookup: ['id'] },
+    { method: 'GET', path: '/v2/{p}/share-servers' },
+    { method: 'GET', path: '/v2/{p}/share-servers/{id}', params: { id: NO_SERVER }, lookup: ['id'] },
+    { method: 'GET', path: '/v2/{p}/share-servers/{id}/details', params: { id: NO_SERVER }, lookup: ['id'] },
+    { method: 'GET', path: '/v2/{p}/share_instances' },
+    { method: 'GET', path: '/v2/{p}/share_instances/{id}', params: { id: NO_SHARE }, lookup: ['id'] },
+    { method: 'GET', path: '/v2/{p}/share_instances/{id}/export_locations', params: { id: NO_SHARE }, lookup: ['id'] },
+    { method: 'GET', path: '/v2/{p}/snapshots', queryKeys: true },
+    { method: 'GET', path: '/v2/{p}/snapshots/detail', queryKeys: true },
+    { method: 'POST', path: '/v2/{p}/snapshots', body: { snapshot: { share_id: NO_SHARE, name: 'n' } } },
+    { method: 'POST', path: '/v2/{p}/snapshots/manage', body: { snapshot: { share_id: NO_SHARE, provider_location: 'x' } } },
+    { method: 'GET', path: '/v2/{p}/snapshots/{id}', params: { id: NO_SNAP }, lookup: ['id'] },
+    { method: 'PUT', path: '/v2/{p}/snapshots/{id}', params: { id: NO_SNAP }, lookup: ['id'], body: { snapshot: { display_name: 'n' } } },
+    { method: 'DELETE', path: '/v2/{p}/snapshots/{id}', params: { id: NO_SNAP }, lookup: ['id'] },
+    { method: 'POST', path: '/v2/{p}/snapshots/{id}/action', params: { id: NO_SNAP }, lookup: ['id'], body: { reset_status: { status: 'available' } } },
+    { method: 'GET', path: '/v2/{p}/services' },
+    { method: 'GET', path: '/v2/{p}/os-services' },
+    { method: 'GET', path: '/v2/{p}/scheduler-stats/pools' },
+    { method: 'GET', path: '/v2/{p}/scheduler-stats/pools/detail' },
+    { method: 'GET', path: '/v2/{p}/availability-zones' },
+    { method: 'GET', path: '/v2/{p}/os-availability-zone' },
+    { method: 'POST', path: '/v2/{p}/os-share-manage', body: { share: { service_host: 'h@b#p', export_path: '/x', protocol: 'NFS' } } },
+    { method: 'GET', path: '/v2/{p}/limits' },
+    { method: 'GET', path: '/v2/{p}/messages' },
+    { method: 'GET', path: '/v2/{p}/messages/{id}', params: { id: NO_MSG }, lookup: ['id'] },
+    { method: 'DELETE', path: '/v2/{p}/messages/{id}', params: { id: NO_MSG }, lookup: ['id'] },
+  ];
+  for (const base of ['types', 'share-types']) {
+    const t = { id: NO_TYPE };
+    specs.push(
+      { method: 'GET', path: `/v2/{p}/${base}` },
+      { method: 'POST', path: `/v2/{p}/${base}`, body: { share_type: { name: 'n', extra_specs: { driver_handles_share_servers: 'false' } } } },
+      { method: 'GET', path: `/v2/{p}/${base}/default` },
+      { method: 'GET', path: `/v2/{p}/${base}/{id}`, params: t, lookup: ['id'] },
+      { method: 'PUT', path: `/v2/{p}/${base}/{id}`, params: t, lookup: ['id'], body: { share_type: { description: 'd' } } },
+      { method: 'DELETE', path: `/v2/{p}/${base}/{id}`, params: t, lookup: ['id'] },
+      { method: 'GET', path: `/v2/{p}/${base}/{id}/extra_specs`, params: t, lookup: ['id'] },
+      { method: 'POST', path: `/v2/{p}/${base}/{id}/extra_specs`, params: t, lookup: ['id'], body: { extra_specs: { k: 'v' } } },
+      { method: 'GET', path: `/v2/{p}/${base}/{id}/extra_specs/{key}`, params: { ...t, key: 'k' }, lookup: ['id'] },
+      { method: 'DELETE', path: `/v2/{p}/${base}/{id}/extra_specs/{key}`, params: { ...t, key: 'k' }, lookup: ['id'] },
+      { method: 'GET', path: `/v2/{p}/${base}/{id}/share_type_access`, params: t, lookup: ['id'] },
+      { method: 'POST', path: `/v2/{p}/${base}/{id}/action`, params: t, lookup: ['id'], body: { addProjectAccess: { project: 'p2' } } },
+    );
+  }
+  for (const base of ['quota-sets', 'os-quota-sets']) {
+    const target = { target: 'p2' };
+    specs.push(
+      { method: 'GET', path: `/v2/{p}/${base}/{target}`, params: target },
+      { method: 'PUT', path: `/v2/{p}/${base}/{target}`, params: target, body: { quota_set: { shares: 5 } } },
+      { method: 'DELETE', path: `/v2/{p}/${base}/{target}`, params: target },
+      { method: 'GET', path: `/v2/{p}/${base}/{target}/detail`, params: target },
+      { method: 'GET', path: `/v2/{p}/${base}/{target}/defaults`, params: target },
+    );
+  }
+  specs.push(
+    { method: 'GET', path: '/v2/{p}/quota-class-sets/{target}', params: { target: 'default' } },
+    { method: 'GET', path: '/v2/{p}/os-quota-class-sets/{target}', params: { target: 'default' } },
+  );
+  return specs.map((r) => ({ ...r, api: 'share' as const }));
+}
+
 /** `/v3/{p}/volumes/{id}` → `/v3/:projectId/volumes/:id`, to compare with the routes Fastify has. */
 export function routeKey(spec: { method: string; path: string }): string {
   const path = spec.path.split('?')[0]!.replace('{p}', ':projectId').replace(/\{(\w+)\}/g, ':$1');
@@ -323,6 +429,15 @@ const validVersion = (v: string) => {
   }
 };
 
+const validShareVersion = (v: string) => {
+  try {
+    negotiate({ 'x-openstack-manila-api-version': v }, SHARED_FILE_SYSTEMS_V2);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const headerSafe = (s: string) => /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(s);
 const idChars = fc.stringMatching(/^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,63}$/);
 const queryName = fc.stringMatching(/^x_[a-z0-9_]{1,20}$/);
@@ -345,7 +460,7 @@ export function hostileRequests(s: Seeded, opts: { seed: number; per: number }):
   };
   const json = { 'content-type': 'application/json' };
   const p = s.project;
-  const specs = routeSpecs(s);
+  const specs = [...routeSpecs(s), ...shareRouteSpecs()];
 
   for (const r of specs) {
     const params = r.params ?? {};
@@ -356,8 +471,10 @@ export function hostileRequests(s: Seeded, opts: { seed: number; per: number }):
     const what = routeKey(r);
     const withQuery = (q: string) => (path.includes('?') ? `${path}&${q}` : `${path}?${q}`);
 
+    const share = r.api === 'share';
+    const mv = share ? SHARE_MV : MV;
     for (const method of methods) {
-      const base = { method, headers: { ...MV, ...(method === 'HEAD' ? {} : bodyHeaders) }, ...(method === 'HEAD' || body === undefined ? {} : { body }) };
+      const base = { method, headers: { ...mv, ...(method === 'HEAD' ? {} : bodyHeaders) }, ...(method === 'HEAD' || body === undefined ? {} : { body }) };
 
       // Query strings every route bounds: long values, too many parameters, repeats.
       for (const [name, len] of sample(fc.tuple(queryName, fc.integer({ min: 256, max: 3000 })))) {
@@ -375,11 +492,13 @@ export function hostileRequests(s: Seeded, opts: { seed: number; per: number }):
       const badVersion = fc.oneof(
         fc.tuple(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 999 })).map(([a, b]) => `${a}.${b}`),
         fc.string({ minLength: 1, maxLength: 12 }),
-      ).filter((v) => headerSafe(v) && !v.includes(',') && !validVersion(v));
+      ).filter((v) => headerSafe(v) && !v.includes(',') && !(share ? validShareVersion(v) : validVersion(v)));
       for (const [v, legacy] of sample(fc.tuple(badVersion, fc.boolean()))) {
-        const { 'openstack-api-version': _, ...rest } = base.headers as Record<string, string>;
-        const headers = { ...rest, ...(legacy ? { 'openstack-volume-microversion': v } : { 'openstack-api-version': `volume ${v}` }) };
-        push({ family: `${what}: bad microversion`, ...base, path, headers, status: 406, names: /3\.0.*3\.70/ });
+        const { 'openstack-api-version': _, 'x-openstack-manila-api-version': __, ...rest } = base.headers as Record<string, string>;
+        const headers = share
+          ? { ...rest, ...(legacy ? { 'x-openstack-manila-api-version': v } : { 'openstack-api-version': `shared-file-system ${v}` }) }
+          : { ...rest, ...(legacy ? { 'openstack-volume-microversion': v } : { 'openstack-api-version': `volume ${v}` }) };
+        push({ family: `${what}: bad microversion`, ...base, path, headers, status: 406, names: share ? /2\.0.*2\.73/ : /3\.0.*3\.70/ });
       }
 
       if (r.queryKeys) {
@@ -434,7 +553,7 @@ export function hostileRequests(s: Seeded, opts: { seed: number; per: number }):
       for (const other of ['PATCH', 'OPTIONS', 'PROPFIND']) {
         if (method !== r.method) continue;
         if (specs.some((o) => o.method === other && o.path === r.path)) continue; // the path has that method
-        push({ family: `${what}: method ${other}`, method: other, path, headers: MV, status: 404, names: new RegExp(`could not be found: ${other} `) });
+        push({ family: `${what}: method ${other}`, method: other, path, headers: mv, status: 404, names: new RegExp(`could not be found: ${other} `) });
       }
     }
 
@@ -442,7 +561,7 @@ export function hostileRequests(s: Seeded, opts: { seed: number; per: number }):
     // wrong types, oversized strings, wrong content type, over the size limit.
     if (r.body === undefined || r.public) continue;
     const text = JSON.stringify(r.body);
-    const at = (b: string, extra: Record<string, string> = json) => ({ method: r.method, path, headers: { ...MV, ...extra }, body: b });
+    const at = (b: string, extra: Record<string, string> = json) => ({ method: r.method, path, headers: { ...(r.api === 'share' ? SHARE_MV : MV), ...extra }, body: b });
     for (const cut of sample(fc.integer({ min: 1, max: text.length - 1 }))) {
       push({ family: `${what}: truncated JSON`, ...at(text.slice(0, cut)), status: 400, names: /Malformed request body/ });
     }

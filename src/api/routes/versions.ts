@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { baseUrl } from '../http.js';
 import { MAX_VERSION, MIN_VERSION } from '../microversion.js';
+import { v2Document, wantsShareVersions } from './share/share-versions.js';
 
 const UPDATED = '2026-01-01T00:00:00Z';
 
@@ -26,6 +27,8 @@ export function versionRoutes(root: FastifyInstance): void {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const config = { public: true };
   app.get('/', { config }, async (req, reply) => {
+    // Manila's client discovers its range at `/` too; it says so with its version header.
+    if (wantsShareVersions(req)) return { versions: [v2Document(req)] };
     reply.code(300);
     return { versions: [v3Document(req)] };
   });

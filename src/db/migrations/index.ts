@@ -6,6 +6,7 @@ import { m003Images } from './003-images.js';
 import { m004TaskErrorCode } from './004-task-error-code.js';
 import { m005Groups } from './005-groups.js';
 import { m006TransfersQuotaClassesEncryption } from './006-transfers-quota-classes-encryption.js';
+import { m007Shares } from './007-shares.js';
 import { m008Backups } from './008-backups.js';
 
 export const migrations: Record<string, Migration> = {
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   '004-task-error-code': m004TaskErrorCode,
   '005-groups': m005Groups,
   '006-transfers-quota-classes-encryption': m006TransfersQuotaClassesEncryption,
+  '007-shares': m007Shares,
   '008-backups': m008Backups,
 };

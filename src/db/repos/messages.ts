@@ -34,3 +34,6 @@ export async function deleteMessage(tx: Tx, caller: Caller, id: string): Promise
   const m = await getMessage(tx, caller, id);
   await tx.deleteFrom('messages').where('id', '=', m.id).execute();
 }
+
+/** Resource types of the share service's messages: Manila's /messages shows these, Cinder's the others. */
+export const SHARE_MESSAGE_RESOURCE_TYPES = ['SHARE', 'SHARE_SNAPSHOT', 'ACCESS_RULE', 'SHARE_NETWORK', 'SHARE_SERVER'] as const;

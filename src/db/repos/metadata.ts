@@ -1,9 +1,10 @@
-// Key/value metadata of volumes and snapshots: read one or many, replace, merge, delete a key.
+// Key/value metadata of volumes, snapshots, shares, share snapshots and access rules: read one or many, replace, merge, delete a key.
 import type { Tx } from '../transaction.js';
 import { groupPairs } from './caller.js';
 
 /** volumeImageMetadata: the image properties a volume carries (Cinder's volume_glance_metadata). */
-export type MetadataTableName = 'volumeMetadata' | 'snapshotMetadata' | 'volumeImageMetadata' | 'backupMetadata';
+export type MetadataTableName = 'volumeMetadata' | 'snapshotMetadata' | 'volumeImageMetadata' | 'backupMetadata'
+  | 'shareMetadata' | 'shareSnapshotMetadata' | 'shareAccessRuleMetadata';
 
 export async function readMetadata(tx: Tx, table: MetadataTableName, id: string): Promise<Record<string, string>> {
   return (await metadataFor(tx, table, [id])).get(id)!;
