@@ -4,12 +4,14 @@
 import { driverCallDuration, driverCalls } from '../util/metrics.js';
 
 export function instrumentDriver<T extends object>(driver: T, backend: string): T {
-  const wrapped = new Map<PropertyKey, unknown>();
+  // Keyed by the method itself, not its name: a method replaced on the driver (tests do) is
+  // wrapped anew instead of the old one being called.
+  const wrapped = new WeakMap<object, unknown>();
   return new Proxy(driver, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target) as unknown;
       if (typeof value !== 'function' || typeof prop !== 'string' || prop === 'constructor') return value;
-      let w = wrapped.get(prop);
+      let w = wrapped.get(value);
       if (!w) {
         const fn = value as (...a: unknown[]) => unknown;
         const record = (started: bigint, outcome: 'ok' | 'error') => {
@@ -31,7 +33,7 @@ export function instrumentDriver<T extends object>(driver: T, backend: string): 
           record(started, 'ok');
           return result;
         };
-        wrapped.set(prop, w);
+        wrapped.set(value, w);
       }
       return w;
     },

@@ -29,7 +29,7 @@ import { scheduleShareHandler } from '../share/flows/schedule-share.js';
 import type { AuthConfig } from '../api/deps.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { startHeartbeat } from '../db/repos/services.js';
-import { checkRoles, configuredRoles, idleRoleReason, type Role } from './roles.js';
+import { checkRoles, configuredRoles, type Role } from './roles.js';
 import { ImageStore } from '../volume/image-store.js';
 import { manageableVolumesLister } from '../volume/manageable-volumes.js';
 import { instrumentDriver } from '../drivers/instrumented.js';
@@ -163,9 +163,6 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   const log = opts.logger ?? rootLogger;
   const roles = opts.roles ?? configuredRoles(cfg);
   checkRoles(roles, cfg);
-  const idle = roles.map(idleRoleReason).filter((r): r is string => r !== null);
-  if (idle.length === roles.length) throw new ConfigError(`Nothing to run: ${idle.join('; ')}.`);
-  for (const reason of idle) log.warn(reason);
   const settings = buildSettings(cfg);
   const apiSettings = settings.api;
   const listen = opts.listen ?? `${apiSettings.listenAddress}:${apiSettings.listenPort}`;

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FlintConfig } from '../config/flint-config.js';
 import { ConfigError } from '../errors/errors.js';
-import { checkRoles, configuredRoles, idleRoleReason, parseRoles } from './roles.js';
+import { checkRoles, configuredRoles, parseRoles } from './roles.js';
 import { startService } from './flint-service.js';
 
 const cfg = {
@@ -33,18 +33,12 @@ test('each backend offers the role of its kind; a role of the wrong kind names t
   assert.throws(() => checkRoles(['share@nas'], noShares), /no share backend is enabled/);
 });
 
-test('roles with nothing to run say so; a process given only those refuses to start', async () => {
-  assert.equal(idleRoleReason('backup'), null);
-  // The share manager runs now: a share role has work.
-  assert.equal(idleRoleReason('share@nas'), null);
-  assert.equal(idleRoleReason('volume@blk'), null);
+test('a share role runs its share manager: an unknown share driver stops the start, naming it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flint-roles-'));
   try {
-    const config = {
-      defaults: { auth_strategy: 'noauth' }, backends: [], host: 'h', databaseUrl: join(dir, 'db.sqlite'), statePath: dir, source: 'test',
-    } as unknown as FlintConfig;
-    const noShares = { ...config, backends: [{ section: 'nas', kind: 'share', driver: 'test_share', options: {} }] } as unknown as FlintConfig;
-    await assert.rejects(startService({ config: noShares, roles: ['share@nas'] }), (e: unknown) => e instanceof ConfigError && /Nothing to run: role share@nas has nothing to run/.test(e.message));
+    const configFile = join(dir, 'flint.conf');
+    writeFileSync(configFile, `[DEFAULT]\nenabled_backends = nas\nstate_path = ${dir}\n[nas]\nshare_driver = test_share\n`);
+    await assert.rejects(startService({ configFile, roles: ['share@nas'] }), (e: unknown) => e instanceof ConfigError && /Unknown share_driver 'test_share' in section \[nas\]/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -22,14 +22,6 @@ export function configuredRoles(cfg: FlintConfig): Role[] {
   return ['api', 'scheduler', ...cfg.backends.map((b) => `${b.kind}@${b.section}` as Role), 'backup'];
 }
 
-/**
- * Roles this build has nothing to run for, each with the reason; accepted (so a deployment
- * can name them ahead of time) and reported, never silently ignored.
- */
-export function idleRoleReason(role: Role): string | null {
-  return null;
-}
-
 /** Checks `roles` against the configuration: each must be offered here. */
 export function checkRoles(roles: readonly Role[], cfg: FlintConfig): void {
   const offered = configuredRoles(cfg);

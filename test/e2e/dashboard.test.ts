@@ -16,7 +16,10 @@ let browser: Browser;
 
 before(async () => {
   execFileSync(process.execPath, [resolve(ROOT, 'scripts/build-dashboard.mjs')], { stdio: 'ignore' });
-  svc = await startTestService({ backends: { fast: { volume_driver: 'fake' } } });
+  svc = await startTestService({
+    backends: { fast: { volume_driver: 'fake' }, nas: { share_driver: 'fake', fake_share_capacity_gib: 100 } },
+    defaults: { default_share_type: 'plain' },
+  });
   browser = await launchChromium();
 });
 after(async () => {
@@ -41,7 +44,7 @@ test('create, watch and delete a volume through the dashboard', async () => {
   assert.match(await page.locator('#pools').innerText(), /GiB free of/);
 
   await page.getByLabel('volume name').fill('ui-made');
-  await page.getByLabel('size in GiB').fill('3');
+  await page.getByLabel('size in GiB', { exact: true }).fill('3');
   await page.getByRole('button', { name: 'Create volume' }).click();
   const row = page.locator('#volumes tr', { hasText: 'ui-made' });
   await row.locator('.status', { hasText: /^available$/ }).waitFor({ timeout: 20_000 });
@@ -67,12 +70,36 @@ test('create, watch and delete a volume through the dashboard', async () => {
   await page.close();
 });
 
+test('create and delete an NFS share through the dashboard', async () => {
+  const type = await fetch(`${svc.url}/v2/admin/types`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-openstack-manila-api-version': '2.47' },
+    body: JSON.stringify({ share_type: { name: 'plain', extra_specs: { driver_handles_share_servers: 'false' } } }),
+  });
+  assert.equal(type.status, 200, await type.text());
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  page.on('dialog', (d) => void d.accept());
+  await page.goto(`${svc.url}/dashboard`);
+  await page.getByLabel('share name').fill('ui-share');
+  await page.getByLabel('share size in GiB').fill('2');
+  await page.getByRole('button', { name: 'Create NFS share' }).click();
+  const row = page.locator('#shares tr', { hasText: 'ui-share' });
+  await row.locator('.status', { hasText: /^available$/ }).waitFor({ timeout: 20_000 });
+  assert.match(await row.innerText(), /2 GiB\s+available\s+NFS/);
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await row.waitFor({ state: 'detached', timeout: 20_000 });
+  const left = await fetch(`${svc.url}/v2/admin/shares`, { headers: { 'x-openstack-manila-api-version': '2.47' } });
+  assert.deepEqual(((await left.json()) as { shares: unknown[] }).shares, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a refused action shows the API\'s message and changes nothing', async () => {
   const page = await browser.newPage();
   const errors = watchErrors(page);
   await page.goto(`${svc.url}/dashboard`);
   // Larger than max_volume_size_gib: the browser's own checks pass it, the API refuses it.
-  await page.getByLabel('size in GiB').fill('2000000');
+  await page.getByLabel('size in GiB', { exact: true }).fill('2000000');
   await page.getByRole('button', { name: 'Create volume' }).click();
   const alert = page.getByRole('alert');
   await alert.waitFor();

@@ -9,6 +9,7 @@ import { Volumes } from './volumes';
 import { Messages } from './messages';
 import { Explain } from './explain';
 import { Login } from './login';
+import { Shares } from './shares';
 
 const REFRESH_MS = 2000;
 
@@ -47,6 +48,7 @@ function App() {
         <Pools session={session} tick={tick} />
         <Volumes session={session} tick={tick} onChange={refresh} onExplain={setExplain} />
         {explain && <Explain session={session} volume={explain} onClose={() => setExplain(null)} />}
+        <Shares session={session} tick={tick} onChange={refresh} />
         <Messages session={session} tick={tick} />
       </main>
     </>
