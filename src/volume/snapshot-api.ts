@@ -20,6 +20,11 @@ import { backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
 import { inTransaction } from '../db/transaction.js';
 
+const UPDATE_STATUS_TRANSITIONS: Record<string, readonly string[]> = {
+  creating: ['creating', 'available', 'error'],
+  deleting: ['deleting', 'error_deleting'],
+};
+
 export class SnapshotApi {
   constructor(
     private readonly db: Db,
@@ -61,7 +66,10 @@ export class SnapshotApi {
       const { volumeId } = await getSnapshot(tx, ctx, id);
       const v = await lockVolume(tx, null, volumeId);
       await lockSnapshot(tx, ctx, id);
-      const allowed = opts.force ? [...SNAPSHOT_STATUSES].filter((x) => x !== 'deleting') : ALLOWED_FROM.snapshotDelete;
+      // Force takes any status, as Cinder's: a snapshot an admin reset to deleting has no
+      // delete under way (reset-status supersedes tasks); one that has is refused below by the
+      // task queue's per-resource dedupe, so its quota is never released twice.
+      const allowed = opts.force ? SNAPSHOT_STATUSES : ALLOWED_FROM.snapshotDelete;
       const dependents = await tx.selectFrom('volumes').select('id').where('snapshotId', '=', id).where('status', '=', 'creating').executeTakeFirst();
       if (dependents) throw new Conflict(`Snapshot ${id} is the source of volume ${dependents.id}, which is still being created.`);
       const s = await casSnapshot(tx, id, allowed, { status: 'deleting' }, 'delete');
@@ -70,6 +78,26 @@ export class SnapshotApi {
       return v.host!;
     });
     this.tasks.notify(volumeQueue(backendHostOf(host)));
+  }
+
+  /**
+   * os-update_snapshot_status: how Nova reports the progress of a snapshot it takes itself
+   * (assisted snapshots). Only Cinder's transitions: from creating to creating, available or
+   * error; from deleting to deleting or error_deleting.
+   */
+  async updateStatus(ctx: RequestContext, id: string, status: string, progress: string | null): Promise<void> {
+    const { volumeId } = await getSnapshot(this.db.kysely, ctx, id);
+    await inTransaction(this.db, async (tx) => {
+      await lockVolume(tx, null, volumeId);
+      const cur = await lockSnapshot(tx, ctx, id);
+      const next = UPDATE_STATUS_TRANSITIONS[cur.status];
+      if (!next) throw new InvalidInput(`Snapshot status ${cur.status} not allowed for update_snapshot_status (only creating or deleting).`);
+      if (!next.includes(status)) {
+        throw new InvalidInput(`Provided snapshot status ${status} not allowed for snapshot with status ${cur.status} (allowed: ${next.join(', ')}).`);
+      }
+      await tx.updateTable('snapshots').set({ status, ...(progress !== null ? { progress } : {}), updatedAt: nowIso() })
+        .where('id', '=', id).execute();
+    });
   }
 
   async resetStatus(ctx: RequestContext, id: string, status: string): Promise<void> {

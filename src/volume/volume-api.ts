@@ -270,6 +270,7 @@ export class VolumeApi implements BlockStorageOperations {
   createSnapshot(ctx: RequestContext, req: CreateSnapshotRequest): Promise<SnapshotRow> { return this.snapshots.create(ctx, req); }
   deleteSnapshot(ctx: RequestContext, id: string, opts?: { force?: boolean }) { return this.snapshots.delete(ctx, id, opts); }
   resetSnapshotStatus(ctx: RequestContext, id: string, status: string) { return this.snapshots.resetStatus(ctx, id, status); }
+  updateSnapshotStatus(ctx: RequestContext, id: string, status: string, progress: string | null) { return this.snapshots.updateStatus(ctx, id, status, progress); }
 
   // --- attachments: see attachment-api.ts ---
   reserve(ctx: RequestContext, id: string) { return this.attachments.reserve(ctx, id); }

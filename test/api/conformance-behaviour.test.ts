@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { makeHarness, type Harness } from './harness.js';
 import { startHeartbeat } from '../../src/db/repos/services.js';
 import { waitUntil } from '../support/test-service.js';
+import { FAKE_KEYSTONE_SERVICE_TOKEN, startFakeKeystone, type FakeKeystone, type FakeTokens } from '../support/fake-keystone.js';
 
 for (const kind of ['sqlite', 'postgres'] as const) describe(`conformance behaviours (${kind})`, () => {
   let h: Harness;
@@ -95,4 +96,77 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`conformance behavi
     const api = (await h.app.inject({ method: 'GET', url: '/v3/p1/os-services?host=beat-host' })).json().services;
     assert.deepEqual(api.map((s: any) => [s.binary, s.state]), [['cinder-api', 'up']]);
   });
+});
+
+// Snapshot actions as Tempest's admin/test_snapshots_actions drives them, with real tokens:
+// the owner reports status with os-update_snapshot_status, an admin resets and force-deletes.
+const TOKENS: FakeTokens = {
+  'admin-p1': { project: 'p1', roles: ['admin', 'member', 'reader'] },
+  'member-p1': { project: 'p1', roles: ['member', 'reader'] },
+  'member-p2': { project: 'p2', roles: ['member', 'reader'] },
+};
+
+for (const kind of ['sqlite', 'postgres'] as const) describe(`snapshot actions as Tempest uses them (${kind})`, () => {
+  let h: Harness;
+  let keystone: FakeKeystone;
+  before(async () => {
+    keystone = await startFakeKeystone(TOKENS);
+    h = await makeHarness({ db: kind, auth: { strategy: 'keystone', keystoneUrl: keystone.url, serviceToken: FAKE_KEYSTONE_SERVICE_TOKEN } });
+  });
+  after(async () => {
+    await h.close();
+    await keystone.close();
+  });
+
+  const call = (token: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    h.app.inject({ method, url, headers: { 'x-auth-token': token }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const snapshotOf = async () => {
+    const v = await call('member-p1', 'POST', '/v3/p1/volumes', { volume: { size: 1 } });
+    assert.equal(v.statusCode, 202, v.body);
+    assert.equal(await h.waitVolume(v.json().volume.id, ['available', 'error']), 'available');
+    const s = await call('member-p1', 'POST', '/v3/p1/snapshots', { snapshot: { volume_id: v.json().volume.id } });
+    assert.equal(s.statusCode, 202, s.body);
+    const id = s.json().snapshot.id as string;
+    assert.equal(await h.waitSnapshot(id, ['available', 'error']), 'available');
+    return id;
+  };
+  const row = (id: string) => h.db.kysely.selectFrom('snapshots').select(['status', 'progress']).where('id', '=', id).executeTakeFirst();
+  const snapshotsInUse = async () => (await call('admin-p1', 'GET', '/v3/p1/os-quota-sets/p1?usage=true')).json().quota_set.snapshots.in_use as number;
+
+  test('the owner moves a creating snapshot to error with a progress; other moves and other projects are refused', async () => {
+    const id = await snapshotOf();
+    const act = `/v3/p1/snapshots/${id}/action`;
+    // From available: not a status update_snapshot_status may start from.
+    const early = await call('member-p1', 'POST', act, { 'os-update_snapshot_status': { status: 'error' } });
+    assert.equal(early.statusCode, 400, early.body);
+    assert.match(early.json().badRequest.message, /status available not allowed/);
+    assert.equal((await call('admin-p1', 'POST', act, { 'os-reset_status': { status: 'creating' } })).statusCode, 202);
+    // creating → deleting is not one of Cinder's transitions.
+    const bad = await call('member-p1', 'POST', act, { 'os-update_snapshot_status': { status: 'deleting' } });
+    assert.equal(bad.statusCode, 400, bad.body);
+    assert.match(bad.json().badRequest.message, /deleting not allowed for snapshot with status creating/);
+    // Another project's member does not see the snapshot at all.
+    assert.equal((await call('member-p2', 'POST', `/v3/p2/snapshots/${id}/action`, { 'os-update_snapshot_status': { status: 'error' } })).statusCode, 404);
+    assert.equal((await row(id))?.status, 'creating');
+    const ok = await call('member-p1', 'POST', act, { 'os-update_snapshot_status': { status: 'error', progress: '80%' } });
+    assert.equal(ok.statusCode, 202, ok.body);
+    const shown = (await call('admin-p1', 'GET', `/v3/p1/snapshots/${id}`)).json().snapshot;
+    assert.deepEqual([shown.status, shown['os-extended-snapshot-attributes:progress']], ['error', '80%']);
+    // Missing status is a 400 naming it.
+    const missing = await call('member-p1', 'POST', act, { 'os-update_snapshot_status': { progress: '1%' } });
+    assert.equal(missing.statusCode, 400);
+    assert.match(missing.json().badRequest.message, /status/);
+  });
+
+  for (const status of ['creating', 'deleting', 'error', 'error_deleting']) {
+    test(`an admin force-deletes a snapshot reset to ${status}; its quota is released once`, async () => {
+      const id = await snapshotOf();
+      const inUse = await snapshotsInUse();
+      assert.equal((await call('admin-p1', 'POST', `/v3/p1/snapshots/${id}/action`, { 'os-reset_status': { status } })).statusCode, 202);
+      const del = await call('admin-p1', 'POST', `/v3/p1/snapshots/${id}/action`, { 'os-force_delete': {} });
+      assert.equal(del.statusCode, 202, del.body);
+      assert.equal(await h.waitSnapshot(id, ['deleted']), 'deleted');
+      assert.equal(await snapshotsInUse(), inUse - 1);
+    });
+  }
 });
