@@ -12,13 +12,18 @@ import { requireBackendOperation } from './backend-operations.js';
 import type { RequestContext } from './operations.js';
 import type { CreateSnapshotRequest } from './snapshot-operations.js';
 import { ALLOWED_FROM, SNAPSHOT_STATUSES } from './status.js';
-import type { Enqueue } from './api-support.js';
+import { snapshotQuotaDeltas, type Enqueue } from './api-support.js';
 import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js';
 import { lockVolume } from '../db/repos/volumes.js';
 import { mergeMetadata } from '../db/repos/metadata.js';
 import { backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
-import { inTransaction } from '../db/transaction.js';
+import { inTransaction, type Tx } from '../db/transaction.js';
+
+async function typeNameOf(tx: Tx, typeId: string | null): Promise<string | null> {
+  if (!typeId) return null;
+  return (await tx.selectFrom('volumeTypes').select('name').where('id', '=', typeId).executeTakeFirst())?.name ?? null;
+}
 
 const UPDATE_STATUS_TRANSITIONS: Record<string, readonly string[]> = {
   creating: ['creating', 'available', 'error'],
@@ -47,7 +52,7 @@ export class SnapshotApi {
         throw new Conflict(`Volume ${v.id} must be ${allowed.join(' or ')} to snapshot it${req.force ? '' : ' (use force for in-use)'}; its status is ${v.status}.`);
       }
       await requireBackendOperation(tx, v.host, 'snapshot', 'create snapshot');
-      const reservation = await this.quotas.reserve(tx, ctx.projectId, { snapshots: 1 });
+      const reservation = await this.quotas.reserve(tx, ctx.projectId, snapshotQuotaDeltas(await typeNameOf(tx, v.volumeTypeId), 1, v.size));
       const s = await tx.insertInto('snapshots').values({
         id, projectId: ctx.projectId, userId: ctx.userId, volumeId: v.id, displayName: req.name ?? null,
         displayDescription: req.description ?? null, status: 'creating', progress: '0%', volumeSize: v.size,
@@ -73,7 +78,7 @@ export class SnapshotApi {
       const dependents = await tx.selectFrom('volumes').select('id').where('snapshotId', '=', id).where('status', '=', 'creating').executeTakeFirst();
       if (dependents) throw new Conflict(`Snapshot ${id} is the source of volume ${dependents.id}, which is still being created.`);
       const s = await casSnapshot(tx, id, allowed, { status: 'deleting' }, 'delete');
-      const reservation = await this.quotas.reserve(tx, s.projectId, { snapshots: -1 });
+      const reservation = await this.quotas.reserve(tx, s.projectId, snapshotQuotaDeltas(await typeNameOf(tx, v.volumeTypeId), -1, -s.volumeSize));
       await this.enqueue(tx, 'delete_snapshot', v, { reservation }, 'snapshot', id);
       return v.host!;
     });

@@ -28,7 +28,7 @@ import { AttachmentApi } from './attachment-api.js';
 import { SnapshotApi } from './snapshot-api.js';
 import { VolumeAdminApi } from './volume-admin-api.js';
 import { explainPlacement } from './placement-explain.js';
-import { type Enqueue, typeQuotaDeltas } from './api-support.js';
+import { type Enqueue, snapshotQuotaDeltas, typeQuotaDeltas } from './api-support.js';
 import { checkMetadata, checkName } from './validation.js';
 import type { ImageStore } from './image-store.js';
 import { ImageCatalog } from './image-catalog.js';
@@ -172,7 +172,12 @@ export class VolumeApi implements BlockStorageOperations {
       }
       const type = v.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', v.volumeTypeId).executeTakeFirst() : undefined;
       const deltas = typeQuotaDeltas(type?.name ?? null, -1, -v.size);
-      if (swept.length > 0) deltas.snapshots = -swept.length;
+      // The cascaded snapshots give back their count and their gigabytes.
+      if (swept.length > 0) {
+        const sizes = await tx.selectFrom('snapshots').select('volumeSize').where('id', 'in', swept.map((s) => s.id)).execute();
+        const snaps = snapshotQuotaDeltas(type?.name ?? null, -swept.length, -sizes.reduce((n, s) => n + s.volumeSize, 0));
+        for (const [k, d] of Object.entries(snaps)) deltas[k] = (deltas[k] ?? 0) + d;
+      }
       const reservation = await this.quotas.reserve(tx, v.projectId, deltas);
       if (!v.host) {
         // Never placed: nothing exists on any backend.

@@ -61,6 +61,37 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`conformance behavi
     assert.equal(r.statusCode, 404, r.body);
   });
 
+  test('a snapshot counts its volume\'s size against gigabytes (Cinder\'s default), and gives it back', async () => {
+    const P = 'qsnap';
+    const usage = async () => {
+      const q = (await h.app.inject({ method: 'GET', url: `/v3/${P}/os-quota-sets/${P}?usage=true` })).json().quota_set;
+      return { gigabytes: q.gigabytes.in_use as number, snapshots: q.snapshots.in_use as number, reserved: q.gigabytes.reserved as number };
+    };
+    const setQuota = async (quota_set: Record<string, number>) =>
+      assert.equal((await h.app.inject({ method: 'PUT', url: `/v3/${P}/os-quota-sets/${P}`, payload: { quota_set } })).statusCode, 200);
+    await setQuota({ gigabytes: 3, volumes: 1, snapshots: 2 });
+    const v = await createVolume({ size: 1 }, P);
+    const s1 = await createSnapshot(v, P);
+    assert.deepEqual(await usage(), { gigabytes: 2, snapshots: 1, reserved: 0 });
+    // Tempest's test_quota_volume_gigabytes_snapshots: 2 GiB in use of 2 leaves no room for another.
+    await setQuota({ gigabytes: 2, volumes: 1, snapshots: 2 });
+    const over = await h.app.inject({ method: 'POST', url: `/v3/${P}/snapshots`, payload: { snapshot: { volume_id: v } } });
+    assert.equal(over.statusCode, 413, over.body);
+    assert.match(over.json().overLimit.message, /gigabytes/);
+    assert.deepEqual(await usage(), { gigabytes: 2, snapshots: 1, reserved: 0 });
+    assert.equal((await h.app.inject({ method: 'DELETE', url: `/v3/${P}/snapshots/${s1}` })).statusCode, 202);
+    assert.equal(await h.waitSnapshot(s1, ['deleted']), 'deleted');
+    assert.deepEqual(await usage(), { gigabytes: 1, snapshots: 0, reserved: 0 });
+    // A cascade delete gives back the volume's and its snapshots' gigabytes.
+    await setQuota({ gigabytes: 10, volumes: 1, snapshots: 2 });
+    await createSnapshot(v, P);
+    await createSnapshot(v, P);
+    assert.deepEqual(await usage(), { gigabytes: 3, snapshots: 2, reserved: 0 });
+    assert.equal((await h.app.inject({ method: 'DELETE', url: `/v3/${P}/volumes/${v}?cascade=true` })).statusCode, 202);
+    assert.equal(await h.waitVolume(v, ['deleted']), 'deleted');
+    assert.deepEqual(await usage(), { gigabytes: 0, snapshots: 0, reserved: 0 });
+  });
+
   test('os-services shows Cinder binary names; a host filter matches the backends on that host', async () => {
     const [host, section] = h.backendHost.split('@') as [string, string];
     const all = (await h.app.inject({ method: 'GET', url: '/v3/p1/os-services' })).json().services as Array<{ binary: string; host: string }>;
