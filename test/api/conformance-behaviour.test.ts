@@ -92,6 +92,46 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`conformance behavi
     assert.deepEqual(await usage(), { gigabytes: 0, snapshots: 0, reserved: 0 });
   });
 
+  test('an empty volume id is 404 for show, update and delete, as Cinder answers', async () => {
+    for (const [method, payload] of [['GET', undefined], ['PUT', { volume: { name: 'x' } }], ['DELETE', undefined]] as const) {
+      const r = await h.app.inject({ method, url: '/v3/p1/volumes/', ...(payload ? { payload } : {}) });
+      assert.equal(r.statusCode, 404, `${method}: ${r.body}`);
+      assert.ok(r.json().itemNotFound, r.body);
+    }
+  });
+
+  test('reserving a volume already reserved is 400 (InvalidVolume) and leaves it reserved; unreserve frees it', async () => {
+    const v = await createVolume({ size: 1 });
+    const act = (body: object) => h.app.inject({ method: 'POST', url: `/v3/p1/volumes/${v}/action`, payload: body });
+    assert.equal((await act({ 'os-reserve': null })).statusCode, 202);
+    const again = await act({ 'os-reserve': null });
+    assert.equal(again.statusCode, 400, again.body);
+    assert.match(again.json().badRequest.message, /Cannot reserve volume .*status is attaching/);
+    assert.equal((await h.row(v))?.status, 'attaching');
+    assert.equal((await act({ 'os-unreserve': null })).statusCode, 202);
+    assert.equal((await h.row(v))?.status, 'available');
+  });
+
+  test('snapshot lists: limit=0 is an empty page; sort_key=display_name sorts by name', async () => {
+    const P = 'psort';
+    const v = await createVolume({ size: 1 }, P);
+    for (const name of ['b-snap', 'a-snap', 'c-snap']) {
+      const r = await h.app.inject({ method: 'POST', url: `/v3/${P}/snapshots`, payload: { snapshot: { volume_id: v, name } } });
+      assert.equal(r.statusCode, 202, r.body);
+      await h.waitSnapshot(r.json().snapshot.id, ['available']);
+    }
+    for (const path of ['snapshots', 'snapshots/detail', 'volumes']) {
+      const empty = await h.app.inject({ method: 'GET', url: `/v3/${P}/${path}?limit=0` });
+      assert.equal(empty.statusCode, 200, empty.body);
+      assert.deepEqual(empty.json()[path.split('/')[0]!], []);
+    }
+    for (const [dir, names] of [['asc', ['a-snap', 'b-snap', 'c-snap']], ['desc', ['c-snap', 'b-snap', 'a-snap']]] as const) {
+      const r = await h.app.inject({ method: 'GET', url: `/v3/${P}/snapshots?sort_key=display_name&sort_dir=${dir}` });
+      assert.equal(r.statusCode, 200, r.body);
+      assert.deepEqual(r.json().snapshots.map((s: any) => s.name), names);
+    }
+  });
+
   test('os-services shows Cinder binary names; a host filter matches the backends on that host', async () => {
     const [host, section] = h.backendHost.split('@') as [string, string];
     const all = (await h.app.inject({ method: 'GET', url: '/v3/p1/os-services' })).json().services as Array<{ binary: string; host: string }>;

@@ -24,7 +24,8 @@ export function parsePageParams(query: Query, sortable: readonly string[], defau
   if (limitRaw !== undefined) {
     if (!/^\d+$/.test(limitRaw)) throw new InvalidInput(`Invalid value for limit: '${limitRaw.slice(0, 30)}' is not a non-negative integer.`);
     const n = Number(limitRaw);
-    limit = n === 0 ? MAX_LIMIT : Math.min(n, MAX_LIMIT);
+    // limit=0 is an empty page, as Cinder answers (Tempest checks it on snapshots).
+    limit = Math.min(n, MAX_LIMIT);
   }
   const offsetRaw = q(query, 'offset');
   let offset = 0;
