@@ -1,6 +1,6 @@
 // Schema pieces several resources share: names, descriptions, metadata, sizes, connectors.
 import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
-import { InvalidInput } from '../../errors/errors.js';
+import { InvalidInput, NotFound } from '../../errors/errors.js';
 
 /** Largest size accepted in GiB; anything larger is refused by the schema, not the database. */
 export const MAX_SIZE_GIB = 2_147_483_647;
@@ -52,6 +52,16 @@ export const ProjectParams = Type.Object({ projectId: Type.String({ minLength: 1
 // An empty id (`GET /volumes/`) names no resource: 404 from the lookup, as Cinder answers
 // (Tempest's *_without_passing_volume_id tests), rather than a 400 from the schema.
 export const IdParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 255 }), id: Type.String({ maxLength: 255 }) });
+
+/**
+ * preValidation hook of update routes: an empty id is 404 before the body is checked (Cinder
+ * has no such resource to update, whatever the body says).
+ */
+export function emptyIdIsNotFound(kind: string) {
+  return async (req: { params: unknown }) => {
+    if ((req.params as { id?: string }).id === '') throw new NotFound(kind, '(empty id)');
+  };
+}
 
 export function toSize(v: number | string, field: string): number {
   const n = typeof v === 'number' ? v : Number(v);

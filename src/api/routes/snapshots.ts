@@ -12,7 +12,7 @@ import { countSnapshots, listSnapshots, SNAPSHOT_SORT_KEYS, type SnapshotFilters
 import { getSnapshot } from '../../db/repos/snapshots.js';
 import { metadataFor } from '../../db/repos/metadata.js';
 import { snapshotDetail, snapshotSummary } from '../views/snapshot-view.js';
-import { Bool, IdParams, Metadata, NullableDescription, NullableName, ProjectParams, AnyQuery } from './common.schema.js';
+import { Bool, IdParams, emptyIdIsNotFound, Metadata, NullableDescription, NullableName, ProjectParams, AnyQuery } from './common.schema.js';
 import { SnapshotActionBody } from './volume-actions.schema.js';
 
 const CreateSnapshotBody = Type.Object({
@@ -97,7 +97,7 @@ export function snapshotRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.get(`${P}/:id`, { schema: { params: IdParams } }, async (req) => ({ snapshot: await render(deps, req, req.params.id) }));
 
-  app.put(`${P}/:id`, { schema: { params: IdParams, body: UpdateSnapshotBody } }, async (req) => {
+  app.put(`${P}/:id`, { preValidation: emptyIdIsNotFound('Snapshot'), schema: { params: IdParams, body: UpdateSnapshotBody } }, async (req) => {
     const { id } = req.params;
     const s = req.body.snapshot;
     await getSnapshot(deps.db.kysely, req.ctx, id);

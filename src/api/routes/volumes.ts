@@ -12,7 +12,7 @@ import { countVolumes, listVolumes, summarizeVolumes, VOLUME_SORT_KEYS, type Vol
 import { getVolume, getVolumeRecord, type VolumeRecord } from '../../db/repos/volumes.js';
 import { metadataFor, replaceMetadata } from '../../db/repos/metadata.js';
 import { volumeDetail, volumeSummary } from '../views/volume-view.js';
-import { IdParams, ProjectParams, toSize, AnyQuery } from './common.schema.js';
+import { IdParams, emptyIdIsNotFound, ProjectParams, toSize, AnyQuery } from './common.schema.js';
 import { CreateVolumeBody, UpdateVolumeBody } from './volumes.schema.js';
 import type { Db } from '../../db/database.js';
 import { lookupVolumeType } from '../../db/repos/types.js';
@@ -158,7 +158,7 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
     return { volume: await renderVolume(deps.db, req, id) };
   });
 
-  app.put(`${P}/:id`, { schema: { params: IdParams, body: UpdateVolumeBody } }, async (req) => {
+  app.put(`${P}/:id`, { preValidation: emptyIdIsNotFound('Volume'), schema: { params: IdParams, body: UpdateVolumeBody } }, async (req) => {
     const { id } = req.params;
     const v = req.body.volume;
     await getVolume(deps.db.kysely, req.ctx, id);
