@@ -233,8 +233,7 @@ WORKSPACE=$VAR/workspace
 tempest init --workspace-path "$VAR/workspaces.yaml" --name flint-gate "$WORKSPACE" >>"$VAR/tempest-init.log" 2>&1
 cat >"$WORKSPACE/etc/tempest.conf" <<EOF
 [DEFAULT]
-log_dir = $WORKSPACE/logs
-log_file = tempest.log
+log_file = $WORKSPACE/tempest.log
 
 [auth]
 $CREDENTIALS
@@ -316,7 +315,7 @@ TEMPEST_PGID=
 T1=$(date +%s)
 (cd "$WORKSPACE" && stestr last --subunit) >"$VAR/results.subunit" 2>/dev/null || true
 subunit2junitxml <"$VAR/results.subunit" >"$VAR/results.xml" 2>/dev/null || true
-log "Tempest took $((T1 - T0)) s (whole gate $((T1 - START)) s); logs: $VAR/{tempest-run.log,workspace/logs/tempest.log,flint.log}"
+log "Tempest took $((T1 - T0)) s (whole gate $((T1 - START)) s); logs: $VAR/{tempest-run.log,workspace/tempest.log,flint.log}"
 
 rc=0
 (cd "$FLINT_DIR" && node --import tsx "$GATE_DIR/summarize.ts" "$VAR/results.xml" "$GATE_DIR/known-bugs.txt") || rc=$?
