@@ -15,3 +15,17 @@ export function typeQuotaDeltas(typeName: string | null, volumes: number, gigaby
   }
   return d;
 }
+
+/**
+ * Quota deltas of snapshots, as Cinder counts them (no_snapshot_gb_quota off): each snapshot
+ * counts once and its volume's size counts against gigabytes, in the totals and in the
+ * volume type's own counters.
+ */
+export function snapshotQuotaDeltas(typeName: string | null, snapshots: number, gigabytes: number): Record<string, number> {
+  const d: Record<string, number> = { snapshots, gigabytes };
+  if (typeName) {
+    d[`snapshots_${typeName}`] = snapshots;
+    d[`gigabytes_${typeName}`] = gigabytes;
+  }
+  return d;
+}

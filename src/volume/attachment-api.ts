@@ -84,6 +84,9 @@ export class AttachmentApi {
     await inTransaction(this.db, async (tx) => {
       const v = await lockVolume(tx, ctx, id);
       const allowed = v.multiattach ? ALLOWED_FROM.reserveMulti : ALLOWED_FROM.reserve;
+      // Cinder answers a reserve of a volume in the wrong status with 400 (InvalidVolume), and
+      // Tempest checks it; the other status errors here stay 409.
+      if (!(allowed as readonly string[]).includes(v.status)) throw new InvalidInput(`Cannot reserve volume ${id}: its status is ${v.status}, it must be one of ${allowed.join(', ')}.`);
       await casVolume(tx, id, allowed, { status: 'attaching' }, 'reserve');
     });
   }

@@ -12,13 +12,23 @@ import { requireBackendOperation } from './backend-operations.js';
 import type { RequestContext } from './operations.js';
 import type { CreateSnapshotRequest } from './snapshot-operations.js';
 import { ALLOWED_FROM, SNAPSHOT_STATUSES } from './status.js';
-import type { Enqueue } from './api-support.js';
+import { snapshotQuotaDeltas, type Enqueue } from './api-support.js';
 import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js';
 import { lockVolume } from '../db/repos/volumes.js';
 import { mergeMetadata } from '../db/repos/metadata.js';
 import { backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
-import { inTransaction } from '../db/transaction.js';
+import { inTransaction, type Tx } from '../db/transaction.js';
+
+async function typeNameOf(tx: Tx, typeId: string | null): Promise<string | null> {
+  if (!typeId) return null;
+  return (await tx.selectFrom('volumeTypes').select('name').where('id', '=', typeId).executeTakeFirst())?.name ?? null;
+}
+
+const UPDATE_STATUS_TRANSITIONS: Record<string, readonly string[]> = {
+  creating: ['creating', 'available', 'error'],
+  deleting: ['deleting', 'error_deleting'],
+};
 
 export class SnapshotApi {
   constructor(
@@ -42,7 +52,7 @@ export class SnapshotApi {
         throw new Conflict(`Volume ${v.id} must be ${allowed.join(' or ')} to snapshot it${req.force ? '' : ' (use force for in-use)'}; its status is ${v.status}.`);
       }
       await requireBackendOperation(tx, v.host, 'snapshot', 'create snapshot');
-      const reservation = await this.quotas.reserve(tx, ctx.projectId, { snapshots: 1 });
+      const reservation = await this.quotas.reserve(tx, ctx.projectId, snapshotQuotaDeltas(await typeNameOf(tx, v.volumeTypeId), 1, v.size));
       const s = await tx.insertInto('snapshots').values({
         id, projectId: ctx.projectId, userId: ctx.userId, volumeId: v.id, displayName: req.name ?? null,
         displayDescription: req.description ?? null, status: 'creating', progress: '0%', volumeSize: v.size,
@@ -63,15 +73,38 @@ export class SnapshotApi {
       const locked = await lockSnapshot(tx, ctx, id);
       // Cinder: a member of a group snapshot goes only with its group snapshot.
       if (locked.groupSnapshotId) throw new InvalidInput(`Invalid snapshot: snapshot ${id} is part of group snapshot ${locked.groupSnapshotId}; delete the group snapshot instead.`);
-      const allowed = opts.force ? [...SNAPSHOT_STATUSES].filter((x) => x !== 'deleting') : ALLOWED_FROM.snapshotDelete;
+      // Force takes any status, as Cinder's: a snapshot an admin reset to deleting has no
+      // delete under way (reset-status supersedes tasks); one that has is refused below by the
+      // task queue's per-resource dedupe, so its quota is never released twice.
+      const allowed = opts.force ? SNAPSHOT_STATUSES : ALLOWED_FROM.snapshotDelete;
       const dependents = await tx.selectFrom('volumes').select('id').where('snapshotId', '=', id).where('status', '=', 'creating').executeTakeFirst();
       if (dependents) throw new Conflict(`Snapshot ${id} is the source of volume ${dependents.id}, which is still being created.`);
       const s = await casSnapshot(tx, id, allowed, { status: 'deleting' }, 'delete');
-      const reservation = await this.quotas.reserve(tx, s.projectId, { snapshots: -1 });
+      const reservation = await this.quotas.reserve(tx, s.projectId, snapshotQuotaDeltas(await typeNameOf(tx, v.volumeTypeId), -1, -s.volumeSize));
       await this.enqueue(tx, 'delete_snapshot', v, { reservation }, 'snapshot', id);
       return v.host!;
     });
     this.tasks.notify(volumeQueue(backendHostOf(host)));
+  }
+
+  /**
+   * os-update_snapshot_status: how Nova reports the progress of a snapshot it takes itself
+   * (assisted snapshots). Only Cinder's transitions: from creating to creating, available or
+   * error; from deleting to deleting or error_deleting.
+   */
+  async updateStatus(ctx: RequestContext, id: string, status: string, progress: string | null): Promise<void> {
+    const { volumeId } = await getSnapshot(this.db.kysely, ctx, id);
+    await inTransaction(this.db, async (tx) => {
+      await lockVolume(tx, null, volumeId);
+      const cur = await lockSnapshot(tx, ctx, id);
+      const next = UPDATE_STATUS_TRANSITIONS[cur.status];
+      if (!next) throw new InvalidInput(`Snapshot status ${cur.status} not allowed for update_snapshot_status (only creating or deleting).`);
+      if (!next.includes(status)) {
+        throw new InvalidInput(`Provided snapshot status ${status} not allowed for snapshot with status ${cur.status} (allowed: ${next.join(', ')}).`);
+      }
+      await tx.updateTable('snapshots').set({ status, ...(progress !== null ? { progress } : {}), updatedAt: nowIso() })
+        .where('id', '=', id).execute();
+    });
   }
 
   async resetStatus(ctx: RequestContext, id: string, status: string): Promise<void> {

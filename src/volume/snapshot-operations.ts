@@ -14,4 +14,6 @@ export interface SnapshotOperations {
   createSnapshot(ctx: RequestContext, req: CreateSnapshotRequest): Promise<SnapshotRow>;
   deleteSnapshot(ctx: RequestContext, id: string, opts?: { force?: boolean }): Promise<void>;
   resetSnapshotStatus(ctx: RequestContext, id: string, status: string): Promise<void>;
+  /** os-update_snapshot_status: creating → creating/available/error, deleting → deleting/error_deleting; progress optional. */
+  updateSnapshotStatus(ctx: RequestContext, id: string, status: string, progress: string | null): Promise<void>;
 }

@@ -32,7 +32,7 @@ import { VolumeMoveApi } from './volume-move-api.js';
 import type { CreateTransferRequest, CreatedTransfer } from './transfer-operations.js';
 import { VolumeAdminApi } from './volume-admin-api.js';
 import { explainPlacement } from './placement-explain.js';
-import { type Enqueue, typeQuotaDeltas } from './api-support.js';
+import { type Enqueue, snapshotQuotaDeltas, typeQuotaDeltas } from './api-support.js';
 import { checkMetadata, checkName } from './validation.js';
 import type { ImageStore } from './image-store.js';
 import { ImageCatalog } from './image-catalog.js';
@@ -212,7 +212,12 @@ export class VolumeApi implements BlockStorageOperations {
       }
       const type = v.volumeTypeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', v.volumeTypeId).executeTakeFirst() : undefined;
       const deltas = typeQuotaDeltas(type?.name ?? null, -1, -v.size);
-      if (swept.length > 0) deltas.snapshots = -swept.length;
+      // The cascaded snapshots give back their count and their gigabytes.
+      if (swept.length > 0) {
+        const sizes = await tx.selectFrom('snapshots').select('volumeSize').where('id', 'in', swept.map((s) => s.id)).execute();
+        const snaps = snapshotQuotaDeltas(type?.name ?? null, -swept.length, -sizes.reduce((n, s) => n + s.volumeSize, 0));
+        for (const [k, d] of Object.entries(snaps)) deltas[k] = (deltas[k] ?? 0) + d;
+      }
       const reservation = await this.quotas.reserve(tx, v.projectId, deltas);
       if (!v.host) {
         // Never placed: nothing exists on any backend.
@@ -313,6 +318,7 @@ export class VolumeApi implements BlockStorageOperations {
   createSnapshot(ctx: RequestContext, req: CreateSnapshotRequest): Promise<SnapshotRow> { return this.snapshots.create(ctx, req); }
   deleteSnapshot(ctx: RequestContext, id: string, opts?: { force?: boolean }) { return this.snapshots.delete(ctx, id, opts); }
   resetSnapshotStatus(ctx: RequestContext, id: string, status: string) { return this.snapshots.resetStatus(ctx, id, status); }
+  updateSnapshotStatus(ctx: RequestContext, id: string, status: string, progress: string | null) { return this.snapshots.updateStatus(ctx, id, status, progress); }
 
   // --- retype, migrate, reimage: see volume-move-api.ts ---
   retypeVolume(ctx: RequestContext, id: string, newType: string, policy: 'never' | 'on-demand') { return this.moves.retype(ctx, id, newType, policy); }

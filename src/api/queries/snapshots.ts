@@ -6,11 +6,13 @@ import { InvalidInput, NotFound } from '../../errors/errors.js';
 import { afterMarker, type SortExpr } from './keyset.js';
 import type { PageParams } from './list-params.js';
 
-export const SNAPSHOT_SORT_KEYS = ['id', 'name', 'status', 'size', 'created_at', 'updated_at', 'volume_id'] as const;
+// display_name: Cinder's own name for the column, which clients (and Tempest) sort by.
+export const SNAPSHOT_SORT_KEYS = ['id', 'name', 'display_name', 'status', 'size', 'created_at', 'updated_at', 'volume_id'] as const;
 
 const SORT_COLUMNS: Record<string, ReturnType<typeof sql>> = {
   id: sql`snapshots.id`,
   name: sql`coalesce(snapshots.display_name, '')`,
+  display_name: sql`coalesce(snapshots.display_name, '')`,
   status: sql`snapshots.status`,
   size: sql`snapshots.volume_size`,
   created_at: sql`snapshots.created_at`,

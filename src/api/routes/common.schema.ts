@@ -1,6 +1,6 @@
 // Schema pieces several resources share: names, descriptions, metadata, sizes, connectors.
 import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
-import { InvalidInput } from '../../errors/errors.js';
+import { InvalidInput, NotFound } from '../../errors/errors.js';
 
 /** Largest size accepted in GiB; anything larger is refused by the schema, not the database. */
 export const MAX_SIZE_GIB = 2_147_483_647;

@@ -121,6 +121,12 @@ export function snapshotRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.post(`${P}/:id/action`, { schema: { params: IdParams, body: SnapshotActionBody } }, async (req, reply) => {
     const { id } = req.params;
     const body = req.body;
+    // The owner's action (Nova reports the progress of the snapshots it takes for a project).
+    const update = body['os-update_snapshot_status'];
+    if (update) {
+      await deps.volumes.updateSnapshotStatus(req.ctx, id, update.status, update.progress ?? null);
+      return reply.code(202).send();
+    }
     requireAdmin(req, `snapshot action ${Object.keys(body)[0]}`);
     await getSnapshot(deps.db.kysely, null, id);
     if (body['os-reset_status']) await deps.volumes.resetSnapshotStatus(req.ctx, id, body['os-reset_status'].status);
