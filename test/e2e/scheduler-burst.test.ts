@@ -17,7 +17,8 @@ const CAPACITY = [200, 240, 160];
 // hold the pool's 10 connections, so no worker claims a task until all are accepted).
 const SCALE: Record<DbKind, number> = { sqlite: 1, postgres: 0.4 };
 
-const call = (base: string, method: string, path: string, body?: unknown) => apiCall(base, PROJECT, method, path, body);
+// 3.5: message filters (resource_type) need it.
+const call = (base: string, method: string, path: string, body?: unknown) => apiCall(base, PROJECT, method, path, body, '3.5');
 
 for (const kind of DB_KINDS) {
   describe(`scheduler burst (${kind})`, () => {

@@ -13,7 +13,8 @@ describe('scheduler capacity between stats reports (sqlite)', () => {
   let svc: TestService;
   const backend = 'capfull';
 
-  const call = (method: string, path: string, body?: unknown) => apiCall(svc.url!, PROJECT, method, path, body);
+  // 3.5: message filters (resource_uuid) need it.
+  const call = (method: string, path: string, body?: unknown) => apiCall(svc.url!, PROJECT, method, path, body, '3.5');
   const settle = (id: string, statuses: string[]) => waitUntil(async () => {
     const g = await call('GET', `/volumes/${id}`);
     const s = g.status === 404 ? 'deleted' : g.json.volume.status;

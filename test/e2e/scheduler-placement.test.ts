@@ -21,7 +21,8 @@ for (const kind of DB_KINDS) {
     let base = '';
     let host = '';
 
-    const call = (method: string, path: string, body?: unknown): Promise<Reply> => apiCall(base, PROJECT, method, path, body);
+    // 3.5: message filters (resource_uuid) need it.
+    const call = (method: string, path: string, body?: unknown): Promise<Reply> => apiCall(base, PROJECT, method, path, body, '3.5');
 
     const createType = async (name: string, specs: Record<string, string>): Promise<string> => {
       const t = await call('POST', '/types', { volume_type: { name } });
