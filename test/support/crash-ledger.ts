@@ -85,7 +85,7 @@ export class Ledger {
     const k = db.kysely;
     const vols = await k.selectFrom('volumes').leftJoin('volumeTypes', 'volumeTypes.id', 'volumes.volumeTypeId')
       .select(['volumes.id', 'volumes.status', 'volumes.size', 'volumes.projectId', 'volumeTypes.name as typeName']).execute();
-    const snaps = await k.selectFrom('snapshots').select(['id', 'status', 'volumeId', 'projectId']).execute();
+    const snaps = await k.selectFrom('snapshots').select(['id', 'status', 'volumeId', 'projectId', 'volumeSize']).execute();
     const atts = await k.selectFrom('attachments').select(['id', 'volumeId', 'attachStatus', 'connector']).execute();
     const why = async (id: string): Promise<string> => {
       const t = await k.selectFrom('tasks').select(['kind', 'status', 'attempts', 'lastError', 'createdAt', 'updatedAt', 'payload']).where('resourceId', '=', id).orderBy('createdAt').execute();
@@ -139,8 +139,10 @@ export class Ledger {
       const base = typed ? typed[1] : resource;
       const ofType = typed ? mine.filter((v) => v.typeName === typed[2]) : mine;
       if (base === 'volumes') return ofType.length;
-      if (base === 'gigabytes') return ofType.reduce((n, v) => n + v.size, 0);
-      if (base === 'snapshots') return snaps.filter((s) => s.projectId === project && (!typed || ofType.some((v) => v.id === s.volumeId))).length;
+      const snapsOfType = snaps.filter((s) => s.projectId === project && (!typed || ofType.some((v) => v.id === s.volumeId)));
+      // As Cinder counts: a snapshot holds its volume's size of gigabytes too.
+      if (base === 'gigabytes') return ofType.reduce((n, v) => n + v.size, 0) + snapsOfType.reduce((n, s) => n + s.volumeSize, 0);
+      if (base === 'snapshots') return snapsOfType.length;
       return 0;
     };
     for (const u of usage) {
