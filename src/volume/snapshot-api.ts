@@ -10,7 +10,7 @@ import { newId } from '../util/ids.js';
 import { checkMetadata, checkName } from './validation.js';
 import { requireBackendOperation } from './backend-operations.js';
 import type { RequestContext } from './operations.js';
-import type { CreateSnapshotRequest } from './snapshot-operations.js';
+import type { CreateSnapshotRequest, ManageSnapshotRequest } from './snapshot-operations.js';
 import { ALLOWED_FROM, SNAPSHOT_STATUSES } from './status.js';
 import { snapshotQuotaDeltas, type Enqueue } from './api-support.js';
 import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js';
@@ -105,6 +105,56 @@ export class SnapshotApi {
       await tx.updateTable('snapshots').set({ status, ...(progress !== null ? { progress } : {}), updatedAt: nowIso() })
         .where('id', '=', id).execute();
     });
+  }
+
+  /**
+   * Cinder's manage_existing_snapshot: the row is made now in 'creating' for the caller's
+   * project, counting one snapshot against the quota; the manager measures the backend
+   * snapshot and counts its gigabytes then (the data exists already, as for managed volumes).
+   */
+  async manage(ctx: RequestContext, req: ManageSnapshotRequest): Promise<SnapshotRow> {
+    checkName('name', req.name);
+    checkName('description', req.description);
+    checkMetadata(req.metadata);
+    if (Object.keys(req.ref).length === 0) throw new InvalidInput('ref must name the backend snapshot (e.g. source-name).');
+    const id = newId();
+    const now = nowIso();
+    const { snap, host } = await inTransaction(this.db, async (tx) => {
+      const v = await lockVolume(tx, ctx, req.volumeId);
+      if (!(ALLOWED_FROM.snapshotManage as readonly string[]).includes(v.status)) {
+        throw new InvalidInput(`Volume ${v.id} must be ${ALLOWED_FROM.snapshotManage.join(' or ')} to manage a snapshot of it; its status is ${v.status}.`);
+      }
+      await requireBackendOperation(tx, v.host, 'manage_snapshot', 'manage existing snapshot');
+      const reservation = await this.quotas.reserve(tx, ctx.projectId, snapshotQuotaDeltas(await typeNameOf(tx, v.volumeTypeId), 1, 0));
+      const s = await tx.insertInto('snapshots').values({
+        id, projectId: ctx.projectId, userId: ctx.userId, volumeId: v.id, displayName: req.name ?? null,
+        displayDescription: req.description ?? null, status: 'creating', progress: '0%', volumeSize: v.size,
+        providerLocation: null, providerId: null, createdAt: now, updatedAt: now,
+      }).returningAll().executeTakeFirstOrThrow();
+      await mergeMetadata(tx, 'snapshotMetadata', id, req.metadata ?? {});
+      await this.enqueue(tx, 'manage_snapshot', v, { ref: req.ref, reservation }, 'snapshot', id);
+      return { snap: s, host: v.host! };
+    });
+    this.tasks.notify(volumeQueue(backendHostOf(host)));
+    return snap;
+  }
+
+  /** Cinder's delete_snapshot with unmanage_only: the row and its quota go, the backend snapshot stays. */
+  async unmanage(ctx: RequestContext, id: string): Promise<void> {
+    const host = await inTransaction(this.db, async (tx) => {
+      const { volumeId } = await getSnapshot(tx, ctx, id);
+      const v = await lockVolume(tx, null, volumeId);
+      const locked = await lockSnapshot(tx, ctx, id);
+      if (locked.groupSnapshotId) throw new InvalidInput(`Invalid snapshot: snapshot ${id} is part of group snapshot ${locked.groupSnapshotId}; it cannot be unmanaged.`);
+      await requireBackendOperation(tx, v.host, 'manage_snapshot', 'unmanage snapshot');
+      const dependents = await tx.selectFrom('volumes').select('id').where('snapshotId', '=', id).where('status', '=', 'creating').executeTakeFirst();
+      if (dependents) throw new Conflict(`Snapshot ${id} is the source of volume ${dependents.id}, which is still being created.`);
+      const s = await casSnapshot(tx, id, ALLOWED_FROM.snapshotUnmanage, { status: 'unmanaging' }, 'unmanage');
+      const reservation = await this.quotas.reserve(tx, s.projectId, snapshotQuotaDeltas(await typeNameOf(tx, v.volumeTypeId), -1, -s.volumeSize));
+      await this.enqueue(tx, 'unmanage_snapshot', v, { reservation }, 'snapshot', id);
+      return v.host!;
+    });
+    this.tasks.notify(volumeQueue(backendHostOf(host)));
   }
 
   async resetStatus(ctx: RequestContext, id: string, status: string): Promise<void> {

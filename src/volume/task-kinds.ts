@@ -25,6 +25,9 @@ export interface TaskPayloads extends BackupAccessPayloads {
   };
   manage_volume: { ref: Record<string, string>; reservation: string };
   unmanage_volume: { reservation: string };
+  /** Adopt the backend snapshot `ref` names; the gigabytes are counted once it is measured. */
+  manage_snapshot: { ref: Record<string, string>; reservation: string };
+  unmanage_snapshot: { reservation: string };
   /** GET /manageable_volumes: the backend's objects, answered by its manager wherever it runs. */
   list_manageable_volumes: Record<string, never>;
   /**

@@ -16,6 +16,7 @@ import type { Logger } from '../util/logger.js';
 import { flowHandler, type ManagerDeps } from './flows/flow-handler.js';
 import { initializeConnectionFlow, terminateConnectionFlow } from './flows/connection.flows.js';
 import { createSnapshotFlow, deleteSnapshotFlow } from './flows/snapshot.flows.js';
+import { manageSnapshotFlow, unmanageSnapshotFlow } from './flows/snapshot-manage.flows.js';
 import { moveVolumeFlow, reimageVolumeFlow } from './flows/move.flows.js';
 import { createVolumeFlow, deleteVolumeFlow, extendVolumeFlow, revertToSnapshotFlow } from './flows/volume.flows.js';
 import { manageVolumeFlow, unmanageVolumeFlow } from './flows/manage.flows.js';
@@ -121,6 +122,8 @@ export class VolumeManager {
       list_manageable_volumes: listManageableHandler(d),
       create_snapshot: flowHandler(d, createSnapshotFlow),
       delete_snapshot: flowHandler(d, deleteSnapshotFlow),
+      manage_snapshot: flowHandler(d, manageSnapshotFlow),
+      unmanage_snapshot: flowHandler(d, unmanageSnapshotFlow),
       initialize_connection: flowHandler(d, initializeConnectionFlow),
       terminate_connection: flowHandler(d, terminateConnectionFlow),
       create_group: flowHandler(d, createGroupFlow),

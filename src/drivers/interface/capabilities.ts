@@ -54,6 +54,16 @@ export interface Manage {
 }
 export const Manage = guard<Manage>('manage', 'manageExistingGetSize', 'manageExisting', 'unmanage');
 
+export interface ManageSnapshots {
+  /** Size in GiB (rounded up) of the snapshot `ref` names, which must be a snapshot of `snapshot.volume`. */
+  manageExistingSnapshotGetSize(snapshot: DriverSnapshot, ref: Record<string, string>): Promise<number>;
+  /** Take the backend snapshot over as `snapshot` (renaming it when the backend names by id). */
+  manageExistingSnapshot(snapshot: DriverSnapshot, ref: Record<string, string>): Promise<ModelUpdate | void>;
+  /** Forget the snapshot; the backend object stays. */
+  unmanageSnapshot(snapshot: DriverSnapshot): Promise<void>;
+}
+export const ManageSnapshots = guard<ManageSnapshots>('manage_snapshot', 'manageExistingSnapshotGetSize', 'manageExistingSnapshot', 'unmanageSnapshot');
+
 export interface ListBackendVolumes {
   /** Every volume-like object on the backend, for reconciliation and manageable listing. */
   listBackendVolumes(): Promise<BackendVolumeObject[]>;
@@ -133,7 +143,7 @@ export interface ValidateConnector {
 export const ValidateConnector = guard<ValidateConnector>('validate_connector', 'validateConnector');
 
 export const ALL_CAPABILITIES = [
-  Snapshots, CreateFromSnapshot, Clone, Extend, RevertToSnapshot, Manage, ListBackendVolumes, LocalPath,
+  Snapshots, CreateFromSnapshot, Clone, Extend, RevertToSnapshot, Manage, ManageSnapshots, ListBackendVolumes, LocalPath,
   CopyVolumeData, ImageTransfer, Retype, Migrate, Groups, Replication, BackupHooks, AttachCallbacks, ValidateConnector,
 ] as const;
 
