@@ -25,7 +25,7 @@ import { createGroupFlow, deleteGroupFlow, updateGroupFlow } from './flows/group
 import { createGroupSnapshotFlow, deleteGroupSnapshotFlow } from './flows/group-snapshot.flows.js';
 import { groupReplicationFlow } from './flows/group-replication.flows.js';
 import { attachForBackupFlow, detachForBackupFlow } from './flows/backup-access.flows.js';
-import { listManageableHandler } from './flows/list-manageable.js';
+import { listManageableHandler, listManageableSnapshotsHandler } from './flows/list-manageable.js';
 import type { TaskPayloads } from './task-kinds.js';
 import { type NameTemplates, toDriverVolume } from './driver-objects.js';
 import { SCHEDULER_QUEUE, volumeQueue } from '../tasks/queues.js';
@@ -120,6 +120,7 @@ export class VolumeManager {
       move_volume: flowHandler(d, moveVolumeFlow),
       reimage_volume: flowHandler(d, reimageVolumeFlow),
       list_manageable_volumes: listManageableHandler(d),
+      list_manageable_snapshots: listManageableSnapshotsHandler(d),
       create_snapshot: flowHandler(d, createSnapshotFlow),
       delete_snapshot: flowHandler(d, deleteSnapshotFlow),
       manage_snapshot: flowHandler(d, manageSnapshotFlow),

@@ -3,7 +3,7 @@
 // counts it again, both are admin-only, and bad input is refused without changing anything.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeHarness, type Harness } from './harness.js';
+import { makeHarness, MV, type Harness } from './harness.js';
 import { startFakeKeystone, type FakeKeystone, type FakeTokens } from '../support/fake-keystone.js';
 import { assertMatchesTempestSchema } from '../support/tempest-schemas.js';
 import { DB_KINDS } from '../support/test-service.js';
@@ -26,8 +26,8 @@ for (const kind of DB_KINDS) describe(`snapshot manage and unmanage (${kind})`, 
     await keystone.close();
   });
 
-  const call = (token: string, method: string, url: string, payload?: unknown) =>
-    h.app.inject({ method: method as 'GET', url, headers: { 'x-auth-token': token }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const call = (token: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+    h.app.inject({ method: method as 'GET', url, headers: { 'x-auth-token': token, ...headers }, ...(payload !== undefined ? { payload: payload as object } : {}) });
   const usage = async () => {
     const q = (await call('admin-pa', 'GET', '/v3/pa/os-quota-sets/pa?usage=True')).json().quota_set;
     return { snapshots: [q.snapshots.in_use, q.snapshots.reserved], gigabytes: [q.gigabytes.in_use, q.gigabytes.reserved] };
@@ -66,6 +66,17 @@ for (const kind of DB_KINDS) describe(`snapshot manage and unmanage (${kind})`, 
     assert.equal(h.store.foreignSnapshots().get(backendName)?.size, 2, 'the snapshot stays on the array');
     assert.deepEqual(await usage(), { snapshots: [before.snapshots[0], 0], gigabytes: [before.gigabytes[0] + 2, 0] });
 
+    // The backend lists it as manageable (3.8), naming the volume it belongs to.
+    const listed = await call('admin-pa', 'GET', `/v3/pa/manageable_snapshots/detail?host=${h.backendHost}`, undefined, MV('3.8'));
+    assert.equal(listed.statusCode, 200, listed.body);
+    const entry = listed.json()['manageable-snapshots'].find((x: { reference: Record<string, string> }) => x.reference['source-name'] === backendName);
+    assert.deepEqual(entry, {
+      reference: { 'source-name': backendName }, size: 2, safe_to_manage: true, source_reference: { 'source-name': h.store.volumes().get(vol)!.name },
+      reason_not_safe: null, cinder_id: snap, extra_info: null,
+    });
+    const summary = await call('admin-pa', 'GET', `/v3/pa/manageable_snapshots?host=${h.backendHost}`, undefined, MV('3.8'));
+    assert.ok(summary.json()['manageable-snapshots'].every((x: object) => Object.keys(x).sort().join() === 'reference,safe_to_manage,size,source_reference'), summary.body);
+
     const metadata = { 'manage-snap-meta1': 'value1', 'manage-snap-meta2': 'value2' };
     const m = await call('admin-pa', 'POST', '/v3/pa/os-snapshot-manage', {
       snapshot: { volume_id: vol, ref: { 'source-name': backendName }, name: 'taken-back', description: 'again', metadata },
@@ -78,6 +89,9 @@ for (const kind of DB_KINDS) describe(`snapshot manage and unmanage (${kind})`, 
     assert.deepEqual([shown.volume_id, shown.size, shown.name, shown.description, shown.metadata], [vol, 2, 'taken-back', 'again', metadata]);
     assert.equal(h.store.foreignSnapshots().has(backendName), false);
     assert.equal(h.store.snapshots().get(managed.id)?.volumeId, vol, 'the array holds it as the new snapshot');
+    const relisted = (await call('admin-pa', 'GET', `/v3/pa/manageable_snapshots/detail?host=${h.backendHost}`, undefined, MV('3.8'))).json()['manageable-snapshots'];
+    const now = relisted.find((x: { cinder_id: string }) => x.cinder_id === managed.id);
+    assert.deepEqual([now?.safe_to_manage, now?.reason_not_safe], [false, 'already managed']);
     assert.deepEqual(await usage(), { snapshots: [before.snapshots[0] + 1, 0], gigabytes: [before.gigabytes[0] + 4, 0] });
 
     // The managed snapshot is an ordinary one: deleting it removes it and its quota.
@@ -112,6 +126,8 @@ for (const kind of DB_KINDS) describe(`snapshot manage and unmanage (${kind})`, 
       const m = await call('member-pa', 'POST', `/v3/pa/${path}`, { snapshot: { volume_id: vol, ref: { 'source-name': backendName } } });
       assert.equal(m.statusCode, 403, `${path}: ${m.body}`);
     }
+    const memberList = await call('member-pa', 'GET', `/v3/pa/manageable_snapshots?host=${h.backendHost}`, undefined, MV('3.8'));
+    assert.equal(memberList.statusCode, 403, memberList.body);
     assert.equal(h.store.foreignSnapshots().has(backendName), true);
     const rows = await h.db.kysely.selectFrom('snapshots').select('id').where('volumeId', '=', vol).execute();
     assert.deepEqual(rows, [], 'no snapshot row was made');
@@ -140,6 +156,14 @@ for (const kind of DB_KINDS) describe(`snapshot manage and unmanage (${kind})`, 
     }
     assert.equal(await count(), rowsBefore);
     assert.deepEqual(await usage(), before);
+
+    const noHost = await call('admin-pa', 'GET', '/v3/pa/manageable_snapshots', undefined, MV('3.8'));
+    assert.equal(noHost.statusCode, 400, noHost.body);
+    assert.match(noHost.body, /host/);
+    const unknownHost = await call('admin-pa', 'GET', '/v3/pa/manageable_snapshots?host=nohost@nothing', undefined, MV('3.8'));
+    assert.equal(unknownHost.statusCode, 404, unknownHost.body);
+    const tooOld = await call('admin-pa', 'GET', `/v3/pa/manageable_snapshots?host=${h.backendHost}`, undefined, MV('3.7'));
+    assert.equal(tooOld.statusCode, 404, tooOld.body);
   });
 
   test('a ref naming nothing on the array, or another volume\'s snapshot, ends in error without counting gigabytes', async () => {

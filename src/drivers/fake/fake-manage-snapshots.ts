@@ -1,7 +1,8 @@
 // The fake driver's snapshot manage group: adopt an unmanaged snapshot of a managed volume,
 // give a managed one back (its data stays on the array under its backend name).
 import { BackendObjectNotFound, InvalidInput } from '../../errors/errors.js';
-import type { DriverSnapshot, ModelUpdate } from '../interface/objects.js';
+import { isUuid } from '../../util/ids.js';
+import type { BackendSnapshotObject, DriverSnapshot, ModelUpdate } from '../interface/objects.js';
 import type { FakeForeignSnapshotRecord } from './fake-backend-store.js';
 import type { FakeArray } from './fake-array.js';
 
@@ -40,5 +41,20 @@ export function unmanageSnapshot(a: FakeArray, snapshot: DriverSnapshot): Promis
     if (!s) return;
     a.store.snapshots().delete(snapshot.id);
     a.store.foreignSnapshots().set(s.name, { name: s.name, volumeId: s.volumeId, size: s.size, data: s.data });
+  });
+}
+
+export function listBackendSnapshots(a: FakeArray): Promise<BackendSnapshotObject[]> {
+  return a.op('listBackendSnapshots', () => {
+    const source = (volumeId: string) => ({ 'source-name': a.store.volumes().get(volumeId)?.name ?? `volume-${volumeId}` });
+    return [
+      ...[...a.store.snapshots().values()].map((s) => ({
+        reference: { 'source-name': s.name }, sizeGiB: s.size, flintId: s.id, safeToManage: false, reasonNotSafe: 'already managed', sourceReference: source(s.volumeId),
+      })),
+      ...[...a.store.foreignSnapshots().values()].map((f) => {
+        const id = f.name.startsWith('snapshot-') ? f.name.slice('snapshot-'.length) : '';
+        return { reference: { 'source-name': f.name }, sizeGiB: f.size, flintId: isUuid(id) ? id : null, safeToManage: true, reasonNotSafe: null, sourceReference: source(f.volumeId) };
+      }),
+    ];
   });
 }
