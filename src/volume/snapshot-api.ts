@@ -109,8 +109,8 @@ export class SnapshotApi {
 
   /**
    * Cinder's manage_existing_snapshot: the row is made now in 'creating' for the caller's
-   * project, counting one snapshot against the quota; the manager measures the backend
-   * snapshot and counts its gigabytes then (the data exists already, as for managed volumes).
+   * project, reserving one snapshot and the volume's size against the quota (limits checked);
+   * the manager measures the backend snapshot and corrects the gigabytes to its real size.
    */
   async manage(ctx: RequestContext, req: ManageSnapshotRequest): Promise<SnapshotRow> {
     checkName('name', req.name);
@@ -125,7 +125,7 @@ export class SnapshotApi {
         throw new InvalidInput(`Volume ${v.id} must be ${ALLOWED_FROM.snapshotManage.join(' or ')} to manage a snapshot of it; its status is ${v.status}.`);
       }
       await requireBackendOperation(tx, v.host, 'manage_snapshot', 'manage existing snapshot');
-      const reservation = await this.quotas.reserve(tx, ctx.projectId, snapshotQuotaDeltas(await typeNameOf(tx, v.volumeTypeId), 1, 0));
+      const reservation = await this.quotas.reserve(tx, ctx.projectId, snapshotQuotaDeltas(await typeNameOf(tx, v.volumeTypeId), 1, v.size));
       const s = await tx.insertInto('snapshots').values({
         id, projectId: ctx.projectId, userId: ctx.userId, volumeId: v.id, displayName: req.name ?? null,
         displayDescription: req.description ?? null, status: 'creating', progress: '0%', volumeSize: v.size,

@@ -111,6 +111,27 @@ for (const kind of DB_KINDS) describe(`snapshot manage and unmanage (${kind})`, 
     assert.equal(await h.waitSnapshot(m.json().snapshot.id, ['available', 'error']), 'available');
   });
 
+  test('a snapshot smaller than its volume (extended since) counts its own size once managed', async () => {
+    const vol = await newVolume(1);
+    const snap = await newSnapshot(vol);
+    const backendName = h.store.snapshots().get(snap)!.name;
+    await unmanage(snap);
+    const ext = await call('member-pa', 'POST', `/v3/pa/volumes/${vol}/action`, { 'os-extend': { new_size: 3 } });
+    assert.equal(ext.statusCode, 202, ext.body);
+    assert.equal(await h.waitVolume(vol, ['available', 'error_extending']), 'available');
+    const before = await usage();
+    const m = await call('admin-pa', 'POST', '/v3/pa/os-snapshot-manage', { snapshot: { volume_id: vol, ref: { 'source-name': backendName } } });
+    assert.equal(m.statusCode, 202, m.body);
+    assert.equal(m.json().snapshot.size, 3, 'the volume\'s size until the backend has measured it');
+    const id = m.json().snapshot.id;
+    assert.equal(await h.waitSnapshot(id, ['available', 'error']), 'available');
+    assert.equal((await call('admin-pa', 'GET', `/v3/pa/snapshots/${id}`)).json().snapshot.size, 1);
+    assert.deepEqual(await usage(), { snapshots: [before.snapshots[0] + 1, 0], gigabytes: [before.gigabytes[0] + 1, 0] });
+    assert.equal((await call('admin-pa', 'DELETE', `/v3/pa/snapshots/${id}`)).statusCode, 202);
+    assert.equal(await h.waitSnapshot(id, ['deleted', 'error_deleting']), 'deleted');
+    assert.deepEqual(await usage(), before);
+  });
+
   test('manage and unmanage are admin-only: a member gets 403 and nothing changes', async () => {
     const vol = await newVolume(1);
     const snap = await newSnapshot(vol);
@@ -166,7 +187,7 @@ for (const kind of DB_KINDS) describe(`snapshot manage and unmanage (${kind})`, 
     assert.equal(tooOld.statusCode, 404, tooOld.body);
   });
 
-  test('a ref naming nothing on the array, or another volume\'s snapshot, ends in error without counting gigabytes', async () => {
+  test('a ref naming nothing on the array, or another volume\'s snapshot, ends in error; deleting it returns its quota', async () => {
     const vol = await newVolume(1);
     const other = await newVolume(1);
     const snap = await newSnapshot(other);
@@ -178,7 +199,7 @@ for (const kind of DB_KINDS) describe(`snapshot manage and unmanage (${kind})`, 
       assert.equal(m.statusCode, 202, m.body);
       const id = m.json().snapshot.id;
       assert.equal(await h.waitSnapshot(id, ['available', 'error']), 'error');
-      assert.deepEqual(await usage(), { snapshots: [before.snapshots[0] + 1, 0], gigabytes: before.gigabytes });
+      assert.deepEqual(await usage(), { snapshots: [before.snapshots[0] + 1, 0], gigabytes: [before.gigabytes[0] + 1, 0] });
       // The failed snapshot is deleted like any other, returning its count.
       assert.equal((await call('admin-pa', 'DELETE', `/v3/pa/snapshots/${id}`)).statusCode, 202);
       assert.equal(await h.waitSnapshot(id, ['deleted', 'error_deleting']), 'deleted');
@@ -187,7 +208,7 @@ for (const kind of DB_KINDS) describe(`snapshot manage and unmanage (${kind})`, 
     assert.equal(h.store.foreignSnapshots().has(backendName), true, 'another volume\'s snapshot stays unmanaged');
   });
 
-  test('manage beyond the snapshot quota is 413; unmanage from a busy status is refused', async () => {
+  test('manage beyond the snapshot or gigabytes quota is 413; unmanage from a busy status is refused', async () => {
     const vol = await newVolume(1);
     const snap = await newSnapshot(vol);
     const backendName = h.store.snapshots().get(snap)!.name;
@@ -198,6 +219,13 @@ for (const kind of DB_KINDS) describe(`snapshot manage and unmanage (${kind})`, 
     assert.equal(over.statusCode, 413, over.body);
     assert.equal(h.store.foreignSnapshots().has(backendName), true);
     assert.equal((await call('admin-pa', 'PUT', '/v3/pa/os-quota-sets/pa', { quota_set: { snapshots: 100 } })).statusCode, 200);
+    const gb = (await usage()).gigabytes[0];
+    assert.equal((await call('admin-pa', 'PUT', '/v3/pa/os-quota-sets/pa', { quota_set: { gigabytes: gb } })).statusCode, 200);
+    const overGb = await call('admin-pa', 'POST', '/v3/pa/os-snapshot-manage', { snapshot: { volume_id: vol, ref: { 'source-name': backendName } } });
+    assert.equal(overGb.statusCode, 413, overGb.body);
+    assert.match(overGb.body, /gigabytes/);
+    assert.equal((await call('admin-pa', 'PUT', '/v3/pa/os-quota-sets/pa', { quota_set: { gigabytes: 1000 } })).statusCode, 200);
+    assert.deepEqual((await h.db.kysely.selectFrom('snapshots').select('id').where('volumeId', '=', vol).execute()).length, 0);
 
     const again = await newSnapshot(vol);
     assert.equal((await call('admin-pa', 'POST', `/v3/pa/snapshots/${again}/action`, { 'os-reset_status': { status: 'deleting' } })).statusCode, 202);

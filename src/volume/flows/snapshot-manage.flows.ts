@@ -14,8 +14,8 @@ interface ManageSnapCtx extends SnapCtx {
   size: number;
 }
 
-/** Counts gigabytes of data that exists already: no limit check, the usage row made if missing. */
-async function countExistingGigabytes(tx: Tx, projectId: string, typeId: string | null, size: number): Promise<void> {
+/** Corrects the gigabytes in use by `size` (the data exists already: no limit check; the usage row made if missing). */
+async function adjustGigabytes(tx: Tx, projectId: string, typeId: string | null, size: number): Promise<void> {
   const type = typeId ? await tx.selectFrom('volumeTypes').select('name').where('id', '=', typeId).executeTakeFirst() : undefined;
   for (const resource of ['gigabytes', ...(type ? [`gigabytes_${type.name}`] : [])].sort()) {
     await tx.insertInto('quotaUsages').values({ projectId, resource, inUse: size, reserved: 0 })
@@ -47,14 +47,17 @@ export const manageSnapshotFlow: FlowDefinition<'manage_snapshot', ManageSnapCtx
   async finish(tx, d, ctx) {
     // The snapshot row first, then quota rows (lock order: db/transaction.ts).
     await casSnapshot(tx, ctx.row.id, ['creating'], { status: 'available', progress: '100%', volumeSize: ctx.size, ...ctx.update }, 'finish managing');
-    const volume = await tx.selectFrom('volumes').select('volumeTypeId').where('id', '=', ctx.row.volumeId).executeTakeFirst();
-    await countExistingGigabytes(tx, ctx.row.projectId, volume?.volumeTypeId ?? null, ctx.size);
     await d.quotas.commit(tx, ctx.reservation);
+    // The API reserved the volume's size; the backend snapshot may be another.
+    if (ctx.size !== ctx.row.volumeSize) {
+      const volume = await tx.selectFrom('volumes').select('volumeTypeId').where('id', '=', ctx.row.volumeId).executeTakeFirst();
+      await adjustGigabytes(tx, ctx.row.projectId, volume?.volumeTypeId ?? null, ctx.size - ctx.row.volumeSize);
+    }
     return null;
   },
   async giveUp(tx, d, task, payload, error) {
-    // Size 0: no gigabytes were counted, so deleting the failed snapshot releases none.
-    await tx.updateTable('snapshots').set({ status: 'error', volumeSize: 0, updatedAt: nowIso() }).where('id', '=', task.resourceId).where('status', '=', 'creating').execute();
+    // The reserved count and size stay with the failed snapshot; deleting it releases them.
+    await tx.updateTable('snapshots').set({ status: 'error', updatedAt: nowIso() }).where('id', '=', task.resourceId).where('status', '=', 'creating').execute();
     await d.quotas.commit(tx, payload.reservation);
     const s = await tx.selectFrom('snapshots').select('projectId').where('id', '=', task.resourceId).executeTakeFirst();
     if (s) await recordUserMessage(tx, { projectId: s.projectId, resourceType: 'SNAPSHOT', resourceUuid: task.resourceId, eventId: 'VOLUME_SNAPSHOT_001_002', userMessage: `Manage existing snapshot failed: ${error}` });
