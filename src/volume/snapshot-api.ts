@@ -166,7 +166,15 @@ export class SnapshotApi {
       // Volume, snapshot, then task rows: the lock order every other path takes.
       await lockVolume(tx, null, volumeId);
       await tx.updateTable('snapshots').set({ status, updatedAt: nowIso() }).where('id', '=', id).execute();
-      await this.tasks.supersede(tx, { dedupeKey: `snapshot:${id}` }, 'superseded by reset-status');
+      const superseded = await this.tasks.supersede(tx, { dedupeKey: `snapshot:${id}` }, 'superseded by reset-status');
+      // Settle what each ended task reserved, or it stays reserved for ever: a create or manage
+      // leaves a row that counts from now on; a delete or unmanage did not happen.
+      for (const t of superseded) {
+        const reservation = (JSON.parse(t.payload) as { reservation?: unknown }).reservation;
+        if (typeof reservation !== 'string') continue;
+        if (t.kind === 'create_snapshot' || t.kind === 'manage_snapshot') await this.quotas.commit(tx, reservation);
+        else await this.quotas.rollback(tx, reservation);
+      }
     });
   }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { makeHarness, MV, type Harness } from './harness.js';
 import { startFakeKeystone, type FakeKeystone, type FakeTokens } from '../support/fake-keystone.js';
 import { assertMatchesTempestSchema } from '../support/tempest-schemas.js';
-import { DB_KINDS } from '../support/test-service.js';
+import { DB_KINDS, waitUntil } from '../support/test-service.js';
 
 const TOKENS: FakeTokens = {
   'admin-pa': { project: 'pa', roles: ['admin', 'member', 'reader'] },
@@ -233,5 +233,47 @@ for (const kind of DB_KINDS) describe(`snapshot manage and unmanage (${kind})`, 
     assert.equal(busy.statusCode, 409, busy.body);
     assert.equal((await snapRow(again))?.status, 'deleting');
     assert.equal(h.store.snapshots().has(again), true);
+  });
+});
+
+for (const kind of DB_KINDS) describe(`snapshot manage superseded by reset-status (${kind})`, () => {
+  let h: Harness;
+  // Each backend operation takes 800 ms, so the manage is still running when the admin acts.
+  before(async () => { h = await makeHarness({ db: kind, backend: { fake_delay_ms: 800 } }); });
+  after(async () => { await h.close(); });
+  const call = (method: string, url: string, payload?: unknown) =>
+    h.app.inject({ method: method as 'GET', url, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const usage = async () => {
+    const q = (await call('GET', '/v3/r1/os-quota-sets/r1?usage=True')).json().quota_set;
+    return { snapshots: [q.snapshots.in_use, q.snapshots.reserved], gigabytes: [q.gigabytes.in_use, q.gigabytes.reserved] };
+  };
+  const task = (id: string) => h.db.kysely.selectFrom('tasks').select(['status', 'lastError']).where('resourceId', '=', id).where('kind', '=', 'manage_snapshot').executeTakeFirst();
+
+  test('reset-status during a manage: the snapshot counts in quota, nothing stays reserved', async () => {
+    const v = await call('POST', '/v3/r1/volumes', { volume: { size: 2 } });
+    const vol = v.json().volume.id as string;
+    assert.equal(await h.waitVolume(vol, ['available', 'error']), 'available');
+    const s = await call('POST', '/v3/r1/snapshots', { snapshot: { volume_id: vol } });
+    const snap = s.json().snapshot.id as string;
+    assert.equal(await h.waitSnapshot(snap, ['available', 'error']), 'available');
+    const backendName = h.store.snapshots().get(snap)!.name;
+    assert.equal((await call('POST', `/v3/r1/snapshots/${snap}/action`, { 'os-unmanage': {} })).statusCode, 202);
+    assert.equal(await h.waitSnapshot(snap, ['deleted', 'error_deleting']), 'deleted');
+    const before = await usage();
+
+    const m = await call('POST', '/v3/r1/os-snapshot-manage', { snapshot: { volume_id: vol, ref: { 'source-name': backendName } } });
+    assert.equal(m.statusCode, 202, m.body);
+    const id = m.json().snapshot.id as string;
+    await waitUntil(async () => ((await task(id))?.status === 'running' ? true : undefined));
+    assert.equal((await call('POST', `/v3/r1/snapshots/${id}/action`, { 'os-reset_status': { status: 'available' } })).statusCode, 202);
+    // Settled at once, not only when (or if) the superseded flow gets to its end.
+    assert.deepEqual(await usage(), { snapshots: [before.snapshots[0] + 1, 0], gigabytes: [before.gigabytes[0] + 2, 0] });
+    // The flow ends on its own (its finish finds the status changed).
+    await waitUntil(async () => { const t = await task(id); return t?.lastError && !t.lastError.startsWith('superseded') ? true : undefined; });
+    assert.equal((await h.db.kysely.selectFrom('snapshots').select('status').where('id', '=', id).executeTakeFirst())?.status, 'available', 'the admin\'s status stands');
+    assert.deepEqual(await usage(), { snapshots: [before.snapshots[0] + 1, 0], gigabytes: [before.gigabytes[0] + 2, 0] });
+    assert.equal((await call('DELETE', `/v3/r1/snapshots/${id}`)).statusCode, 202);
+    assert.equal(await h.waitSnapshot(id, ['deleted', 'error_deleting']), 'deleted');
+    assert.deepEqual(await usage(), before);
   });
 });
