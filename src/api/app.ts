@@ -28,6 +28,7 @@ import { availabilityZoneRoutes } from './routes/availability-zones.js';
 import { poolRoutes } from './routes/pools.js';
 import { messageRoutes } from './routes/messages.js';
 import { manageRoutes } from './routes/manage.js';
+import { snapshotManageRoutes } from './routes/snapshot-manage.js';
 import { flintRoutes } from './routes/flint.js';
 import { imageRoutes } from './routes/images.js';
 import { operatorRoutes } from './routes/operator.js';
@@ -66,7 +67,7 @@ export const BLOCK_STORAGE_API: ApiMount = {
   register(app, deps) {
     for (const register of [
       volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, qosSpecsRoutes, attachmentRoutes,
-      quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, flintRoutes, imageRoutes,
+      quotaRoutes, limitsRoutes, serviceRoutes, availabilityZoneRoutes, poolRoutes, messageRoutes, manageRoutes, snapshotManageRoutes, flintRoutes, imageRoutes,
       transferRoutes, quotaClassRoutes, extensionRoutes, hostRoutes, typeEncryptionRoutes,
       groupTypeRoutes, groupRoutes, groupSnapshotRoutes, consistencyGroupRoutes, backupRoutes,
     ]) {

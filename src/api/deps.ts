@@ -3,7 +3,7 @@ import type { Db } from '../db/database.js';
 import type { ShareOperations } from '../share/operations.js';
 import type { BlockStorageOperations, RequestContext } from '../volume/operations.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
-import type { BackendVolumeObject } from '../drivers/interface/objects.js';
+import type { BackendSnapshotObject, BackendVolumeObject } from '../drivers/interface/objects.js';
 import type { Logger } from '../util/logger.js';
 import type { ImageStore } from '../volume/image-store.js';
 import type { BackupApi } from '../backup/backup-api.js';
@@ -43,6 +43,7 @@ export interface ApiDeps {
   logger?: Logger;
   /** Lists backend objects that could be managed (GET /manageable_volumes); absent when no manager answers it. */
   listManageableVolumes?: (ctx: RequestContext, host: string) => Promise<BackendVolumeObject[]>;
+  listManageableSnapshots?: (ctx: RequestContext, host: string) => Promise<BackendSnapshotObject[]>;
   /** Seconds without a heartbeat after which a service is reported down. Default 60. */
   serviceDownTime?: number;
   /** Flint's image directory, for the /flint/images routes; absent, those routes answer 400. */

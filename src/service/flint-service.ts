@@ -31,7 +31,7 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import { startHeartbeat } from '../db/repos/services.js';
 import { checkRoles, configuredRoles, type Role } from './roles.js';
 import { ImageStore } from '../volume/image-store.js';
-import { manageableVolumesLister } from '../volume/manageable-volumes.js';
+import { manageableSnapshotsLister, manageableVolumesLister } from '../volume/manageable-volumes.js';
 import { instrumentDriver } from '../drivers/instrumented.js';
 import { buildOperatorApp } from '../api/operator-app.js';
 import { checkReadiness, registerDatabaseGauges } from './operator-probes.js';
@@ -156,7 +156,7 @@ async function buildShareManager(
 }
 
 /** GET /manageable_volumes from any process (the backend's manager answers through the task queue). */
-export { manageableVolumesLister };
+export { manageableSnapshotsLister, manageableVolumesLister };
 
 export async function startService(opts: ServiceOptions = {}): Promise<RunningService> {
   const cfg = opts.config ?? loadConfig(opts.configFile ?? null, process.env, driverCatalog);
@@ -270,6 +270,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
       defaultGroupType: apiSettings.defaultGroupType,
       serviceDownTime: apiSettings.serviceDownTime,
       listManageableVolumes: manageableVolumesLister(db, tasks, apiSettings.rpcTimeoutMs),
+      listManageableSnapshots: manageableSnapshotsLister(db, tasks, apiSettings.rpcTimeoutMs),
       readiness,
     }, [BLOCK_STORAGE_API, SHARED_FILE_SYSTEMS_API]);
     try {

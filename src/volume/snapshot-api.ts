@@ -10,7 +10,7 @@ import { newId } from '../util/ids.js';
 import { checkMetadata, checkName } from './validation.js';
 import { requireBackendOperation } from './backend-operations.js';
 import type { RequestContext } from './operations.js';
-import type { CreateSnapshotRequest } from './snapshot-operations.js';
+import type { CreateSnapshotRequest, ManageSnapshotRequest } from './snapshot-operations.js';
 import { ALLOWED_FROM, SNAPSHOT_STATUSES } from './status.js';
 import { snapshotQuotaDeltas, type Enqueue } from './api-support.js';
 import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js';
@@ -107,6 +107,56 @@ export class SnapshotApi {
     });
   }
 
+  /**
+   * Cinder's manage_existing_snapshot: the row is made now in 'creating' for the caller's
+   * project, reserving one snapshot and the volume's size against the quota (limits checked);
+   * the manager measures the backend snapshot and corrects the gigabytes to its real size.
+   */
+  async manage(ctx: RequestContext, req: ManageSnapshotRequest): Promise<SnapshotRow> {
+    checkName('name', req.name);
+    checkName('description', req.description);
+    checkMetadata(req.metadata);
+    if (Object.keys(req.ref).length === 0) throw new InvalidInput('ref must name the backend snapshot (e.g. source-name).');
+    const id = newId();
+    const now = nowIso();
+    const { snap, host } = await inTransaction(this.db, async (tx) => {
+      const v = await lockVolume(tx, ctx, req.volumeId);
+      if (!(ALLOWED_FROM.snapshotManage as readonly string[]).includes(v.status)) {
+        throw new InvalidInput(`Volume ${v.id} must be ${ALLOWED_FROM.snapshotManage.join(' or ')} to manage a snapshot of it; its status is ${v.status}.`);
+      }
+      await requireBackendOperation(tx, v.host, 'manage_snapshot', 'manage existing snapshot');
+      const reservation = await this.quotas.reserve(tx, ctx.projectId, snapshotQuotaDeltas(await typeNameOf(tx, v.volumeTypeId), 1, v.size));
+      const s = await tx.insertInto('snapshots').values({
+        id, projectId: ctx.projectId, userId: ctx.userId, volumeId: v.id, displayName: req.name ?? null,
+        displayDescription: req.description ?? null, status: 'creating', progress: '0%', volumeSize: v.size,
+        providerLocation: null, providerId: null, createdAt: now, updatedAt: now,
+      }).returningAll().executeTakeFirstOrThrow();
+      await mergeMetadata(tx, 'snapshotMetadata', id, req.metadata ?? {});
+      await this.enqueue(tx, 'manage_snapshot', v, { ref: req.ref, reservation }, 'snapshot', id);
+      return { snap: s, host: v.host! };
+    });
+    this.tasks.notify(volumeQueue(backendHostOf(host)));
+    return snap;
+  }
+
+  /** Cinder's delete_snapshot with unmanage_only: the row and its quota go, the backend snapshot stays. */
+  async unmanage(ctx: RequestContext, id: string): Promise<void> {
+    const host = await inTransaction(this.db, async (tx) => {
+      const { volumeId } = await getSnapshot(tx, ctx, id);
+      const v = await lockVolume(tx, null, volumeId);
+      const locked = await lockSnapshot(tx, ctx, id);
+      if (locked.groupSnapshotId) throw new InvalidInput(`Invalid snapshot: snapshot ${id} is part of group snapshot ${locked.groupSnapshotId}; it cannot be unmanaged.`);
+      await requireBackendOperation(tx, v.host, 'manage_snapshot', 'unmanage snapshot');
+      const dependents = await tx.selectFrom('volumes').select('id').where('snapshotId', '=', id).where('status', '=', 'creating').executeTakeFirst();
+      if (dependents) throw new Conflict(`Snapshot ${id} is the source of volume ${dependents.id}, which is still being created.`);
+      const s = await casSnapshot(tx, id, ALLOWED_FROM.snapshotUnmanage, { status: 'unmanaging' }, 'unmanage');
+      const reservation = await this.quotas.reserve(tx, s.projectId, snapshotQuotaDeltas(await typeNameOf(tx, v.volumeTypeId), -1, -s.volumeSize));
+      await this.enqueue(tx, 'unmanage_snapshot', v, { reservation }, 'snapshot', id);
+      return v.host!;
+    });
+    this.tasks.notify(volumeQueue(backendHostOf(host)));
+  }
+
   async resetStatus(ctx: RequestContext, id: string, status: string): Promise<void> {
     if (!(SNAPSHOT_STATUSES as readonly string[]).includes(status)) {
       throw new InvalidInput(`status '${status}' is not a snapshot status (allowed: ${SNAPSHOT_STATUSES.join(', ')}).`);
@@ -116,7 +166,15 @@ export class SnapshotApi {
       // Volume, snapshot, then task rows: the lock order every other path takes.
       await lockVolume(tx, null, volumeId);
       await tx.updateTable('snapshots').set({ status, updatedAt: nowIso() }).where('id', '=', id).execute();
-      await this.tasks.supersede(tx, { dedupeKey: `snapshot:${id}` }, 'superseded by reset-status');
+      const superseded = await this.tasks.supersede(tx, { dedupeKey: `snapshot:${id}` }, 'superseded by reset-status');
+      // Settle what each ended task reserved, or it stays reserved for ever: a create or manage
+      // leaves a row that counts from now on; a delete or unmanage did not happen.
+      for (const t of superseded) {
+        const reservation = (JSON.parse(t.payload) as { reservation?: unknown }).reservation;
+        if (typeof reservation !== 'string') continue;
+        if (t.kind === 'create_snapshot' || t.kind === 'manage_snapshot') await this.quotas.commit(tx, reservation);
+        else await this.quotas.rollback(tx, reservation);
+      }
     });
   }
 

@@ -34,6 +34,10 @@ export const ALLOWED_FROM = {
   upload: ['available'],
   uploadForce: ['available', 'in-use'],
   snapshotDelete: ['available', 'error', 'error_deleting'],
+  /** Cinder's delete_snapshot with unmanage_only: available or error. */
+  snapshotUnmanage: ['available', 'error'],
+  /** A snapshot is managed for a volume in these statuses (Cinder's forced snapshot). */
+  snapshotManage: ['available', 'in-use'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Statuses in which nothing is in progress (what crash recovery must end in). */

@@ -25,8 +25,13 @@ export interface TaskPayloads extends BackupAccessPayloads {
   };
   manage_volume: { ref: Record<string, string>; reservation: string };
   unmanage_volume: { reservation: string };
+  /** Adopt the backend snapshot `ref` names; the gigabytes are counted once it is measured. */
+  manage_snapshot: { ref: Record<string, string>; reservation: string };
+  unmanage_snapshot: { reservation: string };
   /** GET /manageable_volumes: the backend's objects, answered by its manager wherever it runs. */
   list_manageable_volumes: Record<string, never>;
+  /** GET /manageable_snapshots: the backend's snapshots, the same way. */
+  list_manageable_snapshots: Record<string, never>;
   /**
    * Retype (newTypeId set) and/or migrate (destHost set) on the source backend: in place by
    * the driver's Retype, across backends by its Migrate. The status goes back to

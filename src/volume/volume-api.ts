@@ -13,7 +13,7 @@ import type { TaskQueue } from '../tasks/task-queue.js';
 import { newId } from '../util/ids.js';
 import type { AttachRequest, AttachmentWithConnection, CreateAttachmentRequest } from './attachment-operations.js';
 import type { BlockStorageOperations, RequestContext } from './operations.js';
-import type { CreateSnapshotRequest } from './snapshot-operations.js';
+import type { CreateSnapshotRequest, ManageSnapshotRequest } from './snapshot-operations.js';
 import type { CreateVolumeRequest, ManageVolumeRequest, ResetStatusRequest } from './volume-operations.js';
 import { ALLOWED_FROM } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
@@ -319,6 +319,8 @@ export class VolumeApi implements BlockStorageOperations {
   deleteSnapshot(ctx: RequestContext, id: string, opts?: { force?: boolean }) { return this.snapshots.delete(ctx, id, opts); }
   resetSnapshotStatus(ctx: RequestContext, id: string, status: string) { return this.snapshots.resetStatus(ctx, id, status); }
   updateSnapshotStatus(ctx: RequestContext, id: string, status: string, progress: string | null) { return this.snapshots.updateStatus(ctx, id, status, progress); }
+  manageSnapshot(ctx: RequestContext, req: ManageSnapshotRequest): Promise<SnapshotRow> { return this.snapshots.manage(ctx, req); }
+  unmanageSnapshot(ctx: RequestContext, id: string) { return this.snapshots.unmanage(ctx, id); }
 
   // --- retype, migrate, reimage: see volume-move-api.ts ---
   retypeVolume(ctx: RequestContext, id: string, newType: string, policy: 'never' | 'on-demand') { return this.moves.retype(ctx, id, newType, policy); }

@@ -16,6 +16,7 @@ import type { Logger } from '../util/logger.js';
 import { flowHandler, type ManagerDeps } from './flows/flow-handler.js';
 import { initializeConnectionFlow, terminateConnectionFlow } from './flows/connection.flows.js';
 import { createSnapshotFlow, deleteSnapshotFlow } from './flows/snapshot.flows.js';
+import { manageSnapshotFlow, unmanageSnapshotFlow } from './flows/snapshot-manage.flows.js';
 import { moveVolumeFlow, reimageVolumeFlow } from './flows/move.flows.js';
 import { createVolumeFlow, deleteVolumeFlow, extendVolumeFlow, revertToSnapshotFlow } from './flows/volume.flows.js';
 import { manageVolumeFlow, unmanageVolumeFlow } from './flows/manage.flows.js';
@@ -24,7 +25,7 @@ import { createGroupFlow, deleteGroupFlow, updateGroupFlow } from './flows/group
 import { createGroupSnapshotFlow, deleteGroupSnapshotFlow } from './flows/group-snapshot.flows.js';
 import { groupReplicationFlow } from './flows/group-replication.flows.js';
 import { attachForBackupFlow, detachForBackupFlow } from './flows/backup-access.flows.js';
-import { listManageableHandler } from './flows/list-manageable.js';
+import { listManageableHandler, listManageableSnapshotsHandler } from './flows/list-manageable.js';
 import type { TaskPayloads } from './task-kinds.js';
 import { type NameTemplates, toDriverVolume } from './driver-objects.js';
 import { SCHEDULER_QUEUE, volumeQueue } from '../tasks/queues.js';
@@ -119,8 +120,11 @@ export class VolumeManager {
       move_volume: flowHandler(d, moveVolumeFlow),
       reimage_volume: flowHandler(d, reimageVolumeFlow),
       list_manageable_volumes: listManageableHandler(d),
+      list_manageable_snapshots: listManageableSnapshotsHandler(d),
       create_snapshot: flowHandler(d, createSnapshotFlow),
       delete_snapshot: flowHandler(d, deleteSnapshotFlow),
+      manage_snapshot: flowHandler(d, manageSnapshotFlow),
+      unmanage_snapshot: flowHandler(d, unmanageSnapshotFlow),
       initialize_connection: flowHandler(d, initializeConnectionFlow),
       terminate_connection: flowHandler(d, terminateConnectionFlow),
       create_group: flowHandler(d, createGroupFlow),

@@ -64,7 +64,7 @@ for (const kind of DB_KINDS) describe(`admin extensions (${kind})`, () => {
     const r = await call('m', 'GET', '/extensions');
     assertMatchesTempestSchema('extensions.list_extensions', null, { status: r.statusCode, body: r.body });
     const aliases = r.json().extensions.map((e: { alias: string }) => e.alias);
-    for (const a of ['os-volume-transfer', 'os-hosts', 'os-quota-class-sets', 'encryption']) assert.ok(aliases.includes(a), a);
+    for (const a of ['os-volume-transfer', 'os-hosts', 'os-quota-class-sets', 'encryption', 'os-snapshot-manage', 'os-snapshot-unmanage']) assert.ok(aliases.includes(a), a);
   });
 
   test('os-hosts lists the services as cinder-* and shows a volume host with its usage per project', async () => {

@@ -7,7 +7,7 @@ import type { Db } from '../../src/db/database.js';
 import type { VolumeRow } from '../../src/db/schema.js';
 import { FakeBackendStore } from '../../src/drivers/fake/fake-backend-store.js';
 import type { QuotaEngine } from '../../src/quota/quota-engine.js';
-import { manageableVolumesLister } from '../../src/service/flint-service.js';
+import { manageableSnapshotsLister, manageableVolumesLister } from '../../src/service/flint-service.js';
 import type { VolumeApi } from '../../src/volume/volume-api.js';
 import { startTestService, waitUntil, type DbKind, type TestService } from '../support/test-service.js';
 
@@ -49,7 +49,8 @@ export async function makeHarness(opts: {
   });
   const app = buildApiApp({
     db: svc.db, volumes: svc.api, quotas: svc.quotas, auth: opts.auth ?? { strategy: 'noauth' }, defaultAvailabilityZone: 'nova',
-    listManageableVolumes: manageableVolumesLister(svc.db, svc.tasks, 30_000), ...opts.extra,
+    listManageableVolumes: manageableVolumesLister(svc.db, svc.tasks, 30_000),
+    listManageableSnapshots: manageableSnapshotsLister(svc.db, svc.tasks, 30_000), ...opts.extra,
   });
   await app.ready();
   const row = (id: string) => svc.db.kysely.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();

@@ -186,6 +186,46 @@ export function declareCapabilityConformance(subject: ConformanceSubject, driver
     });
   }
 
+  if (Cap.ManageSnapshots.is(driver) && Cap.Snapshots.is(driver)) {
+    describe('manage_snapshot', () => {
+      test('unmanageSnapshot keeps the snapshot; manageExistingSnapshot takes it over as a new snapshot of the volume', async () => {
+        const v = await h.volume(1);
+        const old = await h.snapshot(v);
+        await driver.unmanageSnapshot(old);
+        h.forgetSnapshot(old);
+        if (Cap.ListBackendSnapshots.is(driver)) {
+          const listed = (await driver.listBackendSnapshots()).find((o) => o.reference['source-name'] === old.name);
+          assert.ok(listed, 'an unmanaged snapshot stays on the backend');
+          assert.deepEqual([listed.safeToManage, listed.sizeGiB], [true, 1]);
+        }
+        const ref = { 'source-name': old.name };
+        let s = makeSnapshot(v);
+        assert.equal(await driver.manageExistingSnapshotGetSize(s, ref), 1);
+        const update = await driver.manageExistingSnapshot(s, ref);
+        assertModelUpdate(update);
+        s = applyUpdate({ ...s, volumeSize: 1 }, update);
+        if (Cap.ListBackendSnapshots.is(driver)) {
+          const mine = (await driver.listBackendSnapshots()).filter((o) => o.flintId === s.id);
+          assert.equal(mine.length, 1, 'the managed snapshot is listed under its new id');
+          assert.equal(mine[0]!.safeToManage, false);
+        }
+        if (Cap.CreateFromSnapshot.is(driver)) {
+          const fromIt = makeVolume({ size: 1 });
+          h.remember(applyUpdate(fromIt, await driver.createVolumeFromSnapshot(fromIt, s)));
+        }
+        await driver.deleteSnapshot(s);
+        await h.destroy(v);
+      });
+      test('manageExistingSnapshotGetSize of a reference that names nothing throws a FlintError', async () => {
+        const v = await h.volume(1);
+        await assertFlintError(
+          () => driver.manageExistingSnapshotGetSize(makeSnapshot(v), { 'source-name': `missing-${randomUUID()}` }), FlintError, 'manageExistingSnapshotGetSize',
+        );
+        await h.destroy(v);
+      });
+    });
+  }
+
   if (Cap.ListBackendVolumes.is(driver)) {
     test('list_backend_volumes: entries are well-formed; a new volume is listed with its Flint id and size', async () => {
       const v = await h.volume(2);

@@ -53,7 +53,7 @@ describe('capabilities a fake backend is configured without', () => {
     svc = await startTestService({
       defaults: { quota_volumes: 100 },
       backends: {
-        lacking: { volume_driver: 'fake', fake_disabled_capabilities: 'extend,revert_to_snapshot,manage,image_transfer,clone,create_from_snapshot' },
+        lacking: { volume_driver: 'fake', fake_disabled_capabilities: 'extend,revert_to_snapshot,manage,manage_snapshot,image_transfer,clone,create_from_snapshot' },
         nosnap: { volume_driver: 'fake', fake_disabled_capabilities: 'snapshot' },
       },
     });
@@ -68,7 +68,7 @@ describe('capabilities a fake backend is configured without', () => {
   test('stats advertise none of the disabled capabilities', async () => {
     const rows = await svc.db.kysely.selectFrom('backendStats').select(['backendName', 'stats']).execute();
     const ops = Object.fromEntries(rows.map((r) => [r.backendName, JSON.parse(r.stats).operations as string[]]));
-    for (const op of ['extend', 'revert_to_snapshot', 'manage', 'image_transfer', 'clone', 'create_from_snapshot']) {
+    for (const op of ['extend', 'revert_to_snapshot', 'manage', 'manage_snapshot', 'image_transfer', 'clone', 'create_from_snapshot']) {
       assert.equal(ops.lacking!.includes(op), false, op);
       assert.equal(ops.nosnap!.includes(op), true, op);
     }
@@ -76,7 +76,7 @@ describe('capabilities a fake backend is configured without', () => {
     assert.equal(ops.nosnap!.includes('snapshot'), false);
   });
 
-  test('extend, revert, clone, create from snapshot, upload, unmanage and manage: 400 naming backend lacking', async () => {
+  test('extend, revert, clone, create from snapshot, upload, unmanage and manage (volumes and snapshots): 400 naming backend lacking', async () => {
     const id = await volume({ size: 1, volume_type: 'lacking' });
     const s = await inject('POST', '/snapshots', { snapshot: { volume_id: id } });
     assert.equal(s.statusCode, 202, s.body);
@@ -93,6 +93,10 @@ describe('capabilities a fake backend is configured without', () => {
     const host = (await svc.db.kysely.selectFrom('volumes').select('host').where('id', '=', id).executeTakeFirstOrThrow()).host!;
     await refused(/^Operation manage existing volume/, 'lacking',
       () => inject('POST', '/os-volume-manage', { volume: { host, ref: { 'source-name': 'anything' } } }));
+    await refused(/^Operation unmanage snapshot/, 'lacking', () => inject('POST', `/snapshots/${snapId}/action`, { 'os-unmanage': {} }));
+    await refused(/^Operation manage existing snapshot/, 'lacking',
+      () => inject('POST', '/os-snapshot-manage', { snapshot: { volume_id: id, ref: { 'source-name': 'anything' } } }));
+    assert.equal(await status('snapshots', snapId, ['available']), 'available', 'the refused unmanage left the snapshot as it was');
   });
 
   test('snapshot create: 400 naming backend nosnap', async () => {

@@ -192,6 +192,13 @@ export function routeSpecs(s: Seeded): RouteSpec[] {
     { method: 'GET', path: '/v3/{p}/messages', queryKeys: true },
     { method: 'GET', path: '/v3/{p}/messages/{id}', params: { id: 'm' }, lookup: ['id'] },
     { method: 'DELETE', path: '/v3/{p}/messages/{id}', params: { id: 'm' }, lookup: ['id'] },
+    // snapshot manage: a volume that does not exist, so a body that passes validation changes nothing
+    ...(['os-snapshot-manage', 'manageable_snapshots'] as const).map((c): RouteSpec => ({
+      method: 'POST', path: `/v3/{p}/${c}`, body: { snapshot: { volume_id: 'aaaaaaaa-0000-4000-8000-0000000000a1', ref: { 'source-name': 'x' }, name: 'n' } }, strict: ['', 'snapshot'],
+      fields: { snapshot: 'obj', 'snapshot.volume_id': 'str', 'snapshot.ref': 'obj', 'snapshot.ref.source-name': 'str', 'snapshot.name': 'str' },
+    })),
+    { method: 'GET', path: '/v3/{p}/manageable_snapshots', queryKeys: true },
+    { method: 'GET', path: '/v3/{p}/manageable_snapshots/detail', queryKeys: true },
     { method: 'GET', path: '/v3/{p}/manageable_volumes', queryKeys: true },
     { method: 'GET', path: '/v3/{p}/manageable_volumes/detail', queryKeys: true },
     { method: 'POST', path: '/v3/{p}/os-volume-manage', body: { volume: { host: 'nohost@fake#p', ref: { name: 'x' }, name: 'n' } }, strict: ['', 'volume'],

@@ -17,6 +17,7 @@ const EXTENSIONS: readonly Extension[] = [
   { alias: 'os-services', name: 'Services', description: 'Services support.' },
   { alias: 'os-snapshot-actions', name: 'SnapshotActions', description: 'Enable snapshot manager actions.' },
   { alias: 'os-snapshot-manage', name: 'SnapshotManage', description: 'Allows existing backend storage to be managed by Cinder.' },
+  { alias: 'os-snapshot-unmanage', name: 'SnapshotUnmanage', description: 'Enable volume unmanage operation.' },
   { alias: 'os-types-extra-specs', name: 'TypesExtraSpecs', description: 'Type extra specs support.' },
   { alias: 'os-types-manage', name: 'TypesManage', description: 'Types manage support.' },
   { alias: 'os-volume-actions', name: 'VolumeActions', description: 'Enable volume actions.' },

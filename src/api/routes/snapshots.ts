@@ -130,6 +130,7 @@ export function snapshotRoutes(root: FastifyInstance, deps: ApiDeps): void {
     requireAdmin(req, `snapshot action ${Object.keys(body)[0]}`);
     await getSnapshot(deps.db.kysely, null, id);
     if (body['os-reset_status']) await deps.volumes.resetSnapshotStatus(req.ctx, id, body['os-reset_status'].status);
+    else if ('os-unmanage' in body) await deps.volumes.unmanageSnapshot(req.ctx, id);
     else await deps.volumes.deleteSnapshot(req.ctx, id, { force: true });
     reply.code(202).send();
   });

@@ -72,6 +72,7 @@ export type VolumeActionBody = Static<typeof VolumeActionBody>;
 export const SnapshotActionBody = Type.Object({
   'os-reset_status': Type.Optional(Type.Object({ status: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false })),
   'os-force_delete': Type.Optional(NoArgs),
+  'os-unmanage': Type.Optional(NoArgs),
   'os-update_snapshot_status': Type.Optional(Type.Object({
     status: Type.String({ minLength: 1, maxLength: 32 }),
     progress: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),

@@ -44,10 +44,15 @@ export interface FakeForeignRecord {
   data: Buffer;
 }
 
+/** A snapshot on the array that Flint does not own (unmanaged), keyed by its backend name. */
+export type FakeForeignSnapshotRecord = Omit<FakeSnapshotRecord, 'id' | 'groupSnapshotId'>;
+
 type Serialized = {
   volumes: Array<Omit<FakeVolumeRecord, 'connections' | 'data'> & { connections: string[]; data: string }>;
   snapshots: Array<Omit<FakeSnapshotRecord, 'data'> & { data: string }>;
   foreign: Array<Omit<FakeForeignRecord, 'data'> & { data: string }>;
+  /** Absent in state files written before snapshot manage existed. */
+  foreignSnapshots?: Array<Omit<FakeForeignSnapshotRecord, 'data'> & { data: string }>;
   groups: Array<[string, string[]]>;
   activeBackendId: string;
 };
@@ -58,6 +63,7 @@ export class FakeBackendStore {
   private readonly volumeMap = new Map<string, FakeVolumeRecord>();
   private readonly snapshotMap = new Map<string, FakeSnapshotRecord>();
   private readonly foreignMap = new Map<string, FakeForeignRecord>();
+  private readonly foreignSnapshotMap = new Map<string, FakeForeignSnapshotRecord>();
   private readonly groupMap = new Map<string, Set<string>>();
   /** Replication: the backend currently serving I/O ('default' = the primary). */
   activeBackendId = 'default';
@@ -99,6 +105,10 @@ export class FakeBackendStore {
   foreign(): Map<string, FakeForeignRecord> {
     return this.foreignMap;
   }
+
+  foreignSnapshots(): Map<string, FakeForeignSnapshotRecord> {
+    return this.foreignSnapshotMap;
+  }
   /** Group id → ids of its member volumes. */
   groups(): Map<string, Set<string>> {
     return this.groupMap;
@@ -139,6 +149,7 @@ export class FakeBackendStore {
       volumes: [...this.volumeMap.values()].map((v) => ({ ...v, connections: [...v.connections], data: v.data.toString('base64') })),
       snapshots: [...this.snapshotMap.values()].map((s) => ({ ...s, data: s.data.toString('base64') })),
       foreign: [...this.foreignMap.values()].map((f) => ({ ...f, data: f.data.toString('base64') })),
+      foreignSnapshots: [...this.foreignSnapshotMap.values()].map((f) => ({ ...f, data: f.data.toString('base64') })),
       groups: [...this.groupMap.entries()].map(([g, m]) => [g, [...m]]),
       activeBackendId: this.activeBackendId,
     };
@@ -160,12 +171,14 @@ export class FakeBackendStore {
     this.volumeMap.clear();
     this.snapshotMap.clear();
     this.foreignMap.clear();
+    this.foreignSnapshotMap.clear();
     this.groupMap.clear();
     for (const v of s.volumes) {
       this.volumeMap.set(v.id, { ...v, connections: new Set(v.connections), data: Buffer.from(v.data, 'base64') });
     }
     for (const x of s.snapshots) this.snapshotMap.set(x.id, { ...x, data: Buffer.from(x.data, 'base64') });
     for (const f of s.foreign) this.foreignMap.set(f.name, { ...f, data: Buffer.from(f.data, 'base64') });
+    for (const f of s.foreignSnapshots ?? []) this.foreignSnapshotMap.set(f.name, { ...f, data: Buffer.from(f.data, 'base64') });
     for (const [g, m] of s.groups) this.groupMap.set(g, new Set(m));
     this.activeBackendId = s.activeBackendId;
   }

@@ -6,7 +6,7 @@ import { ConfigError } from '../../errors/errors.js';
 import type { DriverContext, VolumeDriverCore } from '../interface/core.js';
 import * as Cap from '../interface/capabilities.js';
 import type {
-  BackendVolumeObject, Connector, ConnectionInfo, DriverSnapshot, DriverVolume, ModelUpdate,
+  BackendSnapshotObject, BackendVolumeObject, Connector, ConnectionInfo, DriverSnapshot, DriverVolume, ModelUpdate,
 } from '../interface/objects.js';
 import type { BackendStats } from '../interface/stats.js';
 import type { FakeBackendStore } from './fake-backend-store.js';
@@ -15,13 +15,14 @@ import { validateFakeConnector } from './fake-connection.js';
 import * as core from './fake-core.js';
 import * as snaps from './fake-snapshots.js';
 import * as manage from './fake-manage.js';
+import * as manageSnaps from './fake-manage-snapshots.js';
 import * as moves from './fake-movement.js';
 import * as groups from './fake-groups.js';
 
 export { FakeBackendConflict } from './fake-array.js';
 
 export type FakeDriverCapabilities = Cap.Snapshots & Cap.CreateFromSnapshot & Cap.Clone & Cap.Extend &
-  Cap.RevertToSnapshot & Cap.Manage & Cap.ListBackendVolumes & Cap.CopyVolumeData & Cap.ImageTransfer &
+  Cap.RevertToSnapshot & Cap.Manage & Cap.ManageSnapshots & Cap.ListBackendSnapshots & Cap.ListBackendVolumes & Cap.CopyVolumeData & Cap.ImageTransfer &
   Cap.Retype & Cap.Migrate & Cap.Groups & Cap.Replication & Cap.BackupHooks & Cap.AttachCallbacks &
   Cap.ValidateConnector;
 
@@ -74,6 +75,10 @@ export class FakeDriver implements VolumeDriverCore, FakeDriverCapabilities {
   manageExisting(volume: DriverVolume, ref: Record<string, string>): Promise<ModelUpdate | void> { return manage.manageExisting(this.a, volume, ref); }
   unmanage(volume: DriverVolume): Promise<void> { return manage.unmanage(this.a, volume); }
   listBackendVolumes(): Promise<BackendVolumeObject[]> { return manage.listBackendVolumes(this.a); }
+  manageExistingSnapshotGetSize(snapshot: DriverSnapshot, ref: Record<string, string>): Promise<number> { return manageSnaps.manageExistingSnapshotGetSize(this.a, snapshot, ref); }
+  manageExistingSnapshot(snapshot: DriverSnapshot, ref: Record<string, string>): Promise<ModelUpdate | void> { return manageSnaps.manageExistingSnapshot(this.a, snapshot, ref); }
+  unmanageSnapshot(snapshot: DriverSnapshot): Promise<void> { return manageSnaps.unmanageSnapshot(this.a, snapshot); }
+  listBackendSnapshots(): Promise<BackendSnapshotObject[]> { return manageSnaps.listBackendSnapshots(this.a); }
 
   // ---- data movement, retype, migration ----
   copyVolumeData(source: DriverVolume, dest: DriverVolume): Promise<void> { return moves.copyVolumeData(this.a, source, dest); }

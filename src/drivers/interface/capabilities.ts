@@ -2,7 +2,7 @@
 // The manager branches on the guard; a missing capability is a NotSupported error
 // naming the backend and the operation. Stats advertise `supportedOperations(driver)`.
 import type { VolumeDriverCore } from './core.js';
-import type { BackendVolumeObject, Connector, DriverSnapshot, DriverVolume, ModelUpdate } from './objects.js';
+import type { BackendSnapshotObject, BackendVolumeObject, Connector, DriverSnapshot, DriverVolume, ModelUpdate } from './objects.js';
 
 type Guard<T> = { readonly operation: string; readonly methods: readonly string[]; is(d: VolumeDriverCore): d is VolumeDriverCore & T };
 
@@ -53,6 +53,22 @@ export interface Manage {
   unmanage(volume: DriverVolume): Promise<void>;
 }
 export const Manage = guard<Manage>('manage', 'manageExistingGetSize', 'manageExisting', 'unmanage');
+
+export interface ManageSnapshots {
+  /** Size in GiB (rounded up) of the snapshot `ref` names, which must be a snapshot of `snapshot.volume`. */
+  manageExistingSnapshotGetSize(snapshot: DriverSnapshot, ref: Record<string, string>): Promise<number>;
+  /** Take the backend snapshot over as `snapshot` (renaming it when the backend names by id). */
+  manageExistingSnapshot(snapshot: DriverSnapshot, ref: Record<string, string>): Promise<ModelUpdate | void>;
+  /** Forget the snapshot; the backend object stays. */
+  unmanageSnapshot(snapshot: DriverSnapshot): Promise<void>;
+}
+export const ManageSnapshots = guard<ManageSnapshots>('manage_snapshot', 'manageExistingSnapshotGetSize', 'manageExistingSnapshot', 'unmanageSnapshot');
+
+export interface ListBackendSnapshots {
+  /** Every snapshot on the backend, managed or not, for manageable listing. */
+  listBackendSnapshots(): Promise<BackendSnapshotObject[]>;
+}
+export const ListBackendSnapshots = guard<ListBackendSnapshots>('list_backend_snapshots', 'listBackendSnapshots');
 
 export interface ListBackendVolumes {
   /** Every volume-like object on the backend, for reconciliation and manageable listing. */
@@ -133,7 +149,7 @@ export interface ValidateConnector {
 export const ValidateConnector = guard<ValidateConnector>('validate_connector', 'validateConnector');
 
 export const ALL_CAPABILITIES = [
-  Snapshots, CreateFromSnapshot, Clone, Extend, RevertToSnapshot, Manage, ListBackendVolumes, LocalPath,
+  Snapshots, CreateFromSnapshot, Clone, Extend, RevertToSnapshot, Manage, ManageSnapshots, ListBackendSnapshots, ListBackendVolumes, LocalPath,
   CopyVolumeData, ImageTransfer, Retype, Migrate, Groups, Replication, BackupHooks, AttachCallbacks, ValidateConnector,
 ] as const;
 

@@ -59,6 +59,12 @@ export interface ModelUpdate {
 }
 
 /** An object found on the backend (for manage-existing and reconciliation). */
+/** A snapshot on the backend, for manageable listing. */
+export interface BackendSnapshotObject extends BackendVolumeObject {
+  /** The reference of the volume it is a snapshot of. */
+  sourceReference: Record<string, string>;
+}
+
 export interface BackendVolumeObject {
   /** What `manageExisting` accepts to find it again (e.g. `{ source-name: … }`). */
   reference: Record<string, string>;

@@ -22,7 +22,8 @@ import { LocalPool, localPoolFromOptions } from './local-pool.js';
 import { LocalExports } from './local-exports.js';
 import { wipeFile, type VolumeClear } from './volume-wipe.js';
 import {
-  listBackendVolumes, manageExisting, manageExistingGetSize, requireFile, volumeFiles, type LocalManageContext,
+  listBackendVolumes, manageExisting, manageExistingGetSize, manageExistingSnapshot, manageExistingSnapshotGetSize, requireFile,
+  unmanageSnapshot, volumeFiles, type LocalManageContext,
 } from './local-manage.js';
 
 const GiB = 1024 ** 3;
@@ -250,6 +251,18 @@ export class LocalDriver implements VolumeDriverCore {
 
   listBackendVolumes(): Promise<BackendVolumeObject[]> {
     return listBackendVolumes(this.manage);
+  }
+
+  manageExistingSnapshotGetSize(snapshot: DriverSnapshot, ref: Record<string, string>): Promise<number> {
+    return manageExistingSnapshotGetSize(this.manage, snapshot, ref);
+  }
+
+  manageExistingSnapshot(snapshot: DriverSnapshot, ref: Record<string, string>): Promise<ModelUpdate | void> {
+    return manageExistingSnapshot(this.manage, snapshot, ref);
+  }
+
+  unmanageSnapshot(snapshot: DriverSnapshot): Promise<void> {
+    return unmanageSnapshot(this.manage, snapshot);
   }
 
   async unmanage(volume: DriverVolume): Promise<void> {

@@ -1,9 +1,9 @@
-// The local driver's manage side: adopt a pool file as a volume, and list the pool's files
-// for manageable-volume listings and reconciliation.
+// The local driver's manage side: adopt a pool file as a volume or a snapshot, and list the
+// pool's files for manageable-volume listings and reconciliation.
 import { readdir, rename } from 'node:fs/promises';
 import type { Options } from '../../config/options.js';
 import { BackendObjectNotFound, Conflict, InvalidInput } from '../../errors/errors.js';
-import type { BackendVolumeObject, DriverVolume, ModelUpdate } from '../interface/objects.js';
+import type { BackendVolumeObject, DriverSnapshot, DriverVolume, ModelUpdate } from '../interface/objects.js';
 import type { TargetHelper } from '../../targets/target-helper.js';
 import type { LocalPool } from './local-pool.js';
 
@@ -73,4 +73,36 @@ export async function listBackendVolumes(c: LocalManageContext): Promise<Backend
     });
   }
   return out;
+}
+
+/**
+ * The snapshot file `ref` names. Only files named as snapshots are taken: a volume file
+ * adopted as a snapshot would vanish from the volume listing and could be deleted under a
+ * volume. The pool does not record which volume a snapshot file came from, so that is
+ * the caller's word (as with Cinder's LVM driver).
+ */
+async function snapshotRefName(c: LocalManageContext, ref: Record<string, string>): Promise<string> {
+  const name = ref['source-name'];
+  if (!name) throw new InvalidInput('The snapshot manage reference must name the file: {"source-name": "<snapshot file in the pool>"}.');
+  const prefix = c.opt.str('snapshot_name_template').split('%s')[0]!;
+  if (!prefix || !name.startsWith(prefix) || name.includes('/')) throw new InvalidInput(`Backend file ${name} is not a snapshot file (its name must start with ${prefix}).`);
+  await requireFile(c.pool, name, c.backendName);
+  return name;
+}
+
+export async function manageExistingSnapshotGetSize(c: LocalManageContext, snapshot: DriverSnapshot, ref: Record<string, string>): Promise<number> {
+  // A retried manage finds the file already renamed.
+  const name = ref['source-name'] !== snapshot.name && (await c.pool.exists(snapshot.name)) ? snapshot.name : await snapshotRefName(c, ref);
+  return Math.ceil((await c.pool.size(name)) / GiB);
+}
+
+export async function manageExistingSnapshot(c: LocalManageContext, snapshot: DriverSnapshot, ref: Record<string, string>): Promise<ModelUpdate | void> {
+  if (ref['source-name'] !== snapshot.name && (await c.pool.exists(snapshot.name))) return;
+  const name = await snapshotRefName(c, ref);
+  if (name !== snapshot.name) await rename(c.pool.path(name), c.pool.path(snapshot.name));
+  await c.pool.setUnmanaged(name, false);
+}
+
+export async function unmanageSnapshot(c: LocalManageContext, snapshot: DriverSnapshot): Promise<void> {
+  if (await c.pool.exists(snapshot.name)) await c.pool.setUnmanaged(snapshot.name, true);
 }

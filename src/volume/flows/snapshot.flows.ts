@@ -9,7 +9,7 @@ import { nowIso } from '../../util/clock.js';
 import { recordUserMessage } from '../../db/repos/messages.js';
 import type { FlowDefinition, ManagerDeps } from './flow-handler.js';
 
-interface SnapCtx {
+export interface SnapCtx {
   deps: ManagerDeps;
   reservation: string;
   row: SnapshotRow;
@@ -17,7 +17,7 @@ interface SnapCtx {
   update: Partial<SnapshotRow>;
 }
 
-async function loadSnapshot(deps: ManagerDeps, id: string, status: string, reservation: string): Promise<SnapCtx | null> {
+export async function loadSnapshot(deps: ManagerDeps, id: string, status: string, reservation: string): Promise<SnapCtx | null> {
   const row = await deps.db.kysely.selectFrom('snapshots').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row || row.status !== status) return null;
   return { deps, reservation, row, ds: await toDriverSnapshot(deps.db.kysely, row, deps.templates), update: {} };
