@@ -5,14 +5,16 @@
 // data claim is bytes written or read over NFS.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShellExecutor } from '../../src/exec/executor.js';
 import type { LocalShareDriver } from '../../src/drivers/local-share/local-share-driver.js';
-import { startTestService, waitUntil, type TestService } from '../support/test-service.js';
+import { startTestService, waitUntil, writeConfig, type TestService } from '../support/test-service.js';
+import { bundledServeChild, startFlintProcess, stopFlintProcess } from '../support/flint-process.js';
+import { freePort } from '../support/local-test-backend.js';
 import { NfsClient, sourceAddressEnv } from '../support/local-share-backend.js';
 import { cleanupLocalShareLeftovers, localShareSection } from '../support/local-share-service.js';
 
@@ -201,5 +203,124 @@ describe('manila CLI against Flint with the local share driver, bytes over real 
     const mounts = await readFile('/proc/self/mountinfo', 'utf8');
     for (const n of names) assert.ok(!mounts.includes(n), `${n} unmounted`);
     for (const n of names) assert.equal(await driver().pool.exists(`${n}.img`), false, `${n}'s image removed`);
+  });
+});
+
+// A Flint crash in the middle of an access change: Flint runs as a child process, the manila
+// client changes rules, the process is SIGKILLed while the change is queued, applying or just
+// applied, then started again. After each restart the API's rules and what Ganesha really
+// grants (probed over NFS from each address) must agree, and access_rules_status must settle.
+describe('manila access changes across Flint crashes (local share driver, real NFS)', () => {
+  const executor = new ShellExecutor({ tries: 1 });
+  let dir = '';
+  let netns = '';
+  let config = '';
+  let listen = '';
+  let entry = '';
+  let flint: ChildProcess | null = null;
+  let from: (address: string) => Record<string, string>;
+  const ADDRESSES = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flint-manila-crash-'));
+    const s = await localShareSection(dir);
+    netns = s.netns;
+    config = writeConfig(dir, { backends: { [BACKEND]: s.section } });
+    listen = `127.0.0.1:${await freePort()}`;
+    entry = await bundledServeChild();
+    from = await sourceAddressEnv(executor, dir);
+    await writeFile(join(dir, 'probe.bin'), randomBytes(64 * 1024));
+    flint = await startFlintProcess(config, listen, 'error', undefined, entry);
+  });
+  after(async () => {
+    if (flint) await stopFlintProcess(flint).catch(() => undefined);
+    if (dir) await cleanupLocalShareLeftovers(executor, dir, BACKEND, netns);
+  });
+
+  function manila(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const env: NodeJS.ProcessEnv = { PATH: '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8', OS_TOKEN: `demo:${PROJECT}`, OS_MANILA_BYPASS_URL: `http://${listen}/v2/${PROJECT}` };
+    return new Promise((resolve) => {
+      execFile(MANILA, args, { env, cwd: dir, timeout: 90_000 }, (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      });
+    });
+  }
+  async function ok(args: string[]): Promise<string> {
+    const r = await manila(args);
+    assert.equal(r.code, 0, `manila ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  }
+  function field(out: string, name: string): string {
+    const m = new RegExp(`^\\|\\s*${name}\\s*\\|\\s*(.*?)\\s*\\|$`, 'm').exec(out);
+    assert.ok(m, `no ${name} in:\n${out}`);
+    return m[1]!;
+  }
+  interface Rule { id: string; to: string; level: string; state: string }
+  async function rules(share: string): Promise<Rule[]> {
+    const out = await ok(['access-list', share, '--columns', 'id,access_to,access_level,state']);
+    return [...out.matchAll(/^\|\s*([0-9a-f-]{36})\s*\|\s*(\S+)\s*\|\s*(rw|ro)\s*\|\s*(\S+)\s*\|$/gm)].map((m) => ({ id: m[1]!, to: m[2]!, level: m[3]!, state: m[4]! }));
+  }
+  let seq = 0;
+  /** What Ganesha really grants `address`: rw (writes), ro (reads only) or none. */
+  async function granted(c: NfsClient, address: string): Promise<'rw' | 'ro' | 'none'> {
+    const env = address === '127.0.0.1' ? undefined : from(address);
+    const name = `probe-${seq++}.bin`;
+    if ((await c.put(join(dir, 'probe.bin'), name, { ok: false, env })).exitCode === 0) return 'rw';
+    const r = await c.get('seed.bin', join(dir, `got-${seq++}`), { ok: false, env });
+    return r.exitCode === 0 ? 'ro' : 'none';
+  }
+
+  test('kills while rules are queued, applying or just applied: after each restart the API and the export agree', async (t) => {
+    await ok(['type-create', 'localnfs', 'false']);
+    const id = field(await ok(['create', 'NFS', '1', '--name', 'c1', '--share-type', 'localnfs']), 'id');
+    const settled = async () => waitUntil(async () => {
+      const out = (await manila(['show', id])).stdout;
+      if (!out.includes('access_rules_status')) return undefined; // Flint still starting
+      assert.doesNotMatch(field(out, 'status'), /error/);
+      const rs = await rules(id);
+      return field(out, 'status') === 'available' && field(out, 'access_rules_status') === 'active' && rs.every((r) => r.state === 'active') ? rs : undefined;
+    }, 90_000, 300);
+    await settled();
+    const loc = /path = (127\.0\.0\.1:\/\S+)/.exec(await ok(['show', id]))![1]!;
+    const c = new NfsClient(executor, { path: loc, metadata: { netns, nfs_port: '2049' } });
+    // A file every reader can fetch: written while 127.0.0.1 may write, then that rule goes again.
+    const seedRule = field(await ok(['access-allow', id, 'ip', '127.0.0.1', '--access-level', 'rw']), 'id');
+    await settled();
+    await c.put(join(dir, 'probe.bin'), 'seed.bin');
+    await ok(['access-deny', id, seedRule]);
+    await settled();
+
+    const delays = [0, 40, 120, 300, 800];
+    for (const [round, delay] of delays.entries()) {
+      const current = await rules(id);
+      // Each round flips every address: denied where it has a rule, granted (rw or ro) where not.
+      const changes = ADDRESSES.map((a, i) => {
+        const r = current.find((x) => x.to === a);
+        return r ? ['access-deny', id, r.id] : ['access-allow', id, 'ip', a, '--access-level', (i + round) % 2 ? 'ro' : 'rw'];
+      });
+      const calls = changes.map((args) => manila(args));
+      await Promise.race(calls);
+      await new Promise((r) => setTimeout(r, delay));
+      const exited = new Promise((r) => flint!.once('exit', r));
+      flint!.kill('SIGKILL');
+      await exited;
+      flint = null;
+      await Promise.all(calls); // answered or refused by the dead process: either is fine
+      flint = await startFlintProcess(config, listen, 'error', undefined, entry);
+      // What the crash left (read before anything settles), for the report: rules still queued or in flight.
+      const left = (await rules(id)).filter((r) => r.state !== 'active').map((r) => `${r.to}:${r.state}`);
+      t.diagnostic(`round ${round}: killed ${delay} ms after a change was accepted; found at restart: ${left.join(', ') || 'all active'}`);
+
+      const final = await settled().catch(async (e) => {
+        throw new Error(`round ${round} (kill ${delay} ms after a change was accepted): not settled: ${(e as Error).message}\n${await ok(['access-list', id])}\n${await ok(['show', id])}`);
+      });
+      for (const a of ADDRESSES) {
+        const rule = final.filter((r) => r.to === a);
+        assert.ok(rule.length <= 1, `one rule per address: ${JSON.stringify(final)}`);
+        assert.equal(await granted(c, a), rule[0]?.level ?? 'none', `round ${round} (delay ${delay} ms): ${a} per the API: ${rule[0]?.level ?? 'no rule'}`);
+      }
+    }
+    await ok(['delete', id]);
+    await waitUntil(async () => (await manila(['show', id])).code !== 0 || undefined, 60_000, 300);
   });
 });
