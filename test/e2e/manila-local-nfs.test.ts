@@ -290,34 +290,58 @@ describe('manila access changes across Flint crashes (local share driver, real N
     await ok(['access-deny', id, seedRule]);
     await settled();
 
-    const delays = [0, 40, 120, 300, 800];
-    for (const [round, delay] of delays.entries()) {
+    // A number: the kill lands that many ms after the first change is accepted (the change may
+    // be queued, applying or done). 'stalled': Ganesha is SIGSTOPped first, so the access task
+    // hangs in its D-Bus call (export file written, Ganesha not told); the kill lands there.
+    const rounds: (number | 'stalled')[] = ['stalled', 0, 40, 'stalled', 120, 300];
+    const ganeshaPid = async () => Number((await readFile(join(dir, 'var', 'backends', BACKEND, 'ganesha', 'ganesha.pid'), 'utf8')).trim());
+    for (const [round, when] of rounds.entries()) {
       const current = await rules(id);
       // Each round flips every address: denied where it has a rule, granted (rw or ro) where not.
       const changes = ADDRESSES.map((a, i) => {
         const r = current.find((x) => x.to === a);
         return r ? ['access-deny', id, r.id] : ['access-allow', id, 'ip', a, '--access-level', (i + round) % 2 ? 'ro' : 'rw'];
       });
-      const calls = changes.map((args) => manila(args));
-      await Promise.race(calls);
-      await new Promise((r) => setTimeout(r, delay));
-      const exited = new Promise((r) => flint!.once('exit', r));
-      flint!.kill('SIGKILL');
-      await exited;
-      flint = null;
-      await Promise.all(calls); // answered or refused by the dead process: either is fine
+      let stopped = 0;
+      if (when === 'stalled') {
+        stopped = await ganeshaPid();
+        process.kill(stopped, 'SIGSTOP');
+      }
+      try {
+        const calls = changes.map((args) => manila(args));
+        if (when === 'stalled') {
+          await Promise.all(calls);
+          const inFlight = await waitUntil(async () => {
+            const rs = await rules(id);
+            return rs.some((r) => r.state === 'applying' || r.state === 'denying') ? rs : undefined;
+          }, 30_000, 100);
+          assert.ok(inFlight.some((r) => r.state === 'applying' || r.state === 'denying'));
+        } else {
+          await Promise.race(calls);
+          await new Promise((r) => setTimeout(r, when));
+        }
+        const exited = new Promise((r) => flint!.once('exit', r));
+        flint!.kill('SIGKILL');
+        await exited;
+        flint = null;
+        await Promise.all(calls); // answered or refused by the dead process: either is fine
+      } finally {
+        // The Ganesha the killed Flint left: running again, for the next Flint to find and end.
+        if (stopped) { try { process.kill(stopped, 'SIGCONT'); } catch { /* gone */ } }
+      }
       flint = await startFlintProcess(config, listen, 'error', undefined, entry);
+      const delay = when === 'stalled' ? 'with Ganesha stalled' : `${when} ms after a change was accepted`;
       // What the crash left (read before anything settles), for the report: rules still queued or in flight.
       const left = (await rules(id)).filter((r) => r.state !== 'active').map((r) => `${r.to}:${r.state}`);
-      t.diagnostic(`round ${round}: killed ${delay} ms after a change was accepted; found at restart: ${left.join(', ') || 'all active'}`);
+      t.diagnostic(`round ${round}: killed ${delay}; found at restart: ${left.join(', ') || 'all active'}`);
 
       const final = await settled().catch(async (e) => {
-        throw new Error(`round ${round} (kill ${delay} ms after a change was accepted): not settled: ${(e as Error).message}\n${await ok(['access-list', id])}\n${await ok(['show', id])}`);
+        throw new Error(`round ${round} (killed ${delay}): not settled: ${(e as Error).message}\n${await ok(['access-list', id])}\n${await ok(['show', id])}`);
       });
       for (const a of ADDRESSES) {
         const rule = final.filter((r) => r.to === a);
         assert.ok(rule.length <= 1, `one rule per address: ${JSON.stringify(final)}`);
-        assert.equal(await granted(c, a), rule[0]?.level ?? 'none', `round ${round} (delay ${delay} ms): ${a} per the API: ${rule[0]?.level ?? 'no rule'}`);
+        assert.equal(await granted(c, a), rule[0]?.level ?? 'none', `round ${round} (killed ${delay}): ${a} per the API: ${rule[0]?.level ?? 'no rule'}`);
       }
     }
     await ok(['delete', id]);
