@@ -117,6 +117,26 @@ describe('manila CLI against Flint with the local share driver, bytes over real 
     assert.ok((await readBack(c1, 'payload.bin')).equals(payload), 'NFSv4 read of what NFSv3 wrote');
   });
 
+  test('bad rules get Manila\'s 400 through the client; the rules and the export stay as they were', async () => {
+    const before = await ok(['access-list', 'n1']);
+    for (const [args, message] of [
+      // (the client itself refuses this one before asking Flint; test/api/shares.test.ts has Flint's answer)
+      [['ip', '10.0.0.0/33'], /'10\.0\.0\.0\/33'/],
+      [['user', 'alice'], /Only 'ip' access type is allowed for NFS shares/],
+      [['ip', '127.0.0.1', '--access-level', 'rw'], /exists/],
+      [['ip', '127.0.0.5', '--access-level', 'rx'], /access.?level/i],
+    ] as const) {
+      const r = await manila(['access-allow', 'n1', ...args]);
+      assert.notEqual(r.code, 0, `access-allow ${args.join(' ')} was accepted`);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /HTTP 5\d\d/);
+    }
+    assert.equal(await ok(['access-list', 'n1']), before);
+    assert.equal(field(await ok(['show', 'n1']), 'access_rules_status'), 'active');
+    await c1.put(join(dir, 'later.bin'), 'after-bad-rules.bin');
+    assert.ok((await readBack(c1, 'after-bad-rules.bin')).equals(later), 'the rw rule still works');
+  });
+
   test('a read-only rule reads but cannot write; a client outside every rule cannot see or mount the export', async () => {
     const ruleRo = field(await ok(['access-allow', 'n1', 'ip', '127.0.0.2', '--access-level', 'ro']), 'id');
     await untilShown('show', 'n1', rulesSynced);
