@@ -290,7 +290,7 @@ describe('manila access changes across Flint crashes (local share driver, real N
     return r.exitCode === 0 ? 'ro' : 'none';
   }
 
-  test('kills while rules are queued, applying or just applied: after each restart the API and the export agree', async (t) => {
+  test('kills while rules are queued, applying or just applied: after each restart the API and the export agree; Ganesha killed: rules back', async (t) => {
     await ok(['type-create', 'localnfs', 'false']);
     const id = field(await ok(['create', 'NFS', '1', '--name', 'c1', '--share-type', 'localnfs']), 'id');
     const settled = async () => waitUntil(async () => {
@@ -363,6 +363,24 @@ describe('manila access changes across Flint crashes (local share driver, real N
         assert.ok(rule.length <= 1, `one rule per address: ${JSON.stringify(final)}`);
         assert.equal(await granted(c, a), rule[0]?.level ?? 'none', `round ${round} (killed ${delay}): ${a} per the API: ${rule[0]?.level ?? 'no rule'}`);
       }
+    }
+
+    // Ganesha itself killed under the running Flint: its supervisor restarts it with every export and rule.
+    for (const [i, a] of ADDRESSES.slice(0, 2).entries()) {
+      if (!(await rules(id)).some((r) => r.to === a)) await ok(['access-allow', id, 'ip', a, '--access-level', i === 0 ? 'rw' : 'ro']);
+    }
+    assert.ok((await settled()).length >= 2);
+    const old = await ganeshaPid();
+    process.kill(old, 'SIGKILL');
+    await waitUntil(async () => ((await ganeshaPid().catch(() => old)) !== old) || undefined, 30_000, 100);
+    const kept = await settled();
+    for (const a of ADDRESSES) {
+      const rule = kept.find((r) => r.to === a);
+      const got = await waitUntil(async () => {
+        const g = await granted(c, a);
+        return g === (rule?.level ?? 'none') ? g : undefined;
+      }, 30_000, 300).catch(async () => granted(c, a));
+      assert.equal(got, rule?.level ?? 'none', `after Ganesha's restart: ${a} per the API: ${rule?.level ?? 'no rule'}`);
     }
     await ok(['delete', id]);
     await waitUntil(async () => (await manila(['show', id])).code !== 0 || undefined, 60_000, 300);
