@@ -159,6 +159,11 @@ for (const kind of DB_KINDS) {
       await waitUntil(async () => ((await svc.db.kysely.selectFrom('shareSnapshots').select('status').where('id', '=', snap.id).executeTakeFirst())?.status === 'available' ? true : undefined));
       const child = await makeShare(2, { snapshot_id: snap.id });
       assert.equal(driver(backend).store.state.shares[child]!.content, 'v1');
+      // `manila snapshot-show` reads the snapshot's export locations (2.32): none, since no snapshot is mountable.
+      assert.deepEqual(await call('GET', `/snapshots/${snap.id}/export-locations`, undefined, 200), { share_snapshot_export_locations: [] });
+      await call('GET', `/snapshots/${snap.id}/export-locations/${snap.id}`, undefined, 404);
+      await call('GET', `/snapshots/${child}/export-locations`, undefined, 404);
+      await call('GET', `/snapshots/${snap.id}/export-locations`, undefined, 404, '2.31');
       driver(backend).writeData(id, 'v2', 0);
       await call('POST', `/shares/${id}/action`, { revert: { snapshot_id: snap.id } }, 202);
       await untilStatus(id, 'available');

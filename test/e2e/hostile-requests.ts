@@ -337,6 +337,8 @@ export function shareRouteSpecs(): RouteSpec[] {
     { method: 'PUT', path: '/v2/{p}/snapshots/{id}', params: { id: NO_SNAP }, lookup: ['id'], body: { snapshot: { display_name: 'n' } } },
     { method: 'DELETE', path: '/v2/{p}/snapshots/{id}', params: { id: NO_SNAP }, lookup: ['id'] },
     { method: 'POST', path: '/v2/{p}/snapshots/{id}/action', params: { id: NO_SNAP }, lookup: ['id'], body: { reset_status: { status: 'available' } } },
+    { method: 'GET', path: '/v2/{p}/snapshots/{id}/export-locations', params: { id: NO_SNAP }, lookup: ['id'] },
+    { method: 'GET', path: '/v2/{p}/snapshots/{id}/export-locations/{elId}', params: { id: NO_SNAP, elId: NO_RULE }, lookup: ['id'] },
     { method: 'GET', path: '/v2/{p}/services' },
     { method: 'GET', path: '/v2/{p}/os-services' },
     { method: 'GET', path: '/v2/{p}/scheduler-stats/pools' },

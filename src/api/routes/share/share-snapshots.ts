@@ -2,7 +2,7 @@
 // actions (reset_status, force_delete, unmanage) and manage.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../../deps.js';
-import { Forbidden, InvalidInput } from '../../../errors/errors.js';
+import { Forbidden, InvalidInput, NotFound } from '../../../errors/errors.js';
 import { checkQueryKeys, parseBoolean, q, type Query } from '../../http.js';
 import { getShareSnapshot, lockShareSnapshot } from '../../../db/repos/shares.js';
 import { projectScope } from '../../../db/repos/caller.js';
@@ -95,6 +95,18 @@ export function shareSnapshotRoutes(app: FastifyInstance, deps: ApiDeps): void {
     else throw new InvalidInput(`There is no such action: ${key.slice(0, 60)}.`);
     reply.code(202);
     return null;
+  });
+  // Snapshot export locations (2.32) exist only for mountable snapshots, which no Flint share
+  // driver offers (mount_snapshot_support is false): the list is empty. `manila snapshot-show`
+  // asks for it at every call.
+  const mountable = { config: { minVersion: '2.32' } };
+  app.get<{ Params: Params }>(`${V2}/snapshots/:id/export-locations`, mountable, async (req) => {
+    await getShareSnapshot(deps.db.kysely, req.ctx, req.params.id);
+    return { share_snapshot_export_locations: [] };
+  });
+  app.get<{ Params: Params & { elId: string } }>(`${V2}/snapshots/:id/export-locations/:elId`, mountable, async (req) => {
+    await getShareSnapshot(deps.db.kysely, req.ctx, req.params.id);
+    throw new NotFound('Export location', req.params.elId.slice(0, 64));
   });
   app.post(`${V2}/snapshots/manage`, { config: { adminOnly: true, minVersion: '2.12' } }, async (req, reply) => {
     const b = bodyOf(req, 'snapshot');
