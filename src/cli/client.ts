@@ -14,17 +14,31 @@ export interface ClientOptions {
   microversion?: string;
 }
 
+/** Which OpenStack API a client speaks: its URL prefix and how it asks for a microversion. */
+export interface ApiDialect {
+  prefix: string;
+  defaultMicroversion: string;
+  versionHeaders(microversion: string): Record<string, string>;
+}
+
+export const BLOCK_STORAGE_V3: ApiDialect = {
+  prefix: 'v3', defaultMicroversion: '3.44', versionHeaders: (mv) => ({ 'OpenStack-API-Version': `volume ${mv}` }),
+};
+export const SHARED_FILE_SYSTEMS_V2: ApiDialect = {
+  prefix: 'v2', defaultMicroversion: '2.73', versionHeaders: (mv) => ({ 'X-OpenStack-Manila-API-Version': mv }),
+};
+
 export class FlintClient {
   readonly base: string;
   readonly project: string;
   private readonly token: string | undefined;
   private readonly microversion: string;
 
-  constructor(o: ClientOptions = {}) {
+  constructor(o: ClientOptions = {}, private readonly api: ApiDialect = BLOCK_STORAGE_V3) {
     this.base = (o.url ?? process.env.FLINT_URL ?? 'http://127.0.0.1:8776').replace(/\/+$/, '');
     this.project = o.project ?? process.env.FLINT_PROJECT ?? 'admin';
     this.token = o.token ?? process.env.FLINT_TOKEN ?? process.env.OS_TOKEN;
-    this.microversion = o.microversion ?? '3.44';
+    this.microversion = o.microversion ?? api.defaultMicroversion;
   }
 
   /** A volume's id from its id or its name (as the openstack client resolves names). */
@@ -36,7 +50,7 @@ export class FlintClient {
     return this.resolve('snapshot', 'snapshots', nameOrId);
   }
 
-  private async resolve(kind: string, collection: string, nameOrId: string): Promise<string> {
+  protected async resolve(kind: string, collection: string, nameOrId: string): Promise<string> {
     if (UUID.test(nameOrId)) return nameOrId;
     const found = (await this.call<Record<string, Array<{ id: string }>>>('GET', `/${collection}?name=${encodeURIComponent(nameOrId)}`))[collection] ?? [];
     if (found.length === 1) return found[0]!.id;
@@ -44,7 +58,7 @@ export class FlintClient {
     throw new ApiError(409, `${found.length} ${collection} are named '${nameOrId}'; give the id instead.`);
   }
 
-  /** A request under /v3/{project}; returns the parsed body (null when empty). */
+  /** A request under /v3/{project} (/v2 for shares); returns the parsed body (null when empty). */
   async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.fetch(method, path, {
       ...(body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' }),
@@ -70,13 +84,13 @@ export class FlintClient {
   }
 
   private async fetch(method: string, path: string, o: { body?: string | ReadableStream<Uint8Array>; contentType?: string; length?: number; signal?: AbortSignal }): Promise<Response> {
-    const headers: Record<string, string> = { 'OpenStack-API-Version': `volume ${this.microversion}`, Accept: 'application/json' };
+    const headers: Record<string, string> = { ...this.api.versionHeaders(this.microversion), Accept: 'application/json' };
     if (o.contentType) headers['Content-Type'] = o.contentType;
     if (o.length !== undefined) headers['Content-Length'] = String(o.length);
     if (this.token) headers['X-Auth-Token'] = this.token;
     try {
       // duplex 'half' is what fetch requires to send a stream as the body.
-      return await fetch(`${this.base}/v3/${encodeURIComponent(this.project)}${path}`, {
+      return await fetch(`${this.base}/${this.api.prefix}/${encodeURIComponent(this.project)}${path}`, {
         method, headers, body: o.body, signal: o.signal, ...(typeof o.body === 'object' ? { duplex: 'half' } : {}),
       } as RequestInit);
     } catch (e) {
