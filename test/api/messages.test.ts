@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { makeHarness, MV, type Harness } from './harness.js';
 import { DB_KINDS } from '../support/test-service.js';
 import { assertMatchesTempestSchema } from '../support/tempest-schemas.js';
+import { recordUserMessage } from '../../src/db/repos/messages.js';
 
 for (const kind of DB_KINDS) describe(`user messages (${kind})`, () => {
   let h: Harness;
@@ -61,5 +62,21 @@ for (const kind of DB_KINDS) describe(`user messages (${kind})`, () => {
     // Another project's list does not show them; its member cannot read one by id.
     const other = await h.app.inject({ method: 'GET', url: '/v3/pother/messages', headers: MV('3.5') });
     assert.equal(other.json().messages.some((x: { resource_uuid: string }) => x.resource_uuid === a), false);
+  });
+
+  test("the share service's messages are not the volume service's: Cinder neither lists, shows nor deletes them", async () => {
+    const shareId = `share-${Math.random().toString(36).slice(2)}`;
+    await recordUserMessage(h.db.kysely, { projectId: 'pmsg', resourceType: 'SHARE', resourceUuid: shareId, eventId: 'SHARE_CREATE_FAILED', userMessage: 'create: no valid host' });
+    const stored = await h.db.kysely.selectFrom('messages').select('id').where('resourceUuid', '=', shareId).executeTakeFirstOrThrow();
+    for (const version of ['3.3', '3.70']) {
+      const list = await call('GET', '/messages', version);
+      assert.equal(list.statusCode, 200, list.body);
+      assert.equal(list.json().messages.some((x: { id: string }) => x.id === stored.id), false, `listed at ${version}`);
+    }
+    assert.equal((await call('GET', `/messages?resource_uuid=${shareId}`, '3.5')).json().messages.length, 0);
+    assert.equal((await call('GET', `/messages/${stored.id}`, '3.3')).statusCode, 404);
+    assert.equal((await call('DELETE', `/messages/${stored.id}`, '3.3')).statusCode, 404);
+    // Still there for Manila's API to show.
+    assert.ok(await h.db.kysely.selectFrom('messages').select('id').where('id', '=', stored.id).executeTakeFirst());
   });
 });

@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { MessageRow } from '../../db/schema.js';
+import { SHARE_MESSAGE_RESOURCE_TYPES } from '../../db/repos/messages.js';
 import { InvalidInput } from '../../errors/errors.js';
 import { clock } from '../../util/clock.js';
 import { afterMarker, type SortExpr } from './keyset.js';
@@ -32,7 +33,9 @@ export interface MessageFilters {
 }
 
 export async function listMessages(db: Db, f: MessageFilters, page: PageParams): Promise<MessageRow[]> {
-  let qb = db.kysely.selectFrom('messages').selectAll().where('messages.expiresAt', '>', clock().now().toISOString());
+  // Cinder's list: the share service's messages are Manila's /messages, not these.
+  let qb = db.kysely.selectFrom('messages').selectAll().where('messages.expiresAt', '>', clock().now().toISOString())
+    .where('messages.resourceType', 'not in', SHARE_MESSAGE_RESOURCE_TYPES);
   if (f.projectId !== null) qb = qb.where('messages.projectId', '=', f.projectId);
   if (f.resourceType !== undefined) qb = qb.where('messages.resourceType', '=', f.resourceType);
   if (f.resourceUuid !== undefined) qb = qb.where('messages.resourceUuid', '=', f.resourceUuid);

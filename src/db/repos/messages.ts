@@ -6,6 +6,9 @@ import { newId } from '../../util/ids.js';
 import type { Tx } from '../transaction.js';
 import { projectScope, type Caller } from './caller.js';
 
+/** Resource types of the share service's messages: Manila's /messages shows these, Cinder's the others. */
+export const SHARE_MESSAGE_RESOURCE_TYPES = ['SHARE', 'SHARE_SNAPSHOT', 'ACCESS_RULE', 'SHARE_NETWORK', 'SHARE_SERVER'] as const;
+
 /** Messages expire after this long, as Cinder's message_ttl default. */
 const MESSAGE_TTL_MS = 30 * 86400_000;
 
@@ -20,9 +23,10 @@ export async function recordUserMessage(
   }).execute();
 }
 
-/** An unexpired message the caller may see (its project's; any for an admin), else 404. */
+/** An unexpired message of the volume service the caller may see (its project's; any for an admin), else 404. */
 export async function getMessage(tx: Tx, caller: Caller, id: string): Promise<MessageRow> {
-  let qb = tx.selectFrom('messages').selectAll().where('id', '=', id).where('expiresAt', '>', clock().now().toISOString());
+  let qb = tx.selectFrom('messages').selectAll().where('id', '=', id).where('expiresAt', '>', clock().now().toISOString())
+    .where('resourceType', 'not in', SHARE_MESSAGE_RESOURCE_TYPES);
   const project = projectScope(caller);
   if (project !== null) qb = qb.where('projectId', '=', project);
   const m = await qb.executeTakeFirst();
@@ -35,5 +39,3 @@ export async function deleteMessage(tx: Tx, caller: Caller, id: string): Promise
   await tx.deleteFrom('messages').where('id', '=', m.id).execute();
 }
 
-/** Resource types of the share service's messages: Manila's /messages shows these, Cinder's the others. */
-export const SHARE_MESSAGE_RESOURCE_TYPES = ['SHARE', 'SHARE_SNAPSHOT', 'ACCESS_RULE', 'SHARE_NETWORK', 'SHARE_SERVER'] as const;
