@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the Tempest gate needs from Debian's packages, non-interactively:
 # Keystone (its postinst is preseeded to leave databases, admins and endpoints alone: the
-# gate makes its own), Tempest (and python3-junitxml for subunit2junitxml), uwsgi to serve Keystone, memcached for Keystone's token cache.
+# gate makes its own), Tempest (and python3-junitxml for subunit2junitxml), uwsgi to serve Keystone, memcached for Keystone's token cache, psycopg2 for its PostgreSQL database.
 set -euo pipefail
 
-PACKAGES=(keystone tempest python3-junitxml uwsgi-core uwsgi-plugin-python3 memcached jq curl)
+PACKAGES=(keystone tempest python3-junitxml uwsgi-core uwsgi-plugin-python3 memcached jq curl python3-psycopg2)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

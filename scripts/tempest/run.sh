@@ -8,7 +8,7 @@
 # here is stopped on exit. Exits non-zero when a test fails that is not in known-bugs.txt.
 #
 # Steps: install Debian's keystone/tempest/uwsgi/memcached; run Keystone on a free loopback port
-# (SQLite, fernet tokens, memcached cache) and bootstrap admin, a service user for Flint, a demo
+# (a fresh PostgreSQL database, fernet tokens, memcached cache) and bootstrap admin, a service user for Flint, a demo
 # member; start Flint (auth_strategy = keystone, two fake backends, a volume type for each) and
 # register it in the catalog as block-storage and volumev3; write tempest.conf; run Tempest
 # (dynamic credentials: a fresh project and user per test class, made with the admin account);
@@ -25,6 +25,7 @@ CONCURRENCY=4
 KEEP=0
 NO_SCHEMA=0
 STATIC_ACCOUNTS=0
+ARGS=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
     --flint-dir) FLINT_DIR=$(cd "$2" && pwd); shift 2 ;;
@@ -65,8 +66,28 @@ wait_http() {
   die "$name did not answer on $url within 60 s"
 }
 
+# Keystone's database is PostgreSQL: on SQLite its four worker processes hit "database is locked",
+# answered 500 without a response, and Tempest's client (urllib3) retried the DELETE that had
+# already half-run, so a cleanup failed with 404 and the gate with it. The server is the one in
+# FLINT_TEST_PG_URL, or a private cluster scripts/with-test-postgres.sh starts for this run.
+if [ -z "${FLINT_TEST_PG_URL:-}" ]; then
+  exec bash "$FLINT_DIR/scripts/with-test-postgres.sh" bash "${BASH_SOURCE[0]}" "${ARGS[@]}"
+fi
+KEYSTONE_DB=keystone_gate_$$
+# Runs SQL on the server's maintenance database (CREATE/DROP DATABASE cannot run in a transaction).
+pg_admin() {
+  /usr/bin/python3 - "$FLINT_TEST_PG_URL" "$1" <<'PY'
+import sys, urllib.parse, psycopg2
+url = urllib.parse.urlsplit(sys.argv[1])
+conn = psycopg2.connect(url._replace(path='/postgres').geturl())
+conn.autocommit = True
+conn.cursor().execute(sys.argv[2])
+PY
+}
+
 PIDS=()
 TEMPEST_PGID=
+KEYSTONE_DB_MADE=0
 cleanup() {
   local rc=$?
   [ -n "$TEMPEST_PGID" ] && kill -TERM -- "-$TEMPEST_PGID" 2>/dev/null
@@ -75,6 +96,7 @@ cleanup() {
     for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -KILL "$pid" 2>/dev/null || true
   done
+  [ "$KEYSTONE_DB_MADE" = 1 ] && { pg_admin "DROP DATABASE IF EXISTS $KEYSTONE_DB WITH (FORCE)" || log "could not drop database $KEYSTONE_DB"; }
   exit "$rc"
 }
 trap cleanup EXIT
@@ -94,11 +116,17 @@ PIDS+=($!)
 # --- Keystone ----------------------------------------------------------------------------------
 KEYSTONE_PORT=$(free_port)
 KEYSTONE_URL=http://127.0.0.1:$KEYSTONE_PORT/v3
+pg_admin "CREATE DATABASE $KEYSTONE_DB" || die "could not create database $KEYSTONE_DB on $FLINT_TEST_PG_URL"
+KEYSTONE_DB_MADE=1
+KEYSTONE_DB_URL=$(/usr/bin/python3 -c '
+import sys, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[1])
+print(u._replace(scheme="postgresql+psycopg2", path="/" + sys.argv[2]).geturl())' "$FLINT_TEST_PG_URL" "$KEYSTONE_DB")
 cat >"$VAR/keystone.conf" <<EOF
 [DEFAULT]
 log_file = $VAR/keystone.log
 [database]
-connection = sqlite:///$VAR/keystone.db
+connection = $KEYSTONE_DB_URL
 [fernet_tokens]
 key_repository = $VAR/fernet-keys
 [credential]
@@ -119,16 +147,12 @@ export OS_KEYSTONE_CONFIG_FILES=$VAR/keystone.conf
 km() { keystone-manage --config-file "$VAR/keystone.conf" "$@" >>"$VAR/keystone-manage.log" 2>&1 || die "keystone-manage $1 failed; see $VAR/keystone-manage.log"; }
 log "Keystone: database and keys"
 km db_sync
-# WAL: readers no longer block writers across Keystone's worker processes (with the default
-# rollback journal a reader's shared lock made writes fail with "database is locked").
-/usr/bin/python3 -c "import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute('PRAGMA journal_mode=WAL')" "$VAR/keystone.db"
 km fernet_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)"
 km credential_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)"
 km bootstrap --bootstrap-password "$ADMIN_PASSWORD" --bootstrap-region-id RegionOne \
   --bootstrap-public-url "$KEYSTONE_URL/" --bootstrap-internal-url "$KEYSTONE_URL/" --bootstrap-admin-url "$KEYSTONE_URL/"
 # --http11-socket: the plain http-socket resets kept-alive connections, which Tempest's client reuses.
-# Processes, no threads: Keystone's SQLite connections break when shared between threads
-# ("SQLite objects created in a thread…", then "database is locked").
+# Processes, no threads, as Keystone's WSGI app is not known to be thread-safe here.
 uwsgi-core --plugin python3 --http11-socket "127.0.0.1:$KEYSTONE_PORT" --wsgi-file /usr/bin/keystone-wsgi-public \
   --master --processes 4 --die-on-term --need-app --logto "$VAR/keystone-uwsgi.log" &
 PIDS+=($!)
