@@ -9,6 +9,6 @@ export const LOCAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'tgtd_managed', type: 'bool', default: true, help: 'Start and supervise a tgtd of this backend (true) or use one already running on tgtd_control_port (false).' },
   { name: 'tgtd_control_port', type: 'int', default: null, min: 0, max: 32767, help: 'tgtd control socket number (-C N, at most 32767); defaults to target_port modulo 32768 so backends on different ports do not collide.' },
   { name: 'tgtd_stop_on_shutdown', type: 'bool', default: true, help: 'Stop the managed tgtd and unmount the pool at shutdown (false: leave them serving; the next start adopts the running tgtd).' },
-  { name: 'target_flags', type: 'enum', default: 'direct', choices: ['none', 'direct', 'sync', 'direct:sync'], help: 'tgtd backing-store open flags for each LUN (Cinder\'s target_flags, passed as --bsoflags); direct keeps iSCSI writes out of the page cache.' },
+  { name: 'target_flags', type: 'enum', default: 'direct', choices: ['none', 'direct', 'sync', 'direct:sync'], help: 'tgtd backing-store open flags for each LUN (Cinder\'s target_flags, passed as --bsoflags); direct keeps iSCSI I/O out of the page cache (fastest); sync makes each write durable on completion, for initiators that never flush. With any value, data is on stable storage once an initiator\'s SYNCHRONIZE CACHE or FUA write returns.' },
   { name: 'tgtd_health_interval_ms', type: 'int', default: 1000, min: 100, help: 'How often the supervisor checks that tgtd answers.' },
 ];
