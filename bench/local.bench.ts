@@ -7,12 +7,13 @@
 // direct` (target_flags) and loop direct I/O (local_pool_loop_direct_io) fixed that. What was
 // left was CPU: tgtd moves every byte through one event-loop thread, and perf showed it spending
 // most of ~7 s per GiB written faulting in freshly mmapped command buffers, then on 8 KiB PDUs.
-// tgtd's CPU per GiB (write / read, from /proc, qemu-img -W -m 16, 3+ runs, load average 11-16
-// on 2 cores from other sessions; MB/s swing ±40% with that load, CPU seconds do not):
-//   rdwr direct, tgtd defaults              6.7-9.9 s / 2.2-2.9 s   write 73-86 MB/s, read 117-204
-//   + malloc tunables (src/targets/tgt/tgtd-tuning.ts) 2.2-2.9 / 0.6-0.7   write 88-143, read 327-449
-//   + 256 KiB segments, 1 MiB bursts        1.1-1.4 s / 0.5-0.8 s   write 93-250, read 164-495
-// With those, bstype aio (unsafe: no flush), tgtd -t 4, loop direct I/O off, 1 MiB segments or
+// tgtd's CPU per GiB (write / read, from /proc; qemu-img -W -m 16 -t writeback; 3-8 runs each
+// under a load average of 11-26 on 2 cores from other sessions: MB/s swing 2x, CPU seconds not):
+//   rdwr direct, tgtd defaults                    6.7-9.9 s / 2.2-3.2 s   write 27-86 MB/s, read 86-204
+//   + malloc tunables (src/targets/tgt/tgtd-tuning.ts) 2.2-2.9 / 0.6-0.7  write 88-143, read 327-449
+//   + 256 KiB segments, 1 MiB bursts              1.1-1.5 s / 0.5-0.8 s   write 93-286, read 164-495
+// With those, bstype aio (unsafe: no flush), tgtd -t 4, loop direct I/O off, 1 MiB segments,
+// InitialR2T=No with 1 MiB first bursts, or
 // `qemu-img -t none` changed nothing beyond the noise; buffered (target_flags none) cost 3 s of
 // tgtd CPU per GiB and halved both; direct:sync cost little here. The file path needs ~0.6 s
 // of CPU per GiB in all, iSCSI ~2.4 s (qemu-img's libiscsi ~1 s and tgtd ~1.3 s, each copying
