@@ -6,6 +6,7 @@ import type { Logger } from '../../util/logger.js';
 import type { ExportLocation, ExportSpec, TargetEvents, TargetHelper } from '../target-helper.js';
 import { parseTgtShow, type TgtTarget } from './tgt-show-parser.js';
 import { TgtdSupervisor } from './tgtd-supervisor.js';
+import { ISCSI_TARGET_PARAMS } from './tgtd-tuning.js';
 
 export interface TgtadmTargetOptions {
   executor: Executor;
@@ -17,8 +18,9 @@ export interface TgtadmTargetOptions {
   lld?: 'iscsi' | 'iser';
   /**
    * `--bsoflags` for each LUN's backing file (`direct`, `sync`, `direct:sync`). `direct` keeps
-   * tgtd's writes out of the page cache: buffered, a 1 GiB write piles up dirty pages and
-   * stalls in writeback throttling (notes in bench/local.bench.ts).
+   * tgtd's reads and writes out of the page cache: buffered, tgtd copies every byte once more
+   * and a 1 GiB write stalls in writeback throttling (figures in bench/local.bench.ts).
+   * What each guarantees is said at addLun.
    */
   bsoflags?: string | null;
   /** For start(): who logs the supervisor's news, whether we run tgtd, how often we check it. */
@@ -103,6 +105,11 @@ export class TgtadmTarget implements TargetHelper {
       if (!t) {
         const tid = all.reduce((m, x) => Math.max(m, x.tid), 0) + 1;
         await this.tgtadm(['--mode', 'target', '--op', 'new', '--tid', String(tid), '--targetname', spec.iqn]);
+        if ((this.o.lld ?? 'iscsi') === 'iscsi') {
+          for (const [name, value] of ISCSI_TARGET_PARAMS) {
+            await this.tgtadm(['--mode', 'target', '--op', 'update', '--tid', String(tid), '--name', name, '--value', String(value)]);
+          }
+        }
         t = { tid, iqn: spec.iqn, luns: [], acls: [], accounts: [], sessions: [] };
       }
       if (!t.luns.includes(LUN)) await this.addLun(t.tid, spec.path);
@@ -117,6 +124,18 @@ export class TgtadmTarget implements TargetHelper {
     });
   }
 
+  /**
+   * Durability. The LUN uses tgtd's default backing store, `rdwr` (pread/pwrite from I/O
+   * threads). It reports a write-back cache (caching mode page, WCE=1), so initiators flush,
+   * and it answers SYNCHRONIZE CACHE, and any write with FUA set, with fdatasync() on the
+   * volume file. On the pool that fdatasync commits XFS's log and flushes the loop device,
+   * which fsyncs the image file on the host filesystem, which flushes the disk: once an
+   * initiator's SYNCHRONIZE CACHE or FUA write returns, its data is on stable storage, with
+   * any target_flags. Before that, writes may sit in the host's caches (or, with `direct`,
+   * the disk's). `sync` makes every write durable when it completes, for initiators that never
+   * flush, at a cost in speed; `direct` only skips the page cache. tgtd's `aio` store is not
+   * used: it completes SYNCHRONIZE CACHE without flushing and ignores FUA and UNMAP.
+   */
   private async addLun(tid: number, path: string): Promise<void> {
     const flags = this.o.bsoflags ? ['--bsoflags', this.o.bsoflags] : [];
     await this.tgtadm(['--mode', 'logicalunit', '--op', 'new', '--tid', String(tid), '--lun', String(LUN), '--backing-store', path, ...flags]);

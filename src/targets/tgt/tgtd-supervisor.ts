@@ -9,6 +9,7 @@ import type { Logger } from '../../util/logger.js';
 import { sleep } from '../../util/clock.js';
 import { BackendError } from '../../errors/errors.js';
 import { daemonRestarts } from '../../util/metrics.js';
+import { tgtdEnv } from './tgtd-tuning.js';
 
 export interface TgtdSupervisorOptions {
   executor: Executor;
@@ -69,7 +70,7 @@ export class TgtdSupervisor extends EventEmitter {
 
   private async spawnAndWait(): Promise<void> {
     const argv = ['tgtd', '-f', '-C', String(this.o.controlPort), '--iscsi', `portal=${this.o.portal}`];
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: tgtdEnv() });
     this.child = child;
     let stderr = '';
     child.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-2000); });
