@@ -61,6 +61,8 @@ export interface OpenOptions {
   schema?: string;
   /** Bring the schema up to date (default). `false` opens as it is, for read-only checks. */
   migrate?: boolean;
+  /** PostgreSQL: connections the pool may hold (default 10). SQLite has one. */
+  maxConnections?: number;
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Db> {
@@ -72,7 +74,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
     if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new ConfigError(`Invalid PostgreSQL schema name '${schema}'.`);
     const pool = new pg.Pool({
       connectionString: url,
-      max: 10,
+      max: opts.maxConnections ?? 10,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     if (schema) {
