@@ -80,7 +80,17 @@ export async function run(report: (name: string, value: number) => void): Promis
 async function concurrentCreates(report: (name: string, value: number) => void): Promise<void> {
   const load: LoadOptions = { concurrency: 10, requests: 400, warmup: 50, status: 202 };
   const create = (i: number) => ({ method: 'POST', path: '/v3/bench-c10/volumes', body: { volume: { size: 1, name: `c${i}` } } });
-  const svc = await startTestService({ backends: { fake: { volume_driver: 'fake', fake_capacity_gib: 10_000_000 } } });
+  const backends = { fake: { volume_driver: 'fake', fake_capacity_gib: 10_000_000 } };
+  // The API alone: what the request itself costs, no worker sharing the thread and the database.
+  const apiOnly = await startTestService({ backends, roles: ['api'] });
+  let apiOnlyP50: number;
+  try {
+    apiOnlyP50 = percentile(await measureLoad(apiOnly.url!, create, load), 0.5);
+  } finally {
+    await apiOnly.cleanup();
+  }
+  // All-in-one, as `flint serve` runs by default: every create also gets scheduled and created.
+  const svc = await startTestService({ backends });
   try {
     const flint = await measureLoad(svc.url!, create, load);
     // The floor answers with the body Flint gave, so both move the same bytes.
@@ -92,8 +102,10 @@ async function concurrentCreates(report: (name: string, value: number) => void):
       const floorP50 = percentile(floor, 0.5);
       report('api.create_volume.concurrent10.p50_ms', Number(flintP50.toFixed(3)));
       report('api.create_volume.concurrent10.p99_ms', Number(percentile(flint, 0.99).toFixed(3)));
+      report('api.create_volume.api_only.concurrent10.p50_ms', Number(apiOnlyP50.toFixed(3)));
       report('api.floor.concurrent10.p50_ms', Number(floorP50.toFixed(3)));
       report('api.create_volume.floor_ratio', Number((flintP50 / floorP50).toFixed(2)));
+      report('api.create_volume.api_only.floor_ratio', Number((apiOnlyP50 / floorP50).toFixed(2)));
     } finally {
       await new Promise((r) => floorServer.server.close(r));
     }
