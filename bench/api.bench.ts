@@ -1,8 +1,13 @@
 // API benchmarks, in-process through Fastify's inject against the service's API role (the real
 // VolumeApi, SQLite, no scheduler or manager competing for the database, so the figures are the
-// API's own): creating a volume, and listing 1,000 volumes with detail.
+// API's own): creating a volume, the statements one create sends, and listing 1,000 volumes with
+// detail. Then over real HTTP, 10 creates in flight against Flint all-in-one (API, scheduler and
+// a fake volume manager sharing the process and the database, as `flint serve` runs) and against
+// a do-nothing server answering the same calls with a canned body: the ratio is what Flint's work
+// costs over the floor of HTTP itself.
 import { randomUUID } from 'node:crypto';
 import { startTestService } from '../test/support/test-service.js';
+import { measureLoad, percentile, startFloorServer, type LoadOptions } from './http-load.js';
 
 function p50(samples: number[]): number {
   const s = [...samples].sort((a, b) => a - b);
@@ -24,6 +29,11 @@ export async function run(report: (name: string, value: number) => void): Promis
       if (r.statusCode !== 202) throw new Error(`create failed: ${r.statusCode} ${r.body}`);
     }
     report('api.create_volume.p50_ms', p50(create));
+
+    // Every statement of the request (transaction control included): the API role runs alone.
+    const counted = await svc.db.statements.during(() => app.inject({ method: 'POST', url: '/v3/bench-count/volumes', payload: { volume: { size: 1, name: 'counted' } } }));
+    if (counted.result.statusCode !== 202) throw new Error(`create failed: ${counted.result.statusCode} ${counted.result.body}`);
+    report('api.statements_per_create', counted.statements);
 
     // 1,000 volumes in one project, each with two metadata keys, every tenth attached.
     const project = 'bench-list';
@@ -61,6 +71,44 @@ export async function run(report: (name: string, value: number) => void): Promis
       if (r.statusCode !== 200 || n !== 1000) throw new Error(`detail list returned ${r.statusCode} with ${n} volumes`);
     }
     report('api.volumes_detail_1000.p50_ms', p50(list));
+  } finally {
+    await svc.cleanup();
+  }
+  await concurrentCreates(report);
+}
+
+async function concurrentCreates(report: (name: string, value: number) => void): Promise<void> {
+  const load: LoadOptions = { concurrency: 10, requests: 400, warmup: 50, status: 202 };
+  const create = (i: number) => ({ method: 'POST', path: '/v3/bench-c10/volumes', body: { volume: { size: 1, name: `c${i}` } } });
+  const backends = { fake: { volume_driver: 'fake', fake_capacity_gib: 10_000_000 } };
+  // The API alone: what the request itself costs, no worker sharing the thread and the database.
+  const apiOnly = await startTestService({ backends, roles: ['api'] });
+  let apiOnlyP50: number;
+  try {
+    apiOnlyP50 = percentile(await measureLoad(apiOnly.url!, create, load), 0.5);
+  } finally {
+    await apiOnly.cleanup();
+  }
+  // All-in-one, as `flint serve` runs by default: every create also gets scheduled and created.
+  const svc = await startTestService({ backends });
+  try {
+    const flint = await measureLoad(svc.url!, create, load);
+    // The floor answers with the body Flint gave, so both move the same bytes.
+    const sample = await svc.app!.inject({ method: 'POST', url: '/v3/bench-c10/volumes', payload: create(0).body });
+    const floorServer = await startFloorServer(202, sample.body);
+    try {
+      const floor = await measureLoad(floorServer.url, create, load);
+      const flintP50 = percentile(flint, 0.5);
+      const floorP50 = percentile(floor, 0.5);
+      report('api.create_volume.concurrent10.p50_ms', Number(flintP50.toFixed(3)));
+      report('api.create_volume.concurrent10.p99_ms', Number(percentile(flint, 0.99).toFixed(3)));
+      report('api.create_volume.api_only.concurrent10.p50_ms', Number(apiOnlyP50.toFixed(3)));
+      report('api.floor.concurrent10.p50_ms', Number(floorP50.toFixed(3)));
+      report('api.create_volume.floor_ratio', Number((flintP50 / floorP50).toFixed(2)));
+      report('api.create_volume.api_only.floor_ratio', Number((apiOnlyP50 / floorP50).toFixed(2)));
+    } finally {
+      await new Promise((r) => floorServer.server.close(r));
+    }
   } finally {
     await svc.cleanup();
   }

@@ -34,6 +34,10 @@ export const DEFAULT_OPTIONS: readonly OptionSpec[] = [
   { name: 'image_dir', type: 'string', default: null, help: 'Directory of image files volumes are created from and uploaded to; <state_path>/images by default. Uploaded images are kept under .store/ by id; files put here by hand are for admins only.' },
   { name: 'image_upload_max_gib', type: 'int', default: 0, min: 0, help: 'Largest image accepted by PUT /flint/images in GiB; 0 for no limit.' },
   { name: 'database_connection', type: 'string', default: null, help: 'postgres://… for cluster mode; the embedded SQLite file otherwise.' },
+  {
+    name: 'database_max_connections', type: 'int', default: null, min: 1,
+    help: 'PostgreSQL connections this process may hold; by default sized from its roles (api 10, scheduler 2, backup 2, 3 per backend manager). SQLite has one.',
+  },
   { name: 'report_interval', type: 'int', default: 10, min: 1, help: 'Seconds between stats reports and heartbeats.' },
   { name: 'service_down_time', type: 'int', default: 60, min: 1, help: 'Seconds without a report before a backend is considered down.' },
   { name: 'scheduler_max_attempts', type: 'int', default: 3, min: 1, help: 'Backends tried for one volume.' },

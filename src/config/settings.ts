@@ -29,6 +29,12 @@ class TypedReader {
     return v;
   }
 
+  /** A number option with no default; null when unset. */
+  optionalNumber(name: string): number | null {
+    const v = this.raw(name, ['int', 'float']);
+    return typeof v === 'number' ? v : null;
+  }
+
   /** A string option; null when unset (an empty value stays empty, as written). */
   string(name: string): string | null {
     const v = this.raw(name, ['string', 'enum']);
@@ -130,6 +136,8 @@ export interface Settings {
   metricsListen: string | null;
   statePath: string;
   storageAvailabilityZone: string;
+  /** database_max_connections; null: sized from the process's roles. */
+  databaseMaxConnections: number | null;
   api: ApiSettings;
   scheduler: SchedulerSettings;
   manager: ManagerSettings;
@@ -167,6 +175,7 @@ export function buildSettings(cfg: FlintConfig): Settings {
     metricsListen: d.string('metrics_listen'),
     statePath: cfg.statePath,
     storageAvailabilityZone: storageAz,
+    databaseMaxConnections: d.optionalNumber('database_max_connections'),
     api: {
       listenAddress: d.string('osapi_volume_listen') ?? '',
       listenPort: d.number('osapi_volume_listen_port'),

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider, type SqliteDatabase as SqliteDialectDatabase } from 'kysely';
+import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, type MigrationProvider, type SqliteDatabase as SqliteDialectDatabase } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { ConfigError } from '../errors/errors.js';
@@ -21,6 +21,30 @@ export interface Db {
    * published by any process on this database and schema, its own included.
    */
   signals?: Signals;
+  /** Every SQL statement this handle sent (transaction control and wake-ups included), for benches and tests. */
+  statements: StatementCounter;
+}
+
+/**
+ * Counts statements sent to the database: each is one round trip on PostgreSQL and one
+ * step of SQLite's single writer, so the count is what a request costs, independent of load.
+ */
+export class StatementCounter {
+  count = 0;
+  /** When set, the text of each statement is appended (a test's failure message shows them). */
+  trace: string[] | null = null;
+
+  record(text: string): void {
+    this.count++;
+    this.trace?.push(text);
+  }
+
+  /** Statements sent while `fn` ran (every caller's, so run it alone to attribute them). */
+  async during<T>(fn: () => Promise<T>): Promise<{ result: T; statements: number }> {
+    const before = this.count;
+    const result = await fn();
+    return { result, statements: this.count - before };
+  }
 }
 
 export interface Signals {
@@ -37,17 +61,20 @@ export interface OpenOptions {
   schema?: string;
   /** Bring the schema up to date (default). `false` opens as it is, for read-only checks. */
   migrate?: boolean;
+  /** PostgreSQL: connections the pool may hold (default 10). SQLite has one. */
+  maxConnections?: number;
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Db> {
   const { url } = opts;
+  const statements = new StatementCounter();
   let db: Db;
   if (/^postgres(ql)?:\/\//.test(url)) {
     const schema = opts.schema;
     if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new ConfigError(`Invalid PostgreSQL schema name '${schema}'.`);
     const pool = new pg.Pool({
       connectionString: url,
-      max: 10,
+      max: opts.maxConnections ?? 10,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     if (schema) {
@@ -58,9 +85,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
         c.release();
       }
     }
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
-    const signals = new PgSignals(url, pool, `flint_${schema ?? 'public'}`);
-    db = { kysely, dialect: 'postgres', signals, close: async () => { await signals.close(); await kysely.destroy(); } };
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()], log: countInto(statements) });
+    const signals = new PgSignals(url, pool, `flint_${schema ?? 'public'}`, statements);
+    db = { kysely, dialect: 'postgres', signals, statements, close: async () => { await signals.close(); await kysely.destroy(); } };
   } else {
     const path = url.replace(/^sqlite:(\/\/)?/, '');
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -68,11 +95,16 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [new CamelCasePlugin()] });
-    db = { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [new CamelCasePlugin()], log: countInto(statements) });
+    db = { kysely, dialect: 'sqlite', statements, close: () => kysely.destroy() };
   }
   if (opts.migrate !== false) await migrate(db);
   return db;
+}
+
+/** Kysely's log hook sees every query and error, transaction control included. */
+function countInto(counter: StatementCounter): (event: LogEvent) => void {
+  return (event) => counter.record(event.query.sql);
 }
 
 /**
@@ -106,10 +138,11 @@ class PgSignals implements Signals {
   private readonly subscribers = new Set<(payload: string) => void>();
   private closed = false;
 
-  constructor(private readonly url: string, private readonly pool: pg.Pool, private readonly channel: string) {}
+  constructor(private readonly url: string, private readonly pool: pg.Pool, private readonly channel: string, private readonly statements: StatementCounter) {}
 
   publish(payload: string): void {
     if (this.closed) return;
+    this.statements.record('select pg_notify($1, $2)');
     // Fire and forget: a lost wake-up costs one poll interval, never correctness.
     this.pool.query('select pg_notify($1, $2)', [this.channel, payload]).catch(() => undefined);
   }

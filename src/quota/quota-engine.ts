@@ -165,38 +165,69 @@ export class QuotaEngine {
   }
 
   /**
+   * The limits of just `resources` for a project, in one statement: its own values over the
+   * `default` class's (volume scope only) over the configured defaults. Agrees with `limits()`
+   * for those names: a per-type counter nobody set is unlimited either way.
+   */
+  async limitsOf(tx: Tx, projectId: string, resources: readonly string[]): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const r of resources) out[r] = this.defaultLimit(r);
+    if (resources.length === 0) return out;
+    const names = [...resources];
+    const own = tx.selectFrom(this.t.quotas as 'quotas').select(['resource', 'hardLimit', sql<number>`1`.as('own')])
+      .where('projectId', '=', projectId).where('resource', 'in', names);
+    const rows = this.scope === VOLUME_QUOTA_SCOPE
+      ? await own.unionAll(tx.selectFrom('quotaClasses').select(['resource', 'hardLimit', sql<number>`0`.as('own')])
+        .where('className', '=', DEFAULT_QUOTA_CLASS).where('resource', 'in', names)).execute()
+      : await own.execute();
+    // The class's values first, then the project's own over them.
+    for (const r of rows) if (Number(r.own) === 0) out[r.resource] = r.hardLimit;
+    for (const r of rows) if (Number(r.own) === 1) out[r.resource] = r.hardLimit;
+    return out;
+  }
+
+  /**
    * Reserve positive deltas inside `tx`; throws QuotaExceeded naming the resource.
    * Returns the reservation group id to commit or roll back later.
+   * Three statements whatever the number of resources: the limits that apply, one upsert of
+   * every usage row (which reserves and locks them), one insert of the reservation rows.
    */
   async reserve(tx: Transaction<Database>, projectId: string, deltas: Record<string, number>): Promise<string> {
     const groupId = newId();
-    const limits = await this.limits(projectId, tx);
-    const perResource = limits[this.scope.perResourceLimit] ?? -1;
+    // Usage rows are locked in sorted order everywhere (the upsert takes its rows in the order
+    // given), so two reservations never deadlock on each other (lock order: db/transaction.ts).
+    const moved = Object.entries(deltas).filter(([, d]) => d !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const perResourceName = this.scope.perResourceLimit;
+    const checkPerResource = (deltas.gigabytes ?? 0) > 0;
+    const wanted = [...moved.filter(([, d]) => d > 0).map(([r]) => r), ...(checkPerResource ? [perResourceName] : [])];
+    const limits = await this.limitsOf(tx, projectId, [...new Set(wanted)]);
+    const perResource = limits[perResourceName] ?? -1;
     const noun = this.scope.noun;
-    if (perResource >= 0 && (deltas.gigabytes ?? 0) > perResource) {
+    if (checkPerResource && perResource >= 0 && deltas.gigabytes! > perResource) {
       throw new QuotaExceeded(`Requested ${noun} size ${deltas.gigabytes} GiB is larger than the maximum allowed per ${noun}, ${perResource} GiB.`);
     }
-    const now = clock().now().toISOString();
-    const rows: Array<{ id: string; groupId: string; projectId: string; resource: string; delta: number; createdAt: string }> = [];
-    // Usage rows are locked in sorted order everywhere, so two reservations never deadlock
-    // on each other (lock order: see db/transaction.ts).
-    for (const [resource, delta] of Object.entries(deltas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      if (delta === 0) continue;
-      const add = Math.max(0, delta);
-      // One upsert reserves and locks the usage row; an over-limit answer rolls the transaction back.
-      // Both usage tables have one shape; the cast only picks one name for the type checker.
-      const usage = await tx.insertInto(this.t.usages as 'quotaUsages').values({ projectId, resource, inUse: 0, reserved: add })
-        .onConflict((oc) => oc.columns(['projectId', 'resource']).doUpdateSet(() => ({ reserved: sql<number>`${sql.ref(`${this.t.usages}.reserved`)} + ${add}` })))
-        .returningAll().executeTakeFirstOrThrow();
+    if (moved.length === 0) return groupId;
+    // One upsert reserves and locks every usage row; an over-limit answer rolls the transaction back.
+    // Both usage tables have one shape; the cast only picks one name for the type checker.
+    const usages = await tx.insertInto(this.t.usages as 'quotaUsages')
+      .values(moved.map(([resource, delta]) => ({ projectId, resource, inUse: 0, reserved: Math.max(0, delta) })))
+      .onConflict((oc) => oc.columns(['projectId', 'resource']).doUpdateSet(() => ({
+        reserved: sql<number>`${sql.ref(`${this.t.usages}.reserved`)} + ${sql.ref('excluded.reserved')}`,
+      })))
+      .returningAll().execute();
+    const usageOf = new Map(usages.map((u) => [u.resource, u]));
+    for (const [resource, delta] of moved) {
+      if (delta <= 0) continue;
+      const usage = usageOf.get(resource)!;
       const limit = limits[resource] ?? this.defaultLimit(resource);
-      if (delta > 0 && limit >= 0 && usage.inUse + usage.reserved > limit) {
+      if (limit >= 0 && usage.inUse + usage.reserved > limit) {
         throw new QuotaExceeded(
-          `Quota exceeded for ${resource}: requested ${delta}, ${usage.inUse} in use and ${usage.reserved - add} reserved of a limit of ${limit}.`,
+          `Quota exceeded for ${resource}: requested ${delta}, ${usage.inUse} in use and ${usage.reserved - delta} reserved of a limit of ${limit}.`,
         );
       }
-      rows.push({ id: newId(), groupId, projectId, resource, delta, createdAt: now });
     }
-    if (rows.length > 0) await tx.insertInto(this.t.reservations).values(rows).execute();
+    const now = clock().now().toISOString();
+    await tx.insertInto(this.t.reservations).values(moved.map(([resource, delta]) => ({ id: newId(), groupId, projectId, resource, delta, createdAt: now }))).execute();
     return groupId;
   }
 

@@ -29,7 +29,7 @@ import { scheduleShareHandler } from '../share/flows/schedule-share.js';
 import type { AuthConfig } from '../api/deps.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { startHeartbeat } from '../db/repos/services.js';
-import { checkRoles, configuredRoles, type Role } from './roles.js';
+import { checkRoles, configuredRoles, poolSizeFor, type Role } from './roles.js';
 import { ImageStore } from '../volume/image-store.js';
 import { manageableSnapshotsLister, manageableVolumesLister } from '../volume/manageable-volumes.js';
 import { instrumentDriver } from '../drivers/instrumented.js';
@@ -174,7 +174,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
     );
   }
   mkdirSync(cfg.statePath, { recursive: true });
-  const db = await openDatabase({ url: cfg.databaseUrl, schema: opts.databaseSchema });
+  const db = await openDatabase({ url: cfg.databaseUrl, schema: opts.databaseSchema, maxConnections: settings.databaseMaxConnections ?? poolSizeFor(roles) });
   const tasks = new TaskQueue(db);
   // Hear other processes' wake-ups before taking or sending any work.
   await tasks.listening();

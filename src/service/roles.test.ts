@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FlintConfig } from '../config/flint-config.js';
 import { ConfigError } from '../errors/errors.js';
-import { checkRoles, configuredRoles, parseRoles } from './roles.js';
+import { checkRoles, configuredRoles, parseRoles, poolSizeFor } from './roles.js';
 import { startService } from './flint-service.js';
 
 const cfg = {
@@ -42,4 +42,12 @@ test('a share role runs its share manager: an unknown share driver stops the sta
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the PostgreSQL pool is sized from the roles a process runs', () => {
+  assert.equal(poolSizeFor(['api']), 10);
+  assert.equal(poolSizeFor(['scheduler']), 2);
+  assert.equal(poolSizeFor(['volume@blk']), 3);
+  // All-in-one: the API's share plus each worker role's.
+  assert.equal(poolSizeFor(configuredRoles(cfg)), 10 + 2 + 3 + 3 + 2);
 });

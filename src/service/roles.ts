@@ -34,3 +34,15 @@ export function checkRoles(roles: readonly Role[], cfg: FlintConfig): void {
     throw new ConfigError(`Unknown role '${r}'. Roles here: ${offered.join(', ')}${same.length === 0 && kind === 'share' ? ' (no share backend is enabled)' : ''}.`);
   }
 }
+
+/**
+ * PostgreSQL connections a process needs for its roles: the API serves concurrent requests,
+ * the scheduler and the backup service run one task at a time beside their pollers, and a
+ * backend manager runs a task while it heartbeats and reports stats. More only queue; fewer
+ * make the roles wait for each other.
+ */
+export function poolSizeFor(roles: readonly Role[]): number {
+  let n = 0;
+  for (const r of roles) n += r === 'api' ? 10 : r === 'scheduler' || r === 'backup' ? 2 : 3;
+  return Math.max(2, n);
+}

@@ -6,7 +6,7 @@
 import type { Db } from '../db/database.js';
 import type { AttachmentRow, SnapshotRow, TransferRow, VolumeRow } from '../db/schema.js';
 import type { Connector, ConnectionInfo } from '../drivers/interface/objects.js';
-import { Conflict, Forbidden, InvalidInput } from '../errors/errors.js';
+import { Conflict, Forbidden, InvalidInput, NotFound } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { Explanation, Scheduler } from '../scheduler/scheduler.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
@@ -18,10 +18,9 @@ import type { CreateVolumeRequest, ManageVolumeRequest, ResetStatusRequest } fro
 import { ALLOWED_FROM } from './status.js';
 import type { TaskKind, TaskPayloads } from './task-kinds.js';
 import { casSnapshot, getSnapshot, lockSnapshot } from '../db/repos/snapshots.js';
-import { casVolume, getVolume, lockVolume } from '../db/repos/volumes.js';
-import { extraSpecsOf, findVolumeType, requestedVolumeType } from '../db/repos/types.js';
-import { mergeMetadata } from '../db/repos/metadata.js';
-import { encryptionOf } from '../db/repos/type-encryption.js';
+import { casVolume, getVolume, lockVolume, type VolumeRecord } from '../db/repos/volumes.js';
+import { findVolumeType, lookupTypeWithSpecs, requestedTypeWithSpecs } from '../db/repos/types.js';
+import { insertMetadata, mergeMetadata } from '../db/repos/metadata.js';
 import { SCHEDULER_QUEUE, backendHostOf, volumeQueue } from '../tasks/queues.js';
 import { nowIso } from '../util/clock.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
@@ -90,7 +89,11 @@ export class VolumeApi implements BlockStorageOperations {
     return id;
   }
 
-  async createVolume(ctx: RequestContext, req: CreateVolumeRequest): Promise<VolumeRow> {
+  /**
+   * One transaction: the type read, the quota reservation (three statements), the volume, its
+   * metadata and its task inserted; the answer is the inserted row, never read back.
+   */
+  async createVolume(ctx: RequestContext, req: CreateVolumeRequest): Promise<VolumeRecord> {
     checkName('name', req.name);
     checkName('description', req.description);
     checkMetadata(req.metadata);
@@ -147,12 +150,14 @@ export class VolumeApi implements BlockStorageOperations {
       if (size === undefined) throw new InvalidInput('size is required when creating a volume from nothing.');
       if (!Number.isInteger(size) || size < 1) throw new InvalidInput(`size must be a positive integer number of GiB, got ${size}.`);
       if (size > this.cfg.maxVolumeSizeGiB) throw new InvalidInput(`size ${size} GiB is larger than the maximum, ${this.cfg.maxVolumeSizeGiB} GiB.`);
-      const type = !req.volumeType && typeId ? await findVolumeType(tx, null, typeId)
-        : await requestedVolumeType(tx, ctx, req.volumeType, this.cfg.defaultVolumeType);
-      const specs = await extraSpecsOf(tx, type.id);
+      // The type, its extra specs and its encryption in one read.
+      const picked = !req.volumeType && typeId ? await lookupTypeWithSpecs(tx, null, typeId)
+        : await requestedTypeWithSpecs(tx, ctx, req.volumeType, this.cfg.defaultVolumeType);
+      if (!picked) throw new NotFound('Volume type', typeId!);
+      const { type, extraSpecs: specs, encrypted } = picked;
       // An encrypted type needs a key per volume from a key manager, which Flint does not have:
       // refused, rather than a volume the user believes encrypted and is not.
-      if (await encryptionOf(tx, type.id)) {
+      if (encrypted) {
         throw new InvalidInput(`Invalid volume type: ${type.name} has encryption specs, and Flint has no key manager to create the volume's key.`);
       }
       const multiattach = req.multiattach ?? specs.multiattach === '<is> True';
@@ -165,17 +170,22 @@ export class VolumeApi implements BlockStorageOperations {
         sourceVolid: req.sourceVolid ?? null, bootable: req.bootable ? 1 : 0, multiattach: multiattach ? 1 : 0,
         migrationStatus: null, replicationStatus: null, groupId: req.groupId ?? null, exported: 0, createdAt: now, updatedAt: now,
       }).returningAll().executeTakeFirstOrThrow();
-      await mergeMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
+      await insertMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
+      // The volume is new: no task can hold its dedupe key yet (newResource skips that read).
+      const task = { resourceType: 'volume', resourceId: id, dedupeKey: `volume:${id}`, newResource: true };
       if (sourceHost) {
         // A volume from a snapshot or clone lives where its source lives.
-        await this.enqueue(tx, 'create_volume', v, { reservation, excludeHosts: [], imagePath });
+        await this.tasks.enqueue(tx, {
+          ...task, kind: 'create_volume', queue: volumeQueue(backendHostOf(sourceHost)),
+          payload: { reservation, excludeHosts: [], imagePath } satisfies TaskPayloads['create_volume'],
+        });
       } else {
         await this.tasks.enqueue(tx, {
-          kind: 'schedule_volume', queue: SCHEDULER_QUEUE, resourceType: 'volume', resourceId: id, dedupeKey: `volume:${id}`,
+          ...task, kind: 'schedule_volume', queue: SCHEDULER_QUEUE,
           payload: { reservation, excludeHosts: [], hints: req.schedulerHints ?? {}, imagePath } satisfies TaskPayloads['schedule_volume'],
         });
       }
-      return v;
+      return { ...v, volumeTypeName: type.name };
     });
     this.tasks.notify(row.host ? volumeQueue(backendHostOf(row.host)) : SCHEDULER_QUEUE);
     return row;

@@ -1,5 +1,6 @@
 // Status-changing operations on volumes themselves, as the API asks them.
 import type { VolumeRow } from '../db/schema.js';
+import type { VolumeRecord } from '../db/repos/volumes.js';
 import type { Explanation } from '../scheduler/scheduler.js';
 import type { RequestContext } from './operations.js';
 
@@ -41,7 +42,8 @@ export interface ResetStatusRequest {
 }
 
 export interface VolumeOperations {
-  createVolume(ctx: RequestContext, req: CreateVolumeRequest): Promise<VolumeRow>;
+  /** The volume as inserted, with its type's name (enough to render the answer without a read). */
+  createVolume(ctx: RequestContext, req: CreateVolumeRequest): Promise<VolumeRecord>;
   deleteVolume(ctx: RequestContext, id: string, opts?: { cascade?: boolean; force?: boolean }): Promise<void>;
   extendVolume(ctx: RequestContext, id: string, newSize: number): Promise<void>;
   revertToSnapshot(ctx: RequestContext, volumeId: string, snapshotId: string): Promise<void>;

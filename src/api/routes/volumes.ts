@@ -167,9 +167,14 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
       // consistencygroup_id (the legacy API) names a group of default_cgsnapshot_type.
       groupId: (atLeast(req.apiVersion, '3.13') ? v.group_id : null) ?? v.consistencygroup_id ?? null,
     });
-    if (fromBackup) await restoreOntoNew(deps, req, fromBackup.id, created.id);
     reply.code(202);
-    return { volume: await renderVolume(deps.db, req, created.id) };
+    if (fromBackup) {
+      // The restore moved the volume on (restoring-backup): the answer shows it as it is now.
+      await restoreOntoNew(deps, req, fromBackup.id, created.id);
+      return { volume: await renderVolume(deps.db, req, created.id) };
+    }
+    // Built from what the create inserted: its metadata is the request's, and a new volume has no attachments.
+    return { volume: volumeDetail(req, created, v.metadata ?? {}, [], { imageMetadata: {} }) };
   });
 
   app.get(P, { schema: { querystring: AnyQuery, params: ProjectParams } }, async (req) => list(deps, req, false));

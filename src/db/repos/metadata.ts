@@ -29,6 +29,13 @@ export async function mergeMetadata(tx: Tx, table: MetadataTableName, id: string
   await tx.insertInto(table).values(entries.map(([key, value]) => ({ resourceId: id, key, value }))).execute();
 }
 
+/** The first metadata of a row inserted in the same transaction (nothing to replace: no delete). */
+export async function insertMetadata(tx: Tx, table: MetadataTableName, id: string, md: Record<string, string>): Promise<void> {
+  const entries = Object.entries(md);
+  if (entries.length === 0) return;
+  await tx.insertInto(table).values(entries.map(([key, value]) => ({ resourceId: id, key, value }))).execute();
+}
+
 export async function deleteMetadataKey(tx: Tx, table: MetadataTableName, id: string, key: string): Promise<boolean> {
   const r = await tx.deleteFrom(table).where('resourceId', '=', id).where('key', '=', key).executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
