@@ -188,7 +188,8 @@ export class BackupApi {
     if (volumeId === null) {
       if (!this.o.createRestoreVolume) throw new Conflict('This process cannot create volumes for a restore.');
       volumeId = await this.o.createRestoreVolume(caller, {
-        size: b.size, name: req.name, description: `auto-created volume for restore of backup ${id}`, availabilityZone: b.availabilityZone,
+        // Cinder's name for a volume a restore creates unnamed (clients expect a string here).
+        size: b.size, name: req.name ?? `restore_backup_${id}`, description: `auto-created volume for restore of backup ${id}`, availabilityZone: b.availabilityZone,
       });
       await this.waitForVolume(caller, volumeId);
     } else if (req.name !== null) {

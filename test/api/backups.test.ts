@@ -11,6 +11,7 @@ import { DB_KINDS, startTestService, userCtx, waitUntil, type TestService } from
 import { getBackup } from '../../src/db/repos/backups.js';
 import { NotFound } from '../../src/errors/errors.js';
 import { apiCall, expectStatus, type Reply } from '../support/http.js';
+import { assertMatchesTempestSchema } from '../support/tempest-schemas.js';
 
 const MV = '3.64';
 
@@ -132,7 +133,13 @@ for (const kind of DB_KINDS) describe(`backup API (${kind})`, () => {
     assert.deepEqual(expectStatus(await call('p2', 'GET', '/backups'), 200).backups.filter((x: { id: string }) => x.id === imported.id), []);
     const list = expectStatus(await p1('GET', '/backups/detail?sort=name:asc&limit=5'), 200).backups as Array<{ id: string; status: string }>;
     assert.ok(list.some((x) => x.id === imported.id && x.status === 'available'));
-    const updated = expectStatus(await p1('PUT', `/backups/${imported.id}`, { backup: { name: 'renamed', metadata: { a: '1' } } }), 200).backup;
+    // Cinder's answer to an update is the summary view (Tempest's schema allows no more), with metadata from 3.43.
+    const at39 = await p1('PUT', `/backups/${imported.id}`, { backup: { description: 'd' } }, '3.9');
+    assertMatchesTempestSchema('backups.update_backup', '3.9', { status: at39.status, body: at39.json });
+    assert.deepEqual(Object.keys(at39.json.backup).sort(), ['id', 'links', 'name']);
+    const put = await p1('PUT', `/backups/${imported.id}`, { backup: { name: 'renamed', metadata: { a: '1' } } });
+    assertMatchesTempestSchema('backups.update_backup', MV, { status: put.status, body: put.json });
+    const updated = expectStatus(put, 200).backup;
     assert.equal(updated.name, 'renamed');
     assert.deepEqual(updated.metadata, { a: '1' });
     const filtered = expectStatus(await p1('GET', '/backups?name=renamed'), 200).backups as Array<{ id: string }>;
@@ -181,6 +188,29 @@ for (const kind of DB_KINDS) describe(`backup API (${kind})`, () => {
     const orphan = await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: exported.backup_service, backup_url: exported.backup_url } });
     assert.equal(orphan.status, 400);
     assert.deepEqual(await usage(), { backups: 0, gigabytes: 0, reserved: 0 });
+  });
+
+  test('a restore without a name creates restore_backup_<id>; a record imported under a new id shares the data, so deleting it leaves the original deletable', async () => {
+    const url = record();
+    const original = expectStatus(await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'posix', backup_url: url } }), 201).backup;
+    const restored = await p1('POST', `/backups/${original.id}/restore`, { restore: {} });
+    assertMatchesTempestSchema('backups.restore_backup', MV, { status: restored.status, body: restored.json });
+    const r = expectStatus(restored, 202).restore;
+    assert.equal(r.volume_name, `restore_backup_${original.id}`, 'Cinder\'s name (Tempest\'s schema wants a string)');
+    assert.equal(expectStatus(await p1('GET', `/volumes/${r.volume_id}`), 200).volume.name, `restore_backup_${original.id}`);
+    assert.equal(await volumeStatus(r.volume_id), 'error_restoring');
+    assert.equal(await backupStatus(original.id), 'available');
+    // As Tempest's export/import test does: the same record with only its id changed.
+    const copyId = randomUUID();
+    const decoded = JSON.parse(Buffer.from(url, 'base64').toString('utf8'));
+    const copyUrl = Buffer.from(JSON.stringify({ ...decoded, id: copyId })).toString('base64');
+    expectStatus(await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'posix', backup_url: copyUrl } }), 201);
+    expectStatus(await p1('DELETE', `/backups/${copyId}`), 202);
+    assert.equal(await backupStatus(copyId), 'deleted', 'the copy goes without touching the objects it shares');
+    assert.equal(await backupStatus(original.id), 'available');
+    expectStatus(await p1('DELETE', `/backups/${original.id}`), 202);
+    assert.equal(await backupStatus(original.id), 'deleted');
+    expectStatus(await p1('DELETE', `/volumes/${r.volume_id}`), 202);
   });
 
   test('volume create with backup_id (3.47) restores onto the new volume; the fake export fails it as error_restoring', async () => {
