@@ -9,8 +9,10 @@
 #
 # Steps: install Debian's keystone/tempest/uwsgi/memcached; run Keystone on a free loopback port
 # (a fresh PostgreSQL database, fernet tokens, memcached cache) and bootstrap admin, a service user for Flint, a demo
-# member; start Flint (auth_strategy = keystone, two fake backends, a volume type for each) and
-# register it in the catalog as block-storage and volumev3; write tempest.conf; run Tempest
+# member; start Flint (auth_strategy = keystone; a `local` backend with real bytes, whose type is
+# the default volume type, and two fake backends for the multi-backend tests, a volume type for
+# each; the backup service with the posix driver under var/tempest/backups) and register it in
+# the catalog as block-storage and volumev3; write tempest.conf (backup = True); run Tempest
 # (dynamic credentials: a fresh project and user per test class, made with the admin account);
 # summarize the results (summarize.ts).
 set -euo pipefail
@@ -36,7 +38,7 @@ while [ $# -gt 0 ]; do
     --no-schema) NO_SCHEMA=1; shift ;;
     # Faster, less isolated: pre-made accounts instead of a fresh project per test class.
     --static-accounts) STATIC_ACCOUNTS=1; shift ;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) REGEX=$1; shift ;;
   esac
@@ -46,7 +48,13 @@ VAR=$FLINT_DIR/var/tempest
 ADMIN_PASSWORD=gate-admin-secret
 FLINT_PASSWORD=gate-flint-secret
 DEMO_PASSWORD=gate-demo-secret
-BACKENDS=(fake-1 fake-2)
+# Tempest's multi-backend tests (backend_names): fake drivers, every capability but no data.
+FAKE_BACKENDS=(fake-1 fake-2)
+# Volumes with real bytes, so backups and restores move data: a `local` backend (sparse files
+# on a reflink XFS image loop-mounted at $VAR/pool, exported by its own tgtd on a free loopback
+# port). Its volume type is Flint's default_volume_type: volumes made without a type land here.
+DATA_BACKEND=local
+BACKENDS=("$DATA_BACKEND" "${FAKE_BACKENDS[@]}")
 # The Debian OpenStack tools run on Debian's python; a pyenv PYTHONPATH would break them.
 unset PYTHONPATH
 
@@ -85,6 +93,20 @@ conn.cursor().execute(sys.argv[2])
 PY
 }
 
+# What Flint's local backend leaves when it cannot shut down cleanly (killed, or a previous run
+# interrupted): its tgtd, qemu-nbd servers of the backup service, the mounted pool and its loop.
+release_local_pool() {
+  local pid cmd port
+  port=$(cat "$VAR/local-target-port" 2>/dev/null) || port=none
+  for pid in $(pgrep -x tgtd; pgrep -x qemu-nbd); do
+    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+    case "$cmd" in *"$VAR/"*|*"portal=127.0.0.1:$port "*) kill -KILL "$pid" 2>/dev/null || true ;; esac
+  done
+  if findmnt -rn -M "$VAR/pool" >/dev/null 2>&1; then umount -l "$VAR/pool" || true; fi
+  local loop
+  for loop in $(losetup -j "$VAR/pool.img" 2>/dev/null | cut -d: -f1); do losetup -d "$loop" || true; done
+}
+
 PIDS=()
 TEMPEST_PGID=
 KEYSTONE_DB_MADE=0
@@ -97,6 +119,7 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
   done
   [ "$KEYSTONE_DB_MADE" = 1 ] && { pg_admin "DROP DATABASE IF EXISTS $KEYSTONE_DB WITH (FORCE)" || log "could not drop database $KEYSTONE_DB"; }
+  release_local_pool
   exit "$rc"
 }
 trap cleanup EXIT
@@ -104,6 +127,7 @@ trap 'exit 130' INT TERM
 
 bash "$GATE_DIR/install.sh"
 
+release_local_pool
 rm -rf "$VAR"
 mkdir -p "$VAR/fernet-keys" "$VAR/credential-keys" "$VAR/flint"
 START=$(date +%s)
@@ -212,6 +236,8 @@ fi
 # --- Flint -------------------------------------------------------------------------------------
 FLINT_PORT=$(free_port)
 FLINT_URL=http://127.0.0.1:$FLINT_PORT
+LOCAL_TARGET_PORT=$(free_port)
+echo "$LOCAL_TARGET_PORT" >"$VAR/local-target-port"
 {
   echo "[DEFAULT]"
   echo "enabled_backends = $(IFS=,; echo "${BACKENDS[*]}")"
@@ -223,7 +249,19 @@ FLINT_URL=http://127.0.0.1:$FLINT_PORT
   echo "osapi_volume_listen = 127.0.0.1"
   echo "osapi_volume_listen_port = $FLINT_PORT"
   echo "state_path = $VAR/flint"
-  for b in "${BACKENDS[@]}"; do
+  echo "default_volume_type = $DATA_BACKEND"
+  echo "backup_driver = posix"
+  echo "backup_posix_path = $VAR/backups"
+  # Tempest's volumes are 1 GiB and mostly empty; small objects keep a backup's memory low.
+  echo "backup_object_size = $((8 * 1024 * 1024))"
+  printf '\n[%s]\nvolume_driver = local\nvolume_backend_name = %s\n' "$DATA_BACKEND" "$DATA_BACKEND"
+  echo "local_pool_dir = $VAR/pool"
+  echo "local_pool_image = $VAR/pool.img"
+  # Sparse: only what volumes hold takes disk space. Thin pools let Tempest's many 1 GiB volumes fit.
+  echo "local_pool_image_size_gib = 200"
+  echo "target_port = $LOCAL_TARGET_PORT"
+  echo "tgtd_control_port = $((LOCAL_TARGET_PORT % 32768))"
+  for b in "${FAKE_BACKENDS[@]}"; do
     printf '\n[%s]\nvolume_driver = fake\nvolume_backend_name = %s\nfake_protocol = iscsi\n' "$b" "$b"
   done
 } >"$VAR/flint.conf"
@@ -283,14 +321,14 @@ swift = false
 
 [volume]
 catalog_type = volumev3
-backend_names = $(IFS=,; echo "${BACKENDS[*]}")
+backend_names = $(IFS=,; echo "${FAKE_BACKENDS[*]}")
 min_microversion = 3.0
 max_microversion = $MAX_MICROVERSION
 build_timeout = 60
 build_interval = 1
 storage_protocol = iSCSI
 vendor_name = Flint
-# The fake driver names a volume's backend object volume-<id>, its snapshot's snapshot-<id>.
+# The fake and local drivers name a volume's backend object volume-<id>, a snapshot's snapshot-<id>.
 manage_volume_ref = source-name,volume-%s
 manage_snapshot_ref = source-name,snapshot-%s
 
@@ -304,8 +342,8 @@ manage_snapshot = true
 # volume groups are tested unconditionally (admin/test_groups, admin/test_group_snapshots).
 # Needs a compute service to attach through.
 extend_attached_volume = false
-# Off until Flint's backup service is wired into the API.
-backup = false
+# Flint's backup service, posix driver under \$VAR/backups; the volumes are on the local backend.
+backup = True
 EOF
 
 log "Tempest: running '$REGEX' (concurrency $CONCURRENCY)"

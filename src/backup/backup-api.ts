@@ -21,6 +21,7 @@ import { mergeMetadata, replaceMetadata } from '../db/repos/metadata.js';
 import { BACKUP_ALLOWED_FROM, RESETTABLE_STATUSES, VOLUME_BACKUP_FROM, VOLUME_BACKUP_FROM_FORCE } from './status.js';
 import { BACKUP_QUEUE, type BackupTaskKind, type BackupTaskPayloads } from './task-kinds.js';
 import { decodeRecord, encodeRecord } from './backup-record.js';
+import { backupServiceOf, driverOfBackupService } from './backup-service-name.js';
 import { backupContainerProblem } from '../drivers/backup/index.js';
 
 /** Who asks (the API's RequestContext satisfies it). */
@@ -187,7 +188,8 @@ export class BackupApi {
     if (volumeId === null) {
       if (!this.o.createRestoreVolume) throw new Conflict('This process cannot create volumes for a restore.');
       volumeId = await this.o.createRestoreVolume(caller, {
-        size: b.size, name: req.name, description: `auto-created volume for restore of backup ${id}`, availabilityZone: b.availabilityZone,
+        // Cinder's name for a volume a restore creates unnamed (clients expect a string here).
+        size: b.size, name: req.name ?? `restore_backup_${id}`, description: `auto-created volume for restore of backup ${id}`, availabilityZone: b.availabilityZone,
       });
       await this.waitForVolume(caller, volumeId);
     } else if (req.name !== null) {
@@ -241,12 +243,12 @@ export class BackupApi {
     const b = await getBackup(this.db.kysely, caller, id);
     if (b.status !== 'available') throw new InvalidInput(`Backup ${id} must be available to export its record; its status is ${b.status}.`);
     const md = await this.db.kysely.selectFrom('backupMetadata').select(['key', 'value']).where('resourceId', '=', id).execute();
-    return { backupService: b.service ?? this.o.driverName, backupUrl: encodeRecord(b, Object.fromEntries(md.map((m) => [m.key, m.value]))) };
+    return { backupService: backupServiceOf(b.service ?? this.o.driverName), backupUrl: encodeRecord(b, Object.fromEntries(md.map((m) => [m.key, m.value]))) };
   }
 
   async importRecord(caller: BackupCaller, backupService: string, backupUrl: string): Promise<BackupRow> {
-    if (backupService !== this.o.driverName) {
-      throw new InvalidInput(`backup_service '${backupService.slice(0, 64)}' is not this service's backup driver (${this.o.driverName}).`);
+    if (driverOfBackupService(backupService) !== this.o.driverName) {
+      throw new InvalidInput(`backup_service '${backupService.slice(0, 64)}' is not this service's backup driver (${backupServiceOf(this.o.driverName)}).`);
     }
     const r = decodeRecord(backupUrl);
     const problem = r.container === null ? null : backupContainerProblem(this.o.driverName, r.container);
@@ -264,7 +266,7 @@ export class BackupApi {
       await this.quotas.commit(tx, reservation);
       const row = await tx.insertInto('backups').values({
         id: r.id, projectId: caller.projectId, userId: caller.userId, volumeId: r.volumeId, displayName: r.name, displayDescription: r.description,
-        status: 'available', failReason: null, availabilityZone: r.availabilityZone, host: null, service: backupService, container: r.container,
+        status: 'available', failReason: null, availabilityZone: r.availabilityZone, host: null, service: this.o.driverName, container: r.container,
         serviceMetadata: r.serviceMetadata, size: r.size, objectCount: r.objectCount, parentId: r.parentId, isIncremental: r.parentId ? 1 : 0,
         numDependentBackups: 0, snapshotId: r.snapshotId, dataTimestamp: r.dataTimestamp, tempVolumeId: null, tempVolumeProvider: null,
         tempSnapshotId: null, restoreVolumeId: null, previousVolumeStatus: null, createdAt: now, updatedAt: now,

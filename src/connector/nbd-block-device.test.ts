@@ -42,3 +42,39 @@ test('reads, writes, zeroes and flushes through qemu-nbd; the server and its run
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+// qemu-nbd answers structured replies: reads arrive as data and hole chunks, and the
+// `base:allocation` context says which ranges read as zeroes (a backup skips those unread).
+test('allocation status through qemu-nbd: holes and zeroed ranges read as zero, written ranges do not; reads across them assemble', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'nbd-test-'));
+  const MiB = 1024 * 1024;
+  let opened: { close(): Promise<void> } | undefined;
+  try {
+    const file = join(dir, 'sparse.raw');
+    const data = randomBytes(3 * MiB);
+    const fh = await open(file, 'w');
+    await fh.write(data, 0, data.length, 10 * MiB);
+    await fh.close();
+    await truncate(file, 32 * MiB);
+    const ex = new ShellExecutor({ tries: 1 });
+    const dev = await openBlockDevice(ex, { kind: 'file', path: file, format: 'raw' }, { readOnly: false, runDir: join(dir, 'run') });
+    opened = dev;
+    assert.equal(await dev.isZero(0, 10 * MiB), true);
+    assert.equal(await dev.isZero(9 * MiB, 2 * MiB), false, 'a range with some data');
+    assert.equal(await dev.isZero(10 * MiB, 3 * MiB), false);
+    assert.equal(await dev.isZero(13 * MiB, 19 * MiB), true, 'the hole up to the end');
+    const across = await dev.read(8 * MiB, 7 * MiB);
+    assert.ok(across.subarray(0, 2 * MiB).equals(Buffer.alloc(2 * MiB)));
+    assert.ok(across.subarray(2 * MiB, 5 * MiB).equals(data));
+    assert.ok(across.subarray(5 * MiB).equals(Buffer.alloc(2 * MiB)));
+    await dev.writeZeroes(10 * MiB, 3 * MiB);
+    await dev.write(20 * MiB, Buffer.from('not zero'));
+    await dev.flush();
+    assert.equal(await dev.isZero(10 * MiB, 3 * MiB), true, 'zeroed (punched) range');
+    assert.equal(await dev.isZero(16 * MiB, 8 * MiB), false, 'newly written range');
+    await assert.rejects(dev.isZero(31 * MiB, 2 * MiB), /past the export's end/);
+  } finally {
+    await opened?.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -12,6 +12,8 @@ import { openEndpoint, type VolumeEndpoint } from './volume-endpoint.js';
 export interface BlockDevice {
   readonly sizeBytes: number;
   read(offset: number, length: number): Promise<Buffer>;
+  /** True when the server's allocation status says the whole range reads as zeroes. */
+  isZero(offset: number, length: number): Promise<boolean>;
   write(offset: number, data: Buffer): Promise<void>;
   writeZeroes(offset: number, length: number): Promise<void>;
   flush(): Promise<void>;
@@ -61,6 +63,10 @@ export async function openBlockDevice(executor: Executor, ep: VolumeEndpoint, o:
     return {
       sizeBytes: client.sizeBytes,
       read: (off, len) => client.read(off, len),
+      async isZero(off, len) {
+        const extents = await client.zeroExtents(off, len);
+        return extents !== null && extents.every((e) => e.zero);
+      },
       write: (off, data) => client.write(off, data),
       writeZeroes: (off, len) => client.writeZeroes(off, len),
       flush: () => client.flush(),

@@ -11,6 +11,7 @@ import { DB_KINDS, startTestService, userCtx, waitUntil, type TestService } from
 import { getBackup } from '../../src/db/repos/backups.js';
 import { NotFound } from '../../src/errors/errors.js';
 import { apiCall, expectStatus, type Reply } from '../support/http.js';
+import { assertMatchesTempestSchema } from '../support/tempest-schemas.js';
 
 const MV = '3.64';
 
@@ -79,6 +80,7 @@ for (const kind of DB_KINDS) describe(`backup API (${kind})`, () => {
       [await p1('POST', '/backups', { backup: { volume_id: vol, container: '../../etc' } }), 400, /backup\.container: '\.\.\/\.\.\/etc' is not a valid container/],
       [await p1('POST', '/backups', { backup: { volume_id: vol, bogus: 1 } }), 400, /backup\.bogus/],
       [await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 's3', backup_url: record() } }), 400, /backup_service 's3' is not/],
+      [await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'cinder.backup.drivers.s3.S3BackupDriver', backup_url: record() } }), 400, /is not this service's backup driver \(cinder\.backup\.drivers\.posix\.PosixBackupDriver\)/],
       [await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'posix', backup_url: 'not base64!' } }), 400, /not base64/],
       [await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'posix', backup_url: Buffer.from('{"v":1}').toString('base64') } }), 400, /id must be a string/],
       [await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'posix', backup_url: record({ parentId: randomUUID() }) } }), 400, /import that one first/],
@@ -131,7 +133,13 @@ for (const kind of DB_KINDS) describe(`backup API (${kind})`, () => {
     assert.deepEqual(expectStatus(await call('p2', 'GET', '/backups'), 200).backups.filter((x: { id: string }) => x.id === imported.id), []);
     const list = expectStatus(await p1('GET', '/backups/detail?sort=name:asc&limit=5'), 200).backups as Array<{ id: string; status: string }>;
     assert.ok(list.some((x) => x.id === imported.id && x.status === 'available'));
-    const updated = expectStatus(await p1('PUT', `/backups/${imported.id}`, { backup: { name: 'renamed', metadata: { a: '1' } } }), 200).backup;
+    // Cinder's answer to an update is the summary view (Tempest's schema allows no more), with metadata from 3.43.
+    const at39 = await p1('PUT', `/backups/${imported.id}`, { backup: { description: 'd' } }, '3.9');
+    assertMatchesTempestSchema('backups.update_backup', '3.9', { status: at39.status, body: at39.json });
+    assert.deepEqual(Object.keys(at39.json.backup).sort(), ['id', 'links', 'name']);
+    const put = await p1('PUT', `/backups/${imported.id}`, { backup: { name: 'renamed', metadata: { a: '1' } } });
+    assertMatchesTempestSchema('backups.update_backup', MV, { status: put.status, body: put.json });
+    const updated = expectStatus(put, 200).backup;
     assert.equal(updated.name, 'renamed');
     assert.deepEqual(updated.metadata, { a: '1' });
     const filtered = expectStatus(await p1('GET', '/backups?name=renamed'), 200).backups as Array<{ id: string }>;
@@ -142,7 +150,8 @@ for (const kind of DB_KINDS) describe(`backup API (${kind})`, () => {
 
   test('export/import round trip; a backup with dependents cannot be deleted; reset-status and force delete', async () => {
     const fullId = randomUUID();
-    const full = expectStatus(await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'posix', backup_url: record({ id: fullId }) } }), 201).backup;
+    // backup_service: Cinder's driver class path (what export_record answers) or Flint's short name.
+    const full = expectStatus(await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'cinder.backup.drivers.posix.PosixBackupDriver', backup_url: record({ id: fullId }) } }), 201).backup;
     const incr = expectStatus(await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'posix', backup_url: record({ parentId: fullId }) } }), 201).backup;
     assert.equal(expectStatus(await p1('GET', `/backups/${full.id}`), 200).backup.has_dependent_backups, true);
     assert.equal(expectStatus(await p1('GET', `/backups/${incr.id}`), 200).backup.is_incremental, true);
@@ -155,7 +164,8 @@ for (const kind of DB_KINDS) describe(`backup API (${kind})`, () => {
     assert.match(refused.json.badRequest.message, /dependent incremental/);
 
     const exported = expectStatus(await p1('GET', `/backups/${incr.id}/export_record`), 200)['backup-record'];
-    assert.equal(exported.backup_service, 'posix');
+    // Cinder's form: clients (Tempest) check that it starts with cinder.backup.drivers.
+    assert.equal(exported.backup_service, 'cinder.backup.drivers.posix.PosixBackupDriver');
     // Quota: a third one fits (3), a fourth does not.
     const third = expectStatus(await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'posix', backup_url: record() } }), 201).backup;
     const over = await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'posix', backup_url: record() } });
@@ -178,6 +188,29 @@ for (const kind of DB_KINDS) describe(`backup API (${kind})`, () => {
     const orphan = await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: exported.backup_service, backup_url: exported.backup_url } });
     assert.equal(orphan.status, 400);
     assert.deepEqual(await usage(), { backups: 0, gigabytes: 0, reserved: 0 });
+  });
+
+  test('a restore without a name creates restore_backup_<id>; a record imported under a new id shares the data, so deleting it leaves the original deletable', async () => {
+    const url = record();
+    const original = expectStatus(await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'posix', backup_url: url } }), 201).backup;
+    const restored = await p1('POST', `/backups/${original.id}/restore`, { restore: {} });
+    assertMatchesTempestSchema('backups.restore_backup', MV, { status: restored.status, body: restored.json });
+    const r = expectStatus(restored, 202).restore;
+    assert.equal(r.volume_name, `restore_backup_${original.id}`, 'Cinder\'s name (Tempest\'s schema wants a string)');
+    assert.equal(expectStatus(await p1('GET', `/volumes/${r.volume_id}`), 200).volume.name, `restore_backup_${original.id}`);
+    assert.equal(await volumeStatus(r.volume_id), 'error_restoring');
+    assert.equal(await backupStatus(original.id), 'available');
+    // As Tempest's export/import test does: the same record with only its id changed.
+    const copyId = randomUUID();
+    const decoded = JSON.parse(Buffer.from(url, 'base64').toString('utf8'));
+    const copyUrl = Buffer.from(JSON.stringify({ ...decoded, id: copyId })).toString('base64');
+    expectStatus(await p1('POST', '/backups/import_record', { 'backup-record': { backup_service: 'posix', backup_url: copyUrl } }), 201);
+    expectStatus(await p1('DELETE', `/backups/${copyId}`), 202);
+    assert.equal(await backupStatus(copyId), 'deleted', 'the copy goes without touching the objects it shares');
+    assert.equal(await backupStatus(original.id), 'available');
+    expectStatus(await p1('DELETE', `/backups/${original.id}`), 202);
+    assert.equal(await backupStatus(original.id), 'deleted');
+    expectStatus(await p1('DELETE', `/volumes/${r.volume_id}`), 202);
   });
 
   test('volume create with backup_id (3.47) restores onto the new volume; the fake export fails it as error_restoring', async () => {

@@ -47,6 +47,17 @@ class FailingReader implements BlockReader {
   }
 }
 
+/** A reader that also answers allocation status, as a volume over qemu-nbd does: from what `image` holds. */
+class AllocationAwareReader implements BlockReader {
+  constructor(private readonly inner: BlockReader, private readonly image: Buffer, private readonly onAsk: () => void) {}
+  get sizeBytes(): number { return this.inner.sizeBytes; }
+  read(offset: number, length: number): Promise<Buffer> { return this.inner.read(offset, length); }
+  async isZero(offset: number, length: number): Promise<boolean> {
+    this.onAsk();
+    return this.image.subarray(offset, offset + length).every((b) => b === 0);
+  }
+}
+
 export function runBackupDriverConformance(subject: BackupConformanceSubject): void {
   describe(`backup driver conformance: ${subject.name}`, () => {
     let store: BackupStoreUnderTest;
@@ -82,7 +93,7 @@ export function runBackupDriverConformance(subject: BackupConformanceSubject): v
 
     const backupOf = async (
       volumeId: string, path: string, parent: DriverBackup | null, reader?: (r: BlockReader) => BlockReader,
-    ): Promise<{ backup: DriverBackup; result: BackupResult; image: Buffer; maxInFlight: number; progress: number[] }> => {
+    ): Promise<{ backup: DriverBackup; result: BackupResult; image: Buffer; maxInFlight: number; reads: number; progress: number[] }> => {
       const backup: DriverBackup = { id: randomUUID(), volumeId, size: 1, container: null, serviceMetadata: null, parent };
       const source = await FileBlockReader.open(path);
       const progress: number[] = [];
@@ -90,7 +101,7 @@ export function runBackupDriverConformance(subject: BackupConformanceSubject): v
         const result = await driver.backup(backup, reader ? reader(source) : source, (p) => progress.push(p));
         backup.serviceMetadata = result.serviceMetadata;
         backup.container = result.container;
-        return { backup, result, image: await readFile(path), maxInFlight: source.maxInFlight, progress };
+        return { backup, result, image: await readFile(path), maxInFlight: source.maxInFlight, reads: source.reads, progress };
       } finally {
         await source.close();
       }
@@ -225,6 +236,22 @@ export function runBackupDriverConformance(subject: BackupConformanceSubject): v
       assert.ok(result.storedBytes <= BLOCK + 8 * 1024, `stored ${result.storedBytes}`);
       // Restore over a volume full of other bytes: the never-stored objects must come back as zeroes.
       assert.ok((await restoreTo(backup, VOLUME, driver, randomBytes(VOLUME))).equals(image));
+    });
+
+    test('ranges the volume reports as zeroes are not read, and an incremental over data since zeroed restores zeroes', async () => {
+      const volumeId = randomUUID();
+      const path = await makeVolume('random');
+      const full = await backupOf(volumeId, path, null);
+      const image = await readFile(path);
+      image.fill(0, 2 * OBJECT, 6 * OBJECT);
+      await writeFile(path, image);
+      let asked = 0;
+      const inc = await backupOf(volumeId, path, full.backup, (r) => new AllocationAwareReader(r, image, () => asked++));
+      const objects = Math.ceil(VOLUME / OBJECT);
+      assert.equal(asked, objects, 'allocation status asked once per object');
+      assert.equal(inc.reads, objects - 4, 'the 4 zeroed objects are not read');
+      assert.ok((await restoreTo(inc.backup, VOLUME, driver, randomBytes(VOLUME))).equals(image));
+      assert.ok((await restoreTo(full.backup)).equals(full.image));
     });
 
     test('deleting an incremental leaves its parent restorable and removes only its own objects', async () => {

@@ -256,7 +256,7 @@ describe('volume backups with the openstack client over real iSCSI (local backen
     // restores a backup store from a copy after losing the database.
     const rec = await oscJson(['volume', 'backup', 'record', 'export', 'bk-inuse']);
     // With -f json the client keeps the API's keys (it renames them only for its table).
-    assert.equal(rec.backup_service, 'posix');
+    assert.equal(rec.backup_service, 'cinder.backup.drivers.posix.PosixBackupDriver');
     const kept = join(dir, 'kept-objects');
     await exec.run(['cp', '-a', backupsDir(), kept]);
     const before = storedBytes();

@@ -130,7 +130,12 @@ export function backupRoutes(root: FastifyInstance, deps: ApiDeps): void {
     const b = req.body.backup;
     if (b.metadata !== undefined && !atLeast(req.apiVersion, '3.43')) throw new InvalidInput('backup.metadata needs microversion 3.43 or later.');
     await service(deps).update(req.ctx, id, { name: b.name, description: b.description, metadata: b.metadata });
-    return { backup: await render(deps, req, id) };
+    // Cinder answers an update with the summary view (Tempest's schema allows nothing more),
+    // plus the metadata from 3.43, where it can be updated.
+    const full = await render(deps, req, id);
+    const summary: Record<string, unknown> = { id: full.id, name: full.name, links: full.links };
+    if (atLeast(req.apiVersion, '3.43')) summary.metadata = full.metadata;
+    return { backup: summary };
   });
 
   app.delete(`${P}/:id`, { schema: { params: IdParams } }, async (req, reply) => {

@@ -11,6 +11,11 @@ export interface BlockReader {
   readonly sizeBytes: number;
   /** Exactly `length` bytes unless the read runs past the end. */
   read(offset: number, length: number): Promise<Buffer>;
+  /**
+   * True when the whole range is known to read as zeroes (from the volume's allocation status),
+   * without reading it; false when it is not, or not known. A backup skips such ranges unread.
+   */
+  isZero?(offset: number, length: number): Promise<boolean>;
 }
 
 /** Random-access writes to a volume being restored. */

@@ -91,11 +91,17 @@ export class ChunkedBackupDriver implements BackupDriverCore {
     await runPool(count, this.settings.objectsInFlight, async (i) => {
       const offset = i * objectSize;
       const length = Math.min(objectSize, sizeBytes - offset);
-      const data = await source.read(offset, length);
-      if (data.length !== length) throw new BackendError(`Backup ${backup.id}: read of ${length} bytes at ${offset} returned ${data.length}.`);
-      // Compare only with the same object at the same length (an extended volume's old last object is shorter).
-      const before = base && i < base.objects.length && Math.min(objectSize, base.sizeBytes - offset) === length ? base.objects[i]! : null;
-      const entry = await this.storeObject(container, prefix, i, data, before);
+      // A range the volume reports as unallocated or zeroed is not read: it is stored as zero
+      // whatever the parent held there (as a read of zeroes would be).
+      const known = (await source.isZero?.(offset, length)) === true;
+      let entry: ObjectEntry = { kind: 'zero' };
+      if (!known) {
+        const data = await source.read(offset, length);
+        if (data.length !== length) throw new BackendError(`Backup ${backup.id}: read of ${length} bytes at ${offset} returned ${data.length}.`);
+        // Compare only with the same object at the same length (an extended volume's old last object is shorter).
+        const before = base && i < base.objects.length && Math.min(objectSize, base.sizeBytes - offset) === length ? base.objects[i]! : null;
+        entry = await this.storeObject(container, prefix, i, data, before);
+      }
       objects[i] = entry;
       if (entry.kind === 'full' || entry.kind === 'delta') {
         storedObjects++;
