@@ -17,7 +17,7 @@ import type { Caller } from '../db/repos/caller.js';
 import { casBackup, getBackup, latestAvailableBackup, lockBackup } from '../db/repos/backups.js';
 import { casVolume, getVolume, lockVolume } from '../db/repos/volumes.js';
 import { getSnapshot } from '../db/repos/snapshots.js';
-import { mergeMetadata, replaceMetadata } from '../db/repos/metadata.js';
+import { mergeMetadata, readMetadata, replaceMetadata } from '../db/repos/metadata.js';
 import { BACKUP_ALLOWED_FROM, RESETTABLE_STATUSES, VOLUME_BACKUP_FROM, VOLUME_BACKUP_FROM_FORCE } from './status.js';
 import { BACKUP_QUEUE, type BackupTaskKind, type BackupTaskPayloads } from './task-kinds.js';
 import { decodeRecord, encodeRecord } from './backup-record.js';
@@ -126,7 +126,8 @@ export class BackupApi {
         container: req.container, serviceMetadata: null, size: v.size, objectCount: 0, parentId: parent?.id ?? null,
         isIncremental: parent ? 1 : 0, numDependentBackups: 0, snapshotId: req.snapshotId, dataTimestamp,
         tempVolumeId: useTemporary ? newId() : null, tempVolumeProvider: null, tempSnapshotId: null, restoreVolumeId: null,
-        previousVolumeStatus: previousStatus, createdAt: now, updatedAt: now,
+        previousVolumeStatus: previousStatus, sourceVolumeMetadata: JSON.stringify(await readMetadata(tx, 'volumeMetadata', v.id)),
+        createdAt: now, updatedAt: now,
       }).returningAll().executeTakeFirstOrThrow();
       if (parent) {
         await tx.updateTable('backups').set((eb) => ({ numDependentBackups: eb('numDependentBackups', '+', 1), updatedAt: now })).where('id', '=', parent.id).execute();
@@ -269,7 +270,8 @@ export class BackupApi {
         status: 'available', failReason: null, availabilityZone: r.availabilityZone, host: null, service: this.o.driverName, container: r.container,
         serviceMetadata: r.serviceMetadata, size: r.size, objectCount: r.objectCount, parentId: r.parentId, isIncremental: r.parentId ? 1 : 0,
         numDependentBackups: 0, snapshotId: r.snapshotId, dataTimestamp: r.dataTimestamp, tempVolumeId: null, tempVolumeProvider: null,
-        tempSnapshotId: null, restoreVolumeId: null, previousVolumeStatus: null, createdAt: now, updatedAt: now,
+        tempSnapshotId: null, restoreVolumeId: null, previousVolumeStatus: null,
+        sourceVolumeMetadata: r.volumeMetadata === null ? null : JSON.stringify(r.volumeMetadata), createdAt: now, updatedAt: now,
       }).returningAll().executeTakeFirstOrThrow();
       await mergeMetadata(tx, 'backupMetadata', r.id, r.metadata);
       return row;

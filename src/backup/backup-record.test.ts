@@ -10,7 +10,7 @@ const row = (o: Partial<BackupRow> = {}): BackupRow => ({
   failReason: null, availabilityZone: 'nova', host: 'h', service: 'posix', container: 'c', serviceMetadata: '{"format":"flint-chunked/1"}', size: 3,
   objectCount: 7, parentId: randomUUID(), isIncremental: 1, numDependentBackups: 0, snapshotId: null, dataTimestamp: new Date().toISOString(),
   tempVolumeId: null, tempVolumeProvider: null, tempSnapshotId: null, restoreVolumeId: null, previousVolumeStatus: null,
-  createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), ...o,
+  sourceVolumeMetadata: '{"vol-meta":"1"}', createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), ...o,
 });
 
 test('a record round-trips what a restore elsewhere needs, and no secret-bearing temporaries', () => {
@@ -20,7 +20,12 @@ test('a record round-trips what a restore elsewhere needs, and no secret-bearing
   assert.deepEqual(decodeRecord(url), {
     id: b.id, volumeId: b.volumeId, name: 'n', description: null, size: 3, container: 'c', serviceMetadata: b.serviceMetadata, objectCount: 7,
     parentId: b.parentId, snapshotId: null, availabilityZone: 'nova', dataTimestamp: b.dataTimestamp, metadata: { k: 'v' },
+    volumeMetadata: { 'vol-meta': '1' },
   });
+  // A record from before volumes' metadata was kept has none, and still imports.
+  const old = JSON.parse(Buffer.from(url, 'base64').toString()) as Record<string, unknown>;
+  delete old.volumeMetadata;
+  assert.equal(decodeRecord(Buffer.from(JSON.stringify(old)).toString('base64')).volumeMetadata, null);
 });
 
 test('a record that is not one Flint wrote is a 400 naming what is wrong', () => {
@@ -35,6 +40,7 @@ test('a record that is not one Flint wrote is a 400 naming what is wrong', () =>
     [enc({ ...good, size: 0 }), /size must be a positive integer/],
     [enc({ ...good, serviceMetadata: '' }), /no service metadata/],
     [enc({ ...good, metadata: { a: 1 } }), /metadata must map strings/],
+    [enc({ ...good, volumeMetadata: ['x'] }), /volumeMetadata must be an object/],
     [enc({ ...good, dataTimestamp: 'yesterday' }), /dataTimestamp is not a time/],
     ['A'.repeat(70_000), /not base64/],
   ];

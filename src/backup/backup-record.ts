@@ -19,6 +19,8 @@ export interface BackupRecord {
   availabilityZone: string | null;
   dataTimestamp: string;
   metadata: Record<string, string>;
+  /** The source volume's metadata when backed up; null in records from before it was kept. */
+  volumeMetadata: Record<string, string> | null;
 }
 
 const RECORD_VERSION = 1;
@@ -30,6 +32,7 @@ export function encodeRecord(b: BackupRow, metadata: Record<string, string>): st
     v: RECORD_VERSION, id: b.id, volumeId: b.volumeId, name: b.displayName, description: b.displayDescription, size: b.size,
     container: b.container, serviceMetadata: b.serviceMetadata ?? '', objectCount: b.objectCount, parentId: b.parentId,
     snapshotId: b.snapshotId, availabilityZone: b.availabilityZone, dataTimestamp: b.dataTimestamp, metadata,
+    volumeMetadata: b.sourceVolumeMetadata === null ? null : JSON.parse(b.sourceVolumeMetadata) as Record<string, string>,
   };
   return Buffer.from(JSON.stringify(r), 'utf8').toString('base64');
 }
@@ -67,14 +70,21 @@ export function decodeRecord(url: string): BackupRecord {
   if (typeof objectCount !== 'number' || !Number.isInteger(objectCount) || objectCount < 0) throw bad('objectCount must be a non-negative integer');
   const serviceMetadata = str(r, 'serviceMetadata', false, MAX_RECORD_CHARS)!;
   if (serviceMetadata === '') throw bad('it has no service metadata');
-  const md = r.metadata;
-  if (typeof md !== 'object' || md === null || Array.isArray(md)) throw bad('metadata must be an object');
-  for (const [k, v] of Object.entries(md)) if (k.length > 255 || typeof v !== 'string' || v.length > 255) throw bad('metadata must map strings to strings');
+  const md = stringMap(r, 'metadata');
+  // Optional: records exported before volumes' metadata was kept have none.
+  const volumeMetadata = r.volumeMetadata === undefined || r.volumeMetadata === null ? null : stringMap(r, 'volumeMetadata');
   const dataTimestamp = str(r, 'dataTimestamp', false, 64)!;
   if (Number.isNaN(Date.parse(dataTimestamp))) throw bad('dataTimestamp is not a time');
   return {
     id, volumeId, name: str(r, 'name', true), description: str(r, 'description', true), size, container: str(r, 'container', true),
     serviceMetadata, objectCount, parentId, snapshotId, availabilityZone: str(r, 'availabilityZone', true), dataTimestamp,
-    metadata: md as Record<string, string>,
+    metadata: md, volumeMetadata,
   };
+}
+
+function stringMap(o: Record<string, unknown>, k: string): Record<string, string> {
+  const md = o[k];
+  if (typeof md !== 'object' || md === null || Array.isArray(md)) throw bad(`${k} must be an object`);
+  for (const [key, v] of Object.entries(md)) if (key.length > 255 || typeof v !== 'string' || v.length > 255) throw bad(`${k} must map strings to strings`);
+  return md as Record<string, string>;
 }

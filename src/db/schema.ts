@@ -89,6 +89,8 @@ export interface BackupsTable {
   tempSnapshotId: string | null;
   restoreVolumeId: string | null;
   previousVolumeStatus: string | null;
+  /** The volume's metadata when it was backed up (JSON object), put back by a restore; null before migration 011. */
+  sourceVolumeMetadata: string | null;
   createdAt: string;
   updatedAt: string;
 }

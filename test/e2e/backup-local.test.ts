@@ -1,5 +1,6 @@
 // Acceptance of backups with the real `openstack volume backup` client against a whole Flint
-// (API, scheduler, a `local` backend with its tgtd, the backup service with the posix driver):
+// (API, scheduler, a `local` backend with its tgtd, the backup service with the posix driver,
+// then again with the s3 driver against s3rver):
 // random bytes written into a volume over iSCSI, a full backup, 1 % of the blocks changed, an
 // incremental backup, each restored into a new volume and compared byte for byte with what
 // was written at that point; a restore over an existing larger volume; a backup of an in-use
@@ -23,6 +24,7 @@ import type { ConnectionInfo } from '../../src/drivers/interface/objects.js';
 import { freePort } from '../support/local-test-backend.js';
 import { startTestService, waitUntil, type TestService } from '../support/test-service.js';
 import { apiCall, expectStatus, type Reply } from '../support/http.js';
+import { startS3TestServer } from '../support/s3-test-server.js';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -31,8 +33,44 @@ const PROJECT = 'backup-e2e';
 const OPENSTACK = '/usr/bin/openstack';
 const exec = new ShellExecutor({ tries: 1, timeoutMs: 120_000 });
 
-describe('volume backups with the openstack client over real iSCSI (local backend, posix driver)', () => {
+/** Where the backup service under test keeps its objects: its options, and the files behind them. */
+interface BackupStore {
+  /** The backup_service export_record gives (Cinder's driver class path). */
+  service: string;
+  defaults: Record<string, string | number | boolean>;
+  /** The directory the objects end up in (copied aside and back for the export/import round). */
+  directory: string;
+  stop(): Promise<void>;
+}
+
+const STORES: Array<{ driver: string; start(dir: string): Promise<BackupStore> }> = [
+  {
+    driver: 'posix',
+    async start(dir) {
+      const directory = join(dir, 'backups');
+      return { service: 'cinder.backup.drivers.posix.PosixBackupDriver', defaults: { backup_posix_path: directory }, directory, async stop() { /* a directory */ } };
+    },
+  },
+  {
+    driver: 's3 (s3rver)',
+    async start() {
+      const server = await startS3TestServer();
+      return {
+        service: 'cinder.backup.drivers.s3.S3BackupDriver',
+        defaults: {
+          backup_driver: 's3', backup_s3_endpoint_url: server.endpoint,
+          backup_s3_store_access_key: server.accessKeyId, backup_s3_store_secret_key: server.secretAccessKey,
+        },
+        directory: server.directory,
+        stop: () => server.stop(),
+      };
+    },
+  },
+];
+
+for (const storeKind of STORES) describe(`volume backups with the openstack client over real iSCSI (local backend, ${storeKind.driver} driver)`, () => {
   let svc: TestService | undefined;
+  let store: BackupStore | undefined;
   let dir = '';
   let port = 0;
   let cloudsFile = '';
@@ -40,14 +78,15 @@ describe('volume backups with the openstack client over real iSCSI (local backen
   const connector = { initiator, host: 'compute-1', ip: '127.0.0.1', platform: 'x86_64', os_type: 'linux', multipath: false };
   const call = (method: string, path: string, body?: unknown): Promise<Reply> => apiCall(svc!.url!, PROJECT, method, path, body, '3.51');
   const ok = expectStatus;
-  const backupsDir = () => join(dir, 'backups');
+  const backupsDir = () => store!.directory;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'flint-backup-e2e-'));
     port = await freePort();
+    store = await storeKind.start(dir);
     svc = await startTestService({
       dir,
-      defaults: { backup_posix_path: join(dir, 'backups'), quota_backups: 50, quota_backup_gigabytes: 100, backup_object_size: 8 * MiB },
+      defaults: { ...store.defaults, quota_backups: 50, quota_backup_gigabytes: 100, backup_object_size: 8 * MiB },
       backends: {
         local: {
           volume_driver: 'local', volume_backend_name: 'local-e2e',
@@ -66,6 +105,7 @@ describe('volume backups with the openstack client over real iSCSI (local backen
 
   after(async () => {
     await svc?.cleanup().catch(() => undefined);
+    await store?.stop().catch(() => undefined);
     for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
       const cmd = (() => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'); } catch { return []; } })();
       const ours = (cmd[0] === 'tgtd' && cmd.includes(`portal=127.0.0.1:${port}`)) || (cmd[0]?.endsWith('qemu-nbd') && cmd.some((a) => a.includes(dir)));
@@ -176,6 +216,8 @@ describe('volume backups with the openstack client over real iSCSI (local backen
     await copyData(exec, { kind: 'file', path: expectedA, format: 'raw' }, a.ep);
     await detach(a.id, vol);
 
+    // The volume's metadata goes with the backup and comes back on each restore (Cinder's volume_meta).
+    ok(await call('POST', `/volumes/${vol}/metadata`, { metadata: { 'vol-meta1': 'value1', origin: 'point-a' } }), 200);
     const full = await oscJson(['volume', 'backup', 'create', '--name', 'bk-full', vol]);
     assert.equal((await backupAvailable('bk-full')).is_incremental, false);
     assert.equal((await volumeStatus(vol, ['available'])).status, 'available');
@@ -220,6 +262,7 @@ describe('volume backups with the openstack client over real iSCSI (local backen
     const rFull = await restore('bk-full', 'restored-full');
     assert.equal((await oscJson(['volume', 'backup', 'show', full.id])).status, 'available');
     assert.ok(await sameBytes(rFull, expectedA), 'the full backup restores point A');
+    assert.deepEqual(ok(await call('GET', `/volumes/${rFull}/metadata`), 200).metadata, { 'vol-meta1': 'value1', origin: 'point-a' });
     const rIncr = await restore('bk-incr', 'restored-incr');
     assert.ok(await sameBytes(rIncr, expectedB), 'the incremental backup restores point B');
 
@@ -256,7 +299,7 @@ describe('volume backups with the openstack client over real iSCSI (local backen
     // restores a backup store from a copy after losing the database.
     const rec = await oscJson(['volume', 'backup', 'record', 'export', 'bk-inuse']);
     // With -f json the client keeps the API's keys (it renames them only for its table).
-    assert.equal(rec.backup_service, 'cinder.backup.drivers.posix.PosixBackupDriver');
+    assert.equal(rec.backup_service, store!.service);
     const kept = join(dir, 'kept-objects');
     await exec.run(['cp', '-a', backupsDir(), kept]);
     const before = storedBytes();
@@ -269,6 +312,7 @@ describe('volume backups with the openstack client over real iSCSI (local backen
     assert.equal(imported.id, inuse.id);
     assert.equal((await backupAvailable('bk-inuse')).id, inuse.id);
     const rImp = await restore('bk-inuse', 'restored-imported');
+    assert.equal(ok(await call('GET', `/volumes/${rImp}/metadata`), 200).metadata.origin, 'point-a', 'the record carries the volume metadata');
     assert.ok(await sameBytes(rImp, expectedB), 'the imported backup restores the volume');
 
     // From a snapshot: the backup holds the snapshot's bytes, not what the volume holds since.

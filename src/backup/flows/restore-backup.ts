@@ -5,6 +5,7 @@
 // A failure leaves the volume error_restoring (its bytes are partial) and the backup available.
 import type { TaskRow } from '../../db/schema.js';
 import { inTransaction } from '../../db/transaction.js';
+import { mergeMetadata } from '../../db/repos/metadata.js';
 import { recordUserMessage } from '../../db/repos/messages.js';
 import { toFlintError } from '../../errors/errors.js';
 import type { TaskHandler } from '../../tasks/worker.js';
@@ -50,7 +51,10 @@ export function restoreBackupHandler(d: BackupDeps): TaskHandler {
       }
       await inTransaction(d.db, async (tx) => {
         await tx.updateTable('backups').set({ status: 'available', updatedAt: nowIso() }).where('id', '=', row.id).where('status', '=', 'restoring').execute();
-        await tx.updateTable('volumes').set({ status: 'available', updatedAt: nowIso() }).where('id', '=', vol.id).where('status', '=', 'restoring-backup').execute();
+        const restored = await tx.updateTable('volumes').set({ status: 'available', updatedAt: nowIso() })
+          .where('id', '=', vol.id).where('status', '=', 'restoring-backup').returning('id').executeTakeFirst();
+        // The metadata the volume had when backed up comes back with its bytes (Cinder's volume_meta).
+        if (restored && row.sourceVolumeMetadata) await mergeMetadata(tx, 'volumeMetadata', vol.id, JSON.parse(row.sourceVolumeMetadata) as Record<string, string>);
         await d.tasks.complete(tx, task.id);
       });
     },
