@@ -243,3 +243,36 @@ export function capabilityColumn(pools: readonly PoolEntry[], key: string): Capa
   }
   return col;
 }
+
+/** Past this many distinct values a carried column is rebuilt instead, dropping values no pool holds any more. */
+const MAX_CARRIED_DISTINCT = 256;
+
+/**
+ * The capability columns of `next`, a pool list equal to `prev` but at the `changed` indices:
+ * `prev`'s columns copied with those cells re-interned, so the first placement after one
+ * backend's report does not rebuild every column from every pool.
+ */
+export function carryCapabilityColumns(prev: readonly PoolEntry[], next: readonly PoolEntry[], changed: readonly number[]): void {
+  const byKey = columns.get(prev);
+  if (byKey === undefined) return;
+  const carried = new Map<string, CapabilityColumn>();
+  for (const [key, col] of byKey) {
+    const cells = col.cells.slice();
+    const codes = col.codes.slice();
+    const distinct = col.distinct.slice();
+    const index = new Map<CapabilityCell, number>(distinct.map((c, k) => [c, k]));
+    for (const i of changed) {
+      const c = next[i].capabilities.get(key);
+      cells[i] = c;
+      if (c === undefined) {
+        codes[i] = -1;
+        continue;
+      }
+      let k = index.get(c);
+      if (k === undefined) index.set(c, (k = distinct.push(c) - 1));
+      codes[i] = k;
+    }
+    if (distinct.length <= MAX_CARRIED_DISTINCT) carried.set(key, { cells, codes, distinct });
+  }
+  columns.set(next, carried);
+}

@@ -5,9 +5,10 @@ import type { BackendStats } from '../drivers/interface/stats.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { logger as rootLogger, type Logger } from '../util/logger.js';
 import type { Explanation, Placement, PlacementRequest, PoolState, Scheduler } from './scheduler.js';
-import { LIVE_CAPABILITIES, buildPoolEntries, consume, giveBack, grow, initialUsage, type ExpressionSlot, type PoolEntry, type PoolUsage } from './backend-state.js';
+import { LIVE_CAPABILITIES, buildPoolEntries, carryCapabilityColumns, consume, giveBack, grow, initialUsage, type ExpressionSlot, type PoolEntry, type PoolUsage } from './backend-state.js';
 import { decide, type Snapshot } from './decide.js';
-import { moveUsageColumns } from './pool-columns.js';
+import { carryPoolColumns, moveUsageColumns } from './pool-columns.js';
+import { carryExpressionColumns } from './pool-expression.js';
 import { UsageList } from './usage-list.js';
 import { explainPools, lazyExplanation, summarize } from './explanation.js';
 import { compileExpression } from './expression/index.js';
@@ -124,8 +125,9 @@ export class FilterScheduler implements Scheduler {
         this.log.error({ pool: e.poolHost, problem }, `Pool ${e.poolHost} is filtered out: ${problem}`);
       }
     }
+    const previous = this.backends.get(backendHost);
     this.backends.set(backendHost, entries);
-    this.rebuild(new Set([backendHost]));
+    if (!this.replacePools(previous, entries)) this.rebuild(new Set([backendHost]));
     this.pruneCompiled();
   }
 
@@ -227,6 +229,32 @@ export class FilterScheduler implements Scheduler {
       this.compiled.set(source, slot);
     }
     return slot;
+  }
+
+  /**
+   * A backend re-reported the pools it had: its entries replace the old ones where they were,
+   * and the views placement reads (columns, interned capabilities, remembered expression
+   * outcomes) are carried over with only those rows redone, so the first placement after a
+   * report costs about what a warm one does. False when the backend's pool list changed.
+   */
+  private replacePools(previous: readonly PoolEntry[] | undefined, entries: readonly PoolEntry[]): boolean {
+    if (previous === undefined || previous.length !== entries.length) return false;
+    const at: number[] = [];
+    for (let k = 0; k < entries.length; k++) {
+      const i = this.index.get(entries[k].poolHost);
+      if (i === undefined || this.snap.pools[i] !== previous[k]) return false;
+      at.push(i);
+    }
+    const old = this.snap;
+    const pools = old.pools.slice();
+    for (let k = 0; k < at.length; k++) pools[at[k]] = entries[k];
+    const usage = old.usage.withAll(at.map((i, k) => [i, initialUsage(entries[k])] as const));
+    carryPoolColumns(old.pools, pools, at);
+    carryCapabilityColumns(old.pools, pools, at);
+    carryExpressionColumns(old.pools, pools, at);
+    moveUsageColumns(old.usage, usage, at);
+    this.snap = { pools, usage };
+    return true;
   }
 
   /** Rebuild the flat pool list; usage of backends that did not report is kept. */

@@ -37,16 +37,29 @@ export function poolColumns(pools: readonly PoolEntry[]): PoolColumns {
   if (c !== undefined) return c;
   const n = pools.length;
   c = { updatedAtMs: new Float64Array(n), totalGiB: new Float64Array(n), reserveGiB: new Float64Array(n), ratio: new Float64Array(n), flags: new Uint8Array(n) };
-  for (let i = 0; i < n; i++) {
-    const p = pools[i];
-    c.updatedAtMs[i] = p.updatedAtMs;
-    c.totalGiB[i] = p.totalGiB;
-    c.reserveGiB[i] = p.reserveGiB;
-    c.ratio[i] = p.maxOverSubscriptionRatio;
-    c.flags[i] = (p.capacityKnown ? KNOWN : 0) | (p.thin ? THIN : 0) | (p.thick ? THICK : 0) | (p.multiattach ? MULTIATTACH : 0) | (p.expressionErrors.length > 0 ? BAD_EXPRESSION : 0);
-  }
+  for (let i = 0; i < n; i++) setPoolRow(c, i, pools[i]);
   poolCache.set(pools, c);
   return c;
+}
+
+function setPoolRow(c: PoolColumns, i: number, p: PoolEntry): void {
+  c.updatedAtMs[i] = p.updatedAtMs;
+  c.totalGiB[i] = p.totalGiB;
+  c.reserveGiB[i] = p.reserveGiB;
+  c.ratio[i] = p.maxOverSubscriptionRatio;
+  c.flags[i] = (p.capacityKnown ? KNOWN : 0) | (p.thin ? THIN : 0) | (p.thick ? THICK : 0) | (p.multiattach ? MULTIATTACH : 0) | (p.expressionErrors.length > 0 ? BAD_EXPRESSION : 0);
+}
+
+/**
+ * Columns for `next`, a pool list equal to `prev` but at the `changed` indices (one backend
+ * re-reported): `prev`'s columns copied and those rows rewritten, instead of rebuilt from every pool.
+ */
+export function carryPoolColumns(prev: readonly PoolEntry[], next: readonly PoolEntry[], changed: readonly number[]): void {
+  const c = poolCache.get(prev);
+  if (c === undefined) return;
+  const d: PoolColumns = { updatedAtMs: c.updatedAtMs.slice(), totalGiB: c.totalGiB.slice(), reserveGiB: c.reserveGiB.slice(), ratio: c.ratio.slice(), flags: c.flags.slice() };
+  for (const i of changed) setPoolRow(d, i, next[i]);
+  poolCache.set(next, d);
 }
 
 /** Columns for a usage list: the live ones if the scheduler handed them over, else rebuilt (explaining an old placement). */
@@ -68,19 +81,21 @@ export function usageColumns(usage: UsageList): UsageColumns {
 }
 
 /**
- * Hand the columns of `from` to its successor `to`, which differs at index i only: updated in
- * place instead of copied, so a placement costs O(1) here. `from` loses them and would rebuild
- * them if an old explanation is ever read.
+ * Hand the columns of `from` to its successor `to`, which differs at the `changed` indices only:
+ * updated in place instead of copied, so a placement costs O(1) here. `from` loses them and
+ * would rebuild them if an old explanation is ever read.
  */
-export function moveUsageColumns(from: UsageList, to: UsageList, i: number): void {
+export function moveUsageColumns(from: UsageList, to: UsageList, changed: number | readonly number[]): void {
   const c = usageCache.get(from);
   if (c === undefined) return;
   usageCache.delete(from);
-  const u = to.get(i);
-  c.free[i] = u.freeGiB;
-  c.provisioned[i] = u.provisionedGiB;
-  c.allocated[i] = u.allocatedGiB;
-  c.volumes[i] = u.volumes;
-  c.version[i] = u.version;
+  for (const i of typeof changed === 'number' ? [changed] : changed) {
+    const u = to.get(i);
+    c.free[i] = u.freeGiB;
+    c.provisioned[i] = u.provisionedGiB;
+    c.allocated[i] = u.allocatedGiB;
+    c.volumes[i] = u.volumes;
+    c.version[i] = u.version;
+  }
   usageCache.set(to, c);
 }

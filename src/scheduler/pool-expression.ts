@@ -56,8 +56,35 @@ export class ExpressionColumn {
   constructor(
     readonly pools: readonly PoolEntry[],
     readonly pick: (p: PoolEntry) => PoolExpression | null,
+    /** The column of a pool list equal to this one but at `changed`: copied, remembered outcomes kept. */
+    carry?: { from: ExpressionColumn; changed: readonly number[] },
   ) {
     const n = pools.length;
+    if (carry !== undefined) {
+      const f = carry.from;
+      this.slotIndex = f.slotIndex.slice();
+      this.memoVersion = f.memoVersion.slice();
+      this.memoBinding = f.memoBinding.slice();
+      this.memoValue = f.memoValue.slice();
+      this.poolFrames = f.poolFrames.slice();
+      this.slots = f.slots.slice();
+      const index = new Map<ExpressionSlot, number>(this.slots.map((s, k) => [s, k]));
+      for (const i of carry.changed) {
+        this.memoVersion[i] = -1;
+        this.memoBinding[i] = -1;
+        const e = pick(pools[i]);
+        this.poolFrames[i] = e === null ? [] : e.poolFrame;
+        if (e === null) {
+          this.slotIndex[i] = -1;
+          continue;
+        }
+        let k = index.get(e.slot);
+        if (k === undefined) index.set(e.slot, (k = this.slots.push(e.slot) - 1));
+        this.slotIndex[i] = k;
+      }
+      this.ids = new Float64Array(this.slots.length);
+      return;
+    }
     this.slotIndex = new Int32Array(n);
     this.memoVersion = new Float64Array(n).fill(-1);
     this.memoBinding = new Float64Array(n).fill(-1);
@@ -104,4 +131,17 @@ export function expressionColumn(pools: readonly PoolEntry[], kind: 'filter' | '
     columns[kind].set(pools, c);
   }
   return c;
+}
+
+/** Past this many distinct expressions a carried column is rebuilt instead, dropping ones no pool uses any more. */
+const MAX_CARRIED_SLOTS = 256;
+
+/** The expression columns of `next`, a pool list equal to `prev` but at the `changed` indices (see ExpressionColumn). */
+export function carryExpressionColumns(prev: readonly PoolEntry[], next: readonly PoolEntry[], changed: readonly number[]): void {
+  for (const kind of ['filter', 'goodness'] as const) {
+    const from = columns[kind].get(prev);
+    if (from === undefined) continue;
+    const c = new ExpressionColumn(next, from.pick, { from, changed });
+    if (c.slots.length <= MAX_CARRIED_SLOTS) columns[kind].set(next, c);
+  }
 }

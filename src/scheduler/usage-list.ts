@@ -32,4 +32,19 @@ export class UsageList {
     chunks[i >> BITS] = chunk;
     return new UsageList(chunks, this.length);
   }
+
+  /** `with` for several pools at once: each touched chunk is copied once. */
+  withAll(changes: readonly (readonly [number, PoolUsage])[]): UsageList {
+    const chunks = this.chunks.slice();
+    const copied = new Set<number>();
+    for (const [i, u] of changes) {
+      const c = i >> BITS;
+      if (!copied.has(c)) {
+        chunks[c] = chunks[c].slice();
+        copied.add(c);
+      }
+      (chunks[c] as PoolUsage[])[i & MASK] = u;
+    }
+    return new UsageList(chunks, this.length);
+  }
 }

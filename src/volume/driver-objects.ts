@@ -1,8 +1,8 @@
 // Rows turned into what drivers see: names from the templates, extra specs and metadata.
 import type { SnapshotRow, VolumeRow } from '../db/schema.js';
 import type { Tx } from '../db/transaction.js';
-import { readMetadata } from '../db/repos/metadata.js';
-import { extraSpecsOf } from '../db/repos/types.js';
+import { metadataFor } from '../db/repos/metadata.js';
+import { extraSpecsFor } from '../db/repos/types.js';
 import { getVolume } from '../db/repos/volumes.js';
 import type { DriverSnapshot, DriverVolume } from '../drivers/interface/objects.js';
 
@@ -13,7 +13,15 @@ export interface NameTemplates {
 export const DEFAULT_TEMPLATES: NameTemplates = { volume: 'volume-%s', snapshot: 'snapshot-%s' };
 
 export async function toDriverVolume(tx: Tx, v: VolumeRow, templates: NameTemplates = DEFAULT_TEMPLATES): Promise<DriverVolume> {
-  return {
+  return (await toDriverVolumes(tx, [v], templates))[0]!;
+}
+
+/** toDriverVolume for a page of rows: two queries for the page (metadata, extra specs), never two per row. */
+export async function toDriverVolumes(tx: Tx, rows: VolumeRow[], templates: NameTemplates = DEFAULT_TEMPLATES): Promise<DriverVolume[]> {
+  const typeIds = [...new Set(rows.map((v) => v.volumeTypeId).filter((t): t is string => t !== null))];
+  const specs = await extraSpecsFor(tx, typeIds);
+  const metadata = await metadataFor(tx, 'volumeMetadata', rows.map((v) => v.id));
+  return rows.map((v) => ({
     id: v.id,
     name: templates.volume.replace('%s', v.id),
     size: v.size,
@@ -22,10 +30,11 @@ export async function toDriverVolume(tx: Tx, v: VolumeRow, templates: NameTempla
     providerAuth: v.providerAuth,
     providerId: v.providerId,
     volumeTypeId: v.volumeTypeId,
-    extraSpecs: await extraSpecsOf(tx, v.volumeTypeId),
-    metadata: await readMetadata(tx, 'volumeMetadata', v.id),
+    // Each volume its own copy, as when read one at a time: a driver may change what it is given.
+    extraSpecs: v.volumeTypeId ? { ...specs.get(v.volumeTypeId)! } : {},
+    metadata: metadata.get(v.id)!,
     multiattach: v.multiattach === 1,
-  };
+  }));
 }
 
 export async function toDriverSnapshot(tx: Tx, s: SnapshotRow, templates: NameTemplates = DEFAULT_TEMPLATES): Promise<DriverSnapshot> {

@@ -4,14 +4,14 @@ import { hostname } from 'node:os';
 import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
-import { ListBackendVolumes, supportedOperations } from '../drivers/interface/capabilities.js';
+import { supportedOperations } from '../drivers/interface/capabilities.js';
 import type { VolumeDriverCore } from '../drivers/interface/core.js';
 import type { BackendStats } from '../drivers/interface/stats.js';
 import { toFlintError } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
 import { Worker, type TaskHandler } from '../tasks/worker.js';
-import { clock, nowIso } from '../util/clock.js';
+import { clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { flowHandler, type ManagerDeps } from './flows/flow-handler.js';
 import { initializeConnectionFlow, terminateConnectionFlow } from './flows/connection.flows.js';
@@ -27,7 +27,8 @@ import { groupReplicationFlow } from './flows/group-replication.flows.js';
 import { attachForBackupFlow, detachForBackupFlow } from './flows/backup-access.flows.js';
 import { listManageableHandler, listManageableSnapshotsHandler } from './flows/list-manageable.js';
 import type { TaskPayloads } from './task-kinds.js';
-import { type NameTemplates, toDriverVolume } from './driver-objects.js';
+import type { NameTemplates } from './driver-objects.js';
+import { findOrphans, reexportAll, type Orphan, type ReconcileTarget } from './start-reconcile.js';
 import { SCHEDULER_QUEUE, volumeQueue } from '../tasks/queues.js';
 import { heartbeat } from '../db/repos/services.js';
 import { StatsGate } from './stats-gate.js';
@@ -72,13 +73,6 @@ export interface VolumeManagerOptions {
   /** `landed`: creates this report already counts; `sampledAt`: when the sample began. */
   onStats?(stats: BackendStats, problems: string[], landed: string[], sampledAt: string): void;
   onCapacityChange?(poolHost: string | null, deltaGiB: number, volumeId?: string): void;
-}
-
-/** Objects found on the backend with no database row: reported, never deleted. */
-export interface Orphan {
-  reference: Record<string, string>;
-  sizeGiB: number;
-  flintId: string | null;
 }
 
 export class VolumeManager {
@@ -177,34 +171,20 @@ export class VolumeManager {
 
   /** ensure_export for every volume that should be exported. */
   async reexport(): Promise<void> {
-    const rows = await this.o.db.kysely.selectFrom('volumes').selectAll()
-      .where('host', 'like', `${this.o.backendHost}#%`).where('exported', '=', 1).execute();
-    for (const row of rows) {
-      try {
-        const dv = await toDriverVolume(this.o.db.kysely, row, this.o.templates);
-        const u = await this.o.driver.ensureExport(dv);
-        if (u && (u.providerLocation !== undefined || u.providerAuth !== undefined)) {
-          await this.o.db.kysely.updateTable('volumes').set({
-            ...(u.providerLocation !== undefined ? { providerLocation: u.providerLocation } : {}),
-            ...(u.providerAuth !== undefined ? { providerAuth: u.providerAuth } : {}),
-            updatedAt: nowIso(),
-          }).where('id', '=', row.id).execute();
-        }
-      } catch (e) {
-        this.o.logger.error({ volume: row.id, err: toFlintError(e).message }, 'ensure_export failed');
-      }
-    }
+    const { checked, updated } = await reexportAll(this.reconcileTarget());
+    this.o.logger.info({ backend: this.o.backendHost, checked, updated }, 'exports ensured');
   }
 
   private async findOrphans(): Promise<void> {
-    const driver = this.o.driver;
-    if (!ListBackendVolumes.is(driver)) return;
-    const objects = await driver.listBackendVolumes();
-    const known = new Set((await this.o.db.kysely.selectFrom('volumes').select('id').where('host', 'like', `${this.o.backendHost}#%`).execute()).map((r) => r.id));
-    this.orphans = objects.filter((o) => !o.flintId || !known.has(o.flintId)).map((o) => ({ reference: o.reference, sizeGiB: o.sizeGiB, flintId: o.flintId }));
+    this.orphans = await findOrphans(this.reconcileTarget());
     for (const o of this.orphans) {
       this.o.logger.warn({ backend: this.o.backendHost, reference: o.reference, flintId: o.flintId }, 'backend object has no database row (not deleted)');
     }
+  }
+
+  private reconcileTarget(): ReconcileTarget {
+    const { db, driver, backendHost, templates, logger } = this.o;
+    return { db, driver, backendHost, templates, logger };
   }
 
   async reportStats(): Promise<BackendStats> {

@@ -97,6 +97,11 @@ export async function countVolumes(db: Db, f: VolumeFilters): Promise<number> {
 }
 
 export async function listVolumes(db: Db, f: VolumeFilters, page: PageParams): Promise<VolumeRecord[]> {
+  return (await volumePageQuery(db, f, page)).execute();
+}
+
+/** The query for one page of volumes, not yet run (its plan is checked by test/integration/volume-list-plans). */
+export async function volumePageQuery(db: Db, f: VolumeFilters, page: PageParams) {
   let qb = filtered(db, f);
   const keys: SortExpr[] = page.sort.map((s) => ({ expr: SORT_COLUMNS[s.key]!, dir: s.dir }));
   if (!page.sort.some((s) => s.key === 'id')) keys.push({ expr: SORT_COLUMNS.id!, dir: page.sort[0]?.dir ?? 'desc' });
@@ -110,5 +115,5 @@ export async function listVolumes(db: Db, f: VolumeFilters, page: PageParams): P
     qb = qb.where((eb) => afterMarker(eb, keys, values));
   }
   for (const k of keys) qb = qb.orderBy(k.expr as never, k.dir);
-  return qb.limit(page.limit).offset(page.offset).execute();
+  return qb.limit(page.limit).offset(page.offset);
 }

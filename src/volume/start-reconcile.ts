@@ -1,0 +1,95 @@
+// What a volume manager checks at start against its backend: every exported volume is
+// re-exported (ensure_export), and backend objects with no database row are found. Both walk
+// the inventory a page at a time, so start-up memory does not grow with the number of volumes.
+import type { Db } from '../db/database.js';
+import type { VolumeRow } from '../db/schema.js';
+import { ListBackendVolumes } from '../drivers/interface/capabilities.js';
+import type { VolumeDriverCore } from '../drivers/interface/core.js';
+import { toFlintError } from '../errors/errors.js';
+import { nowIso } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { type NameTemplates, toDriverVolumes } from './driver-objects.js';
+
+/** Rows per page: one metadata and one extra-specs query per page, updates committed per page. */
+const PAGE = 1000;
+
+export interface ReconcileTarget {
+  db: Db;
+  driver: VolumeDriverCore;
+  /** `host@backend` */
+  backendHost: string;
+  templates: NameTemplates;
+  logger: Logger;
+  /** Rows per page (default 1000). */
+  pageSize?: number;
+}
+
+/** Objects found on the backend with no database row: reported, never deleted. */
+export interface Orphan {
+  reference: Record<string, string>;
+  sizeGiB: number;
+  flintId: string | null;
+}
+
+const onBackend = (backendHost: string) => `${backendHost}#%`;
+
+/** The backend's exported volumes after `afterId`, in id order (keyset paging over the primary key). */
+function exportedPage(t: ReconcileTarget, afterId: string): Promise<VolumeRow[]> {
+  return t.db.kysely.selectFrom('volumes').selectAll()
+    .where('host', 'like', onBackend(t.backendHost)).where('exported', '=', 1).where('id', '>', afterId)
+    .orderBy('id').limit(t.pageSize ?? PAGE).execute();
+}
+
+/**
+ * ensure_export for every volume that should be exported. A location the driver answers is
+ * written back only when it differs from the row's, so a restart with nothing changed writes nothing.
+ */
+export async function reexportAll(t: ReconcileTarget): Promise<{ checked: number; updated: number }> {
+  let checked = 0;
+  let updated = 0;
+  for (let after = ''; ;) {
+    const rows = await exportedPage(t, after);
+    if (rows.length === 0) break;
+    after = rows[rows.length - 1]!.id;
+    const volumes = await toDriverVolumes(t.db.kysely, rows, t.templates);
+    const changes: { id: string; providerLocation?: string | null; providerAuth?: string | null }[] = [];
+    for (const [i, dv] of volumes.entries()) {
+      const row = rows[i]!;
+      try {
+        const u = await t.driver.ensureExport(dv);
+        if (!u) continue;
+        const change: (typeof changes)[number] = { id: row.id };
+        if (u.providerLocation !== undefined && u.providerLocation !== row.providerLocation) change.providerLocation = u.providerLocation;
+        if (u.providerAuth !== undefined && u.providerAuth !== row.providerAuth) change.providerAuth = u.providerAuth;
+        if (Object.keys(change).length > 1) changes.push(change);
+      } catch (e) {
+        t.logger.error({ volume: row.id, err: toFlintError(e).message }, 'ensure_export failed');
+      }
+    }
+    checked += rows.length;
+    if (changes.length > 0) {
+      const now = nowIso();
+      await t.db.kysely.transaction().execute(async (tx) => {
+        for (const { id, ...set } of changes) await tx.updateTable('volumes').set({ ...set, updatedAt: now }).where('id', '=', id).execute();
+      });
+      updated += changes.length;
+    }
+  }
+  return { checked, updated };
+}
+
+/** Backend objects whose Flint id names no volume of this backend; looked up a page of objects at a time. */
+export async function findOrphans(t: ReconcileTarget): Promise<Orphan[]> {
+  if (!ListBackendVolumes.is(t.driver)) return [];
+  const objects = await t.driver.listBackendVolumes();
+  const orphans: Orphan[] = [];
+  const page = t.pageSize ?? PAGE;
+  for (let i = 0; i < objects.length; i += page) {
+    const chunk = objects.slice(i, i + page);
+    const claimed = chunk.map((o) => o.flintId).filter((id): id is string => !!id);
+    const known = new Set(claimed.length === 0 ? [] : (await t.db.kysely.selectFrom('volumes').select('id')
+      .where('id', 'in', claimed).where('host', 'like', onBackend(t.backendHost)).execute()).map((r) => r.id));
+    for (const o of chunk) if (!o.flintId || !known.has(o.flintId)) orphans.push({ reference: o.reference, sizeGiB: o.sizeGiB, flintId: o.flintId });
+  }
+  return orphans;
+}
