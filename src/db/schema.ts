@@ -196,6 +196,16 @@ export interface BackendStatsTable {
   serviceKind: Generated<string>;
 }
 
+/** Room a placement took on a pool, until the pool's stats report counts it (migration 009). */
+export interface CapacityReservationsTable {
+  resourceId: string;
+  resourceKind: 'volume' | 'share';
+  backendHost: string;
+  poolHost: string;
+  sizeGib: number;
+  createdAt: string;
+}
+
 export interface TasksTable {
   id: string;
   kind: string;
@@ -481,6 +491,7 @@ export interface Database {
   reservations: ReservationsTable;
   services: ServicesTable;
   backendStats: BackendStatsTable;
+  capacityReservations: CapacityReservationsTable;
   tasks: TasksTable;
   messages: MessagesTable;
   images: ImagesTable;
@@ -520,6 +531,7 @@ export type VolumeTypeRow = Selectable<VolumeTypesTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
 export type TaskRow = Selectable<TasksTable>;
 export type ServiceRow = Selectable<ServicesTable>;
+export type CapacityReservationRow = Selectable<CapacityReservationsTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type ImageRow = Selectable<ImagesTable>;
 export type QosSpecsRow = Selectable<QosSpecsTable>;

@@ -8,6 +8,7 @@ import { m005Groups } from './005-groups.js';
 import { m006TransfersQuotaClassesEncryption } from './006-transfers-quota-classes-encryption.js';
 import { m007Shares } from './007-shares.js';
 import { m008Backups } from './008-backups.js';
+import { m009CapacityReservations } from './009-capacity-reservations.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001Initial,
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '006-transfers-quota-classes-encryption': m006TransfersQuotaClassesEncryption,
   '007-shares': m007Shares,
   '008-backups': m008Backups,
+  '009-capacity-reservations': m009CapacityReservations,
 };
