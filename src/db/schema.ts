@@ -196,12 +196,16 @@ export interface BackendStatsTable {
   serviceKind: Generated<string>;
 }
 
-/** Room a placement took on a pool, until the pool's stats report counts it (migration 009). */
+/** Room a placement took or a change took or freed on a pool, until the pool's stats report counts it (migration 009). */
 export interface CapacityReservationsTable {
-  resourceId: string;
+  /** A placement: its resource's id; a change: a fresh id. */
+  id: string;
+  reason: 'placement' | 'change';
+  resourceId: string | null;
   resourceKind: 'volume' | 'share';
   backendHost: string;
   poolHost: string;
+  /** GiB taken; negative when freed. */
   sizeGib: number;
   createdAt: string;
 }

@@ -8,7 +8,7 @@
 import type { BackendStats } from '../drivers/interface/stats.js';
 import type { CapacityReservationRow } from '../db/schema.js';
 import type { Tx } from '../db/transaction.js';
-import { lockBackendStats, putReservation, reservedOnPool, type ReservedKind } from '../db/repos/capacity-reservations.js';
+import { lockBackendStats, putPlacement, reservedOnPool, type ReservedKind } from '../db/repos/capacity-reservations.js';
 import { FlintError } from '../errors/errors.js';
 import { poolHasRoom } from './filters/capacity-filter.js';
 import type { Placement, PlacementRequest } from './scheduler.js';
@@ -39,13 +39,14 @@ export async function reservePlacement(
   const pool = stats ? (JSON.parse(stats) as BackendStats).pools.find((p) => p.poolName === placement.poolName) : undefined;
   if (!pool) throw new PoolTaken(placement.backendHost, placement.poolHost);
   const taken = await reservedOnPool(tx, placement.poolHost, r.resourceId);
-  if (!poolHasRoom(pool, taken.gib, r.sizeGiB, r.thick)) throw new PoolTaken(placement.backendHost, placement.poolHost);
-  await putReservation(tx, { resourceId: r.resourceId, kind: r.kind, backendHost: placement.backendHost, poolHost: placement.poolHost, sizeGiB: r.sizeGiB });
+  if (!poolHasRoom(pool, taken, r.sizeGiB, r.thick)) throw new PoolTaken(placement.backendHost, placement.poolHost);
+  await putPlacement(tx, { resourceId: r.resourceId, kind: r.kind, backendHost: placement.backendHost, poolHost: placement.poolHost, sizeGiB: r.sizeGiB });
 }
 
 /**
- * A backend's report as it is once its reserved placements land (Cinder's consume_from_volume
- * per reservation: free shrinks, allocated and provisioned grow, one more volume).
+ * A backend's report with what it does not count yet laid over it: per placement, Cinder's
+ * consume_from_volume (free shrinks, allocated and provisioned grow, one more volume); per
+ * change, its GiB (a delete's negative GiB gives room back).
  */
 export function withReservations(backendHost: string, stats: BackendStats, reservations: readonly CapacityReservationRow[]): BackendStats {
   if (reservations.length === 0) return stats;
@@ -53,7 +54,7 @@ export function withReservations(backendHost: string, stats: BackendStats, reser
   for (const r of reservations) {
     const acc = byPool.get(r.poolHost) ?? { gib: 0, count: 0 };
     acc.gib += r.sizeGib;
-    acc.count += 1;
+    if (r.reason === 'placement') acc.count += 1;
     byPool.set(r.poolHost, acc);
   }
   return {
@@ -63,9 +64,10 @@ export function withReservations(backendHost: string, stats: BackendStats, reser
       if (!extra) return pool;
       return {
         ...pool,
-        capacity: pool.capacity.known ? { ...pool.capacity, freeGiB: pool.capacity.freeGiB - extra.gib } : pool.capacity,
-        allocatedCapacityGiB: pool.allocatedCapacityGiB + extra.gib,
-        provisionedCapacityGiB: pool.provisionedCapacityGiB + extra.gib,
+        // Never above the total or below zero, as the scheduler's own give-back.
+        capacity: pool.capacity.known ? { ...pool.capacity, freeGiB: Math.min(pool.capacity.totalGiB, pool.capacity.freeGiB - extra.gib) } : pool.capacity,
+        allocatedCapacityGiB: Math.max(0, pool.allocatedCapacityGiB + extra.gib),
+        provisionedCapacityGiB: Math.max(0, pool.provisionedCapacityGiB + extra.gib),
         totalVolumes: (pool.totalVolumes ?? 0) + extra.count,
       };
     }),

@@ -117,8 +117,8 @@ export class SchedulerRole {
     if (backendHost) q = q.where('backendHost', '=', backendHost);
     const rows = await q.execute();
     const reserved = {
-      volume: await reservationsByBackend(this.o.db.kysely, 'volume'),
-      share: this.lanes.share ? await reservationsByBackend(this.o.db.kysely, 'share') : new Map<string, CapacityReservationRow[]>(),
+      volume: await reservationsByBackend(this.o.db.kysely, 'volume', backendHost),
+      share: this.lanes.share ? await reservationsByBackend(this.o.db.kysely, 'share', backendHost) : new Map<string, CapacityReservationRow[]>(),
     };
     for (const r of rows) {
       const kind = (r.serviceKind === 'share' ? 'share' : 'volume') as ServiceKind;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openDatabase, dropSchema, type Db } from '../../src/db/database.js';
 import type { BackendStats } from '../../src/drivers/interface/stats.js';
-import { releaseReservation, settleReservations } from '../../src/db/repos/capacity-reservations.js';
+import { recordCapacityChange, settleReservations } from '../../src/db/repos/capacity-reservations.js';
 import { PoolTaken, reservePlacement, withReservations } from '../../src/scheduler/capacity-reservation.js';
 import type { Placement } from '../../src/scheduler/scheduler.js';
 import { DB_KINDS, PG_URL } from '../support/test-service.js';
@@ -57,7 +57,7 @@ for (const kind of DB_KINDS) {
 
     const reserve = (resourceId: string, sizeGiB: number) =>
       db.kysely.transaction().execute((tx) => reservePlacement(tx, { kind: 'volume', resourceId, placement, sizeGiB, thick: false }));
-    const reservedIds = async () => (await db.kysely.selectFrom('capacityReservations').select('resourceId').execute()).map((r) => r.resourceId).sort();
+    const reservedIds = async () => (await db.kysely.selectFrom('capacityReservations').select('id').where('reason', '=', 'placement').execute()).map((r) => r.id).sort();
 
     test('room is checked against the report plus every reservation, and a refusal leaves nothing behind', async () => {
       await db.kysely.deleteFrom('capacityReservations').execute();
@@ -68,14 +68,21 @@ for (const kind of DB_KINDS) {
       // Placing the same resource again (a reschedule) replaces its reservation, never adds to it.
       await reserve('a', 25);
       const rows = await db.kysely.selectFrom('capacityReservations').selectAll().execute();
-      assert.deepEqual(rows.map((r) => [r.resourceId, r.sizeGib]), [['a', 25]]);
+      assert.deepEqual(rows.map((r) => [r.id, r.reason, r.sizeGib]), [['a', 'placement', 25]]);
       // The scheduler's view: the report with the reservation laid over it.
       const view = withReservations(BACKEND, report(50, 30), rows);
       assert.deepEqual(view.pools[0]!.capacity, { known: true, totalGiB: 50, freeGiB: 5 });
       assert.equal(view.pools[0]!.totalVolumes, 1);
-      await db.kysely.transaction().execute((tx) => releaseReservation(tx, 'a'));
+      // Its create failed: giving its room back ends the placement, nothing else is recorded.
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: -25, resourceId: 'a' }));
+      assert.deepEqual(await reservedIds(), []);
       await reserve('b', 30);
       await assert.rejects(reserve('c', 1), PoolTaken);
+      // A delete the report does not show yet frees room for every scheduler; an extend takes some.
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: -10, resourceId: randomUUID() }));
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: 4 }));
+      await reserve('c', 6);
+      await assert.rejects(reserve('e', 1), PoolTaken);
       // A backend that never reported has no room to give.
       await assert.rejects(db.kysely.transaction().execute((tx) => reservePlacement(tx, {
         kind: 'volume', resourceId: 'd', placement: { ...placement, backendHost: 'h@none', poolHost: 'h@none#p0' }, sizeGiB: 1, thick: false,
@@ -92,8 +99,18 @@ for (const kind of DB_KINDS) {
       const moved = await volume('creating', null, '2026-01-01T00:00:05.000Z');
       const gone = randomUUID();
       for (const id of [landed, inFlight, doneBefore, doneAfter, moved, gone]) await reserve(id, 10);
+      // A delete finished now: a report sampled before it still shows the volume, one after does not.
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: -10, resourceId: gone }));
+      const changes = async () => (await db.kysely.selectFrom('capacityReservations').select('id').where('reason', '=', 'change').execute()).length;
+      assert.equal(await changes(), 0, 'the gone volume still had its placement: the delete ended it instead');
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: -10, resourceId: doneBefore }));
+      assert.equal(await changes(), 0);
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: 5 }));
       await db.kysely.transaction().execute((tx) => settleReservations(tx, BACKEND, 'volume', [landed], '2026-01-01T00:00:10.000Z'));
       assert.deepEqual(await reservedIds(), [inFlight, doneAfter].sort());
+      assert.equal(await changes(), 1, 'a change made after the sample began was dropped');
+      await db.kysely.transaction().execute((tx) => settleReservations(tx, BACKEND, 'volume', [], new Date(Date.now() + 1000).toISOString()));
+      assert.equal(await changes(), 0);
     });
 
     if (kind === 'postgres') {
@@ -104,7 +121,7 @@ for (const kind of DB_KINDS) {
         const others = await Promise.all([1, 2].map(() => openDatabase({ url: PG_URL, schema })));
         try {
           const pools = [db, ...others];
-          const results = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => pools[i % 3]!.kysely.transaction().execute((tx) =>
+          const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => pools[i % 3]!.kysely.transaction().execute((tx) =>
             reservePlacement(tx, { kind: 'volume', resourceId: `r${i}`, placement, sizeGiB: 2, thick: false }))));
           const won = results.filter((r) => r.status === 'fulfilled').length;
           for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof PoolTaken, String(r.reason));

@@ -1,14 +1,15 @@
-// Capacity reservations (migration 009): room a placement took on a pool that the pool's
-// stats report does not count yet. All schedulers share them, so the room one took is gone
-// for the others too. A reservation is written with its placement, and removed either by
-// the stats write that counts its resource (same transaction as the report) or by the
-// transaction that ends the resource's create in failure; a report also sweeps reservations
-// whose resource is gone, was moved off the pool, or finished before the sample began, so
-// one left by a process that died mid-task cannot hold room forever.
+// Capacity reservations (migration 009): what pools gave or got back since their last stats
+// report, shared by every scheduler process. A placement's row is written with the
+// placement; a change's (delete, extend, manage…) in the transaction that finishes it. A
+// stats write removes, in its own transaction, the placements it counts (creates that
+// returned before its sample), the changes made before its sample, and the placements whose
+// resource is gone, moved off the pool or left `creating` before the sample (work a process
+// that died could not report), so nothing holds room forever.
 import { sql } from 'kysely';
 import type { CapacityReservationRow } from '../schema.js';
 import type { Tx } from '../transaction.js';
 import { nowIso } from '../../util/clock.js';
+import { newId } from '../../util/ids.js';
 
 export type ReservedKind = 'volume' | 'share';
 
@@ -25,34 +26,49 @@ export async function lockBackendStats(tx: Tx, backendHost: string): Promise<str
   return row?.stats;
 }
 
-/** GiB and count reserved on one pool, leaving out `exceptResourceId` (a placement being replaced). */
-export async function reservedOnPool(tx: Tx, poolHost: string, exceptResourceId: string): Promise<{ gib: number; count: number }> {
+/** GiB reserved on one pool (changes included), leaving out `exceptResourceId`'s placement (being replaced). */
+export async function reservedOnPool(tx: Tx, poolHost: string, exceptResourceId: string): Promise<number> {
   const r = await tx.selectFrom('capacityReservations')
-    .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('sizeGib'), sql<number>`0`).as('gib'), eb.fn.countAll<number>().as('count')])
-    .where('poolHost', '=', poolHost).where('resourceId', '!=', exceptResourceId).executeTakeFirstOrThrow();
-  return { gib: Number(r.gib), count: Number(r.count) };
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('sizeGib'), sql<number>`0`).as('gib'))
+    .where('poolHost', '=', poolHost).where('id', '!=', exceptResourceId).executeTakeFirstOrThrow();
+  return Number(r.gib);
 }
 
-export async function putReservation(
+export async function putPlacement(
   tx: Tx, r: { resourceId: string; kind: ReservedKind; backendHost: string; poolHost: string; sizeGiB: number },
 ): Promise<void> {
-  const row = { resourceId: r.resourceId, resourceKind: r.kind, backendHost: r.backendHost, poolHost: r.poolHost, sizeGib: r.sizeGiB, createdAt: nowIso() };
+  const row = {
+    id: r.resourceId, reason: 'placement' as const, resourceId: r.resourceId, resourceKind: r.kind,
+    backendHost: r.backendHost, poolHost: r.poolHost, sizeGib: r.sizeGiB, createdAt: nowIso(),
+  };
   await tx.insertInto('capacityReservations').values(row)
-    .onConflict((oc) => oc.column('resourceId').doUpdateSet({ resourceKind: row.resourceKind, backendHost: row.backendHost, poolHost: row.poolHost, sizeGib: row.sizeGib, createdAt: row.createdAt }))
+    .onConflict((oc) => oc.column('id').doUpdateSet({ backendHost: row.backendHost, poolHost: row.poolHost, sizeGib: row.sizeGib, createdAt: row.createdAt }))
     .execute();
 }
 
-/** The resource's create ended without it on the pool (failed, or sent to be placed again). */
-export async function releaseReservation(tx: Tx, resourceId: string): Promise<void> {
-  await tx.deleteFrom('capacityReservations').where('resourceId', '=', resourceId).execute();
+/**
+ * A pool's use changed outside a placement, in the transaction finishing the operation. When
+ * room is given back for a resource whose placement is still reserved (its create failed, or
+ * it was deleted before any report counted it), that placement simply ends; otherwise the
+ * change is recorded until a report sampled after it.
+ */
+export async function recordCapacityChange(
+  tx: Tx, c: { kind: ReservedKind; poolHost: string; deltaGiB: number; resourceId?: string },
+): Promise<void> {
+  if (c.deltaGiB === 0) return;
+  if (c.deltaGiB < 0 && c.resourceId) {
+    const ended = await tx.deleteFrom('capacityReservations').where('id', '=', c.resourceId).where('reason', '=', 'placement').executeTakeFirst();
+    if (Number(ended.numDeletedRows) > 0) return;
+  }
+  await tx.insertInto('capacityReservations').values({
+    id: newId(), reason: 'change', resourceId: c.resourceId ?? null, resourceKind: c.kind,
+    backendHost: c.poolHost.split('#')[0]!, poolHost: c.poolHost, sizeGib: c.deltaGiB, createdAt: nowIso(),
+  }).execute();
 }
 
 /**
  * Run in the transaction that writes `backendHost`'s stats report sampled at `sampledAt`:
- * drops the reservations that report counts (`landed`: creates that returned before the
- * sample), and those whose resource is gone, is no longer on the reserved pool, or left
- * `creating` before the sample began (a create finished or failed by a process that died
- * before it could say so).
+ * drops what that report counts or what no longer needs room (see the top of this file).
  */
 export async function settleReservations(tx: Tx, backendHost: string, kind: ReservedKind, landed: readonly string[], sampledAt: string): Promise<void> {
   const table = TABLE[kind];
@@ -60,20 +76,25 @@ export async function settleReservations(tx: Tx, backendHost: string, kind: Rese
     .where('backendHost', '=', backendHost)
     .where('resourceKind', '=', kind)
     .where((eb) => eb.or([
-      ...(landed.length > 0 ? [eb('resourceId', 'in', [...landed])] : []),
-      eb.not(eb.exists(
-        eb.selectFrom(table).select(sql<number>`1`.as('one'))
-          .where(sql<boolean>`${sql.ref(`${table}.id`)} = ${sql.ref('capacityReservations.resourceId')}`)
-          .where(sql<boolean>`${sql.ref(`${table}.host`)} = ${sql.ref('capacityReservations.poolHost')}`)
-          .where(sql<boolean>`(${sql.ref(`${table}.status`)} = 'creating' or ${sql.ref(`${table}.updatedAt`)} > ${sampledAt})`),
-      )),
+      eb.and([eb('reason', '=', 'change'), eb('createdAt', '<=', sampledAt)]),
+      eb.and([eb('reason', '=', 'placement'), eb.or([
+        ...(landed.length > 0 ? [eb('id', 'in', [...landed])] : []),
+        eb.not(eb.exists(
+          eb.selectFrom(table).select(sql<number>`1`.as('one'))
+            .where(sql<boolean>`${sql.ref(`${table}.id`)} = ${sql.ref('capacityReservations.resourceId')}`)
+            .where(sql<boolean>`${sql.ref(`${table}.host`)} = ${sql.ref('capacityReservations.poolHost')}`)
+            .where(sql<boolean>`(${sql.ref(`${table}.status`)} = 'creating' or ${sql.ref(`${table}.updatedAt`)} > ${sampledAt})`),
+        )),
+      ])]),
     ]))
     .execute();
 }
 
-/** Every reservation, by backend (what a scheduler lays over the reported stats). */
-export async function reservationsByBackend(tx: Tx, kind: ReservedKind): Promise<Map<string, CapacityReservationRow[]>> {
-  const rows = await tx.selectFrom('capacityReservations').selectAll().where('resourceKind', '=', kind).execute();
+/** Every reservation of a kind, by backend (what a scheduler lays over the reported stats). */
+export async function reservationsByBackend(tx: Tx, kind: ReservedKind, backendHost?: string): Promise<Map<string, CapacityReservationRow[]>> {
+  let q = tx.selectFrom('capacityReservations').selectAll().where('resourceKind', '=', kind);
+  if (backendHost) q = q.where('backendHost', '=', backendHost);
+  const rows = await q.execute();
   const out = new Map<string, CapacityReservationRow[]>();
   for (const r of rows) {
     const list = out.get(r.backendHost);

@@ -1,6 +1,5 @@
 // Flows of the share lifecycle on one backend: create (from nothing or a snapshot, with a
 // share server when the backend handles them), delete, extend, shrink and revert.
-import { releaseReservation } from '../../db/repos/capacity-reservations.js';
 import { CreateShareFromSnapshot, ExtendShare, RevertShareToSnapshot, ShareServers, ShrinkShare } from '../../drivers/interface/share.js';
 import type { DriverShareSnapshot, ShareModelUpdate } from '../../drivers/interface/share.js';
 import { NotSupported } from '../../errors/errors.js';
@@ -79,8 +78,6 @@ export const createShareFlow: ShareFlowDefinition<'create_share', CreateCtx> = {
   async giveUp(tx, deps, task, payload, error) {
     const s = await lockShareIfExists(tx, task.resourceId);
     if (!s || s.status !== 'creating') return;
-    // Nothing of it is on the pool: its reserved room goes back to every scheduler now.
-    await releaseReservation(tx, s.id);
     const tried = [...payload.excludeHosts, deps.backendHost];
     if (!s.snapshotId && tried.length < deps.schedulerMaxAttempts) {
       await tx.updateTable('shares').set({ host: null, updatedAt: nowIso() }).where('id', '=', s.id).execute();

@@ -8,7 +8,6 @@ import type { DriverSnapshot, DriverVolume, ModelUpdate } from '../../drivers/in
 import { NotSupported } from '../../errors/errors.js';
 import { casSnapshot, getSnapshot } from '../../db/repos/snapshots.js';
 import { casVolume, lockVolumeIfExists } from '../../db/repos/volumes.js';
-import { releaseReservation } from '../../db/repos/capacity-reservations.js';
 import { toDriverSnapshot, toDriverVolume } from '../driver-objects.js';
 import { nowIso } from '../../util/clock.js';
 import { recordUserMessage } from '../../db/repos/messages.js';
@@ -87,8 +86,6 @@ export const createVolumeFlow: FlowDefinition<'create_volume', CreateCtx> = {
     // Locked, so a force delete or reset-status committed meanwhile is seen, not overwritten.
     const v = await lockVolumeIfExists(tx, task.resourceId);
     if (!v || v.status !== 'creating') return;
-    // Nothing of it is on the pool: its reserved room goes back to every scheduler now.
-    await releaseReservation(tx, v.id);
     const fromNothing = !v.snapshotId && !v.sourceVolid;
     const tried = [...payload.excludeHosts, deps.backendHost];
     if (fromNothing && tried.length < deps.schedulerMaxAttempts) {
