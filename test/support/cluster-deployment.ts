@@ -21,6 +21,8 @@ export interface ClusterOptions {
   leaseSeconds?: number;
   /** Latency per fake driver call (keeps creates in flight). */
   fakeDelayMs?: number;
+  /** PostgreSQL connections per process: every member together must stay under the server's max_connections. */
+  poolSize?: number;
 }
 
 type Role = { kind: 'api' | 'scheduler'; index: number } | { kind: 'volume'; backend: string };
@@ -45,7 +47,7 @@ export class ClusterDeployment {
     const db = await openDatabase({ url: PG_URL, schema: o.schema });
     const config = writeConfig(dir, {
       defaults: {
-        report_interval: 1, task_lease_seconds: o.leaseSeconds ?? 30,
+        report_interval: 1, task_lease_seconds: o.leaseSeconds ?? 30, database_max_connections: o.poolSize ?? 4,
         database_connection: `${PG_URL}?options=-c%20search_path%3D${o.schema}`,
       },
       backends: Object.fromEntries(Object.entries(o.backends).map(([name, gib]) => [name, {
