@@ -198,6 +198,20 @@ export interface BackendStatsTable {
   serviceKind: Generated<string>;
 }
 
+/** Room a placement took or a change took or freed on a pool, until the pool's stats report counts it (migration 009). */
+export interface CapacityReservationsTable {
+  /** A placement: its resource's id; a change: a fresh id. */
+  id: string;
+  reason: 'placement' | 'change';
+  resourceId: string | null;
+  resourceKind: 'volume' | 'share';
+  backendHost: string;
+  poolHost: string;
+  /** GiB taken; negative when freed. */
+  sizeGib: number;
+  createdAt: string;
+}
+
 export interface TasksTable {
   id: string;
   kind: string;
@@ -483,6 +497,7 @@ export interface Database {
   reservations: ReservationsTable;
   services: ServicesTable;
   backendStats: BackendStatsTable;
+  capacityReservations: CapacityReservationsTable;
   tasks: TasksTable;
   messages: MessagesTable;
   images: ImagesTable;
@@ -522,6 +537,7 @@ export type VolumeTypeRow = Selectable<VolumeTypesTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
 export type TaskRow = Selectable<TasksTable>;
 export type ServiceRow = Selectable<ServicesTable>;
+export type CapacityReservationRow = Selectable<CapacityReservationsTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type ImageRow = Selectable<ImagesTable>;
 export type QosSpecsRow = Selectable<QosSpecsTable>;

@@ -121,8 +121,9 @@ async function buildManager(
     ...settings.manager,
     filterFunction: b.filterFunction,
     goodnessFunction: b.goodnessFunction,
-    onStats: schedulerRole ? (stats, _problems, landed, sampledAt) => schedulerRole.onStats(backendHost, name, az, stats, sampledAt, landed) : undefined,
-    onCapacityChange: schedulerRole ? (poolHost, delta, volumeId) => schedulerRole.onCapacityChange(poolHost, delta, volumeId) : undefined,
+    // The manager settled the reservations its report counts; the role re-reads that backend.
+    onStats: schedulerRole ? () => schedulerRole.onStats(backendHost) : undefined,
+    onCapacityChange: schedulerRole ? (poolHost, delta) => schedulerRole.onCapacityChange(poolHost, delta) : undefined,
   });
 }
 
@@ -150,8 +151,8 @@ async function buildShareManager(
     db, tasks, quotas, driver: instrumentDriver(factory(ctx), b.section), backendHost, backendName: b.backendName, availabilityZone: b.availabilityZone, logger: driverLog,
     templates: DEFAULT_SHARE_TEMPLATES, ...settings.manager, filterFunction: b.filterFunction, goodnessFunction: b.goodnessFunction,
     // The role reads the row the manager just wrote, with the placements not yet landed on top.
-    onStats: schedulerRole ? () => void schedulerRole.loadStats().catch(() => undefined) : undefined,
-    onCapacityChange: schedulerRole ? (poolHost, delta, id) => schedulerRole.onCapacityChange(poolHost, delta, id, 'share') : undefined,
+    onStats: schedulerRole ? () => schedulerRole.onStats(backendHost) : undefined,
+    onCapacityChange: schedulerRole ? (poolHost, delta) => schedulerRole.onCapacityChange(poolHost, delta, 'share') : undefined,
   });
 }
 

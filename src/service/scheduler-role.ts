@@ -1,14 +1,18 @@
 // The scheduler role: keeps the scheduler's view of backends fresh and runs the schedule
 // tasks (schedule_volume, schedule_share) with the handler each service registers for its
 // kind. Volumes and shares are placed by the same engine, each kind over its own backends:
-// a lane per service kind holds its scheduler, its quotas and the placements not yet landed.
+// a lane per service kind holds its scheduler and its quotas. The placements not yet in a
+// backend's report are capacity reservations in the database (scheduler/capacity-reservation.ts),
+// shared by every scheduler process; each view is a report with those laid over it.
 import type { Db } from '../db/database.js';
 import type { BackendStats } from '../drivers/interface/stats.js';
 import { toFlintError } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { ScheduleContext, ScheduleHandlers } from '../scheduler/schedule-handler.js';
-import { PendingPlacements } from './pending-placements.js';
+import type { CapacityReservationRow } from '../db/schema.js';
+import { reservationsByBackend } from '../db/repos/capacity-reservations.js';
+import { reservePlacement, withReservations } from '../scheduler/capacity-reservation.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
 import { Worker } from '../tasks/worker.js';
 import type { Logger } from '../util/logger.js';
@@ -40,11 +44,8 @@ export interface SchedulerRoleOptions {
   share?: SchedulerLane;
 }
 
-/** The table whose rows the placements of a kind create. */
-const RESOURCE_TABLE = { volume: 'volumes', share: 'shares' } as const;
-
 interface Lane extends SchedulerLane {
-  pending: PendingPlacements;
+  kind: ServiceKind;
 }
 
 export class SchedulerRole {
@@ -55,34 +56,24 @@ export class SchedulerRole {
 
   constructor(private readonly o: SchedulerRoleOptions) {
     this.lanes = {
-      volume: { scheduler: o.scheduler, quotas: o.quotas, handlers: o.handlers, pending: new PendingPlacements() },
-      ...(o.share ? { share: { ...o.share, pending: new PendingPlacements() } } : {}),
+      volume: { scheduler: o.scheduler, quotas: o.quotas, handlers: o.handlers, kind: 'volume' },
+      ...(o.share ? { share: { ...o.share, kind: 'share' } } : {}),
     };
   }
 
-  /**
-   * A stats report from a manager in this process. `landed` names the creates it already
-   * counts; placements not yet landed are applied on top, so the report cannot hand out
-   * their room a second time.
-   */
-  onStats(backendHost: string, backendName: string, az: string, stats: BackendStats, sampledAt: string, landed: string[], kind: ServiceKind = 'volume'): void {
-    const lane = this.lanes[kind];
-    if (!lane) return;
-    const view = lane.pending.applyTo(backendHost, stats, landed);
-    lane.scheduler.updateBackend(backendHost, backendName, az, view, new Date(sampledAt));
-    this.seen.set(backendHost, sampledAt);
+  /** A manager in this process wrote its stats row (and settled the reservations it counts). */
+  onStats(backendHost: string): void {
+    void this.loadStats(backendHost).catch((e) => this.o.logger.warn({ backend: backendHost, err: toFlintError(e).message }, 'stats refresh failed'));
   }
 
   /**
    * A manager in this process changed a pool's use outside a placement: a delete or a
-   * failed create frees room (negative delta; the resource's placement, if pending, ends),
-   * an extend or a managed resource takes more. The next stats report confirms either.
+   * failed create frees room (negative delta), an extend or a managed resource takes more.
+   * Only this process's view changes at once; the next stats report tells every scheduler.
    */
-  onCapacityChange(poolHost: string | null, deltaGiB: number, resourceId?: string, kind: ServiceKind = 'volume'): void {
+  onCapacityChange(poolHost: string | null, deltaGiB: number, kind: ServiceKind = 'volume'): void {
     const lane = this.lanes[kind];
-    if (!lane) return;
-    if (deltaGiB < 0 && resourceId) lane.pending.remove(resourceId);
-    if (!poolHost) return;
+    if (!lane || !poolHost) return;
     if (deltaGiB < 0) lane.scheduler.release(poolHost, -deltaGiB);
     else if (deltaGiB > 0) lane.scheduler.grow(poolHost, deltaGiB);
   }
@@ -108,35 +99,37 @@ export class SchedulerRole {
 
   private context(lane: Lane): ScheduleContext {
     const { db, tasks, logger } = this.o;
-    const { scheduler, quotas, pending } = lane;
+    const { scheduler, quotas, kind } = lane;
     return {
       db, tasks, quotas, scheduler, logger,
-      hold: (resourceId, placement, sizeGiB) => {
-        pending.add(resourceId, placement.backendHost, placement.poolHost, sizeGiB);
-        return () => {
-          pending.remove(resourceId);
-          scheduler.release(placement.poolHost, sizeGiB);
-        };
-      },
+      reserve: (tx, resourceId, placement, sizeGiB, thick) => reservePlacement(tx, { kind, resourceId, placement, sizeGiB, thick }),
+      refresh: (backendHost) => this.loadStats(backendHost, true),
     };
   }
 
-  /** Reads the stats rows reported since the last look (a manager in this process calls it after writing its row). */
-  async loadStats(): Promise<void> {
-    const rows = await this.o.db.kysely.selectFrom('backendStats').selectAll().execute();
+  /**
+   * Lays the reservations over the stats rows and hands each backend whose row or
+   * reservations changed since the last look to its lane's scheduler. `backendHost` limits
+   * it to one backend; `force` rebuilds it even when nothing seems to have changed.
+   */
+  async loadStats(backendHost?: string, force = false): Promise<void> {
+    let q = this.o.db.kysely.selectFrom('backendStats').selectAll();
+    if (backendHost) q = q.where('backendHost', '=', backendHost);
+    const rows = await q.execute();
+    const reserved = {
+      volume: await reservationsByBackend(this.o.db.kysely, 'volume', backendHost),
+      share: this.lanes.share ? await reservationsByBackend(this.o.db.kysely, 'share', backendHost) : new Map<string, CapacityReservationRow[]>(),
+    };
     for (const r of rows) {
-      if (this.seen.get(r.backendHost) === r.updatedAt) continue;
       const kind = (r.serviceKind === 'share' ? 'share' : 'volume') as ServiceKind;
       const lane = this.lanes[kind];
       if (!lane) continue;
-      this.seen.set(r.backendHost, r.updatedAt);
+      const mine = reserved[kind].get(r.backendHost) ?? [];
+      const version = `${r.updatedAt}|${mine.map((x) => `${x.resourceId}:${x.poolHost}:${x.sizeGib}`).sort().join(',')}`;
+      if (!force && this.seen.get(r.backendHost) === version) continue;
+      this.seen.set(r.backendHost, version);
       try {
-        // A manager in another process: a pending resource that finished creating before
-        // the sample began is counted by it (conservative: never double-frees room).
-        const ids = lane.pending.idsOn(r.backendHost);
-        const landed = ids.length === 0 ? [] : (await this.o.db.kysely.selectFrom(RESOURCE_TABLE[kind]).select('id')
-          .where('id', 'in', ids).where('status', '!=', 'creating').where('updatedAt', '<=', r.updatedAt).execute()).map((x) => x.id);
-        const view = lane.pending.applyTo(r.backendHost, JSON.parse(r.stats) as BackendStats, landed);
+        const view = withReservations(r.backendHost, JSON.parse(r.stats) as BackendStats, mine);
         lane.scheduler.updateBackend(r.backendHost, r.backendName, r.availabilityZone, view, new Date(r.updatedAt));
       } catch (e) {
         this.o.logger.warn({ backend: r.backendHost, err: toFlintError(e).message }, 'backend stats rejected');

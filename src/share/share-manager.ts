@@ -25,6 +25,7 @@ import { updateAccessFlow } from './flows/access.flow.js';
 import { recordShareUpdate } from './flows/share-context.js';
 import { type ShareNameTemplates, toDriverRule, toDriverShare } from './driver-objects.js';
 import { toSchedulerStats } from './share-stats.js';
+import { settleReservations } from '../db/repos/capacity-reservations.js';
 import type { ShareTaskPayloads } from './task-kinds.js';
 
 export interface ShareManagerOptions {
@@ -172,9 +173,13 @@ export class ShareManager {
       backendHost: this.o.backendHost, backendName: this.o.backendName, availabilityZone: this.o.availabilityZone,
       stats: JSON.stringify(stats), problems: JSON.stringify(problems), updatedAt: sampledAt, serviceKind: 'share',
     };
-    await this.o.db.kysely.insertInto('backendStats').values(row)
-      .onConflict((oc) => oc.column('backendHost').doUpdateSet({ stats: row.stats, problems: row.problems, updatedAt: row.updatedAt, availabilityZone: row.availabilityZone, serviceKind: 'share' }))
-      .execute();
+    // With the report, the reservations it makes needless (shares done before the sample began).
+    await this.o.db.kysely.transaction().execute(async (tx) => {
+      await tx.insertInto('backendStats').values(row)
+        .onConflict((oc) => oc.column('backendHost').doUpdateSet({ stats: row.stats, problems: row.problems, updatedAt: row.updatedAt, availabilityZone: row.availabilityZone, serviceKind: 'share' }))
+        .execute();
+      await settleReservations(tx, this.o.backendHost, 'share', [], sampledAt);
+    });
     this.o.onStats?.(stats, sampledAt);
     return stats;
   }

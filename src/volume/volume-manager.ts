@@ -31,6 +31,7 @@ import type { NameTemplates } from './driver-objects.js';
 import { findOrphans, reexportAll, type Orphan, type ReconcileTarget } from './start-reconcile.js';
 import { SCHEDULER_QUEUE, volumeQueue } from '../tasks/queues.js';
 import { heartbeat } from '../db/repos/services.js';
+import { settleReservations } from '../db/repos/capacity-reservations.js';
 import { StatsGate } from './stats-gate.js';
 import { compileExpression } from '../scheduler/expression/index.js';
 
@@ -206,9 +207,14 @@ export class VolumeManager {
       backendHost: this.o.backendHost, backendName: this.o.backendName, availabilityZone: this.o.availabilityZone,
       stats: JSON.stringify(stats), problems: JSON.stringify(problems), updatedAt: sampledAt,
     };
-    await this.o.db.kysely.insertInto('backendStats').values(row)
-      .onConflict((oc) => oc.column('backendHost').doUpdateSet({ stats: row.stats, problems: row.problems, updatedAt: row.updatedAt, availabilityZone: row.availabilityZone }))
-      .execute();
+    // One transaction: a placement locking this row sees the report and the reservations it
+    // no longer needs (the creates it counts) change together.
+    await this.o.db.kysely.transaction().execute(async (tx) => {
+      await tx.insertInto('backendStats').values(row)
+        .onConflict((oc) => oc.column('backendHost').doUpdateSet({ stats: row.stats, problems: row.problems, updatedAt: row.updatedAt, availabilityZone: row.availabilityZone }))
+        .execute();
+      await settleReservations(tx, this.o.backendHost, 'volume', landed, sampledAt);
+    });
     this.o.onStats?.(stats, problems, landed, sampledAt);
     return stats;
   }

@@ -8,6 +8,7 @@ import { m005Groups } from './005-groups.js';
 import { m006TransfersQuotaClassesEncryption } from './006-transfers-quota-classes-encryption.js';
 import { m007Shares } from './007-shares.js';
 import { m008Backups } from './008-backups.js';
+import { m009CapacityReservations } from './009-capacity-reservations.js';
 import { m010InventoryIndexes } from './010-inventory-indexes.js';
 import { m011BackupVolumeMetadata } from './011-backup-volume-metadata.js';
 
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '006-transfers-quota-classes-encryption': m006TransfersQuotaClassesEncryption,
   '007-shares': m007Shares,
   '008-backups': m008Backups,
+  '009-capacity-reservations': m009CapacityReservations,
   '010-inventory-indexes': m010InventoryIndexes,
   '011-backup-volume-metadata': m011BackupVolumeMetadata,
 };

@@ -1,4 +1,5 @@
 // Cinder's CapacityFilter: thick pools need free space after reserve; thin pools obey max_over_subscription_ratio.
+import type { PoolStats } from '../../drivers/interface/stats.js';
 import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
@@ -45,6 +46,18 @@ function judge(pool: PoolEntry, u: PoolUsage, ctx: RequestContext): Verdict {
 }
 
 const fits = (v: Verdict) => v === Verdict.Fits || v === Verdict.CapacityNotReported;
+
+/**
+ * The same decision on a pool as reported plus `takenGiB` reserved on top: what a placement
+ * re-checks inside its transaction, against the database's latest report and reservations.
+ */
+export function poolHasRoom(p: PoolStats, takenGiB: number, sizeGiB: number, thickRequest: boolean): boolean {
+  const c = p.capacity;
+  if (!c.known) return fits(Verdict.CapacityNotReported);
+  const reserve = Math.floor((c.totalGiB * p.reservedPercentage) / 100);
+  const thin = p.thinProvisioningSupport && !thickRequest;
+  return fits(judgeNumbers(true, c.totalGiB, reserve, p.maxOverSubscriptionRatio, thin, c.freeGiB - takenGiB, p.provisionedCapacityGiB + takenGiB, sizeGiB));
+}
 
 export class CapacityFilter implements PoolFilter {
   readonly name = 'CapacityFilter';

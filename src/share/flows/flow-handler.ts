@@ -1,6 +1,7 @@
 // Turns a share flow definition into a task handler: load the task's context, run the steps
 // (resuming after those already done), finish in one transaction, or give up cleanly.
 // The same shape as the volume service's (volume/flows/flow-handler.ts), over share deps.
+import { recordCapacityChange } from '../../db/repos/capacity-reservations.js';
 import type { Transaction } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Database, TaskRow } from '../../db/schema.js';
@@ -57,6 +58,10 @@ async function finalTransaction(deps: ShareManagerDeps, fn: (tx: Transaction<Dat
   await inTransaction(deps.db, async (tx) => {
     news = [];
     await fn(tx, held);
+    // The same news for every scheduler process, committed with the operation.
+    for (const [poolHost, deltaGiB, resourceId] of news) {
+      if (poolHost) await recordCapacityChange(tx, { kind: 'share', poolHost, deltaGiB, resourceId });
+    }
   });
   for (const args of news) deps.onCapacityChange(...args);
 }

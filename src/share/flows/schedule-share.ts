@@ -6,7 +6,8 @@ import { readMetadata } from '../../db/repos/metadata.js';
 import { lockShareIfExists } from '../../db/repos/shares.js';
 import { shareExtraSpecsOf } from '../../db/repos/share-types.js';
 import { NoValidBackend } from '../../errors/errors.js';
-import type { ScheduleContext, ScheduleHandlerFactory } from '../../scheduler/schedule-handler.js';
+import { placeWithRoom, type ScheduleContext, type ScheduleHandlerFactory } from '../../scheduler/schedule-handler.js';
+import { requestsThick } from '../../scheduler/capacity-reservation.js';
 import { shareQueue } from '../../tasks/queues.js';
 import { nowIso } from '../../util/clock.js';
 import type { ShareTaskPayloads } from '../task-kinds.js';
@@ -27,26 +28,30 @@ async function schedule(c: ScheduleContext, task: TaskRow): Promise<void> {
     return;
   }
   const req = sharePlacementRequest(s, await shareExtraSpecsOf(db.kysely, s.shareTypeId), await readMetadata(db.kysely, 'shareMetadata', s.id), payload.excludeHosts);
-  const placement = scheduler.place(req);
-  const undo = c.hold(s.id, placement, s.size);
-  try {
-    await db.kysely.transaction().execute(async (tx) => {
-      const placed = await tx.updateTable('shares').set({ host: placement.poolHost, updatedAt: nowIso() })
-        .where('id', '=', s.id).where('status', '=', 'creating').where('host', 'is', null).executeTakeFirst();
-      if (Number(placed.numUpdatedRows) === 0) {
-        undo();
-      } else {
-        await tasks.enqueue(tx, {
-          kind: 'create_share', queue: shareQueue(placement.backendHost), resourceType: 'share', resourceId: s.id,
-          payload: { reservation: payload.reservation, excludeHosts: payload.excludeHosts } satisfies ShareTaskPayloads['create_share'],
-        });
-      }
-      await tasks.complete(tx, task.id, { poolHost: placement.poolHost });
-    });
-  } catch (e) {
-    undo();
-    throw e;
-  }
+  const thick = requestsThick(req);
+  const placement = await placeWithRoom(c, async () => {
+    const placement = scheduler.place(req);
+    try {
+      await db.kysely.transaction().execute(async (tx) => {
+        const placed = await tx.updateTable('shares').set({ host: placement.poolHost, updatedAt: nowIso() })
+          .where('id', '=', s.id).where('status', '=', 'creating').where('host', 'is', null).executeTakeFirst();
+        if (Number(placed.numUpdatedRows) === 0) {
+          scheduler.release(placement.poolHost, s.size);
+        } else {
+          await c.reserve(tx, s.id, placement, s.size, thick);
+          await tasks.enqueue(tx, {
+            kind: 'create_share', queue: shareQueue(placement.backendHost), resourceType: 'share', resourceId: s.id,
+            payload: { reservation: payload.reservation, excludeHosts: payload.excludeHosts } satisfies ShareTaskPayloads['create_share'],
+          });
+        }
+        await tasks.complete(tx, task.id, { poolHost: placement.poolHost });
+      });
+    } catch (e) {
+      scheduler.release(placement.poolHost, s.size);
+      throw e;
+    }
+    return placement;
+  });
   tasks.notify(shareQueue(placement.backendHost));
 }
 

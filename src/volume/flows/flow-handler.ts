@@ -1,5 +1,6 @@
 // Turns a flow definition into a task handler: load the task's context, run the steps
 // (resuming after those already done), finish in one transaction, or give up cleanly.
+import { recordCapacityChange } from '../../db/repos/capacity-reservations.js';
 import type { Transaction } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Database, TaskRow } from '../../db/schema.js';
@@ -67,6 +68,10 @@ async function finalTransaction(deps: ManagerDeps, fn: (tx: Transaction<Database
   await inTransaction(deps.db, async (tx) => {
     news = [];
     await fn(tx, held);
+    // The same news for every scheduler process, committed with the operation.
+    for (const [poolHost, deltaGiB, resourceId] of news) {
+      if (poolHost) await recordCapacityChange(tx, { kind: 'volume', poolHost, deltaGiB, resourceId });
+    }
   });
   for (const args of news) deps.onCapacityChange(...args);
 }

@@ -3,7 +3,8 @@
 import type { TaskRow } from '../../db/schema.js';
 import { recordUserMessage } from '../../db/repos/messages.js';
 import { NoValidBackend } from '../../errors/errors.js';
-import type { ScheduleContext, ScheduleHandlerFactory } from '../../scheduler/schedule-handler.js';
+import { placeWithRoom, type ScheduleContext, type ScheduleHandlerFactory } from '../../scheduler/schedule-handler.js';
+import { requestsThick } from '../../scheduler/capacity-reservation.js';
 import { volumeQueue } from '../../tasks/queues.js';
 import { nowIso } from '../../util/clock.js';
 import type { TaskPayloads } from '../task-kinds.js';
@@ -27,7 +28,7 @@ async function schedule(c: ScheduleContext, task: TaskRow): Promise<void> {
   }
   const hintIds = [...(payload.hints.sameHost ?? []), ...(payload.hints.differentHost ?? [])];
   const hintRows = hintIds.length > 0 ? await db.kysely.selectFrom('volumes').select(['id', 'host']).where('id', 'in', hintIds).execute() : [];
-  const placement = scheduler.place({
+  const request = {
     volume: {
       id: v.id, size: v.size, volumeTypeId: v.volumeTypeId, availabilityZone: v.availabilityZone,
       multiattach: v.multiattach === 1, metadata: await readMetadata(db.kysely, 'volumeMetadata', v.id),
@@ -37,26 +38,31 @@ async function schedule(c: ScheduleContext, task: TaskRow): Promise<void> {
     hints: payload.hints,
     hintHosts: Object.fromEntries(hintRows.filter((r) => r.host).map((r) => [r.id, r.host!])),
     excludeHosts: payload.excludeHosts,
+  };
+  const thick = requestsThick(request);
+  const placement = await placeWithRoom(c, async () => {
+    const placement = scheduler.place(request);
+    try {
+      await db.kysely.transaction().execute(async (tx) => {
+        const placed = await tx.updateTable('volumes').set({ host: placement.poolHost, updatedAt: nowIso() })
+          .where('id', '=', v.id).where('status', '=', 'creating').where('host', 'is', null).executeTakeFirst();
+        if (Number(placed.numUpdatedRows) === 0) {
+          scheduler.release(placement.poolHost, v.size);
+        } else {
+          await c.reserve(tx, v.id, placement, v.size, thick);
+          await tasks.enqueue(tx, {
+            kind: 'create_volume', queue: volumeQueue(placement.backendHost), resourceType: 'volume', resourceId: v.id,
+            payload: { reservation: payload.reservation, excludeHosts: payload.excludeHosts, imagePath: payload.imagePath } satisfies TaskPayloads['create_volume'],
+          });
+        }
+        await tasks.complete(tx, task.id, { poolHost: placement.poolHost });
+      });
+    } catch (e) {
+      scheduler.release(placement.poolHost, v.size);
+      throw e;
+    }
+    return placement;
   });
-  const undo = c.hold(v.id, placement, v.size);
-  try {
-    await db.kysely.transaction().execute(async (tx) => {
-      const placed = await tx.updateTable('volumes').set({ host: placement.poolHost, updatedAt: nowIso() })
-        .where('id', '=', v.id).where('status', '=', 'creating').where('host', 'is', null).executeTakeFirst();
-      if (Number(placed.numUpdatedRows) === 0) {
-        undo();
-      } else {
-        await tasks.enqueue(tx, {
-          kind: 'create_volume', queue: volumeQueue(placement.backendHost), resourceType: 'volume', resourceId: v.id,
-          payload: { reservation: payload.reservation, excludeHosts: payload.excludeHosts, imagePath: payload.imagePath } satisfies TaskPayloads['create_volume'],
-        });
-      }
-      await tasks.complete(tx, task.id, { poolHost: placement.poolHost });
-    });
-  } catch (e) {
-    undo();
-    throw e;
-  }
   tasks.notify(volumeQueue(placement.backendHost));
 }
 

@@ -1,0 +1,105 @@
+// Capacity reservations (migration 009): what pools gave or got back since their last stats
+// report, shared by every scheduler process. A placement's row is written with the
+// placement; a change's (delete, extend, manage…) in the transaction that finishes it. A
+// stats write removes, in its own transaction, the placements it counts (creates that
+// returned before its sample), the changes made before its sample, and the placements whose
+// resource is gone, moved off the pool or left `creating` before the sample (work a process
+// that died could not report), so nothing holds room forever.
+import { sql } from 'kysely';
+import type { CapacityReservationRow } from '../schema.js';
+import type { Tx } from '../transaction.js';
+import { nowIso } from '../../util/clock.js';
+import { newId } from '../../util/ids.js';
+
+export type ReservedKind = 'volume' | 'share';
+
+const TABLE: Record<ReservedKind, 'volumes' | 'shares'> = { volume: 'volumes', share: 'shares' };
+
+/**
+ * Locks the backend's stats row and returns its stats (JSON), or undefined when the backend
+ * never reported. Placements on one backend and its stats writes queue on this row, so a
+ * placement checks room against a report and reservations that cannot change under it.
+ */
+export async function lockBackendStats(tx: Tx, backendHost: string): Promise<string | undefined> {
+  const row = await tx.updateTable('backendStats').set((eb) => ({ updatedAt: eb.ref('updatedAt') }))
+    .where('backendHost', '=', backendHost).returning('stats').executeTakeFirst();
+  return row?.stats;
+}
+
+/** GiB reserved on one pool (changes included), leaving out `exceptResourceId`'s placement (being replaced). */
+export async function reservedOnPool(tx: Tx, poolHost: string, exceptResourceId: string): Promise<number> {
+  const r = await tx.selectFrom('capacityReservations')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('sizeGib'), sql<number>`0`).as('gib'))
+    .where('poolHost', '=', poolHost).where('id', '!=', exceptResourceId).executeTakeFirstOrThrow();
+  return Number(r.gib);
+}
+
+export async function putPlacement(
+  tx: Tx, r: { resourceId: string; kind: ReservedKind; backendHost: string; poolHost: string; sizeGiB: number },
+): Promise<void> {
+  const row = {
+    id: r.resourceId, reason: 'placement' as const, resourceId: r.resourceId, resourceKind: r.kind,
+    backendHost: r.backendHost, poolHost: r.poolHost, sizeGib: r.sizeGiB, createdAt: nowIso(),
+  };
+  await tx.insertInto('capacityReservations').values(row)
+    .onConflict((oc) => oc.column('id').doUpdateSet({ backendHost: row.backendHost, poolHost: row.poolHost, sizeGib: row.sizeGib, createdAt: row.createdAt }))
+    .execute();
+}
+
+/**
+ * A pool's use changed outside a placement, in the transaction finishing the operation. When
+ * room is given back for a resource whose placement is still reserved (its create failed, or
+ * it was deleted before any report counted it), that placement simply ends; otherwise the
+ * change is recorded until a report sampled after it.
+ */
+export async function recordCapacityChange(
+  tx: Tx, c: { kind: ReservedKind; poolHost: string; deltaGiB: number; resourceId?: string },
+): Promise<void> {
+  if (c.deltaGiB === 0) return;
+  if (c.deltaGiB < 0 && c.resourceId) {
+    const ended = await tx.deleteFrom('capacityReservations').where('id', '=', c.resourceId).where('reason', '=', 'placement').executeTakeFirst();
+    if (Number(ended.numDeletedRows) > 0) return;
+  }
+  await tx.insertInto('capacityReservations').values({
+    id: newId(), reason: 'change', resourceId: c.resourceId ?? null, resourceKind: c.kind,
+    backendHost: c.poolHost.split('#')[0]!, poolHost: c.poolHost, sizeGib: c.deltaGiB, createdAt: nowIso(),
+  }).execute();
+}
+
+/**
+ * Run in the transaction that writes `backendHost`'s stats report sampled at `sampledAt`:
+ * drops what that report counts or what no longer needs room (see the top of this file).
+ */
+export async function settleReservations(tx: Tx, backendHost: string, kind: ReservedKind, landed: readonly string[], sampledAt: string): Promise<void> {
+  const table = TABLE[kind];
+  await tx.deleteFrom('capacityReservations')
+    .where('backendHost', '=', backendHost)
+    .where('resourceKind', '=', kind)
+    .where((eb) => eb.or([
+      eb.and([eb('reason', '=', 'change'), eb('createdAt', '<=', sampledAt)]),
+      eb.and([eb('reason', '=', 'placement'), eb.or([
+        ...(landed.length > 0 ? [eb('id', 'in', [...landed])] : []),
+        eb.not(eb.exists(
+          eb.selectFrom(table).select(sql<number>`1`.as('one'))
+            .where(sql<boolean>`${sql.ref(`${table}.id`)} = ${sql.ref('capacityReservations.resourceId')}`)
+            .where(sql<boolean>`${sql.ref(`${table}.host`)} = ${sql.ref('capacityReservations.poolHost')}`)
+            .where(sql<boolean>`(${sql.ref(`${table}.status`)} = 'creating' or ${sql.ref(`${table}.updatedAt`)} > ${sampledAt})`),
+        )),
+      ])]),
+    ]))
+    .execute();
+}
+
+/** Every reservation of a kind, by backend (what a scheduler lays over the reported stats). */
+export async function reservationsByBackend(tx: Tx, kind: ReservedKind, backendHost?: string): Promise<Map<string, CapacityReservationRow[]>> {
+  let q = tx.selectFrom('capacityReservations').selectAll().where('resourceKind', '=', kind);
+  if (backendHost) q = q.where('backendHost', '=', backendHost);
+  const rows = await q.execute();
+  const out = new Map<string, CapacityReservationRow[]>();
+  for (const r of rows) {
+    const list = out.get(r.backendHost);
+    if (list) list.push(r);
+    else out.set(r.backendHost, [r]);
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+// Capacity reservations on SQLite and PostgreSQL: a placement is refused once the pool's
+// report plus every reservation leaves no room; a stats write drops exactly what it counts
+// and what no longer needs room; and on PostgreSQL, placements racing from separate
+// connection pools (as separate scheduler processes) never reserve more than the pool holds.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { openDatabase, dropSchema, type Db } from '../../src/db/database.js';
+import type { BackendStats } from '../../src/drivers/interface/stats.js';
+import { recordCapacityChange, settleReservations } from '../../src/db/repos/capacity-reservations.js';
+import { PoolTaken, reservePlacement, withReservations } from '../../src/scheduler/capacity-reservation.js';
+import type { Placement } from '../../src/scheduler/scheduler.js';
+import { DB_KINDS, PG_URL } from '../support/test-service.js';
+
+const BACKEND = 'h@thick';
+const POOL = `${BACKEND}#p0`;
+
+function report(totalGiB: number, freeGiB: number): BackendStats {
+  return {
+    volumeBackendName: 'thick', vendorName: 'test', driverVersion: '1', storageProtocol: 'iSCSI', operations: [],
+    pools: [{
+      poolName: 'p0', capacity: { known: true, totalGiB, freeGiB }, allocatedCapacityGiB: totalGiB - freeGiB, provisionedCapacityGiB: totalGiB - freeGiB,
+      thinProvisioningSupport: false, thickProvisioningSupport: true, maxOverSubscriptionRatio: 1, reservedPercentage: 0,
+      multiattach: false, onlineExtendSupport: false, qosSupport: false, totalVolumes: 0, capabilities: {},
+    }],
+  };
+}
+
+const placement = { backendHost: BACKEND, backendName: 'thick', poolName: 'p0', poolHost: POOL } as Placement;
+
+for (const kind of DB_KINDS) {
+  describe(`capacity reservations (${kind})`, () => {
+    let db: Db;
+    const schema = `flint_capres_${process.pid}`;
+
+    before(async () => {
+      db = kind === 'postgres' ? await openDatabase({ url: PG_URL, schema }) : await openDatabase({ url: ':memory:' });
+    });
+    after(async () => {
+      await db.close();
+      if (kind === 'postgres') await dropSchema(PG_URL, schema);
+    });
+
+    async function writeReport(stats: BackendStats, at: string): Promise<void> {
+      const row = { backendHost: BACKEND, backendName: 'thick', availabilityZone: 'nova', stats: JSON.stringify(stats), problems: '[]', updatedAt: at };
+      await db.kysely.insertInto('backendStats').values(row)
+        .onConflict((oc) => oc.column('backendHost').doUpdateSet({ stats: row.stats, updatedAt: row.updatedAt })).execute();
+    }
+
+    async function volume(status: string, host: string | null, updatedAt: string): Promise<string> {
+      const id = randomUUID();
+      await db.kysely.insertInto('volumes').values({
+        id, projectId: 'p', userId: 'u', size: 10, status, attachStatus: 'detached', availabilityZone: 'nova', host, createdAt: updatedAt, updatedAt,
+      } as never).execute();
+      return id;
+    }
+
+    const reserve = (resourceId: string, sizeGiB: number) =>
+      db.kysely.transaction().execute((tx) => reservePlacement(tx, { kind: 'volume', resourceId, placement, sizeGiB, thick: false }));
+    const reservedIds = async () => (await db.kysely.selectFrom('capacityReservations').select('id').where('reason', '=', 'placement').execute()).map((r) => r.id).sort();
+
+    test('room is checked against the report plus every reservation, and a refusal leaves nothing behind', async () => {
+      await db.kysely.deleteFrom('capacityReservations').execute();
+      await writeReport(report(50, 30), '2026-01-01T00:00:00.000Z');
+      await reserve('a', 20);
+      await assert.rejects(reserve('b', 20), (e) => e instanceof PoolTaken && /no longer has room/.test(e.message));
+      assert.deepEqual(await reservedIds(), ['a']);
+      // Placing the same resource again (a reschedule) replaces its reservation, never adds to it.
+      await reserve('a', 25);
+      const rows = await db.kysely.selectFrom('capacityReservations').selectAll().execute();
+      assert.deepEqual(rows.map((r) => [r.id, r.reason, r.sizeGib]), [['a', 'placement', 25]]);
+      // The scheduler's view: the report with the reservation laid over it.
+      const view = withReservations(BACKEND, report(50, 30), rows);
+      assert.deepEqual(view.pools[0]!.capacity, { known: true, totalGiB: 50, freeGiB: 5 });
+      assert.equal(view.pools[0]!.totalVolumes, 1);
+      // Its create failed: giving its room back ends the placement, nothing else is recorded.
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: -25, resourceId: 'a' }));
+      assert.deepEqual(await reservedIds(), []);
+      await reserve('b', 30);
+      await assert.rejects(reserve('c', 1), PoolTaken);
+      // A delete the report does not show yet frees room for every scheduler; an extend takes some.
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: -10, resourceId: randomUUID() }));
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: 4 }));
+      await reserve('c', 6);
+      await assert.rejects(reserve('e', 1), PoolTaken);
+      // A backend that never reported has no room to give.
+      await assert.rejects(db.kysely.transaction().execute((tx) => reservePlacement(tx, {
+        kind: 'volume', resourceId: 'd', placement: { ...placement, backendHost: 'h@none', poolHost: 'h@none#p0' }, sizeGiB: 1, thick: false,
+      })), PoolTaken);
+    });
+
+    test('a stats write drops what it counts, what is gone or moved, and what finished before the sample', async () => {
+      await db.kysely.deleteFrom('capacityReservations').execute();
+      await writeReport(report(1000, 1000), '2026-01-01T00:00:00.000Z');
+      const landed = await volume('creating', POOL, '2026-01-01T00:00:05.000Z');
+      const inFlight = await volume('creating', POOL, '2026-01-01T00:00:05.000Z');
+      const doneBefore = await volume('available', POOL, '2026-01-01T00:00:05.000Z');
+      const doneAfter = await volume('available', POOL, '2026-01-01T00:00:20.000Z');
+      const moved = await volume('creating', null, '2026-01-01T00:00:05.000Z');
+      const gone = randomUUID();
+      for (const id of [landed, inFlight, doneBefore, doneAfter, moved, gone]) await reserve(id, 10);
+      // A delete finished now: a report sampled before it still shows the volume, one after does not.
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: -10, resourceId: gone }));
+      const changes = async () => (await db.kysely.selectFrom('capacityReservations').select('id').where('reason', '=', 'change').execute()).length;
+      assert.equal(await changes(), 0, 'the gone volume still had its placement: the delete ended it instead');
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: -10, resourceId: doneBefore }));
+      assert.equal(await changes(), 0);
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: 5 }));
+      await db.kysely.transaction().execute((tx) => settleReservations(tx, BACKEND, 'volume', [landed], '2026-01-01T00:00:10.000Z'));
+      assert.deepEqual(await reservedIds(), [inFlight, doneAfter].sort());
+      assert.equal(await changes(), 1, 'a change made after the sample began was dropped');
+      await db.kysely.transaction().execute((tx) => settleReservations(tx, BACKEND, 'volume', [], new Date(Date.now() + 1000).toISOString()));
+      assert.equal(await changes(), 0);
+    });
+
+    if (kind === 'postgres') {
+      test('placements racing from separate connection pools reserve exactly what the pool holds', async () => {
+        await db.kysely.deleteFrom('capacityReservations').execute();
+        await writeReport(report(50, 50), '2026-01-01T00:00:00.000Z');
+        // Two more pools on the same schema stand for two more scheduler processes.
+        const others = await Promise.all([1, 2].map(() => openDatabase({ url: PG_URL, schema })));
+        try {
+          const pools = [db, ...others];
+          const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => pools[i % 3]!.kysely.transaction().execute((tx) =>
+            reservePlacement(tx, { kind: 'volume', resourceId: `r${i}`, placement, sizeGiB: 2, thick: false }))));
+          const won = results.filter((r) => r.status === 'fulfilled').length;
+          for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof PoolTaken, String(r.reason));
+          assert.equal(won, 25);
+          const total = await db.kysely.selectFrom('capacityReservations').select((eb) => eb.fn.sum<number>('sizeGib').as('gib')).executeTakeFirstOrThrow();
+          assert.equal(Number(total.gib), 50);
+        } finally {
+          for (const o of others) await o.close();
+        }
+      });
+    }
+  });
+}
