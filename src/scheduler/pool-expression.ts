@@ -72,15 +72,7 @@ export class ExpressionColumn {
       for (const i of carry.changed) {
         this.memoVersion[i] = -1;
         this.memoBinding[i] = -1;
-        const e = pick(pools[i]);
-        this.poolFrames[i] = e === null ? [] : e.poolFrame;
-        if (e === null) {
-          this.slotIndex[i] = -1;
-          continue;
-        }
-        let k = index.get(e.slot);
-        if (k === undefined) index.set(e.slot, (k = this.slots.push(e.slot) - 1));
-        this.slotIndex[i] = k;
+        this.bindPool(i, index);
       }
       this.ids = new Float64Array(this.slots.length);
       return;
@@ -91,18 +83,21 @@ export class ExpressionColumn {
     this.memoValue = new Float64Array(n);
     this.poolFrames = new Array(n);
     const index = new Map<ExpressionSlot, number>();
-    for (let i = 0; i < n; i++) {
-      const e = pick(pools[i]);
-      this.poolFrames[i] = e === null ? [] : e.poolFrame;
-      if (e === null) {
-        this.slotIndex[i] = -1;
-        continue;
-      }
-      let k = index.get(e.slot);
-      if (k === undefined) index.set(e.slot, (k = this.slots.push(e.slot) - 1));
-      this.slotIndex[i] = k;
-    }
+    for (let i = 0; i < n; i++) this.bindPool(i, index);
     this.ids = new Float64Array(this.slots.length);
+  }
+
+  /** Pool i's expression: its pool frame, and its slot (shared by pools with the same expression). */
+  private bindPool(i: number, index: Map<ExpressionSlot, number>): void {
+    const e = this.pick(this.pools[i]!);
+    this.poolFrames[i] = e === null ? [] : e.poolFrame;
+    if (e === null) {
+      this.slotIndex[i] = -1;
+      return;
+    }
+    let k = index.get(e.slot);
+    if (k === undefined) index.set(e.slot, (k = this.slots.push(e.slot) - 1));
+    this.slotIndex[i] = k;
   }
 
   /** Binding id per distinct slot for this request (-1 for an expression that did not compile). */
