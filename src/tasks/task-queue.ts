@@ -142,44 +142,74 @@ export class TaskQueue {
 
   /** Claim one runnable task from `queues` with a lease, or null. */
   async claim(queues: string[], owner: string, leaseMs: number): Promise<TaskRow | null> {
-    const now = clock().now();
-    const nowIso = iso(now);
-    const set = { status: 'running', leaseOwner: owner, leaseExpiresAt: iso(new Date(now.getTime() + leaseMs)), updatedAt: nowIso };
-    const take = (tx: Tx, row: TaskRow) => tx.updateTable('tasks').set({ ...set, attempts: row.attempts + 1 })
-      // `attempts` grows with every claim: it is the row's version for this compare-and-set.
-      .where('id', '=', row.id).where('status', '=', row.status).where('attempts', '=', row.attempts)
-      .returningAll().executeTakeFirst();
-    if (this.db.dialect === 'postgres') {
-      return this.db.kysely.transaction().execute(async (tx) => {
-        const row = await this.claimable(tx, queues, nowIso, true);
-        return row ? (await take(tx, row)) ?? null : null;
-      });
-    }
-    // SQLite has one writer, so the compare-and-set alone is atomic: an empty poll costs
-    // one indexed read instead of a transaction. Losing a race means another claimer
-    // took that task; look again for the next one.
-    for (;;) {
-      const row = await this.claimable(this.db.kysely, queues, nowIso, false);
-      if (!row) return null;
-      const claimed = await take(this.db.kysely, row);
-      if (claimed) return claimed;
-    }
+    return (await this.claimMany(queues, owner, leaseMs, 1))[0] ?? null;
   }
 
   /**
-   * The next task to run: one whose lease expired (its worker died) first, then the
-   * oldest pending one due now. Two index range reads; finished tasks are never scanned.
+   * Claim up to `max` runnable tasks from `queues` with a lease: those whose lease expired
+   * (their worker died) first, then the oldest pending ones due now. A worker with several free
+   * slots takes a burst's tasks in one claim rather than one by one, and starts them together.
    */
-  private async claimable(tx: Tx, queues: string[], nowIso: string, lock: boolean): Promise<TaskRow | undefined> {
-    let expired = tx.selectFrom('tasks').selectAll().where('queue', 'in', queues).where('status', '=', 'running')
-      .where('leaseExpiresAt', '<', nowIso).orderBy('leaseExpiresAt').limit(1);
-    if (lock) expired = expired.forUpdate().skipLocked();
-    const dead = await expired.executeTakeFirst();
-    if (dead) return dead;
-    let pending = tx.selectFrom('tasks').selectAll().where('queue', 'in', queues).where('status', '=', 'pending')
-      .where('runAt', '<=', nowIso).orderBy('runAt').orderBy('createdAt').limit(1);
-    if (lock) pending = pending.forUpdate().skipLocked();
-    return pending.executeTakeFirst();
+  async claimMany(queues: string[], owner: string, leaseMs: number, max: number): Promise<TaskRow[]> {
+    if (max < 1 || queues.length === 0) return [];
+    const now = clock().now();
+    const nowIso = iso(now);
+    const lease = { status: 'running', leaseOwner: owner, leaseExpiresAt: iso(new Date(now.getTime() + leaseMs)), updatedAt: nowIso };
+    let rows: TaskRow[] = [];
+    if (this.db.dialect === 'postgres') {
+      // Row locks keep other processes off the chosen rows until the update commits.
+      rows = await this.db.kysely.transaction().execute(async (tx) => {
+        const ids = await this.claimableIds(tx, queues, nowIso, max, true);
+        if (ids.length === 0) return [];
+        return this.take(tx, ids, lease);
+      });
+    } else {
+      // SQLite has one writer and this process is its only user, so no lock is needed: one
+      // select finds the due tasks (an empty poll costs just that), one update takes them;
+      // its guard keeps the take a compare-and-set all the same.
+      const k = this.db.kysely;
+      // Each side is wrapped: SQLite takes ORDER BY and LIMIT only on a whole compound select.
+      const pick = (status: 'running' | 'pending') => k.selectFrom(this.claimableQuery(k, queues, status, nowIso, max).select('id').as(status)).select('id');
+      for (;;) {
+        const ids = (await k.selectFrom(pick('running').unionAll(pick('pending')).as('due')).select('due.id').limit(max).execute()).map((r) => r.id);
+        rows = ids.length === 0 ? [] : await this.take(k, ids, lease);
+        // Every one taken by another claimer of this process between the two statements: look again.
+        if (rows.length > 0 || ids.length === 0) break;
+      }
+    }
+    return rows;
+  }
+
+  /** The ids to claim, up to `max`: expired leases first, then pending tasks due now. */
+  private async claimableIds(tx: Tx, queues: string[], nowIso: string, max: number, lock: boolean): Promise<string[]> {
+    const ids: string[] = [];
+    for (const status of ['running', 'pending'] as const) {
+      if (ids.length >= max) break;
+      let q = this.claimableQuery(tx, queues, status, nowIso, max - ids.length).select('id');
+      if (lock) q = q.forUpdate().skipLocked();
+      for (const r of await q.execute()) ids.push(r.id);
+    }
+    return ids;
+  }
+
+  /**
+   * Runnable tasks of one kind, in claim order, at most `limit`: `running` ones whose lease
+   * expired, or `pending` ones due now. Each is one index range read; finished tasks are never scanned.
+   */
+  private claimableQuery(tx: Tx, queues: string[], status: 'running' | 'pending', nowIso: string, limit: number) {
+    const q = tx.selectFrom('tasks').where('queue', 'in', queues).where('status', '=', status);
+    return status === 'running'
+      ? q.where('leaseExpiresAt', '<', nowIso).orderBy('leaseExpiresAt').limit(limit)
+      : q.where('runAt', '<=', nowIso).orderBy('runAt').orderBy('createdAt').limit(limit);
+  }
+
+  /** Leases the chosen rows that are still claimable; `attempts` counts every claim. */
+  private take(tx: Tx, ids: string[], lease: { leaseExpiresAt: string; updatedAt: string } & Record<string, string>): Promise<TaskRow[]> {
+    const now = lease.updatedAt;
+    return tx.updateTable('tasks').set((eb) => ({ ...lease, attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', ids)
+      .where((eb) => eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'running'), eb('leaseExpiresAt', '<', now)])]))
+      .returningAll().execute();
   }
 
   /** Extend the lease; false when the lease was lost (another owner took the task). */

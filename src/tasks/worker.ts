@@ -32,8 +32,17 @@ export class Worker {
   private stopped = true;
   private timer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly wake = () => void this.pump();
+  private readonly wake = () => {
+    this.drained = false;
+    void this.pump();
+  };
   private pumping = false;
+  /**
+   * The last claim found fewer tasks than it had room for and no wake-up came since: the
+   * queues are empty as far as this worker knows, so a finishing task does not look again
+   * (an empty look is a query). Wake-ups and the poll clear it.
+   */
+  private drained = false;
   private wokenWhilePumping = false;
   private readonly log: Logger;
 
@@ -74,18 +83,25 @@ export class Worker {
     try {
       while (!this.stopped && this.running < (this.opts.concurrency ?? 8)) {
         this.wokenWhilePumping = false;
-        const task = await this.queue.claim(this.opts.queues, this.opts.owner, this.leaseMs);
-        if (!task && !this.wokenWhilePumping) break;
-        if (!task) continue;
-        this.running++;
-        const p = this.execute(task).finally(() => {
-          this.running--;
-          this.inFlight.delete(p);
-          void this.pump();
-        });
-        this.inFlight.add(p);
+        // One claim fills every free slot: a burst's tasks are taken together, not one by one.
+        const free = (this.opts.concurrency ?? 8) - this.running;
+        const tasks = await this.queue.claimMany(this.opts.queues, this.opts.owner, this.leaseMs, free);
+        for (const task of tasks) {
+          this.running++;
+          const p = this.execute(task).finally(() => {
+            this.running--;
+            this.inFlight.delete(p);
+            if (!this.drained) void this.pump();
+          });
+          this.inFlight.add(p);
+        }
+        if (tasks.length < free && !this.wokenWhilePumping) {
+          this.drained = true;
+          break;
+        }
       }
     } catch (e) {
+      this.drained = false;
       this.log.error({ err: toFlintError(e).message }, 'task claim failed');
     } finally {
       this.pumping = false;

@@ -56,6 +56,24 @@ for (const kind of DB_KINDS) {
       assert.equal(new Set(ids).size, 20);
     });
 
+    test('one claim takes up to max tasks, an expired lease before pending ones, none twice', async () => {
+      const ids = await db.kysely.transaction().execute(async (tx) => {
+        const out: string[] = [];
+        for (let i = 0; i < 5; i++) out.push(await q.enqueue(tx, { kind: 'k', queue: 'mq', resourceType: 'volume', resourceId: `m${i}`, payload: {} }));
+        return out;
+      });
+      // The newest task is running under a dead owner's expired lease: it goes first.
+      await db.kysely.updateTable('tasks').set({ status: 'running', leaseOwner: 'dead', leaseExpiresAt: new Date(Date.now() - 1000).toISOString(), attempts: 1 })
+        .where('id', '=', ids[4]!).execute();
+      const first = await q.claimMany(['mq'], 'owner-m', 60_000, 2);
+      assert.deepEqual(first.map((t) => t.id).sort(), [ids[4]!, ids[0]!].sort());
+      assert.ok(first.every((t) => t.status === 'running' && t.leaseOwner === 'owner-m'));
+      assert.equal(first.find((t) => t.id === ids[4])?.attempts, 2, 'a re-claim counts an attempt');
+      const rest = await q.claimMany(['mq'], 'owner-n', 60_000, 10);
+      assert.deepEqual(rest.map((t) => t.id).sort(), [ids[1]!, ids[2]!, ids[3]!].sort());
+      assert.deepEqual(await q.claimMany(['mq'], 'owner-n', 60_000, 10), []);
+    });
+
     test('a retryable failure goes back with backoff; the last attempt gives up', async () => {
       const id = await db.kysely.transaction().execute((tx) => q.enqueue(tx, { kind: 'flaky', queue: 'rq', resourceType: 'volume', resourceId: 'r3', payload: {}, maxAttempts: 2 }));
       let runs = 0;
