@@ -241,19 +241,28 @@ export class QuotaEngine {
     await this.settle(tx, groupId, false);
   }
 
+  /**
+   * Two statements whatever the number of resources: the group's rows are deleted and returned,
+   * then one upsert moves every usage row (in sorted order, as reserve() locks them). The rows
+   * always exist: reserve() wrote them in the transaction that made the group, and usage rows
+   * are never deleted, so the upsert's insert branch is never taken.
+   */
   private async settle(tx: Transaction<Database>, groupId: string, commit: boolean): Promise<void> {
-    const rows = await tx.selectFrom(this.t.reservations).selectAll().where('groupId', '=', groupId).execute();
+    const rows = await tx.deleteFrom(this.t.reservations).where('groupId', '=', groupId).returningAll().execute();
+    if (rows.length === 0) return;
     // Sorted here, not by the database: its collation may order names differently from reserve().
     rows.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
-    for (const r of rows) {
-      const unreserve = Math.max(0, r.delta);
-      const use = commit ? r.delta : 0;
-      // Usage never goes below zero, even after an admin reset left it short.
-      await tx.updateTable(this.t.usages as 'quotaUsages').set({
-        reserved: sql<number>`case when reserved < ${unreserve} then 0 else reserved - ${unreserve} end`,
-        inUse: sql<number>`case when in_use + ${use} < 0 then 0 else in_use + ${use} end`,
-      }).where('projectId', '=', r.projectId).where('resource', '=', r.resource).execute();
-    }
-    await tx.deleteFrom(this.t.reservations).where('groupId', '=', groupId).execute();
+    // `reserved` carries what to unreserve, `in_use` what to add; usage never goes below zero,
+    // even after an admin reset left it short.
+    const usage = (column: 'reserved' | 'inUse') => sql.ref(`${this.t.usages}.${column}`);
+    const moved = (column: 'reserved' | 'inUse') => sql.ref(`excluded.${column}`);
+    await tx.insertInto(this.t.usages as 'quotaUsages')
+      .values(rows.map((r) => ({ projectId: r.projectId, resource: r.resource, reserved: Math.max(0, r.delta), inUse: commit ? r.delta : 0 })))
+      .onConflict((oc) => oc.columns(['projectId', 'resource']).doUpdateSet({
+        reserved: sql<number>`case when ${usage('reserved')} < ${moved('reserved')} then 0 else ${usage('reserved')} - ${moved('reserved')} end`,
+        inUse: sql<number>`case when ${usage('inUse')} + ${moved('inUse')} < 0 then 0 else ${usage('inUse')} + ${moved('inUse')} end`,
+      }))
+      .execute();
   }
+
 }
