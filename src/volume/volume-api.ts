@@ -192,7 +192,6 @@ export class VolumeApi implements BlockStorageOperations {
   }
 
   async deleteVolume(ctx: RequestContext, id: string, opts: { cascade?: boolean; force?: boolean } = {}): Promise<void> {
-    await getVolume(this.db.kysely, ctx, id);
     if (opts.force && !ctx.isAdmin) throw new Forbidden('Force delete is an admin action.');
     const queue = await inTransaction(this.db, async (tx) => {
       const allowed = opts.force ? ALLOWED_FROM.forceDelete : ALLOWED_FROM.delete;

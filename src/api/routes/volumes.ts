@@ -217,7 +217,7 @@ export function volumeRoutes(root: FastifyInstance, deps: ApiDeps): void {
     const cascade = q(query, 'cascade') !== undefined && parseBoolean(q(query, 'cascade'), 'cascade');
     const force = q(query, 'force') !== undefined && parseBoolean(q(query, 'force'), 'force');
     if (force && !req.ctx.isAdmin) throw new Forbidden("Policy doesn't allow force delete (force=true) to be performed: admin role required.");
-    await getVolume(deps.db.kysely, req.ctx, id);
+    // deleteVolume's first statement locks the volume within the caller's scope (404 otherwise).
     await deps.volumes.deleteVolume(req.ctx, id, { cascade, force });
     reply.code(202).send();
   });
