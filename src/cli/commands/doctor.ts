@@ -1,6 +1,8 @@
 // `flint doctor`: what on this host or in this configuration stops `flint serve`, and how to fix it.
 import type { Command } from 'commander';
-import { runDoctor, type CheckResult } from '../../service/doctor.js';
+// The doctor's checks load the service's modules (database, drivers): imported only when it runs,
+// so every other command starts without them.
+import type { CheckResult } from '../../service/doctor.js';
 
 const MARK: Record<CheckResult['status'], string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
 
@@ -11,6 +13,7 @@ export function register(program: Command): void {
     .option('--no-backends', 'skip setting each backend up (which starts and stops its daemons)')
     .option('--json', 'print JSON')
     .action(async (o: { config?: string; backends: boolean; json?: boolean }) => {
+      const { runDoctor } = await import('../../service/doctor.js');
       const results = await runDoctor({ configFile: o.config ?? process.env.FLINT_CONFIG ?? null, backends: o.backends });
       if (o.json) {
         process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
