@@ -32,8 +32,11 @@ export class Worker {
   private stopped = true;
   private timer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<void>>();
+  /** New work may be due (an enqueue here or elsewhere, or the poll). */
   private readonly wake = () => {
     this.drained = false;
+    // A claim in progress may already have looked: look once more after it.
+    if (this.pumping) this.wokenWhilePumping = true;
     void this.pump();
   };
   private pumping = false;
@@ -73,12 +76,8 @@ export class Worker {
 
   private async pump(): Promise<void> {
     if (this.stopped) return;
-    if (this.pumping) {
-      // A wake-up during a claim that may already have looked: look once more after it, or
-      // the task it announces waits for the next poll.
-      this.wokenWhilePumping = true;
-      return;
-    }
+    // The running loop fills slots freed meanwhile; wake-ups during it are noted by wake().
+    if (this.pumping) return;
     this.pumping = true;
     try {
       while (!this.stopped && this.running < (this.opts.concurrency ?? 8)) {

@@ -74,6 +74,38 @@ for (const kind of DB_KINDS) {
       assert.deepEqual(await q.claimMany(['mq'], 'owner-n', 60_000, 10), []);
     });
 
+    test('a worker fills its free slots in one claim and stops looking once the queue is empty', async () => {
+      // Counts the worker's claims and how many came back empty.
+      let claims = 0;
+      let empty = 0;
+      const counting = Object.create(q) as TaskQueue;
+      counting.claimMany = async (...a: Parameters<TaskQueue['claimMany']>) => {
+        claims++;
+        const got = await q.claimMany(...a);
+        if (got.length === 0) empty++;
+        return got;
+      };
+      await db.kysely.transaction().execute(async (tx) => {
+        for (let i = 0; i < 6; i++) await q.enqueue(tx, { kind: 'quick', queue: 'fq', resourceType: 'volume', resourceId: `f${i}`, payload: {} });
+      });
+      const ran = new Set<string>();
+      const w = new Worker(counting, {
+        queues: ['fq'], owner: 'filler', concurrency: 4, pollMs: 60_000,
+        handlers: { quick: { run: async (t) => { ran.add(t.id); await q.complete(db.kysely, t.id); }, giveUp: async () => undefined } },
+      });
+      w.start();
+      try {
+        await waitUntil(async () => (ran.size === 6 ? true : undefined), 10_000, 10);
+        await new Promise((r) => setTimeout(r, 200));
+        // Four at once, then the two left as slots free up, then one look that finds nothing;
+        // no finishing task looks again after that (one claim per finished task before).
+        assert.ok(claims <= 4, `${claims} claims for 6 tasks`);
+        assert.ok(empty <= 1, `${empty} empty claims`);
+      } finally {
+        await w.stop();
+      }
+    });
+
     test('a retryable failure goes back with backoff; the last attempt gives up', async () => {
       const id = await db.kysely.transaction().execute((tx) => q.enqueue(tx, { kind: 'flaky', queue: 'rq', resourceType: 'volume', resourceId: 'r3', payload: {}, maxAttempts: 2 }));
       let runs = 0;
