@@ -9,6 +9,11 @@ export interface FlowStep<C> {
   run(ctx: C): Promise<void>;
   /** Undo `run`; must be idempotent and tolerate a partial or absent `run`. */
   revert?(ctx: C): Promise<void>;
+  /**
+   * Running the step again after a restart is harmless and it has nothing to revert, so its
+   * completion is not recorded (one write fewer); a resumed flow simply runs it again.
+   */
+  rerunnable?: true;
 }
 
 export interface FlowHooks {
@@ -54,6 +59,6 @@ export async function runFlow<C>(
     }
     done.push(step.name);
     // After the last step the caller's final transaction ends the task; nothing to resume.
-    if (done.length < steps.length) await hooks.onProgress([...done]);
+    if (done.length < steps.length && !(step.rerunnable && !step.revert)) await hooks.onProgress([...done]);
   }
 }

@@ -156,6 +156,15 @@ describe('flows', () => {
     assert.deepEqual(progress, [['a']]);
   });
 
+  test('a rerunnable step without a revert is not recorded; the next recorded step carries it', async () => {
+    log.length = 0;
+    const progress: string[][] = [];
+    const plain = (name: string): FlowStep<object> => ({ name, rerunnable: true, run: async () => { log.push(`run ${name}`); } });
+    await runFlow([plain('a'), step('b'), plain('c'), step('d')], {}, [], { onProgress: async (p) => { progress.push(p); } });
+    assert.deepEqual(log, ['run a', 'run b', 'run c', 'run d']);
+    assert.deepEqual(progress, [['a', 'b']]);
+  });
+
   test('a resumed flow skips the steps already done', async () => {
     log.length = 0;
     await runFlow([step('a'), step('b'), step('c')], {}, ['a', 'b'], { onProgress: async () => undefined });

@@ -119,6 +119,8 @@ export const deleteVolumeFlow: FlowDefinition<'delete_volume', DeleteCtx> = {
   steps: [
     {
       name: 'delete_snapshots',
+      // A re-run finds only the snapshots whose rows are still there (each row goes once the backend deleted it).
+      rerunnable: true,
       async run(ctx) {
         const d = ctx.deps;
         if (ctx.snapshots.length === 0) return;
@@ -132,6 +134,8 @@ export const deleteVolumeFlow: FlowDefinition<'delete_volume', DeleteCtx> = {
     },
     {
       name: 'remove_export',
+      // Drivers' terminate_connection and remove_export accept what is already gone.
+      rerunnable: true,
       async run(ctx) {
         const d = ctx.deps;
         await d.driver.terminateConnection(ctx.dv, null);
