@@ -84,6 +84,8 @@ export class VolumeManager {
   orphans: Orphan[] = [];
   private readonly deps: ManagerDeps;
   private readonly gate = new StatsGate();
+  /** The report being sampled or written, if any (see reportStats). */
+  private reporting: Promise<unknown> | null = null;
   private lastProblems = '';
 
   constructor(private readonly o: VolumeManagerOptions) {
@@ -157,7 +159,8 @@ export class VolumeManager {
     });
     this.worker.start();
     this.statsTimer = setInterval(() => {
-      void this.reportStats().catch((e) => logger.warn({ backend: this.o.backendHost, err: toFlintError(e).message }, 'stats report failed'));
+      // A report slower than the interval is not queued behind: the next tick samples afresh.
+      if (!this.reporting) void this.reportStats().catch((e) => logger.warn({ backend: this.o.backendHost, err: toFlintError(e).message }, 'stats report failed'));
       void heartbeat(this.o.db, 'flint-volume', this.o.backendHost, this.o.availabilityZone).catch(() => undefined);
       // Finished tasks are history; a day of them is enough to debug with.
       void this.o.tasks.purge(FINISHED_TASK_RETENTION_MS).catch(() => undefined);
@@ -199,8 +202,24 @@ export class VolumeManager {
     return { db, driver, backendHost, templates, logger };
   }
 
-  /** `madeBefore`: volumes whose objects exist although no create of this process landed them (see inventory). */
+  /**
+   * Samples the backend and writes the report, one report at a time: a report written after a
+   * newer one would put its older sample back over the placements the newer one settled, and
+   * every scheduler would count that room free twice until the next report. `madeBefore`:
+   * volumes whose objects exist although no create of this process landed them (see inventory).
+   */
   async reportStats(madeBefore: readonly string[] = []): Promise<BackendStats> {
+    while (this.reporting) await this.reporting.catch(() => undefined);
+    const run = this.sampleAndWrite(madeBefore);
+    this.reporting = run;
+    try {
+      return await run;
+    } finally {
+      if (this.reporting === run) this.reporting = null;
+    }
+  }
+
+  private async sampleAndWrite(madeBefore: readonly string[]): Promise<BackendStats> {
     const sampledAt = clock().now().toISOString();
     const sample = await this.gate.sample(() => this.o.driver.getVolumeStats(true));
     const stats = sample.result;

@@ -2,7 +2,9 @@
 // of those creates had already made their object on the backend: the new process's first
 // report counts those objects, so it must settle their placements too, or every scheduler
 // counts that room twice (report + reservation) until the creates run again, and refuses
-// volumes that fit. Real SQLite and PostgreSQL, the fake driver, the manager's own start-up.
+// volumes that fit. And its reports are written one at a time: an older sample written last
+// would count room free twice (the newer report already settled the placements it lacks).
+// Real SQLite and PostgreSQL, the fake driver, the manager's own start-up and reports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -104,6 +106,61 @@ for (const kind of DB_KINDS) {
       assert.deepEqual((await placements()).filter((id) => ids.includes(id)), []);
     } finally {
       await restarted?.stop();
+      tasks.close();
+      await db.close();
+      if (kind === 'postgres') await dropSchema(PG_URL, schema);
+      FakeBackendStore.reset(backend);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+for (const kind of DB_KINDS) {
+  test(`a manager writes one stats report at a time, so an older sample never lands over a newer one (${kind})`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flint-report-order-'));
+    const schema = `flint_rord_${process.pid}`;
+    const db = await openDatabase(kind === 'postgres' ? { url: PG_URL, schema } : { url: join(dir, 'flint.sqlite') });
+    const backend = `rord${process.pid}${kind}`;
+    FakeBackendStore.reset(backend);
+    const driver = createFakeDriver(fakeDriverContext(backend, { fake_capacity_gib: 50, fake_thin_provisioning: false }));
+    const tasks = new TaskQueue(db);
+    try {
+      // The first report's write is held back 300 ms (a slow connection, a busy process).
+      let held = false;
+      const transaction = db.kysely.transaction.bind(db.kysely);
+      const slowFirst = new Proxy(db.kysely, {
+        get(target, prop, receiver) {
+          if (prop !== 'transaction') return Reflect.get(target, prop, receiver);
+          return () => {
+            const builder = transaction();
+            if (held) return builder;
+            held = true;
+            return { execute: async <T>(fn: Parameters<typeof builder.execute<T>>[0]) => {
+              await new Promise((r) => setTimeout(r, 300));
+              return builder.execute(fn);
+            } };
+          };
+        },
+      });
+      const sampled: string[] = [];
+      const m = new VolumeManager({
+        db: { ...db, kysely: slowFirst }, tasks, quotas: new QuotaEngine(db), driver, backendHost: `fakehost@${backend}`, backendName: backend,
+        availabilityZone: 'nova', templates: DEFAULT_TEMPLATES, logger, statsIntervalMs: 3_600_000, filterFunction: null, goodnessFunction: null,
+        concurrency: 4, leaseMs: 30_000, schedulerMaxAttempts: 3, onStats: (_s, _p, _l, at) => void sampled.push(at),
+      });
+      const first = m.reportStats();
+      await new Promise((r) => setTimeout(r, 20));
+      // A volume lands between the two samples: only the second report counts it.
+      await driver.createVolume(await toDriverVolume(db.kysely, {
+        id: randomUUID(), projectId: 'p1', userId: 'u1', size: SIZE, status: 'available', host: `fakehost@${backend}#pool0`, createdAt: STAMP, updatedAt: STAMP,
+      } as never));
+      await Promise.all([first, m.reportStats()]);
+      assert.equal(sampled.length, 2);
+      assert.ok(sampled[0]! < sampled[1]!, `samples in order: ${sampled.join(', ')}`);
+      const row = await db.kysely.selectFrom('backendStats').select(['updatedAt', 'stats']).where('backendHost', '=', `fakehost@${backend}`).executeTakeFirstOrThrow();
+      assert.equal(row.updatedAt, sampled[1], 'the newer sample is the one left in the database');
+      assert.equal((JSON.parse(row.stats) as { pools: Array<{ allocatedCapacityGiB: number }> }).pools[0]!.allocatedCapacityGiB, SIZE);
+    } finally {
       tasks.close();
       await db.close();
       if (kind === 'postgres') await dropSchema(PG_URL, schema);
