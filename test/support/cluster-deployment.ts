@@ -21,8 +21,6 @@ export interface ClusterOptions {
   leaseSeconds?: number;
   /** Latency per fake driver call (keeps creates in flight). */
   fakeDelayMs?: number;
-  /** Latency after a fake driver call has acted (a create's object exists, the call has not returned). */
-  fakeDelayAfterMs?: number;
   /** PostgreSQL connections per process: every member together must stay under the server's max_connections. */
   poolSize?: number;
 }
@@ -53,7 +51,7 @@ export class ClusterDeployment {
         database_connection: `${PG_URL}?options=-c%20search_path%3D${o.schema}`,
       },
       backends: Object.fromEntries(Object.entries(o.backends).map(([name, gib]) => [name, {
-        volume_driver: 'fake', fake_capacity_gib: gib, fake_thin_provisioning: false, fake_state_file: join(dir, `${name}.json`), fake_delay_ms: o.fakeDelayMs ?? 0, fake_delay_after_ms: o.fakeDelayAfterMs ?? 0,
+        volume_driver: 'fake', fake_capacity_gib: gib, fake_thin_provisioning: false, fake_state_file: join(dir, `${name}.json`), fake_delay_ms: o.fakeDelayMs ?? 0,
       }])),
     });
     const c = new ClusterDeployment(o, dir, config, await bundledServeChild(), db);
