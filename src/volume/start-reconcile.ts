@@ -1,10 +1,12 @@
 // What a volume manager checks at start against its backend: every exported volume is
-// re-exported (ensure_export), and backend objects with no database row are found. Both walk
-// the inventory a page at a time, so start-up memory does not grow with the number of volumes.
+// re-exported (ensure_export), backend objects with no database row are found, and so are
+// the creates a dead predecessor left half done (object made, volume still `creating`). All
+// walk the inventory a page at a time, so start-up memory does not grow with the number of volumes.
 import type { Db } from '../db/database.js';
 import type { VolumeRow } from '../db/schema.js';
 import { ListBackendVolumes } from '../drivers/interface/capabilities.js';
 import type { VolumeDriverCore } from '../drivers/interface/core.js';
+import type { BackendVolumeObject } from '../drivers/interface/objects.js';
 import { toFlintError } from '../errors/errors.js';
 import { nowIso } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -78,18 +80,43 @@ export async function reexportAll(t: ReconcileTarget): Promise<{ checked: number
   return { checked, updated };
 }
 
-/** Backend objects whose Flint id names no volume of this backend; looked up a page of objects at a time. */
-export async function findOrphans(t: ReconcileTarget): Promise<Orphan[]> {
-  if (!ListBackendVolumes.is(t.driver)) return [];
-  const objects = await t.driver.listBackendVolumes();
+/** The backend's objects, or null when the driver cannot list them. */
+export async function listObjects(t: ReconcileTarget): Promise<BackendVolumeObject[] | null> {
+  return ListBackendVolumes.is(t.driver) ? t.driver.listBackendVolumes() : null;
+}
+
+/**
+ * Backend objects whose Flint id names no volume of this backend; looked up a page of objects
+ * at a time. `objects`: the backend's listing when the caller already has it.
+ */
+export async function findOrphans(t: ReconcileTarget, objects?: readonly BackendVolumeObject[] | null): Promise<Orphan[]> {
+  const listed = objects === undefined ? await listObjects(t) : objects;
+  if (!listed) return [];
   const orphans: Orphan[] = [];
   const page = t.pageSize ?? PAGE;
-  for (let i = 0; i < objects.length; i += page) {
-    const chunk = objects.slice(i, i + page);
+  for (let i = 0; i < listed.length; i += page) {
+    const chunk = listed.slice(i, i + page);
     const claimed = chunk.map((o) => o.flintId).filter((id): id is string => !!id);
     const known = new Set(claimed.length === 0 ? [] : (await t.db.kysely.selectFrom('volumes').select('id')
       .where('id', 'in', claimed).where('host', 'like', onBackend(t.backendHost)).execute()).map((r) => r.id));
     for (const o of chunk) if (!o.flintId || !known.has(o.flintId)) orphans.push({ reference: o.reference, sizeGiB: o.sizeGiB, flintId: o.flintId });
   }
   return orphans;
+}
+
+/**
+ * Volumes of this backend still `creating` whose object the backend already holds: creates a
+ * dead predecessor made but never finished. The backend's stats count them, so the start-up
+ * report settles their placements as landed (their create tasks run again and find the object).
+ */
+export async function createsAlreadyMade(t: ReconcileTarget, objects: readonly BackendVolumeObject[]): Promise<string[]> {
+  const made: string[] = [];
+  const page = t.pageSize ?? PAGE;
+  const ids = objects.map((o) => o.flintId).filter((id): id is string => !!id);
+  for (let i = 0; i < ids.length; i += page) {
+    const rows = await t.db.kysely.selectFrom('volumes').select('id')
+      .where('id', 'in', ids.slice(i, i + page)).where('host', 'like', onBackend(t.backendHost)).where('status', '=', 'creating').execute();
+    for (const r of rows) made.push(r.id);
+  }
+  return made;
 }

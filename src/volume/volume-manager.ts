@@ -28,7 +28,7 @@ import { attachForBackupFlow, detachForBackupFlow } from './flows/backup-access.
 import { listManageableHandler, listManageableSnapshotsHandler } from './flows/list-manageable.js';
 import type { TaskPayloads } from './task-kinds.js';
 import type { NameTemplates } from './driver-objects.js';
-import { findOrphans, reexportAll, type Orphan, type ReconcileTarget } from './start-reconcile.js';
+import { createsAlreadyMade, findOrphans, listObjects, reexportAll, type Orphan, type ReconcileTarget } from './start-reconcile.js';
 import { SCHEDULER_QUEUE, volumeQueue } from '../tasks/queues.js';
 import { heartbeat } from '../db/repos/services.js';
 import { settleReservations } from '../db/repos/capacity-reservations.js';
@@ -84,6 +84,8 @@ export class VolumeManager {
   orphans: Orphan[] = [];
   private readonly deps: ManagerDeps;
   private readonly gate = new StatsGate();
+  /** The report being sampled or written, if any (see reportStats). */
+  private reporting: Promise<unknown> | null = null;
   private lastProblems = '';
 
   constructor(private readonly o: VolumeManagerOptions) {
@@ -148,15 +150,17 @@ export class VolumeManager {
     await driver.checkForSetupError();
     await this.o.tasks.releaseDeadLocalLeases(this.queue, this.owner, this.o.logger);
     await this.reexport();
-    await this.findOrphans();
-    await this.reportStats();
+    // No create runs here before the worker starts: what the listing shows, the first report counts.
+    const made = await this.inventory();
+    await this.reportStats(made);
     await heartbeat(this.o.db, 'flint-volume', this.o.backendHost, this.o.availabilityZone);
     this.worker = new Worker(this.o.tasks, {
       queues: [this.queue], owner: this.owner, handlers: this.handlers(), concurrency: this.o.concurrency, leaseMs: this.o.leaseMs, logger,
     });
     this.worker.start();
     this.statsTimer = setInterval(() => {
-      void this.reportStats().catch((e) => logger.warn({ backend: this.o.backendHost, err: toFlintError(e).message }, 'stats report failed'));
+      // A report slower than the interval is not queued behind: the next tick samples afresh.
+      if (!this.reporting) void this.reportStats().catch((e) => logger.warn({ backend: this.o.backendHost, err: toFlintError(e).message }, 'stats report failed'));
       void heartbeat(this.o.db, 'flint-volume', this.o.backendHost, this.o.availabilityZone).catch(() => undefined);
       // Finished tasks are history; a day of them is enough to debug with.
       void this.o.tasks.purge(FINISHED_TASK_RETENTION_MS).catch(() => undefined);
@@ -176,11 +180,21 @@ export class VolumeManager {
     this.o.logger.info({ backend: this.o.backendHost, checked, updated }, 'exports ensured');
   }
 
-  private async findOrphans(): Promise<void> {
-    this.orphans = await findOrphans(this.reconcileTarget());
+  /**
+   * Finds the backend's orphans, and returns the creates a dead predecessor left with their
+   * object made: the first report counts those objects, so it must also settle their
+   * placements, or every scheduler counts them twice until their tasks run again.
+   */
+  private async inventory(): Promise<string[]> {
+    const target = this.reconcileTarget();
+    const objects = await listObjects(target);
+    this.orphans = await findOrphans(target, objects);
     for (const o of this.orphans) {
       this.o.logger.warn({ backend: this.o.backendHost, reference: o.reference, flintId: o.flintId }, 'backend object has no database row (not deleted)');
     }
+    const made = objects ? await createsAlreadyMade(target, objects) : [];
+    if (made.length > 0) this.o.logger.info({ backend: this.o.backendHost, volumes: made.length }, 'creates left in flight by a previous process already have their object');
+    return made;
   }
 
   private reconcileTarget(): ReconcileTarget {
@@ -188,9 +202,28 @@ export class VolumeManager {
     return { db, driver, backendHost, templates, logger };
   }
 
-  async reportStats(): Promise<BackendStats> {
+  /**
+   * Samples the backend and writes the report, one report at a time: a report written after a
+   * newer one would put its older sample back over the placements the newer one settled, and
+   * every scheduler would count that room free twice until the next report. `madeBefore`:
+   * volumes whose objects exist although no create of this process landed them (see inventory).
+   */
+  async reportStats(madeBefore: readonly string[] = []): Promise<BackendStats> {
+    while (this.reporting) await this.reporting.catch(() => undefined);
+    const run = this.sampleAndWrite(madeBefore);
+    this.reporting = run;
+    try {
+      return await run;
+    } finally {
+      if (this.reporting === run) this.reporting = null;
+    }
+  }
+
+  private async sampleAndWrite(madeBefore: readonly string[]): Promise<BackendStats> {
     const sampledAt = clock().now().toISOString();
-    const { result: stats, landed } = await this.gate.sample(() => this.o.driver.getVolumeStats(true));
+    const sample = await this.gate.sample(() => this.o.driver.getVolumeStats(true));
+    const stats = sample.result;
+    const landed = [...sample.landed, ...madeBefore];
     stats.operations = supportedOperations(this.o.driver);
     for (const p of stats.pools) {
       p.filterFunction ??= this.o.filterFunction ?? undefined;

@@ -3,11 +3,13 @@
 // each). A burst of creates through both APIs wants twice the room there is: exactly the
 // room is placed, the rest fail with "no valid backend", no pool is over-committed. Then the
 // same burst with a scheduler and a manager SIGKILLed in the middle: the manager restarts,
-// the other scheduler takes over the dead one's tasks, and nothing is lost or stuck.
+// the other scheduler takes over the dead one's tasks, and again exactly the room is placed.
+// A failed count prints a timeline of reports, objects and reservations (support/cluster-timeline.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiCall } from '../support/http.js';
 import { ClusterDeployment } from '../support/cluster-deployment.js';
+import { ClusterTimeline } from '../support/cluster-timeline.js';
 import { waitUntil } from '../support/test-service.js';
 
 const PROJECT = 'clusterburst';
@@ -43,51 +45,52 @@ describe('several schedulers on PostgreSQL never over-commit', () => {
   }
 
   /** Every volume of the burst ends; exactly the room is placed and each pool holds what the database says. */
-  async function checkOutcome(ids: string[], t: { diagnostic(m: string): void }, afterKill = false): Promise<void> {
+  async function checkOutcome(ids: string[], t: { diagnostic(m: string): void }, timeline: ClusterTimeline, afterKill = false): Promise<void> {
     const rows = await waitUntil(async () => {
       const r = await cluster.db.kysely.selectFrom('volumes').select(['id', 'status', 'host', 'size']).where('id', 'in', ids).execute();
       return r.length === ids.length && r.every((v) => v.status === 'available' || v.status === 'error') ? r : undefined;
     }, 90_000, 200);
+    await timeline.stop();
     const available = rows.filter((r) => r.status === 'available');
     const errored = rows.filter((r) => r.status === 'error');
     t.diagnostic(`available ${available.length}, error ${errored.length}`);
-    if (afterKill) {
-      // KNOWN BUG (open): twice, in make test beside a Tempest run, the kills left room unplaced
-      // (7 and 11 of 20 placed; the rest failed fast with no valid backend). Never seen run alone.
-      // Until it is found, after kills this checks only what still holds: nothing over-committed,
-      // nothing stuck, every failure explained; the burst without kills still places exactly.
-      assert.ok(available.length <= FITS, `available ${available.length} > room for ${FITS}`);
-    } else {
+    const messages = (await call(cluster.apiUrls[0]!, 'GET', '/messages?resource_type=VOLUME')).json.messages as Array<{ resource_uuid: string; user_message: string }>;
+    try {
       assert.equal(available.length, FITS, `available ${available.length}, error ${errored.length}`);
       assert.equal(errored.length, REQUESTS - FITS);
-    }
-
-    for (const [backend, capacity] of Object.entries(BACKENDS)) {
-      const objects = cluster.backendVolumes(backend).filter((o) => ids.includes(o.id));
-      const held = objects.reduce((s, o) => s + o.size, 0);
-      assert.ok(held <= capacity, `${backend} holds ${held} GiB of ${capacity} GiB`);
-      if (!afterKill) assert.equal(held, capacity, `${backend} holds ${held} GiB of ${capacity} GiB: room was left unplaced`);
-      const inDb = available.filter((r) => r.host?.split('#')[0]?.endsWith(`@${backend}`)).map((r) => r.id).sort();
-      assert.deepEqual(objects.map((o) => o.id).sort(), inDb, `objects on ${backend} vs database`);
-    }
-
-    const messages = (await call(cluster.apiUrls[0]!, 'GET', '/messages?resource_type=VOLUME')).json.messages as Array<{ resource_uuid: string; user_message: string }>;
-    for (const r of errored) {
-      const m = messages.find((x) => x.resource_uuid === r.id);
-      assert.ok(m, `no user message for ${r.id}`);
-      if (afterKill) {
-        if (!/No valid backend.*capacity/is.test(m.user_message)) t.diagnostic(`after the kills, ${r.id} failed: ${m.user_message}`);
-        continue;
+      for (const [backend, capacity] of Object.entries(BACKENDS)) {
+        const objects = cluster.backendVolumes(backend).filter((o) => ids.includes(o.id));
+        const held = objects.reduce((s, o) => s + o.size, 0);
+        assert.equal(held, capacity, `${backend} holds ${held} GiB of ${capacity} GiB`);
+        const inDb = available.filter((r) => r.host?.split('#')[0]?.endsWith(`@${backend}`)).map((r) => r.id).sort();
+        assert.deepEqual(objects.map((o) => o.id).sort(), inDb, `objects on ${backend} vs database`);
       }
-      assert.match(m.user_message, /No valid backend/i);
-      assert.match(m.user_message, /capacity/i);
+      for (const r of errored) {
+        const m = messages.find((x) => x.resource_uuid === r.id);
+        assert.ok(m, `no user message for ${r.id}`);
+        assert.match(m.user_message, /No valid backend/i);
+        assert.match(m.user_message, /capacity/i);
+      }
+    } catch (e) {
+      // What each failure said, and the timeline of reports, objects and reservations.
+      const refusals = errored.length === 0 ? [] : await cluster.db.kysely.selectFrom('tasks').select(['resourceId', 'lastError', 'updatedAt'])
+        .where('kind', '=', 'schedule_volume').where('status', '=', 'failed').where('resourceId', 'in', errored.map((r) => r.id)).execute();
+      for (const r of errored) {
+        const task = refusals.find((x) => x.resourceId === r.id);
+        t.diagnostic(`${r.id}: ${messages.find((x) => x.resource_uuid === r.id)?.user_message ?? '(no message)'}${task ? ` | refused at ${task.updatedAt.slice(11, 23)}: ${task.lastError}` : ''}`);
+      }
+      t.diagnostic(`timeline${afterKill ? ' (kill variant)' : ''}:\n${timeline.text()}`);
+      throw e;
     }
     // No create reached a full backend: the schedulers' reservations kept them apart.
     const refused = await cluster.db.kysely.selectFrom('tasks').select('id')
       .where('kind', '=', 'create_volume').where('lastError', 'like', 'backend_capacity%').execute();
     t.diagnostic(`creates refused by a full backend: ${refused.length}`);
-    // After a kill, one such refusal was seen once in several runs (cause not found yet; see the
-    // branch report); the backend refused it, so it was rescheduled and nothing was over-committed.
+    // In the kill variant one such refusal was seen once in several runs; the backend refused it,
+    // so it was rescheduled and nothing was over-committed. Two ways to count room free twice for
+    // up to a report interval: reports committing out of order (fixed: one report at a time), and
+    // a delete of the first burst whose change row commits after a report that already shows the
+    // object gone (open: the row outlives that report), which only this second burst can meet.
     if (!afterKill) assert.equal(refused.length, 0, 'a create was sent to a pool that was already full');
     // Nothing stuck: no open task, and every reservation settled by the managers' next reports.
     await waitUntil(async () => ((await cluster.db.kysely.selectFrom('tasks').select('id').where('status', 'in', ['pending', 'running']).execute()).length === 0 ? true : undefined), 30_000, 200);
@@ -100,27 +103,46 @@ describe('several schedulers on PostgreSQL never over-commit', () => {
     await waitUntil(async () => ((await cluster.db.kysely.selectFrom('volumes').select('id').where('id', 'in', ids).where('status', '!=', 'deleted').execute()).length === 0 ? true : undefined), 60_000, 200);
   }
 
+  const timeline = () => {
+    const tl = new ClusterTimeline(cluster, Object.keys(BACKENDS));
+    tl.start();
+    return tl;
+  };
+
   test(`${REQUESTS} creates through 2 APIs and 2 schedulers, room for ${FITS}`, async (t) => {
-    const ids = await burst('b1');
-    await checkOutcome(ids, t);
-    await deleteAll(ids);
+    const tl = timeline();
+    try {
+      const ids = await burst('b1');
+      await checkOutcome(ids, t, tl);
+      await deleteAll(ids);
+    } finally {
+      await tl.stop();
+    }
   });
 
-  test('a scheduler and a manager SIGKILLed mid-burst: nothing lost, stuck or over-committed', async (t) => {
-    let killedWhileBusy = 0;
-    const ids = await burst('b2', async () => {
-      // Once schedule tasks are being worked on, kill scheduler 0 and the manager of cla.
-      await waitUntil(async () => {
-        const running = await cluster.db.kysely.selectFrom('tasks').select('id').where('status', '=', 'running').execute();
-        return running.length > 0 ? true : undefined;
-      }, 30_000, 5);
-      killedWhileBusy = (await cluster.db.kysely.selectFrom('tasks').select('id').where('status', 'in', ['pending', 'running']).execute()).length;
-      await Promise.all([cluster.kill({ scheduler: 0 }), cluster.kill({ volume: 'cla' })]);
-      // The manager is the only one for its backend: it comes back. The scheduler does not;
-      // the other one takes over its tasks once their leases run out.
-      await cluster.restart({ volume: 'cla' });
-    });
-    assert.ok(killedWhileBusy > 0, 'the kills landed after the burst had finished');
-    await checkOutcome(ids, t, true);
+  test('a scheduler and a manager SIGKILLed mid-burst: exactly the room placed, nothing stuck', async (t) => {
+    const tl = timeline();
+    try {
+      let killedWhileBusy = 0;
+      const ids = await burst('b2', async () => {
+        // Once schedule tasks are being worked on, kill scheduler 0 and the manager of cla.
+        await waitUntil(async () => {
+          const running = await cluster.db.kysely.selectFrom('tasks').select('id').where('status', '=', 'running').execute();
+          return running.length > 0 ? true : undefined;
+        }, 30_000, 5);
+        killedWhileBusy = (await cluster.db.kysely.selectFrom('tasks').select('id').where('status', 'in', ['pending', 'running']).execute()).length;
+        tl.mark(`killing scheduler 0 and the manager of cla (${killedWhileBusy} tasks open)`);
+        await Promise.all([cluster.kill({ scheduler: 0 }), cluster.kill({ volume: 'cla' })]);
+        tl.mark('killed; restarting the manager of cla');
+        // The manager is the only one for its backend: it comes back. The scheduler does not;
+        // the other one takes over its tasks once their leases run out.
+        await cluster.restart({ volume: 'cla' });
+        tl.mark('manager of cla restarted');
+      });
+      assert.ok(killedWhileBusy > 0, 'the kills landed after the burst had finished');
+      await checkOutcome(ids, t, tl, true);
+    } finally {
+      await tl.stop();
+    }
   });
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openDatabase, dropSchema, type Db } from '../../src/db/database.js';
 import type { BackendStats } from '../../src/drivers/interface/stats.js';
-import { recordCapacityChange, settleReservations } from '../../src/db/repos/capacity-reservations.js';
+import { recordCapacityChange, reservedOverReports, settleReservations } from '../../src/db/repos/capacity-reservations.js';
 import { PoolTaken, reservePlacement, withReservations } from '../../src/scheduler/capacity-reservation.js';
 import type { Placement } from '../../src/scheduler/scheduler.js';
 import { DB_KINDS, PG_URL } from '../support/test-service.js';
@@ -83,6 +83,9 @@ for (const kind of DB_KINDS) {
       await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: 4 }));
       await reserve('c', 6);
       await assert.rejects(reserve('e', 1), PoolTaken);
+      // What a refusal's diagnostics say was laid over the report.
+      assert.equal(await reservedOverReports(db.kysely, 'volume'),
+        `Reserved over the reports: ${POOL}: report sampled 2026-01-01T00:00:00.000Z, changes of -6 GiB, 2 placement(s), 36 GiB.`);
       // A backend that never reported has no room to give.
       await assert.rejects(db.kysely.transaction().execute((tx) => reservePlacement(tx, {
         kind: 'volume', resourceId: 'd', placement: { ...placement, backendHost: 'h@none', poolHost: 'h@none#p0' }, sizeGiB: 1, thick: false,

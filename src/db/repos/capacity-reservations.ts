@@ -103,3 +103,29 @@ export async function reservationsByBackend(tx: Tx, kind: ReservedKind, backendH
   }
   return out;
 }
+
+/**
+ * For a refusal's diagnostics: per pool with something reserved, when its last report was
+ * sampled and what every scheduler lays over it (placements not in it yet, changes). At most
+ * `limit` pools; '' when nothing is reserved (the reports alone decided).
+ */
+export async function reservedOverReports(tx: Tx, kind: ReservedKind, limit = 10): Promise<string> {
+  const rows = await tx.selectFrom('capacityReservations')
+    .select(['backendHost', 'poolHost', 'reason'])
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('sizeGib').as('gib')])
+    .where('resourceKind', '=', kind).groupBy(['backendHost', 'poolHost', 'reason']).orderBy('poolHost').orderBy('reason').execute();
+  if (rows.length === 0) return '';
+  const backends = [...new Set(rows.map((r) => r.backendHost))];
+  const sampled = new Map((await tx.selectFrom('backendStats').select(['backendHost', 'updatedAt']).where('backendHost', 'in', backends).execute())
+    .map((r) => [r.backendHost, r.updatedAt]));
+  const pools = new Map<string, string[]>();
+  for (const r of rows) {
+    const what = r.reason === 'placement' ? `${Number(r.n)} placement(s), ${Number(r.gib)} GiB` : `changes of ${Number(r.gib)} GiB`;
+    const list = pools.get(r.poolHost) ?? [`report sampled ${sampled.get(r.backendHost) ?? 'never'}`];
+    list.push(what);
+    pools.set(r.poolHost, list);
+  }
+  const shown = [...pools].slice(0, limit).map(([pool, parts]) => `${pool}: ${parts.join(', ')}`);
+  if (pools.size > limit) shown.push(`${pools.size - limit} more pool(s)`);
+  return `Reserved over the reports: ${shown.join('; ')}.`;
+}

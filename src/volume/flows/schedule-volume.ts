@@ -2,6 +2,7 @@
 // plus a create_volume task on the chosen backend, or the volume's error state.
 import type { TaskRow } from '../../db/schema.js';
 import { recordUserMessage } from '../../db/repos/messages.js';
+import { reservedOverReports } from '../../db/repos/capacity-reservations.js';
 import { NoValidBackend } from '../../errors/errors.js';
 import { placeWithRoom, type ScheduleContext, type ScheduleHandlerFactory } from '../../scheduler/schedule-handler.js';
 import { requestsThick } from '../../scheduler/capacity-reservation.js';
@@ -70,6 +71,10 @@ async function giveUp(c: ScheduleContext, task: TaskRow, error: unknown): Promis
   const payload = JSON.parse(task.payload) as TaskPayloads['schedule_volume'];
   const reason = error instanceof NoValidBackend ? error.message : describeError(error);
   const text = payload.lastError ? `${reason} The last backend tried failed with ${payload.lastError}` : reason;
+  // For the operator (task error, log), not the user: a refusal counts reports plus reservations,
+  // so it says what was reserved on top of the reports when it was made.
+  const ledger = error instanceof NoValidBackend ? await reservedOverReports(c.db.kysely, 'volume').catch(() => '') : '';
+  if (ledger) c.logger.warn({ volume: task.resourceId, reason, reserved: ledger }, 'no valid backend');
   await c.db.kysely.transaction().execute(async (tx) => {
     // Locked first: a delete or reset-status committed meanwhile is seen, not overwritten.
     const v = await lockVolumeIfExists(tx, task.resourceId);
@@ -81,6 +86,6 @@ async function giveUp(c: ScheduleContext, task: TaskRow, error: unknown): Promis
         userMessage: `Schedule allocate volume failed: ${text}`,
       });
     }
-    await c.tasks.fail(tx, task.id, text, error);
+    await c.tasks.fail(tx, task.id, ledger ? `${text} ${ledger}` : text, error);
   });
 }
