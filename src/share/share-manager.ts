@@ -26,6 +26,7 @@ import { recordShareUpdate } from './flows/share-context.js';
 import { type ShareNameTemplates, toDriverRule, toDriverShare } from './driver-objects.js';
 import { toSchedulerStats } from './share-stats.js';
 import { settleReservations } from '../db/repos/capacity-reservations.js';
+import { OneAtATime } from '../util/one-at-a-time.js';
 import type { ShareTaskPayloads } from './task-kinds.js';
 
 export interface ShareManagerOptions {
@@ -58,6 +59,8 @@ export class ShareManager {
   private worker: Worker | null = null;
   private statsTimer: NodeJS.Timeout | null = null;
   private readonly deps: ShareManagerDeps;
+  /** Reports are sampled and written one at a time: an older sample written last would undo the newer one's settling. */
+  private readonly reporting = new OneAtATime();
 
   constructor(private readonly o: ShareManagerOptions) {
     this.queue = shareQueue(o.backendHost);
@@ -111,7 +114,8 @@ export class ShareManager {
     });
     this.worker.start();
     this.statsTimer = setInterval(() => {
-      void this.reportStats().catch((e) => logger.warn({ backend: this.o.backendHost, err: toFlintError(e).message }, 'share stats report failed'));
+      // A report slower than the interval is not queued behind: the next tick samples afresh.
+      if (!this.reporting.busy) void this.reportStats().catch((e) => logger.warn({ backend: this.o.backendHost, err: toFlintError(e).message }, 'share stats report failed'));
       void heartbeat(this.o.db, 'flint-share', this.o.backendHost, this.o.availabilityZone).catch(() => undefined);
       void this.o.tasks.purge(FINISHED_TASK_RETENTION_MS).catch(() => undefined);
     }, this.o.statsIntervalMs);
@@ -146,7 +150,12 @@ export class ShareManager {
     }
   }
 
+  /** Samples the backend and writes the report, one report at a time (as the volume manager's). */
   async reportStats(): Promise<BackendStats> {
+    return this.reporting.run(() => this.sampleAndWrite());
+  }
+
+  private async sampleAndWrite(): Promise<BackendStats> {
     const sampledAt = clock().now().toISOString();
     const raw = await this.o.driver.getShareStats(true);
     raw.operations = supportedShareOperations(this.o.driver);

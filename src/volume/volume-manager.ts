@@ -32,6 +32,7 @@ import { createsAlreadyMade, findOrphans, listObjects, reexportAll, type Orphan,
 import { SCHEDULER_QUEUE, volumeQueue } from '../tasks/queues.js';
 import { heartbeat } from '../db/repos/services.js';
 import { settleReservations } from '../db/repos/capacity-reservations.js';
+import { OneAtATime } from '../util/one-at-a-time.js';
 import { StatsGate } from './stats-gate.js';
 import { compileExpression } from '../scheduler/expression/index.js';
 
@@ -84,8 +85,8 @@ export class VolumeManager {
   orphans: Orphan[] = [];
   private readonly deps: ManagerDeps;
   private readonly gate = new StatsGate();
-  /** The report being sampled or written, if any (see reportStats). */
-  private reporting: Promise<unknown> | null = null;
+  /** Reports are sampled and written one at a time (see reportStats). */
+  private readonly reporting = new OneAtATime();
   private lastProblems = '';
 
   constructor(private readonly o: VolumeManagerOptions) {
@@ -160,7 +161,7 @@ export class VolumeManager {
     this.worker.start();
     this.statsTimer = setInterval(() => {
       // A report slower than the interval is not queued behind: the next tick samples afresh.
-      if (!this.reporting) void this.reportStats().catch((e) => logger.warn({ backend: this.o.backendHost, err: toFlintError(e).message }, 'stats report failed'));
+      if (!this.reporting.busy) void this.reportStats().catch((e) => logger.warn({ backend: this.o.backendHost, err: toFlintError(e).message }, 'stats report failed'));
       void heartbeat(this.o.db, 'flint-volume', this.o.backendHost, this.o.availabilityZone).catch(() => undefined);
       // Finished tasks are history; a day of them is enough to debug with.
       void this.o.tasks.purge(FINISHED_TASK_RETENTION_MS).catch(() => undefined);
@@ -209,14 +210,7 @@ export class VolumeManager {
    * volumes whose objects exist although no create of this process landed them (see inventory).
    */
   async reportStats(madeBefore: readonly string[] = []): Promise<BackendStats> {
-    while (this.reporting) await this.reporting.catch(() => undefined);
-    const run = this.sampleAndWrite(madeBefore);
-    this.reporting = run;
-    try {
-      return await run;
-    } finally {
-      if (this.reporting === run) this.reporting = null;
-    }
+    return this.reporting.run(() => this.sampleAndWrite(madeBefore));
   }
 
   private async sampleAndWrite(madeBefore: readonly string[]): Promise<BackendStats> {
