@@ -103,7 +103,7 @@ export class SchedulerRole {
     return {
       db, tasks, quotas, scheduler, logger,
       reserve: (tx, resourceId, placement, sizeGiB, thick) => reservePlacement(tx, { kind, resourceId, placement, sizeGiB, thick }),
-      refresh: (backendHost) => this.loadStats(backendHost, true),
+      refresh: (backendHost) => this.loadStats(backendHost, backendHost !== undefined),
     };
   }
 

@@ -116,6 +116,21 @@ for (const kind of DB_KINDS) {
       assert.equal(await changes(), 0);
     });
 
+    test('a change is dated when the backend changed: a report sampled after it counts it, none is counted twice', async () => {
+      await db.kysely.deleteFrom('capacityReservations').execute();
+      const changes = async () => db.kysely.selectFrom('capacityReservations').select(['sizeGib', 'createdAt']).where('reason', '=', 'change').execute();
+      // A report sampled at :10 already counts a delete that was complete at :05: nothing to record.
+      await writeReport(report(1000, 990), '2026-02-01T00:00:10.000Z');
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: -10, resourceId: randomUUID(), changedAt: '2026-02-01T00:00:05.000Z' }));
+      assert.deepEqual(await changes(), []);
+      // A change complete at :15 is newer than that report: recorded, dated :15 (not at its commit)…
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: -10, resourceId: randomUUID(), changedAt: '2026-02-01T00:00:15.000Z' }));
+      assert.deepEqual((await changes()).map((c) => [c.sizeGib, c.createdAt]), [[-10, '2026-02-01T00:00:15.000Z']]);
+      // …so the next report, sampled at :16 and written after the commit, drops it.
+      await db.kysely.transaction().execute((tx) => settleReservations(tx, BACKEND, 'volume', [], '2026-02-01T00:00:16.000Z'));
+      assert.deepEqual(await changes(), []);
+    });
+
     if (kind === 'postgres') {
       test('placements racing from separate connection pools reserve exactly what the pool holds', async () => {
         await db.kysely.deleteFrom('capacityReservations').execute();

@@ -51,19 +51,37 @@ export async function putPlacement(
  * room is given back for a resource whose placement is still reserved (its create failed, or
  * it was deleted before any report counted it), that placement simply ends; otherwise the
  * change is recorded until a report sampled after it.
+ *
+ * `changedAt`: when the backend's change was complete. The change row is dated then, not at
+ * this commit, and the backend's stats row is locked first: a report sampled after the change
+ * either committed already (then it counts the change and nothing is recorded) or commits
+ * after this transaction and drops the row. Dated at the commit, a row written just after such
+ * a report counted the room twice until the next one.
  */
 export async function recordCapacityChange(
-  tx: Tx, c: { kind: ReservedKind; poolHost: string; deltaGiB: number; resourceId?: string },
+  tx: Tx, c: { kind: ReservedKind; poolHost: string; deltaGiB: number; resourceId?: string; changedAt?: string },
 ): Promise<void> {
   if (c.deltaGiB === 0) return;
   if (c.deltaGiB < 0 && c.resourceId) {
     const ended = await tx.deleteFrom('capacityReservations').where('id', '=', c.resourceId).where('reason', '=', 'placement').executeTakeFirst();
     if (Number(ended.numDeletedRows) > 0) return;
   }
+  const backendHost = c.poolHost.split('#')[0]!;
+  if (c.changedAt) {
+    const sampledAt = await lockReportTime(tx, backendHost);
+    if (sampledAt !== undefined && sampledAt >= c.changedAt) return;
+  }
   await tx.insertInto('capacityReservations').values({
     id: newId(), reason: 'change', resourceId: c.resourceId ?? null, resourceKind: c.kind,
-    backendHost: c.poolHost.split('#')[0]!, poolHost: c.poolHost, sizeGib: c.deltaGiB, createdAt: nowIso(),
+    backendHost, poolHost: c.poolHost, sizeGib: c.deltaGiB, createdAt: c.changedAt ?? nowIso(),
   }).execute();
+}
+
+/** Locks the backend's stats row (as lockBackendStats) and returns when its report was sampled. */
+async function lockReportTime(tx: Tx, backendHost: string): Promise<string | undefined> {
+  const row = await tx.updateTable('backendStats').set((eb) => ({ updatedAt: eb.ref('updatedAt') }))
+    .where('backendHost', '=', backendHost).returning('updatedAt').executeTakeFirst();
+  return row?.updatedAt;
 }
 
 /**

@@ -2,6 +2,7 @@
 // (resuming after those already done), finish in one transaction, or give up cleanly.
 // The same shape as the volume service's (volume/flows/flow-handler.ts), over share deps.
 import { recordCapacityChange } from '../../db/repos/capacity-reservations.js';
+import { nowIso } from '../../util/clock.js';
 import type { Transaction } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Database, TaskRow } from '../../db/schema.js';
@@ -55,12 +56,14 @@ export function describeShareError(e: unknown): string {
 async function finalTransaction(deps: ShareManagerDeps, fn: (tx: Transaction<Database>, deps: ShareManagerDeps) => Promise<void>): Promise<void> {
   let news: Array<Parameters<ShareManagerDeps['onCapacityChange']>> = [];
   const held: ShareManagerDeps = { ...deps, onCapacityChange: (...args) => void news.push(args) };
+  // The flow's backend work is over: whatever it changed on the backend is complete by now.
+  const changedAt = nowIso();
   await inTransaction(deps.db, async (tx) => {
     news = [];
     await fn(tx, held);
     // The same news for every scheduler process, committed with the operation.
     for (const [poolHost, deltaGiB, resourceId] of news) {
-      if (poolHost) await recordCapacityChange(tx, { kind: 'share', poolHost, deltaGiB, resourceId });
+      if (poolHost) await recordCapacityChange(tx, { kind: 'share', poolHost, deltaGiB, resourceId, changedAt });
     }
   });
   for (const args of news) deps.onCapacityChange(...args);

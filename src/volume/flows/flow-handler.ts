@@ -1,6 +1,7 @@
 // Turns a flow definition into a task handler: load the task's context, run the steps
 // (resuming after those already done), finish in one transaction, or give up cleanly.
 import { recordCapacityChange } from '../../db/repos/capacity-reservations.js';
+import { nowIso } from '../../util/clock.js';
 import type { Transaction } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Database, TaskRow } from '../../db/schema.js';
@@ -65,12 +66,14 @@ export function describeError(e: unknown): string {
 async function finalTransaction(deps: ManagerDeps, fn: (tx: Transaction<Database>, deps: ManagerDeps) => Promise<void>): Promise<void> {
   let news: Array<Parameters<ManagerDeps['onCapacityChange']>> = [];
   const held: ManagerDeps = { ...deps, onCapacityChange: (...args) => void news.push(args) };
+  // The flow's backend work is over: whatever it changed on the backend is complete by now.
+  const changedAt = nowIso();
   await inTransaction(deps.db, async (tx) => {
     news = [];
     await fn(tx, held);
     // The same news for every scheduler process, committed with the operation.
     for (const [poolHost, deltaGiB, resourceId] of news) {
-      if (poolHost) await recordCapacityChange(tx, { kind: 'volume', poolHost, deltaGiB, resourceId });
+      if (poolHost) await recordCapacityChange(tx, { kind: 'volume', poolHost, deltaGiB, resourceId, changedAt });
     }
   });
   for (const args of news) deps.onCapacityChange(...args);
