@@ -214,8 +214,13 @@ export class VolumeManager {
   }
 
   private async sampleAndWrite(madeBefore: readonly string[]): Promise<BackendStats> {
-    const sampledAt = clock().now().toISOString();
-    const sample = await this.gate.sample(() => this.o.driver.getVolumeStats(true));
+    // Dated when the driver is asked, after the gate let in-flight creates finish: a change
+    // (a delete) complete before that is in the sample, and its row, dated earlier, is dropped.
+    let sampledAt = '';
+    const sample = await this.gate.sample(() => {
+      sampledAt = clock().now().toISOString();
+      return this.o.driver.getVolumeStats(true);
+    });
     const stats = sample.result;
     const landed = [...sample.landed, ...madeBefore];
     stats.operations = supportedOperations(this.o.driver);
