@@ -59,8 +59,16 @@ export function fmt(v: ApiVersion): string {
 }
 
 /** True when the request's version is at least `min` ("3.27"). */
+/** The versions routes and views compare against, parsed once (a few dozen literals). */
+const parsedMinimums = new Map<string, ApiVersion>();
+
 export function atLeast(v: ApiVersion, min: string): boolean {
-  return cmp(v, parseVersion(min)!) >= 0;
+  let m = parsedMinimums.get(min);
+  if (m === undefined) {
+    m = parseVersion(min)!;
+    parsedMinimums.set(min, m);
+  }
+  return cmp(v, m) >= 0;
 }
 
 /**

@@ -4,9 +4,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, type MigrationProvider, type SqliteDatabase as SqliteDialectDatabase } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
+import { camelCaseStatements, CamelCaseNames } from './row-mapping.js';
 import { ConfigError } from '../errors/errors.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -85,7 +86,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
         c.release();
       }
     }
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()], log: countInto(statements) });
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCaseNames(false)], log: countInto(statements) });
     const signals = new PgSignals(url, pool, `flint_${schema ?? 'public'}`, statements);
     db = { kysely, dialect: 'postgres', signals, statements, close: async () => { await signals.close(); await kysely.destroy(); } };
   } else {
@@ -95,7 +96,10 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [new CamelCasePlugin()], log: countInto(statements) });
+    // Rows come out of the statements camelCased: the plugin renames only what the queries name.
+    const names = new CamelCaseNames(true);
+    const database = camelCaseStatements(sqlite, (snake) => names.columnName(snake));
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins: [names], log: countInto(statements) });
     db = { kysely, dialect: 'sqlite', statements, close: () => kysely.destroy() };
   }
   if (opts.migrate !== false) await migrate(db);
@@ -105,26 +109,6 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
 /** Kysely's log hook sees every query and error, transaction control included. */
 function countInto(counter: StatementCounter): (event: LogEvent) => void {
   return (event) => counter.record(event.query.sql);
-}
-
-/**
- * Kysely prepares every query anew; preparing costs more than running most of Flint's
- * queries, and the same few hundred SQL texts repeat, so prepared statements are kept.
- */
-function withStatementCache(sqlite: SqliteDatabase.Database, max = 1000): SqliteDialectDatabase {
-  const cache = new Map<string, SqliteDatabase.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(text: string) {
-      let stmt = cache.get(text);
-      if (!stmt) {
-        if (cache.size >= max) cache.clear();
-        stmt = sqlite.prepare(text);
-        cache.set(text, stmt);
-      }
-      return stmt;
-    },
-  };
 }
 
 /**

@@ -12,7 +12,7 @@ import { attachmentsFor } from '../../db/repos/attachments.js';
 import { countVolumes, listVolumes, summarizeVolumes, VOLUME_SORT_KEYS, type VolumeFilters } from '../queries/volumes.js';
 import { getVolume, getVolumeRecord, type VolumeRecord } from '../../db/repos/volumes.js';
 import { metadataFor, replaceMetadata } from '../../db/repos/metadata.js';
-import { volumeDetail, volumeSummary, type VolumeDetailOptions } from '../views/volume-view.js';
+import { volumeDetail, volumeDetailView, volumeSummaries, type VolumeDetailOptions } from '../views/volume-view.js';
 import { IdParams, ProjectParams, toSize, AnyQuery } from './common.schema.js';
 import { CreateVolumeBody, UpdateVolumeBody } from './volumes.schema.js';
 import type { Db } from '../../db/database.js';
@@ -93,9 +93,10 @@ async function list(deps: ApiDeps, req: QueryRequest, detail: boolean) {
       const md = await metadataFor(c.kysely, 'volumeMetadata', ids);
       const att = await attachmentsFor(c.kysely, ids);
       const image = await metadataFor(c.kysely, 'volumeImageMetadata', ids);
-      out.volumes = found.map((r) => volumeDetail(req, r, md.get(r.id)!, att.get(r.id)!, { extended: true, imageMetadata: image.get(r.id)! }));
+      const view = volumeDetailView(req, true);
+      out.volumes = found.map((r) => view(r, md.get(r.id)!, att.get(r.id)!, image.get(r.id)!));
     } else {
-      out.volumes = found.map((r) => volumeSummary(req, r));
+      out.volumes = volumeSummaries(req, found);
     }
     if (withCount) out.count = await countVolumes(c, filters);
     return found;
