@@ -1,7 +1,8 @@
 // Running a pool's filter/goodness function, and remembering results across placements by column.
-import type { ExpressionSlot, PoolEntry, PoolExpression, PoolUsage, RequestBinding } from './backend-state.js';
+import { LIVE_CAPABILITIES, type ExpressionSlot, type PoolEntry, type PoolExpression, type PoolUsage, type RequestBinding } from './backend-state.js';
 import type { RequestContext } from './request-context.js';
-import { EvalFailure, type Slot, type Value } from './expression/index.js';
+import type { UsageColumns } from './pool-columns.js';
+import { BATCH, EvalFailure, MISSING, columnValue, type ColumnInputs, type Slot, type Value, type VariableRef } from './expression/index.js';
 
 let bindingIds = 0;
 
@@ -52,6 +53,8 @@ export class ExpressionColumn {
   readonly memoBinding: Float64Array;
   readonly memoValue: Float64Array;
   private readonly ids: Float64Array;
+  /** Per slot, its pool variables' columns (variableColumn), looked up on first use. */
+  private readonly slotVariables: (readonly Float64Array[])[] = [];
 
   constructor(
     readonly pools: readonly PoolEntry[],
@@ -100,6 +103,62 @@ export class ExpressionColumn {
     this.slotIndex[i] = k;
   }
 
+  /**
+   * Every candidate's value by the column form of its expression (expression/columns.ts):
+   * out[k] for pool from[k], a number (true/false as 1/0), or NaN where the caller must run
+   * the evaluator (no expression, no column form, or a value the column form leaves to it).
+   * Call bindingIds(ctx) first: it binds the request variables read here.
+   */
+  evaluateColumns(ctx: RequestContext, from: Int32Array, count: number, out: Float64Array): void {
+    out.fill(NaN, 0, count);
+    const ns = this.slots.length;
+    if (ns === 0) return;
+    // Group the candidates by expression (a counting sort, in pool order within a group).
+    ensureScratch(count, ns);
+    const starts = groupStarts;
+    starts.fill(0, 0, ns + 1);
+    const slotIndex = this.slotIndex;
+    for (let k = 0; k < count; k++) {
+      const s = slotIndex[from[k]];
+      if (s >= 0) starts[s + 1]++;
+    }
+    for (let s = 0; s < ns; s++) starts[s + 1] += starts[s];
+    const next = groupNext;
+    next.set(starts.subarray(0, ns));
+    for (let k = 0; k < count; k++) {
+      const i = from[k];
+      const s = slotIndex[i];
+      if (s < 0) continue;
+      const at = next[s]++;
+      groupRows[at] = i;
+      groupPos[at] = k;
+    }
+    const live = liveColumns(ctx.usageCols);
+    for (let s = 0; s < ns; s++) {
+      const begin = starts[s];
+      const end = starts[s + 1];
+      const program = this.slots[s].compiled?.columnProgram ?? null;
+      if (begin === end || program === null) continue;
+      const inputs: ColumnInputs = { pool: this.variableColumns(s), live, request: this.requestFrames[s] };
+      for (let b = begin; b < end; b += BATCH) {
+        const len = Math.min(BATCH, end - b);
+        const v = program.run(inputs, groupRows, b, len);
+        for (let j = 0; j < len; j++) out[groupPos[b + j]] = v[j];
+      }
+    }
+  }
+
+  /** The pool variables of slot s's expression, one column each over this pool list. */
+  private variableColumns(s: number): readonly Float64Array[] {
+    let cols = this.slotVariables[s];
+    if (cols === undefined) {
+      const compiled = this.slots[s].compiled;
+      cols = compiled === undefined ? [] : compiled.poolVariables.map((ref) => variableColumn(this.pools, ref));
+      this.slotVariables[s] = cols;
+    }
+    return cols;
+  }
+
   /** Binding id per distinct slot for this request (-1 for an expression that did not compile). */
   bindingIds(ctx: RequestContext): Float64Array {
     for (let k = 0; k < this.slots.length; k++) {
@@ -115,6 +174,84 @@ export class ExpressionColumn {
     }
     return this.ids;
   }
+}
+
+// Scratch for evaluateColumns (placement is synchronous, never re-entered).
+let groupStarts = new Int32Array(64);
+let groupNext = new Int32Array(64);
+let groupRows = new Int32Array(1024);
+let groupPos = new Int32Array(1024);
+
+function ensureScratch(count: number, slots: number): void {
+  if (groupStarts.length < slots + 1) {
+    groupStarts = new Int32Array(slots + 1);
+    groupNext = new Int32Array(slots + 1);
+  }
+  if (groupRows.length < count) {
+    groupRows = new Int32Array(count);
+    groupPos = new Int32Array(count);
+  }
+}
+
+const liveCache = new WeakMap<UsageColumns, readonly Float64Array[]>();
+
+/** The usage columns in LIVE_CAPABILITIES order, as column programs read live names. */
+function liveColumns(u: UsageColumns): readonly Float64Array[] {
+  let cols = liveCache.get(u);
+  if (cols === undefined) {
+    cols = LIVE_CAPABILITIES.map((name) => {
+      switch (name) {
+        case 'free_capacity_gb': return u.free; // NaN when capacity is infinite or unknown: left to the evaluator
+        case 'allocated_capacity_gb': return u.allocated;
+        case 'provisioned_capacity_gb': return u.provisioned;
+        case 'total_volumes': return u.volumes;
+      }
+      throw new Error(`no usage column for live capability ${name}`);
+    });
+    liveCache.set(u, cols);
+  }
+  return cols;
+}
+
+const variables = new WeakMap<readonly PoolEntry[], Map<string, Float64Array>>();
+
+/** A pool's capabilities.* or stats.* variable as bindPool resolves it. */
+function poolVariable(p: PoolEntry, ref: VariableRef): Slot {
+  const vars = ref.namespace === 'capabilities' ? p.exprCapabilities : p.exprStats;
+  return Object.hasOwn(vars, ref.key) ? vars[ref.key]! : MISSING;
+}
+
+/**
+ * One capabilities.* or stats.* variable across a pool list as column programs read it (a
+ * finite number, true/false as 1/0, NaN otherwise), built once per pool list and shared by
+ * every expression reading it.
+ */
+export function variableColumn(pools: readonly PoolEntry[], ref: VariableRef): Float64Array {
+  let byName = variables.get(pools);
+  if (byName === undefined) variables.set(pools, (byName = new Map()));
+  const name = `${ref.namespace}.${ref.key}`;
+  let col = byName.get(name);
+  if (col === undefined) {
+    col = new Float64Array(pools.length);
+    for (let i = 0; i < pools.length; i++) col[i] = columnValue(poolVariable(pools[i]!, ref));
+    byName.set(name, col);
+  }
+  return col;
+}
+
+/** The variable columns of `next`, a pool list equal to `prev` but at the `changed` indices: copied, those rows redone. */
+function carryVariableColumns(prev: readonly PoolEntry[], next: readonly PoolEntry[], changed: readonly number[]): void {
+  const byName = variables.get(prev);
+  if (byName === undefined) return;
+  const carried = new Map<string, Float64Array>();
+  for (const [name, col] of byName) {
+    const dot = name.indexOf('.');
+    const ref: VariableRef = { namespace: name.slice(0, dot) as VariableRef['namespace'], key: name.slice(dot + 1) };
+    const c = col.slice();
+    for (const i of changed) c[i] = columnValue(poolVariable(next[i]!, ref));
+    carried.set(name, c);
+  }
+  variables.set(next, carried);
 }
 
 const columns = { filter: new WeakMap<readonly PoolEntry[], ExpressionColumn>(), goodness: new WeakMap<readonly PoolEntry[], ExpressionColumn>() };
@@ -133,6 +270,7 @@ const MAX_CARRIED_SLOTS = 256;
 
 /** The expression columns of `next`, a pool list equal to `prev` but at the `changed` indices (see ExpressionColumn). */
 export function carryExpressionColumns(prev: readonly PoolEntry[], next: readonly PoolEntry[], changed: readonly number[]): void {
+  carryVariableColumns(prev, next, changed);
   for (const kind of ['filter', 'goodness'] as const) {
     const from = columns[kind].get(prev);
     if (from === undefined) continue;

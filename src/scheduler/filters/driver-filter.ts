@@ -24,34 +24,48 @@ export class DriverFilter implements PoolFilter {
     return `filter_function '${expr.slot.source}' is ${truthy(r) ? 'true' : 'false'} (${JSON.stringify(r)})`;
   }
 
-  /** Batch path: pools whose usage and request binding are unchanged reuse their last verdict. */
+  /** Column values per candidate, reused across placements. */
+  private values = new Float64Array(1024);
+
+  /**
+   * Batch path: the column form of each expression decides most pools in a few typed-array
+   * passes; the rest (strings, missing variables, failures) take the evaluator, where pools
+   * whose usage and request binding are unchanged reuse their last verdict.
+   */
   filterAll(pools: readonly PoolEntry[], usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
     const col = expressionColumn(pools, 'filter');
     const ids = col.bindingIds(ctx);
+    if (this.values.length < count) this.values = new Float64Array(Math.max(count, this.values.length * 2));
+    const values = this.values;
+    col.evaluateColumns(ctx, from, count, values);
     const { slotIndex, memoVersion, memoBinding, memoValue, slots, poolFrames, requestFrames } = col;
     const version = ctx.usageCols.version;
     const frame = ctx.frame;
     let kept = 0;
     for (let k = 0; k < count; k++) {
       const i = from[k];
-      const s = slotIndex[i];
+      const v = values[k];
       let pass: boolean;
-      if (s < 0) pass = true;
-      else if (memoVersion[i] === version[i] && memoBinding[i] === ids[s]) pass = memoValue[i] === 1;
+      if (v === v) pass = v !== 0; // decided by the column form: truthy() of a number
       else {
-        const compiled = slots[s].compiled;
-        if (compiled === undefined) pass = false;
+        const s = slotIndex[i];
+        if (s < 0) pass = true;
+        else if (memoVersion[i] === version[i] && memoBinding[i] === ids[s]) pass = memoValue[i] === 1;
         else {
-          // Same evaluation as passes(), with the frames taken from columns instead of the pool object.
-          frame.pool = poolFrames[i];
-          frame.live = usage.get(i).live;
-          frame.request = requestFrames[s];
-          const r = compiled.tryRun(frame);
-          pass = !(r instanceof EvalFailure) && truthy(r);
+          const compiled = slots[s].compiled;
+          if (compiled === undefined) pass = false;
+          else {
+            // Same evaluation as passes(), with the frames taken from columns instead of the pool object.
+            frame.pool = poolFrames[i];
+            frame.live = usage.get(i).live;
+            frame.request = requestFrames[s];
+            const r = compiled.tryRun(frame);
+            pass = !(r instanceof EvalFailure) && truthy(r);
+          }
+          memoVersion[i] = version[i];
+          memoBinding[i] = ids[s];
+          memoValue[i] = pass ? 1 : 0;
         }
-        memoVersion[i] = version[i];
-        memoBinding[i] = ids[s];
-        memoValue[i] = pass ? 1 : 0;
       }
       if (pass) to[kept++] = i;
     }

@@ -34,14 +34,29 @@ export class GoodnessWeigher implements PoolWeigher {
     return `goodness_function '${slot.source}' = ${r}`;
   }
 
-  /** Batch path: pools whose usage and request binding are unchanged reuse their last rating. */
+  /** Column values per candidate, reused across placements. */
+  private values = new Float64Array(1024);
+
+  /**
+   * Batch path: the column form of each expression rates most pools in a few typed-array
+   * passes; the rest take the evaluator, where pools whose usage and request binding are
+   * unchanged reuse their last rating.
+   */
   weighAll(pools: readonly PoolEntry[], usage: UsageList, ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
     const col = expressionColumn(pools, 'goodness');
     const ids = col.bindingIds(ctx);
+    if (this.values.length < count) this.values = new Float64Array(Math.max(count, this.values.length * 2));
+    const values = this.values;
+    col.evaluateColumns(ctx, cand, count, values);
     const { slotIndex, memoVersion, memoBinding, memoValue } = col;
     const version = ctx.usageCols.version;
     for (let k = 0; k < count; k++) {
       const i = cand[k];
+      const v = values[k];
+      if (v === v) {
+        out[k] = v >= 0 && v <= 100 ? v : 0; // as weigh(): a number outside 0..100 rates 0
+        continue;
+      }
       const s = slotIndex[i];
       if (s < 0) out[k] = 0;
       else if (memoVersion[i] === version[i] && memoBinding[i] === ids[s]) out[k] = memoValue[i];
