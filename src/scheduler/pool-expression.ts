@@ -6,6 +6,12 @@ import { BATCH, EvalFailure, MISSING, columnValue, type ColumnInputs, type Slot,
 
 let bindingIds = 0;
 
+/** How a column value becomes an outcome: a filter's verdict (truthy, 1/0) or a goodness rating (0..100, else 0). */
+export const enum OutcomeKind {
+  Truthy,
+  Rating,
+}
+
 function sameSlots(a: readonly Slot[], b: readonly Slot[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -104,39 +110,103 @@ export class ExpressionColumn {
   }
 
   /**
-   * Every candidate's value by the column form of its expression (expression/columns.ts):
-   * out[k] for pool from[k], a number (true/false as 1/0), or NaN where the caller must run
-   * the evaluator (no expression, no column form, or a value the column form leaves to it).
-   * Call bindingIds(ctx) first: it binds the request variables read here.
+   * Every candidate's outcome: out[k] for pool rows[k]. A pool without this expression gets
+   * `none`; one whose usage and request binding are those of its remembered outcome gets that;
+   * the others are computed together by the column form of their expression (expression/
+   * columns.ts), its value made an outcome as `kind` says, and where the column form leaves a
+   * pool undecided, `evaluate(i)` runs the evaluator. New outcomes are remembered.
    */
-  evaluateColumns(ctx: RequestContext, from: Int32Array, count: number, out: Float64Array): void {
-    out.fill(NaN, 0, count);
-    const ns = this.slots.length;
-    if (ns === 0) return;
-    // Group the candidates by expression (a counting sort, in pool order within a group).
-    ensureScratch(count, ns);
-    const starts = groupStarts;
-    starts.fill(0, 0, ns + 1);
-    const slotIndex = this.slotIndex;
-    for (let k = 0; k < count; k++) {
-      const s = slotIndex[from[k]];
-      if (s >= 0) starts[s + 1]++;
+  outcomes(ctx: RequestContext, rows: Int32Array, count: number, out: Float64Array, kind: OutcomeKind, none: number, evaluate: (i: number) => number): void {
+    const before = bindingIds;
+    const ids = this.bindingIds(ctx);
+    const { slotIndex, memoVersion, memoBinding, memoValue } = this;
+    const version = ctx.usageCols.version;
+    ensureScratch(count, this.slots.length);
+    // A binding made just now (the request's values differ from the last one's) matches nothing
+    // remembered: then every pool is computed, without looking.
+    let fresh = true;
+    for (let s = 0; s < this.slots.length; s++) if (!(ids[s] > before) && this.slots[s].compiled !== undefined) fresh = false;
+    let missRows = rows;
+    let misses = count;
+    let missAt: Int32Array | null = null;
+    if (!fresh) {
+      missRows = pending;
+      missAt = pendingAt;
+      misses = 0;
+      for (let k = 0; k < count; k++) {
+        const i = rows[k];
+        const s = slotIndex[i];
+        if (s < 0) out[k] = none;
+        else if (memoVersion[i] === version[i] && memoBinding[i] === ids[s]) out[k] = memoValue[i];
+        else {
+          missRows[misses] = i;
+          missAt[misses++] = k;
+        }
+      }
+      if (misses === 0) return;
     }
-    for (let s = 0; s < ns; s++) starts[s + 1] += starts[s];
-    const next = groupNext;
-    next.set(starts.subarray(0, ns));
-    for (let k = 0; k < count; k++) {
-      const i = from[k];
+    const values = columnValues;
+    this.evaluateColumns(ctx, missRows, misses, values);
+    for (let m = 0; m < misses; m++) {
+      const i = missRows[m];
       const s = slotIndex[i];
-      if (s < 0) continue;
-      const at = next[s]++;
+      const at = missAt === null ? m : missAt[m];
+      if (s < 0) {
+        out[at] = none;
+        continue;
+      }
+      const v = values[m];
+      const o = v !== v ? evaluate(i) : kind === OutcomeKind.Truthy ? (v !== 0 ? 1 : 0) : v >= 0 && v <= 100 ? v : 0;
+      memoVersion[i] = version[i];
+      memoBinding[i] = ids[s];
+      memoValue[i] = o;
+      out[at] = o;
+    }
+  }
+
+  /**
+   * The column form's value for pool rows[k] into out[k]: a number (true/false as 1/0), or NaN
+   * where the evaluator must decide (no expression, no column form, or a value it leaves to the
+   * evaluator). bindingIds(ctx) binds the request first.
+   */
+  private evaluateColumns(ctx: RequestContext, rows: Int32Array, count: number, out: Float64Array): void {
+    const ns = this.slots.length;
+    const slotIndex = this.slotIndex;
+    // starts[s + 1]: rows of slot s (s = -1, no expression, first).
+    const starts = groupStarts;
+    starts.fill(0, 0, ns + 2);
+    for (let k = 0; k < count; k++) starts[slotIndex[rows[k]] + 2]++;
+    const live = liveColumns(ctx.usageCols);
+    // Usually every pool has the same expression: run it over the rows as they are.
+    for (let s = 0; s < ns; s++) {
+      if (starts[s + 2] !== count) continue;
+      const program = this.slots[s].compiled?.columnProgram ?? null;
+      if (program === null) {
+        out.fill(NaN, 0, count);
+        return;
+      }
+      const inputs: ColumnInputs = { pool: this.variableColumns(s), live, request: this.requestFrames[s] };
+      for (let b = 0; b < count; b += BATCH) {
+        const len = Math.min(BATCH, count - b);
+        const v = program.run(inputs, rows, b, len);
+        for (let j = 0; j < len; j++) out[b + j] = v[j];
+      }
+      return;
+    }
+    // Else group the rows by expression (a counting sort, in order within a group).
+    out.fill(NaN, 0, count);
+    for (let g = 0; g <= ns; g++) starts[g + 1] += starts[g];
+    const next = groupNext;
+    next.set(starts.subarray(0, ns + 1));
+    for (let k = 0; k < count; k++) {
+      const i = rows[k];
+      const at = next[slotIndex[i] + 1]++;
       groupRows[at] = i;
       groupPos[at] = k;
     }
-    const live = liveColumns(ctx.usageCols);
     for (let s = 0; s < ns; s++) {
-      const begin = starts[s];
-      const end = starts[s + 1];
+      const begin = starts[s + 1];
+      const end = starts[s + 2];
       const program = this.slots[s].compiled?.columnProgram ?? null;
       if (begin === end || program === null) continue;
       const inputs: ColumnInputs = { pool: this.variableColumns(s), live, request: this.requestFrames[s] };
@@ -181,15 +251,22 @@ let groupStarts = new Int32Array(64);
 let groupNext = new Int32Array(64);
 let groupRows = new Int32Array(1024);
 let groupPos = new Int32Array(1024);
+let pending = new Int32Array(1024);
+let pendingAt = new Int32Array(1024);
+let columnValues = new Float64Array(1024);
 
 function ensureScratch(count: number, slots: number): void {
-  if (groupStarts.length < slots + 1) {
-    groupStarts = new Int32Array(slots + 1);
-    groupNext = new Int32Array(slots + 1);
+  if (groupStarts.length < slots + 2) {
+    groupStarts = new Int32Array(slots + 2);
+    groupNext = new Int32Array(slots + 2);
   }
   if (groupRows.length < count) {
-    groupRows = new Int32Array(count);
-    groupPos = new Int32Array(count);
+    const size = Math.max(count, groupRows.length * 2);
+    groupRows = new Int32Array(size);
+    groupPos = new Int32Array(size);
+    pending = new Int32Array(size);
+    pendingAt = new Int32Array(size);
+    columnValues = new Float64Array(size);
   }
 }
 
