@@ -89,8 +89,8 @@ class Reference {
   readonly pools: PoolEntry[] = [];
   usage: PoolUsage[] = [];
 
-  constructor(reports: [string, BackendStats][], at: Date, private readonly s: FilterScheduler) {
-    for (const [host, stats] of reports) {
+  constructor(reports: [string, BackendStats, Date][], private readonly s: FilterScheduler) {
+    for (const [host, stats, at] of reports) {
       const compile = (source: string) => {
         try {
           return { source, compiled: compileExpression(source, { live: LIVE_CAPABILITIES }) };
@@ -151,24 +151,28 @@ class Reference {
 test('placement agrees with the straightforward evaluation of every filter and weigher', () => {
   let placed = 0;
   let refused = 0;
+  const rejections = new Map<string, number>();
   for (let seed = 1; seed <= 40; seed++) {
     const r = rng(seed);
     const clock = new ManualClock();
     const scheduler = new FilterScheduler({ clock, weighers: WEIGHERS });
-    const reports: [string, BackendStats][] = [];
+    const reports: [string, BackendStats, Date][] = [];
     const backends = 1 + Math.floor(r() * 4);
     for (let b = 0; b < backends; b++) {
       const pools = Array.from({ length: 1 + Math.floor(r() * 40) }, (_, p) => randomPool(r, p));
-      reports.push([`host${b}@backend${b}`, report(`backend${b}`, pools)]);
+      // Now and then a backend reports long before the others, and is down by the time of placing.
+      clock.advance(r() < 0.2 ? 90 : 1);
+      reports.push([`host${b}@backend${b}`, report(`backend${b}`, pools), clock.now()]);
     }
-    for (const [host, stats] of reports) scheduler.updateBackend(host, stats.volumeBackendName, 'nova', stats, clock.now());
-    const ref = new Reference(reports, clock.now(), scheduler);
+    for (const [host, stats, at] of reports) scheduler.updateBackend(host, stats.volumeBackendName, 'nova', stats, at);
+    const ref = new Reference(reports, scheduler);
     for (let k = 0; k < 25; k++) {
       const req = request(1 + Math.floor(r() * 300), { extraSpecs: SPEC_SETS[Math.floor(r() * SPEC_SETS.length)]! });
       const expected = ref.decide(req, clock.now().getTime());
       const e = scheduler.explain(req);
       const where = `seed ${seed}, request ${k} (${req.volume.size} GiB, ${JSON.stringify(req.extraSpecs)})`;
       assert.equal(e.chosen, expected.chosen, where);
+      for (const f of expected.rejectedBy) if (f !== null) rejections.set(f, (rejections.get(f) ?? 0) + 1);
       e.pools.forEach((p, i) => {
         assert.equal(p.verdicts.find((v) => !v.passed)?.filter ?? null, expected.rejectedBy[i], `${where}: ${p.poolHost}`);
         const t = expected.totals[i];
@@ -186,4 +190,7 @@ test('placement agrees with the straightforward evaluation of every filter and w
     }
   }
   assert.ok(placed > 100 && refused > 20, `placed ${placed}, refused ${refused}: both outcomes must be exercised`);
+  for (const f of ['StaleBackendFilter', 'ValidExpressionsFilter', 'CapacityFilter', 'CapabilitiesFilter', 'DriverFilter']) {
+    assert.ok((rejections.get(f) ?? 0) > 0, `${f} rejected no pool in any case: ${JSON.stringify([...rejections])}`);
+  }
 });

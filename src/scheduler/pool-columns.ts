@@ -30,6 +30,33 @@ export interface UsageColumns {
 }
 
 const poolCache = new WeakMap<readonly PoolEntry[], PoolColumns>();
+const summaryCache = new WeakMap<PoolColumns, PoolSummary>();
+
+/** Facts about a whole pool list, so a filter can tell at once that it rejects nothing. */
+export interface PoolSummary {
+  /** The oldest stats report among the pools (Infinity for no pools). */
+  readonly oldestUpdateMs: number;
+  /** How many pools have a filter or goodness function that does not parse. */
+  readonly badExpressions: number;
+}
+
+/** The summary of a pool list's columns, computed once per list. */
+export function poolSummary(c: PoolColumns): PoolSummary {
+  let s = summaryCache.get(c);
+  if (s === undefined) {
+    let oldest = Infinity;
+    let bad = 0;
+    for (let i = 0; i < c.flags.length; i++) {
+      const t = c.updatedAtMs[i];
+      if (t !== t) oldest = -Infinity; // an invalid date is never recent enough: the filter must run
+      else if (t < oldest) oldest = t;
+      if ((c.flags[i] & BAD_EXPRESSION) !== 0) bad++;
+    }
+    s = { oldestUpdateMs: oldest, badExpressions: bad };
+    summaryCache.set(c, s);
+  }
+  return s;
+}
 const usageCache = new WeakMap<UsageList, UsageColumns>();
 
 export function poolColumns(pools: readonly PoolEntry[]): PoolColumns {
