@@ -117,6 +117,10 @@ test('the column form leaves strings, missing variables and failures to the eval
   const request = c.bindRequest(toVariables({ size: 3 }), toVariables({}), toVariables({}));
   const v = p.run({ pool: [col], live: [], request }, Int32Array.from([0, 1, 2, 3]), 0, 4);
   assert.deepEqual([...v.slice(0, 4)], [1, NaN, NaN, 0]);
+  // The request part is computed once per run, and again when the request changes.
+  const bigger = c.bindRequest(toVariables({ size: 8 }), toVariables({}), toVariables({}));
+  assert.deepEqual([...p.run({ pool: [col], live: [], request: bigger }, Int32Array.from([0, 3]), 0, 2).slice(0, 2)], [0, 0]);
+  assert.deepEqual([...p.run({ pool: [col], live: [], request }, Int32Array.from([0, 3]), 0, 2).slice(0, 2)], [1, 0]);
   assert.equal(compileExpression('1 / (capabilities.speed - 4)', { live: LIVE }).columnProgram!.run({ pool: [col], live: [], request: [] }, Int32Array.from([0]), 0, 1)[0], NaN, 'division by zero');
   assert.equal(compileExpression("capabilities.tier == 'gold'").columnProgram, null);
 });

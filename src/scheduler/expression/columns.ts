@@ -62,7 +62,41 @@ export class ColumnProgram {
   }
 }
 
-function compileStep(n: Node, vars: { pool: readonly VariableRef[]; request: readonly VariableRef[]; live: readonly string[] }): Step | null {
+type Vars = { pool: readonly VariableRef[]; request: readonly VariableRef[]; live: readonly string[] };
+
+/** Whether a subtree reads no pool (capabilities.*, stats.*): its value is the same for every pool of a run. */
+function uniform(n: Node): boolean {
+  switch (n.type) {
+    case 'literal': return true;
+    case 'variable': return n.namespace !== 'capabilities' && n.namespace !== 'stats';
+    case 'unary': return uniform(n.arg);
+    case 'binary':
+    case 'logical': return uniform(n.left) && uniform(n.right);
+    case 'ternary': return uniform(n.test) && uniform(n.then) && uniform(n.otherwise);
+    case 'call': return n.args.every(uniform);
+  }
+}
+
+function compileStep(n: Node, vars: Vars): Step | null {
+  const step = compileTree(n, vars);
+  if (step === null || n.type === 'literal' || !uniform(n)) return step;
+  // A subtree reading only the request (`volume.size * 2`) is computed for one row, and its
+  // column refilled only when that value changes: once per placement, not per batch.
+  const out = new Float64Array(BATCH);
+  let last = NaN;
+  let filled = false;
+  return (r) => {
+    const v = step({ inputs: r.inputs, rows: r.rows, start: r.start, len: 1 })[0];
+    if (!filled || !Object.is(v, last)) {
+      out.fill(v);
+      last = v;
+      filled = true;
+    }
+    return out;
+  };
+}
+
+function compileTree(n: Node, vars: Vars): Step | null {
   const out = new Float64Array(BATCH);
   switch (n.type) {
     case 'literal': {
