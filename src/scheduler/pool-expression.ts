@@ -61,6 +61,8 @@ export class ExpressionColumn {
   private readonly ids: Float64Array;
   /** Per slot, its pool variables' columns (variableColumn), looked up on first use. */
   private readonly slotVariables: (readonly Float64Array[])[] = [];
+  /** The slot every pool of the list has, or -1 (several expressions, or pools without one). */
+  private readonly onlySlot: number;
 
   constructor(
     readonly pools: readonly PoolEntry[],
@@ -84,6 +86,7 @@ export class ExpressionColumn {
         this.bindPool(i, index);
       }
       this.ids = new Float64Array(this.slots.length);
+      this.onlySlot = sharedSlot(this.slotIndex);
       return;
     }
     this.slotIndex = new Int32Array(n);
@@ -94,6 +97,7 @@ export class ExpressionColumn {
     const index = new Map<ExpressionSlot, number>();
     for (let i = 0; i < n; i++) this.bindPool(i, index);
     this.ids = new Float64Array(this.slots.length);
+    this.onlySlot = sharedSlot(this.slotIndex);
   }
 
   /** Pool i's expression: its pool frame, and its slot (shared by pools with the same expression). */
@@ -172,14 +176,16 @@ export class ExpressionColumn {
   private evaluateColumns(ctx: RequestContext, rows: Int32Array, count: number, out: Float64Array): void {
     const ns = this.slots.length;
     const slotIndex = this.slotIndex;
-    // starts[s + 1]: rows of slot s (s = -1, no expression, first).
+    // starts[s + 2]: rows of slot s (s = -1, no expression, first); not needed when every pool has one slot.
     const starts = groupStarts;
-    starts.fill(0, 0, ns + 2);
-    for (let k = 0; k < count; k++) starts[slotIndex[rows[k]] + 2]++;
+    if (this.onlySlot < 0) {
+      starts.fill(0, 0, ns + 2);
+      for (let k = 0; k < count; k++) starts[slotIndex[rows[k]] + 2]++;
+    }
     const live = liveColumns(ctx.usageCols);
     // Usually every pool has the same expression: run it over the rows as they are.
     for (let s = 0; s < ns; s++) {
-      if (starts[s + 2] !== count) continue;
+      if (s !== this.onlySlot && starts[s + 2] !== count) continue;
       const program = this.slots[s].compiled?.columnProgram ?? null;
       if (program === null) {
         out.fill(NaN, 0, count);
@@ -244,6 +250,14 @@ export class ExpressionColumn {
     }
     return this.ids;
   }
+}
+
+/** The slot index every entry has, or -1 if they differ or one is -1 (or there are none). */
+function sharedSlot(slotIndex: Int32Array): number {
+  if (slotIndex.length === 0) return -1;
+  const s = slotIndex[0];
+  for (let i = 1; i < slotIndex.length; i++) if (slotIndex[i] !== s) return -1;
+  return s;
 }
 
 // Scratch for evaluateColumns (placement is synchronous, never re-entered).
