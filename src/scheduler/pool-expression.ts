@@ -137,14 +137,28 @@ export class ExpressionColumn {
       missRows = pending;
       missAt = pendingAt;
       misses = 0;
-      for (let k = 0; k < count; k++) {
-        const i = rows[k];
-        const s = slotIndex[i];
-        if (s < 0) out[k] = none;
-        else if (memoVersion[i] === version[i] && memoBinding[i] === ids[s]) out[k] = memoValue[i];
-        else {
-          missRows[misses] = i;
-          missAt[misses++] = k;
+      const only = this.onlySlot;
+      if (only >= 0) {
+        // Every pool has this one expression: one binding id to compare with.
+        const id = ids[only];
+        for (let k = 0; k < count; k++) {
+          const i = rows[k];
+          if (memoVersion[i] === version[i] && memoBinding[i] === id) out[k] = memoValue[i];
+          else {
+            missRows[misses] = i;
+            missAt[misses++] = k;
+          }
+        }
+      } else {
+        for (let k = 0; k < count; k++) {
+          const i = rows[k];
+          const s = slotIndex[i];
+          if (s < 0) out[k] = none;
+          else if (memoVersion[i] === version[i] && memoBinding[i] === ids[s]) out[k] = memoValue[i];
+          else {
+            missRows[misses] = i;
+            missAt[misses++] = k;
+          }
         }
       }
       if (misses === 0) return;
