@@ -130,6 +130,7 @@ export class ExpressionColumn {
     // remembered: then every pool is computed, without looking.
     let fresh = true;
     for (let s = 0; s < this.slots.length; s++) if (!(ids[s] > before) && this.slots[s].compiled !== undefined) fresh = false;
+    if (fresh && this.onlySlot >= 0 && this.freshRun(ctx, rows, count, out, kind, evaluate)) return;
     let missRows = rows;
     let misses = count;
     let missAt: Int32Array | null = null;
@@ -180,6 +181,39 @@ export class ExpressionColumn {
       memoValue[i] = o;
       out[at] = o;
     }
+  }
+
+  /**
+   * outcomes() for a binding made just now when every pool has the same expression: its column
+   * form runs over the rows as they are, outcomes straight into `out`. Only what the evaluator
+   * decided is remembered: the column form is cheap to run again, and a new binding is usually
+   * replaced by the next request's. False (nothing done) when the expression has no column form.
+   */
+  private freshRun(ctx: RequestContext, rows: Int32Array, count: number, out: Float64Array, kind: OutcomeKind, evaluate: (i: number) => number): boolean {
+    const s = this.onlySlot;
+    const program = this.slots[s].compiled?.columnProgram ?? null;
+    if (program === null) return false;
+    const { memoVersion, memoBinding, memoValue } = this;
+    const version = ctx.usageCols.version;
+    const id = this.ids[s];
+    const inputs: ColumnInputs = { pool: this.variableColumns(s), live: liveColumns(ctx.usageCols), request: this.requestFrames[s] };
+    for (let b = 0; b < count; b += BATCH) {
+      const len = Math.min(BATCH, count - b);
+      const v = program.run(inputs, rows, b, len);
+      for (let j = 0; j < len; j++) {
+        const x = v[j];
+        let o: number;
+        if (x !== x) {
+          const i = rows[b + j];
+          o = evaluate(i);
+          memoVersion[i] = version[i];
+          memoBinding[i] = id;
+          memoValue[i] = o;
+        } else o = kind === OutcomeKind.Truthy ? (x !== 0 ? 1 : 0) : x >= 0 && x <= 100 ? x : 0;
+        out[b + j] = o;
+      }
+    }
+    return true;
   }
 
   /**
