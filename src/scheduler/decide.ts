@@ -117,16 +117,16 @@ export function decide(
     weigher.weighAll(pools, usage, ctx, cand, c, raw);
     let min = Infinity;
     let max = -Infinity;
-    let maxFinite = -Infinity;
     for (let k = 0; k < c; k++) {
       const r = raw[k];
       if (r < min) min = r;
       if (r > max) max = r;
-      if (r !== Infinity && r > maxFinite) maxFinite = r;
     }
     if (record) for (let k = 0; k < c; k++) record.raw[w][cand[k]] = raw[k];
     // Cinder's handling of infinite capacity: infinite pools weigh a little above the best finite one.
     if (max === Infinity) {
+      let maxFinite = -Infinity;
+      for (let k = 0; k < c; k++) if (raw[k] !== Infinity && raw[k] > maxFinite) maxFinite = raw[k];
       if (maxFinite === -Infinity) max = min; // all infinite: all weigh the same
       else {
         const offset = (maxFinite - min) * 0.5;
