@@ -43,6 +43,8 @@ function poolValue(r: () => number): Value | undefined {
   if (x < 0.2) return r() < 0.5;
   if (x < 0.25) return 'fast';
   if (x < 0.3) return 0;
+  // Often one of the literals above, so comparisons meet equal values.
+  if (x < 0.6) return [1, 2, 3, 0.5, 100, 6][Math.floor(r() * 6)]!;
   return Math.round(r() * 2000 - 500) / (r() < 0.5 ? 1 : 4);
 }
 
@@ -50,9 +52,10 @@ test('the column form gives the evaluator\'s value wherever it decides one', () 
   let decided = 0;
   let undecided = 0;
   let programs = 0;
-  for (let seed = 1; seed <= 300; seed++) {
+  for (let seed = 1; seed <= 400; seed++) {
     const r = rng(seed);
-    const source = expression(r, 4);
+    // Small expressions too, where one operator decides the result (and a slip in it shows).
+    const source = expression(r, 1 + (seed % 4));
     const compiled = compileExpression(source, { live: LIVE });
     const program = compiled.columnProgram;
     if (program === null) {
@@ -123,4 +126,52 @@ test('the column form leaves strings, missing variables and failures to the eval
   assert.deepEqual([...p.run({ pool: [col], live: [], request }, Int32Array.from([0, 3]), 0, 2).slice(0, 2)], [1, 0]);
   assert.equal(compileExpression('1 / (capabilities.speed - 4)', { live: LIVE }).columnProgram!.run({ pool: [col], live: [], request: [] }, Int32Array.from([0]), 0, 1)[0], NaN, 'division by zero');
   assert.equal(compileExpression("capabilities.tier == 'gold'").columnProgram, null);
+});
+
+const show = (xs: readonly Slot[]) => xs.map((x) => (x === MISSING ? 'missing' : String(x))).join(', ');
+
+test('every operator, with every shape of operand, agrees with the evaluator on equal, zero and odd values', () => {
+  const VALUES: Slot[] = [0, -0, 1, 2, 3, 0.5, -2, 1e308, true, false, 'fast', MISSING];
+  const SHAPES = [
+    (op: string) => `capabilities.a ${op} 2`,
+    (op: string) => `2 ${op} capabilities.a`,
+    (op: string) => `capabilities.a ${op} capabilities.b`,
+    (op: string) => `capabilities.a ${op} volume.size`,
+    (op: string) => `capabilities.free_capacity_gb ${op} volume.size * 2`,
+    (op: string) => `capabilities.a ${op} 0`,
+  ];
+  const OPS = ['+', '-', '*', '/', '%', '^', '<', '>', '<=', '>=', '==', '!=', 'and', 'or'];
+  let decided = 0;
+  for (const op of OPS) {
+    for (const shape of SHAPES) {
+      const source = shape(op);
+      const compiled = compileExpression(source, { live: LIVE });
+      const program = compiled.columnProgram!;
+      const rows: { frame: Slot[]; live: Slot[] }[] = [];
+      for (const a of VALUES) for (const b of VALUES) rows.push({ frame: compiled.poolVariables.map((v) => (v.key === 'a' ? a : b)), live: [a, 0] });
+      for (const size of [2, 1, 0]) {
+        const request = compiled.bindRequest(toVariables({ size }), toVariables({}), toVariables({}));
+        const inputs = {
+          pool: compiled.poolVariables.map((_, v) => Float64Array.from(rows, (p) => columnValue(p.frame[v]!))),
+          live: LIVE.map((_, l) => Float64Array.from(rows, (p) => columnValue(p.live[l]!))),
+          request,
+        };
+        const all = Int32Array.from(rows, (_, i) => i);
+        for (let start = 0; start < rows.length; start += BATCH) {
+          const len = Math.min(BATCH, rows.length - start);
+          const values = program.run(inputs, all, start, len).slice(0, len);
+          for (let j = 0; j < len; j++) {
+            const row = rows[start + j]!;
+            const v = values[j]!;
+            if (Number.isNaN(v)) continue;
+            decided++;
+            const expected = compiled.tryRun({ pool: row.frame, live: row.live, request });
+            assert.ok(!(expected instanceof EvalFailure) && typeof expected !== 'string', `${source} on ${show(row.frame)} / ${show(row.live)} (size ${size}): column form gave ${v}, evaluator ${String(expected)}`);
+            assert.ok(Object.is(typeof expected === 'boolean' ? (expected ? 1 : 0) : expected, v), `${source} on ${show(row.frame)} / ${show(row.live)} (size ${size}): column form gave ${v}, evaluator ${String(expected)}`);
+          }
+        }
+      }
+    }
+  }
+  assert.ok(decided > 3_000, `${decided} values decided`);
 });

@@ -107,13 +107,10 @@ function compileTree(n: Node, vars: Vars): Step | null {
     case 'variable': {
       const ns = n.namespace;
       const key = n.key;
-      const pooled = ns === 'capabilities' || ns === 'stats';
-      const li = pooled ? vars.live.indexOf(key) : -1;
-      if (pooled) {
-        const pi = vars.pool.findIndex((r) => r.namespace === ns && r.key === key);
-        if (li < 0 && pi < 0) return null;
+      const column = poolColumn(n, vars);
+      if (column !== null) {
         return (r) => {
-          const col = li >= 0 ? r.inputs.live[li] : r.inputs.pool[pi];
+          const col = column(r);
           const { rows, start, len } = r;
           const o = out;
           for (let j = 0; j < len; j++) o[j] = col[rows[start + j]];
@@ -182,9 +179,45 @@ function compileTree(n: Node, vars: Vars): Step | null {
       const l = compileStep(n.left, vars);
       const r = compileStep(n.right, vars);
       if (l === null || r === null) return null;
+      // `capabilities.x >= volume.size * 2`: read the pool's column and compare in one pass.
+      const column = poolColumn(n.left, vars);
+      if (column !== null && uniform(n.right)) {
+        const fused = columnWithUniform(n.op, column, r, out);
+        if (fused !== null) return fused;
+      }
       return binaryStep(n.op, l, r, out);
     }
   }
+}
+
+/** The column a capabilities.* / stats.* variable reads (live or pool), or null for any other node. */
+function poolColumn(n: Node, vars: Vars): ((r: Run) => Float64Array) | null {
+  if (n.type !== 'variable' || (n.namespace !== 'capabilities' && n.namespace !== 'stats')) return null;
+  const { namespace: ns, key } = n;
+  const li = vars.live.indexOf(key);
+  if (li >= 0) return (r) => r.inputs.live[li];
+  const pi = vars.pool.findIndex((v) => v.namespace === ns && v.key === key);
+  return pi < 0 ? null : (r) => r.inputs.pool[pi];
+}
+
+/**
+ * A pool variable against a value the same for every pool (`k`, the uniform step's first entry):
+ * binaryStep's operators fused with the column read. Null for operators left to binaryStep.
+ */
+function columnWithUniform(op: string, column: (r: Run) => Float64Array, right: Step, out: Float64Array): Step | null {
+  switch (op) {
+    case '<': return (r) => { const c = column(r), k = right(r)[0], { rows, start, len } = r; for (let j = 0; j < len; j++) { const x = c[rows[start + j]]; out[j] = x !== x || k !== k ? NaN : x < k ? 1 : 0; } return out; };
+    case '>': return (r) => { const c = column(r), k = right(r)[0], { rows, start, len } = r; for (let j = 0; j < len; j++) { const x = c[rows[start + j]]; out[j] = x !== x || k !== k ? NaN : x > k ? 1 : 0; } return out; };
+    case '<=': return (r) => { const c = column(r), k = right(r)[0], { rows, start, len } = r; for (let j = 0; j < len; j++) { const x = c[rows[start + j]]; out[j] = x !== x || k !== k ? NaN : x <= k ? 1 : 0; } return out; };
+    case '>=': return (r) => { const c = column(r), k = right(r)[0], { rows, start, len } = r; for (let j = 0; j < len; j++) { const x = c[rows[start + j]]; out[j] = x !== x || k !== k ? NaN : x >= k ? 1 : 0; } return out; };
+    case '==': return (r) => { const c = column(r), k = right(r)[0], { rows, start, len } = r; for (let j = 0; j < len; j++) { const x = c[rows[start + j]]; out[j] = x !== x || k !== k ? NaN : x === k ? 1 : 0; } return out; };
+    case '!=': return (r) => { const c = column(r), k = right(r)[0], { rows, start, len } = r; for (let j = 0; j < len; j++) { const x = c[rows[start + j]]; out[j] = x !== x || k !== k ? NaN : x !== k ? 1 : 0; } return out; };
+    case '+': return (r) => { const c = column(r), k = right(r)[0], { rows, start, len } = r; for (let j = 0; j < len; j++) { const x = c[rows[start + j]] + k; out[j] = x - x === 0 ? x : NaN; } return out; };
+    case '-': return (r) => { const c = column(r), k = right(r)[0], { rows, start, len } = r; for (let j = 0; j < len; j++) { const x = c[rows[start + j]] - k; out[j] = x - x === 0 ? x : NaN; } return out; };
+    case '*': return (r) => { const c = column(r), k = right(r)[0], { rows, start, len } = r; for (let j = 0; j < len; j++) { const x = c[rows[start + j]] * k; out[j] = x - x === 0 ? x : NaN; } return out; };
+    case '/': return (r) => { const c = column(r), k = right(r)[0], { rows, start, len } = r; for (let j = 0; j < len; j++) { const x = c[rows[start + j]] / k; out[j] = k === 0 || x - x !== 0 ? NaN : x; } return out; };
+  }
+  return null;
 }
 
 // Each operator on two finite numbers (or NaN) as the evaluator computes it, NaN where it fails.
