@@ -39,6 +39,8 @@ let bufA = new Int32Array(1024);
 let bufB = new Int32Array(1024);
 let totalBuf = new Float64Array(1024);
 let rawBuf = new Float64Array(1024);
+/** 0, 1, 2, …: the candidates before any filter ran, never written by a filter. */
+let identity = Int32Array.from({ length: 1024 }, (_, i) => i);
 
 function ensure(n: number): void {
   if (bufA.length >= n) return;
@@ -47,6 +49,7 @@ function ensure(n: number): void {
   bufB = new Int32Array(size);
   totalBuf = new Float64Array(size);
   rawBuf = new Float64Array(size);
+  identity = Int32Array.from({ length: size }, (_, i) => i);
 }
 
 export function newRecord(n: number, weighers: number): DecisionRecord {
@@ -75,9 +78,8 @@ export function decide(
   ctx.specColumns = ctx.capabilitySpecs.map((s) => capabilityColumn(pools, s.capability));
   ctx.poolCols = poolColumns(pools);
   ctx.usageCols = usageColumns(usage);
-  let from = bufA;
-  let to = bufB;
-  for (let i = 0; i < n; i++) from[i] = i;
+  let from = identity;
+  let to = bufA;
   let count = n;
   const nf = filters.length;
   const rejected = new Array<number>(nf).fill(0);
@@ -100,9 +102,8 @@ export function decide(
         }
       }
     }
-    const t = from;
     from = to;
-    to = t;
+    to = from === bufA ? bufB : bufA;
     count = kept;
   }
   const cand = from;
@@ -116,16 +117,16 @@ export function decide(
     weigher.weighAll(pools, usage, ctx, cand, c, raw);
     let min = Infinity;
     let max = -Infinity;
-    let maxFinite = -Infinity;
     for (let k = 0; k < c; k++) {
       const r = raw[k];
-      if (record) record.raw[w][cand[k]] = r;
       if (r < min) min = r;
       if (r > max) max = r;
-      if (r !== Infinity && r > maxFinite) maxFinite = r;
     }
+    if (record) for (let k = 0; k < c; k++) record.raw[w][cand[k]] = raw[k];
     // Cinder's handling of infinite capacity: infinite pools weigh a little above the best finite one.
     if (max === Infinity) {
+      let maxFinite = -Infinity;
+      for (let k = 0; k < c; k++) if (raw[k] !== Infinity && raw[k] > maxFinite) maxFinite = raw[k];
       if (maxFinite === -Infinity) max = min; // all infinite: all weigh the same
       else {
         const offset = (maxFinite - min) * 0.5;
@@ -136,11 +137,9 @@ export function decide(
     // Min-max normalisation (cinder.scheduler.weights.normalize): equal scores all become 0.
     const range = max - min;
     const m = weigher.multiplier;
-    for (let k = 0; k < c; k++) {
-      const norm = range > 0 ? (raw[k] - min) / range : 0;
-      total[k] += m * norm;
-      if (record) record.normalized[w][cand[k]] = norm;
-    }
+    // Equal scores add m × 0 to every total, which changes none (totals start at +0): skipped.
+    if (range > 0) for (let k = 0; k < c; k++) total[k] += m * ((raw[k] - min) / range);
+    if (record) for (let k = 0; k < c; k++) record.normalized[w][cand[k]] = range > 0 ? (raw[k] - min) / range : 0;
   }
 
   // Highest total weight wins; ties go to the first pool reported, so placement is deterministic.

@@ -1,6 +1,7 @@
 // Struct-of-arrays views of pool state: hot filters and weighers scan typed arrays, not 10,000 objects.
 import type { UsageList } from './usage-list.js';
 import type { PoolEntry } from './backend-state.js';
+import { overLimit } from './division-limit.js';
 
 export const KNOWN = 1;
 export const THIN = 2;
@@ -15,6 +16,8 @@ export interface PoolColumns {
   readonly totalGiB: Float64Array;
   readonly reserveGiB: Float64Array;
   readonly ratio: Float64Array;
+  /** For thin pools, overLimit(total, ratio): over-subscribed when provisioned + size exceeds it (NaN: divide). */
+  readonly thinLimit: Float64Array;
   /** KNOWN | THIN | THICK | MULTIATTACH | BAD_EXPRESSION bits. */
   readonly flags: Uint8Array;
 }
@@ -30,13 +33,40 @@ export interface UsageColumns {
 }
 
 const poolCache = new WeakMap<readonly PoolEntry[], PoolColumns>();
+const summaryCache = new WeakMap<PoolColumns, PoolSummary>();
+
+/** Facts about a whole pool list, so a filter can tell at once that it rejects nothing. */
+export interface PoolSummary {
+  /** The oldest stats report among the pools (Infinity for no pools). */
+  readonly oldestUpdateMs: number;
+  /** How many pools have a filter or goodness function that does not parse. */
+  readonly badExpressions: number;
+}
+
+/** The summary of a pool list's columns, computed once per list. */
+export function poolSummary(c: PoolColumns): PoolSummary {
+  let s = summaryCache.get(c);
+  if (s === undefined) {
+    let oldest = Infinity;
+    let bad = 0;
+    for (let i = 0; i < c.flags.length; i++) {
+      const t = c.updatedAtMs[i];
+      if (t !== t) oldest = -Infinity; // an invalid date is never recent enough: the filter must run
+      else if (t < oldest) oldest = t;
+      if ((c.flags[i] & BAD_EXPRESSION) !== 0) bad++;
+    }
+    s = { oldestUpdateMs: oldest, badExpressions: bad };
+    summaryCache.set(c, s);
+  }
+  return s;
+}
 const usageCache = new WeakMap<UsageList, UsageColumns>();
 
 export function poolColumns(pools: readonly PoolEntry[]): PoolColumns {
   let c = poolCache.get(pools);
   if (c !== undefined) return c;
   const n = pools.length;
-  c = { updatedAtMs: new Float64Array(n), totalGiB: new Float64Array(n), reserveGiB: new Float64Array(n), ratio: new Float64Array(n), flags: new Uint8Array(n) };
+  c = { updatedAtMs: new Float64Array(n), totalGiB: new Float64Array(n), reserveGiB: new Float64Array(n), ratio: new Float64Array(n), thinLimit: new Float64Array(n), flags: new Uint8Array(n) };
   for (let i = 0; i < n; i++) setPoolRow(c, i, pools[i]);
   poolCache.set(pools, c);
   return c;
@@ -47,6 +77,7 @@ function setPoolRow(c: PoolColumns, i: number, p: PoolEntry): void {
   c.totalGiB[i] = p.totalGiB;
   c.reserveGiB[i] = p.reserveGiB;
   c.ratio[i] = p.maxOverSubscriptionRatio;
+  c.thinLimit[i] = p.thin ? overLimit(p.totalGiB, p.maxOverSubscriptionRatio) : NaN;
   c.flags[i] = (p.capacityKnown ? KNOWN : 0) | (p.thin ? THIN : 0) | (p.thick ? THICK : 0) | (p.multiattach ? MULTIATTACH : 0) | (p.expressionErrors.length > 0 ? BAD_EXPRESSION : 0);
 }
 
@@ -57,7 +88,9 @@ function setPoolRow(c: PoolColumns, i: number, p: PoolEntry): void {
 export function carryPoolColumns(prev: readonly PoolEntry[], next: readonly PoolEntry[], changed: readonly number[]): void {
   const c = poolCache.get(prev);
   if (c === undefined) return;
-  const d: PoolColumns = { updatedAtMs: c.updatedAtMs.slice(), totalGiB: c.totalGiB.slice(), reserveGiB: c.reserveGiB.slice(), ratio: c.ratio.slice(), flags: c.flags.slice() };
+  const d: PoolColumns = {
+    updatedAtMs: c.updatedAtMs.slice(), totalGiB: c.totalGiB.slice(), reserveGiB: c.reserveGiB.slice(), ratio: c.ratio.slice(), thinLimit: c.thinLimit.slice(), flags: c.flags.slice(),
+  };
   for (const i of changed) setPoolRow(d, i, next[i]);
   poolCache.set(next, d);
 }

@@ -1,9 +1,16 @@
 // Running a pool's filter/goodness function, and remembering results across placements by column.
 import type { ExpressionSlot, PoolEntry, PoolExpression, PoolUsage, RequestBinding } from './backend-state.js';
 import type { RequestContext } from './request-context.js';
-import { EvalFailure, type Slot, type Value } from './expression/index.js';
+import { BATCH, EvalFailure, type ColumnInputs, type Slot, type Value } from './expression/index.js';
+import { carryVariableColumns, liveColumns, variableColumn } from './column-inputs.js';
 
 let bindingIds = 0;
+
+/** How a column value becomes an outcome: a filter's verdict (truthy, 1/0) or a goodness rating (0..100, else 0). */
+export const enum OutcomeKind {
+  Truthy,
+  Rating,
+}
 
 function sameSlots(a: readonly Slot[], b: readonly Slot[]): boolean {
   if (a.length !== b.length) return false;
@@ -52,6 +59,10 @@ export class ExpressionColumn {
   readonly memoBinding: Float64Array;
   readonly memoValue: Float64Array;
   private readonly ids: Float64Array;
+  /** Per slot, its pool variables' columns (variableColumn), looked up on first use. */
+  private readonly slotVariables: (readonly Float64Array[])[] = [];
+  /** The slot every pool of the list has, or -1 (several expressions, or pools without one). */
+  private readonly onlySlot: number;
 
   constructor(
     readonly pools: readonly PoolEntry[],
@@ -75,6 +86,7 @@ export class ExpressionColumn {
         this.bindPool(i, index);
       }
       this.ids = new Float64Array(this.slots.length);
+      this.onlySlot = sharedSlot(this.slotIndex);
       return;
     }
     this.slotIndex = new Int32Array(n);
@@ -85,6 +97,7 @@ export class ExpressionColumn {
     const index = new Map<ExpressionSlot, number>();
     for (let i = 0; i < n; i++) this.bindPool(i, index);
     this.ids = new Float64Array(this.slots.length);
+    this.onlySlot = sharedSlot(this.slotIndex);
   }
 
   /** Pool i's expression: its pool frame, and its slot (shared by pools with the same expression). */
@@ -98,6 +111,176 @@ export class ExpressionColumn {
     let k = index.get(e.slot);
     if (k === undefined) index.set(e.slot, (k = this.slots.push(e.slot) - 1));
     this.slotIndex[i] = k;
+  }
+
+  /**
+   * Every candidate's outcome: out[k] for pool rows[k]. A pool without this expression gets
+   * `none`; one whose usage and request binding are those of its remembered outcome gets that;
+   * the others are computed together by the column form of their expression (expression/
+   * columns.ts), its value made an outcome as `kind` says, and where the column form leaves a
+   * pool undecided, `evaluate(i)` runs the evaluator. New outcomes are remembered.
+   */
+  outcomes(ctx: RequestContext, rows: Int32Array, count: number, out: Float64Array, kind: OutcomeKind, none: number, evaluate: (i: number) => number): void {
+    const before = bindingIds;
+    const ids = this.bindingIds(ctx);
+    const { slotIndex, memoVersion, memoBinding, memoValue } = this;
+    const version = ctx.usageCols.version;
+    ensureScratch(count, this.slots.length);
+    // A binding made just now (the request's values differ from the last one's) matches nothing
+    // remembered: then every pool is computed, without looking.
+    let fresh = true;
+    for (let s = 0; s < this.slots.length; s++) if (!(ids[s] > before) && this.slots[s].compiled !== undefined) fresh = false;
+    if (fresh && this.onlySlot >= 0 && this.freshRun(ctx, rows, count, out, kind, evaluate)) return;
+    let missRows = rows;
+    let misses = count;
+    let missAt: Int32Array | null = null;
+    if (!fresh) {
+      missRows = pending;
+      missAt = pendingAt;
+      misses = 0;
+      const only = this.onlySlot;
+      if (only >= 0) {
+        // Every pool has this one expression: one binding id to compare with.
+        const id = ids[only];
+        for (let k = 0; k < count; k++) {
+          const i = rows[k];
+          if (memoVersion[i] === version[i] && memoBinding[i] === id) out[k] = memoValue[i];
+          else {
+            missRows[misses] = i;
+            missAt[misses++] = k;
+          }
+        }
+      } else {
+        for (let k = 0; k < count; k++) {
+          const i = rows[k];
+          const s = slotIndex[i];
+          if (s < 0) out[k] = none;
+          else if (memoVersion[i] === version[i] && memoBinding[i] === ids[s]) out[k] = memoValue[i];
+          else {
+            missRows[misses] = i;
+            missAt[misses++] = k;
+          }
+        }
+      }
+      if (misses === 0) return;
+    }
+    const values = columnValues;
+    this.evaluateColumns(ctx, missRows, misses, values);
+    for (let m = 0; m < misses; m++) {
+      const i = missRows[m];
+      const s = slotIndex[i];
+      const at = missAt === null ? m : missAt[m];
+      if (s < 0) {
+        out[at] = none;
+        continue;
+      }
+      const v = values[m];
+      const o = v !== v ? evaluate(i) : kind === OutcomeKind.Truthy ? (v !== 0 ? 1 : 0) : v >= 0 && v <= 100 ? v : 0;
+      memoVersion[i] = version[i];
+      memoBinding[i] = ids[s];
+      memoValue[i] = o;
+      out[at] = o;
+    }
+  }
+
+  /**
+   * outcomes() for a binding made just now when every pool has the same expression: its column
+   * form runs over the rows as they are, outcomes straight into `out`. Only what the evaluator
+   * decided is remembered: the column form is cheap to run again, and a new binding is usually
+   * replaced by the next request's. False (nothing done) when the expression has no column form.
+   */
+  private freshRun(ctx: RequestContext, rows: Int32Array, count: number, out: Float64Array, kind: OutcomeKind, evaluate: (i: number) => number): boolean {
+    const s = this.onlySlot;
+    const program = this.slots[s].compiled?.columnProgram ?? null;
+    if (program === null) return false;
+    const { memoVersion, memoBinding, memoValue } = this;
+    const version = ctx.usageCols.version;
+    const id = this.ids[s];
+    const inputs: ColumnInputs = { pool: this.variableColumns(s), live: liveColumns(ctx.usageCols), request: this.requestFrames[s] };
+    for (let b = 0; b < count; b += BATCH) {
+      const len = Math.min(BATCH, count - b);
+      const v = program.run(inputs, rows, b, len);
+      for (let j = 0; j < len; j++) {
+        const x = v[j];
+        let o: number;
+        if (x !== x) {
+          const i = rows[b + j];
+          o = evaluate(i);
+          memoVersion[i] = version[i];
+          memoBinding[i] = id;
+          memoValue[i] = o;
+        } else o = kind === OutcomeKind.Truthy ? (x !== 0 ? 1 : 0) : x >= 0 && x <= 100 ? x : 0;
+        out[b + j] = o;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The column form's value for pool rows[k] into out[k]: a number (true/false as 1/0), or NaN
+   * where the evaluator must decide (no expression, no column form, or a value it leaves to the
+   * evaluator). bindingIds(ctx) binds the request first.
+   */
+  private evaluateColumns(ctx: RequestContext, rows: Int32Array, count: number, out: Float64Array): void {
+    const ns = this.slots.length;
+    const slotIndex = this.slotIndex;
+    // starts[s + 2]: rows of slot s (s = -1, no expression, first); not needed when every pool has one slot.
+    const starts = groupStarts;
+    if (this.onlySlot < 0) {
+      starts.fill(0, 0, ns + 2);
+      for (let k = 0; k < count; k++) starts[slotIndex[rows[k]] + 2]++;
+    }
+    const live = liveColumns(ctx.usageCols);
+    // Usually every pool has the same expression: run it over the rows as they are.
+    for (let s = 0; s < ns; s++) {
+      if (s !== this.onlySlot && starts[s + 2] !== count) continue;
+      const program = this.slots[s].compiled?.columnProgram ?? null;
+      if (program === null) {
+        out.fill(NaN, 0, count);
+        return;
+      }
+      const inputs: ColumnInputs = { pool: this.variableColumns(s), live, request: this.requestFrames[s] };
+      for (let b = 0; b < count; b += BATCH) {
+        const len = Math.min(BATCH, count - b);
+        const v = program.run(inputs, rows, b, len);
+        for (let j = 0; j < len; j++) out[b + j] = v[j];
+      }
+      return;
+    }
+    // Else group the rows by expression (a counting sort, in order within a group).
+    out.fill(NaN, 0, count);
+    for (let g = 0; g <= ns; g++) starts[g + 1] += starts[g];
+    const next = groupNext;
+    next.set(starts.subarray(0, ns + 1));
+    for (let k = 0; k < count; k++) {
+      const i = rows[k];
+      const at = next[slotIndex[i] + 1]++;
+      groupRows[at] = i;
+      groupPos[at] = k;
+    }
+    for (let s = 0; s < ns; s++) {
+      const begin = starts[s + 1];
+      const end = starts[s + 2];
+      const program = this.slots[s].compiled?.columnProgram ?? null;
+      if (begin === end || program === null) continue;
+      const inputs: ColumnInputs = { pool: this.variableColumns(s), live, request: this.requestFrames[s] };
+      for (let b = begin; b < end; b += BATCH) {
+        const len = Math.min(BATCH, end - b);
+        const v = program.run(inputs, groupRows, b, len);
+        for (let j = 0; j < len; j++) out[groupPos[b + j]] = v[j];
+      }
+    }
+  }
+
+  /** The pool variables of slot s's expression, one column each over this pool list. */
+  private variableColumns(s: number): readonly Float64Array[] {
+    let cols = this.slotVariables[s];
+    if (cols === undefined) {
+      const compiled = this.slots[s].compiled;
+      cols = compiled === undefined ? [] : compiled.poolVariables.map((ref) => variableColumn(this.pools, ref));
+      this.slotVariables[s] = cols;
+    }
+    return cols;
   }
 
   /** Binding id per distinct slot for this request (-1 for an expression that did not compile). */
@@ -117,6 +300,38 @@ export class ExpressionColumn {
   }
 }
 
+/** The slot index every entry has, or -1 if they differ or one is -1 (or there are none). */
+function sharedSlot(slotIndex: Int32Array): number {
+  if (slotIndex.length === 0) return -1;
+  const s = slotIndex[0];
+  for (let i = 1; i < slotIndex.length; i++) if (slotIndex[i] !== s) return -1;
+  return s;
+}
+
+// Scratch for evaluateColumns (placement is synchronous, never re-entered).
+let groupStarts = new Int32Array(64);
+let groupNext = new Int32Array(64);
+let groupRows = new Int32Array(1024);
+let groupPos = new Int32Array(1024);
+let pending = new Int32Array(1024);
+let pendingAt = new Int32Array(1024);
+let columnValues = new Float64Array(1024);
+
+function ensureScratch(count: number, slots: number): void {
+  if (groupStarts.length < slots + 2) {
+    groupStarts = new Int32Array(slots + 2);
+    groupNext = new Int32Array(slots + 2);
+  }
+  if (groupRows.length < count) {
+    const size = Math.max(count, groupRows.length * 2);
+    groupRows = new Int32Array(size);
+    groupPos = new Int32Array(size);
+    pending = new Int32Array(size);
+    pendingAt = new Int32Array(size);
+    columnValues = new Float64Array(size);
+  }
+}
+
 const columns = { filter: new WeakMap<readonly PoolEntry[], ExpressionColumn>(), goodness: new WeakMap<readonly PoolEntry[], ExpressionColumn>() };
 
 export function expressionColumn(pools: readonly PoolEntry[], kind: 'filter' | 'goodness'): ExpressionColumn {
@@ -133,6 +348,7 @@ const MAX_CARRIED_SLOTS = 256;
 
 /** The expression columns of `next`, a pool list equal to `prev` but at the `changed` indices (see ExpressionColumn). */
 export function carryExpressionColumns(prev: readonly PoolEntry[], next: readonly PoolEntry[], changed: readonly number[]): void {
+  carryVariableColumns(prev, next, changed);
   for (const kind of ['filter', 'goodness'] as const) {
     const from = columns[kind].get(prev);
     if (from === undefined) continue;

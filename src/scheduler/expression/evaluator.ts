@@ -2,6 +2,7 @@
 import type { Namespace, Node, Value } from './ast.js';
 import { EvalFailure, ExpressionEvaluationError } from './expression-error.js';
 import { MAX_NODES } from './parser.js';
+import { ColumnProgram } from './columns.js';
 
 /** Plain data looked up by key; build it with Object.create(null) when keys come from users. */
 export type Variables = Readonly<Record<string, Value>>;
@@ -230,14 +231,23 @@ function lookup(vars: Variables | null, key: string): Slot {
 export class CompiledExpression {
   private readonly run: Compiled;
   private readonly layout: Layout;
+  private columns: ColumnProgram | null | undefined;
 
   constructor(
     readonly source: string,
-    tree: Node,
+    private readonly tree: Node,
     options: CompileOptions = {},
   ) {
     this.layout = new Layout(options.live ?? []);
     this.run = compileNode(tree, this.layout);
+  }
+
+  /** The column form (see columns.ts), built on first use; null for an expression it does not cover. */
+  get columnProgram(): ColumnProgram | null {
+    if (this.columns === undefined) {
+      this.columns = ColumnProgram.compile(this.tree, { pool: this.layout.pool, request: this.layout.request, live: this.layout.live });
+    }
+    return this.columns;
   }
 
   /** capabilities.* and stats.* variables (other than live ones), in Frame.pool order. */

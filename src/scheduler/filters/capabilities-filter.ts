@@ -2,7 +2,7 @@
 import type { UsageList } from '../usage-list.js';
 import { capabilityColumn, lookupCapability, type CapabilityColumn, type PoolEntry, type PoolUsage } from '../backend-state.js';
 import type { CapabilityCell } from '../extra-specs-ops.js';
-import { MULTIATTACH, THICK, THIN } from '../pool-columns.js';
+import { MULTIATTACH, THICK, THIN, poolColumns } from '../pool-columns.js';
 import type { RequestContext } from '../request-context.js';
 import type { PoolFilter } from './pool-filter.js';
 
@@ -67,43 +67,72 @@ export class CapabilitiesFilter implements PoolFilter {
 
   /**
    * Column path: each requirement is matched once per distinct capability value, then every
-   * pool is a table lookup. Requirements on live values (free_capacity_gb…) take the object path.
+   * pool is a table lookup, and the verdicts are kept per pool list for each distinct set of
+   * requirements (volume types are few, placements many). Requirements on live values
+   * (free_capacity_gb…) change with every placement and take the object path.
    */
   filterAll(pools: readonly PoolEntry[], usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
-    const specs = ctx.capabilitySpecs;
     let kept = 0;
-    if (specs.some((s) => s.live >= 0)) {
+    if (ctx.capabilitySpecs.some((s) => s.live >= 0)) {
       for (let k = 0; k < count; k++) {
         const i = from[k];
         if (this.passes(pools[i], usage.get(i), ctx, i)) to[kept++] = i;
       }
       return kept;
     }
-    const columns: Int32Array[] = [];
-    const tables: Uint8Array[] = [];
-    const add = (col: CapabilityColumn, ok: (c: CapabilityCell) => boolean) => {
-      columns.push(col.codes);
-      tables.push(Uint8Array.from(col.distinct, (c) => (ok(c) ? 1 : 0)));
-    };
-    const backendName = ctx.volumeBackendName;
-    if (backendName !== null) add(capabilityColumn(pools, 'volume_backend_name'), (c) => backendName.matches(c));
-    specs.forEach((spec, j) => add(ctx.specColumns[j], (c) => spec.matcher.matches(c)));
-    // Flags every pool must have (multiattach, thin/thick support); an unknown provisioning:type matches none.
-    const pt = ctx.provisioningType;
-    const need = (ctx.multiattach ? MULTIATTACH : 0) | (pt === 'thin' ? THIN : pt === 'thick' ? THICK : 0);
-    const impossible = pt !== null && pt !== 'thin' && pt !== 'thick';
-    const flags = ctx.poolCols.flags;
-    const nt = tables.length;
-    if (impossible) return 0;
-    outer: for (let k = 0; k < count; k++) {
+    const mask = passMask(pools, ctx);
+    for (let k = 0; k < count; k++) {
       const i = from[k];
-      if ((flags[i] & need) !== need) continue;
-      for (let t = 0; t < nt; t++) {
-        const code = columns[t][i];
-        if (code < 0 || tables[t][code] === 0) continue outer;
-      }
-      to[kept++] = i;
+      if (mask[i] === 1) to[kept++] = i;
     }
     return kept;
   }
+}
+
+/** Verdicts per pool list, by requirement set (requirementKey); a few volume types' worth. */
+const masks = new WeakMap<readonly PoolEntry[], Map<string, Uint8Array>>();
+const MAX_MASKS = 64;
+
+/** What the column path's verdict depends on besides the pools: every requirement, as text. */
+function requirementKey(ctx: RequestContext): string {
+  const parts: (string | boolean | null)[] = [ctx.multiattach, ctx.provisioningType, ctx.volumeBackendName?.requirement ?? null];
+  for (const s of ctx.capabilitySpecs) parts.push(s.capability, s.matcher.requirement);
+  return JSON.stringify(parts); // unambiguous whatever the values contain
+}
+
+/** 1 for each pool of the list that meets the request's (non-live) requirements. */
+function passMask(pools: readonly PoolEntry[], ctx: RequestContext): Uint8Array {
+  let byKey = masks.get(pools);
+  if (byKey === undefined) masks.set(pools, (byKey = new Map()));
+  const key = requirementKey(ctx);
+  let mask = byKey.get(key);
+  if (mask !== undefined) return mask;
+  mask = new Uint8Array(pools.length);
+  if (byKey.size >= MAX_MASKS) byKey.clear();
+  byKey.set(key, mask);
+  const pt = ctx.provisioningType;
+  // An unknown provisioning:type matches no pool.
+  if (pt !== null && pt !== 'thin' && pt !== 'thick') return mask;
+  const columns: Int32Array[] = [];
+  const tables: Uint8Array[] = [];
+  const add = (col: CapabilityColumn, ok: (c: CapabilityCell) => boolean) => {
+    columns.push(col.codes);
+    tables.push(Uint8Array.from(col.distinct, (c) => (ok(c) ? 1 : 0)));
+  };
+  const backendName = ctx.volumeBackendName;
+  if (backendName !== null) add(capabilityColumn(pools, 'volume_backend_name'), (c) => backendName.matches(c));
+  ctx.capabilitySpecs.forEach((spec, j) => add(ctx.specColumns[j], (c) => spec.matcher.matches(c)));
+  // Flags every pool must have (multiattach, thin/thick support).
+  const need = (ctx.multiattach ? MULTIATTACH : 0) | (pt === 'thin' ? THIN : pt === 'thick' ? THICK : 0);
+  const flags = poolColumns(pools).flags;
+  const nt = tables.length;
+  outer: for (let i = 0; i < pools.length; i++) {
+    if ((flags[i] & need) !== need) continue;
+    for (let t = 0; t < nt; t++) {
+      const code = columns[t][i];
+      if (code < 0 || tables[t][code] === 0) continue outer;
+    }
+    mask[i] = 1;
+  }
+  return mask;
 }

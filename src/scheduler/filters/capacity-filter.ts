@@ -92,9 +92,13 @@ export class CapacityFilter implements PoolFilter {
     }
   }
 
-  /** Column path: the same judgeNumbers() over typed arrays, touching no pool objects. */
+  /**
+   * Column path: judgeNumbers()'s pass/fail over typed arrays, touching no pool objects; the
+   * over-subscription test compares with a limit computed per report (division-limit.ts)
+   * instead of dividing per pool.
+   */
   filterAll(_pools: readonly PoolEntry[], _usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
-    const { totalGiB, reserveGiB, ratio, flags } = ctx.poolCols;
+    const { totalGiB, reserveGiB, ratio, thinLimit, flags } = ctx.poolCols;
     const { free, provisioned } = ctx.usageCols;
     const thickRequest = ctx.provisioningType === 'thick';
     const size = ctx.sizeGiB;
@@ -102,8 +106,20 @@ export class CapacityFilter implements PoolFilter {
     for (let k = 0; k < count; k++) {
       const i = from[k];
       const f = flags[i];
-      const thin = (f & THIN) !== 0 && !thickRequest;
-      if (fits(judgeNumbers((f & KNOWN) !== 0, totalGiB[i], reserveGiB[i], ratio[i], thin, free[i], provisioned[i], size))) to[kept++] = i;
+      let pass: boolean;
+      if ((f & KNOWN) === 0) pass = true; // CapacityNotReported: assumed to fit
+      else {
+        const total = totalGiB[i];
+        const usable = free[i] - reserveGiB[i];
+        if (!(total > 0)) pass = false;
+        else if ((f & THIN) !== 0 && !thickRequest) {
+          const r = ratio[i];
+          const x = provisioned[i] + size;
+          const limit = thinLimit[i];
+          pass = r >= 1 && !(limit === limit ? x > limit : x / total > r) && usable * r >= size;
+        } else pass = !(usable < size);
+      }
+      if (pass) to[kept++] = i;
     }
     return kept;
   }

@@ -3,7 +3,7 @@ import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 import { EvalFailure, truthy } from '../expression/index.js';
-import { expressionColumn, runPoolExpression } from '../pool-expression.js';
+import { OutcomeKind, expressionColumn, runPoolExpression } from '../pool-expression.js';
 import type { PoolFilter } from './pool-filter.js';
 
 export class DriverFilter implements PoolFilter {
@@ -24,37 +24,31 @@ export class DriverFilter implements PoolFilter {
     return `filter_function '${expr.slot.source}' is ${truthy(r) ? 'true' : 'false'} (${JSON.stringify(r)})`;
   }
 
-  /** Batch path: pools whose usage and request binding are unchanged reuse their last verdict. */
+  /** Verdict per candidate (1 pass, 0 fail), reused across placements. */
+  private verdicts = new Float64Array(1024);
+
+  /**
+   * Batch path (ExpressionColumn.outcomes): remembered verdicts where nothing changed, the
+   * column form for the rest, the evaluator where the column form leaves a pool undecided.
+   */
   filterAll(pools: readonly PoolEntry[], usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
     const col = expressionColumn(pools, 'filter');
-    const ids = col.bindingIds(ctx);
-    const { slotIndex, memoVersion, memoBinding, memoValue, slots, poolFrames, requestFrames } = col;
-    const version = ctx.usageCols.version;
+    if (this.verdicts.length < count) this.verdicts = new Float64Array(Math.max(count, this.verdicts.length * 2));
+    const verdicts = this.verdicts;
+    const { slots, slotIndex, poolFrames, requestFrames } = col;
     const frame = ctx.frame;
+    col.outcomes(ctx, from, count, verdicts, OutcomeKind.Truthy, 1, (i) => {
+      const compiled = slots[slotIndex[i]].compiled;
+      if (compiled === undefined) return 0;
+      // Same evaluation as passes(), with the frames taken from columns instead of the pool object.
+      frame.pool = poolFrames[i];
+      frame.live = usage.get(i).live;
+      frame.request = requestFrames[slotIndex[i]];
+      const r = compiled.tryRun(frame);
+      return !(r instanceof EvalFailure) && truthy(r) ? 1 : 0;
+    });
     let kept = 0;
-    for (let k = 0; k < count; k++) {
-      const i = from[k];
-      const s = slotIndex[i];
-      let pass: boolean;
-      if (s < 0) pass = true;
-      else if (memoVersion[i] === version[i] && memoBinding[i] === ids[s]) pass = memoValue[i] === 1;
-      else {
-        const compiled = slots[s].compiled;
-        if (compiled === undefined) pass = false;
-        else {
-          // Same evaluation as passes(), with the frames taken from columns instead of the pool object.
-          frame.pool = poolFrames[i];
-          frame.live = usage.get(i).live;
-          frame.request = requestFrames[s];
-          const r = compiled.tryRun(frame);
-          pass = !(r instanceof EvalFailure) && truthy(r);
-        }
-        memoVersion[i] = version[i];
-        memoBinding[i] = ids[s];
-        memoValue[i] = pass ? 1 : 0;
-      }
-      if (pass) to[kept++] = i;
-    }
+    for (let k = 0; k < count; k++) if (verdicts[k] === 1) to[kept++] = from[k];
     return kept;
   }
 }

@@ -3,6 +3,7 @@ import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 import type { PoolFilter } from './pool-filter.js';
+import { poolSummary } from '../pool-columns.js';
 
 export class StaleBackendFilter implements PoolFilter {
   readonly name = 'StaleBackendFilter';
@@ -23,6 +24,10 @@ export class StaleBackendFilter implements PoolFilter {
       : `backend ${pool.backendHost} is down: last stats report ${age} s ago, service_down_time is ${this.serviceDownTimeS} s`;
   }
 
+  /** Inactive while every pool of the list reported recently enough: nothing to reject. */
+  active(ctx: RequestContext): boolean {
+    return !(poolSummary(ctx.poolCols).oldestUpdateMs >= ctx.nowMs - this.downMs);
+  }
   /** Column path: one comparison per pool over a typed array. */
   filterAll(_pools: readonly PoolEntry[], _usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
     const at = ctx.poolCols.updatedAtMs;

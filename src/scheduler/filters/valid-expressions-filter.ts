@@ -4,7 +4,7 @@ import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { PoolFilter } from './pool-filter.js';
 import type { RequestContext } from '../request-context.js';
-import { BAD_EXPRESSION } from '../pool-columns.js';
+import { BAD_EXPRESSION, poolSummary } from '../pool-columns.js';
 
 export class ValidExpressionsFilter implements PoolFilter {
   readonly name = 'ValidExpressionsFilter';
@@ -17,6 +17,10 @@ export class ValidExpressionsFilter implements PoolFilter {
     return pool.expressionErrors.length === 0 ? 'filter and goodness functions are valid' : pool.expressionErrors.join('; ');
   }
 
+  /** Inactive while no pool of the list has a bad expression: nothing to reject. */
+  active(ctx: RequestContext): boolean {
+    return poolSummary(ctx.poolCols).badExpressions > 0;
+  }
   /** Column path: one bit test per pool. */
   filterAll(_pools: readonly PoolEntry[], _usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
     const flags = ctx.poolCols.flags;

@@ -3,7 +3,7 @@
 import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
-import { expressionColumn, runPoolExpression } from '../pool-expression.js';
+import { OutcomeKind, expressionColumn, runPoolExpression } from '../pool-expression.js';
 import { EvalFailure } from '../expression/index.js';
 import type { PoolWeigher } from './pool-weigher.js';
 
@@ -34,24 +34,11 @@ export class GoodnessWeigher implements PoolWeigher {
     return `goodness_function '${slot.source}' = ${r}`;
   }
 
-  /** Batch path: pools whose usage and request binding are unchanged reuse their last rating. */
+  /**
+   * Batch path (ExpressionColumn.outcomes): remembered ratings where nothing changed, the
+   * column form for the rest, weigh() where the column form leaves a pool undecided.
+   */
   weighAll(pools: readonly PoolEntry[], usage: UsageList, ctx: RequestContext, cand: Int32Array, count: number, out: Float64Array): void {
-    const col = expressionColumn(pools, 'goodness');
-    const ids = col.bindingIds(ctx);
-    const { slotIndex, memoVersion, memoBinding, memoValue } = col;
-    const version = ctx.usageCols.version;
-    for (let k = 0; k < count; k++) {
-      const i = cand[k];
-      const s = slotIndex[i];
-      if (s < 0) out[k] = 0;
-      else if (memoVersion[i] === version[i] && memoBinding[i] === ids[s]) out[k] = memoValue[i];
-      else {
-        const w = this.weigh(pools[i], usage.get(i), ctx);
-        memoVersion[i] = version[i];
-        memoBinding[i] = ids[s];
-        memoValue[i] = w;
-        out[k] = w;
-      }
-    }
+    expressionColumn(pools, 'goodness').outcomes(ctx, cand, count, out, OutcomeKind.Rating, 0, (i) => this.weigh(pools[i], usage.get(i), ctx));
   }
 }
