@@ -108,7 +108,7 @@ class Reference {
     const ctx = prepareRequest(req, nowMs);
     ctx.specColumns = ctx.capabilitySpecs.map((spec) => capabilityColumn(this.pools, spec.capability));
     ctx.poolCols = poolColumns(this.pools);
-    ctx.usageCols = usageColumns(UsageList.from(this.usage));
+    ctx.usageCols = usageColumns(UsageList.from(this.usage), this.pools);
     const rejectedBy = this.pools.map((p, i) => {
       for (const f of this.s.filters) {
         if (f.active !== undefined && !f.active(ctx)) continue;

@@ -1,7 +1,8 @@
 // Struct-of-arrays views of pool state: hot filters and weighers scan typed arrays, not 10,000 objects.
 import type { UsageList } from './usage-list.js';
-import type { PoolEntry } from './backend-state.js';
+import type { PoolEntry, PoolUsage } from './backend-state.js';
 import { overLimit } from './division-limit.js';
+import { setRoomBounds, virtualFreeOf } from './capacity-room.js';
 
 export const KNOWN = 1;
 export const THIN = 2;
@@ -9,6 +10,12 @@ export const THICK = 4;
 export const MULTIATTACH = 8;
 /** The pool's filter or goodness function does not parse. */
 export const BAD_EXPRESSION = 16;
+/** Capacity reported as infinite (not known, and not merely unknown). */
+export const INFINITE = 32;
+
+/** Index of the capacity columns for a request that may be placed thin, and for one asking for thick provisioning. */
+export const MAY_BE_THIN = 0;
+export const THICK_REQUEST = 1;
 
 /** Fields fixed until the next stats report, one column per field, indexed like the pool list. */
 export interface PoolColumns {
@@ -30,6 +37,21 @@ export interface UsageColumns {
   readonly volumes: Float64Array;
   /** PoolUsage.version of each pool. */
   readonly version: Float64Array;
+  /**
+   * CapacityFilter's answer as bounds on the size, per request kind (MAY_BE_THIN,
+   * THICK_REQUEST): sizes up to fitsUpTo fit, sizes from failsFrom do not (capacity-room.ts).
+   */
+  readonly fitsUpTo: readonly [Float64Array, Float64Array];
+  readonly failsFrom: readonly [Float64Array, Float64Array];
+  /** CapacityWeigher's raw score per request kind. */
+  readonly virtualFree: readonly [Float64Array, Float64Array];
+  /**
+   * Per request kind, at most the smallest fitsUpTo of any pool: a size up to it fits every
+   * pool. Lowered as rows change; when the pool that held it gains room it is only stale
+   * (still a lower bound) and `floorStale` says to recompute it before trusting a miss.
+   */
+  readonly fitFloor: Float64Array;
+  readonly floorStale: Uint8Array;
 }
 
 const poolCache = new WeakMap<readonly PoolEntry[], PoolColumns>();
@@ -78,7 +100,7 @@ function setPoolRow(c: PoolColumns, i: number, p: PoolEntry): void {
   c.reserveGiB[i] = p.reserveGiB;
   c.ratio[i] = p.maxOverSubscriptionRatio;
   c.thinLimit[i] = p.thin ? overLimit(p.totalGiB, p.maxOverSubscriptionRatio) : NaN;
-  c.flags[i] = (p.capacityKnown ? KNOWN : 0) | (p.thin ? THIN : 0) | (p.thick ? THICK : 0) | (p.multiattach ? MULTIATTACH : 0) | (p.expressionErrors.length > 0 ? BAD_EXPRESSION : 0);
+  c.flags[i] = (p.capacityKnown ? KNOWN : 0) | (p.capacity.known === false && p.capacity.reason === 'infinite' ? INFINITE : 0) | (p.thin ? THIN : 0) | (p.thick ? THICK : 0) | (p.multiattach ? MULTIATTACH : 0) | (p.expressionErrors.length > 0 ? BAD_EXPRESSION : 0);
 }
 
 /**
@@ -95,40 +117,81 @@ export function carryPoolColumns(prev: readonly PoolEntry[], next: readonly Pool
   poolCache.set(next, d);
 }
 
-/** Columns for a usage list: the live ones if the scheduler handed them over, else rebuilt (explaining an old placement). */
-export function usageColumns(usage: UsageList): UsageColumns {
+/**
+ * Columns for a usage list, whose pools are `pools` (a snapshot's two halves): the live ones if
+ * the scheduler handed them over, else rebuilt (explaining an old placement).
+ */
+export function usageColumns(usage: UsageList, pools: readonly PoolEntry[]): UsageColumns {
   let c = usageCache.get(usage);
   if (c !== undefined) return c;
   const n = usage.length;
-  c = { free: new Float64Array(n), provisioned: new Float64Array(n), allocated: new Float64Array(n), volumes: new Float64Array(n), version: new Float64Array(n) };
-  for (let i = 0; i < n; i++) {
-    const u = usage.get(i);
-    c.free[i] = u.freeGiB;
-    c.provisioned[i] = u.provisionedGiB;
-    c.allocated[i] = u.allocatedGiB;
-    c.volumes[i] = u.volumes;
-    c.version[i] = u.version;
-  }
+  const f64 = () => new Float64Array(n);
+  c = {
+    free: f64(), provisioned: f64(), allocated: f64(), volumes: f64(), version: f64(),
+    fitsUpTo: [f64(), f64()], failsFrom: [f64(), f64()], virtualFree: [f64(), f64()],
+    fitFloor: new Float64Array(2), floorStale: new Uint8Array(2),
+  };
+  const pc = poolColumns(pools);
+  for (let i = 0; i < n; i++) setUsageRow(c, pc, i, usage.get(i));
+  for (let m = 0; m < 2; m++) c.fitFloor[m] = smallest(c.fitsUpTo[m]);
   usageCache.set(usage, c);
   return c;
 }
 
+function smallest(a: Float64Array): number {
+  let min = Infinity;
+  for (let i = 0; i < a.length; i++) if (a[i] < min) min = a[i];
+  return min;
+}
+
+/** A size up to which every pool fits, for the request kind (recomputed if stale): see UsageColumns.fitFloor. */
+export function fitFloor(c: UsageColumns, kind: number, size: number): number {
+  if (size > c.fitFloor[kind] && c.floorStale[kind] === 1) {
+    c.fitFloor[kind] = smallest(c.fitsUpTo[kind]);
+    c.floorStale[kind] = 0;
+  }
+  return c.fitFloor[kind];
+}
+
+function setUsageRow(c: UsageColumns, pc: PoolColumns, i: number, u: PoolUsage): void {
+  c.free[i] = u.freeGiB;
+  c.provisioned[i] = u.provisionedGiB;
+  c.allocated[i] = u.allocatedGiB;
+  c.volumes[i] = u.volumes;
+  c.version[i] = u.version;
+  const f = pc.flags[i];
+  const known = (f & KNOWN) !== 0;
+  for (let m = 0; m < 2; m++) {
+    const thin = (f & THIN) !== 0 && m === MAY_BE_THIN;
+    setRoomBounds(c.fitsUpTo[m], c.failsFrom[m], i, known, pc.totalGiB[i], pc.reserveGiB[i], pc.ratio[i], pc.thinLimit[i], thin, u.freeGiB, u.provisionedGiB);
+    c.virtualFree[m][i] = virtualFreeOf(known, (f & INFINITE) !== 0, pc.totalGiB[i], pc.reserveGiB[i], pc.ratio[i], thin, u.freeGiB, u.provisionedGiB);
+  }
+}
+
 /**
- * Hand the columns of `from` to its successor `to`, which differs at the `changed` indices only:
- * updated in place instead of copied, so a placement costs O(1) here. `from` loses them and
- * would rebuild them if an old explanation is ever read.
+ * Hand the columns of `from` to its successor `to` (whose pools are `pools`), which differs at
+ * the `changed` indices only: updated in place instead of copied, so a placement costs O(1)
+ * here. `from` loses them and would rebuild them if an old explanation is ever read.
  */
-export function moveUsageColumns(from: UsageList, to: UsageList, changed: number | readonly number[]): void {
+export function moveUsageColumns(from: UsageList, to: UsageList, changed: number | readonly number[], pools: readonly PoolEntry[]): void {
   const c = usageCache.get(from);
   if (c === undefined) return;
   usageCache.delete(from);
-  for (const i of typeof changed === 'number' ? [changed] : changed) {
-    const u = to.get(i);
-    c.free[i] = u.freeGiB;
-    c.provisioned[i] = u.provisionedGiB;
-    c.allocated[i] = u.allocatedGiB;
-    c.volumes[i] = u.volumes;
-    c.version[i] = u.version;
-  }
+  const pc = poolColumns(pools);
+  const move = (i: number) => {
+    const before0 = c.fitsUpTo[0][i];
+    const before1 = c.fitsUpTo[1][i];
+    setUsageRow(c, pc, i, to.get(i));
+    lowerFloor(c, 0, before0, c.fitsUpTo[0][i]);
+    lowerFloor(c, 1, before1, c.fitsUpTo[1][i]);
+  };
+  if (typeof changed === 'number') move(changed);
+  else for (const i of changed) move(i);
   usageCache.set(to, c);
+}
+
+function lowerFloor(c: UsageColumns, kind: number, before: number, after: number): void {
+  if (after < c.fitFloor[kind]) c.fitFloor[kind] = after;
+  // The pool that may have held the smallest room gained some: the floor may now be too low.
+  else if (after > before && before <= c.fitFloor[kind]) c.floorStale[kind] = 1;
 }

@@ -107,7 +107,7 @@ export function prepareRequest(req: PlacementRequest, nowMs: number): RequestCon
     extraVars: toVariables(specs),
     specColumns: [],
     poolCols: poolColumns([]),
-    usageCols: usageColumns(UsageList.from([])),
+    usageCols: usageColumns(UsageList.from([]), []),
     frame: { pool: [], live: [], request: [] },
   };
 }
