@@ -52,7 +52,16 @@ export interface UsageColumns {
    */
   readonly fitFloor: Float64Array;
   readonly floorStale: Uint8Array;
+  /**
+   * The rows changed in place (moveUsageColumns), the last CHANGE_LOG_SIZE of them at
+   * changeLog[n % CHANGE_LOG_SIZE] for the n-th change; changeCount counts every change. Lets
+   * results remembered for every row be brought up to date by redoing just those rows.
+   */
+  readonly changeLog: Int32Array;
+  changeCount: number;
 }
+
+export const CHANGE_LOG_SIZE = 256;
 
 const poolCache = new WeakMap<readonly PoolEntry[], PoolColumns>();
 const summaryCache = new WeakMap<PoolColumns, PoolSummary>();
@@ -130,6 +139,7 @@ export function usageColumns(usage: UsageList, pools: readonly PoolEntry[]): Usa
     free: f64(), provisioned: f64(), allocated: f64(), volumes: f64(), version: f64(),
     fitsUpTo: [f64(), f64()], failsFrom: [f64(), f64()], virtualFree: [f64(), f64()],
     fitFloor: new Float64Array(2), floorStale: new Uint8Array(2),
+    changeLog: new Int32Array(CHANGE_LOG_SIZE), changeCount: 0,
   };
   const pc = poolColumns(pools);
   for (let i = 0; i < n; i++) setUsageRow(c, pc, i, usage.get(i));
@@ -184,6 +194,7 @@ export function moveUsageColumns(from: UsageList, to: UsageList, changed: number
     setUsageRow(c, pc, i, to.get(i));
     lowerFloor(c, 0, before0, c.fitsUpTo[0][i]);
     lowerFloor(c, 1, before1, c.fitsUpTo[1][i]);
+    c.changeLog[c.changeCount++ % CHANGE_LOG_SIZE] = i;
   };
   if (typeof changed === 'number') move(changed);
   else for (const i of changed) move(i);

@@ -3,6 +3,7 @@ import type { ExpressionSlot, PoolEntry, PoolExpression, PoolUsage, RequestBindi
 import type { RequestContext } from './request-context.js';
 import { BATCH, EvalFailure, type ColumnInputs, type Slot, type Value } from './expression/index.js';
 import { carryVariableColumns, liveColumns, variableColumn } from './column-inputs.js';
+import { CHANGE_LOG_SIZE, type UsageColumns } from './pool-columns.js';
 
 let bindingIds = 0;
 
@@ -63,6 +64,18 @@ export class ExpressionColumn {
   private readonly slotVariables: (readonly Float64Array[])[] = [];
   /** The slot every pool of the list has, or -1 (several expressions, or pools without one). */
   private readonly onlySlot: number;
+  /**
+   * When every pool has one expression and its remembered outcome is up to date for every row
+   * (not only for candidates): the binding id they are for, the usage columns, and how far into
+   * their change log they are up to date. Then a placement redoes just the rows changed since
+   * and reads the rest without checking them. -1: not so.
+   */
+  private wholeFor = -1;
+  private wholeUsage: UsageColumns | null = null;
+  private wholeAt = 0;
+  /** The binding id of the last call, and how many calls in a row had it. */
+  private lastId = -1;
+  private sameIdRuns = 0;
 
   constructor(
     readonly pools: readonly PoolEntry[],
@@ -124,13 +137,28 @@ export class ExpressionColumn {
     const before = bindingIds;
     const ids = this.bindingIds(ctx);
     const { slotIndex, memoVersion, memoBinding, memoValue } = this;
-    const version = ctx.usageCols.version;
-    ensureScratch(count, this.slots.length);
+    const uc = ctx.usageCols;
+    const version = uc.version;
+    ensureScratch(Math.max(count, this.pools.length), this.slots.length);
+    const only = this.onlySlot;
+    const onlyId = only >= 0 ? ids[only] : -1;
+    if (onlyId === this.lastId) this.sameIdRuns++;
+    else {
+      this.lastId = onlyId;
+      this.sameIdRuns = 1;
+    }
+    if (onlyId >= 0 && this.wholeFor === onlyId && this.wholeUsage === uc && uc.changeCount - this.wholeAt <= CHANGE_LOG_SIZE) {
+      this.catchUp(ctx, kind, evaluate);
+      for (let k = 0; k < count; k++) out[k] = memoValue[rows[k]];
+      return;
+    }
+    // Outcomes are remembered below for these rows only, maybe from other usage: no longer whole.
+    this.wholeFor = -1;
     // A binding made just now (the request's values differ from the last one's) matches nothing
     // remembered: then every pool is computed, without looking.
     let fresh = true;
     for (let s = 0; s < this.slots.length; s++) if (!(ids[s] > before) && this.slots[s].compiled !== undefined) fresh = false;
-    if (fresh && this.onlySlot >= 0 && this.freshRun(ctx, rows, count, out, kind, evaluate)) return;
+    if (fresh && only >= 0 && this.freshRun(ctx, rows, count, out, kind, evaluate)) return;
     let missRows = rows;
     let misses = count;
     let missAt: Int32Array | null = null;
@@ -138,10 +166,9 @@ export class ExpressionColumn {
       missRows = pending;
       missAt = pendingAt;
       misses = 0;
-      const only = this.onlySlot;
       if (only >= 0) {
         // Every pool has this one expression: one binding id to compare with.
-        const id = ids[only];
+        const id = onlyId;
         for (let k = 0; k < count; k++) {
           const i = rows[k];
           if (memoVersion[i] === version[i] && memoBinding[i] === id) out[k] = memoValue[i];
@@ -162,25 +189,66 @@ export class ExpressionColumn {
           }
         }
       }
-      if (misses === 0) return;
     }
+    if (misses > 0) this.remember(ctx, missRows, misses, ids, kind, none, evaluate, out, missAt);
+    // The same binding a third time in a row (an expression that reads nothing of the request,
+    // or a run of equal requests): bring every row up to date once, so the next placements
+    // only redo the rows that change.
+    if (onlyId >= 0 && this.sameIdRuns >= 3) this.makeWhole(ctx, onlyId, kind, evaluate);
+  }
+
+  /** Compute rows[0..count) (pools with an expression or not), remember the outcomes, and put them in out[at[m]] (out[m] if at is null). */
+  private remember(ctx: RequestContext, rows: Int32Array, count: number, ids: Float64Array, kind: OutcomeKind, none: number, evaluate: (i: number) => number, out: Float64Array | null, at: Int32Array | null): void {
+    const { slotIndex, memoVersion, memoBinding, memoValue } = this;
+    const version = ctx.usageCols.version;
     const values = columnValues;
-    this.evaluateColumns(ctx, missRows, misses, values);
-    for (let m = 0; m < misses; m++) {
-      const i = missRows[m];
+    this.evaluateColumns(ctx, rows, count, values);
+    for (let m = 0; m < count; m++) {
+      const i = rows[m];
       const s = slotIndex[i];
-      const at = missAt === null ? m : missAt[m];
-      if (s < 0) {
-        out[at] = none;
-        continue;
+      let o = none;
+      if (s >= 0) {
+        const v = values[m];
+        o = v !== v ? evaluate(i) : kind === OutcomeKind.Truthy ? (v !== 0 ? 1 : 0) : v >= 0 && v <= 100 ? v : 0;
+        memoVersion[i] = version[i];
+        memoBinding[i] = ids[s];
+        memoValue[i] = o;
       }
-      const v = values[m];
-      const o = v !== v ? evaluate(i) : kind === OutcomeKind.Truthy ? (v !== 0 ? 1 : 0) : v >= 0 && v <= 100 ? v : 0;
-      memoVersion[i] = version[i];
-      memoBinding[i] = ids[s];
-      memoValue[i] = o;
-      out[at] = o;
+      if (out !== null) out[at === null ? m : at[m]] = o;
     }
+  }
+
+  /** Every row's outcome up to date for binding `id` and the current usage (see wholeFor). */
+  private makeWhole(ctx: RequestContext, id: number, kind: OutcomeKind, evaluate: (i: number) => number): void {
+    const { memoVersion, memoBinding } = this;
+    const uc = ctx.usageCols;
+    const version = uc.version;
+    const rows = wholeRows;
+    let misses = 0;
+    for (let i = 0; i < this.pools.length; i++) if (!(memoVersion[i] === version[i] && memoBinding[i] === id)) rows[misses++] = i;
+    if (misses > 0) this.remember(ctx, rows, misses, this.ids, kind, 0, evaluate, null, null);
+    this.wholeFor = id;
+    this.wholeUsage = uc;
+    this.wholeAt = uc.changeCount;
+  }
+
+  /** While whole: redo the rows whose usage changed since (their usage version moved on). */
+  private catchUp(ctx: RequestContext, kind: OutcomeKind, evaluate: (i: number) => number): void {
+    const uc = ctx.usageCols;
+    if (this.wholeAt === uc.changeCount) return;
+    const { memoVersion } = this;
+    const version = uc.version;
+    const rows = wholeRows;
+    let misses = 0;
+    for (let c = this.wholeAt; c < uc.changeCount; c++) {
+      const i = uc.changeLog[c % CHANGE_LOG_SIZE];
+      if (memoVersion[i] !== version[i]) {
+        memoVersion[i] = version[i]; // a row changed twice is redone once
+        rows[misses++] = i;
+      }
+    }
+    if (misses > 0) this.remember(ctx, rows, misses, this.ids, kind, 0, evaluate, null, null);
+    this.wholeAt = uc.changeCount;
   }
 
   /**
@@ -316,6 +384,7 @@ let groupPos = new Int32Array(1024);
 let pending = new Int32Array(1024);
 let pendingAt = new Int32Array(1024);
 let columnValues = new Float64Array(1024);
+let wholeRows = new Int32Array(1024);
 
 function ensureScratch(count: number, slots: number): void {
   if (groupStarts.length < slots + 2) {
@@ -329,6 +398,7 @@ function ensureScratch(count: number, slots: number): void {
     pending = new Int32Array(size);
     pendingAt = new Int32Array(size);
     columnValues = new Float64Array(size);
+    wholeRows = new Int32Array(size);
   }
 }
 
