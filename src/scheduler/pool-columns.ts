@@ -61,7 +61,7 @@ export interface UsageColumns {
   changeCount: number;
 }
 
-export const CHANGE_LOG_SIZE = 256;
+export const CHANGE_LOG_SIZE = 1024;
 
 const poolCache = new WeakMap<readonly PoolEntry[], PoolColumns>();
 const summaryCache = new WeakMap<PoolColumns, PoolSummary>();
