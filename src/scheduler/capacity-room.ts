@@ -23,13 +23,18 @@ export function virtualFreeOf(known: boolean, infinite: boolean, total: number, 
   return thin ? total * ratio - provisioned - reserve : free - reserve;
 }
 
-/** Steps from the first guess to look for the exact boundary; past them the band between is checked per placement. */
-const WALK = 4;
+/** Halvings of the gap between the bounds at most (about 1,100 take any gap between two doubles to neighbours). */
+const MAX_HALVINGS = 1100;
+
+/** The gap from positive x to the next double up. */
+function ulp(x: number): number {
+  return nextUp(x) - x;
+}
 
 /**
  * Bounds on the sizes roomFor() accepts, for positive sizes: every size ≤ fitsUpTo[i] fits,
- * every size ≥ failsFrom[i] does not; a size in between (rare: the boundary was not found in
- * a few steps) is checked with roomFor(). Sound because roomFor() is monotone in the size:
+ * every size ≥ failsFrom[i] does not; they are neighbouring doubles unless the search gave up
+ * (then a size in between is checked with roomFor()). Sound because roomFor() is monotone in the size:
  * each of its tests is a rounded sum, product or quotient compared with a bound, and rounding
  * is monotone, so once a size fails every larger one fails. Both bounds are verified by
  * calling roomFor(), not derived, so no rounding argument is needed for them.
@@ -55,29 +60,38 @@ export function setRoomBounds(
   let up = Number.MIN_VALUE;
   let fail = Number.MAX_VALUE;
   if (guess > up && guess < fail) {
-    if (fits(guess)) {
-      up = guess;
-      for (let step = 0; step < WALK; step++) {
-        const next = nextUp(up);
-        if (next >= fail) break;
-        if (!fits(next)) {
-          fail = next;
-          break;
-        }
-        up = next;
+    if (fits(guess)) up = guess;
+    else fail = guess;
+  }
+  // Usually the boundary is the guess or next to it. When a sum rounds coarsely (provisioned
+  // far above the size) it can be many doubles away: gallop from the known side in doubling
+  // steps, then halve the gap until the bounds are neighbours.
+  if (up !== Number.MIN_VALUE || fail === Number.MAX_VALUE) {
+    for (let d = ulp(up); d < Infinity; d *= 2) {
+      const t = up + d;
+      if (!(t < fail)) break;
+      if (!fits(t)) {
+        fail = t;
+        break;
       }
-    } else {
-      fail = guess;
-      for (let step = 0; step < WALK; step++) {
-        const next = nextDown(fail);
-        if (next <= up) break;
-        if (fits(next)) {
-          up = next;
-          break;
-        }
-        fail = next;
-      }
+      up = t;
     }
+  } else {
+    for (let d = ulp(fail); d < Infinity; d *= 2) {
+      const t = fail - d;
+      if (!(t > up)) break;
+      if (fits(t)) {
+        up = t;
+        break;
+      }
+      fail = t;
+    }
+  }
+  for (let step = 0; step < MAX_HALVINGS && nextUp(up) < fail; step++) {
+    const mid = up + (fail - up) / 2;
+    if (!(mid > up && mid < fail)) break;
+    if (fits(mid)) up = mid;
+    else fail = mid;
   }
   fitsUpTo[i] = up;
   failsFrom[i] = fail;
