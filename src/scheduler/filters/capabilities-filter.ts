@@ -5,6 +5,7 @@ import type { CapabilityCell } from '../extra-specs-ops.js';
 import { MULTIATTACH, THICK, THIN, poolColumns } from '../pool-columns.js';
 import type { RequestContext } from '../request-context.js';
 import type { PoolFilter } from './pool-filter.js';
+import { absentRows, withoutRows } from '../row-sets.js';
 
 /** Index of the first unmet requirement, or -1. Negative codes below -1 are the special keys. */
 const OK = -1;
@@ -81,11 +82,17 @@ export class CapabilitiesFilter implements PoolFilter {
       return kept;
     }
     const verdicts = passMask(pools, ctx);
-    // Every pool is a candidate (filters only drop, so from is 0, 1, 2, …): the answer is the list kept with the mask.
-    if (count === pools.length) {
+    // Every pool is a candidate, or all but a few (filters only drop, so from is 0, 1, 2, … with
+    // gaps): the answer is the list kept with the mask, less those few.
+    const n = pools.length;
+    if (n - count <= NEARLY_ALL) {
       const all = verdicts.passing ?? (verdicts.passing = passingRows(verdicts.mask));
-      to.set(all);
-      return all.length;
+      if (count === n) {
+        to.set(all);
+        return all.length;
+      }
+      const absent = absentRows(from, count, n, absentScratch);
+      return withoutRows(all, all.length, absentScratch, absent, to);
     }
     const mask = verdicts.mask;
     for (let k = 0; k < count; k++) {
@@ -96,6 +103,10 @@ export class CapabilitiesFilter implements PoolFilter {
     return kept;
   }
 }
+
+/** At most this many pools dropped by earlier filters, the kept list is used less those pools. */
+const NEARLY_ALL = 64;
+const absentScratch = new Int32Array(NEARLY_ALL);
 
 /** A request's verdicts on one pool list: 1 per pool that meets its (non-live) requirements, and those pools in order once asked for. */
 interface Verdicts {
