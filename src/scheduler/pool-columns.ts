@@ -59,6 +59,46 @@ export interface UsageColumns {
    */
   readonly changeLog: Int32Array;
   changeCount: number;
+  /** Per request kind, the few pools with the least room (see TightRows). */
+  readonly tight: readonly [TightRows, TightRows];
+}
+
+/**
+ * The pools that can refuse a size up to `bound`: every other pool has fitsUpTo ≥ bound. At
+ * most TIGHT_ROWS of them, so a placement whose size is at most `bound` checks those few
+ * instead of every pool. Rows are added as pools lose room; past TIGHT_ROWS it is rebuilt.
+ */
+export interface TightRows {
+  readonly rows: Int32Array;
+  count: number;
+  bound: number;
+  valid: boolean;
+}
+
+export const TIGHT_ROWS = 64;
+
+const tightRows = (): TightRows => ({ rows: new Int32Array(TIGHT_ROWS), count: 0, bound: -Infinity, valid: false });
+
+/** The request kind's tight rows, rebuilt if they were given up: the TIGHT_ROWS pools with the least room at most. */
+export function tightRowsOf(c: UsageColumns, kind: number): TightRows {
+  const t = c.tight[kind];
+  if (t.valid) return t;
+  const up = c.fitsUpTo[kind];
+  const n = up.length;
+  // Rows below the (TIGHT_ROWS + 1)-th smallest room: at most TIGHT_ROWS of them.
+  t.bound = n <= TIGHT_ROWS ? Infinity : up.slice().sort()[TIGHT_ROWS];
+  t.count = 0;
+  for (let i = 0; i < n; i++) if (up[i] < t.bound) t.rows[t.count++] = i;
+  t.valid = true;
+  return t;
+}
+
+/** Row i's room for the request kind changed to `up`: it joins the tight rows if below their bound. */
+function noteRoom(t: TightRows, i: number, up: number): void {
+  if (!t.valid || !(up < t.bound)) return;
+  for (let k = 0; k < t.count; k++) if (t.rows[k] === i) return;
+  if (t.count < TIGHT_ROWS) t.rows[t.count++] = i;
+  else t.valid = false;
 }
 
 export const CHANGE_LOG_SIZE = 1024;
@@ -140,6 +180,7 @@ export function usageColumns(usage: UsageList, pools: readonly PoolEntry[]): Usa
     fitsUpTo: [f64(), f64()], failsFrom: [f64(), f64()], virtualFree: [f64(), f64()],
     fitFloor: new Float64Array(2), floorStale: new Uint8Array(2),
     changeLog: new Int32Array(CHANGE_LOG_SIZE), changeCount: 0,
+    tight: [tightRows(), tightRows()],
   };
   const pc = poolColumns(pools);
   for (let i = 0; i < n; i++) setUsageRow(c, pc, i, usage.get(i));
@@ -194,6 +235,8 @@ export function moveUsageColumns(from: UsageList, to: UsageList, changed: number
     setUsageRow(c, pc, i, to.get(i));
     lowerFloor(c, 0, before0, c.fitsUpTo[0][i]);
     lowerFloor(c, 1, before1, c.fitsUpTo[1][i]);
+    noteRoom(c.tight[0], i, c.fitsUpTo[0][i]);
+    noteRoom(c.tight[1], i, c.fitsUpTo[1][i]);
     c.changeLog[c.changeCount++ % CHANGE_LOG_SIZE] = i;
   };
   if (typeof changed === 'number') move(changed);

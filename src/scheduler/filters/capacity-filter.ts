@@ -4,7 +4,8 @@ import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 import { fmt, gib, type PoolFilter } from './pool-filter.js';
-import { KNOWN, MAY_BE_THIN, THICK_REQUEST, THIN, fitFloor } from '../pool-columns.js';
+import { KNOWN, MAY_BE_THIN, THICK_REQUEST, THIN, TIGHT_ROWS, fitFloor, tightRowsOf } from '../pool-columns.js';
+import { withoutRows } from '../row-sets.js';
 import { roomFor } from '../capacity-room.js';
 
 const enum Verdict {
@@ -101,28 +102,45 @@ export class CapacityFilter implements PoolFilter {
   /**
    * Column path: the size against each pool's room, worked out when its usage last changed
    * (UsageColumns.fitsUpTo / failsFrom); roomFor(), the same test as judgeNumbers(), only for
-   * a size that falls between the two bounds.
+   * a size that falls between the two bounds. A size that only the few pools with the least
+   * room can refuse (UsageColumns.tight) checks just those.
    */
   filterAll(_pools: readonly PoolEntry[], _usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
     const kind = requestKind(ctx);
-    const { fitsUpTo, failsFrom, free, provisioned } = ctx.usageCols;
-    const up = fitsUpTo[kind];
-    const fail = failsFrom[kind];
+    const uc = ctx.usageCols;
+    const up = uc.fitsUpTo[kind];
+    const fail = uc.failsFrom[kind];
     const size = ctx.sizeGiB;
+    const tight = tightRowsOf(uc, kind);
+    if (size <= tight.bound) {
+      // Only the tight rows can refuse this size: drop those that do, copy the rest in blocks.
+      let refused = 0;
+      for (let k = 0; k < tight.count; k++) {
+        const i = tight.rows[k];
+        if (!(size <= up[i] || (size < fail[i] && this.fitsExactly(ctx, kind, i)))) refusedScratch[refused++] = i;
+      }
+      refusedScratch.subarray(0, refused).sort();
+      return withoutRows(from, count, refusedScratch, refused, to);
+    }
     let kept = 0;
     for (let k = 0; k < count; k++) {
       const i = from[k];
-      if (size <= up[i]) to[kept++] = i;
-      else if (size < fail[i]) {
-        const { totalGiB, reserveGiB, ratio, thinLimit, flags } = ctx.poolCols;
-        const f = flags[i];
-        const thin = (f & THIN) !== 0 && kind === MAY_BE_THIN;
-        if (roomFor((f & KNOWN) !== 0, totalGiB[i], reserveGiB[i], ratio[i], thinLimit[i], thin, free[i], provisioned[i], size)) to[kept++] = i;
-      }
+      if (size <= up[i] || (size < fail[i] && this.fitsExactly(ctx, kind, i))) to[kept++] = i;
     }
     return kept;
   }
+
+  /** roomFor() on the columns: for a size between a pool's two bounds. */
+  private fitsExactly(ctx: RequestContext, kind: number, i: number): boolean {
+    const { totalGiB, reserveGiB, ratio, thinLimit, flags } = ctx.poolCols;
+    const { free, provisioned } = ctx.usageCols;
+    const f = flags[i];
+    const thin = (f & THIN) !== 0 && kind === MAY_BE_THIN;
+    return roomFor((f & KNOWN) !== 0, totalGiB[i], reserveGiB[i], ratio[i], thinLimit[i], thin, free[i], provisioned[i], ctx.sizeGiB);
+  }
 }
+
+const refusedScratch = new Int32Array(TIGHT_ROWS);
 
 /** Which of the usage columns' capacity columns answer for this request. */
 export function requestKind(ctx: RequestContext): number {
