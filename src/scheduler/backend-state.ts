@@ -5,14 +5,14 @@ import { toVariables, type CompiledExpression, type Slot, type Value, type Varia
 
 /** A filter_function or goodness_function as configured: compiled, or the reason it would not compile. */
 export type ExpressionSlot =
-  | { source: string; compiled: CompiledExpression; error?: undefined; request?: RequestBinding }
+  | { source: string; compiled: CompiledExpression; error?: undefined; request?: RequestBinding; bindingIds?: Map<string, number> }
   | { source: string; compiled?: undefined; error: string; request?: undefined };
 
 /** The request variables bound for the placement in progress, cached on the shared slot. */
 export interface RequestBinding {
   owner: object;
   frame: readonly Slot[];
-  /** Unique per distinct frame (kept when a new request binds equal values), for memoised results. */
+  /** The same for equal frames (of this slot), different for different ones: what memoised results are for. */
   id: number;
 }
 

@@ -77,7 +77,7 @@ export function decide(
   ensure(n);
   ctx.specColumns = ctx.capabilitySpecs.map((s) => capabilityColumn(pools, s.capability));
   ctx.poolCols = poolColumns(pools);
-  ctx.usageCols = usageColumns(usage);
+  ctx.usageCols = usageColumns(usage, pools);
   let from = identity;
   let to = bufA;
   let count = n;

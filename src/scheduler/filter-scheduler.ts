@@ -145,7 +145,7 @@ export class FilterScheduler implements Scheduler {
     if (chosen === null) throw new NoValidBackendError(explanation);
     // Consume at once, inside this synchronous call, so the next request sees the capacity gone.
     const usage = snap.usage.with(d.chosen, consume(chosen, snap.usage.get(d.chosen), ctx.sizeGiB));
-    moveUsageColumns(snap.usage, usage, d.chosen);
+    moveUsageColumns(snap.usage, usage, d.chosen, snap.pools);
     this.snap = { pools: snap.pools, usage };
     return { poolHost: chosen.poolHost, backendHost: chosen.backendHost, backendName: chosen.backendName, poolName: chosen.poolName, explanation };
   }
@@ -171,7 +171,7 @@ export class FilterScheduler implements Scheduler {
     const i = this.index.get(poolHost);
     if (i === undefined) return;
     const usage = this.snap.usage.with(i, grow(this.snap.pools[i], this.snap.usage.get(i), sizeGiB));
-    moveUsageColumns(this.snap.usage, usage, i);
+    moveUsageColumns(this.snap.usage, usage, i, this.snap.pools);
     this.snap = { pools: this.snap.pools, usage };
   }
 
@@ -179,7 +179,7 @@ export class FilterScheduler implements Scheduler {
     const i = this.index.get(poolHost);
     if (i === undefined) return; // the backend has gone or re-reported; its next report is the truth
     const usage = this.snap.usage.with(i, giveBack(this.snap.pools[i], this.snap.usage.get(i), sizeGiB));
-    moveUsageColumns(this.snap.usage, usage, i);
+    moveUsageColumns(this.snap.usage, usage, i, this.snap.pools);
     this.snap = { pools: this.snap.pools, usage };
   }
 
@@ -252,7 +252,7 @@ export class FilterScheduler implements Scheduler {
     carryPoolColumns(old.pools, pools, at);
     carryCapabilityColumns(old.pools, pools, at);
     carryExpressionColumns(old.pools, pools, at);
-    moveUsageColumns(old.usage, usage, at);
+    moveUsageColumns(old.usage, usage, at, pools);
     this.snap = { pools, usage };
     return true;
   }

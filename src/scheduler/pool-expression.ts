@@ -3,6 +3,7 @@ import type { ExpressionSlot, PoolEntry, PoolExpression, PoolUsage, RequestBindi
 import type { RequestContext } from './request-context.js';
 import { BATCH, EvalFailure, type ColumnInputs, type Slot, type Value } from './expression/index.js';
 import { carryVariableColumns, liveColumns, variableColumn } from './column-inputs.js';
+import { CHANGE_LOG_SIZE, type UsageColumns } from './pool-columns.js';
 
 let bindingIds = 0;
 
@@ -18,13 +19,33 @@ function sameSlots(a: readonly Slot[], b: readonly Slot[]): boolean {
   return true;
 }
 
+/** Text that tells frames apart: equal for equal values (-0 and 0 differ, as results may). */
+function frameKey(frame: readonly Slot[]): string {
+  let key = '';
+  for (const v of frame) key += `${typeof v}:${typeof v === 'number' && Object.is(v, -0) ? '-0' : String(v)}\u0001`;
+  return key;
+}
+
+/** Past this many distinct request frames per expression, ids are handed out afresh. */
+const MAX_BINDING_IDS = 256;
+
 /** The request's variables for one compiled expression, bound once per placement. */
 export function bindingFor(slot: ExpressionSlot & { compiled: object }, ctx: RequestContext): RequestBinding {
   let bound = slot.request;
   if (bound === undefined || bound.owner !== ctx) {
     const frame = slot.compiled.bindRequest(ctx.volumeVars, ctx.qosVars, ctx.extraVars);
-    // Equal values keep the previous binding's id, so results remembered for it stay valid.
-    bound = bound !== undefined && sameSlots(bound.frame, frame) ? { owner: ctx, frame: bound.frame, id: bound.id } : { owner: ctx, frame, id: ++bindingIds };
+    if (bound !== undefined && sameSlots(bound.frame, frame)) bound = { owner: ctx, frame: bound.frame, id: bound.id };
+    else {
+      // Equal values get the id they had before (a volume size seen again), so results remembered for it stay valid.
+      const ids = slot.bindingIds ?? (slot.bindingIds = new Map());
+      const key = frameKey(frame);
+      let id = ids.get(key);
+      if (id === undefined) {
+        if (ids.size >= MAX_BINDING_IDS) ids.clear();
+        ids.set(key, (id = ++bindingIds));
+      }
+      bound = { owner: ctx, frame, id };
+    }
     slot.request = bound;
   }
   return bound;
@@ -63,7 +84,14 @@ export class ExpressionColumn {
   private readonly slotVariables: (readonly Float64Array[])[] = [];
   /** The slot every pool of the list has, or -1 (several expressions, or pools without one). */
   private readonly onlySlot: number;
-
+  /**
+   * When every pool has one expression: per binding id, the outcome of every row (not only of
+   * candidates) and how far into the usage columns' change log it is up to date, so a
+   * placement redoes just the rows changed since and reads the rest. Few: the bindings used most lately.
+   */
+  private wholes = new Map<number, WholeOutcomes>();
+  /** How many times each binding id was asked for (bounded), to tell a recurring request from a one-off. */
+  private uses = new Map<number, number>();
   constructor(
     readonly pools: readonly PoolEntry[],
     readonly pick: (p: PoolEntry) => PoolExpression | null,
@@ -87,6 +115,13 @@ export class ExpressionColumn {
       }
       this.ids = new Float64Array(this.slots.length);
       this.onlySlot = sharedSlot(this.slotIndex);
+      // The rows changed here were logged by the usage columns too, so outcomes for every row
+      // stay valid once those rows are redone: taken over (the old list only explains old snapshots,
+      // whose usage columns are rebuilt, so it never reads them).
+      this.wholes = f.wholes;
+      this.uses = f.uses;
+      f.wholes = new Map();
+      f.uses = new Map();
       return;
     }
     this.slotIndex = new Int32Array(n);
@@ -124,13 +159,23 @@ export class ExpressionColumn {
     const before = bindingIds;
     const ids = this.bindingIds(ctx);
     const { slotIndex, memoVersion, memoBinding, memoValue } = this;
-    const version = ctx.usageCols.version;
-    ensureScratch(count, this.slots.length);
+    const uc = ctx.usageCols;
+    const version = uc.version;
+    ensureScratch(Math.max(count, this.pools.length), this.slots.length);
+    const only = this.onlySlot;
+    const onlyId = only >= 0 ? ids[only] : -1;
+    if (onlyId >= 0) {
+      const whole = this.wholeOutcomes(ctx, onlyId, kind, evaluate);
+      if (whole !== null) {
+        for (let k = 0; k < count; k++) out[k] = whole[rows[k]];
+        return;
+      }
+    }
     // A binding made just now (the request's values differ from the last one's) matches nothing
     // remembered: then every pool is computed, without looking.
     let fresh = true;
     for (let s = 0; s < this.slots.length; s++) if (!(ids[s] > before) && this.slots[s].compiled !== undefined) fresh = false;
-    if (fresh && this.onlySlot >= 0 && this.freshRun(ctx, rows, count, out, kind, evaluate)) return;
+    if (fresh && only >= 0 && this.freshRun(ctx, rows, count, out, kind, evaluate)) return;
     let missRows = rows;
     let misses = count;
     let missAt: Int32Array | null = null;
@@ -138,10 +183,9 @@ export class ExpressionColumn {
       missRows = pending;
       missAt = pendingAt;
       misses = 0;
-      const only = this.onlySlot;
       if (only >= 0) {
         // Every pool has this one expression: one binding id to compare with.
-        const id = ids[only];
+        const id = onlyId;
         for (let k = 0; k < count; k++) {
           const i = rows[k];
           if (memoVersion[i] === version[i] && memoBinding[i] === id) out[k] = memoValue[i];
@@ -162,25 +206,77 @@ export class ExpressionColumn {
           }
         }
       }
-      if (misses === 0) return;
     }
+    if (misses > 0) this.remember(ctx, missRows, misses, ids, kind, none, evaluate, out, missAt);
+  }
+
+  /** Compute rows[0..count) (pools with an expression or not), remember the outcomes, and put them in out[at[m]] (out[m] if at is null). */
+  private remember(ctx: RequestContext, rows: Int32Array, count: number, ids: Float64Array, kind: OutcomeKind, none: number, evaluate: (i: number) => number, out: Float64Array, at: Int32Array | null): void {
+    const { slotIndex, memoVersion, memoBinding, memoValue } = this;
+    const version = ctx.usageCols.version;
     const values = columnValues;
-    this.evaluateColumns(ctx, missRows, misses, values);
-    for (let m = 0; m < misses; m++) {
-      const i = missRows[m];
+    this.evaluateColumns(ctx, rows, count, values);
+    for (let m = 0; m < count; m++) {
+      const i = rows[m];
       const s = slotIndex[i];
-      const at = missAt === null ? m : missAt[m];
-      if (s < 0) {
-        out[at] = none;
-        continue;
+      let o = none;
+      if (s >= 0) {
+        const v = values[m];
+        o = v !== v ? evaluate(i) : kind === OutcomeKind.Truthy ? (v !== 0 ? 1 : 0) : v >= 0 && v <= 100 ? v : 0;
+        memoVersion[i] = version[i];
+        memoBinding[i] = ids[s];
+        memoValue[i] = o;
       }
-      const v = values[m];
-      const o = v !== v ? evaluate(i) : kind === OutcomeKind.Truthy ? (v !== 0 ? 1 : 0) : v >= 0 && v <= 100 ? v : 0;
-      memoVersion[i] = version[i];
-      memoBinding[i] = ids[s];
-      memoValue[i] = o;
-      out[at] = o;
+      out[at === null ? m : at[m]] = o;
     }
+  }
+
+  /**
+   * Every row's outcome for binding `id` (every pool has this column's one expression), up to
+   * date with the usage: redone for the rows changed since it was last asked for, or computed
+   * for every row the third time the id is asked for. Null when it is not kept for this id.
+   */
+  private wholeOutcomes(ctx: RequestContext, id: number, kind: OutcomeKind, evaluate: (i: number) => number): Float64Array | null {
+    const uc = ctx.usageCols;
+    const n = this.pools.length;
+    let whole = this.wholes.get(id);
+    let rows: Int32Array = wholeRows;
+    let count = 0;
+    if (whole !== undefined && whole.usage === uc && uc.changeCount - whole.at <= CHANGE_LOG_SIZE) {
+      for (let c = whole.at; c < uc.changeCount; c++) rows[count++] = uc.changeLog[c % CHANGE_LOG_SIZE];
+    } else {
+      if (whole !== undefined && whole.usage === uc) {
+        // Out of date beyond the log (a request seldom seen): asked for again as if new.
+        this.wholes.delete(id);
+        this.uses.delete(id);
+      }
+      // Kept for other usage (an old snapshot being explained): this usage is counted as a new request.
+      // Without a column form every row would take the evaluator: left to the remembered outcomes.
+      if ((this.slots[this.onlySlot].compiled?.columnProgram ?? null) === null) return null;
+      const uses = (this.uses.get(id) ?? 0) + 1;
+      if (this.uses.size >= MAX_BINDING_IDS) this.uses.clear();
+      this.uses.set(id, uses);
+      if (uses < 3) return null;
+      this.uses.delete(id);
+      if (!this.wholes.has(id) && this.wholes.size >= MAX_WHOLES) this.wholes.delete(this.wholes.keys().next().value!);
+      whole = { values: new Float64Array(n), usage: uc, at: 0 };
+      rows = wholeIdentity(n);
+      count = n;
+    }
+    // Most recently used last, so the first is the one to drop.
+    this.wholes.delete(id);
+    this.wholes.set(id, whole);
+    whole.at = uc.changeCount;
+    if (count === 0) return whole.values;
+    // A row changed twice is redone twice: harmless, outcomes are pure.
+    const values = columnValues;
+    this.evaluateColumns(ctx, rows, count, values);
+    const out = whole.values;
+    for (let m = 0; m < count; m++) {
+      const v = values[m];
+      out[rows[m]] = v !== v ? evaluate(rows[m]) : kind === OutcomeKind.Truthy ? (v !== 0 ? 1 : 0) : v >= 0 && v <= 100 ? v : 0;
+    }
+    return out;
   }
 
   /**
@@ -300,6 +396,23 @@ export class ExpressionColumn {
   }
 }
 
+/** One binding's outcomes for every row of a pool list (ExpressionColumn.wholes). */
+interface WholeOutcomes {
+  readonly values: Float64Array;
+  usage: UsageColumns;
+  /** values are up to date with the usage columns' first `at` changes. */
+  at: number;
+}
+
+/** Bindings whose every-row outcomes are kept per expression column (a few volume sizes' worth). */
+const MAX_WHOLES = 16;
+
+let identityRows = new Int32Array(0);
+function wholeIdentity(n: number): Int32Array {
+  if (identityRows.length < n) identityRows = Int32Array.from({ length: n }, (_, i) => i);
+  return identityRows;
+}
+
 /** The slot index every entry has, or -1 if they differ or one is -1 (or there are none). */
 function sharedSlot(slotIndex: Int32Array): number {
   if (slotIndex.length === 0) return -1;
@@ -316,6 +429,7 @@ let groupPos = new Int32Array(1024);
 let pending = new Int32Array(1024);
 let pendingAt = new Int32Array(1024);
 let columnValues = new Float64Array(1024);
+let wholeRows = new Int32Array(1024);
 
 function ensureScratch(count: number, slots: number): void {
   if (groupStarts.length < slots + 2) {
@@ -329,6 +443,7 @@ function ensureScratch(count: number, slots: number): void {
     pending = new Int32Array(size);
     pendingAt = new Int32Array(size);
     columnValues = new Float64Array(size);
+    wholeRows = new Int32Array(size);
   }
 }
 

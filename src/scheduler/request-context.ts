@@ -2,7 +2,7 @@
 import type { PlacementRequest } from './scheduler.js';
 import { SpecMatcher } from './extra-specs-ops.js';
 import { toVariables, type Frame, type Value, type Variables } from './expression/index.js';
-import { LIVE_CAPABILITIES, type CapabilityColumn } from './backend-state.js';
+import { LIVE_CAPABILITIES, type CapabilityColumn, type PoolEntry } from './backend-state.js';
 import { poolColumns, usageColumns, type PoolColumns, type UsageColumns } from './pool-columns.js';
 import { UsageList } from './usage-list.js';
 
@@ -60,6 +60,11 @@ function hintBackends(ids: string[] | undefined, hosts: Record<string, string> |
   return out;
 }
 
+// Placeholders until decide() sets the snapshot's columns: shared, so a request allocates none.
+const NO_POOLS: readonly PoolEntry[] = [];
+const NO_POOL_COLUMNS = poolColumns(NO_POOLS);
+const NO_USAGE_COLUMNS = usageColumns(UsageList.from([]), NO_POOLS);
+
 export function prepareRequest(req: PlacementRequest, nowMs: number): RequestContext {
   const specs = req.extraSpecs ?? {};
   const capabilitySpecs: CapabilitySpec[] = [];
@@ -106,8 +111,8 @@ export function prepareRequest(req: PlacementRequest, nowMs: number): RequestCon
     qosVars: toVariables(req.qosSpecs),
     extraVars: toVariables(specs),
     specColumns: [],
-    poolCols: poolColumns([]),
-    usageCols: usageColumns(UsageList.from([])),
+    poolCols: NO_POOL_COLUMNS,
+    usageCols: NO_USAGE_COLUMNS,
     frame: { pool: [], live: [], request: [] },
   };
 }

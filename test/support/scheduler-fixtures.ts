@@ -95,7 +95,7 @@ export function judge(
   const ctx = prepareRequest(req, (opts.now ?? new Date(Date.UTC(2026, 0, 1))).getTime());
   ctx.specColumns = ctx.capabilitySpecs.map((s) => capabilityColumn([pool], s.capability));
   ctx.poolCols = poolColumns([pool]);
-  ctx.usageCols = usageColumns(UsageList.from([usage]));
+  ctx.usageCols = usageColumns(UsageList.from([usage]), [pool]);
   const passed = filter.passes(pool, usage, ctx, 0);
   const from = Int32Array.of(0);
   const to = new Int32Array(1);
@@ -108,7 +108,7 @@ export function rawWeight(weigher: PoolWeigher, stats: PoolStats, req: Placement
   const { pool, usage } = entryOf(stats, opts);
   const ctx = prepareRequest(req, Date.UTC(2026, 0, 1));
   ctx.poolCols = poolColumns([pool]);
-  ctx.usageCols = usageColumns(UsageList.from([usage]));
+  ctx.usageCols = usageColumns(UsageList.from([usage]), [pool]);
   const raw = weigher.weigh(pool, usage, ctx);
   const out = new Float64Array(1);
   weigher.weighAll([pool], UsageList.from([usage]), ctx, Int32Array.of(0), 1, out);

@@ -5,6 +5,7 @@ import type { CapabilityCell } from '../extra-specs-ops.js';
 import { MULTIATTACH, THICK, THIN, poolColumns } from '../pool-columns.js';
 import type { RequestContext } from '../request-context.js';
 import type { PoolFilter } from './pool-filter.js';
+import { absentRows, withoutRows } from '../row-sets.js';
 
 /** Index of the first unmet requirement, or -1. Negative codes below -1 are the special keys. */
 const OK = -1;
@@ -80,17 +81,49 @@ export class CapabilitiesFilter implements PoolFilter {
       }
       return kept;
     }
-    const mask = passMask(pools, ctx);
+    const verdicts = passMask(pools, ctx);
+    // Every pool is a candidate, or all but a few (filters only drop, so from is 0, 1, 2, … with
+    // gaps): the answer is the list kept with the mask, less those few.
+    const n = pools.length;
+    if (n - count <= NEARLY_ALL) {
+      const all = verdicts.passing ?? (verdicts.passing = passingRows(verdicts.mask));
+      if (count === n) {
+        to.set(all);
+        return all.length;
+      }
+      const absent = absentRows(from, count, n, absentScratch);
+      return withoutRows(all, all.length, absentScratch, absent, to);
+    }
+    const mask = verdicts.mask;
     for (let k = 0; k < count; k++) {
       const i = from[k];
-      if (mask[i] === 1) to[kept++] = i;
+      to[kept] = i; // written either way, kept only if it passes: no branch to mispredict
+      kept += mask[i];
     }
     return kept;
   }
 }
 
+/** At most this many pools dropped by earlier filters, the kept list is used less those pools. */
+const NEARLY_ALL = 64;
+const absentScratch = new Int32Array(NEARLY_ALL);
+
+/** A request's verdicts on one pool list: 1 per pool that meets its (non-live) requirements, and those pools in order once asked for. */
+interface Verdicts {
+  readonly mask: Uint8Array;
+  passing: Int32Array | null;
+}
+
+function passingRows(mask: Uint8Array): Int32Array {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i];
+  const rows = new Int32Array(n);
+  for (let i = 0, k = 0; i < mask.length; i++) if (mask[i] === 1) rows[k++] = i;
+  return rows;
+}
+
 /** Verdicts per pool list, by requirement set (requirementKey); a few volume types' worth. */
-const masks = new WeakMap<readonly PoolEntry[], Map<string, Uint8Array>>();
+const masks = new WeakMap<readonly PoolEntry[], Map<string, Verdicts>>();
 const MAX_MASKS = 64;
 
 /** What the column path's verdict depends on besides the pools: every requirement, as text. */
@@ -101,18 +134,19 @@ function requirementKey(ctx: RequestContext): string {
 }
 
 /** 1 for each pool of the list that meets the request's (non-live) requirements. */
-function passMask(pools: readonly PoolEntry[], ctx: RequestContext): Uint8Array {
+function passMask(pools: readonly PoolEntry[], ctx: RequestContext): Verdicts {
   let byKey = masks.get(pools);
   if (byKey === undefined) masks.set(pools, (byKey = new Map()));
   const key = requirementKey(ctx);
-  let mask = byKey.get(key);
-  if (mask !== undefined) return mask;
-  mask = new Uint8Array(pools.length);
+  const known = byKey.get(key);
+  if (known !== undefined) return known;
+  const mask = new Uint8Array(pools.length);
+  const verdicts: Verdicts = { mask, passing: null };
   if (byKey.size >= MAX_MASKS) byKey.clear();
-  byKey.set(key, mask);
+  byKey.set(key, verdicts);
   const pt = ctx.provisioningType;
   // An unknown provisioning:type matches no pool.
-  if (pt !== null && pt !== 'thin' && pt !== 'thick') return mask;
+  if (pt !== null && pt !== 'thin' && pt !== 'thick') return verdicts;
   const columns: Int32Array[] = [];
   const tables: Uint8Array[] = [];
   const add = (col: CapabilityColumn, ok: (c: CapabilityCell) => boolean) => {
@@ -134,5 +168,5 @@ function passMask(pools: readonly PoolEntry[], ctx: RequestContext): Uint8Array 
     }
     mask[i] = 1;
   }
-  return mask;
+  return verdicts;
 }

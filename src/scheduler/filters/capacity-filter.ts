@@ -4,7 +4,9 @@ import type { UsageList } from '../usage-list.js';
 import type { PoolEntry, PoolUsage } from '../backend-state.js';
 import type { RequestContext } from '../request-context.js';
 import { fmt, gib, type PoolFilter } from './pool-filter.js';
-import { KNOWN, THIN } from '../pool-columns.js';
+import { KNOWN, MAY_BE_THIN, THICK_REQUEST, THIN, TIGHT_ROWS, fitFloor, tightRowsOf } from '../pool-columns.js';
+import { withoutRows } from '../row-sets.js';
+import { roomFor } from '../capacity-room.js';
 
 const enum Verdict {
   Fits,
@@ -92,35 +94,55 @@ export class CapacityFilter implements PoolFilter {
     }
   }
 
+  /** Inactive when the size fits every pool (UsageColumns.fitFloor): nothing to reject. */
+  active(ctx: RequestContext): boolean {
+    return !(ctx.sizeGiB <= fitFloor(ctx.usageCols, requestKind(ctx), ctx.sizeGiB));
+  }
+
   /**
-   * Column path: judgeNumbers()'s pass/fail over typed arrays, touching no pool objects; the
-   * over-subscription test compares with a limit computed per report (division-limit.ts)
-   * instead of dividing per pool.
+   * Column path: the size against each pool's room, worked out when its usage last changed
+   * (UsageColumns.fitsUpTo / failsFrom); roomFor(), the same test as judgeNumbers(), only for
+   * a size that falls between the two bounds. A size that only the few pools with the least
+   * room can refuse (UsageColumns.tight) checks just those.
    */
   filterAll(_pools: readonly PoolEntry[], _usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number {
-    const { totalGiB, reserveGiB, ratio, thinLimit, flags } = ctx.poolCols;
-    const { free, provisioned } = ctx.usageCols;
-    const thickRequest = ctx.provisioningType === 'thick';
+    const kind = requestKind(ctx);
+    const uc = ctx.usageCols;
+    const up = uc.fitsUpTo[kind];
+    const fail = uc.failsFrom[kind];
     const size = ctx.sizeGiB;
+    const tight = tightRowsOf(uc, kind);
+    if (size <= tight.bound) {
+      // Only the tight rows can refuse this size: drop those that do, copy the rest in blocks.
+      let refused = 0;
+      for (let k = 0; k < tight.count; k++) {
+        const i = tight.rows[k];
+        if (!(size <= up[i] || (size < fail[i] && this.fitsExactly(ctx, kind, i)))) refusedScratch[refused++] = i;
+      }
+      refusedScratch.subarray(0, refused).sort();
+      return withoutRows(from, count, refusedScratch, refused, to);
+    }
     let kept = 0;
     for (let k = 0; k < count; k++) {
       const i = from[k];
-      const f = flags[i];
-      let pass: boolean;
-      if ((f & KNOWN) === 0) pass = true; // CapacityNotReported: assumed to fit
-      else {
-        const total = totalGiB[i];
-        const usable = free[i] - reserveGiB[i];
-        if (!(total > 0)) pass = false;
-        else if ((f & THIN) !== 0 && !thickRequest) {
-          const r = ratio[i];
-          const x = provisioned[i] + size;
-          const limit = thinLimit[i];
-          pass = r >= 1 && !(limit === limit ? x > limit : x / total > r) && usable * r >= size;
-        } else pass = !(usable < size);
-      }
-      if (pass) to[kept++] = i;
+      if (size <= up[i] || (size < fail[i] && this.fitsExactly(ctx, kind, i))) to[kept++] = i;
     }
     return kept;
   }
+
+  /** roomFor() on the columns: for a size between a pool's two bounds. */
+  private fitsExactly(ctx: RequestContext, kind: number, i: number): boolean {
+    const { totalGiB, reserveGiB, ratio, thinLimit, flags } = ctx.poolCols;
+    const { free, provisioned } = ctx.usageCols;
+    const f = flags[i];
+    const thin = (f & THIN) !== 0 && kind === MAY_BE_THIN;
+    return roomFor((f & KNOWN) !== 0, totalGiB[i], reserveGiB[i], ratio[i], thinLimit[i], thin, free[i], provisioned[i], ctx.sizeGiB);
+  }
+}
+
+const refusedScratch = new Int32Array(TIGHT_ROWS);
+
+/** Which of the usage columns' capacity columns answer for this request. */
+export function requestKind(ctx: RequestContext): number {
+  return ctx.provisioningType === 'thick' ? THICK_REQUEST : MAY_BE_THIN;
 }

@@ -48,7 +48,10 @@ export class DriverFilter implements PoolFilter {
       return !(r instanceof EvalFailure) && truthy(r) ? 1 : 0;
     });
     let kept = 0;
-    for (let k = 0; k < count; k++) if (verdicts[k] === 1) to[kept++] = from[k];
+    for (let k = 0; k < count; k++) {
+      to[kept] = from[k]; // written either way, kept only if it passes: no branch to mispredict
+      kept += verdicts[k] === 1 ? 1 : 0;
+    }
     return kept;
   }
 }

@@ -15,7 +15,8 @@ export interface PoolFilter {
   filterAll(pools: readonly PoolEntry[], usage: UsageList, ctx: RequestContext, from: Int32Array, count: number, to: Int32Array): number;
   /**
    * False when the request gives this filter nothing to check (no hint, no zone…) or the pool
-   * list nothing to reject (ctx.poolCols is set): every pool passes and the loop is skipped.
+   * list nothing to reject (ctx.poolCols and ctx.usageCols are set): every pool passes and the
+   * loop is skipped.
    */
   active?(ctx: RequestContext): boolean;
   /** Why the pool passed or failed, for the same inputs; built only when an explanation is read. */
