@@ -2,8 +2,9 @@
 // and a dedupe key per resource. Claims take a lease (SQLite: one writer; PostgreSQL:
 // FOR UPDATE SKIP LOCKED); an expired lease makes the task claimable again.
 import { EventEmitter } from 'node:events';
-import type { Kysely } from 'kysely';
-import type { Database, TaskRow } from '../db/schema.js';
+import type { Insertable, Kysely } from 'kysely';
+import type { Database, TaskRow, TasksTable } from '../db/schema.js';
+import { ReusableQuery } from '../db/reusable-query.js';
 import type { Db } from '../db/database.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
 import { BackendError, Conflict, toFlintError } from '../errors/errors.js';
@@ -88,7 +89,11 @@ export class TaskQueue {
   readonly events = new EventEmitter();
   private readonly unsubscribe: (() => void) | null;
 
+  /** Every enqueue inserts one row of the same columns: compiled once (db/reusable-query.ts). */
+  private readonly insertTask: ReusableQuery<Insertable<TasksTable>, unknown>;
+
   constructor(private readonly db: Db) {
+    this.insertTask = new ReusableQuery(db.kysely, (k, row: Insertable<TasksTable>) => k.insertInto('tasks').values(row));
     this.events.setMaxListeners(0);
     // Payloads are the event names themselves: `queue:<name>` and `done:<task id>`.
     this.unsubscribe = db.signals?.subscribe((payload) => this.events.emit(payload)) ?? null;
@@ -126,12 +131,12 @@ export class TaskQueue {
     }
     const id = newId();
     const now = iso(clock().now());
-    await tx.insertInto('tasks').values({
+    await this.insertTask.execute(tx, {
       id, kind: t.kind, queue: t.queue, resourceType: t.resourceType, resourceId: t.resourceId,
       dedupeKey: t.dedupeKey ?? null, payload: JSON.stringify(t.payload ?? {}), status: 'pending', progress: '[]',
       attempts: 0, maxAttempts: t.maxAttempts ?? 5, runAt: iso(t.runAt ?? clock().now()), leaseOwner: null,
       leaseExpiresAt: null, lastError: null, result: null, createdAt: now, updatedAt: now,
-    }).execute();
+    });
     return id;
   }
 
