@@ -13,8 +13,8 @@ import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { Database } from './schema.js';
 import type { Tx } from './transaction.js';
 
-/** Where a compiled parameter comes from: a path into the values, or a constant of the builder. */
-type Source = { path: readonly (string | number)[] } | { constant: unknown };
+/** How to get a compiled parameter's value from a call's values (a constant of the builder ignores them). */
+type Source = (values: unknown) => unknown;
 
 interface Compiled<R> {
   query: CompiledQuery<R>;
@@ -23,63 +23,53 @@ interface Compiled<R> {
 
 const MARKER = '\u0000flint-value:';
 
-/** Copies `values` with each leaf replaced by a marker, noting each marker's path; appends the structure to `key`. */
-function standIns(values: unknown, path: (string | number)[], paths: Map<string, readonly (string | number)[]>, key: string[]): unknown {
-  if (Array.isArray(values)) {
-    key.push(`[${values.length}`);
-    const out = values.map((v, i) => standIns(v, [...path, i], paths, key));
-    key.push(']');
-    return out;
-  }
+/** Copies `values` with each leaf replaced by a marker, noting each marker's path. */
+function standIns(values: unknown, path: (string | number)[], paths: Map<string, readonly (string | number)[]>): unknown {
+  if (Array.isArray(values)) return values.map((v, i) => standIns(v, [...path, i], paths));
   if (isPlainObject(values)) {
-    key.push('{');
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(values)) {
-      key.push(k, ':');
-      out[k] = standIns(values[k], [...path, k], paths, key);
-    }
-    key.push('}');
+    for (const k of Object.keys(values)) out[k] = standIns(values[k], [...path, k], paths);
     return out;
   }
   // An absent value stays absent (Kysely leaves such a column out of an insert): part of the shape.
-  if (values === undefined) {
-    key.push('u');
-    return undefined;
-  }
+  if (values === undefined) return undefined;
   const marker = `${MARKER}${paths.size}\u0000`;
   paths.set(marker, path);
-  key.push('.');
   return marker;
 }
 
-/** The structure of `values` (keys and array lengths), as standIns writes it, without building anything. */
-function structureKey(values: unknown, key: string[]): void {
+/** The structure of `values`: keys, array lengths and which values are absent, not the values. */
+function structureKey(values: unknown): string {
   if (Array.isArray(values)) {
-    key.push(`[${values.length}`);
-    for (const v of values) structureKey(v, key);
-    key.push(']');
-  } else if (isPlainObject(values)) {
-    key.push('{');
-    for (const k of Object.keys(values)) {
-      key.push(k, ':');
-      structureKey(values[k], key);
-    }
-    key.push('}');
-  } else {
-    key.push(values === undefined ? 'u' : '.');
+    let key = `[${values.length}`;
+    for (let i = 0; i < values.length; i++) key += structureKey(values[i]);
+    return `${key}]`;
   }
+  if (isPlainObject(values)) {
+    let key = '{';
+    for (const k in values) key += `${k}:${structureKey(values[k])}`;
+    return `${key}}`;
+  }
+  return values === undefined ? 'u' : '.';
+}
+
+function accessor(path: readonly (string | number)[]): Source {
+  type Node = Record<string | number, unknown>;
+  if (path.length === 1) {
+    const [a] = path as [string | number];
+    return (v) => (v as Node)[a];
+  }
+  if (path.length === 2) {
+    const [a, b] = path as [string | number, string | number];
+    return (v) => ((v as Node)[a] as Node)[b];
+  }
+  return (v) => path.reduce<unknown>((node, p) => (node as Node)[p], v);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
-}
-
-function valueAt(values: unknown, path: readonly (string | number)[]): unknown {
-  let v = values;
-  for (const p of path) v = (v as Record<string | number, unknown>)[p];
-  return v;
 }
 
 /**
@@ -96,27 +86,25 @@ export class ReusableQuery<V, R, S extends string = string> {
   ) {}
 
   async execute(tx: Tx, values: V, shape: S = '' as S): Promise<QueryResult<R>> {
-    const structure: string[] = [shape, '|'];
-    structureKey(values, structure);
-    const key = structure.join('');
+    const key = `${shape}|${structureKey(values)}`;
     let c = this.compiled.get(key);
     if (!c) {
       c = this.compile(values, shape);
       this.compiled.set(key, c);
     }
-    const parameters = c.sources.map((s) => ('path' in s ? valueAt(values, s.path) : s.constant));
+    const parameters = c.sources.map((source) => source(values));
     return tx.executeQuery({ ...c.query, parameters });
   }
 
   private compile(values: V, shape: S): Compiled<R> {
     const paths = new Map<string, readonly (string | number)[]>();
-    const query = this.build(this.db, standIns(values, [], paths, []) as V, shape).compile();
+    const query = this.build(this.db, standIns(values, [], paths) as V, shape).compile();
     if (query.sql.includes(MARKER)) throw new Error(`A value was written into the SQL text of a reusable query, not bound: ${query.sql}`);
     const sources = query.parameters.map((p): Source => {
       const path = typeof p === 'string' ? paths.get(p) : undefined;
-      if (path) return { path };
+      if (path) return accessor(path);
       if (typeof p === 'string' && p.includes(MARKER)) throw new Error(`A reusable query bound a value it had changed: ${query.sql}`);
-      return { constant: p };
+      return () => p;
     });
     const bound = new Set(query.parameters);
     const unused = [...paths.keys()].filter((m) => !bound.has(m));
