@@ -90,6 +90,9 @@ export class QuotaEngine {
   private readonly limitRows: ReusableQuery<{ projectId: string; names: string[] }, { resource: string; hardLimit: number; own: number }>;
   private readonly reserveUsages: ReusableQuery<UsageDelta[], UsageDelta>;
   private readonly insertReservations: ReusableQuery<ReservationRow[], unknown>;
+  // settle()'s two statements, likewise.
+  private readonly takeReservations: ReusableQuery<{ groupId: string }, ReservationRow>;
+  private readonly settleUsages: ReusableQuery<UsageDelta[], unknown>;
 
   constructor(
     private readonly db: Db,
@@ -114,6 +117,17 @@ export class QuotaEngine {
       })))
       .returningAll());
     this.insertReservations = new ReusableQuery(db.kysely, (k, rows) => k.insertInto(t.reservations).values(rows));
+    this.takeReservations = new ReusableQuery(db.kysely, (k, { groupId }) => k.deleteFrom(t.reservations).where('groupId', '=', groupId).returningAll());
+    // `reserved` carries what to unreserve, `in_use` what to add; usage never goes below zero,
+    // even after an admin reset left it short.
+    const usage = (column: 'reserved' | 'inUse') => sql.ref(`${t.usages}.${column}`);
+    const moved = (column: 'reserved' | 'inUse') => sql.ref(`excluded.${column}`);
+    this.settleUsages = new ReusableQuery(db.kysely, (k, rows) => k.insertInto(t.usages as 'quotaUsages')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['projectId', 'resource']).doUpdateSet({
+        reserved: sql<number>`case when ${usage('reserved')} < ${moved('reserved')} then 0 else ${usage('reserved')} - ${moved('reserved')} end`,
+        inUse: sql<number>`case when ${usage('inUse')} + ${moved('inUse')} < 0 then 0 else ${usage('inUse')} + ${moved('inUse')} end`,
+      })));
   }
 
   /** Whether this engine counts `name` (for a request that sets it). */
@@ -261,21 +275,11 @@ export class QuotaEngine {
    * are never deleted, so the upsert's insert branch is never taken.
    */
   private async settle(tx: Transaction<Database>, groupId: string, commit: boolean): Promise<void> {
-    const rows = await tx.deleteFrom(this.t.reservations).where('groupId', '=', groupId).returningAll().execute();
+    const { rows } = await this.takeReservations.execute(tx, { groupId });
     if (rows.length === 0) return;
     // Sorted here, not by the database: its collation may order names differently from reserve().
     rows.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
-    // `reserved` carries what to unreserve, `in_use` what to add; usage never goes below zero,
-    // even after an admin reset left it short.
-    const usage = (column: 'reserved' | 'inUse') => sql.ref(`${this.t.usages}.${column}`);
-    const moved = (column: 'reserved' | 'inUse') => sql.ref(`excluded.${column}`);
-    await tx.insertInto(this.t.usages as 'quotaUsages')
-      .values(rows.map((r) => ({ projectId: r.projectId, resource: r.resource, reserved: Math.max(0, r.delta), inUse: commit ? r.delta : 0 })))
-      .onConflict((oc) => oc.columns(['projectId', 'resource']).doUpdateSet({
-        reserved: sql<number>`case when ${usage('reserved')} < ${moved('reserved')} then 0 else ${usage('reserved')} - ${moved('reserved')} end`,
-        inUse: sql<number>`case when ${usage('inUse')} + ${moved('inUse')} < 0 then 0 else ${usage('inUse')} + ${moved('inUse')} end`,
-      }))
-      .execute();
+    await this.settleUsages.execute(tx, rows.map((r) => ({ projectId: r.projectId, resource: r.resource, reserved: Math.max(0, r.delta), inUse: commit ? r.delta : 0 })));
   }
 
 }
