@@ -1,6 +1,6 @@
 // Kysely builds a query's tree, renames it (the camelCase plugin) and compiles it to SQL on
 // every call: about 15 µs a statement, more than SQLite takes to run most of them. For the few
-// statements on hot paths (a volume create sends seven), the SQL depends only on the query's
+// statements on hot paths (a volume create built six of its eight), the SQL depends only on the query's
 // shape (which columns, how many rows, how many names in a list), so it is built once per shape
 // and later calls only bind their values.
 //
@@ -8,7 +8,9 @@
 // (objects with the same keys, arrays of the same lengths). The compiled parameters say which
 // marker went where; a later call with the same structure puts its own values in those places.
 // The builder must therefore use the values only as values (inserted, compared with `=` or
-// `in`), never look at them: anything that changes the SQL goes in `shape`.
+// `in`), never look at them: anything that changes the SQL goes in `shape`. Every call of a
+// shape runs the same compiled query (one query id): plugins must not keep per-query state by
+// id, and Flint's (row-mapping.ts) keep none.
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { Database } from './schema.js';
 import type { Tx } from './transaction.js';
