@@ -92,10 +92,11 @@ export class TaskQueue {
   readonly events = new EventEmitter();
   private readonly unsubscribe: (() => void) | null;
 
-  // Statements every task pays (enqueue, claim, take, complete), compiled once per shape (db/reusable-query.ts).
+  // Statements every task pays (enqueue, claim, take, progress, complete), compiled once per shape (db/reusable-query.ts).
   private readonly insertTask: ReusableQuery<Insertable<TasksTable>, unknown>;
   private readonly dueIds: ReusableQuery<{ queues: string[]; nowIso: string; max: number }, { id: string }>;
   private readonly takeTasks: ReusableQuery<{ ids: string[]; lease: Lease }, TaskRow>;
+  private readonly progressOf: ReusableQuery<{ id: string; owner: string; progress: string; updatedAt: string }, unknown>;
   private readonly completeTask: ReusableQuery<{ id: string; updatedAt: string; result: string | null }, unknown>;
 
   constructor(private readonly db: Db) {
@@ -110,6 +111,8 @@ export class TaskQueue {
       .where('id', 'in', ids)
       .where((eb) => eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'running'), eb('leaseExpiresAt', '<', lease.updatedAt)])]))
       .returningAll());
+    this.progressOf = new ReusableQuery(db.kysely, (k, { id, owner, progress, updatedAt }) => k.updateTable('tasks')
+      .set({ progress, updatedAt }).where('id', '=', id).where('leaseOwner', '=', owner));
     this.completeTask = new ReusableQuery(db.kysely, (k, { id, updatedAt, result }) => k.updateTable('tasks')
       .set({ status: 'done', leaseOwner: null, leaseExpiresAt: null, updatedAt, result }).where('id', '=', id));
     this.events.setMaxListeners(0);
@@ -240,8 +243,7 @@ export class TaskQueue {
   }
 
   async recordProgress(id: string, owner: string, completedSteps: string[]): Promise<void> {
-    await this.db.kysely.updateTable('tasks').set({ progress: JSON.stringify(completedSteps), updatedAt: iso(clock().now()) })
-      .where('id', '=', id).where('leaseOwner', '=', owner).execute();
+    await this.progressOf.execute(this.db.kysely, { id, owner, progress: JSON.stringify(completedSteps), updatedAt: iso(clock().now()) });
   }
 
   /** How far a long copy got (0..100); callers throttle. */
