@@ -14,5 +14,9 @@ test('brackets inside strings do not count; ordinary bodies parse', () => {
   assert.deepEqual(parseJsonBody('{"volume": {"size": 1, "metadata": {"k": "[{"}}}'), { volume: { size: 1, metadata: { k: '[{' } } });
   assert.equal(parseJsonBody('  '), undefined);
   assert.throws(() => parseJsonBody('{"__proto__": {"x": 1}}'), /__proto__/);
+  // Escaped, the key is the same key once parsed.
+  assert.throws(() => parseJsonBody('{"volume": {"\\u005f_proto__": {"x": 1}}}'), /__proto__/);
+  assert.throws(() => parseJsonBody('{"\\u005F\\u005Fproto\\u005f\\u005f": 1}'), /__proto__/);
+  assert.deepEqual(parseJsonBody('{"name": "caf\\u00e9"}'), { name: 'café' });
   assert.throws(() => parseJsonBody('{"a": 1,}'), /Malformed request body/);
 });

@@ -40,6 +40,9 @@ export function parseJsonBody(text: string): unknown {
   }
   try {
     // A `__proto__` key is refused outright: no body may reach a prototype through a later merge.
+    // Such a key is written either plainly or with \u escapes (JSON has no other escape for
+    // these letters); a body with neither is parsed without the per-value reviver.
+    if (!text.includes('__proto__') && !text.includes('\\u')) return JSON.parse(text);
     return JSON.parse(text, (k, v) => {
       if (k === '__proto__') throw new SyntaxError('the key __proto__ is not allowed');
       return v;

@@ -1,6 +1,7 @@
 // Per-project quotas with reservations: an operation reserves its deltas in the same
 // transaction that changes the resource, and commits or rolls them back when it ends.
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { ReusableQuery } from '../db/reusable-query.js';
 import type { Database } from '../db/schema.js';
 import type { Db } from '../db/database.js';
 import { InvalidInput, QuotaExceeded } from '../errors/errors.js';
@@ -80,8 +81,18 @@ export interface QuotaDetail {
   reserved: number;
 }
 
+interface UsageDelta { projectId: string; resource: string; inUse: number; reserved: number }
+interface ReservationRow { id: string; groupId: string; projectId: string; resource: string; delta: number; createdAt: string }
+
 export class QuotaEngine {
   private readonly t: QuotaTables;
+  // reserve()'s three statements, compiled once per number of resources (db/reusable-query.ts).
+  private readonly limitRows: ReusableQuery<{ projectId: string; names: string[] }, { resource: string; hardLimit: number; own: number }>;
+  private readonly reserveUsages: ReusableQuery<UsageDelta[], UsageDelta>;
+  private readonly insertReservations: ReusableQuery<ReservationRow[], unknown>;
+  // settle()'s two statements, likewise.
+  private readonly takeReservations: ReusableQuery<{ groupId: string }, ReservationRow>;
+  private readonly settleUsages: ReusableQuery<UsageDelta[], unknown>;
 
   constructor(
     private readonly db: Db,
@@ -89,6 +100,34 @@ export class QuotaEngine {
     private readonly scope: QuotaScope = VOLUME_QUOTA_SCOPE,
   ) {
     this.t = scope.tables;
+    const t = this.t;
+    this.limitRows = new ReusableQuery(db.kysely, (k, { projectId, names }) => {
+      const own = k.selectFrom(t.quotas as 'quotas').select(['resource', 'hardLimit', sql<number>`1`.as('own')])
+        .where('projectId', '=', projectId).where('resource', 'in', names);
+      return scope === VOLUME_QUOTA_SCOPE
+        ? own.unionAll(k.selectFrom('quotaClasses').select(['resource', 'hardLimit', sql<number>`0`.as('own')])
+          .where('className', '=', DEFAULT_QUOTA_CLASS).where('resource', 'in', names))
+        : own;
+    });
+    // Both usage tables have one shape; the cast only picks one name for the type checker.
+    this.reserveUsages = new ReusableQuery(db.kysely, (k, rows) => k.insertInto(t.usages as 'quotaUsages')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['projectId', 'resource']).doUpdateSet(() => ({
+        reserved: sql<number>`${sql.ref(`${t.usages}.reserved`)} + ${sql.ref('excluded.reserved')}`,
+      })))
+      .returningAll());
+    this.insertReservations = new ReusableQuery(db.kysely, (k, rows) => k.insertInto(t.reservations).values(rows));
+    this.takeReservations = new ReusableQuery(db.kysely, (k, { groupId }) => k.deleteFrom(t.reservations).where('groupId', '=', groupId).returningAll());
+    // `reserved` carries what to unreserve, `in_use` what to add; usage never goes below zero,
+    // even after an admin reset left it short.
+    const usage = (column: 'reserved' | 'inUse') => sql.ref(`${t.usages}.${column}`);
+    const moved = (column: 'reserved' | 'inUse') => sql.ref(`excluded.${column}`);
+    this.settleUsages = new ReusableQuery(db.kysely, (k, rows) => k.insertInto(t.usages as 'quotaUsages')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['projectId', 'resource']).doUpdateSet({
+        reserved: sql<number>`case when ${usage('reserved')} < ${moved('reserved')} then 0 else ${usage('reserved')} - ${moved('reserved')} end`,
+        inUse: sql<number>`case when ${usage('inUse')} + ${moved('inUse')} < 0 then 0 else ${usage('inUse')} + ${moved('inUse')} end`,
+      })));
   }
 
   /** Whether this engine counts `name` (for a request that sets it). */
@@ -173,13 +212,7 @@ export class QuotaEngine {
     const out: Record<string, number> = {};
     for (const r of resources) out[r] = this.defaultLimit(r);
     if (resources.length === 0) return out;
-    const names = [...resources];
-    const own = tx.selectFrom(this.t.quotas as 'quotas').select(['resource', 'hardLimit', sql<number>`1`.as('own')])
-      .where('projectId', '=', projectId).where('resource', 'in', names);
-    const rows = this.scope === VOLUME_QUOTA_SCOPE
-      ? await own.unionAll(tx.selectFrom('quotaClasses').select(['resource', 'hardLimit', sql<number>`0`.as('own')])
-        .where('className', '=', DEFAULT_QUOTA_CLASS).where('resource', 'in', names)).execute()
-      : await own.execute();
+    const { rows } = await this.limitRows.execute(tx, { projectId, names: [...resources] });
     // The class's values first, then the project's own over them.
     for (const r of rows) if (Number(r.own) === 0) out[r.resource] = r.hardLimit;
     for (const r of rows) if (Number(r.own) === 1) out[r.resource] = r.hardLimit;
@@ -208,13 +241,7 @@ export class QuotaEngine {
     }
     if (moved.length === 0) return groupId;
     // One upsert reserves and locks every usage row; an over-limit answer rolls the transaction back.
-    // Both usage tables have one shape; the cast only picks one name for the type checker.
-    const usages = await tx.insertInto(this.t.usages as 'quotaUsages')
-      .values(moved.map(([resource, delta]) => ({ projectId, resource, inUse: 0, reserved: Math.max(0, delta) })))
-      .onConflict((oc) => oc.columns(['projectId', 'resource']).doUpdateSet(() => ({
-        reserved: sql<number>`${sql.ref(`${this.t.usages}.reserved`)} + ${sql.ref('excluded.reserved')}`,
-      })))
-      .returningAll().execute();
+    const { rows: usages } = await this.reserveUsages.execute(tx, moved.map(([resource, delta]) => ({ projectId, resource, inUse: 0, reserved: Math.max(0, delta) })));
     const usageOf = new Map(usages.map((u) => [u.resource, u]));
     for (const [resource, delta] of moved) {
       if (delta <= 0) continue;
@@ -227,7 +254,7 @@ export class QuotaEngine {
       }
     }
     const now = clock().now().toISOString();
-    await tx.insertInto(this.t.reservations).values(moved.map(([resource, delta]) => ({ id: newId(), groupId, projectId, resource, delta, createdAt: now }))).execute();
+    await this.insertReservations.execute(tx, moved.map(([resource, delta]) => ({ id: newId(), groupId, projectId, resource, delta, createdAt: now })));
     return groupId;
   }
 
@@ -248,21 +275,11 @@ export class QuotaEngine {
    * are never deleted, so the upsert's insert branch is never taken.
    */
   private async settle(tx: Transaction<Database>, groupId: string, commit: boolean): Promise<void> {
-    const rows = await tx.deleteFrom(this.t.reservations).where('groupId', '=', groupId).returningAll().execute();
+    const { rows } = await this.takeReservations.execute(tx, { groupId });
     if (rows.length === 0) return;
     // Sorted here, not by the database: its collation may order names differently from reserve().
     rows.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
-    // `reserved` carries what to unreserve, `in_use` what to add; usage never goes below zero,
-    // even after an admin reset left it short.
-    const usage = (column: 'reserved' | 'inUse') => sql.ref(`${this.t.usages}.${column}`);
-    const moved = (column: 'reserved' | 'inUse') => sql.ref(`excluded.${column}`);
-    await tx.insertInto(this.t.usages as 'quotaUsages')
-      .values(rows.map((r) => ({ projectId: r.projectId, resource: r.resource, reserved: Math.max(0, r.delta), inUse: commit ? r.delta : 0 })))
-      .onConflict((oc) => oc.columns(['projectId', 'resource']).doUpdateSet({
-        reserved: sql<number>`case when ${usage('reserved')} < ${moved('reserved')} then 0 else ${usage('reserved')} - ${moved('reserved')} end`,
-        inUse: sql<number>`case when ${usage('inUse')} + ${moved('inUse')} < 0 then 0 else ${usage('inUse')} + ${moved('inUse')} end`,
-      }))
-      .execute();
+    await this.settleUsages.execute(tx, rows.map((r) => ({ projectId: r.projectId, resource: r.resource, reserved: Math.max(0, r.delta), inUse: commit ? r.delta : 0 })));
   }
 
 }

@@ -2,8 +2,9 @@
 // and a dedupe key per resource. Claims take a lease (SQLite: one writer; PostgreSQL:
 // FOR UPDATE SKIP LOCKED); an expired lease makes the task claimable again.
 import { EventEmitter } from 'node:events';
-import type { Kysely } from 'kysely';
-import type { Database, TaskRow } from '../db/schema.js';
+import type { Insertable, Kysely } from 'kysely';
+import type { Database, TaskRow, TasksTable } from '../db/schema.js';
+import { ReusableQuery } from '../db/reusable-query.js';
 import type { Db } from '../db/database.js';
 import { type Tx, inTransaction } from '../db/transaction.js';
 import { BackendError, Conflict, toFlintError } from '../errors/errors.js';
@@ -34,6 +35,9 @@ export interface NewTask {
 }
 
 const iso = (d: Date) => d.toISOString();
+
+/** What a claim sets on the rows it takes. */
+interface Lease { status: string; leaseOwner: string; leaseExpiresAt: string; updatedAt: string }
 
 /** Which unfinished tasks `supersede` ends: those holding a dedupe key, or those of a resource. */
 export type TaskSelector =
@@ -88,7 +92,29 @@ export class TaskQueue {
   readonly events = new EventEmitter();
   private readonly unsubscribe: (() => void) | null;
 
+  // Statements every task pays (enqueue, claim, take, progress, complete), compiled once per shape (db/reusable-query.ts).
+  private readonly insertTask: ReusableQuery<Insertable<TasksTable>, unknown>;
+  private readonly dueIds: ReusableQuery<{ queues: string[]; nowIso: string; max: number }, { id: string }>;
+  private readonly takeTasks: ReusableQuery<{ ids: string[]; lease: Lease }, TaskRow>;
+  private readonly progressOf: ReusableQuery<{ id: string; owner: string; progress: string; updatedAt: string }, unknown>;
+  private readonly completeTask: ReusableQuery<{ id: string; updatedAt: string; result: string | null }, unknown>;
+
   constructor(private readonly db: Db) {
+    this.insertTask = new ReusableQuery(db.kysely, (k, row: Insertable<TasksTable>) => k.insertInto('tasks').values(row));
+    // Each side is wrapped: SQLite takes ORDER BY and LIMIT only on a whole compound select.
+    this.dueIds = new ReusableQuery(db.kysely, (k, { queues, nowIso, max }) => {
+      const pick = (status: 'running' | 'pending') => k.selectFrom(this.claimableQuery(k, queues, status, nowIso, max).select('id').as(status)).select('id');
+      return k.selectFrom(pick('running').unionAll(pick('pending')).as('due')).select('due.id').limit(max);
+    });
+    this.takeTasks = new ReusableQuery(db.kysely, (k, { ids, lease }) => k.updateTable('tasks')
+      .set((eb) => ({ ...lease, attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', ids)
+      .where((eb) => eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'running'), eb('leaseExpiresAt', '<', lease.updatedAt)])]))
+      .returningAll());
+    this.progressOf = new ReusableQuery(db.kysely, (k, { id, owner, progress, updatedAt }) => k.updateTable('tasks')
+      .set({ progress, updatedAt }).where('id', '=', id).where('leaseOwner', '=', owner));
+    this.completeTask = new ReusableQuery(db.kysely, (k, { id, updatedAt, result }) => k.updateTable('tasks')
+      .set({ status: 'done', leaseOwner: null, leaseExpiresAt: null, updatedAt, result }).where('id', '=', id));
     this.events.setMaxListeners(0);
     // Payloads are the event names themselves: `queue:<name>` and `done:<task id>`.
     this.unsubscribe = db.signals?.subscribe((payload) => this.events.emit(payload)) ?? null;
@@ -126,12 +152,12 @@ export class TaskQueue {
     }
     const id = newId();
     const now = iso(clock().now());
-    await tx.insertInto('tasks').values({
+    await this.insertTask.execute(tx, {
       id, kind: t.kind, queue: t.queue, resourceType: t.resourceType, resourceId: t.resourceId,
       dedupeKey: t.dedupeKey ?? null, payload: JSON.stringify(t.payload ?? {}), status: 'pending', progress: '[]',
       attempts: 0, maxAttempts: t.maxAttempts ?? 5, runAt: iso(t.runAt ?? clock().now()), leaseOwner: null,
       leaseExpiresAt: null, lastError: null, result: null, createdAt: now, updatedAt: now,
-    }).execute();
+    });
     return id;
   }
 
@@ -168,10 +194,8 @@ export class TaskQueue {
       // select finds the due tasks (an empty poll costs just that), one update takes them;
       // its guard keeps the take a compare-and-set all the same.
       const k = this.db.kysely;
-      // Each side is wrapped: SQLite takes ORDER BY and LIMIT only on a whole compound select.
-      const pick = (status: 'running' | 'pending') => k.selectFrom(this.claimableQuery(k, queues, status, nowIso, max).select('id').as(status)).select('id');
       for (;;) {
-        const ids = (await k.selectFrom(pick('running').unionAll(pick('pending')).as('due')).select('due.id').limit(max).execute()).map((r) => r.id);
+        const ids = (await this.dueIds.execute(k, { queues, nowIso, max })).rows.map((r) => r.id);
         rows = ids.length === 0 ? [] : await this.take(k, ids, lease);
         // Every one taken by another claimer of this process between the two statements: look again.
         if (rows.length > 0 || ids.length === 0) break;
@@ -204,12 +228,8 @@ export class TaskQueue {
   }
 
   /** Leases the chosen rows that are still claimable; `attempts` counts every claim. */
-  private take(tx: Tx, ids: string[], lease: { leaseExpiresAt: string; updatedAt: string } & Record<string, string>): Promise<TaskRow[]> {
-    const now = lease.updatedAt;
-    return tx.updateTable('tasks').set((eb) => ({ ...lease, attempts: eb('attempts', '+', 1) }))
-      .where('id', 'in', ids)
-      .where((eb) => eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'running'), eb('leaseExpiresAt', '<', now)])]))
-      .returningAll().execute();
+  private async take(tx: Tx, ids: string[], lease: Lease): Promise<TaskRow[]> {
+    return (await this.takeTasks.execute(tx, { ids, lease })).rows;
   }
 
   /** Extend the lease; false when the lease was lost (another owner took the task). */
@@ -223,8 +243,7 @@ export class TaskQueue {
   }
 
   async recordProgress(id: string, owner: string, completedSteps: string[]): Promise<void> {
-    await this.db.kysely.updateTable('tasks').set({ progress: JSON.stringify(completedSteps), updatedAt: iso(clock().now()) })
-      .where('id', '=', id).where('leaseOwner', '=', owner).execute();
+    await this.progressOf.execute(this.db.kysely, { id, owner, progress: JSON.stringify(completedSteps), updatedAt: iso(clock().now()) });
   }
 
   /** How far a long copy got (0..100); callers throttle. */
@@ -234,10 +253,7 @@ export class TaskQueue {
 
   /** Mark done inside `tx` (with the final status change of the resource). */
   async complete(tx: Tx, id: string, result?: unknown): Promise<void> {
-    await tx.updateTable('tasks').set({
-      status: 'done', leaseOwner: null, leaseExpiresAt: null, updatedAt: iso(clock().now()),
-      result: result === undefined ? null : JSON.stringify(result),
-    }).where('id', '=', id).execute();
+    await this.completeTask.execute(tx, { id, updatedAt: iso(clock().now()), result: result === undefined ? null : JSON.stringify(result) });
   }
 
   /**

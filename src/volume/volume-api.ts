@@ -4,7 +4,9 @@
 // itself), then dependent rows, then quota rows; checks read only locked rows, and quota
 // deltas come from the row the locking statement returned (lock order: db/transaction.ts).
 import type { Db } from '../db/database.js';
-import type { AttachmentRow, SnapshotRow, TransferRow, VolumeRow } from '../db/schema.js';
+import type { Insertable } from 'kysely';
+import type { AttachmentRow, SnapshotRow, TransferRow, VolumeRow, VolumesTable } from '../db/schema.js';
+import { ReusableQuery } from '../db/reusable-query.js';
 import type { Connector, ConnectionInfo } from '../drivers/interface/objects.js';
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../errors/errors.js';
 import type { QuotaEngine } from '../quota/quota-engine.js';
@@ -62,6 +64,8 @@ export class VolumeApi implements BlockStorageOperations {
   private readonly moves: VolumeMoveApi;
   private readonly groups: GroupApi;
   private readonly groupSnapshots: GroupSnapshotApi;
+  /** The create's insert, every column given: compiled once (db/reusable-query.ts). */
+  private readonly insertVolume: ReusableQuery<Insertable<VolumesTable>, VolumeRow>;
 
   constructor(
     private readonly db: Db,
@@ -70,6 +74,7 @@ export class VolumeApi implements BlockStorageOperations {
     private readonly scheduler: () => Scheduler | null,
     private readonly cfg: VolumeApiConfig,
   ) {
+    this.insertVolume = new ReusableQuery(db.kysely, (k, row: Insertable<VolumesTable>) => k.insertInto('volumes').values(row).returningAll());
     this.attachments = new AttachmentApi(db, tasks, cfg.rpcTimeoutMs);
     this.images = new ImageCatalog(db, cfg.images);
     const enqueue: Enqueue = (tx, kind, v, payload, type, id) => this.enqueue(tx, kind, v, payload, type, id);
@@ -151,8 +156,8 @@ export class VolumeApi implements BlockStorageOperations {
       if (!Number.isInteger(size) || size < 1) throw new InvalidInput(`size must be a positive integer number of GiB, got ${size}.`);
       if (size > this.cfg.maxVolumeSizeGiB) throw new InvalidInput(`size ${size} GiB is larger than the maximum, ${this.cfg.maxVolumeSizeGiB} GiB.`);
       // The type, its extra specs and its encryption in one read.
-      const picked = !req.volumeType && typeId ? await lookupTypeWithSpecs(tx, null, typeId)
-        : await requestedTypeWithSpecs(tx, ctx, req.volumeType, this.cfg.defaultVolumeType);
+      const picked = !req.volumeType && typeId ? await lookupTypeWithSpecs(this.db, tx, null, typeId)
+        : await requestedTypeWithSpecs(this.db, tx, ctx, req.volumeType, this.cfg.defaultVolumeType);
       if (!picked) throw new NotFound('Volume type', typeId!);
       const { type, extraSpecs: specs, encrypted } = picked;
       // An encrypted type needs a key per volume from a key manager, which Flint does not have:
@@ -163,13 +168,14 @@ export class VolumeApi implements BlockStorageOperations {
       const multiattach = req.multiattach ?? specs.multiattach === '<is> True';
       const az = req.availabilityZone ?? this.cfg.defaultAvailabilityZone;
       const reservation = await this.quotas.reserve(tx, ctx.projectId, typeQuotaDeltas(type.name, 1, size));
-      const v = await tx.insertInto('volumes').values({
+      const inserted = await this.insertVolume.execute(tx, {
         id, projectId: ctx.projectId, userId: ctx.userId, displayName: req.name ?? null, displayDescription: req.description ?? null,
         size, status: 'creating', attachStatus: 'detached', availabilityZone: az, volumeTypeId: type.id,
         host: sourceHost, providerLocation: null, providerAuth: null, providerId: null, snapshotId: req.snapshotId ?? null,
         sourceVolid: req.sourceVolid ?? null, bootable: req.bootable ? 1 : 0, multiattach: multiattach ? 1 : 0,
         migrationStatus: null, replicationStatus: null, groupId: req.groupId ?? null, exported: 0, createdAt: now, updatedAt: now,
-      }).returningAll().executeTakeFirstOrThrow();
+      });
+      const v = inserted.rows[0]!;
       await insertMetadata(tx, 'volumeMetadata', id, req.metadata ?? {});
       // The volume is new: no task can hold its dedupe key yet (newResource skips that read).
       const task = { resourceType: 'volume', resourceId: id, dedupeKey: `volume:${id}`, newResource: true };

@@ -1,7 +1,9 @@
 // Volume types, their extra specs and QoS specs. The one place the private-type rule lives:
 // a private type is seen by admins, by Flint itself and by the projects given access to it.
 import type { QosSpecsRow, VolumeTypeRow } from '../schema.js';
+import type { Db } from '../database.js';
 import type { Tx } from '../transaction.js';
+import { ReusableQuery } from '../reusable-query.js';
 import { NotFound } from '../../errors/errors.js';
 import { nowIso } from '../../util/clock.js';
 import { isUuid, newId } from '../../util/ids.js';
@@ -51,19 +53,33 @@ export interface TypeWithSpecs {
   encrypted: boolean;
 }
 
+type TypeWithSpecsRow = VolumeTypeRow & { specKey: string | null; specValue: string | null; encrypted: unknown };
+
+/** The create path's type read, compiled once per database (db/reusable-query.ts). */
+const typeWithSpecsQueries = new WeakMap<Db, ReusableQuery<{ nameOrId: string }, TypeWithSpecsRow, 'id-or-name' | 'name'>>();
+
+function typeWithSpecsQuery(db: Db): ReusableQuery<{ nameOrId: string }, TypeWithSpecsRow, 'id-or-name' | 'name'> {
+  let q = typeWithSpecsQueries.get(db);
+  if (!q) {
+    q = new ReusableQuery(db.kysely, (k, { nameOrId }, shape) => k.selectFrom('volumeTypes')
+      .leftJoin('volumeTypeExtraSpecs', 'volumeTypeExtraSpecs.volumeTypeId', 'volumeTypes.id')
+      .selectAll('volumeTypes')
+      .select(['volumeTypeExtraSpecs.key as specKey', 'volumeTypeExtraSpecs.value as specValue'])
+      .select((eb) => eb.exists(eb.selectFrom('volumeTypeEncryption').select('volumeTypeEncryption.volumeTypeId')
+        .whereRef('volumeTypeEncryption.volumeTypeId', '=', 'volumeTypes.id')).as('encrypted'))
+      .where((eb) => shape === 'id-or-name' ? eb.or([eb('volumeTypes.id', '=', nameOrId), eb('volumeTypes.name', '=', nameOrId)]) : eb('volumeTypes.name', '=', nameOrId)));
+    typeWithSpecsQueries.set(db, q);
+  }
+  return q;
+}
+
 /**
  * As lookupVolumeType, with the type's extra specs and encryption in the same statement (one
  * row per extra spec): the create path's one read of the type. A private type costs one more.
+ * `tx` is a transaction on `db` (or `db.kysely`).
  */
-export async function lookupTypeWithSpecs(tx: Tx, caller: Caller | null, nameOrId: string): Promise<TypeWithSpecs | undefined> {
-  const rows = await tx.selectFrom('volumeTypes')
-    .leftJoin('volumeTypeExtraSpecs', 'volumeTypeExtraSpecs.volumeTypeId', 'volumeTypes.id')
-    .selectAll('volumeTypes')
-    .select(['volumeTypeExtraSpecs.key as specKey', 'volumeTypeExtraSpecs.value as specValue'])
-    .select((eb) => eb.exists(eb.selectFrom('volumeTypeEncryption').select('volumeTypeEncryption.volumeTypeId')
-      .whereRef('volumeTypeEncryption.volumeTypeId', '=', 'volumeTypes.id')).as('encrypted'))
-    .where((eb) => isUuid(nameOrId) ? eb.or([eb('volumeTypes.id', '=', nameOrId), eb('volumeTypes.name', '=', nameOrId)]) : eb('volumeTypes.name', '=', nameOrId))
-    .execute();
+export async function lookupTypeWithSpecs(db: Db, tx: Tx, caller: Caller | null, nameOrId: string): Promise<TypeWithSpecs | undefined> {
+  const { rows } = await typeWithSpecsQuery(db).execute(tx, { nameOrId }, isUuid(nameOrId) ? 'id-or-name' : 'name');
   // An id match wins over a type whose name happens to be that id (lookupVolumeType's order).
   const match = rows.find((r) => r.id === nameOrId) ?? rows[0];
   if (!match) return undefined;
@@ -82,17 +98,17 @@ export async function lookupTypeWithSpecs(tx: Tx, caller: Caller | null, nameOrI
 }
 
 /** As requestedVolumeType, with the extra specs and encryption of the type (lookupTypeWithSpecs). */
-export async function requestedTypeWithSpecs(tx: Tx, caller: Caller | null, named: string | null | undefined, configuredDefault: string | null): Promise<TypeWithSpecs> {
+export async function requestedTypeWithSpecs(db: Db, tx: Tx, caller: Caller | null, named: string | null | undefined, configuredDefault: string | null): Promise<TypeWithSpecs> {
   const wanted = named ?? configuredDefault;
   if (wanted) {
-    const found = await lookupTypeWithSpecs(tx, named ? caller : null, wanted);
+    const found = await lookupTypeWithSpecs(db, tx, named ? caller : null, wanted);
     if (!found) throw new NotFound('Volume type', wanted);
     return found;
   }
-  const existing = await lookupTypeWithSpecs(tx, null, DEFAULT_TYPE_NAME);
+  const existing = await lookupTypeWithSpecs(db, tx, null, DEFAULT_TYPE_NAME);
   if (existing) return existing;
   await defaultVolumeType(tx, null);
-  return (await lookupTypeWithSpecs(tx, null, DEFAULT_TYPE_NAME))!;
+  return (await lookupTypeWithSpecs(db, tx, null, DEFAULT_TYPE_NAME))!;
 }
 
 /** Extra specs of each type, in one query. */
