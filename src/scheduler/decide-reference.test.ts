@@ -15,19 +15,10 @@ import { UsageList } from './usage-list.js';
 import { ManualClock, pool, report, request } from '../../test/support/scheduler-fixtures.js';
 import type { BackendStats, PoolStats } from '../drivers/interface/stats.js';
 import type { PlacementRequest } from './scheduler.js';
+import { seededRandom as rng } from '../../test/support/seeded-random.js';
 
 const WEIGHERS = ['CapacityWeigher', 'GoodnessWeigher', 'VolumeNumberWeigher', 'AllocatedCapacityWeigher'];
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FILTER_FUNCTIONS = [
   undefined,
@@ -178,6 +169,17 @@ class Reference {
   }
 }
 
+
+/** Every pool's first refusing filter and total weight in `e` are the reference's. */
+function assertPoolsMatch(e: ReturnType<FilterScheduler['explain']>, expected: ReturnType<Reference['decide']>, where: string): void {
+  e.pools.forEach((p, i) => {
+    assert.equal(p.verdicts.find((v) => !v.passed)?.filter ?? null, expected.rejectedBy[i], `${where}: ${p.poolHost}`);
+    const t = expected.totals[i];
+    if (t === null) assert.equal(p.totalWeight, undefined, `${where}: ${p.poolHost}`);
+    else assert.ok(Math.abs(p.totalWeight! - t) < 1e-5, `${where}: ${p.poolHost} weighs ${p.totalWeight}, expected ${t}`);
+  });
+}
+
 test('placement agrees with the straightforward evaluation of every filter and weigher', () => {
   let placed = 0;
   let refused = 0;
@@ -205,12 +207,7 @@ test('placement agrees with the straightforward evaluation of every filter and w
       const where = `seed ${seed}, request ${k} (${req.volume.size} GiB, ${JSON.stringify(req.extraSpecs)})`;
       assert.equal(e.chosen, expected.chosen, where);
       for (const f of expected.rejectedBy) if (f !== null) rejections.set(f, (rejections.get(f) ?? 0) + 1);
-      e.pools.forEach((p, i) => {
-        assert.equal(p.verdicts.find((v) => !v.passed)?.filter ?? null, expected.rejectedBy[i], `${where}: ${p.poolHost}`);
-        const t = expected.totals[i];
-        if (t === null) assert.equal(p.totalWeight, undefined, `${where}: ${p.poolHost}`);
-        else assert.ok(Math.abs(p.totalWeight! - t) < 1e-5, `${where}: ${p.poolHost} weighs ${p.totalWeight}, expected ${t}`);
-      });
+      assertPoolsMatch(e, expected, where);
       if (expected.chosen === null) {
         assert.throws(() => scheduler.place(req));
         refused++;
@@ -294,12 +291,7 @@ test('placement agrees with the straightforward evaluation as usage changes betw
       const e = scheduler.explain(req);
       const where = `seed ${seed}, step ${k} (${size} GiB, ${JSON.stringify(req.extraSpecs)})`;
       assert.equal(e.chosen, expected.chosen, where);
-      e.pools.forEach((p, i) => {
-        assert.equal(p.verdicts.find((v) => !v.passed)?.filter ?? null, expected.rejectedBy[i], `${where}: ${p.poolHost}`);
-        const t = expected.totals[i];
-        if (t === null) assert.equal(p.totalWeight, undefined, `${where}: ${p.poolHost}`);
-        else assert.ok(Math.abs(p.totalWeight! - t) < 1e-5, `${where}: ${p.poolHost} weighs ${p.totalWeight}, expected ${t}`);
-      });
+      assertPoolsMatch(e, expected, where);
       if (expected.chosen === null) {
         assert.throws(() => scheduler.place(req));
         continue;

@@ -4,20 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BATCH, EvalFailure, MISSING, columnValue, compileExpression, toVariables, type Slot, type Value } from './index.js';
+import { seededRandom as rng } from '../../../test/support/seeded-random.js';
 
 const LIVE = ['free_capacity_gb', 'total_volumes'];
 
-/** A small deterministic generator (mulberry32), so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NUMBERS = ['0', '1', '2', '0.5', '100', '1e308', '3'];
 const VARIABLES = ['capabilities.free_capacity_gb', 'capabilities.total_volumes', 'capabilities.speed', 'capabilities.ratio', 'stats.reserved', 'volume.size', 'extra.level', 'capabilities.maybe'];
