@@ -94,7 +94,7 @@ export class TaskQueue {
 
   // Statements every task pays (enqueue, claim, take, progress, complete), compiled once per shape (db/reusable-query.ts).
   private readonly insertTask: ReusableQuery<Insertable<TasksTable>, unknown>;
-  private readonly takeDue: ReusableQuery<{ queues: string[]; max: number; lease: Lease }, TaskRow>;
+  private readonly dueIds: ReusableQuery<{ queues: string[]; nowIso: string; max: number }, { id: string }>;
   private readonly lockClaimable: ReusableQuery<{ queues: string[]; nowIso: string; max: number }, { id: string }, 'running' | 'pending'>;
   private readonly takeTasks: ReusableQuery<{ ids: string[]; lease: Lease }, TaskRow>;
   private readonly progressOf: ReusableQuery<{ id: string; owner: string; progress: string; updatedAt: string }, unknown>;
@@ -102,12 +102,10 @@ export class TaskQueue {
 
   constructor(private readonly db: Db) {
     this.insertTask = new ReusableQuery(db.kysely, (k, row: Insertable<TasksTable>) => k.insertInto('tasks').values(row));
-    // SQLite: the due tasks found and leased in one statement (the lease's time is the claim's now).
     // Each side is wrapped: SQLite takes ORDER BY and LIMIT only on a whole compound select.
-    this.takeDue = new ReusableQuery(db.kysely, (k, { queues, max, lease }) => {
-      const pick = (status: 'running' | 'pending') => k.selectFrom(this.claimableQuery(k, queues, status, lease.updatedAt, max).select('id').as(status)).select('id');
-      const due = k.selectFrom(pick('running').unionAll(pick('pending')).as('due')).select('due.id').limit(max);
-      return k.updateTable('tasks').set((eb) => ({ ...lease, attempts: eb('attempts', '+', 1) })).where('id', 'in', due).returningAll();
+    this.dueIds = new ReusableQuery(db.kysely, (k, { queues, nowIso, max }) => {
+      const pick = (status: 'running' | 'pending') => k.selectFrom(this.claimableQuery(k, queues, status, nowIso, max).select('id').as(status)).select('id');
+      return k.selectFrom(pick('running').unionAll(pick('pending')).as('due')).select('due.id').limit(max);
     });
     // PostgreSQL: FOR UPDATE is not allowed with UNION, so one locking select per status.
     this.lockClaimable = new ReusableQuery(db.kysely, (k, { queues, nowIso, max }, status) => this.claimableQuery(k, queues, status, nowIso, max)
@@ -187,7 +185,7 @@ export class TaskQueue {
     const now = clock().now();
     const nowIso = iso(now);
     const lease = { status: 'running', leaseOwner: owner, leaseExpiresAt: iso(new Date(now.getTime() + leaseMs)), updatedAt: nowIso };
-    let rows: TaskRow[];
+    let rows: TaskRow[] = [];
     if (this.db.dialect === 'postgres') {
       // Row locks keep other processes off the chosen rows until the update commits.
       rows = await this.db.kysely.transaction().execute(async (tx) => {
@@ -196,9 +194,16 @@ export class TaskQueue {
         return this.take(tx, ids, lease);
       });
     } else {
-      // SQLite has one writer and this process is its only user, so no lock is needed, and one
-      // statement finds and takes the due tasks: no other claim can come between the two.
-      rows = (await this.takeDue.execute(this.db.kysely, { queues, max, lease })).rows;
+      // SQLite has one writer and this process is its only user, so no lock is needed: one
+      // select finds the due tasks (an empty poll costs just that), one update takes them;
+      // its guard keeps the take a compare-and-set all the same.
+      const k = this.db.kysely;
+      for (;;) {
+        const ids = (await this.dueIds.execute(k, { queues, nowIso, max })).rows.map((r) => r.id);
+        rows = ids.length === 0 ? [] : await this.take(k, ids, lease);
+        // Every one taken by another claimer of this process between the two statements: look again.
+        if (rows.length > 0 || ids.length === 0) break;
+      }
     }
     return rows;
   }
