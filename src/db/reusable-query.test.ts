@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { openDatabase } from './database.js';
-import { ReusableQuery } from './reusable-query.js';
+import { ReusableQuery, SharedReusableQuery } from './reusable-query.js';
 
 async function memoryDb() {
   return openDatabase({ url: ':memory:' });
@@ -74,5 +74,31 @@ test('a builder that looks at a value, rather than binding it, is refused', asyn
     await assert.rejects(dropped.execute(db.kysely, { key: 'a', unused: 'b' }), /did not bind 1 of its values/);
   } finally {
     await db.close();
+  }
+});
+
+test('a shared reusable query is built once per database, whether it runs on the database or in its transactions', async () => {
+  const [a, b] = [await memoryDb(), await memoryDb()];
+  try {
+    let builds = 0;
+    const insert = new SharedReusableQuery((k, row: { resourceId: string; key: string; value: string }) => {
+      builds++;
+      return k.insertInto('volumeMetadata').values(row).returning('value');
+    });
+    for (const db of [a, b]) {
+      for (let i = 0; i < 3; i++) {
+        const { rows } = await db.kysely.transaction().execute((tx) => insert.execute(tx, { resourceId: 'v', key: `k${i}`, value: `in-tx-${i}` }));
+        assert.deepEqual(rows, [{ value: `in-tx-${i}` }]);
+      }
+      await insert.execute(db.kysely, { resourceId: 'v', key: 'root', value: 'on-root' });
+    }
+    assert.equal(builds, 2, 'one build for each database');
+    for (const db of [a, b]) {
+      const rows = await db.kysely.selectFrom('volumeMetadata').select(['key', 'value']).orderBy('key').execute();
+      assert.deepEqual(rows, [{ key: 'k0', value: 'in-tx-0' }, { key: 'k1', value: 'in-tx-1' }, { key: 'k2', value: 'in-tx-2' }, { key: 'root', value: 'on-root' }]);
+    }
+  } finally {
+    await a.close();
+    await b.close();
   }
 });

@@ -114,3 +114,31 @@ export class ReusableQuery<V, R, S extends string = string> {
     return { query, sources };
   }
 }
+
+/**
+ * A ReusableQuery for code given only where to run (`tx`), not the database: one per Kysely
+ * instance, found through the adapter that instance shares with its transactions, and built with
+ * the first handle seen (building only compiles). A handle with other plugins (withPlugin, which
+ * Flint does not use) would compile other SQL, so it gets a query of its own.
+ */
+export class SharedReusableQuery<V, R, S extends string = string> {
+  private readonly byAdapter = new WeakMap<object, { plugins: readonly unknown[]; query: ReusableQuery<V, R, S> }[]>();
+
+  constructor(private readonly build: (db: Kysely<Database>, values: V, shape: S) => Compilable<R>) {}
+
+  execute(tx: Tx, values: V, shape?: S): Promise<QueryResult<R>> {
+    const executor = tx.getExecutor();
+    let entries = this.byAdapter.get(executor.adapter);
+    if (!entries) {
+      entries = [];
+      this.byAdapter.set(executor.adapter, entries);
+    }
+    const { plugins } = executor;
+    let entry = entries.find((e) => e.plugins.length === plugins.length && e.plugins.every((p, i) => p === plugins[i]));
+    if (!entry) {
+      entry = { plugins, query: new ReusableQuery(tx, this.build) };
+      entries.push(entry);
+    }
+    return entry.query.execute(tx, values, shape);
+  }
+}

@@ -95,6 +95,7 @@ export class TaskQueue {
   // Statements every task pays (enqueue, claim, take, progress, complete), compiled once per shape (db/reusable-query.ts).
   private readonly insertTask: ReusableQuery<Insertable<TasksTable>, unknown>;
   private readonly dueIds: ReusableQuery<{ queues: string[]; nowIso: string; max: number }, { id: string }>;
+  private readonly lockClaimable: ReusableQuery<{ queues: string[]; nowIso: string; max: number }, { id: string }, 'running' | 'pending'>;
   private readonly takeTasks: ReusableQuery<{ ids: string[]; lease: Lease }, TaskRow>;
   private readonly progressOf: ReusableQuery<{ id: string; owner: string; progress: string; updatedAt: string }, unknown>;
   private readonly completeTask: ReusableQuery<{ id: string; updatedAt: string; result: string | null }, unknown>;
@@ -106,6 +107,9 @@ export class TaskQueue {
       const pick = (status: 'running' | 'pending') => k.selectFrom(this.claimableQuery(k, queues, status, nowIso, max).select('id').as(status)).select('id');
       return k.selectFrom(pick('running').unionAll(pick('pending')).as('due')).select('due.id').limit(max);
     });
+    // PostgreSQL: FOR UPDATE is not allowed with UNION, so one locking select per status.
+    this.lockClaimable = new ReusableQuery(db.kysely, (k, { queues, nowIso, max }, status) => this.claimableQuery(k, queues, status, nowIso, max)
+      .select('id').forUpdate().skipLocked());
     this.takeTasks = new ReusableQuery(db.kysely, (k, { ids, lease }) => k.updateTable('tasks')
       .set((eb) => ({ ...lease, attempts: eb('attempts', '+', 1) }))
       .where('id', 'in', ids)
@@ -185,7 +189,7 @@ export class TaskQueue {
     if (this.db.dialect === 'postgres') {
       // Row locks keep other processes off the chosen rows until the update commits.
       rows = await this.db.kysely.transaction().execute(async (tx) => {
-        const ids = await this.claimableIds(tx, queues, nowIso, max, true);
+        const ids = await this.claimableIds(tx, queues, nowIso, max);
         if (ids.length === 0) return [];
         return this.take(tx, ids, lease);
       });
@@ -204,14 +208,12 @@ export class TaskQueue {
     return rows;
   }
 
-  /** The ids to claim, up to `max`: expired leases first, then pending tasks due now. */
-  private async claimableIds(tx: Tx, queues: string[], nowIso: string, max: number, lock: boolean): Promise<string[]> {
+  /** The ids to claim, up to `max`, locked: expired leases first, then pending tasks due now. */
+  private async claimableIds(tx: Tx, queues: string[], nowIso: string, max: number): Promise<string[]> {
     const ids: string[] = [];
     for (const status of ['running', 'pending'] as const) {
       if (ids.length >= max) break;
-      let q = this.claimableQuery(tx, queues, status, nowIso, max - ids.length).select('id');
-      if (lock) q = q.forUpdate().skipLocked();
-      for (const r of await q.execute()) ids.push(r.id);
+      for (const r of (await this.lockClaimable.execute(tx, { queues, nowIso, max: max - ids.length }, status)).rows) ids.push(r.id);
     }
     return ids;
   }

@@ -5,9 +5,10 @@
 // returned before its sample), the changes made before its sample, and the placements whose
 // resource is gone, moved off the pool or left `creating` before the sample (work a process
 // that died could not report), so nothing holds room forever.
-import { sql } from 'kysely';
-import type { CapacityReservationRow } from '../schema.js';
+import { sql, type Insertable } from 'kysely';
+import type { CapacityReservationRow, CapacityReservationsTable } from '../schema.js';
 import type { Tx } from '../transaction.js';
+import { SharedReusableQuery } from '../reusable-query.js';
 import { nowIso } from '../../util/clock.js';
 import { newId } from '../../util/ids.js';
 
@@ -15,23 +16,28 @@ export type ReservedKind = 'volume' | 'share';
 
 const TABLE: Record<ReservedKind, 'volumes' | 'shares'> = { volume: 'volumes', share: 'shares' };
 
+// The statements of every placement, compiled once per shape (db/reusable-query.ts).
+const lockStats = new SharedReusableQuery((k, { backendHost }: { backendHost: string }) => k.updateTable('backendStats')
+  .set((eb) => ({ updatedAt: eb.ref('updatedAt') })).where('backendHost', '=', backendHost).returning('stats'));
+const sumOnPool = new SharedReusableQuery((k, { poolHost, exceptResourceId }: { poolHost: string; exceptResourceId: string }) => k.selectFrom('capacityReservations')
+  .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('sizeGib'), sql<number>`0`).as('gib'))
+  .where('poolHost', '=', poolHost).where('id', '!=', exceptResourceId));
+const upsertPlacement = new SharedReusableQuery((k, row: Insertable<CapacityReservationsTable>) => k.insertInto('capacityReservations').values(row)
+  .onConflict((oc) => oc.column('id').doUpdateSet({ backendHost: row.backendHost, poolHost: row.poolHost, sizeGib: row.sizeGib, createdAt: row.createdAt })));
+
 /**
  * Locks the backend's stats row and returns its stats (JSON), or undefined when the backend
  * never reported. Placements on one backend and its stats writes queue on this row, so a
  * placement checks room against a report and reservations that cannot change under it.
  */
 export async function lockBackendStats(tx: Tx, backendHost: string): Promise<string | undefined> {
-  const row = await tx.updateTable('backendStats').set((eb) => ({ updatedAt: eb.ref('updatedAt') }))
-    .where('backendHost', '=', backendHost).returning('stats').executeTakeFirst();
-  return row?.stats;
+  return (await lockStats.execute(tx, { backendHost })).rows[0]?.stats;
 }
 
 /** GiB reserved on one pool (changes included), leaving out `exceptResourceId`'s placement (being replaced). */
 export async function reservedOnPool(tx: Tx, poolHost: string, exceptResourceId: string): Promise<number> {
-  const r = await tx.selectFrom('capacityReservations')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('sizeGib'), sql<number>`0`).as('gib'))
-    .where('poolHost', '=', poolHost).where('id', '!=', exceptResourceId).executeTakeFirstOrThrow();
-  return Number(r.gib);
+  const [r] = (await sumOnPool.execute(tx, { poolHost, exceptResourceId })).rows;
+  return Number(r!.gib);
 }
 
 export async function putPlacement(
@@ -41,9 +47,7 @@ export async function putPlacement(
     id: r.resourceId, reason: 'placement' as const, resourceId: r.resourceId, resourceKind: r.kind,
     backendHost: r.backendHost, poolHost: r.poolHost, sizeGib: r.sizeGiB, createdAt: nowIso(),
   };
-  await tx.insertInto('capacityReservations').values(row)
-    .onConflict((oc) => oc.column('id').doUpdateSet({ backendHost: row.backendHost, poolHost: row.poolHost, sizeGib: row.sizeGib, createdAt: row.createdAt }))
-    .execute();
+  await upsertPlacement.execute(tx, row);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Volume rows: project-scoped reads, row locks and the status compare-and-set.
 import type { VolumeRow, VolumeUpdate } from '../schema.js';
 import type { Tx } from '../transaction.js';
+import { SharedReusableQuery } from '../reusable-query.js';
 import { InvalidStatus, NotFound } from '../../errors/errors.js';
 import { nowIso } from '../../util/clock.js';
 import { isUuid } from '../../util/ids.js';
@@ -15,9 +16,20 @@ export function scoped<T extends { projectId: string }>(row: T | undefined, call
   return row && (project === null || row.projectId === project) ? row : undefined;
 }
 
+// The statements every volume operation's task sends, compiled once per shape (db/reusable-query.ts).
+const volumeById = new SharedReusableQuery((k, { id }: { id: string }) => k.selectFrom('volumes').selectAll().where('id', '=', id));
+const lockById = new SharedReusableQuery((k, { id }: { id: string }) => k.updateTable('volumes')
+  .set((eb) => ({ updatedAt: eb.ref('updatedAt') })).where('id', '=', id).returningAll());
+const casById = new SharedReusableQuery((k, { id, allowed, set }: { id: string; allowed: string[]; set: VolumeUpdate }) => k.updateTable('volumes')
+  .set(set).where('id', '=', id).where('status', 'in', allowed).returningAll());
+
+/** The volume's row, whoever owns it, or `undefined`. */
+export async function findVolumeRow(tx: Tx, id: string): Promise<VolumeRow | undefined> {
+  return (await volumeById.execute(tx, { id })).rows[0];
+}
+
 export async function getVolume(tx: Tx, caller: Caller | null, id: string): Promise<VolumeRow> {
-  const row = isUuid(id) ? await tx.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
-  const v = scoped(row, caller);
+  const v = scoped(isUuid(id) ? await findVolumeRow(tx, id) : undefined, caller);
   if (!v) throw new NotFound('Volume', id);
   return v;
 }
@@ -49,15 +61,14 @@ export async function lockVolume(tx: Tx, caller: Caller | null, id: string): Pro
 /** lockVolume for the managers: no project scope, and a missing row is `undefined`. */
 export async function lockVolumeIfExists(tx: Tx, id: string): Promise<VolumeRow | undefined> {
   if (!isUuid(id)) return undefined;
-  return tx.updateTable('volumes').set((eb) => ({ updatedAt: eb.ref('updatedAt') })).where('id', '=', id).returningAll().executeTakeFirst();
+  return (await lockById.execute(tx, { id })).rows[0];
 }
 
 /** `UPDATE … WHERE id = ? AND status IN (…)`; no row means 409 naming the current status. */
 export async function casVolume(
   tx: Tx, id: string, allowed: readonly string[], set: VolumeUpdate, action: string,
 ): Promise<VolumeRow> {
-  const row = await tx.updateTable('volumes').set({ ...set, updatedAt: nowIso() })
-    .where('id', '=', id).where('status', 'in', [...allowed]).returningAll().executeTakeFirst();
+  const row = (await casById.execute(tx, { id, allowed: [...allowed], set: { ...set, updatedAt: nowIso() } })).rows[0];
   if (row) return row;
   const current = await tx.selectFrom('volumes').select('status').where('id', '=', id).executeTakeFirst();
   if (!current) throw new NotFound('Volume', id);

@@ -9,9 +9,9 @@ import { requestsThick } from '../../scheduler/capacity-reservation.js';
 import { volumeQueue } from '../../tasks/queues.js';
 import { nowIso } from '../../util/clock.js';
 import type { TaskPayloads } from '../task-kinds.js';
-import { extraSpecsOf, qosSpecsOfType } from '../../db/repos/types.js';
-import { lockVolumeIfExists } from '../../db/repos/volumes.js';
-import { readMetadata } from '../../db/repos/metadata.js';
+import { findVolumeRow, lockVolumeIfExists } from '../../db/repos/volumes.js';
+import { volumeProperties } from '../../db/repos/volume-properties.js';
+import { SharedReusableQuery } from '../../db/reusable-query.js';
 import { describeError } from './flow-handler.js';
 
 export const scheduleVolumeHandler: ScheduleHandlerFactory = (c) => ({
@@ -19,23 +19,28 @@ export const scheduleVolumeHandler: ScheduleHandlerFactory = (c) => ({
   giveUp: (task, error) => giveUp(c, task, error),
 });
 
+/** Records the placement unless the volume was placed, or left `creating`, meanwhile (compiled once: db/reusable-query.ts). */
+const placeIfUnplaced = new SharedReusableQuery((k, { id, host, updatedAt }: { id: string; host: string; updatedAt: string }) => k.updateTable('volumes')
+  .set({ host, updatedAt }).where('id', '=', id).where('status', '=', 'creating').where('host', 'is', null));
+
 async function schedule(c: ScheduleContext, task: TaskRow): Promise<void> {
   const { db, tasks, scheduler } = c;
   const payload = JSON.parse(task.payload) as TaskPayloads['schedule_volume'];
-  const v = await db.kysely.selectFrom('volumes').selectAll().where('id', '=', task.resourceId).executeTakeFirst();
+  const v = await findVolumeRow(db.kysely, task.resourceId);
   if (!v || v.status !== 'creating' || v.host) {
     await db.kysely.transaction().execute((tx) => tasks.complete(tx, task.id));
     return;
   }
   const hintIds = [...(payload.hints.sameHost ?? []), ...(payload.hints.differentHost ?? [])];
   const hintRows = hintIds.length > 0 ? await db.kysely.selectFrom('volumes').select(['id', 'host']).where('id', 'in', hintIds).execute() : [];
+  const { metadata, extraSpecs, qosSpecs } = await volumeProperties(db.kysely, v.id, v.volumeTypeId, { qos: true });
   const request = {
     volume: {
       id: v.id, size: v.size, volumeTypeId: v.volumeTypeId, availabilityZone: v.availabilityZone,
-      multiattach: v.multiattach === 1, metadata: await readMetadata(db.kysely, 'volumeMetadata', v.id),
+      multiattach: v.multiattach === 1, metadata,
     },
-    extraSpecs: await extraSpecsOf(db.kysely, v.volumeTypeId),
-    qosSpecs: await qosSpecsOfType(db.kysely, v.volumeTypeId),
+    extraSpecs,
+    qosSpecs,
     hints: payload.hints,
     hintHosts: Object.fromEntries(hintRows.filter((r) => r.host).map((r) => [r.id, r.host!])),
     excludeHosts: payload.excludeHosts,
@@ -45,9 +50,8 @@ async function schedule(c: ScheduleContext, task: TaskRow): Promise<void> {
     const placement = scheduler.place(request);
     try {
       await db.kysely.transaction().execute(async (tx) => {
-        const placed = await tx.updateTable('volumes').set({ host: placement.poolHost, updatedAt: nowIso() })
-          .where('id', '=', v.id).where('status', '=', 'creating').where('host', 'is', null).executeTakeFirst();
-        if (Number(placed.numUpdatedRows) === 0) {
+        const placed = await placeIfUnplaced.execute(tx, { id: v.id, host: placement.poolHost, updatedAt: nowIso() });
+        if (Number(placed.numAffectedRows) === 0) {
           scheduler.release(placement.poolHost, v.size);
         } else {
           await c.reserve(tx, v.id, placement, v.size, thick);

@@ -2,6 +2,7 @@
 import type { VolumeRow } from '../../db/schema.js';
 import type { DriverVolume, ModelUpdate } from '../../drivers/interface/objects.js';
 import { toDriverVolume } from '../driver-objects.js';
+import { findVolumeRow } from '../../db/repos/volumes.js';
 import type { ManagerDeps } from './flow-handler.js';
 
 export function providerFields(u: ModelUpdate | void | undefined): Partial<VolumeRow> {
@@ -22,7 +23,7 @@ export interface BaseCtx {
 }
 
 export async function loadVolume(deps: ManagerDeps, id: string, status: string, reservation = ''): Promise<BaseCtx | null> {
-  const row = await deps.db.kysely.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await findVolumeRow(deps.db.kysely, id);
   if (!row || row.status !== status) return null;
   return { deps, reservation, row, dv: await toDriverVolume(deps.db.kysely, row, deps.templates) };
 }
