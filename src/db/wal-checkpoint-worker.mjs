@@ -2,7 +2,8 @@
 // project imports, so the same file runs under tsx and from dist/js without a loader.
 //
 // One checkpoint at a time, then a report, then nothing until the serving connection answers
-// 'ack' (it may checkpoint in between, and two checkpointers would only make one of them busy).
+// 'ack' (it may checkpoint in between, and two checkpointers would only make one of them busy),
+// or for ACK_WAIT_MS at most: an event loop too busy to answer must not stop the checkpoints.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
@@ -13,21 +14,25 @@ const db = new Database(file, { fileMustExist: true });
 // connection's writes queue behind it meanwhile, so the wait is kept short.
 db.pragma(`busy_timeout = ${Number(busyTimeoutMs)}`);
 
+const ACK_WAIT_MS = 50;
 let wanted = false;
 let awaitingAck = false;
 let lastWasFollowUp = false;
 /** @type {NodeJS.Timeout | null} */
 let quiet = null;
+/** @type {NodeJS.Timeout | null} */
+let ackTimer = null;
 
 parentPort.on('message', (message) => {
   if (message === 'stop') {
     if (quiet) clearTimeout(quiet);
+    if (ackTimer) clearTimeout(ackTimer);
     db.close();
     parentPort.close();
     return;
   }
   if (message === 'ack') {
-    awaitingAck = false;
+    acked();
     // Once writes pause, copy what they added since the last nudge, so that the next write
     // finds the WAL fully copied and starts it over. Not after a follow-up: an idle database
     // is left alone.
@@ -46,6 +51,12 @@ function request(followUp) {
   lastWasFollowUp = followUp;
   wanted = true;
   run();
+}
+
+function acked() {
+  awaitingAck = false;
+  if (ackTimer) clearTimeout(ackTimer);
+  ackTimer = null;
 }
 
 function run() {
@@ -69,4 +80,8 @@ function checkpoint() {
     [result] = db.pragma('wal_checkpoint(TRUNCATE)');
   }
   parentPort.postMessage({ mode, busy: result.busy, log: result.log, checkpointed: result.checkpointed });
+  ackTimer = setTimeout(() => {
+    acked();
+    run();
+  }, ACK_WAIT_MS);
 }

@@ -138,6 +138,23 @@ test('once writes pause, the thread copies what came after the last nudge', asyn
   }
 });
 
+test('an event loop too busy to answer does not stop the thread', async () => {
+  const f = open({ nudgeEvery: 20 });
+  try {
+    // Writes without ever yielding: the thread's reports wait, unanswered, until the end.
+    const until = Date.now() + 600;
+    while (Date.now() < until) {
+      writePages(f.sqlite, 10);
+      f.checkpointer.noteWrite(10);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    const byThread = f.results.filter((r) => r.by === 'thread').length;
+    assert.ok(byThread >= 3, `${byThread} checkpoints by the thread`);
+  } finally {
+    await f.cleanup();
+  }
+});
+
 test('past the hard limit the thread waits for readers and empties the WAL', async () => {
   const f = open({ hardLimitFrames: 1000, restartAfterFrames: 1e9, busyTimeoutMs: 20 });
   const reader = new SqliteDatabase(f.file);
