@@ -96,7 +96,14 @@ export class WalCheckpointer {
   /** Asks the thread for a checkpoint now (starting it if needed). */
   nudge(): void {
     if (this.closed || this.failed) return;
-    (this.worker ??= this.start()).postMessage('nudge');
+    try {
+      this.worker ??= this.start();
+    } catch {
+      // No thread (no worker support, or its file missing from a build): a write must not fail for it.
+      this.fail();
+      return;
+    }
+    this.worker.postMessage('nudge');
   }
 
   /**
