@@ -19,7 +19,9 @@
 // is in the database file. Under steady writes that never happens (the serving connection adds
 // frames while the thread copies), so once the thread reports a WAL of `restartAfterFrames`,
 // the serving connection checkpoints the few frames written since, itself: a small copy and two
-// syncs, instead of SQLite's thousand-page copy every thousand pages. Taking the writer lock
+// syncs, instead of SQLite's thousand-page copy every thousand pages. (A checkpoint that does not
+// reach the WAL's end leaves the database file unsynced, which is safe as the WAL is kept until
+// one that does; so the thread's copies are synced by this one.) Taking the writer lock
 // from the thread instead (RESTART) makes this thread wait in SQLite's busy handler, which sleeps
 // 1, 2, 5, 10… ms: measured, that blocked the event loop longer than checkpointing here.
 // Only past `hardLimitFrames` (readers kept the WAL from restarting) does the thread use TRUNCATE:
