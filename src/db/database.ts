@@ -8,6 +8,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, t
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { camelCaseStatements, CamelCaseNames } from './row-mapping.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 import { ConfigError } from '../errors/errors.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -98,9 +99,16 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
     sqlite.pragma('busy_timeout = 5000');
     // Rows come out of the statements camelCased: the plugin renames only what the queries name.
     const names = new CamelCaseNames(true);
-    const database = camelCaseStatements(sqlite, (snake) => names.columnName(snake));
+    const statementsOf = camelCaseStatements(sqlite, (snake) => names.columnName(snake));
+    // A file's WAL is checkpointed off the event loop; `:memory:` has no WAL.
+    const checkpointer = path === ':memory:' ? null : new WalCheckpointer(sqlite, path);
+    const database = checkpointer ? checkpointer.countWrites(statementsOf) : statementsOf;
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins: [names], log: countInto(statements) });
-    db = { kysely, dialect: 'sqlite', statements, close: () => kysely.destroy() };
+    const close = async () => {
+      await checkpointer?.close();
+      await kysely.destroy();
+    };
+    db = { kysely, dialect: 'sqlite', statements, close };
   }
   if (opts.migrate !== false) await migrate(db);
   return db;

@@ -75,6 +75,11 @@ class CamelCaseReader implements SqliteStatement {
     stmt.raw(true);
   }
 
+  /** SQLite's word on whether the statement writes (`UPDATE … RETURNING` reads rows and writes). */
+  get readonly(): boolean {
+    return this.stmt.readonly;
+  }
+
   private builderFor(width: number): RowBuilder {
     if (this.build === null || this.keys!.length !== width) {
       this.keys = this.stmt.columns().map((c) => this.name(c.name));

@@ -11,6 +11,7 @@ import { m008Backups } from './008-backups.js';
 import { m009CapacityReservations } from './009-capacity-reservations.js';
 import { m010InventoryIndexes } from './010-inventory-indexes.js';
 import { m011BackupVolumeMetadata } from './011-backup-volume-metadata.js';
+import { m012DropVolumesHostIndex } from './012-drop-volumes-host-index.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001Initial,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '009-capacity-reservations': m009CapacityReservations,
   '010-inventory-indexes': m010InventoryIndexes,
   '011-backup-volume-metadata': m011BackupVolumeMetadata,
+  '012-drop-volumes-host-index': m012DropVolumesHostIndex,
 };
