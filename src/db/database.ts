@@ -7,7 +7,7 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
-import { camelCaseStatements, CamelCaseNames } from './row-mapping.js';
+import { camelCasePool, camelCaseStatements, CamelCaseNames } from './row-mapping.js';
 import { ConfigError } from '../errors/errors.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -86,7 +86,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
         c.release();
       }
     }
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCaseNames(false)], log: countInto(statements) });
+    // Rows come out of the queries camelCased, as on SQLite.
+    const names = new CamelCaseNames(true);
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: camelCasePool(pool, names) }), plugins: [names], log: countInto(statements) });
     const signals = new PgSignals(url, pool, `flint_${schema ?? 'public'}`, statements);
     db = { kysely, dialect: 'postgres', signals, statements, close: async () => { await signals.close(); await kysely.destroy(); } };
   } else {
