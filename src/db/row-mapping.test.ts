@@ -49,6 +49,23 @@ test('a kept statement that SQLite re-prepared after a schema change answers the
   await kysely.destroy();
 });
 
+test('kept SQLite statements are bounded by the parameters they hold, least recently used first out', () => {
+  const sqlite = new SqliteDatabase(':memory:');
+  sqlite.exec('create table things (id integer primary key)');
+  const db = camelCaseStatements(sqlite, (s) => s, 10, 100);
+  const inList = (n: number) => `select id from things where id in (${Array(n).fill('?').join(', ')})`;
+  const hot = db.prepare('select id from things where id = ?');
+  assert.equal(db.prepare('select id from things where id = ?'), hot, 'a statement is kept');
+  const first = db.prepare(inList(60));
+  assert.equal(db.prepare('select id from things where id = ?'), hot, 'used again: now the most recent');
+  db.prepare(inList(50)); // 1 + 60 + 50 > 100: the least recently used (the 60) goes
+  assert.equal(db.prepare('select id from things where id = ?'), hot);
+  assert.notEqual(db.prepare(inList(60)), first, 'the 60-parameter statement was prepared again');
+  for (let n = 1; n <= 12; n++) db.prepare(`select ${n} as n`); // more statements than 10: the oldest go
+  assert.notEqual(db.prepare('select id from things where id = ?'), hot);
+  sqlite.close();
+});
+
 test('CamelCaseNames renames rows as CamelCasePlugin does (nested objects, arrays of them, dates and buffers kept)', async () => {
   const when = new Date('2026-01-01T00:00:00Z');
   const row: UnknownRow = {

@@ -109,22 +109,46 @@ class CamelCaseReader implements SqliteStatement {
  * The database handle Kysely's SQLite dialect uses: prepared statements are kept (Kysely
  * prepares every query anew; preparing costs more than running most of Flint's queries, and
  * the same few hundred SQL texts repeat), and reads answer camelCase rows.
+ *
+ * The kept statements are bounded by count and by the parameters they hold together, least
+ * recently used first out: a statement's memory grows with its parameters (an IN list of 1,000
+ * ids holds about 0.2 MB in SQLite, 1,000 such statements 88 MB). A statement let go frees its
+ * memory only when V8 collects it; IN lists padded to a few lengths (in-list-lengths.ts) keep
+ * the texts few in the first place.
  */
-export function camelCaseStatements(sqlite: SqliteDatabase.Database, name: (snake: string) => string, max = 1000): SqliteDialectDatabase {
-  const cache = new Map<string, SqliteStatement>();
+export function camelCaseStatements(sqlite: SqliteDatabase.Database, name: (snake: string) => string, maxStatements = 1000, maxParameters = 20_000): SqliteDialectDatabase {
+  const kept = new Map<string, { stmt: SqliteStatement; parameters: number }>();
+  let parameters = 0;
   return {
     close: () => sqlite.close(),
     prepare(text: string) {
-      let stmt = cache.get(text);
-      if (!stmt) {
-        if (cache.size >= max) cache.clear();
-        const prepared = sqlite.prepare(text);
-        stmt = prepared.reader ? new CamelCaseReader(prepared, name) : prepared;
-        cache.set(text, stmt);
+      const hit = kept.get(text);
+      if (hit) {
+        // Most recently used last: Map order is the eviction order.
+        kept.delete(text);
+        kept.set(text, hit);
+        return hit.stmt;
       }
-      return stmt;
+      const prepared = sqlite.prepare(text);
+      const entry = { stmt: prepared.reader ? new CamelCaseReader(prepared, name) : prepared, parameters: parameterCount(text) };
+      kept.set(text, entry);
+      parameters += entry.parameters;
+      for (const [oldest, e] of kept) {
+        if (kept.size <= maxStatements && parameters <= maxParameters) break;
+        if (oldest === text) break;
+        kept.delete(oldest);
+        parameters -= e.parameters;
+      }
+      return entry.stmt;
     },
   };
+}
+
+/** `?` placeholders in a statement Kysely compiled (it writes values only as parameters). */
+function parameterCount(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('?'); i !== -1; i = text.indexOf('?', i + 1)) n++;
+  return n;
 }
 
 /** PostgreSQL json, jsonb and their arrays: values that come out as objects, whose keys the plugin renames too. */
