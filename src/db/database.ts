@@ -8,6 +8,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, t
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { camelCasePool, camelCaseStatements, CamelCaseNames } from './row-mapping.js';
+import { InListLengths } from './in-list-lengths.js';
 import { ConfigError } from '../errors/errors.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -101,7 +102,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
     // Rows come out of the statements camelCased: the plugin renames only what the queries name.
     const names = new CamelCaseNames(true);
     const database = camelCaseStatements(sqlite, (snake) => names.columnName(snake));
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins: [names], log: countInto(statements) });
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins: [names, new InListLengths()], log: countInto(statements) });
     db = { kysely, dialect: 'sqlite', statements, close: () => kysely.destroy() };
   }
   if (opts.migrate !== false) await migrate(db);
