@@ -1,21 +1,31 @@
 // Runs every bench/*.bench.ts (or those named on the command line) and prints `name: value` lines.
+// Each file runs in its own process (bench/run-one.ts), so no bench measures the memory, open
+// handles or JIT state another one left behind.
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-// Benches print only `name: value` lines; service logs would also cost time. Set before any bench loads the logger.
 process.env.FLINT_LOG_LEVEL ??= 'silent';
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
 const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
-let failed = 0;
-for (const f of files) {
-  const mod = (await import(pathToFileURL(join(here, f)).href)) as { run(report: (name: string, value: number) => void): Promise<void> };
-  try {
-    await mod.run((name, value) => process.stdout.write(`${name}: ${Number.isInteger(value) ? value : value.toFixed(3)}\n`));
-  } catch (e) {
-    failed++;
-    process.stderr.write(`${f} failed: ${e instanceof Error ? e.stack : String(e)}\n`);
-  }
+
+/** Runs one bench file under the same node flags as this process (the tsx loader); resolves to whether it passed. */
+function runFile(file: string): Promise<boolean> {
+  const child = spawn(process.execPath, [...process.execArgv, join(here, 'run-one.ts'), join(here, file)], { stdio: 'inherit' });
+  return new Promise((resolve) => {
+    child.once('error', (e) => {
+      process.stderr.write(`${file} failed to start: ${e.message}\n`);
+      resolve(false);
+    });
+    child.once('exit', (code, signal) => {
+      if (signal) process.stderr.write(`${basename(file)} failed: killed by ${signal}\n`);
+      resolve(code === 0);
+    });
+  });
 }
+
+let failed = 0;
+for (const f of files) if (!(await runFile(f))) failed++;
 process.exit(failed > 0 ? 1 : 0);

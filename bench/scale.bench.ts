@@ -1,11 +1,13 @@
 // Large inventories (issue 15, item 5): 100,000 volumes over 1,000 projects, seeded through SQL,
-// then measured through the real HTTP API (list detail as one project and as admin over all
-// projects, filtered and sorted lists, marker paging to the end of a project, quota usage), the
-// process RSS, and a volume manager starting over a fake backend that holds all 100,000 volumes
-// (ensure_export of each, orphan check). SQLite (`scale.*`) and, when it answers, PostgreSQL (`scale.pg.*`).
+// then measured through the real HTTP API of an API process of its own (list detail as one project
+// and as admin over all projects, filtered and sorted lists, marker paging to the end of a project,
+// quota usage), that process's memory, and a volume manager starting over a fake backend that holds
+// all 100,000 volumes (ensure_export of each, orphan check; in this process, where the fake backend's
+// store is). SQLite (`scale.*`) and, when it answers, PostgreSQL (`scale.pg.*`).
 import pg from 'pg';
 import { FakeBackendStore } from '../src/drivers/fake/fake-backend-store.js';
-import { PG_URL, startTestService, type DbKind, type TestService } from '../test/support/test-service.js';
+import { PG_URL, startTestService, type DbKind } from '../test/support/test-service.js';
+import { cpuMs, memoryMiB, startApiProcess, type ApiProcess } from './api-process.js';
 import { BIG_PROJECT, seedInventory, type ScaleShape } from './scale-seed.js';
 
 const SHAPE: ScaleShape = { volumes: 100_000, projects: 1_000, bigProjectVolumes: 10_090, poolHost: 'scale@benchfake#pool0' };
@@ -28,22 +30,21 @@ async function getJson(url: string): Promise<any> {
   return body;
 }
 
-/** CPU milliseconds this process spent per request in the last `timed` (server and in-process client). */
+/** CPU milliseconds the service process spent per request in the last `timed` (the client's work is not in it). */
 let lastCpuMs = 0;
 
 /** p50 of GET `path`, checking every answer with `check` (an empty or wrong list is a failed bench, not a fast one). */
-async function timed(base: string, path: string, check: (body: any) => void): Promise<number> {
+async function timed(svc: ApiProcess, base: string, path: string, check: (body: any) => void): Promise<number> {
   check(await getJson(`${base}${path}`)); // warm: route, prepared statements, page cache
   const ms: number[] = [];
-  const cpu0 = process.cpuUsage();
+  const cpu0 = cpuMs(svc.pid);
   for (let i = 0; i < SAMPLES; i++) {
     const t0 = performance.now();
     const body = await getJson(`${base}${path}`);
     ms.push(performance.now() - t0);
     check(body);
   }
-  const cpu = process.cpuUsage(cpu0);
-  lastCpuMs = Math.round((cpu.user + cpu.system) / SAMPLES / 100) / 10;
+  lastCpuMs = Math.round((cpuMs(svc.pid) - cpu0) / SAMPLES * 10) / 10;
   return p50(ms);
 }
 
@@ -66,21 +67,21 @@ function sortedBy(key: string, dir: 'asc' | 'desc') {
   };
 }
 
-async function measureApi(svc: TestService, prefix: string, report: Report): Promise<void> {
+async function measureApi(svc: ApiProcess, prefix: string, report: Report): Promise<void> {
   const v3 = `${svc.url}/v3`;
   const big = `${v3}/${BIG_PROJECT}`;
   const all = `${v3}/admin/volumes/detail?all_tenants=1&limit=1000`;
-  report(`${prefix}.list_detail_100k.p50_ms`, await timed(big, '/volumes/detail?limit=1000', expectVolumes(1000, (v) => v.metadata.owner === BIG_PROJECT)));
+  report(`${prefix}.list_detail_100k.p50_ms`, await timed(svc, big, '/volumes/detail?limit=1000', expectVolumes(1000, (v) => v.metadata.owner === BIG_PROJECT)));
   // On a loaded machine wall time also counts waiting for a core; CPU time does not.
   report(`${prefix}.list_detail_100k.cpu_ms_per_request`, lastCpuMs);
-  report(`${prefix}.list_detail_all_tenants_100k.p50_ms`, await timed(all, '', expectVolumes(1000)));
-  report(`${prefix}.list_summary_100k.p50_ms`, await timed(big, '/volumes?limit=1000', expectVolumes(1000)));
-  report(`${prefix}.list_status_error_100k.p50_ms`, await timed(all, '&status=error', expectVolumes(1000, (v) => v.status === 'error')));
-  report(`${prefix}.list_name_100k.p50_ms`, await timed(all, '&name=vol-54321', expectVolumes(1, (v) => v.name === 'vol-54321')));
-  report(`${prefix}.list_sort_created_asc_100k.p50_ms`, await timed(big, '/volumes/detail?limit=1000&sort=created_at:asc', sortedBy('created_at', 'asc')));
-  report(`${prefix}.list_sort_size_100k.p50_ms`, await timed(all, '&sort=size:desc', sortedBy('size', 'desc')));
-  report(`${prefix}.list_project_sort_size_100k.p50_ms`, await timed(big, '/volumes/detail?limit=1000&sort=size:asc', sortedBy('size', 'asc')));
-  report(`${prefix}.quota_usage_100k.p50_ms`, await timed(big, `/os-quota-sets/${BIG_PROJECT}?usage=true`, (b) => {
+  report(`${prefix}.list_detail_all_tenants_100k.p50_ms`, await timed(svc, all, '', expectVolumes(1000)));
+  report(`${prefix}.list_summary_100k.p50_ms`, await timed(svc, big, '/volumes?limit=1000', expectVolumes(1000)));
+  report(`${prefix}.list_status_error_100k.p50_ms`, await timed(svc, all, '&status=error', expectVolumes(1000, (v) => v.status === 'error')));
+  report(`${prefix}.list_name_100k.p50_ms`, await timed(svc, all, '&name=vol-54321', expectVolumes(1, (v) => v.name === 'vol-54321')));
+  report(`${prefix}.list_sort_created_asc_100k.p50_ms`, await timed(svc, big, '/volumes/detail?limit=1000&sort=created_at:asc', sortedBy('created_at', 'asc')));
+  report(`${prefix}.list_sort_size_100k.p50_ms`, await timed(svc, all, '&sort=size:desc', sortedBy('size', 'desc')));
+  report(`${prefix}.list_project_sort_size_100k.p50_ms`, await timed(svc, big, '/volumes/detail?limit=1000&sort=size:asc', sortedBy('size', 'asc')));
+  report(`${prefix}.quota_usage_100k.p50_ms`, await timed(svc, big, `/os-quota-sets/${BIG_PROJECT}?usage=true`, (b) => {
     if (b.quota_set.volumes.in_use !== SHAPE.bigProjectVolumes) throw new Error(`quota usage shows ${b.quota_set.volumes.in_use} volumes`);
   }));
 
@@ -110,7 +111,7 @@ function fillFakeBackend(ids: string[]): void {
 }
 
 /** Seconds to start a volume manager over the inventory; its first start exports, a restart finds them exported. */
-async function measureManagerStart(svc: TestService, kind: DbKind, prefix: string, report: Report): Promise<void> {
+async function measureManagerStart(svc: ApiProcess, kind: DbKind, prefix: string, report: Report): Promise<void> {
   let cpuSeconds = 0;
   const start = async (): Promise<number> => {
     const t0 = performance.now();
@@ -136,13 +137,18 @@ function serviceShape() {
 }
 
 async function scaleOn(kind: DbKind, prefix: string, report: Report): Promise<void> {
-  const svc = await startTestService({ db: kind, roles: ['api'], ...serviceShape() });
+  const svc = await startApiProcess(kind, serviceShape());
   try {
+    // Once a first answer has loaded the routes: what the service holds before it serves the inventory.
+    await getJson(`${svc.url}/v3/${BIG_PROJECT}/volumes?limit=1`);
+    report(`${prefix}.rss_mb_idle`, memoryMiB(svc.pid).rss);
     const t0 = performance.now();
     const ids = await seedInventory(svc.db, SHAPE);
     report(`${prefix}.seed_100k.seconds`, Math.round((performance.now() - t0) / 100) / 10);
     await measureApi(svc, prefix, report);
-    report(`${prefix}.rss_mb_100k`, rssMb());
+    const mem = memoryMiB(svc.pid);
+    report(`${prefix}.rss_mb_100k`, mem.rss);
+    report(`${prefix}.rss_peak_mb_100k`, mem.peak);
     fillFakeBackend(ids);
     await measureManagerStart(svc, kind, prefix, report);
   } finally {

@@ -7,7 +7,8 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
-import { camelCaseStatements, CamelCaseNames } from './row-mapping.js';
+import { camelCasePool, camelCaseStatements, CamelCaseNames } from './row-mapping.js';
+import { InListLengths } from './in-list-lengths.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { ConfigError } from '../errors/errors.js';
 
@@ -87,7 +88,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
         c.release();
       }
     }
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCaseNames(false)], log: countInto(statements) });
+    // Rows come out of the queries camelCased, as on SQLite.
+    const names = new CamelCaseNames(true);
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: camelCasePool(pool, names) }), plugins: [names], log: countInto(statements) });
     const signals = new PgSignals(url, pool, `flint_${schema ?? 'public'}`, statements);
     db = { kysely, dialect: 'postgres', signals, statements, close: async () => { await signals.close(); await kysely.destroy(); } };
   } else {
@@ -103,7 +106,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
     // A file's WAL is checkpointed off the event loop; `:memory:` has no WAL.
     const checkpointer = path === ':memory:' ? null : new WalCheckpointer(sqlite, path);
     const database = checkpointer ? checkpointer.countWrites(statementsOf) : statementsOf;
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins: [names], log: countInto(statements) });
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins: [names, new InListLengths()], log: countInto(statements) });
     const close = async () => {
       await checkpointer?.close();
       await kysely.destroy();
