@@ -6,19 +6,22 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import pg from 'pg';
 import { PG_URL } from '../support/test-service.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SECRETS = ['pg-s3cret-xyz', 'keystone-s3cret-xyz', 'chap-s3cret-xyz'];
 
 /** Runs `flint serve` until it prints that it listens, then stops it; returns everything it printed. */
-async function serveOutput(format: 'pretty' | 'json', dir: string): Promise<string> {
-  const pg = new URL(PG_URL);
-  pg.password = SECRETS[0]!;
+async function serveOutput(format: 'pretty' | 'json', dir: string, schema: string): Promise<string> {
+  const url = new URL(PG_URL);
+  url.password = SECRETS[0]!;
+  // A schema of its own: the shared one may hold another checkout's migrations, which Flint refuses.
+  url.searchParams.set('options', `-c search_path=${schema}`);
   writeFileSync(join(dir, 'flint.conf'), [
     '[DEFAULT]', 'enabled_backends = fake1', `state_path = ${join(dir, 'var')}`, 'osapi_volume_listen_port = 0',
     // trust auth ignores the password, so the URL works and still carries a secret to hide
-    `database_connection = ${pg.toString()}`,
+    `database_connection = ${url.toString()}`,
     `keystone_password = ${SECRETS[1]}`,
     '[fake1]', 'volume_driver = fake', `chap_password = ${SECRETS[2]}`, '',
   ].join('\n'));
@@ -39,8 +42,12 @@ async function serveOutput(format: 'pretty' | 'json', dir: string): Promise<stri
 for (const format of ['pretty', 'json'] as const) {
   test(`serve --log-format ${format}: a start-up summary and no secret`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flint-serve-'));
+    const schema = `flint_serve_${process.pid}_${format}`;
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     try {
-      const out = await serveOutput(format, dir);
+      const out = await serveOutput(format, dir, schema);
       for (const s of SECRETS) assert.ok(!out.includes(s), `${s} printed`);
       if (format === 'pretty') {
         assert.match(out, /^ {2}API {8}http:\/\/127\.0\.0\.1:\d+ {3}auth: noauth/m);
@@ -58,6 +65,8 @@ for (const format of ['pretty', 'json'] as const) {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
     }
   });
 }
