@@ -21,8 +21,6 @@ function p50(samples: number[]): number {
   return Math.round(s[Math.floor(s.length / 2)]! * 100) / 100;
 }
 
-const rssMb = (): number => Math.round(process.memoryUsage().rss / 2 ** 20);
-
 async function getJson(url: string): Promise<any> {
   const r = await fetch(url, { headers: { 'OpenStack-API-Version': 'volume 3.65' } });
   const body = await r.json();
@@ -124,10 +122,10 @@ async function measureManagerStart(svc: ApiProcess, kind: DbKind, prefix: string
     return Math.round(s * 100) / 100;
   };
   report(`${prefix}.manager_first_start_100k.seconds`, await start());
-  const before = rssMb();
   report(`${prefix}.manager_start_100k.seconds`, await start());
   report(`${prefix}.manager_start_100k.cpu_seconds`, cpuSeconds);
-  report(`${prefix}.manager_start_100k.rss_growth_mb`, rssMb() - before);
+  // No memory figure here: the manager runs in this process beside the fake backend's 100,000
+  // records and the seeding's garbage, and its RSS growth swung from -147 to +104 MB with GC timing.
   const exported = [...FakeBackendStore.get(BACKEND).volumes().values()].filter((v) => v.exported).length;
   if (exported !== SHAPE.volumes) throw new Error(`the manager exported ${exported} of ${SHAPE.volumes} volumes`);
 }
