@@ -1,7 +1,7 @@
 // Flint in a child process (test/support/serve-child.ts), for tests and benches that
 // kill it, restart it or measure its memory apart from their own.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,12 +17,15 @@ let bundle: Promise<string> | null = null;
 export function bundledServeChild(): Promise<string> {
   bundle ??= (async () => {
     const { build } = await import('esbuild');
-    const dir = join(ROOT, 'var');
-    mkdirSync(dir, { recursive: true });
     // Under the repository so its bare imports resolve from node_modules.
-    const outfile = join(dir, `serve-child-${process.pid}.mjs`);
+    const dir = join(ROOT, 'var', `serve-child-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    const outfile = join(dir, 'serve-child.mjs');
     await build({ entryPoints: [join(ROOT, 'test/support/serve-child.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile, logLevel: 'warning' });
-    process.once('exit', () => rmSync(outfile, { force: true }));
+    // The WAL checkpointer's thread body is loaded by URL beside the module that starts it, which
+    // is now the bundle: without its copy a bundled Flint on SQLite would checkpoint on its event loop.
+    copyFileSync(join(ROOT, 'src/db/wal-checkpoint-worker.mjs'), join(dir, 'wal-checkpoint-worker.mjs'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     return outfile;
   })();
   return bundle;
