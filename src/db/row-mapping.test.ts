@@ -20,8 +20,8 @@ function sqliteKysely(): { kysely: Kysely<Db>; sqlite: SqliteDatabase.Database }
   return { kysely, sqlite };
 }
 
-test('SQLite reads answer camelCase rows: selectAll, aliases, RETURNING, raw SQL, streaming', async () => {
-  const { kysely } = sqliteKysely();
+/** The table both dialects are checked on, and the reads every dialect must answer camelCased. */
+async function camelCaseRowsOfThings(kysely: Kysely<Db>): Promise<void> {
   await sql`create table things (id integer primary key, display_name text, size_gib integer not null)`.execute(kysely);
   await kysely.insertInto('things').values([{ id: 1, displayName: 'a', sizeGib: 10 }, { id: 2, displayName: null, sizeGib: 20 }]).execute();
   assert.deepEqual(await kysely.selectFrom('things').selectAll().orderBy('id').execute(), [
@@ -30,6 +30,11 @@ test('SQLite reads answer camelCase rows: selectAll, aliases, RETURNING, raw SQL
   ]);
   assert.deepEqual(await kysely.selectFrom('things').select(['id', 'sizeGib as totalSize']).where('id', '=', 2).execute(), [{ id: 2, totalSize: 20 }]);
   assert.deepEqual(await kysely.updateTable('things').set({ sizeGib: 11 }).where('id', '=', 1).returningAll().execute(), [{ id: 1, displayName: 'a', sizeGib: 11 }]);
+}
+
+test('SQLite reads answer camelCase rows: selectAll, aliases, RETURNING, raw SQL, streaming', async () => {
+  const { kysely } = sqliteKysely();
+  await camelCaseRowsOfThings(kysely);
   assert.deepEqual((await sql<{ nOfThings: number }>`select count(*) as n_of_things from things`.execute(kysely)).rows, [{ nOfThings: 2 }]);
   const streamed: unknown[] = [];
   for await (const row of kysely.selectFrom('things').select(['id', 'displayName']).orderBy('id').stream()) streamed.push(row);
@@ -85,14 +90,7 @@ test('PostgreSQL reads answer camelCase rows: selectAll, aliases, RETURNING, raw
   const db = await openDatabase({ url: PG_URL, schema, migrate: false });
   const kysely = db.kysely as unknown as Kysely<Db>;
   try {
-    await sql`create table things (id integer primary key, display_name text, size_gib integer not null)`.execute(kysely);
-    await kysely.insertInto('things').values([{ id: 1, displayName: 'a', sizeGib: 10 }, { id: 2, displayName: null, sizeGib: 20 }]).execute();
-    assert.deepEqual(await kysely.selectFrom('things').selectAll().orderBy('id').execute(), [
-      { id: 1, displayName: 'a', sizeGib: 10 },
-      { id: 2, displayName: null, sizeGib: 20 },
-    ]);
-    assert.deepEqual(await kysely.selectFrom('things').select(['id', 'sizeGib as totalSize']).where('id', '=', 2).execute(), [{ id: 2, totalSize: 20 }]);
-    assert.deepEqual(await kysely.updateTable('things').set({ sizeGib: 11 }).where('id', '=', 1).returningAll().execute(), [{ id: 1, displayName: 'a', sizeGib: 11 }]);
+    await camelCaseRowsOfThings(kysely);
     const updated = await kysely.updateTable('things').set({ sizeGib: 12 }).where('id', '>', 0).executeTakeFirst();
     assert.equal(updated.numUpdatedRows, 2n);
     assert.deepEqual((await sql<{ nOfThings: string }>`select count(*) as n_of_things from things`.execute(kysely)).rows, [{ nOfThings: '2' }]);
