@@ -3,7 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDatabase, dropSchema, type Db } from '../../src/db/database.js';
-import { TaskQueue } from '../../src/tasks/task-queue.js';
+import { PURGE_INTERVAL_MS, TaskQueue } from '../../src/tasks/task-queue.js';
+import { setClock, systemClock } from '../../src/util/clock.js';
 import { runFlow, FlowFailed, type FlowStep } from '../../src/tasks/flow.js';
 import { Worker } from '../../src/tasks/worker.js';
 import { BackendError } from '../../src/errors/errors.js';
@@ -128,6 +129,40 @@ for (const kind of DB_KINDS) {
       const row = await q.get(id);
       assert.equal(row?.status, 'failed');
       assert.match(row?.lastError ?? '', /gave up/);
+    });
+
+    test('purge removes finished tasks past the retention in batches, keeps the rest, and looks again only after its interval', async () => {
+      const day = 24 * 3600_000;
+      const old = new Date(Date.now() - 2 * day).toISOString();
+      const recent = new Date().toISOString();
+      const row = (i: number, status: string, updatedAt: string) => ({
+        id: `purge-${status}-${updatedAt === old ? 'old' : 'new'}-${i}`, kind: 'k', queue: 'pq', resourceType: 'volume', resourceId: `p${i}`,
+        dedupeKey: null, payload: '{}', status, progress: '[]', attempts: 1, maxAttempts: 5, runAt: old, leaseOwner: null,
+        leaseExpiresAt: null, lastError: null, result: null, createdAt: old, updatedAt,
+      });
+      // 2,500 old finished tasks: three delete batches; old unfinished and recent finished ones stay.
+      const rows = [
+        ...Array.from({ length: 2000 }, (_, i) => row(i, 'done', old)), ...Array.from({ length: 500 }, (_, i) => row(i, 'failed', old)),
+        row(0, 'pending', old), row(0, 'running', old), row(0, 'done', recent),
+      ];
+      for (let i = 0; i < rows.length; i += 250) await db.kysely.insertInto('tasks').values(rows.slice(i, i + 250)).execute();
+      const left = async () => (await db.kysely.selectFrom('tasks').select('id').where('queue', '=', 'pq').orderBy('id').execute()).map((r) => r.id);
+
+      const fresh = new TaskQueue(db);
+      assert.equal(await fresh.purge(day), 2500);
+      assert.deepEqual(await left(), ['purge-done-new-0', 'purge-pending-old-0', 'purge-running-old-0']);
+
+      // Within the interval it does not read the table again, even with more to remove.
+      await db.kysely.insertInto('tasks').values(row(1, 'done', old)).execute();
+      assert.equal(await fresh.purge(day), 0);
+      const later = Date.now() + PURGE_INTERVAL_MS + 1000;
+      setClock({ now: () => new Date(later) });
+      try {
+        assert.equal(await fresh.purge(day), 1);
+      } finally {
+        setClock(systemClock);
+      }
+      await db.kysely.deleteFrom('tasks').where('queue', '=', 'pq').execute();
     });
   });
 }
