@@ -1,6 +1,7 @@
 // Service benchmark over HTTP against a Flint child process on the fake driver: create and
-// delete 200 volumes with 20 requests in flight, and the service's memory once it holds
-// 10,000 volumes and a detail list of them has been paged through.
+// delete 200 volumes with 20 requests in flight (the first burst after start, then again), and
+// the service's memory once it holds 10,000 volumes and a detail list of them has been paged
+// through.
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,31 +85,38 @@ const seconds = (t0: bigint) => Math.round(Number(process.hrtime.bigint() - t0) 
 async function createAndDelete(report: (name: string, value: number) => void): Promise<void> {
   const svc = await startChildService({ backends: { benchfake: { volume_driver: 'fake', fake_capacity_gib: 100_000 } } });
   try {
-    const project = 'bench';
-    const count = (status: string) => (svc.db.prepare('select count(*) as n from volumes where project_id = ? and status = ?').get(project, status) as { n: number }).n;
-    const total = () => (svc.db.prepare('select count(*) as n from volumes where project_id = ?').get(project) as { n: number }).n;
-
-    let t0 = process.hrtime.bigint();
-    const ids = await pool(200, 20, async (i) => {
-      const r = await call(svc.base, project, 'POST', '/volumes', { volume: { size: 1, name: `b${i}` } });
-      if (r.status !== 202) throw new Error(`create: HTTP ${r.status} ${JSON.stringify(r.json)}`);
-      return r.json.volume.id as string;
-    });
-    await until(() => count('available') === 200 || count('error') > 0, 60_000, 'create 200');
-    if (count('error') > 0) throw new Error(`${count('error')} volumes ended in error`);
-    report('e2e.create_200_volumes.seconds', seconds(t0));
-
-    t0 = process.hrtime.bigint();
-    await pool(ids.length, 20, async (i) => {
-      const r = await call(svc.base, project, 'DELETE', `/volumes/${ids[i]}`);
-      if (r.status !== 202) throw new Error(`delete: HTTP ${r.status} ${JSON.stringify(r.json)}`);
-    });
-    await until(() => total() === 0 || count('error_deleting') > 0, 60_000, 'delete 200');
-    if (total() !== 0) throw new Error(`${count('error_deleting')} volumes ended in error_deleting`);
-    report('e2e.delete_200_volumes.seconds', seconds(t0));
+    // The first burst after start also pays for compiling the code it runs and preparing its
+    // statements; it is reported apart. The targets are the steady state: the same burst again.
+    await createAndDelete200(svc, 'bench-first', (what, s) => report(`e2e.${what}_200_volumes.first_after_start.seconds`, s));
+    await createAndDelete200(svc, 'bench', (what, s) => report(`e2e.${what}_200_volumes.seconds`, s));
   } finally {
     await svc.stop();
   }
+}
+
+/** 200 creates, 20 in flight, until all are available; then their deletes until all are gone. */
+async function createAndDelete200(svc: ChildService, project: string, report: (what: 'create' | 'delete', seconds: number) => void): Promise<void> {
+  const count = (status: string) => (svc.db.prepare('select count(*) as n from volumes where project_id = ? and status = ?').get(project, status) as { n: number }).n;
+  const total = () => (svc.db.prepare('select count(*) as n from volumes where project_id = ?').get(project) as { n: number }).n;
+
+  let t0 = process.hrtime.bigint();
+  const ids = await pool(200, 20, async (i) => {
+    const r = await call(svc.base, project, 'POST', '/volumes', { volume: { size: 1, name: `b${i}` } });
+    if (r.status !== 202) throw new Error(`create: HTTP ${r.status} ${JSON.stringify(r.json)}`);
+    return r.json.volume.id as string;
+  });
+  await until(() => count('available') === 200 || count('error') > 0, 60_000, 'create 200');
+  if (count('error') > 0) throw new Error(`${count('error')} volumes ended in error`);
+  report('create', seconds(t0));
+
+  t0 = process.hrtime.bigint();
+  await pool(ids.length, 20, async (i) => {
+    const r = await call(svc.base, project, 'DELETE', `/volumes/${ids[i]}`);
+    if (r.status !== 202) throw new Error(`delete: HTTP ${r.status} ${JSON.stringify(r.json)}`);
+  });
+  await until(() => total() === 0 || count('error_deleting') > 0, 60_000, 'delete 200');
+  if (total() !== 0) throw new Error(`${count('error_deleting')} volumes ended in error_deleting`);
+  report('delete', seconds(t0));
 }
 
 /** Puts `n` available 1 GiB volumes of `project` straight into the child's database: creating them through the API would take minutes. */
