@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { writeConfig, type TestServiceOptions } from '../test/support/test-service.js';
 import { apiCall, apiCall as call, freePort } from '../test/support/http.js';
-import { startFlintProcess, stopFlintProcess } from '../test/support/flint-process.js';
+import { bundledServeChild, startFlintProcess, stopFlintProcess } from '../test/support/flint-process.js';
 
 
 /** A Flint process on SQLite in a temp dir; `stop()` ends it and removes the dir. */
@@ -30,7 +30,8 @@ export async function startChildService(o: Pick<TestServiceOptions, 'defaults' |
   const port = await freePort();
   let child: ChildProcess;
   try {
-    child = await startFlintProcess(config, `127.0.0.1:${port}`, 'fatal');
+    // Compiled to one module, as `flint serve` runs compiled JavaScript: no TypeScript loader in its memory or CPU.
+    child = await startFlintProcess(config, `127.0.0.1:${port}`, 'fatal', undefined, await bundledServeChild());
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
