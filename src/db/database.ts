@@ -9,6 +9,7 @@ import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { camelCasePool, camelCaseStatements, CamelCaseNames } from './row-mapping.js';
 import { InListLengths } from './in-list-lengths.js';
+import { PgLongInLists } from './pg-long-in-lists.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { ConfigError } from '../errors/errors.js';
 
@@ -90,7 +91,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
     }
     // Rows come out of the queries camelCased, as on SQLite.
     const names = new CamelCaseNames(true);
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: camelCasePool(pool, names) }), plugins: [names], log: countInto(statements) });
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: camelCasePool(pool, names) }), plugins: [names, new PgLongInLists()], log: countInto(statements) });
     const signals = new PgSignals(url, pool, `flint_${schema ?? 'public'}`, statements);
     db = { kysely, dialect: 'postgres', signals, statements, close: async () => { await signals.close(); await kysely.destroy(); } };
   } else {

@@ -102,13 +102,20 @@ export class ReusableQuery<V, R, S extends string = string> {
     const paths = new Map<string, readonly (string | number)[]>();
     const query = this.build(this.db, standIns(values, [], paths) as V, shape).compile();
     if (query.sql.includes(MARKER)) throw new Error(`A value was written into the SQL text of a reusable query, not bound: ${query.sql}`);
+    const bound = new Set<unknown>();
     const sources = query.parameters.map((p): Source => {
+      // One array parameter holding several values (PostgreSQL's long IN lists, pg-long-in-lists.ts).
+      if (Array.isArray(p) && p.length > 0 && p.every((e) => typeof e === 'string' && paths.has(e))) {
+        const parts = p.map((m: string) => accessor(paths.get(m)!));
+        for (const m of p) bound.add(m);
+        return (v) => parts.map((part) => part(v));
+      }
+      bound.add(p);
       const path = typeof p === 'string' ? paths.get(p) : undefined;
       if (path) return accessor(path);
       if (typeof p === 'string' && p.includes(MARKER)) throw new Error(`A reusable query bound a value it had changed: ${query.sql}`);
       return () => p;
     });
-    const bound = new Set(query.parameters);
     const unused = [...paths.keys()].filter((m) => !bound.has(m));
     if (unused.length > 0) throw new Error(`A reusable query did not bind ${unused.length} of its values (a value the builder looked at, or dropped): ${query.sql}`);
     return { query, sources };
