@@ -43,7 +43,6 @@ interface LoadedBackup {
 }
 
 export class ChunkedBackupDriver implements BackupDriverCore {
-  private readonly zeroes: Buffer;
   private readonly zeroDigestCache = new Map<number, Buffer>();
 
   constructor(
@@ -55,7 +54,6 @@ export class ChunkedBackupDriver implements BackupDriverCore {
     if (settings.objectSize % settings.blockSize !== 0) {
       throw new BackendError(`backup_object_size ${settings.objectSize} is not a multiple of backup_sha_block_size ${settings.blockSize}.`);
     }
-    this.zeroes = Buffer.alloc(settings.objectSize);
   }
 
   async doSetup(): Promise<void> {
@@ -131,7 +129,7 @@ export class ChunkedBackupDriver implements BackupDriverCore {
   private async storeObject(
     container: string, prefix: string, i: number, data: Buffer, before: ObjectEntry | null,
   ): Promise<ObjectEntry> {
-    if (isAllZero(data, this.zeroes)) return { kind: 'zero' };
+    if (isAllZero(data)) return { kind: 'zero' };
     const digests = blockDigests(data, this.settings.blockSize);
     const hashes = digests.toString('base64');
     let changed: number[] | null = null;
