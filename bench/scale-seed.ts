@@ -1,5 +1,6 @@
 // A large inventory written straight through SQL in batches (the API would take hours for
-// 100,000 creates): volumes over many projects, their metadata, live attachments and quota usage.
+// 100,000 creates): volumes over many projects, their metadata, live attachments, quota usage
+// and the finished tasks that created them.
 import { randomUUID } from 'node:crypto';
 import { sql, type Insertable } from 'kysely';
 import type { Db } from '../src/db/database.js';
@@ -62,6 +63,13 @@ export async function seedInventory(db: Db, s: ScaleShape): Promise<string[]> {
       await tx.insertInto('volumeMetadata').values(rows.flatMap((v) => [
         { resourceId: v.id, key: 'owner', value: v.projectId }, { resourceId: v.id, key: 'tier', value: v.size % 3 === 0 ? 'gold' : 'silver' },
       ])).execute();
+      // A day of history: each volume's schedule and create tasks, finished (kept a day before purge).
+      const done = new Date().toISOString();
+      await tx.insertInto('tasks').values(rows.flatMap((v) => (['schedule_volume', 'create_volume'] as const).map((kind) => ({
+        id: randomUUID(), kind, queue: kind === 'schedule_volume' ? 'scheduler' : `volume@${s.poolHost.split('#')[0]}`, resourceType: 'volume',
+        resourceId: v.id, dedupeKey: `volume:${v.id}`, payload: '{}', status: 'done', progress: '[]', attempts: 1, maxAttempts: 5,
+        runAt: v.createdAt!, leaseOwner: null, leaseExpiresAt: null, lastError: null, result: null, createdAt: v.createdAt!, updatedAt: done,
+      })))).execute();
       const attached = rows.filter((v) => v.status === 'in-use');
       if (attached.length > 0) {
         await tx.insertInto('attachments').values(attached.map((v) => ({

@@ -1,14 +1,15 @@
-// Large inventories (issue 15, item 5): 100,000 volumes over 1,000 projects, seeded through SQL,
-// then measured through the real HTTP API of an API process of its own (list detail as one project
-// and as admin over all projects, filtered and sorted lists, marker paging to the end of a project,
-// quota usage), that process's memory, and a volume manager starting over a fake backend that holds
-// all 100,000 volumes (ensure_export of each, orphan check; in this process, where the fake backend's
-// store is). SQLite (`scale.*`) and, when it answers, PostgreSQL (`scale.pg.*`).
+// Large inventories (issue 15, item 5): 100,000 volumes over 1,000 projects, seeded through SQL
+// with the finished tasks that created them, then measured through the real HTTP API of an API
+// process of its own (list detail as one project and as admin over all projects, filtered and
+// sorted lists, marker paging to the end of a project, quota usage, a delete request), that
+// process's memory, and a volume manager starting over a fake backend that holds all 100,000
+// volumes (ensure_export of each, orphan check; in this process, where the fake backend's store
+// is). SQLite (`scale.*`) and, when it answers, PostgreSQL (`scale.pg.*`).
 import pg from 'pg';
 import { FakeBackendStore } from '../src/drivers/fake/fake-backend-store.js';
 import { PG_URL, startTestService, type DbKind } from '../test/support/test-service.js';
 import { cpuMs, memoryMiB, startApiProcess, type ApiProcess } from './api-process.js';
-import { BIG_PROJECT, seedInventory, type ScaleShape } from './scale-seed.js';
+import { BIG_PROJECT, projectName, seedInventory, type ScaleShape } from './scale-seed.js';
 
 const SHAPE: ScaleShape = { volumes: 100_000, projects: 1_000, bigProjectVolumes: 10_090, poolHost: 'scale@benchfake#pool0' };
 const BACKEND = 'benchfake';
@@ -96,6 +97,24 @@ async function measureApi(svc: ApiProcess, prefix: string, report: Report): Prom
   report(`${prefix}.page_to_end_10k.ms`, Math.round(performance.now() - t0));
 }
 
+/**
+ * p50 of a DELETE request (202: the task is queued, no manager runs here) with the finished tasks
+ * of 100,000 creates kept: the duplicate-operation check looks the volume's tasks up among them.
+ */
+async function measureDeletes(svc: ApiProcess, prefix: string, report: Report): Promise<void> {
+  const base = `${svc.url}/v3/${projectName(1)}`;
+  const { volumes } = await getJson(`${base}/volumes?status=available&limit=${SAMPLES + 1}`);
+  if (volumes.length !== SAMPLES + 1) throw new Error(`expected ${SAMPLES + 1} available volumes, got ${volumes.length}`);
+  const ms: number[] = [];
+  for (const [i, v] of (volumes as { id: string }[]).entries()) {
+    const t0 = performance.now();
+    const r = await fetch(`${base}/volumes/${v.id}`, { method: 'DELETE' });
+    if (i > 0) ms.push(performance.now() - t0); // the first warms the route
+    if (r.status !== 202) throw new Error(`DELETE ${v.id}: ${r.status} ${await r.text()}`);
+  }
+  report(`${prefix}.delete_request_200k_tasks.p50_ms`, p50(ms));
+}
+
 /** The fake backend's own record of every seeded volume: what a real array would still hold after a restart. */
 function fillFakeBackend(ids: string[]): void {
   FakeBackendStore.reset(BACKEND);
@@ -149,6 +168,8 @@ async function scaleOn(kind: DbKind, prefix: string, report: Report): Promise<vo
     report(`${prefix}.rss_peak_mb_100k`, mem.peak);
     fillFakeBackend(ids);
     await measureManagerStart(svc, kind, prefix, report);
+    // Last: the deletes leave tasks that a manager started after them would run.
+    await measureDeletes(svc, prefix, report);
   } finally {
     FakeBackendStore.reset(BACKEND);
     await svc.cleanup();
