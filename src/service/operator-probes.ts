@@ -1,9 +1,9 @@
 // What an operator's probes read: readiness (database reachable, every enabled backend set up
 // and reporting) and the gauges refreshed at each /metrics scrape from the database, so every
 // process of a cluster reports the same truth about queues and pools.
-import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { oldestPendingTaskAge, onScrape, poolCapacityBytes, tasksByState } from '../util/metrics.js';
+import { oldestPendingByQueue, unfinishedByQueue } from '../tasks/queue-depths.js';
 
 const GIB = 1024 ** 3;
 
@@ -47,10 +47,8 @@ export function registerDatabaseGauges(db: Db): () => void {
   return onScrape(async () => {
     const k = db.kysely;
     const [byState, oldest, stats] = await Promise.all([
-      k.selectFrom('tasks').select(['queue', 'status', sql<number>`count(*)`.as('n')])
-        .where('status', 'in', ['pending', 'running']).groupBy(['queue', 'status']).execute(),
-      k.selectFrom('tasks').select(['queue', sql<string>`min(${sql.ref('createdAt')})`.as('oldest')])
-        .where('status', '=', 'pending').groupBy('queue').execute(),
+      unfinishedByQueue(k).execute(),
+      oldestPendingByQueue(k).execute(),
       k.selectFrom('backendStats').select(['backendName', 'stats']).execute(),
     ]);
     tasksByState.reset();

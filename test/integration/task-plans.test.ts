@@ -2,7 +2,8 @@
 // PLAN of the statements the queue itself sends (traced while it runs) names the index of
 // migration 013 that serves them. The duplicate-operation check finds a resource's tasks by
 // dedupe key instead of scanning every task kept; the claim reads pending tasks in claim order
-// and stops at its limit instead of sorting the whole backlog.
+// and stops at its limit instead of sorting the whole backlog. The /metrics gauges read only the
+// partial index of unfinished tasks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { CompiledQuery } from 'kysely';
 import { openDatabase, type Db } from '../../src/db/database.js';
 import { TaskQueue } from '../../src/tasks/task-queue.js';
+import { oldestPendingByQueue, unfinishedByQueue } from '../../src/tasks/queue-depths.js';
 
 /** The texts of the statements `fn` sends. */
 async function traced(db: Db, fn: () => Promise<unknown>): Promise<string[]> {
@@ -51,6 +53,17 @@ test('the dedupe check and the claim are index reads, not scans or sorts of the 
     // Only the running side (expired leases, at most the workers' slots) is sorted.
     assert.doesNotMatch(claimPlan, /TEMP B-TREE FOR LAST TERM OF ORDER BY/, claimPlan);
     assert.equal((claimPlan.match(/TEMP B-TREE/g) ?? []).length, 1, claimPlan);
+
+    for (const gauge of [unfinishedByQueue(db.kysely), oldestPendingByQueue(db.kysely)]) {
+      const c = gauge.compile();
+      const p = await planOf(db, c.sql);
+      assert.match(p, /USING (COVERING )?INDEX tasks_unfinished\b/, p);
+      assert.doesNotMatch(p, /SCAN tasks\b(?! USING)/, p);
+    }
+    // They count what they should: the finished task is left out.
+    await db.kysely.updateTable('tasks').set({ status: 'done' }).where('resourceId', '=', 'v0').execute();
+    const counts = (await unfinishedByQueue(db.kysely).execute()).map((r) => `${r.queue}/${r.status}/${Number(r.n)}`).sort();
+    assert.deepEqual(counts, ['plans/running/1']); // v1, claimed above
   } finally {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
