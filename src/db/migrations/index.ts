@@ -12,6 +12,7 @@ import { m009CapacityReservations } from './009-capacity-reservations.js';
 import { m010InventoryIndexes } from './010-inventory-indexes.js';
 import { m011BackupVolumeMetadata } from './011-backup-volume-metadata.js';
 import { m012DropVolumesHostIndex } from './012-drop-volumes-host-index.js';
+import { m013PoolReservationTotals } from './013-pool-reservation-totals.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001Initial,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '010-inventory-indexes': m010InventoryIndexes,
   '011-backup-volume-metadata': m011BackupVolumeMetadata,
   '012-drop-volumes-host-index': m012DropVolumesHostIndex,
+  '013-pool-reservation-totals': m013PoolReservationTotals,
 };
