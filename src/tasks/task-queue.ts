@@ -344,8 +344,9 @@ export class TaskQueue {
       try {
         process.kill(pid, 0);
         return false;
-      } catch {
-        return true;
+      } catch (e) {
+        // Only "no such process" means dead: EPERM is a live process of another user.
+        return (e as NodeJS.ErrnoException).code === 'ESRCH';
       }
     });
     if (dead.length === 0) return 0;
