@@ -1,4 +1,13 @@
-// Scheduler benchmark: one placement across 10,000 pools, each with a filter_function and goodness_function.
+// Scheduler benchmark: one placement across 10,000 pools, each with a filter_function and goodness_function;
+// and what recording a placement costs the database (its room re-checked under the backend's lock) on
+// SQLite, with none and with 2,000 placements on the pool not yet counted by a report (a burst's).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { openDatabase } from '../src/db/database.js';
+import { reservePlacement } from '../src/scheduler/capacity-reservation.js';
+import type { Placement } from '../src/scheduler/scheduler.js';
 import { FilterScheduler } from '../src/scheduler/filter-scheduler.js';
 import { ManualClock, pool, report, request } from '../test/support/scheduler-fixtures.js';
 
@@ -79,6 +88,42 @@ export async function run(report_: (name: string, value: number) => void): Promi
   const cpuFull = process.cpuUsage(cpu1);
   report_('scheduler.place_10000_pools_one_full.cpu_us_per_volume', Math.round(((cpuFull.user + cpuFull.system) / n) * 10) / 10);
   report_('scheduler.place_10000_pools_one_full.us_per_volume', Math.round(us1 * 10) / 10);
+  await reservations(report_);
+}
+
+/** CPU per reservePlacement (its own transaction) on a 20-pool backend, with `unreported` placements already on the pool. */
+async function reservations(report_: (name: string, value: number) => void): Promise<void> {
+  for (const unreported of [0, 2000]) {
+    const dir = mkdtempSync(join(tmpdir(), 'flint-bench-reserve-'));
+    const db = await openDatabase({ url: join(dir, 'flint.sqlite') });
+    try {
+      const backendHost = 'host@bench';
+      const stats = report('bench', Array.from({ length: 20 }, (_, p) => pool(`pool${p}`, { total: 10_000_000, capabilities: { speed: p % 5 } })));
+      await db.kysely.insertInto('backendStats').values({ backendHost, backendName: 'bench', availabilityZone: 'nova', stats: JSON.stringify(stats), problems: '[]', updatedAt: new Date().toISOString() }).execute();
+      const placement = { backendHost, backendName: 'bench', poolName: 'pool7', poolHost: `${backendHost}#pool7` } as Placement;
+      for (let i = 0; i < unreported; i += 500) {
+        await db.kysely.insertInto('capacityReservations').values(Array.from({ length: 500 }, () => {
+          const id = randomUUID();
+          return { id, reason: 'placement' as const, resourceId: id, resourceKind: 'volume' as const, backendHost, poolHost: placement.poolHost, sizeGib: 1, createdAt: new Date().toISOString() };
+        })).execute();
+      }
+      // Each placement is rolled back, so every one finds the same `unreported` on the pool.
+      const rollback = new Error('rollback');
+      const place = () => db.kysely.transaction().execute(async (tx) => {
+        await reservePlacement(tx, { kind: 'volume', resourceId: randomUUID(), placement, sizeGiB: 1, thick: true });
+        throw rollback;
+      }).catch((e: unknown) => { if (e !== rollback) throw e; });
+      for (let i = 0; i < 500; i++) await place();
+      const n = 500;
+      const cpu0 = process.cpuUsage();
+      for (let i = 0; i < n; i++) await place();
+      const cpu = process.cpuUsage(cpu0);
+      report_(`scheduler.reserve_placement_${unreported}_unreported.cpu_us`, Math.round((cpu.user + cpu.system) / n));
+    } finally {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 }
 
 function p50(samples: number[]): number {

@@ -1,5 +1,6 @@
 // Opens Flint's database: SQLite by default (one file under ./var), PostgreSQL when the
 // URL says so; runs the migrations; exposes the dialect for the few places that differ.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -22,7 +23,8 @@ export interface Db {
   /**
    * Cross-process wake-ups (PostgreSQL LISTEN/NOTIFY), absent on SQLite where every worker is in
    * one process. `publish` sends after the caller's commit; `subscribe` delivers every payload
-   * published by any process on this database and schema, its own included.
+   * published on this database and schema exactly once: this handle's own at once, from `publish`,
+   * and other handles' (other processes) through NOTIFY.
    */
   signals?: Signals;
   /** Every SQL statement this handle sent (transaction control and wake-ups included), for benches and tests. */
@@ -127,20 +129,40 @@ function countInto(counter: StatementCounter): (event: LogEvent) => void {
  * LISTEN/NOTIFY on one channel per schema (deployments and test schemas sharing a database do
  * not wake each other). One dedicated connection listens, opened at the first subscriber and
  * reopened after it drops; notifications lost while it was down are what the pollers are for.
+ *
+ * PostgreSQL sends a notification to every listener, the sender's own included. That echo would
+ * wake this process's workers a second time for work they were already woken for, and each
+ * wake-up is a task claim (four statements, empty): so `publish` wakes the local subscribers
+ * itself and tags the notification with this handle's id, and the listener drops its own.
  */
 class PgSignals implements Signals {
   private listener: pg.Client | null = null;
   private connecting: Promise<void> | null = null;
   private readonly subscribers = new Set<(payload: string) => void>();
   private closed = false;
+  /** Tags this handle's notifications (`<id> <payload>`), so its listener knows its own. */
+  private readonly instanceId = randomBytes(8).toString('hex');
 
   constructor(private readonly url: string, private readonly pool: pg.Pool, private readonly channel: string, private readonly statements: StatementCounter) {}
 
   publish(payload: string): void {
+    this.deliver(payload);
     if (this.closed) return;
     this.statements.record('select pg_notify($1, $2)');
     // Fire and forget: a lost wake-up costs one poll interval, never correctness.
-    this.pool.query('select pg_notify($1, $2)', [this.channel, payload]).catch(() => undefined);
+    this.pool.query('select pg_notify($1, $2)', [this.channel, `${this.instanceId} ${payload}`]).catch(() => undefined);
+  }
+
+  private deliver(payload: string): void {
+    for (const s of this.subscribers) s(payload);
+  }
+
+  /** A notification's payload, or null for this handle's own (already delivered by `publish`). */
+  private fromOthers(notification: string): string | null {
+    const space = notification.indexOf(' ');
+    // Untagged: sent by a Flint from before the tags (a rolling upgrade); deliver it as it is.
+    if (space < 0) return notification;
+    return notification.slice(0, space) === this.instanceId ? null : notification.slice(space + 1);
   }
 
   subscribe(onPayload: (payload: string) => void): () => void {
@@ -159,7 +181,8 @@ class PgSignals implements Signals {
       const client = new pg.Client({ connectionString: this.url });
       client.on('notification', (n) => {
         if (n.channel !== this.channel || n.payload === undefined) return;
-        for (const s of this.subscribers) s(n.payload);
+        const payload = this.fromOthers(n.payload);
+        if (payload !== null) this.deliver(payload);
       });
       client.on('error', () => {
         this.listener = null;

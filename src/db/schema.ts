@@ -212,6 +212,13 @@ export interface CapacityReservationsTable {
   createdAt: string;
 }
 
+/** Per pool, the sum of its capacity reservations' GiB, kept by triggers (migration 014). */
+export interface PoolReservationTotalsTable {
+  /** `host@backend#pool` */
+  poolHost: string;
+  gib: number;
+}
+
 export interface TasksTable {
   id: string;
   kind: string;
@@ -498,6 +505,7 @@ export interface Database {
   services: ServicesTable;
   backendStats: BackendStatsTable;
   capacityReservations: CapacityReservationsTable;
+  poolReservationTotals: PoolReservationTotalsTable;
   tasks: TasksTable;
   messages: MessagesTable;
   images: ImagesTable;

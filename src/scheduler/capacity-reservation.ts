@@ -11,6 +11,7 @@ import type { Tx } from '../db/transaction.js';
 import { lockBackendStats, putPlacement, reservedOnPool, type ReservedKind } from '../db/repos/capacity-reservations.js';
 import { FlintError } from '../errors/errors.js';
 import { poolHasRoom } from './filters/capacity-filter.js';
+import { reportedPool } from './reported-pools.js';
 import type { Placement, PlacementRequest } from './scheduler.js';
 
 /** Another scheduler took the room this placement wanted; place again from a fresh view. */
@@ -36,7 +37,7 @@ export async function reservePlacement(
 ): Promise<void> {
   const { placement } = r;
   const stats = await lockBackendStats(tx, placement.backendHost);
-  const pool = stats ? (JSON.parse(stats) as BackendStats).pools.find((p) => p.poolName === placement.poolName) : undefined;
+  const pool = stats ? reportedPool(placement.backendHost, stats, placement.poolName) : undefined;
   if (!pool) throw new PoolTaken(placement.backendHost, placement.poolHost);
   const taken = await reservedOnPool(tx, placement.poolHost, r.resourceId);
   if (!poolHasRoom(pool, taken, r.sizeGiB, r.thick)) throw new PoolTaken(placement.backendHost, placement.poolHost);

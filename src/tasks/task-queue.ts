@@ -141,12 +141,12 @@ export class TaskQueue {
   }
 
   /**
-   * Emit here at once and, through the database, in the other processes. The echo of our own
-   * publish arrives too; a second wake-up is harmless (workers pump idempotently, waiters re-read).
+   * Emit here at once and, through the database, in the other processes. With signals (PostgreSQL)
+   * the publish does both: it wakes every queue on this handle, this one included, once.
    */
   private signal(event: string): void {
-    this.events.emit(event);
-    this.db.signals?.publish(event);
+    if (this.db.signals) this.db.signals.publish(event);
+    else this.events.emit(event);
   }
 
   get kysely(): Kysely<Database> {
@@ -350,8 +350,9 @@ export class TaskQueue {
       try {
         process.kill(pid, 0);
         return false;
-      } catch {
-        return true;
+      } catch (e) {
+        // Only "no such process" means dead: EPERM is a live process of another user.
+        return (e as NodeJS.ErrnoException).code === 'ESRCH';
       }
     });
     if (dead.length === 0) return 0;

@@ -5,7 +5,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { openDatabase, dropSchema, type Db } from '../../src/db/database.js';
+import { Migrator } from 'kysely';
+import { openDatabase, dropSchema, migrate, type Db } from '../../src/db/database.js';
+import { migrations } from '../../src/db/migrations/index.js';
 import type { BackendStats } from '../../src/drivers/interface/stats.js';
 import { recordCapacityChange, reservedOverReports, settleReservations } from '../../src/db/repos/capacity-reservations.js';
 import { PoolTaken, reservePlacement, withReservations } from '../../src/scheduler/capacity-reservation.js';
@@ -129,6 +131,83 @@ for (const kind of DB_KINDS) {
       // …so the next report, sampled at :16 and written after the commit, drops it.
       await db.kysely.transaction().execute((tx) => settleReservations(tx, BACKEND, 'volume', [], '2026-02-01T00:00:16.000Z'));
       assert.deepEqual(await changes(), []);
+    });
+
+    /** Per pool, the running total next to the sum of its reservations (they must be equal). */
+    async function totalsAndSums(): Promise<{ totals: Record<string, number>; sums: Record<string, number> }> {
+      const totals = await db.kysely.selectFrom('poolReservationTotals').select(['poolHost', 'gib']).where('gib', '!=', 0).orderBy('poolHost').execute();
+      const sums = await db.kysely.selectFrom('capacityReservations').select('poolHost').select((eb) => eb.fn.sum<number>('sizeGib').as('gib'))
+        .groupBy('poolHost').orderBy('poolHost').execute();
+      const byPool = (rows: { poolHost: string; gib: number }[]) => Object.fromEntries(rows.filter((r) => Number(r.gib) !== 0).map((r) => [r.poolHost, Number(r.gib)]));
+      return { totals: byPool(totals), sums: byPool(sums) };
+    }
+
+    test("each pool's running total is the sum of its reservations, whichever statement wrote them", async () => {
+      await db.kysely.deleteFrom('capacityReservations').execute();
+      const twoPools = report(1000, 1000);
+      twoPools.pools.push({ ...twoPools.pools[0]!, poolName: 'p1' });
+      await writeReport(twoPools, '2026-03-01T00:00:00.000Z');
+      const other = { ...placement, poolName: 'p1', poolHost: `${BACKEND}#p1` } as Placement;
+      const check = async (expected: Record<string, number>, step: string) => {
+        const { totals, sums } = await totalsAndSums();
+        assert.deepEqual(sums, expected, `${step}: the reservations`);
+        assert.deepEqual(totals, sums, `${step}: the running totals`);
+      };
+      const a = await volume('creating', POOL, '2026-03-01T00:00:05.000Z');
+      await reserve(a, 10);
+      await reserve('b', 7);
+      await check({ [POOL]: 17 }, 'two placements');
+      // A reschedule replaces the placement (an upsert): onto another pool, with another size.
+      await db.kysely.transaction().execute((tx) => reservePlacement(tx, { kind: 'volume', resourceId: 'b', placement: other, sizeGiB: 3, thick: false }));
+      await check({ [POOL]: 10, [other.poolHost]: 3 }, 'a placement moved to another pool');
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: other.poolHost, deltaGiB: -3, resourceId: 'b' }));
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: -4, resourceId: randomUUID() }));
+      await db.kysely.transaction().execute((tx) => recordCapacityChange(tx, { kind: 'volume', poolHost: POOL, deltaGiB: 6 }));
+      await check({ [POOL]: 12 }, 'a placement ended, a delete and an extend recorded');
+      // Many rows in one statement, as a report's settlement deletes them.
+      await db.kysely.insertInto('capacityReservations').values(Array.from({ length: 50 }, (_, i) => ({
+        id: `bulk${i}`, reason: 'placement' as const, resourceId: `bulk${i}`, resourceKind: 'volume' as const, backendHost: BACKEND,
+        poolHost: i % 2 ? POOL : other.poolHost, sizeGib: 2, createdAt: '2026-03-01T00:00:06.000Z',
+      }))).execute();
+      await check({ [POOL]: 12 + 50, [other.poolHost]: 50 }, 'fifty placements inserted at once');
+      await db.kysely.transaction().execute((tx) => settleReservations(tx, BACKEND, 'volume', [a], '2026-03-01T00:00:10.000Z'));
+      await check({ [POOL]: 2 }, 'a report settled all but the two changes (the bulk placements have no volume row)');
+      await db.kysely.updateTable('capacityReservations').set({ sizeGib: 9 }).execute();
+      await check({ [POOL]: 18 }, 'an update of both sizes');
+      await db.kysely.deleteFrom('capacityReservations').execute();
+      await check({}, 'all deleted');
+    });
+
+    test("the room check reads the pool's running total, not every reservation on it", async () => {
+      await db.kysely.deleteFrom('capacityReservations').execute();
+      await writeReport(report(50, 50), '2026-03-01T00:00:00.000Z');
+      await reserve('r1', 10);
+      // Were the rows summed, 40 GiB would still fit; the total (off by 30 here) says 10 do.
+      await db.kysely.updateTable('poolReservationTotals').set((eb) => ({ gib: eb('gib', '+', 30) })).where('poolHost', '=', POOL).execute();
+      await assert.rejects(reserve('r2', 11), PoolTaken);
+      await reserve('r2', 10);
+      // Replacing its own placement leaves the placement's own GiB out of what the pool holds.
+      await reserve('r2', 10);
+      await db.kysely.deleteFrom('capacityReservations').execute();
+      await db.kysely.updateTable('poolReservationTotals').set({ gib: 0 }).execute();
+    });
+
+    test('migration 014 starts each pool\'s total from the reservations already there', async () => {
+      const oldSchema = `${schema}_m14`;
+      const old = kind === 'postgres' ? await openDatabase({ url: PG_URL, schema: oldSchema, migrate: false }) : await openDatabase({ url: ':memory:', migrate: false });
+      try {
+        const migrator = new Migrator({ db: old.kysely, provider: { getMigrations: async () => migrations }, ...(kind === 'postgres' ? { migrationTableSchema: oldSchema } : {}) });
+        assert.equal((await migrator.migrateTo('012-drop-volumes-host-index')).error, undefined);
+        await old.kysely.insertInto('capacityReservations').values([[POOL, 10], [POOL, -3], [`${BACKEND}#p1`, 4]].map(([poolHost, sizeGib], i) => ({
+          id: `m${i}`, reason: 'change' as const, resourceId: null, resourceKind: 'volume' as const, backendHost: BACKEND, poolHost: poolHost as string, sizeGib: sizeGib as number, createdAt: '2026-03-01T00:00:00.000Z',
+        }))).execute();
+        await migrate(old);
+        const totals = await old.kysely.selectFrom('poolReservationTotals').select(['poolHost', 'gib']).orderBy('poolHost').execute();
+        assert.deepEqual(totals.map((t) => [t.poolHost, Number(t.gib)]), [[POOL, 7], [`${BACKEND}#p1`, 4]]);
+      } finally {
+        await old.close();
+        if (kind === 'postgres') await dropSchema(PG_URL, oldSchema);
+      }
     });
 
     if (kind === 'postgres') {

@@ -6,8 +6,11 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestService, DB_KINDS, type TestService } from '../support/test-service.js';
 
-/** Issue 15's budget for one create's lifecycle, transaction control and wake-ups included. */
-const LIFECYCLE_STATEMENT_BUDGET = { sqlite: 31, postgres: 49 };
+/**
+ * Issue 15's budget for one create's lifecycle, transaction control and wake-ups included. PostgreSQL
+ * was 49 while a process heard the echo of its own NOTIFYs: two empty task claims of four statements.
+ */
+const LIFECYCLE_STATEMENT_BUDGET = { sqlite: 31, postgres: 41 };
 
 for (const kind of DB_KINDS) describe(`create lifecycle statements (${kind})`, () => {
   let svc: TestService;

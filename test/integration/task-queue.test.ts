@@ -2,6 +2,7 @@
 // backoff, and flows that resume after completed steps or revert in reverse.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { openDatabase, dropSchema, type Db } from '../../src/db/database.js';
 import { PURGE_INTERVAL_MS, TaskQueue } from '../../src/tasks/task-queue.js';
 import { setClock, systemClock } from '../../src/util/clock.js';
@@ -105,6 +106,25 @@ for (const kind of DB_KINDS) {
       } finally {
         await w.stop();
       }
+    });
+
+    test("a dead local process's leases are released at once, those of one that exists but may not be signalled are kept", async (t) => {
+      const [deadPid, otherUsersPid] = [999_991, 999_992];
+      const owners = [`${hostname()}:${deadPid}:volume:1`, `${hostname()}:${otherUsersPid}:volume:1`];
+      const ids: string[] = [];
+      for (const [i, owner] of owners.entries()) {
+        ids.push(await db.kysely.transaction().execute((tx) => q.enqueue(tx, { kind: 'k', queue: 'dlq', resourceType: 'volume', resourceId: `dl${i}`, payload: {} })));
+        assert.equal((await q.claim(['dlq'], owner, 60_000))?.id, ids[i]);
+      }
+      // kill(pid, 0): ESRCH, no such process; EPERM, a process of another user (alive).
+      t.mock.method(process, 'kill', (pid: number) => {
+        const code = pid === deadPid ? 'ESRCH' : 'EPERM';
+        throw Object.assign(new Error(code), { code });
+      });
+      assert.equal(await q.releaseDeadLocalLeases('dlq', `${hostname()}:${process.pid}:volume:2`), 1);
+      t.mock.restoreAll();
+      assert.equal((await q.claim(['dlq'], 'survivor', 60_000))?.id, ids[0]);
+      assert.equal(await q.claim(['dlq'], 'survivor', 60_000), null, 'the live process kept its task');
     });
 
     test('a retryable failure goes back with backoff; the last attempt gives up', async () => {

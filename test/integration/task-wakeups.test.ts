@@ -79,3 +79,37 @@ test('wake-ups stay within their schema: another deployment on the same database
     mine.close();
   }
 });
+
+test("a process hears its own wake-up once and at once: PostgreSQL's echo of its NOTIFY is dropped", async () => {
+  const heard: string[] = [];
+  const queue = new TaskQueue(workerDb);
+  queue.events.on('queue:wq3', () => heard.push('queue:wq3'));
+  try {
+    await queue.listening();
+    queue.notify('wq3');
+    assert.equal(heard.length, 1, 'woken at once, before any notification could come back');
+    // The echo would arrive within milliseconds; each extra wake-up costs a worker an empty claim.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(heard.length, 1, 'the echo of its own NOTIFY woke it again');
+  } finally {
+    queue.close();
+  }
+});
+
+test('queues sharing one database handle hear each other once, though the echo is dropped', async () => {
+  const sender = new TaskQueue(workerDb);
+  const neighbour = new TaskQueue(workerDb);
+  const elsewhere = new TaskQueue(callerDb);
+  const heard = { sender: 0, neighbour: 0, elsewhere: 0 };
+  sender.events.on('queue:wq4', () => heard.sender++);
+  neighbour.events.on('queue:wq4', () => heard.neighbour++);
+  elsewhere.events.on('queue:wq4', () => heard.elsewhere++);
+  try {
+    await Promise.all([sender.listening(), neighbour.listening(), elsewhere.listening()]);
+    sender.notify('wq4');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(heard, { sender: 1, neighbour: 1, elsewhere: 1 });
+  } finally {
+    for (const q of [sender, neighbour, elsewhere]) q.close();
+  }
+});

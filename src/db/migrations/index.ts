@@ -13,6 +13,7 @@ import { m010InventoryIndexes } from './010-inventory-indexes.js';
 import { m011BackupVolumeMetadata } from './011-backup-volume-metadata.js';
 import { m012DropVolumesHostIndex } from './012-drop-volumes-host-index.js';
 import { m013TaskIndexes } from './013-task-indexes.js';
+import { m014PoolReservationTotals } from './014-pool-reservation-totals.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001Initial,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '011-backup-volume-metadata': m011BackupVolumeMetadata,
   '012-drop-volumes-host-index': m012DropVolumesHostIndex,
   '013-task-indexes': m013TaskIndexes,
+  '014-pool-reservation-totals': m014PoolReservationTotals,
 };
