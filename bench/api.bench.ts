@@ -4,10 +4,14 @@
 // detail. Then over real HTTP, 10 creates in flight against Flint all-in-one (API, scheduler and
 // a fake volume manager sharing the process and the database, as `flint serve` runs) and against
 // a do-nothing server answering the same calls with a canned body: the ratio is what Flint's work
-// costs over the floor of HTTP itself.
+// costs over the floor of HTTP itself. Last, the floor server again committing each request as
+// one SQLite row, the least that recording a create durably costs.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestService } from '../test/support/test-service.js';
-import { measureLoad, percentile, startFloorServer, type LoadOptions } from './http-load.js';
+import { measureLoad, percentile, startDurableFloorServer, startFloorServer, type LoadOptions } from './http-load.js';
 
 function p50(samples: number[]): number {
   const s = [...samples].sort((a, b) => a - b);
@@ -103,10 +107,11 @@ async function concurrentCreates(report: (name: string, value: number) => void):
     await svc.cleanup();
   }
   const floorServer = await startFloorServer(202, sampleBody);
+  let floorP50: number;
   try {
     const floor = await measureLoad(floorServer.url, create, load);
     const flintP50 = percentile(flint, 0.5);
-    const floorP50 = percentile(floor, 0.5);
+    floorP50 = percentile(floor, 0.5);
     report('api.create_volume.concurrent10.p50_ms', Number(flintP50.toFixed(3)));
     report('api.create_volume.concurrent10.p99_ms', Number(percentile(flint, 0.99).toFixed(3)));
     report('api.create_volume.api_only.concurrent10.p50_ms', Number(apiOnlyP50.toFixed(3)));
@@ -115,5 +120,17 @@ async function concurrentCreates(report: (name: string, value: number) => void):
     report('api.create_volume.api_only.floor_ratio', Number((apiOnlyP50 / floorP50).toFixed(2)));
   } finally {
     await new Promise((r) => floorServer.server.close(r));
+  }
+  // The floor that also commits each request as one SQLite row: the least any server that
+  // records a create durably pays, for comparing with the ratio's target.
+  const dir = mkdtempSync(join(tmpdir(), 'flint-bench-durable-floor-'));
+  const durable = await startDurableFloorServer(202, sampleBody, join(dir, 'floor.sqlite'));
+  try {
+    const p50 = percentile(await measureLoad(durable.url, create, load), 0.5);
+    report('api.floor_one_sqlite_insert.concurrent10.p50_ms', Number(p50.toFixed(3)));
+    report('api.floor_one_sqlite_insert.floor_ratio', Number((p50 / floorP50).toFixed(2)));
+  } finally {
+    await durable.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

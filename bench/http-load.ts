@@ -1,8 +1,11 @@
 // Drives an HTTP server with a fixed number of requests in flight over keep-alive sockets and
 // returns each request's latency; and a do-nothing server answering with canned bodies, the
-// floor any real server is compared with (same client, same process, same machine).
+// floor any real server is compared with (same client, same process, same machine), with a
+// variant that also commits each request's body as one SQLite row: what recording a request
+// durably costs at the least, before any of the work of a real create.
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import SqliteDatabase from 'better-sqlite3';
 
 export interface LoadRequest {
   method: string;
@@ -78,4 +81,34 @@ export async function startFloorServer(status: number, body: string): Promise<{ 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/**
+ * The floor server, but each request's body is first inserted as one row (its own transaction)
+ * into the SQLite file `file`, opened as Flint opens its database (WAL, synchronous=NORMAL).
+ */
+export async function startDurableFloorServer(status: number, body: string, file: string): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const db = new SqliteDatabase(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('create table requests (id integer primary key, path text not null, body text not null, received_at text not null)');
+  const insert = db.prepare('insert into requests (path, body, received_at) values (?, ?, ?)');
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      insert.run(req.url ?? '', Buffer.concat(chunks).toString(), new Date().toISOString());
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    server,
+    async close() {
+      await new Promise((r) => server.close(r));
+      db.close();
+    },
+  };
 }
