@@ -301,13 +301,20 @@ export class TaskQueue {
     throw new CallTimedOut(`${opts.answerer ?? `Queue ${t.queue}`} did not answer ${t.kind} within ${opts.timeoutMs} ms.`, { safe: true, retryable: true });
   }
 
-  /** Put the task back for a later attempt with exponential backoff. */
-  async retryLater(id: string, attempts: number, error: string, baseMs = 500): Promise<void> {
+  /**
+   * Put the task back for a later attempt with exponential backoff. `attempts` is the claim's
+   * own count, which every claim raises: only that claim, still running, puts it back. A worker
+   * whose lease expired while it ran (another has claimed the task since) changes nothing; before,
+   * it set the task pending under its new owner, and a third claim ran it beside the second.
+   * Returns whether the task went back.
+   */
+  async retryLater(id: string, attempts: number, error: string, baseMs = 500): Promise<boolean> {
     const delay = Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 60_000);
-    await this.db.kysely.updateTable('tasks').set({
+    const r = await this.db.kysely.updateTable('tasks').set({
       status: 'pending', leaseOwner: null, leaseExpiresAt: null, lastError: error.slice(0, 2000),
       runAt: iso(new Date(clock().now().getTime() + delay)), updatedAt: iso(clock().now()),
-    }).where('id', '=', id).execute();
+    }).where('id', '=', id).where('status', '=', 'running').where('attempts', '=', attempts).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async get(id: string): Promise<TaskRow | undefined> {

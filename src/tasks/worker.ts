@@ -123,7 +123,9 @@ export class Worker {
       this.log.warn({ task: task.id, kind: task.kind, attempt: task.attempts, err: fe.message }, 'task failed');
       try {
         if (fe.retryable && task.attempts < task.maxAttempts) {
-          await this.queue.retryLater(task.id, task.attempts, fe.message);
+          if (!(await this.queue.retryLater(task.id, task.attempts, fe.message))) {
+            this.log.warn({ task: task.id, kind: task.kind, attempt: task.attempts }, 'task not put back: its lease passed to another claim');
+          }
         } else if (handler) {
           await handler.giveUp(task, err);
         } else {

@@ -48,6 +48,25 @@ for (const kind of DB_KINDS) {
       assert.equal(await q.heartbeat(id, 'owner-b', 1000), true);
     });
 
+    test('a worker whose lease passed to another claim cannot put the task back', async () => {
+      const id = await db.kysely.transaction().execute((tx) => q.enqueue(tx, { kind: 'k', queue: 'fq', resourceType: 'volume', resourceId: 'rf', payload: {} }));
+      const first = await q.claim(['fq'], 'owner-a', 60_000);
+      // owner-a stalls past its lease; owner-b takes the task over and is running it.
+      await db.kysely.updateTable('tasks').set({ leaseExpiresAt: new Date(Date.now() - 1000).toISOString() }).where('id', '=', id).execute();
+      const second = await q.claim(['fq'], 'owner-b', 60_000);
+      assert.equal(second?.attempts, 2);
+      // owner-a's attempt now fails retryably: it must not hand owner-b's running task to a third claim.
+      assert.equal(await q.retryLater(id, first!.attempts, 'late failure'), false);
+      const row = await q.get(id);
+      assert.equal(row?.status, 'running');
+      assert.equal(row?.leaseOwner, 'owner-b');
+      assert.equal(await q.claim(['fq'], 'owner-c', 60_000), null);
+      // owner-b's own retry does put it back.
+      assert.equal(await q.retryLater(id, second!.attempts, 'busy', 0), true);
+      assert.equal((await q.get(id))?.status, 'pending');
+      await db.kysely.deleteFrom('tasks').where('id', '=', id).execute();
+    });
+
     test('concurrent claimers each get a different task', async () => {
       await db.kysely.transaction().execute(async (tx) => {
         for (let i = 0; i < 20; i++) await q.enqueue(tx, { kind: 'k', queue: 'cq', resourceType: 'volume', resourceId: `c${i}`, payload: {} });
