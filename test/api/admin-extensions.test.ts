@@ -19,8 +19,8 @@ for (const kind of DB_KINDS) describe(`admin extensions (${kind})`, () => {
     h = await makeHarness({ db: kind, auth: { strategy: 'keystone', keystoneUrl: keystone.url, serviceToken: 'svc' } });
   });
   after(async () => {
-    await h.close();
-    await keystone.close();
+    await h?.close();
+    await keystone?.close();
   });
   const call = (token: 'admin' | 'm', method: string, path: string, payload?: object) => h.app.inject({
     method: method as 'GET', url: `/v3/${TOKENS[token]!.project}${path}`, headers: { 'x-auth-token': token }, ...(payload ? { payload } : {}),

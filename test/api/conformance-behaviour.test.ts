@@ -11,7 +11,7 @@ import { FAKE_KEYSTONE_SERVICE_TOKEN, startFakeKeystone, type FakeKeystone, type
 for (const kind of ['sqlite', 'postgres'] as const) describe(`conformance behaviours (${kind})`, () => {
   let h: Harness;
   before(async () => { h = await makeHarness({ db: kind }); });
-  after(async () => { await h.close(); });
+  after(async () => { await h?.close(); });
 
   const createVolume = async (volume: Record<string, unknown>, project = 'p1') => {
     const r = await h.app.inject({ method: 'POST', url: `/v3/${project}/volumes`, payload: { volume } });
@@ -189,8 +189,8 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`snapshot actions a
     h = await makeHarness({ db: kind, auth: { strategy: 'keystone', keystoneUrl: keystone.url, serviceToken: FAKE_KEYSTONE_SERVICE_TOKEN } });
   });
   after(async () => {
-    await h.close();
-    await keystone.close();
+    await h?.close();
+    await keystone?.close();
   });
 
   const call = (token: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>

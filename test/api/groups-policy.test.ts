@@ -23,8 +23,8 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`group policy and t
     h = await makeHarness({ db: kind, auth: { strategy: 'keystone', keystoneUrl: keystone.url, serviceToken: 'svc' } });
   });
   after(async () => {
-    await h.close();
-    await keystone.close();
+    await h?.close();
+    await keystone?.close();
   });
   const call = (token: string, method: string, url: string, payload?: unknown, mv = '3.38') =>
     h.app.inject({ method: method as 'GET', url, headers: { 'x-auth-token': token, ...MV(mv) }, ...(payload !== undefined ? { payload: payload as object } : {}) });

@@ -48,9 +48,9 @@ for (const db of ['sqlite', 'postgres'] as const) describe(`flint image and prog
     limited = await makeHarness({ auth, extra: { images: new ImageStore(join(dir, 'b')), maxImageUploadBytes: 1000 } });
   });
   after(async () => {
-    await h.close();
+    await h?.close();
     await limited.close();
-    await keystone.close();
+    await keystone?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -22,8 +22,8 @@ for (const kind of DB_KINDS) describe(`snapshot manage and unmanage (${kind})`, 
     h = await makeHarness({ db: kind, auth: { strategy: 'keystone', keystoneUrl: keystone.url, serviceToken: 'svc' } });
   });
   after(async () => {
-    await h.close();
-    await keystone.close();
+    await h?.close();
+    await keystone?.close();
   });
 
   const call = (token: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
@@ -240,7 +240,7 @@ for (const kind of DB_KINDS) describe(`snapshot manage superseded by reset-statu
   let h: Harness;
   // Each backend operation takes 800 ms, so the manage is still running when the admin acts.
   before(async () => { h = await makeHarness({ db: kind, backend: { fake_delay_ms: 800 } }); });
-  after(async () => { await h.close(); });
+  after(async () => { await h?.close(); });
   const call = (method: string, url: string, payload?: unknown) =>
     h.app.inject({ method: method as 'GET', url, ...(payload !== undefined ? { payload: payload as object } : {}) });
   const usage = async () => {

@@ -33,8 +33,8 @@ for (const kind of DB_KINDS) describe(`responses match Tempest's schemas (${kind
     }
   });
   after(async () => {
-    await h.close();
-    await keystone.close();
+    await h?.close();
+    await keystone?.close();
   });
 
   const project = (who: keyof typeof TOKENS) => TOKENS[who]!.project;

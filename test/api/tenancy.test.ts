@@ -38,8 +38,8 @@ for (const kind of DB_KINDS) describe(`tenancy and policy from outside (${kind})
     assert.equal(await h.waitSnapshot(snapA, ['available', 'error']), 'available');
   });
   after(async () => {
-    await h.close();
-    await keystone.close();
+    await h?.close();
+    await keystone?.close();
   });
 
   function call(token: string, method: string, url: string, payload?: unknown, mv?: string): Promise<LightMyRequestResponse> {

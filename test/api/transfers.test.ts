@@ -24,8 +24,8 @@ for (const kind of DB_KINDS) describe(`volume transfers (${kind})`, () => {
     h = await makeHarness({ db: kind, auth: { strategy: 'keystone', keystoneUrl: keystone.url, serviceToken: 'svc' } });
   });
   after(async () => {
-    await h.close();
-    await keystone.close();
+    await h?.close();
+    await keystone?.close();
   });
 
   const call = (token: keyof typeof TOKENS, method: string, path: string, payload?: object, version = '3.0') => h.app.inject({

@@ -20,8 +20,8 @@ describe('private volume type access', () => {
     h = await makeHarness({ auth: { strategy: 'keystone', keystoneUrl: url, serviceToken: 'svc' } });
   });
   after(async () => {
-    await h.close();
-    await keystone.close();
+    await h?.close();
+    await keystone?.close();
   });
   const call = (token: string, method: string, url: string, payload?: object) =>
     h.app.inject({ method: method as 'GET', url, headers: { 'x-auth-token': token }, ...(payload ? { payload } : {}) });
