@@ -151,8 +151,12 @@ async function receive(body: Readable, images: ImageCatalog, id: string, max: nu
       yield chunk;
     }
   }
+  // The file is created before the body is read, and the stream only opens it ('r+' never
+  // creates): a stream creating it on its own opened it after an over-limit refusal had already
+  // removed it, and the file stayed.
+  await (await open(tmp, 'wx', 0o640)).close();
   try {
-    await pipeline(counted, createWriteStream(tmp, { flags: 'wx', mode: 0o640 }));
+    await pipeline(counted, createWriteStream(tmp, { flags: 'r+' }));
     // Durable before it gets its name: a crash must not leave a named, half-written image.
     const fh = await open(tmp, 'r');
     try {
