@@ -1,8 +1,6 @@
 // IN lists of values padded to a few lengths (SQLite), so the statements kept per SQL text stay few.
-import {
-  BinaryOperationNode, OperationNodeTransformer, OperatorNode, PrimitiveValueListNode,
-  type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow,
-} from 'kysely';
+import { BinaryOperationNode, OperationNodeTransformer, OperatorNode, PrimitiveValueListNode } from 'kysely';
+import { NodeTransformPlugin } from './node-transform-plugin.js';
 
 /** Longest list padded: 1,024 stays far below SQLite's 32,766 parameters; longer lists are rare and keep their length. */
 const MAX_PADDED = 1024;
@@ -32,14 +30,8 @@ class PadInLists extends OperationNodeTransformer {
   }
 }
 
-export class InListLengths implements KyselyPlugin {
-  private readonly pad = new PadInLists();
-
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return this.pad.transformNode(args.node);
-  }
-
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result;
+export class InListLengths extends NodeTransformPlugin {
+  constructor() {
+    super(new PadInLists());
   }
 }

@@ -7,11 +7,8 @@
 // the primary key once per id: 3–4 ms for the same rows. Lists are rewritten from LONG_LIST
 // values (short ones are planned well as they are), and only when every value is a string (the
 // array's element type must be named; ids are strings).
-import {
-  BinaryOperationNode, OperationNodeTransformer, OperatorNode, PrimitiveValueListNode, sql,
-  type KyselyPlugin, type OperationNode, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult,
-  type RootOperationNode, type UnknownRow,
-} from 'kysely';
+import { BinaryOperationNode, OperationNodeTransformer, OperatorNode, PrimitiveValueListNode, sql, type OperationNode } from 'kysely';
+import { NodeTransformPlugin } from './node-transform-plugin.js';
 
 export const LONG_LIST = 32;
 
@@ -27,14 +24,8 @@ class UnnestLongLists extends OperationNodeTransformer {
   }
 }
 
-export class PgLongInLists implements KyselyPlugin {
-  private readonly unnest = new UnnestLongLists();
-
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return this.unnest.transformNode(args.node);
-  }
-
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result;
+export class PgLongInLists extends NodeTransformPlugin {
+  constructor() {
+    super(new UnnestLongLists());
   }
 }
