@@ -5,12 +5,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type DatabaseIntrospector, type LogEvent, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { camelCasePool, camelCaseStatements, CamelCaseNames } from './row-mapping.js';
 import { InListLengths } from './in-list-lengths.js';
 import { PgLongInLists } from './pg-long-in-lists.js';
+import { CurrentSchemaIntrospector } from './pg-schema-introspector.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { ConfigError } from '../errors/errors.js';
 
@@ -93,7 +94,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
     }
     // Rows come out of the queries camelCased, as on SQLite.
     const names = new CamelCaseNames(true);
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: camelCasePool(pool, names) }), plugins: [names, new PgLongInLists()], log: countInto(statements) });
+    const kysely = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool: camelCasePool(pool, names) }), plugins: [names, new PgLongInLists()], log: countInto(statements) });
     const signals = new PgSignals(url, pool, `flint_${schema ?? 'public'}`, statements);
     db = { kysely, dialect: 'postgres', signals, statements, close: async () => { await signals.close(); await kysely.destroy(); } };
   } else {
@@ -118,6 +119,13 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
   }
   if (opts.migrate !== false) await migrate(db);
   return db;
+}
+
+/** PostgreSQL whose introspection (the migrator's "does my table exist") sees only Flint's schema. */
+class SchemaScopedPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
 }
 
 /** Kysely's log hook sees every query and error, transaction control included. */
