@@ -17,7 +17,7 @@ export async function run(report: (name: string, value: number) => void): Promis
   const claimedAt = new Map<string, number>();
   const worker = new Worker(remote, {
     queues: ['bench'], owner: 'bench', pollMs: 60_000,
-    handlers: { echo: { run: async (t) => { claimedAt.set(t.resourceId, performance.now()); await remote.complete(remote.kysely, t.id, 1); }, giveUp: async () => undefined } },
+    handlers: { echo: { run: async (t) => { claimedAt.set(t.resourceId, performance.now()); await remote.complete(remote.kysely, t, 1); }, giveUp: async () => undefined } },
   });
   try {
     await Promise.all([caller.listening(), remote.listening()]);

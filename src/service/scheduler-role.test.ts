@@ -25,10 +25,10 @@ test('the scheduler role runs each schedule kind with the handler registered for
         return {
           async run(task) {
             seen.push(task.resourceId);
-            await inTransaction(db, (tx) => c.tasks.complete(tx, task.id, { ok: true }));
+            await inTransaction(db, (tx) => c.tasks.complete(tx, task, { ok: true }));
           },
           async giveUp(task) {
-            await inTransaction(db, (tx) => c.tasks.fail(tx, task.id, 'gave up'));
+            await inTransaction(db, (tx) => c.tasks.fail(tx, task, 'gave up'));
           },
         };
       },

@@ -50,6 +50,21 @@ export interface SupersededTask {
   payload: string;
 }
 
+/** A task as its claim holds it: `attempts`, raised by every claim, tells this claim from a later one. */
+export type ClaimedTask = Pick<TaskRow, 'id' | 'attempts'>;
+
+/**
+ * The claim that ran a task no longer holds it: its lease expired and another claim took the
+ * task, or an admin superseded it (reset-status, force delete). Thrown by `complete` and `fail`
+ * inside the finishing transaction, so whatever that transaction changed is rolled back: the
+ * task's owner now is whoever holds it, and a late worker's result counts for nothing.
+ */
+export class ClaimLost extends Error {
+  constructor(readonly taskId: string, readonly attempts: number) {
+    super(`Task ${taskId} is no longer held by its claim (attempt ${attempts}): its result is dropped.`);
+  }
+}
+
 /** The task `call` waited for did not end in time; the work may still happen. */
 export class CallTimedOut extends BackendError {
   override readonly code = 'call_timed_out';
@@ -104,7 +119,7 @@ export class TaskQueue {
   private readonly lockClaimable: ReusableQuery<{ queues: string[]; nowIso: string; max: number }, { id: string }, 'running' | 'pending'>;
   private readonly takeTasks: ReusableQuery<{ ids: string[]; lease: Lease }, TaskRow>;
   private readonly progressOf: ReusableQuery<{ id: string; owner: string; progress: string; updatedAt: string }, unknown>;
-  private readonly completeTask: ReusableQuery<{ id: string; updatedAt: string; result: string | null }, unknown>;
+  private readonly completeTask: ReusableQuery<{ id: string; attempts: number; updatedAt: string; result: string | null }, unknown>;
 
   constructor(private readonly db: Db) {
     this.insertTask = new ReusableQuery(db.kysely, (k, row: Insertable<TasksTable>) => k.insertInto('tasks').values(row));
@@ -123,8 +138,11 @@ export class TaskQueue {
       .returningAll());
     this.progressOf = new ReusableQuery(db.kysely, (k, { id, owner, progress, updatedAt }) => k.updateTable('tasks')
       .set({ progress, updatedAt }).where('id', '=', id).where('leaseOwner', '=', owner));
-    this.completeTask = new ReusableQuery(db.kysely, (k, { id, updatedAt, result }) => k.updateTable('tasks')
-      .set({ status: 'done', leaseOwner: null, leaseExpiresAt: null, updatedAt, result }).where('id', '=', id));
+    this.completeTask = new ReusableQuery(db.kysely, (k, { id, attempts, updatedAt, result }) => k.updateTable('tasks')
+      .set({ status: 'done', leaseOwner: null, leaseExpiresAt: null, updatedAt, result })
+      // Done already by this same claim (a finish that ended its task early, to queue the
+      // next one under the same dedupe key) counts as held: `attempts` says no other claim came.
+      .where('id', '=', id).where('status', 'in', ['running', 'done']).where('attempts', '=', attempts));
     this.events.setMaxListeners(0);
     // Payloads are the event names themselves: `queue:<name>` and `done:<task id>`.
     this.unsubscribe = db.signals?.subscribe((payload) => this.events.emit(payload)) ?? null;
@@ -259,20 +277,28 @@ export class TaskQueue {
     await this.db.kysely.updateTable('tasks').set({ percent: Math.max(0, Math.min(100, Math.round(percent))) }).where('id', '=', id).execute();
   }
 
-  /** Mark done inside `tx` (with the final status change of the resource). */
-  async complete(tx: Tx, id: string, result?: unknown): Promise<void> {
-    await this.completeTask.execute(tx, { id, updatedAt: iso(clock().now()), result: result === undefined ? null : JSON.stringify(result) });
+  /**
+   * Mark done inside `tx` (with the final status change of the resource), if the claim that
+   * ran the task still holds it; otherwise throw ClaimLost, rolling `tx` back. Idempotent
+   * within one claim.
+   */
+  async complete(tx: Tx, task: ClaimedTask, result?: unknown): Promise<void> {
+    const r = await this.completeTask.execute(tx, {
+      id: task.id, attempts: task.attempts, updatedAt: iso(clock().now()), result: result === undefined ? null : JSON.stringify(result),
+    });
+    if (Number(r.numAffectedRows ?? 0) === 0) throw new ClaimLost(task.id, task.attempts);
   }
 
   /**
-   * Mark failed inside `tx`. `error` is the log's text; `cause`, the error itself, gives the
-   * stable code and the user's text that `call` rebuilds the error from.
+   * Mark failed inside `tx`, fenced like `complete`. `error` is the log's text; `cause`, the
+   * error itself, gives the stable code and the user's text that `call` rebuilds the error from.
    */
-  async fail(tx: Tx, id: string, error: string, cause?: unknown): Promise<void> {
-    await tx.updateTable('tasks').set({
+  async fail(tx: Tx, task: ClaimedTask, error: string, cause?: unknown): Promise<void> {
+    const r = await tx.updateTable('tasks').set({
       status: 'failed', leaseOwner: null, leaseExpiresAt: null, lastError: error.slice(0, 2000), updatedAt: iso(clock().now()),
       ...errorColumns(cause),
-    }).where('id', '=', id).execute();
+    }).where('id', '=', task.id).where('status', '=', 'running').where('attempts', '=', task.attempts).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw new ClaimLost(task.id, task.attempts);
   }
 
   /** End the selected unfinished tasks inside `tx`; see supersedeTasks. */

@@ -1,11 +1,12 @@
 // Claims tasks from some queues and runs their handlers, keeping the lease alive while
 // they run; a retryable failure goes back on the queue with backoff, any other failure
-// (or the last attempt) goes to the handler's giveUp, which records the error state.
+// (or the last attempt) goes to the handler's giveUp, which records the error state. A
+// worker whose claim was lost meanwhile (lease expired, task superseded) changes nothing.
 import type { TaskRow } from '../db/schema.js';
 import { toFlintError } from '../errors/errors.js';
 import { logger as rootLogger, type Logger } from '../util/logger.js';
 import { taskDuration, tasksFinished } from '../util/metrics.js';
-import type { TaskQueue } from './task-queue.js';
+import { ClaimLost, type TaskQueue } from './task-queue.js';
 
 export interface TaskHandler {
   /** Does the work and marks the task done (queue.complete) in its final transaction. */
@@ -113,11 +114,17 @@ export class Worker {
       void this.queue.heartbeat(task.id, this.opts.owner, this.leaseMs).catch(() => undefined);
     }, Math.max(1000, this.leaseMs / 3));
     const started = process.hrtime.bigint();
-    let outcome: 'done' | 'failed' | 'retried' = 'done';
+    let outcome: 'done' | 'failed' | 'retried' | 'lost' = 'done';
     try {
       if (!handler) throw new Error(`no handler for task kind ${task.kind}`);
       await handler.run(task, this.opts.owner);
     } catch (err) {
+      if (err instanceof ClaimLost) {
+        // Its finishing transaction was rolled back: whoever holds the task now decides.
+        outcome = 'lost';
+        this.log.warn({ task: task.id, kind: task.kind, attempt: task.attempts }, 'task result dropped: its claim passed to another, or it was superseded');
+        return;
+      }
       const fe = toFlintError(err);
       outcome = fe.retryable && task.attempts < task.maxAttempts ? 'retried' : 'failed';
       this.log.warn({ task: task.id, kind: task.kind, attempt: task.attempts, err: fe.message }, 'task failed');
@@ -129,11 +136,16 @@ export class Worker {
         } else if (handler) {
           await handler.giveUp(task, err);
         } else {
-          await this.queue.fail(this.queue.kysely, task.id, fe.message, fe);
+          await this.queue.fail(this.queue.kysely, task, fe.message, fe);
         }
       } catch (e2) {
-        // The lease will expire and another claim will retry; nothing is lost.
-        this.log.error({ task: task.id, err: toFlintError(e2).message }, 'recording task failure failed');
+        if (e2 instanceof ClaimLost) {
+          outcome = 'lost';
+          this.log.warn({ task: task.id, kind: task.kind, attempt: task.attempts }, 'task failure not recorded: its claim passed to another, or it was superseded');
+        } else {
+          // The lease will expire and another claim will retry; nothing is lost.
+          this.log.error({ task: task.id, err: toFlintError(e2).message }, 'recording task failure failed');
+        }
       }
     } finally {
       tasksFinished.inc({ kind: task.kind, outcome });

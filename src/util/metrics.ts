@@ -26,7 +26,7 @@ export const httpRequestDuration = new Histogram({
 });
 
 export const tasksFinished = new Counter({
-  name: 'flint_tasks_total', help: 'Tasks run to an end by this process, by kind and outcome (done, failed, retried).',
+  name: 'flint_tasks_total', help: 'Tasks run to an end by this process, by kind and outcome (done, failed, retried, lost: its claim passed to another).',
   labelNames: ['kind', 'outcome'] as const, registers,
 });
 export const taskDuration = new Histogram({

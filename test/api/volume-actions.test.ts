@@ -5,6 +5,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeHarness, MV, type Harness } from './harness.js';
 import { DB_KINDS, waitUntil } from '../support/test-service.js';
+import { tasksFinished } from '../../src/util/metrics.js';
 
 const INSTANCE = '11111111-2222-3333-4444-555555555555';
 const CONNECTOR = { initiator: 'iqn.1994-05.com.redhat:host1', host: 'host1', ip: '127.0.0.1' };
@@ -303,17 +304,26 @@ for (const kind of DB_KINDS) describe(`admin actions that end a running task (${
       .where('kind', '=', 'create_volume').where('status', '=', 'running').executeTakeFirst()) ? true : undefined);
     return id;
   };
-  /** Waits until the superseded create task's flow has ended (it records its own error then). */
-  const flowEnded = (id: string) => waitUntil(async () => {
-    const t = await h.db.kysely.selectFrom('tasks').select('lastError').where('resourceId', '=', id).where('kind', '=', 'create_volume').executeTakeFirst();
-    return t?.lastError && !t.lastError.startsWith('superseded') ? true : undefined;
-  });
+  /** Create tasks whose worker found its claim gone when it finished (flint_tasks_total). */
+  const lostCreates = async () => (await tasksFinished.get()).values
+    .find((v) => v.labels.kind === 'create_volume' && v.labels.outcome === 'lost')?.value ?? 0;
+  /**
+   * Waits until the superseded create's worker has ended: it finds its claim superseded and
+   * drops its result, so the task keeps the admin's record.
+   */
+  const flowEnded = async (id: string, lostBefore: number) => {
+    await waitUntil(async () => ((await lostCreates()) > lostBefore ? true : undefined));
+    const t = await h.db.kysely.selectFrom('tasks').select(['status', 'errorCode', 'lastError']).where('resourceId', '=', id).where('kind', '=', 'create_volume').executeTakeFirst();
+    assert.equal(t?.status, 'failed');
+    assert.equal(t?.errorCode, 'superseded', t?.lastError ?? '');
+  };
 
   test('os-reset_status during a create: the volume counts in quota, nothing stays reserved', async () => {
     const id = await creating('r1', 2);
+    const lost = await lostCreates();
     const r = await h.app.inject({ method: 'POST', url: `/v3/r1/volumes/${id}/action`, payload: { 'os-reset_status': { status: 'error' } } });
     assert.equal(r.statusCode, 202, r.body);
-    await flowEnded(id);
+    await flowEnded(id, lost);
     assert.equal((await h.row(id))?.status, 'error', 'the admin\'s status stands');
     assert.deepEqual(await quota('r1'), { volumes: [1, 0], gigabytes: [2, 0] });
     assert.equal((await h.app.inject({ method: 'DELETE', url: `/v3/r1/volumes/${id}` })).statusCode, 202);
@@ -325,9 +335,10 @@ for (const kind of DB_KINDS) describe(`admin actions that end a running task (${
     const keep = await creating('r2', 1);
     assert.equal(await h.waitVolume(keep, ['available', 'error']), 'available');
     const id = await creating('r2', 3);
+    const lost = await lostCreates();
     const r = await h.app.inject({ method: 'POST', url: `/v3/r2/volumes/${id}/action`, payload: { 'os-force_delete': {} } });
     assert.equal(r.statusCode, 202, r.body);
-    await flowEnded(id);
+    await flowEnded(id, lost);
     assert.equal(await h.waitVolume(id, ['deleted', 'error_deleting']), 'deleted');
     assert.deepEqual(await quota('r2'), { volumes: [1, 0], gigabytes: [1, 0] }, 'only the kept volume counts');
     assert.equal(h.store.volumes().has(id), false, 'nothing is left on the array');

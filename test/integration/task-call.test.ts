@@ -19,7 +19,7 @@ for (const kind of DB_KINDS) {
     const schema = `flint_tc_${process.pid}`;
     const throwing = (make: () => Error): TaskHandler => ({
       run: async () => { throw make(); },
-      giveUp: async (task, e) => inTransaction(db, (tx) => q.fail(tx, task.id, 'logged text', e)),
+      giveUp: async (task, e) => inTransaction(db, (tx) => q.fail(tx, task, 'logged text', e)),
     });
     before(async () => {
       db = kind === 'postgres' ? await openDatabase({ url: PG_URL, schema }) : await openDatabase({ url: ':memory:' });
@@ -27,7 +27,7 @@ for (const kind of DB_KINDS) {
       worker = new Worker(q, {
         queues: ['rpc'], owner: 'test-worker', pollMs: 50,
         handlers: {
-          echo: { run: async (t) => inTransaction(db, (tx) => q.complete(tx, t.id, { echoed: JSON.parse(t.payload) })), giveUp: async () => undefined },
+          echo: { run: async (t) => inTransaction(db, (tx) => q.complete(tx, t, { echoed: JSON.parse(t.payload) })), giveUp: async () => undefined },
           invalid: throwing(() => new InvalidInput('size must be a whole number')),
           unsupported: throwing(() => new NotSupported('h@b', 'revert to snapshot')),
           missing: throwing(() => new NotFound('Volume', 'abc')),

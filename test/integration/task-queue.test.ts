@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { openDatabase, dropSchema, type Db } from '../../src/db/database.js';
-import { PURGE_INTERVAL_MS, TaskQueue } from '../../src/tasks/task-queue.js';
+import { ClaimLost, PURGE_INTERVAL_MS, TaskQueue } from '../../src/tasks/task-queue.js';
 import { setClock, systemClock } from '../../src/util/clock.js';
 import { runFlow, FlowFailed, type FlowStep } from '../../src/tasks/flow.js';
 import { Worker } from '../../src/tasks/worker.js';
@@ -67,6 +67,90 @@ for (const kind of DB_KINDS) {
       await db.kysely.deleteFrom('tasks').where('id', '=', id).execute();
     });
 
+    test('a worker whose lease passed to another claim, or whose task was superseded, cannot finish it: its transaction rolls back', async () => {
+      const id = await db.kysely.transaction().execute((tx) => q.enqueue(tx, { kind: 'k', queue: 'xq', resourceType: 'volume', resourceId: 'rx', payload: {}, dedupeKey: 'volume:rx' }));
+      const first = await q.claim(['xq'], 'owner-a', 60_000);
+      await db.kysely.updateTable('tasks').set({ leaseExpiresAt: new Date(Date.now() - 1000).toISOString() }).where('id', '=', id).execute();
+      const second = await q.claim(['xq'], 'owner-b', 60_000);
+      // owner-a finishes late, in a transaction that also changed something of its own.
+      const marker = { resourceId: 'rx', key: 'late', value: 'owner-a' };
+      for (const finish of [
+        (tx: Parameters<TaskQueue['complete']>[0]) => q.complete(tx, first!, { from: 'a' }),
+        (tx: Parameters<TaskQueue['complete']>[0]) => q.fail(tx, first!, 'late failure'),
+      ]) {
+        await assert.rejects(db.kysely.transaction().execute(async (tx) => {
+          await tx.insertInto('volumeMetadata').values(marker).execute();
+          await finish(tx);
+        }), (e: unknown) => e instanceof ClaimLost && e.taskId === id && e.attempts === 1);
+      }
+      assert.equal((await db.kysely.selectFrom('volumeMetadata').selectAll().where('resourceId', '=', 'rx').execute()).length, 0, 'rolled back');
+      let row = await q.get(id);
+      assert.equal(row?.status, 'running');
+      assert.equal(row?.leaseOwner, 'owner-b');
+      assert.equal(row?.result, null);
+      // An admin supersedes owner-b's run: owner-b's own finish now fails the same way.
+      await db.kysely.transaction().execute((tx) => q.supersede(tx, { dedupeKey: 'volume:rx' }, 'superseded by reset-status'));
+      await assert.rejects(db.kysely.transaction().execute((tx) => q.complete(tx, second!, { from: 'b' })), ClaimLost);
+      row = await q.get(id);
+      assert.equal(row?.status, 'failed');
+      assert.equal(row?.errorCode, 'superseded');
+      // The claim that holds the task finishes it.
+      const third = await db.kysely.transaction().execute(async (tx) => {
+        const t = await q.enqueue(tx, { kind: 'k', queue: 'xq', resourceType: 'volume', resourceId: 'rx', payload: {}, dedupeKey: 'volume:rx' });
+        return t;
+      });
+      const held = await q.claim(['xq'], 'owner-c', 60_000);
+      assert.equal(held?.id, third);
+      await db.kysely.transaction().execute((tx) => q.complete(tx, held!, { from: 'c' }));
+      row = await q.get(third);
+      assert.equal(row?.status, 'done');
+      assert.equal(row?.result, JSON.stringify({ from: 'c' }));
+      // Done twice by the same claim is done; failed after done is refused.
+      await db.kysely.transaction().execute((tx) => q.complete(tx, held!, { from: 'c' }));
+      await assert.rejects(db.kysely.transaction().execute((tx) => q.fail(tx, held!, 'after done')), ClaimLost);
+      assert.equal((await q.get(third))?.status, 'done');
+      await db.kysely.deleteFrom('tasks').where('id', 'in', [id, third]).execute();
+    });
+
+    test('a worker drops the result of a run whose claim was lost, and records nothing', async () => {
+      const id = await db.kysely.transaction().execute((tx) => q.enqueue(tx, { kind: 'slow', queue: 'wq', resourceType: 'volume', resourceId: 'rw', payload: {} }));
+      let release!: () => void;
+      const running = new Promise<void>((r) => { release = r; });
+      let started = false;
+      let gaveUp = false;
+      const w = new Worker(q, {
+        queues: ['wq'], owner: 'stalled', pollMs: 60_000, leaseMs: 60_000,
+        handlers: {
+          slow: {
+            run: async (t) => {
+              started = true;
+              await running;
+              await db.kysely.transaction().execute((tx) => q.complete(tx, t, { from: 'stalled' }));
+            },
+            giveUp: async () => { gaveUp = true; },
+          },
+        },
+      });
+      w.start();
+      try {
+        await waitUntil(async () => (started ? true : undefined), 10_000, 10);
+        // Its lease passes to another claim while it runs.
+        await db.kysely.updateTable('tasks').set({ leaseExpiresAt: new Date(Date.now() - 1000).toISOString() }).where('id', '=', id).execute();
+        const other = await q.claim(['wq'], 'other', 60_000);
+        assert.equal(other?.attempts, 2);
+      } finally {
+        release();
+        // Waits for the run in flight to end.
+        await w.stop();
+      }
+      const row = await q.get(id);
+      assert.equal(row?.status, 'running', 'still the other claim\'s');
+      assert.equal(row?.leaseOwner, 'other');
+      assert.equal(row?.result, null);
+      assert.equal(gaveUp, false, 'a lost claim is not a failure to record');
+      await db.kysely.deleteFrom('tasks').where('id', '=', id).execute();
+    });
+
     test('concurrent claimers each get a different task', async () => {
       await db.kysely.transaction().execute(async (tx) => {
         for (let i = 0; i < 20; i++) await q.enqueue(tx, { kind: 'k', queue: 'cq', resourceType: 'volume', resourceId: `c${i}`, payload: {} });
@@ -112,7 +196,7 @@ for (const kind of DB_KINDS) {
       const ran = new Set<string>();
       const w = new Worker(counting, {
         queues: ['fq'], owner: 'filler', concurrency: 4, pollMs: 60_000,
-        handlers: { quick: { run: async (t) => { ran.add(t.id); await q.complete(db.kysely, t.id); }, giveUp: async () => undefined } },
+        handlers: { quick: { run: async (t) => { ran.add(t.id); await q.complete(db.kysely, t); }, giveUp: async () => undefined } },
       });
       w.start();
       try {
@@ -155,7 +239,7 @@ for (const kind of DB_KINDS) {
         handlers: {
           flaky: {
             run: async () => { runs++; throw new BackendError('array busy', { retryable: true }); },
-            giveUp: async (t, e) => { gaveUp = (e as Error).message; await q.fail(db.kysely, t.id, 'gave up'); },
+            giveUp: async (t, e) => { gaveUp = (e as Error).message; await q.fail(db.kysely, t, 'gave up'); },
           },
         },
       });

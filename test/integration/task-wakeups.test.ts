@@ -36,7 +36,7 @@ test('a task enqueued by one process is run by another at once, and its caller h
       echo: {
         run: async (task) => {
           ran.push(task.id);
-          await remote.complete(remote.kysely, task.id, { echoed: JSON.parse(task.payload) });
+          await remote.complete(remote.kysely, task, { echoed: JSON.parse(task.payload) });
         },
         giveUp: async () => undefined,
       },

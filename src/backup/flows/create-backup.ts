@@ -5,6 +5,7 @@
 // one left (the export, the temporary, the partial objects) and starts over: a backup is
 // resumed from the beginning, never from a half-written object.
 import type { BackupRow, TaskRow } from '../../db/schema.js';
+import { ClaimLost } from '../../tasks/task-queue.js';
 import { inTransaction } from '../../db/transaction.js';
 import { recordUserMessage } from '../../db/repos/messages.js';
 import { toFlintError } from '../../errors/errors.js';
@@ -45,7 +46,7 @@ export function createBackupHandler(d: BackupDeps): TaskHandler {
       const payload = JSON.parse(task.payload) as BackupTaskPayloads['create_backup'];
       let row = await loadRow(d, task.resourceId, 'creating');
       if (!row) {
-        await inTransaction(d.db, (tx) => d.tasks.complete(tx, task.id));
+        await inTransaction(d.db, (tx) => d.tasks.complete(tx, task));
         return;
       }
       if (stepsOf(task).length > 0) {
@@ -78,6 +79,7 @@ export function createBackupHandler(d: BackupDeps): TaskHandler {
         throw e;
       }
       const done = row;
+      let lost: ClaimLost | null = null;
       const kept = await inTransaction(d.db, async (tx) => {
         const ok = await tx.updateTable('backups').set({
           status: 'available', container: result.container, serviceMetadata: result.serviceMetadata, objectCount: result.objectCount,
@@ -87,11 +89,19 @@ export function createBackupHandler(d: BackupDeps): TaskHandler {
           await tx.updateTable('volumes').set({ status: payload.previousStatus, updatedAt: nowIso() }).where('id', '=', done.volumeId).where('status', '=', 'backing-up').execute();
           await d.quotas.commit(tx, payload.reservation);
         }
-        await d.tasks.complete(tx, task.id);
+        await d.tasks.complete(tx, task);
         return ok !== undefined;
+      }).catch(async (e: unknown) => {
+        if (!(e instanceof ClaimLost)) throw e;
+        // Superseded (force delete, reset-status) or claimed again after a lost lease: these
+        // objects are ours to remove only if no claim is still creating this backup (a later
+        // one writes the same objects).
+        lost = e;
+        return (await loadRow(d, done.id, 'creating')) !== null;
       });
       // Force-deleted or reset while it ran: the delete may have run before these objects were written.
       if (!kept) await d.driver.deleteBackup({ ...(await toDriverBackup(d.db, done)), serviceMetadata: result.serviceMetadata });
+      if (lost) throw lost;
     },
     async giveUp(task: TaskRow, error: unknown) {
       const payload = JSON.parse(task.payload) as BackupTaskPayloads['create_backup'];
@@ -106,7 +116,7 @@ export function createBackupHandler(d: BackupDeps): TaskHandler {
           await d.quotas.commit(tx, payload.reservation);
           await recordUserMessage(tx, { projectId: b.projectId, resourceType: 'VOLUME_BACKUP', resourceUuid: b.id, eventId: 'VOLUME_BACKUP_001_002', userMessage: `Create backup failed: ${text}` });
         }
-        await d.tasks.fail(tx, task.id, text, error);
+        await d.tasks.fail(tx, task, text, error);
       });
     },
   };

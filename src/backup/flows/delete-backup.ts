@@ -16,7 +16,7 @@ export function deleteBackupHandler(d: BackupDeps): TaskHandler {
       const payload = JSON.parse(task.payload) as BackupTaskPayloads['delete_backup'];
       const row = await d.db.kysely.selectFrom('backups').selectAll().where('id', '=', task.resourceId).executeTakeFirst();
       if (!row || row.status !== 'deleting') {
-        await inTransaction(d.db, (tx) => d.tasks.complete(tx, task.id));
+        await inTransaction(d.db, (tx) => d.tasks.complete(tx, task));
         return;
       }
       // A record imported under a new id (Tempest's export/import test does so) names the same
@@ -37,7 +37,7 @@ export function deleteBackupHandler(d: BackupDeps): TaskHandler {
         } else {
           await d.quotas.rollback(tx, payload.reservation);
         }
-        await d.tasks.complete(tx, task.id);
+        await d.tasks.complete(tx, task);
       });
     },
     async giveUp(task: TaskRow, error: unknown) {
@@ -49,7 +49,7 @@ export function deleteBackupHandler(d: BackupDeps): TaskHandler {
           .where('id', '=', task.resourceId).where('status', '=', 'deleting').returningAll().executeTakeFirst();
         await d.quotas.rollback(tx, payload.reservation);
         if (b) await recordUserMessage(tx, { projectId: b.projectId, resourceType: 'VOLUME_BACKUP', resourceUuid: b.id, eventId: 'VOLUME_BACKUP_001_003', userMessage: `Delete backup failed: ${text}` });
-        await d.tasks.fail(tx, task.id, text, error);
+        await d.tasks.fail(tx, task, text, error);
       });
     },
   };

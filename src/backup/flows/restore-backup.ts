@@ -24,7 +24,7 @@ export function restoreBackupHandler(d: BackupDeps): TaskHandler {
       const row = await d.db.kysely.selectFrom('backups').selectAll().where('id', '=', task.resourceId).executeTakeFirst();
       const vol = await d.db.kysely.selectFrom('volumes').select(['id', 'host', 'status']).where('id', '=', payload.volumeId).executeTakeFirst();
       if (!row || row.status !== 'restoring' || !vol || vol.status !== 'restoring-backup') {
-        await inTransaction(d.db, (tx) => d.tasks.complete(tx, task.id));
+        await inTransaction(d.db, (tx) => d.tasks.complete(tx, task));
         return;
       }
       const detach = () => detachForBackup(d.access, vol, null)
@@ -55,7 +55,7 @@ export function restoreBackupHandler(d: BackupDeps): TaskHandler {
           .where('id', '=', vol.id).where('status', '=', 'restoring-backup').returning('id').executeTakeFirst();
         // The metadata the volume had when backed up comes back with its bytes (Cinder's volume_meta).
         if (restored && row.sourceVolumeMetadata) await mergeMetadata(tx, 'volumeMetadata', vol.id, JSON.parse(row.sourceVolumeMetadata) as Record<string, string>);
-        await d.tasks.complete(tx, task.id);
+        await d.tasks.complete(tx, task);
       });
     },
     async giveUp(task: TaskRow, error: unknown) {
@@ -67,7 +67,7 @@ export function restoreBackupHandler(d: BackupDeps): TaskHandler {
           .where('id', '=', task.resourceId).where('status', '=', 'restoring').returningAll().executeTakeFirst();
         await tx.updateTable('volumes').set({ status: 'error_restoring', updatedAt: nowIso() }).where('id', '=', payload.volumeId).where('status', '=', 'restoring-backup').execute();
         if (b) await recordUserMessage(tx, { projectId: b.projectId, resourceType: 'VOLUME_BACKUP', resourceUuid: b.id, eventId: 'VOLUME_BACKUP_001_004', userMessage: `Restore backup failed: ${text}` });
-        await d.tasks.fail(tx, task.id, text, error);
+        await d.tasks.fail(tx, task, text, error);
       });
     },
   };

@@ -57,7 +57,7 @@ export const updateAccessFlow: ShareFlowDefinition<'update_share_access', Access
       await recordUserMessage(tx, { projectId: share.projectId, resourceType: 'SHARE', resourceUuid: share.id, eventId: 'ACCESS_RULE_FAILED', userMessage: `update_access: rule ${id}: ${ctx.results[id]?.reason ?? 'the backend refused it'}` });
     }
     // Rules queued while this ran get their own task (the share row lock orders this against allow/deny).
-    await deps.tasks.complete(tx, task.id);
+    await deps.tasks.complete(tx, task);
     const pending = (await accessRulesOf(tx, share.id)).some((r) => r.state === 'queued_to_apply' || r.state === 'queued_to_deny');
     if (pending) {
       const queue = await queueAccessUpdate(deps.tasks, tx, share);

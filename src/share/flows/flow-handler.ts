@@ -75,7 +75,7 @@ export function shareFlowHandler<K extends ShareTaskKind, C>(deps: ShareManagerD
       const payload = JSON.parse(task.payload) as ShareTaskPayloads[K];
       const ctx = await def.load(deps, task, payload);
       if (ctx === null) {
-        await inTransaction(deps.db, (tx) => deps.tasks.complete(tx, task.id));
+        await inTransaction(deps.db, (tx) => deps.tasks.complete(tx, task));
         return;
       }
       const done = JSON.parse(task.progress) as string[];
@@ -91,7 +91,7 @@ export function shareFlowHandler<K extends ShareTaskKind, C>(deps: ShareManagerD
       }
       await finalTransaction(deps, async (tx, d) => {
         const result = await def.finish(tx, d, ctx, task);
-        await deps.tasks.complete(tx, task.id, result);
+        await deps.tasks.complete(tx, task, result);
       });
     },
     async giveUp(task: TaskRow, error: unknown) {
@@ -100,7 +100,7 @@ export function shareFlowHandler<K extends ShareTaskKind, C>(deps: ShareManagerD
       deps.logger.error({ task: task.id, kind: task.kind, resource: task.resourceId, error: text }, 'share operation failed');
       await finalTransaction(deps, async (tx, d) => {
         await def.giveUp(tx, d, task, payload, text);
-        await deps.tasks.fail(tx, task.id, text, error);
+        await deps.tasks.fail(tx, task, text, error);
       });
     },
   };

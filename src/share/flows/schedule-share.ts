@@ -24,7 +24,7 @@ async function schedule(c: ScheduleContext, task: TaskRow): Promise<void> {
   const payload = JSON.parse(task.payload) as ShareTaskPayloads['schedule_share'];
   const s = await db.kysely.selectFrom('shares').selectAll().where('id', '=', task.resourceId).executeTakeFirst();
   if (!s || s.status !== 'creating' || s.host) {
-    await db.kysely.transaction().execute((tx) => tasks.complete(tx, task.id));
+    await db.kysely.transaction().execute((tx) => tasks.complete(tx, task));
     return;
   }
   const req = sharePlacementRequest(s, await shareExtraSpecsOf(db.kysely, s.shareTypeId), await readMetadata(db.kysely, 'shareMetadata', s.id), payload.excludeHosts);
@@ -44,7 +44,7 @@ async function schedule(c: ScheduleContext, task: TaskRow): Promise<void> {
             payload: { reservation: payload.reservation, excludeHosts: payload.excludeHosts } satisfies ShareTaskPayloads['create_share'],
           });
         }
-        await tasks.complete(tx, task.id, { poolHost: placement.poolHost });
+        await tasks.complete(tx, task, { poolHost: placement.poolHost });
       });
     } catch (e) {
       scheduler.release(placement.poolHost, s.size);
@@ -74,6 +74,6 @@ async function giveUp(c: ScheduleContext, task: TaskRow, error: unknown): Promis
         userMessage: `allocate host: No storage could be allocated for this share request. ${text}`,
       });
     }
-    await c.tasks.fail(tx, task.id, text, error);
+    await c.tasks.fail(tx, task, text, error);
   });
 }

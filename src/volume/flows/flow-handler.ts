@@ -85,7 +85,7 @@ export function flowHandler<K extends TaskKind, C>(deps: ManagerDeps, def: FlowD
       const payload = JSON.parse(task.payload) as TaskPayloads[K];
       const ctx = await def.load(deps, task, payload);
       if (ctx === null) {
-        await inTransaction(deps.db, (tx) => deps.tasks.complete(tx, task.id));
+        await inTransaction(deps.db, (tx) => deps.tasks.complete(tx, task));
         return;
       }
       const done = JSON.parse(task.progress) as string[];
@@ -102,7 +102,7 @@ export function flowHandler<K extends TaskKind, C>(deps: ManagerDeps, def: FlowD
       }
       await finalTransaction(deps, async (tx, d) => {
         const result = await def.finish(tx, d, ctx);
-        await deps.tasks.complete(tx, task.id, result);
+        await deps.tasks.complete(tx, task, result);
       });
     },
     async giveUp(task: TaskRow, error: unknown) {
@@ -111,7 +111,7 @@ export function flowHandler<K extends TaskKind, C>(deps: ManagerDeps, def: FlowD
       deps.logger.error({ task: task.id, kind: task.kind, resource: task.resourceId, error: text }, 'operation failed');
       await finalTransaction(deps, async (tx, d) => {
         await def.giveUp(tx, d, task, payload, text);
-        await deps.tasks.fail(tx, task.id, text, error);
+        await deps.tasks.fail(tx, task, text, error);
       });
     },
   };

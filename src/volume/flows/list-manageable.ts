@@ -11,10 +11,10 @@ function answering(deps: ManagerDeps, list: () => Promise<unknown>): TaskHandler
   return {
     async run(task) {
       const objects = await list();
-      await inTransaction(deps.db, (tx) => deps.tasks.complete(tx, task.id, objects));
+      await inTransaction(deps.db, (tx) => deps.tasks.complete(tx, task, objects));
     },
     async giveUp(task, error) {
-      await inTransaction(deps.db, (tx) => deps.tasks.fail(tx, task.id, describeError(error), error));
+      await inTransaction(deps.db, (tx) => deps.tasks.fail(tx, task, describeError(error), error));
     },
   };
 }

@@ -22,7 +22,7 @@ async function schedule(c: ScheduleContext, task: TaskRow): Promise<void> {
   const payload = JSON.parse(task.payload) as TaskPayloads['schedule_group'];
   const g = await db.kysely.selectFrom('groups').selectAll().where('id', '=', task.resourceId).executeTakeFirst();
   if (!g || g.status !== 'creating' || g.host) {
-    await db.kysely.transaction().execute((tx) => tasks.complete(tx, task.id));
+    await db.kysely.transaction().execute((tx) => tasks.complete(tx, task));
     return;
   }
   const typeIds = (await volumeTypeIdsFor(db.kysely, [g.id])).get(g.id)!;
@@ -54,7 +54,7 @@ async function schedule(c: ScheduleContext, task: TaskRow): Promise<void> {
         payload: { reservation: payload.reservation } satisfies TaskPayloads['create_group'],
       });
     }
-    await tasks.complete(tx, task.id, { poolHost });
+    await tasks.complete(tx, task, { poolHost });
   });
   tasks.notify(volumeQueue(backendHostOf(poolHost)));
 }
@@ -70,6 +70,6 @@ async function giveUp(c: ScheduleContext, task: TaskRow, error: unknown): Promis
       await c.quotas.commit(tx, payload.reservation);
       await recordUserMessage(tx, { projectId: g.projectId, resourceType: 'GROUP', resourceUuid: g.id, eventId: 'VOLUME_GROUP_002_003', userMessage: `Schedule allocate group failed: ${text}` });
     }
-    await c.tasks.fail(tx, task.id, text, error);
+    await c.tasks.fail(tx, task, text, error);
   });
 }

@@ -28,7 +28,7 @@ async function schedule(c: ScheduleContext, task: TaskRow): Promise<void> {
   const payload = JSON.parse(task.payload) as TaskPayloads['schedule_volume'];
   const v = await findVolumeRow(db.kysely, task.resourceId);
   if (!v || v.status !== 'creating' || v.host) {
-    await db.kysely.transaction().execute((tx) => tasks.complete(tx, task.id));
+    await db.kysely.transaction().execute((tx) => tasks.complete(tx, task));
     return;
   }
   const hintIds = [...(payload.hints.sameHost ?? []), ...(payload.hints.differentHost ?? [])];
@@ -60,7 +60,7 @@ async function schedule(c: ScheduleContext, task: TaskRow): Promise<void> {
             payload: { reservation: payload.reservation, excludeHosts: payload.excludeHosts, imagePath: payload.imagePath } satisfies TaskPayloads['create_volume'],
           });
         }
-        await tasks.complete(tx, task.id, { poolHost: placement.poolHost });
+        await tasks.complete(tx, task, { poolHost: placement.poolHost });
       });
     } catch (e) {
       scheduler.release(placement.poolHost, v.size);
@@ -90,6 +90,6 @@ async function giveUp(c: ScheduleContext, task: TaskRow, error: unknown): Promis
         userMessage: `Schedule allocate volume failed: ${text}`,
       });
     }
-    await c.tasks.fail(tx, task.id, ledger ? `${text} ${ledger}` : text, error);
+    await c.tasks.fail(tx, task, ledger ? `${text} ${ledger}` : text, error);
   });
 }
