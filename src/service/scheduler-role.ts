@@ -79,7 +79,6 @@ export class SchedulerRole {
   }
 
   async start(): Promise<void> {
-    await this.o.tasks.releaseDeadLocalLeases(SCHEDULER_QUEUE, this.o.owner, this.o.logger);
     await this.loadStats();
     this.poll = setInterval(() => void this.loadStats().catch(() => undefined), this.o.statsPollMs);
     const handlers: Record<string, ReturnType<ScheduleHandlers[string]>> = {};
