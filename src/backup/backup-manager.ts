@@ -1,7 +1,7 @@
 // The backup service (role `backup`): sets its driver up, cleans up after a dead process
 // (qemu-nbd servers it left; its tasks are claimable at once and each new attempt undoes the
 // half-done work), heartbeats as `flint-backup`, and runs the backup queue.
-import { hostname } from 'node:os';
+import { newLeaseOwner } from '../tasks/lease-owner.js';
 import type { Db } from '../db/database.js';
 import { heartbeat } from '../db/repos/services.js';
 import type { BackupDriverCore } from '../drivers/interface/backup.js';
@@ -42,7 +42,7 @@ export class BackupManager {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: BackupManagerOptions) {
-    this.owner = `${hostname()}:${process.pid}:backup:${Date.now()}`;
+    this.owner = newLeaseOwner('backup');
   }
 
   async start(): Promise<void> {
@@ -51,7 +51,6 @@ export class BackupManager {
     await driver.checkForSetupError();
     const reaped = await reapStaleNbdServers(this.o.runDir);
     if (reaped > 0) logger.warn({ servers: reaped }, 'stopped qemu-nbd servers a dead backup process left');
-    await this.o.tasks.releaseDeadLocalLeases(BACKUP_QUEUE, this.owner, logger);
     const deps: BackupDeps = {
       db: this.o.db, tasks: this.o.tasks, quotas: this.o.quotas, driver, host: this.o.host, logger,
       access: { tasks: this.o.tasks, executor: this.o.executor, runDir: this.o.runDir, callTimeoutMs: this.o.callTimeoutMs },

@@ -212,11 +212,15 @@ export interface CapacityReservationsTable {
   createdAt: string;
 }
 
-/** Per pool, the sum of its capacity reservations' GiB, kept by triggers (migration 014). */
+/** Per pool, the sum of its capacity reservations' GiB and a count of their changes, kept by triggers (migrations 014, 015). */
 export interface PoolReservationTotalsTable {
   /** `host@backend#pool` */
   poolHost: string;
+  /** `host@backend` */
+  backendHost: string;
   gib: number;
+  /** Grows at every change to the pool's reservations (bigint: a string on PostgreSQL). */
+  version: number | string;
 }
 
 export interface TasksTable {

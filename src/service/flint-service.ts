@@ -2,7 +2,7 @@
 // manager per enabled backend (all of them by default, or those `--role` names).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostname } from 'node:os';
+import { newLeaseOwner } from '../tasks/lease-owner.js';
 import type { FastifyInstance } from 'fastify';
 import { openDatabase, type Db } from '../db/database.js';
 import { loadConfig, type FlintConfig } from '../config/flint-config.js';
@@ -184,7 +184,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<RunningSe
   const scheduler = roles.includes('scheduler') ? createScheduler(settings.scheduler) : null;
   // Shares are placed by the same engine, over the share backends only.
   const shareScheduler = roles.includes('scheduler') ? createScheduler(settings.scheduler) : null;
-  const owner = `${hostname()}:${process.pid}:scheduler:${Date.now()}`;
+  const owner = newLeaseOwner('scheduler');
   const schedulerRole = scheduler
     ? new SchedulerRole({ db, tasks, quotas, scheduler, owner, logger: log, statsPollMs: 2000, leaseMs: settings.scheduler.leaseMs,
       handlers: { schedule_volume: scheduleVolumeHandler, schedule_group: scheduleGroupHandler },

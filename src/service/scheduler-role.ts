@@ -11,7 +11,7 @@ import type { QuotaEngine } from '../quota/quota-engine.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { ScheduleContext, ScheduleHandlers } from '../scheduler/schedule-handler.js';
 import type { CapacityReservationRow } from '../db/schema.js';
-import { reservationsByBackend } from '../db/repos/capacity-reservations.js';
+import { reportHeads, reservationsByBackend } from '../db/repos/capacity-reservations.js';
 import { reservePlacement, withReservations } from '../scheduler/capacity-reservation.js';
 import type { TaskQueue } from '../tasks/task-queue.js';
 import { Worker } from '../tasks/worker.js';
@@ -79,7 +79,6 @@ export class SchedulerRole {
   }
 
   async start(): Promise<void> {
-    await this.o.tasks.releaseDeadLocalLeases(SCHEDULER_QUEUE, this.o.owner, this.o.logger);
     await this.loadStats();
     this.poll = setInterval(() => void this.loadStats().catch(() => undefined), this.o.statsPollMs);
     const handlers: Record<string, ReturnType<ScheduleHandlers[string]>> = {};
@@ -111,25 +110,41 @@ export class SchedulerRole {
    * Lays the reservations over the stats rows and hands each backend whose row or
    * reservations changed since the last look to its lane's scheduler. `backendHost` limits
    * it to one backend; `force` rebuilds it even when nothing seems to have changed.
+   *
+   * Which backends changed is read first, as one number per backend (its report's sample
+   * time and its reservations' version, migration 015); only those backends' reports and
+   * reservations are read then. That second read is never older than the first, so a
+   * backend is at worst rebuilt once more, never left behind a change it was marked as having seen.
    */
   async loadStats(backendHost?: string, force = false): Promise<void> {
-    let q = this.o.db.kysely.selectFrom('backendStats').selectAll();
-    if (backendHost) q = q.where('backendHost', '=', backendHost);
+    const k = this.o.db.kysely;
+    const heads = await reportHeads(k, backendHost);
+    const moved = new Map<string, string>();
+    const kinds = new Set<ServiceKind>();
+    for (const h of heads) {
+      const kind = laneKind(h.serviceKind);
+      if (!this.lanes[kind]) continue;
+      const version = `${h.updatedAt}|${h.reservedVersion ?? '-'}`;
+      if (!force && this.seen.get(h.backendHost) === version) continue;
+      moved.set(h.backendHost, version);
+      kinds.add(kind);
+    }
+    if (moved.size === 0) return;
+    // All of them (the first look): no list to send.
+    const only = moved.size === heads.length && !backendHost ? undefined : [...moved.keys()];
+    let q = k.selectFrom('backendStats').selectAll();
+    if (only) q = q.where('backendHost', 'in', only);
     const rows = await q.execute();
-    const reserved = {
-      volume: await reservationsByBackend(this.o.db.kysely, 'volume', backendHost),
-      share: this.lanes.share ? await reservationsByBackend(this.o.db.kysely, 'share', backendHost) : new Map<string, CapacityReservationRow[]>(),
-    };
+    const reserved: Record<ServiceKind, Map<string, CapacityReservationRow[]>> = { volume: new Map(), share: new Map() };
+    for (const kind of kinds) reserved[kind] = await reservationsByBackend(k, kind, only);
     for (const r of rows) {
-      const kind = (r.serviceKind === 'share' ? 'share' : 'volume') as ServiceKind;
+      const kind = laneKind(r.serviceKind);
       const lane = this.lanes[kind];
-      if (!lane) continue;
-      const mine = reserved[kind].get(r.backendHost) ?? [];
-      const version = `${r.updatedAt}|${mine.map((x) => `${x.resourceId}:${x.poolHost}:${x.sizeGib}`).sort().join(',')}`;
-      if (!force && this.seen.get(r.backendHost) === version) continue;
+      const version = moved.get(r.backendHost);
+      if (!lane || version === undefined) continue;
       this.seen.set(r.backendHost, version);
       try {
-        const view = withReservations(r.backendHost, JSON.parse(r.stats) as BackendStats, mine);
+        const view = withReservations(r.backendHost, JSON.parse(r.stats) as BackendStats, reserved[kind].get(r.backendHost) ?? []);
         lane.scheduler.updateBackend(r.backendHost, r.backendName, r.availabilityZone, view, new Date(r.updatedAt));
       } catch (e) {
         this.o.logger.warn({ backend: r.backendHost, err: toFlintError(e).message }, 'backend stats rejected');
@@ -137,3 +152,5 @@ export class SchedulerRole {
     }
   }
 }
+
+const laneKind = (serviceKind: string): ServiceKind => (serviceKind === 'share' ? 'share' : 'volume');

@@ -1,6 +1,6 @@
 // One share backend's manager: sets the driver up, re-exports every share with its rules at
 // start (ensure_shares), reports stats and heartbeats, and runs the backend's task queue.
-import { hostname } from 'node:os';
+import { newLeaseOwner } from '../tasks/lease-owner.js';
 import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
@@ -64,7 +64,7 @@ export class ShareManager {
 
   constructor(private readonly o: ShareManagerOptions) {
     this.queue = shareQueue(o.backendHost);
-    this.owner = `${hostname()}:${process.pid}:share:${o.backendHost}:${Date.now()}`;
+    this.owner = newLeaseOwner(`share:${o.backendHost}`);
     this.deps = {
       db: o.db, tasks: o.tasks, quotas: o.quotas, driver: o.driver, backendHost: o.backendHost, backendName: o.backendName,
       templates: o.templates, logger: o.logger, schedulerMaxAttempts: o.schedulerMaxAttempts,
@@ -105,7 +105,6 @@ export class ShareManager {
     const { driver, logger } = this.o;
     await driver.doSetup();
     await driver.checkForSetupError();
-    await this.o.tasks.releaseDeadLocalLeases(this.queue, this.owner, logger);
     await this.ensureShares();
     await this.reportStats();
     await heartbeat(this.o.db, 'flint-share', this.o.backendHost, this.o.availabilityZone);

@@ -12,7 +12,7 @@ import { errorFromCode } from '../errors/codes.js';
 import { FlowFailed } from './flow.js';
 import { newId } from '../util/ids.js';
 import { clock } from '../util/clock.js';
-import { hostname } from 'node:os';
+import { judgeLeaseOwner } from './lease-owner.js';
 import type { Logger } from '../util/logger.js';
 
 export type TaskStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -369,30 +369,30 @@ export class TaskQueue {
   }
 
   /**
-   * Tasks left running on `queue` by a dead process of this host are claimable at once
-   * instead of after their lease: their owner (`host:pid:…`) cannot be alive.
+   * Tasks left running on `queue` by a dead process of this machine and PID namespace are
+   * claimable at once instead of after their lease (lease-owner.ts judges the owner ids; any
+   * owner it cannot judge keeps its lease). Reads the queue's running tasks only. Returns how
+   * many were freed.
    */
   async releaseDeadLocalLeases(queue: string, currentOwner: string, log?: Logger): Promise<number> {
     const rows = await this.db.kysely.selectFrom('tasks').select(['id', 'leaseOwner'])
       .where('queue', '=', queue).where('status', '=', 'running').execute();
-    const prefix = `${hostname()}:`;
+    const owners = new Map<string, boolean>();
     const dead = rows.filter((r) => {
-      if (!r.leaseOwner?.startsWith(prefix) || r.leaseOwner === currentOwner) return false;
-      const pid = Number(r.leaseOwner.split(':')[1]);
-      if (pid === process.pid) return false;
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch (e) {
-        // Only "no such process" means dead: EPERM is a live process of another user.
-        return (e as NodeJS.ErrnoException).code === 'ESRCH';
-      }
+      if (!r.leaseOwner || r.leaseOwner === currentOwner) return false;
+      let isDead = owners.get(r.leaseOwner);
+      if (isDead === undefined) owners.set(r.leaseOwner, isDead = judgeLeaseOwner(r.leaseOwner) === 'dead');
+      return isDead;
     });
     if (dead.length === 0) return 0;
-    await this.db.kysely.updateTable('tasks').set({ leaseExpiresAt: new Date(0).toISOString() })
-      .where('id', 'in', dead.map((r) => r.id)).execute();
-    log?.info({ queue, tasks: dead.length }, 'resuming tasks of a dead process');
-    return dead.length;
+    // Still held by the dead owner: a task claimed again since (its lease ran out meanwhile) is
+    // a live worker's and keeps its lease.
+    const r = await this.db.kysely.updateTable('tasks').set({ leaseExpiresAt: new Date(0).toISOString() })
+      .where('id', 'in', dead.map((t) => t.id)).where('status', '=', 'running')
+      .where('leaseOwner', 'in', [...owners].filter(([, d]) => d).map(([o]) => o)).executeTakeFirst();
+    const freed = Number(r.numUpdatedRows);
+    if (freed > 0) log?.info({ queue, tasks: freed }, 'resuming tasks of a dead process');
+    return freed;
   }
 
   /**

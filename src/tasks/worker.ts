@@ -22,6 +22,11 @@ export interface WorkerOptions {
   concurrency?: number;
   leaseMs?: number;
   pollMs?: number;
+  /**
+   * How often to free the tasks that dead processes of this machine left running (a sixth of
+   * the lease by default), so a surviving worker takes them well before their lease ends.
+   */
+  deadOwnerCheckMs?: number;
   logger?: Logger;
 }
 
@@ -32,6 +37,9 @@ export class Worker {
   private running = 0;
   private stopped = true;
   private timer: NodeJS.Timeout | null = null;
+  private deadOwnerTimer: NodeJS.Timeout | null = null;
+  /** The running look for dead owners' tasks, if any (one at a time; stop waits for it). */
+  private releasing: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   /** New work may be due (an enqueue here or elsewhere, or the poll). */
   private readonly wake = () => {
@@ -65,14 +73,34 @@ export class Worker {
     // The safety net: wake-ups (in-process events, PostgreSQL NOTIFY) start work at once; the
     // poll finds what a lost wake-up or a retry's later run_at left waiting.
     this.timer = setInterval(this.wake, this.opts.pollMs ?? DEFAULT_POLL_MS);
+    // Not only at start: a sibling process killed while this one runs would otherwise hold
+    // its tasks for a whole lease. One read of each queue's running tasks.
+    this.deadOwnerTimer = setInterval(this.releaseDeadOwners, this.opts.deadOwnerCheckMs ?? Math.max(1000, this.leaseMs / 6));
+    this.releaseDeadOwners();
     void this.pump();
   }
+
+  private readonly releaseDeadOwners = () => {
+    if (this.stopped || this.releasing) return;
+    this.releasing = (async () => {
+      try {
+        let freed = 0;
+        for (const q of this.opts.queues) freed += await this.queue.releaseDeadLocalLeases(q, this.opts.owner, this.log);
+        if (freed > 0) this.wake();
+      } catch (e) {
+        this.log.warn({ err: toFlintError(e).message }, 'looking for tasks of dead processes failed');
+      } finally {
+        this.releasing = null;
+      }
+    })();
+  };
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.deadOwnerTimer) clearInterval(this.deadOwnerTimer);
     for (const q of this.opts.queues) this.queue.events.off(`queue:${q}`, this.wake);
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.inFlight, ...(this.releasing ? [this.releasing] : [])]);
   }
 
   private async pump(): Promise<void> {

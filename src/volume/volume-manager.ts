@@ -1,6 +1,6 @@
 // One backend's manager: sets the driver up, reconciles after a restart (stale leases,
 // exports, orphans), reports stats and heartbeats, and runs the backend's task queue.
-import { hostname } from 'node:os';
+import { newLeaseOwner } from '../tasks/lease-owner.js';
 import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
@@ -91,7 +91,7 @@ export class VolumeManager {
 
   constructor(private readonly o: VolumeManagerOptions) {
     this.queue = volumeQueue(o.backendHost);
-    this.owner = `${hostname()}:${process.pid}:${o.backendHost}:${Date.now()}`;
+    this.owner = newLeaseOwner(o.backendHost);
     this.deps = {
       db: o.db, tasks: o.tasks, quotas: o.quotas, driver: o.driver, backendHost: o.backendHost, backendName: o.backendName,
       templates: o.templates, logger: o.logger, schedulerMaxAttempts: o.schedulerMaxAttempts,
@@ -149,7 +149,6 @@ export class VolumeManager {
     const { driver, logger } = this.o;
     await driver.doSetup();
     await driver.checkForSetupError();
-    await this.o.tasks.releaseDeadLocalLeases(this.queue, this.owner, this.o.logger);
     await this.reexport();
     // No create runs here before the worker starts: what the listing shows, the first report counts.
     const made = await this.inventory();

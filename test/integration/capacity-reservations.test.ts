@@ -192,7 +192,7 @@ for (const kind of DB_KINDS) {
       await db.kysely.updateTable('poolReservationTotals').set({ gib: 0 }).execute();
     });
 
-    test('migration 014 starts each pool\'s total from the reservations already there', async () => {
+    test('migrations 014 and 015 start each pool\'s total from the reservations already there, and 015 goes down to 014', async () => {
       const oldSchema = `${schema}_m14`;
       const old = kind === 'postgres' ? await openDatabase({ url: PG_URL, schema: oldSchema, migrate: false }) : await openDatabase({ url: ':memory:', migrate: false });
       try {
@@ -201,9 +201,19 @@ for (const kind of DB_KINDS) {
         await old.kysely.insertInto('capacityReservations').values([[POOL, 10], [POOL, -3], [`${BACKEND}#p1`, 4]].map(([poolHost, sizeGib], i) => ({
           id: `m${i}`, reason: 'change' as const, resourceId: null, resourceKind: 'volume' as const, backendHost: BACKEND, poolHost: poolHost as string, sizeGib: sizeGib as number, createdAt: '2026-03-01T00:00:00.000Z',
         }))).execute();
+        assert.equal((await migrator.migrateTo('014-pool-reservation-totals')).error, undefined);
+        const totals = async () => (await old.kysely.selectFrom('poolReservationTotals').select(['poolHost', 'gib']).orderBy('poolHost').execute())
+          .map((t) => [t.poolHost, Number(t.gib)]);
+        assert.deepEqual(await totals(), [[POOL, 7], [`${BACKEND}#p1`, 4]]);
         await migrate(old);
-        const totals = await old.kysely.selectFrom('poolReservationTotals').select(['poolHost', 'gib']).orderBy('poolHost').execute();
-        assert.deepEqual(totals.map((t) => [t.poolHost, Number(t.gib)]), [[POOL, 7], [`${BACKEND}#p1`, 4]]);
+        const rows = await old.kysely.selectFrom('poolReservationTotals').select(['poolHost', 'backendHost', 'gib', 'version']).orderBy('poolHost').execute();
+        assert.deepEqual(rows.map((t) => [t.poolHost, t.backendHost, Number(t.gib), Number(t.version)]), [[POOL, BACKEND, 7, 1], [`${BACKEND}#p1`, BACKEND, 4, 1]]);
+        // Down to 014: its table and triggers again, the totals kept.
+        assert.equal((await migrator.migrateTo('014-pool-reservation-totals')).error, undefined);
+        await old.kysely.deleteFrom('capacityReservations').where('id', '=', 'm1').execute();
+        assert.deepEqual(await totals(), [[POOL, 10], [`${BACKEND}#p1`, 4]]);
+        await migrate(old);
+        assert.deepEqual(await totals(), [[POOL, 10], [`${BACKEND}#p1`, 4]]);
       } finally {
         await old.close();
         if (kind === 'postgres') await dropSchema(PG_URL, oldSchema);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropSchema, openDatabase, type Db } from '../../src/db/database.js';
 import { FakeBackendStore } from '../../src/drivers/fake/fake-backend-store.js';
@@ -19,6 +19,7 @@ import type { VolumeDriverCore } from '../../src/drivers/interface/core.js';
 import { QuotaEngine } from '../../src/quota/quota-engine.js';
 import { PoolTaken, reservePlacement } from '../../src/scheduler/capacity-reservation.js';
 import type { Placement } from '../../src/scheduler/scheduler.js';
+import { formatLeaseOwner, newLeaseOwner, parseLeaseOwner } from '../../src/tasks/lease-owner.js';
 import { volumeQueue } from '../../src/tasks/queues.js';
 import { TaskQueue } from '../../src/tasks/task-queue.js';
 import { logger } from '../../src/util/logger.js';
@@ -63,7 +64,8 @@ for (const kind of DB_KINDS) {
       // The predecessor reported an empty pool, then five volumes were placed on it.
       await manager(db, tasks, driver, backend).reportStats();
       const ids: string[] = Array.from({ length: 5 }, () => randomUUID()).sort();
-      const owner = `${hostname()}:${deadPid()}:${backendHost}:1`;
+      // The owner id of a process of this machine whose pid no process has any more.
+      const owner = formatLeaseOwner({ ...parseLeaseOwner(newLeaseOwner(backendHost))!, pid: deadPid() });
       for (const id of ids) {
         await db.kysely.insertInto('volumes').values({
           id, projectId: 'p1', userId: 'u1', size: SIZE, status: 'creating', attachStatus: 'detached', availabilityZone: 'nova', host: placement.poolHost,

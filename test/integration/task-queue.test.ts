@@ -3,6 +3,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { formatLeaseOwner, newLeaseOwner, parseLeaseOwner } from '../../src/tasks/lease-owner.js';
 import { openDatabase, dropSchema, type Db } from '../../src/db/database.js';
 import { ClaimLost, PURGE_INTERVAL_MS, TaskQueue } from '../../src/tasks/task-queue.js';
 import { setClock, systemClock } from '../../src/util/clock.js';
@@ -211,23 +215,28 @@ for (const kind of DB_KINDS) {
       }
     });
 
-    test("a dead local process's leases are released at once, those of one that exists but may not be signalled are kept", async (t) => {
-      const [deadPid, otherUsersPid] = [999_991, 999_992];
-      const owners = [`${hostname()}:${deadPid}:volume:1`, `${hostname()}:${otherUsersPid}:volume:1`];
+    test("a dead local process's leases are released at once; a live one's, an old-format owner's and a task claimed again since are kept", async () => {
+      const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      await once(child, 'spawn');
+      const me = parseLeaseOwner(newLeaseOwner('volume:2'))!;
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const childOwner = formatLeaseOwner({ ...me, pid: child.pid!, startTicks: stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!, role: 'volume:1' });
+      // The old `host:pid:…` shape with a pid that is free: it cannot be judged, so it waits its lease.
+      const owners = [childOwner, childOwner, `${hostname()}:999991:volume:1`];
       const ids: string[] = [];
       for (const [i, owner] of owners.entries()) {
         ids.push(await db.kysely.transaction().execute((tx) => q.enqueue(tx, { kind: 'k', queue: 'dlq', resourceType: 'volume', resourceId: `dl${i}`, payload: {} })));
         assert.equal((await q.claim(['dlq'], owner, 60_000))?.id, ids[i]);
       }
-      // kill(pid, 0): ESRCH, no such process; EPERM, a process of another user (alive).
-      t.mock.method(process, 'kill', (pid: number) => {
-        const code = pid === deadPid ? 'ESRCH' : 'EPERM';
-        throw Object.assign(new Error(code), { code });
-      });
-      assert.equal(await q.releaseDeadLocalLeases('dlq', `${hostname()}:${process.pid}:volume:2`), 1);
-      t.mock.restoreAll();
+      const current = formatLeaseOwner(me);
+      assert.equal(await q.releaseDeadLocalLeases('dlq', current), 0, 'the child is alive');
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+      // The second task's lease ran out and another worker claimed it: not the dead owner's any more.
+      await db.kysely.updateTable('tasks').set({ leaseOwner: 'another-live-worker' }).where('id', '=', ids[1]!).execute();
+      assert.equal(await q.releaseDeadLocalLeases('dlq', current), 1);
       assert.equal((await q.claim(['dlq'], 'survivor', 60_000))?.id, ids[0]);
-      assert.equal(await q.claim(['dlq'], 'survivor', 60_000), null, 'the live process kept its task');
+      assert.equal(await q.claim(['dlq'], 'survivor', 60_000), null, 'the others kept their leases');
     });
 
     test('a retryable failure goes back with backoff; the last attempt gives up', async () => {

@@ -14,6 +14,7 @@ import { m011BackupVolumeMetadata } from './011-backup-volume-metadata.js';
 import { m012DropVolumesHostIndex } from './012-drop-volumes-host-index.js';
 import { m013TaskIndexes } from './013-task-indexes.js';
 import { m014PoolReservationTotals } from './014-pool-reservation-totals.js';
+import { m015PoolReservationVersions } from './015-pool-reservation-versions.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001Initial,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '012-drop-volumes-host-index': m012DropVolumesHostIndex,
   '013-task-indexes': m013TaskIndexes,
   '014-pool-reservation-totals': m014PoolReservationTotals,
+  '015-pool-reservation-versions': m015PoolReservationVersions,
 };

@@ -118,10 +118,16 @@ export async function settleReservations(tx: Tx, backendHost: string, kind: Rese
     .execute();
 }
 
-/** Every reservation of a kind, by backend (what a scheduler lays over the reported stats). */
-export async function reservationsByBackend(tx: Tx, kind: ReservedKind, backendHost?: string): Promise<Map<string, CapacityReservationRow[]>> {
+/**
+ * Every reservation of a kind, by backend (what a scheduler lays over the reported stats); of
+ * the backends named only, when `backendHosts` is given.
+ */
+export async function reservationsByBackend(tx: Tx, kind: ReservedKind, backendHosts?: readonly string[]): Promise<Map<string, CapacityReservationRow[]>> {
   let q = tx.selectFrom('capacityReservations').selectAll().where('resourceKind', '=', kind);
-  if (backendHost) q = q.where('backendHost', '=', backendHost);
+  if (backendHosts) {
+    if (backendHosts.length === 0) return new Map();
+    q = q.where('backendHost', 'in', [...backendHosts]);
+  }
   const rows = await q.execute();
   const out = new Map<string, CapacityReservationRow[]>();
   for (const r of rows) {
@@ -130,6 +136,31 @@ export async function reservationsByBackend(tx: Tx, kind: ReservedKind, backendH
     else out.set(r.backendHost, [r]);
   }
   return out;
+}
+
+/** A backend's stats report as last written: when it was sampled, and which scheduler reads it. */
+export interface ReportHead {
+  backendHost: string;
+  serviceKind: string;
+  updatedAt: string;
+  /**
+   * Grows whenever one of the backend's reservations changes (the sum of its pools' versions,
+   * migration 015); null while none ever had any. Compared, never computed with.
+   */
+  reservedVersion: string | null;
+}
+
+/**
+ * Every backend's report head (or one backend's): one statement that reads no report and no
+ * reservation, so a scheduler can tell which backends it must read again.
+ */
+export async function reportHeads(tx: Tx, backendHost?: string): Promise<ReportHead[]> {
+  let q = tx.selectFrom('backendStats as b').select(['b.backendHost', 'b.serviceKind', 'b.updatedAt'])
+    .select((eb) => eb.selectFrom('poolReservationTotals as t').select((e) => e.fn.sum<number | string>('t.version').as('v'))
+      .whereRef('t.backendHost', '=', 'b.backendHost').as('reservedVersion'));
+  if (backendHost) q = q.where('b.backendHost', '=', backendHost);
+  const rows = await q.execute();
+  return rows.map((r) => ({ ...r, reservedVersion: r.reservedVersion === null ? null : String(r.reservedVersion) }));
 }
 
 /**
