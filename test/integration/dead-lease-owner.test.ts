@@ -81,7 +81,7 @@ for (const kind of DB_KINDS) {
         queues: [QUEUE], owner: newLeaseOwner('survivor'), leaseMs: 60_000, pollMs: 100, deadOwnerCheckMs: 200,
         handlers: {
           k: {
-            run: async (t) => { ran.push({ id: t.id, at: Date.now() }); await inTransaction(db, (tx) => tasks.complete(tx, t.id)); },
+            run: async (t) => { ran.push({ id: t.id, at: Date.now() }); await inTransaction(db, (tx) => tasks.complete(tx, t)); },
             giveUp: async () => undefined,
           },
         },
