@@ -159,7 +159,8 @@ export class Worker {
       try {
         if (fe.retryable && task.attempts < task.maxAttempts) {
           if (!(await this.queue.retryLater(task.id, task.attempts, fe.message))) {
-            this.log.warn({ task: task.id, kind: task.kind, attempt: task.attempts }, 'task not put back: its lease passed to another claim');
+            outcome = 'lost';
+            this.log.warn({ task: task.id, kind: task.kind, attempt: task.attempts }, 'task not put back: its claim passed to another, or it was superseded');
           }
         } else if (handler) {
           await handler.giveUp(task, err);
