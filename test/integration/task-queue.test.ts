@@ -99,10 +99,7 @@ for (const kind of DB_KINDS) {
       assert.equal(row?.status, 'failed');
       assert.equal(row?.errorCode, 'superseded');
       // The claim that holds the task finishes it.
-      const third = await db.kysely.transaction().execute(async (tx) => {
-        const t = await q.enqueue(tx, { kind: 'k', queue: 'xq', resourceType: 'volume', resourceId: 'rx', payload: {}, dedupeKey: 'volume:rx' });
-        return t;
-      });
+      const third = await db.kysely.transaction().execute((tx) => q.enqueue(tx, { kind: 'k', queue: 'xq', resourceType: 'volume', resourceId: 'rx', payload: {}, dedupeKey: 'volume:rx' }));
       const held = await q.claim(['xq'], 'owner-c', 60_000);
       assert.equal(held?.id, third);
       await db.kysely.transaction().execute((tx) => q.complete(tx, held!, { from: 'c' }));
